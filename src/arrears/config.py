@@ -1,0 +1,41 @@
+"""Settings: one instance, read from the environment with the prefix ``ARREARS_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Locale = Literal["en", "zh-CN"]
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may set. Business rules live in YAML profiles, not here."""
+
+    model_config = SettingsConfigDict(env_prefix="ARREARS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/arrears.db",
+        description="Operational store: SQLite file (default) or postgresql+psycopg://...",
+    )
+    warehouse: Path = Field(
+        default=Path("./var/warehouse.duckdb"),
+        description="DuckDB file holding the columnar half (snapshots, decisions).",
+    )
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    time_zone: str = "Asia/Shanghai"
+    locale: Locale = "zh-CN"
+    jurisdiction: str = Field(default="cn-card", description="Compliance profile name or path.")
+    fee_schedule: str = Field(default="cn-card", description="Fee profile name or path.")
+    strategy: str = Field(default="default", description="Strategy file name or path.")
+    spark_master: str = "local[2]"
+    secret_key: str = Field(default="", description="Signs session cookies; generated if empty.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call ``get_settings.cache_clear()``)."""
+    return Settings()

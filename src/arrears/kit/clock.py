@@ -1,0 +1,45 @@
+"""The one clock. Business logic asks it for ``now``/``today``; tests and back-dated runs set it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+
+class Clock:
+    """Wall time unless frozen. Always returns aware UTC datetimes."""
+
+    def __init__(self) -> None:
+        self._frozen: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._frozen if self._frozen is not None else datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def freeze(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("the clock only takes aware datetimes")
+        self._frozen = at.astimezone(UTC)
+
+    def unfreeze(self) -> None:
+        self._frozen = None
+
+    @contextmanager
+    def frozen(self, at: datetime) -> Iterator[Clock]:
+        previous = self._frozen
+        self.freeze(at)
+        try:
+            yield self
+        finally:
+            self._frozen = previous
+
+
+clock = Clock()
+
+
+def utcnow() -> datetime:
+    """Shorthand for ``clock.now()``."""
+    return clock.now()

@@ -1,0 +1,25 @@
+"""Every domain's tables, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from arrears.kit.audit import AuditEvent
+from arrears.portfolio.models import (
+    CardAccount,
+    Cardholder,
+    ContactPerson,
+    ImportBatch,
+    Payment,
+    Phone,
+    ReportedDelinquency,
+    Statement,
+)
+
+__all__ = [
+    "AuditEvent",
+    "CardAccount",
+    "Cardholder",
+    "ContactPerson",
+    "ImportBatch",
+    "Payment",
+    "Phone",
+    "ReportedDelinquency",
+    "Statement",
+]
