@@ -33,7 +33,9 @@ def test_audit_event_is_append_only(session: Session) -> None:
     )
     session.commit()
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        session.execute(sa.text("UPDATE audit_event SET actor = 'someone' WHERE id = :i"), {"i": event.id})
+        session.execute(
+            sa.text("UPDATE audit_event SET actor = 'someone' WHERE id = :i"), {"i": event.id}
+        )
     session.rollback()
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         session.execute(sa.text("DELETE FROM audit_event"))

@@ -1,4 +1,4 @@
-"""Errors users may see. Each carries an HTTP status and a plain message; one handler renders them."""
+"""Errors users may see, each with an HTTP status and a plain message; one handler renders them."""
 
 from __future__ import annotations
 
