@@ -1,5 +1,7 @@
 """Every domain's tables, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from arrears.cases.models import WorkOrder, WorkOrderAccount
+from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import (
     CardAccount,
@@ -14,6 +16,7 @@ from arrears.portfolio.models import (
 
 __all__ = [
     "AuditEvent",
+    "CycleRun",
     "CardAccount",
     "Cardholder",
     "ContactPerson",
@@ -22,4 +25,6 @@ __all__ = [
     "Phone",
     "ReportedDelinquency",
     "Statement",
+    "WorkOrder",
+    "WorkOrderAccount",
 ]

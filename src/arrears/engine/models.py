@@ -1,0 +1,37 @@
+"""The run record of the daily cycle: one row per ``arrears cycle run``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.kit.db import Base, BigId, UTCDateTime
+
+RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class CycleRun(Base):
+    """As-of date, engine, strategy hash, counts and per-stage durations of one cycle run."""
+
+    __tablename__ = "cycle_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    engine: Mapped[str] = mapped_column(String(16), nullable=False)
+    strategy_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    strategy_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    durations: Mapped[dict[str, float]] = mapped_column(JSON, nullable=False, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ",".join(f"'{s}'" for s in RUN_STATUSES) + ")", name="status"
+        ),
+    )
