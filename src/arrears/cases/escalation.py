@@ -1,0 +1,139 @@
+"""Step-by-step escalation: when a case's contact persons unlock, and for what.
+
+Pure: takes the policy and the debtor attempts, returns whether, when and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from arrears.contacts.vocabulary import PROGRESS_OUTCOMES
+from arrears.kit.errors import BadInput
+
+Purpose = Literal["callback_request", "location_information"]
+Relation = Literal["spouse", "parent", "sibling", "colleague", "friend", "guarantor", "other"]
+
+
+class EscalationPolicy(BaseModel):
+    """The YAML policy (``cases/policies/*.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    debtor_only_days: int = Field(default=5, ge=0, le=90)
+    min_debtor_attempts: int = Field(default=3, ge=0, le=50)
+    contact_persons: dict[Relation, list[Purpose]] = Field(default_factory=dict)
+
+    def purposes_for(self, relation: str) -> tuple[str, ...]:
+        return tuple(self.contact_persons.get(relation, ()))  # type: ignore[call-overload]
+
+
+def load_escalation_policy(name_or_path: str = "default") -> EscalationPolicy:
+    """Load a shipped policy by name or any YAML file by path; errors name the field."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} and path.exists():
+        text = path.read_text(encoding="utf-8")
+    else:
+        shipped = resources.files("arrears.cases") / "policies" / f"{name_or_path}.yaml"
+        if not shipped.is_file():
+            raise BadInput(f"no escalation policy named {name_or_path!r}")
+        text = shipped.read_text(encoding="utf-8")
+    try:
+        return EscalationPolicy.model_validate(yaml.safe_load(text) or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"escalation policy {name_or_path}: {where}: {first['msg']}") from exc
+    except yaml.YAMLError as exc:
+        raise BadInput(f"escalation policy {name_or_path}: not valid YAML: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class DebtorAttempt:
+    """One attempt on the debtor himself that was actually made (not blocked)."""
+
+    on: date
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """Whether contact persons may be contacted, and if not, when and why."""
+
+    unlocked: bool
+    unlocks_on: date | None
+    reason: str
+    attempts_made: int
+    attempts_needed: int
+    window_started_on: date
+    purposes: dict[str, tuple[str, ...]]
+
+
+def contact_persons_unlock(
+    *,
+    policy: EscalationPolicy,
+    work_started_on: date,
+    debtor_attempts: Sequence[DebtorAttempt],
+    today: date,
+) -> Unlock:
+    """Contact persons unlock after ``debtor_only_days`` of debtor work with no RPC or promise.
+
+    The window starts when work on the case starts and restarts at the latest right-party
+    contact or promise; inside it the debtor must have had at least ``min_debtor_attempts``.
+    """
+    progress = [a.on for a in debtor_attempts if a.outcome in PROGRESS_OUTCOMES and a.on <= today]
+    start = max([work_started_on, *progress])
+    made = sum(1 for a in debtor_attempts if start <= a.on <= today)
+    opens_on = start + timedelta(days=policy.debtor_only_days)
+    purposes = {rel: tuple(p) for rel, p in policy.contact_persons.items()}
+    common = {
+        "attempts_made": made,
+        "attempts_needed": policy.min_debtor_attempts,
+        "window_started_on": start,
+        "purposes": purposes,
+    }
+    since = "the latest right-party contact or promise" if progress else "work started"
+    if today < opens_on:
+        return Unlock(
+            unlocked=False,
+            unlocks_on=opens_on,
+            reason=(
+                f"debtor-only period: {policy.debtor_only_days} days since {since} "
+                f"({start.isoformat()}); contact persons unlock on {opens_on.isoformat()}"
+                + (
+                    f" if the debtor has had {policy.min_debtor_attempts} attempts by then"
+                    f" ({made} so far)"
+                    if made < policy.min_debtor_attempts
+                    else ""
+                )
+            ),
+            **common,  # type: ignore[arg-type]
+        )
+    if made < policy.min_debtor_attempts:
+        missing = policy.min_debtor_attempts - made
+        return Unlock(
+            unlocked=False,
+            unlocks_on=None,
+            reason=(
+                f"the debtor has had {made} of the {policy.min_debtor_attempts} attempts needed "
+                f"since {start.isoformat()}: make {missing} more before contacting contact persons"
+            ),
+            **common,  # type: ignore[arg-type]
+        )
+    return Unlock(
+        unlocked=True,
+        unlocks_on=opens_on,
+        reason=(
+            f"{(today - start).days} days and {made} debtor attempts since {since} without "
+            "progress: contact persons may be asked for a call-back or location, never told "
+            "of the debt"
+        ),
+        **common,  # type: ignore[arg-type]
+    )

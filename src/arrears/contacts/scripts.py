@@ -1,0 +1,69 @@
+"""Scripts and letters: Jinja2 files in ``contacts/scripts/<locale>/``, rendered with real data.
+
+By level (junior credit education, intermediate negotiation, advanced formal notice) and by
+situation (first call, broken promise, hardship, dispute, the three stops), in English and
+Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, UndefinedError
+
+from arrears.kit.errors import BadInput
+
+LOCALES = ("en", "zh-CN")
+LEVEL_SCRIPTS = {
+    "junior": "credit_education",
+    "intermediate": "negotiation",
+    "advanced": "formal_notice",
+    "legal": "formal_notice",
+}
+SITUATIONS = (
+    "first_call",
+    "broken_promise",
+    "hardship",
+    "dispute",
+    "stop_1",
+    "stop_2",
+    "stop_3",
+    "contact_person_callback",
+)
+LETTERS = ("formal_notice",)
+SCRIPTS = (
+    *dict.fromkeys(LEVEL_SCRIPTS.values()),
+    *SITUATIONS,
+    "courtesy_spring_festival",
+    "courtesy_mid_autumn",
+)
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    # Plain text, not HTML: the web layer escapes when it shows a script.
+    return Environment(
+        loader=PackageLoader("arrears.contacts", "scripts"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+
+
+def render(name: str, *, locale: str, context: dict[str, Any]) -> str:
+    """Render script ``name`` in ``locale``; a missing value is an error, never a blank."""
+    if locale not in LOCALES:
+        raise BadInput(f"locale must be one of: {', '.join(LOCALES)} (got {locale!r})")
+    try:
+        template = _env().get_template(f"{locale}/{name}.j2")
+    except TemplateNotFound as exc:
+        raise BadInput(f"no script named {name!r}; known: {', '.join(SCRIPTS)}") from exc
+    try:
+        return template.render(**context).strip()
+    except UndefinedError as exc:
+        raise BadInput(f"script {name} ({locale}) needs a value: {exc.message}") from exc
+
+
+def script_for_level(level: str) -> str:
+    return LEVEL_SCRIPTS.get(level, "first_call")

@@ -1,0 +1,90 @@
+"""The promises-and-plans policy (YAML, shipped in ``promises/policies``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from arrears.kit.errors import BadInput
+
+
+class PromiseRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    grace_days: int = Field(default=3, ge=0, le=60)
+    kept_ratio: Decimal = Field(default=Decimal("1.00"), gt=0, le=1)
+    partial_ratio: Decimal = Field(default=Decimal("0.50"), gt=0, le=1)
+    follow_up_days: int = Field(default=1, ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _ratios(self) -> PromiseRules:
+        if self.partial_ratio > self.kept_ratio:
+            raise ValueError("partial_ratio must not exceed kept_ratio")
+        return self
+
+
+class PlanRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_instalments: int = Field(default=36, ge=1, le=120)
+    grace_days: int = Field(default=3, ge=0, le=60)
+    max_missed: int = Field(default=2, ge=1, le=12)
+
+
+class SettlementRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_discount: Decimal = Field(default=Decimal("0.50"), ge=0, lt=1)
+
+
+class ApprovalRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plan_auto_approve_up_to: Decimal = Field(default=Decimal("20000"), ge=0)
+    settlement_auto_approve_up_to: Decimal = Field(default=Decimal("0"), ge=0)
+    role_limits: dict[str, Decimal] = Field(default_factory=dict)
+
+
+class OfferRules(BaseModel):
+    """Which plan options an account qualifies for (the intermediate negotiation script)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    instalment_counts: list[int] = Field(default_factory=lambda: [3, 6, 12])
+    min_instalment: Decimal = Field(default=Decimal("100.00"), gt=0)
+    settlement_from_dpd: int = Field(default=91, ge=0)
+    settlement_discount: Decimal = Field(default=Decimal("0.20"), ge=0, lt=1)
+
+
+class PromisePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    promise: PromiseRules = PromiseRules()
+    offers: OfferRules = OfferRules()
+    plan: PlanRules = PlanRules()
+    settlement: SettlementRules = SettlementRules()
+    approval: ApprovalRules = ApprovalRules()
+
+
+def load_promise_policy(name_or_path: str = "default") -> PromisePolicy:
+    """Load a shipped policy by name or a YAML file by path; errors name the field."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} and path.exists():
+        text = path.read_text(encoding="utf-8")
+    else:
+        shipped = resources.files("arrears.promises") / "policies" / f"{name_or_path}.yaml"
+        if not shipped.is_file():
+            raise BadInput(f"no promise policy named {name_or_path!r}")
+        text = shipped.read_text(encoding="utf-8")
+    try:
+        return PromisePolicy.model_validate(yaml.safe_load(text) or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"promise policy {name_or_path}: {where}: {first['msg']}") from exc
+    except yaml.YAMLError as exc:
+        raise BadInput(f"promise policy {name_or_path}: not valid YAML: {exc}") from exc
