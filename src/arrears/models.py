@@ -1,5 +1,6 @@
 """Every domain's tables, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
@@ -15,6 +16,10 @@ from arrears.portfolio.models import (
 )
 
 __all__ = [
+    "ApiToken",
+    "SignInAttempt",
+    "User",
+    "UserSession",
     "AuditEvent",
     "CycleRun",
     "CardAccount",

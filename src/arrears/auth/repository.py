@@ -1,0 +1,69 @@
+"""Every query the auth domain runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def list_users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def session_by_token_hash(session: Session, token_hash: str) -> tuple[UserSession, User] | None:
+    row = session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def api_token_by_hash(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def api_tokens_of(session: Session, user_id: int) -> Sequence[ApiToken]:
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    ).all()
+
+
+def live_sessions_of(session: Session, user_id: int) -> Sequence[UserSession]:
+    return session.scalars(
+        select(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    ).all()
+
+
+def recent_failures(session: Session, *, username: str, ip: str, since: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(SignInAttempt)
+            .where(
+                SignInAttempt.username == username,
+                SignInAttempt.ip == ip,
+                SignInAttempt.at >= since,
+                SignInAttempt.succeeded.is_(False),
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,85 @@
+"""What the auth API takes and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arrears.auth.policy import Role
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agency_id: int | None
+    staff_id: int | None
+    locale: str
+    active: bool
+    created_at: datetime
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9_.-]+$")
+    display_name: str = Field(default="", max_length=120)
+    role: Role
+    password: str | None = Field(default=None, description="Generated when omitted.")
+    agency_id: int | None = None
+    staff_id: int | None = None
+    locale: str = Field(default="zh-CN", pattern=r"^(en|zh-CN)$")
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, max_length=120)
+    role: Role | None = None
+    agency_id: int | None = None
+    staff_id: int | None = None
+    locale: str | None = Field(default=None, pattern=r"^(en|zh-CN)$")
+    active: bool | None = None
+
+
+class UserCreated(BaseModel):
+    user: UserOut
+    password: str = Field(description="Shown once; only its argon2 hash is stored.")
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agency_id: int | None
+    locale: str
+    permissions: list[str]
+
+
+class ApiTokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    days: int | None = Field(default=90, ge=1, le=730, description="Lifetime; null: no expiry.")
+
+
+class ApiTokenCreated(BaseModel):
+    token: ApiTokenOut
+    secret: str = Field(description="Shown once; send as 'Authorization: Bearer <secret>'.")

@@ -1,0 +1,354 @@
+"""Auth operations: users, sign-in, sessions, API tokens. Flushes, never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from arrears.auth import repository as repo
+from arrears.auth.errors import SignInFailed, TooManyAttempts
+from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
+from arrears.auth.passwords import (
+    DUMMY_HASH,
+    MIN_LENGTH,
+    generate_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from arrears.auth.policy import ROLES, Principal
+from arrears.auth.schemas import UserCreate, UserUpdate
+from arrears.auth.sessions import (
+    SESSION_RULES,
+    SIGN_IN_LIMIT,
+    RateLimit,
+    SessionRules,
+    new_token,
+    session_alive,
+    throttled,
+    token_digest,
+)
+from arrears.kit import audit
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, Conflict, NotFound
+
+TOKEN_PREFIX = "arr_"
+
+
+def principal_of(user: User, *, via: str = "session", session_id: int | None = None) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        display_name=user.display_name or user.username,
+        agency_id=user.agency_id,
+        staff_id=user.staff_id,
+        locale=user.locale,
+        via="token" if via == "token" else "session",
+        session_id=session_id,
+    )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise BadInput(f"password: at least {MIN_LENGTH} characters")
+
+
+def _check_agency(role: str, agency_id: int | None) -> None:
+    if role == "agency_user" and agency_id is None:
+        raise BadInput("agency_id: an agency user must belong to an agency")
+    if role != "agency_user" and agency_id is not None:
+        raise BadInput("agency_id: only agency users belong to an agency")
+
+
+def _user_state(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "agency_id": user.agency_id,
+        "staff_id": user.staff_id,
+        "locale": user.locale,
+        "active": user.active,
+    }
+
+
+def create_user(*, session: Session, data: UserCreate, actor: str) -> tuple[User, str]:
+    """Create a user; returns it and its (possibly generated) password, shown once."""
+    if repo.user_by_username(session, data.username) is not None:
+        raise Conflict(f"username {data.username!r} is taken")
+    _check_agency(data.role, data.agency_id)
+    password = data.password or generate_password()
+    _check_password(password)
+    now = clock.now()
+    user = User(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        password_hash=hash_password(password),
+        role=data.role,
+        agency_id=data.agency_id,
+        staff_id=data.staff_id,
+        locale=data.locale,
+        active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        after=_user_state(user),
+    )
+    return user, password
+
+
+def get_user(*, session: Session, user_id: int) -> User:
+    user = repo.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def update_user(*, session: Session, user_id: int, data: UserUpdate, actor: str) -> User:
+    user = get_user(session=session, user_id=user_id)
+    before = _user_state(user)
+    changes = data.model_dump(exclude_unset=True)
+    role = changes.get("role", user.role)
+    agency_id = changes.get("agency_id", user.agency_id)
+    if role != "agency_user" and "agency_id" not in changes:
+        agency_id = None
+    _check_agency(role, agency_id)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    user.role, user.agency_id = role, agency_id
+    if user.active is False:
+        _end_all_sessions(session, user.id)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=_user_state(user),
+    )
+    return user
+
+
+def reset_password(
+    *, session: Session, user_id: int, actor: str, password: str | None = None
+) -> str:
+    """Set a new password (generated unless given), end the user's sessions; returns it once."""
+    user = get_user(session=session, user_id=user_id)
+    new = password or generate_password()
+    _check_password(new)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = clock.now()
+    _end_all_sessions(session, user.id)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="user.reset_password", entity="user", entity_id=user.id
+    )
+    return new
+
+
+def set_locale(*, session: Session, user_id: int, locale: str) -> None:
+    if locale not in ("en", "zh-CN"):
+        raise BadInput(f"locale: {locale!r} is not one of en, zh-CN")
+    get_user(session=session, user_id=user_id).locale = locale
+    session.flush()
+
+
+def _end_all_sessions(session: Session, user_id: int) -> None:
+    now = clock.now()
+    for live in repo.live_sessions_of(session, user_id):
+        live.ended_at = now
+
+
+def sign_in(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    limit: RateLimit = SIGN_IN_LIMIT,
+) -> tuple[User, str]:
+    """Check the password and open a session; returns the user and the cookie token.
+
+    Raises ``TooManyAttempts`` once ``limit`` failures for this username and address fall in the
+    window (checked before the password, so a throttled guess learns nothing), and
+    ``SignInFailed`` for a wrong username, password or a deactivated user.
+    """
+    username = username.strip().lower()
+    now = clock.now()
+    failures = repo.recent_failures(session, username=username, ip=ip, since=now - limit.window)
+    if throttled(recent_failures=failures, limit=limit):
+        raise TooManyAttempts("too many sign-in attempts: try again later")
+    user = repo.user_by_username(session, username)
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    ok = ok and user is not None and user.active
+    session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok))
+    if not ok or user is None:
+        session.flush()
+        raise SignInFailed("wrong username or password")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = new_token()
+    session.add(
+        UserSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip=ip,
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=f"user:{user.username}",
+        action="user.sign_in",
+        entity="user",
+        entity_id=user.id,
+    )
+    return user, token
+
+
+def resolve_session(
+    *, session: Session, token: str, rules: SessionRules = SESSION_RULES
+) -> Principal | None:
+    """The principal behind a session cookie, or None if unknown, ended or expired."""
+    found = repo.session_by_token_hash(session, token_digest(token))
+    if found is None:
+        return None
+    live, user = found
+    now = clock.now()
+    if live.ended_at is not None or not user.active:
+        return None
+    if not session_alive(
+        created_at=live.created_at, last_seen_at=live.last_seen_at, now=now, rules=rules
+    ):
+        live.ended_at = now
+        session.flush()
+        return None
+    if now - live.last_seen_at >= rules.touch_every:
+        live.last_seen_at = now
+        session.flush()
+    return principal_of(user, session_id=live.id)
+
+
+def end_session(*, session: Session, token: str) -> None:
+    found = repo.session_by_token_hash(session, token_digest(token))
+    if found is not None and found[0].ended_at is None:
+        found[0].ended_at = clock.now()
+        session.flush()
+
+
+def issue_api_token(
+    *, session: Session, user_id: int, name: str, days: int | None, actor: str
+) -> tuple[ApiToken, str]:
+    """A new bearer token for ``user_id``; the secret is returned once and stored hashed."""
+    get_user(session=session, user_id=user_id)
+    secret = new_token(TOKEN_PREFIX)
+    now = clock.now()
+    token = ApiToken(
+        user_id=user_id,
+        name=name,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        token_hash=token_digest(secret),
+        created_at=now,
+        expires_at=None if days is None else now + timedelta(days=days),
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="api_token.issue",
+        entity="api_token",
+        entity_id=token.id,
+        after={"user_id": user_id, "name": name, "prefix": token.prefix},
+    )
+    return token, secret
+
+
+def revoke_api_token(*, session: Session, user_id: int, token_id: int, actor: str) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound(f"no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        session.flush()
+        audit.record(
+            session, actor=actor, action="api_token.revoke", entity="api_token", entity_id=token_id
+        )
+
+
+def resolve_api_token(*, session: Session, secret: str) -> Principal | None:
+    found = repo.api_token_by_hash(session, token_digest(secret))
+    if found is None:
+        return None
+    token, user = found
+    now = clock.now()
+    if token.revoked_at is not None or not user.active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= SESSION_RULES.touch_every:
+        token.last_used_at = now
+        session.flush()
+    return principal_of(user, via="token")
+
+
+def create_demo_users(session: Session, *, agency_id: int = 1) -> list[tuple[str, str, str]]:
+    """One user per role with a fresh generated password: ``[(username, role, password)]``.
+
+    Existing demo users get a new password (the demo prints them at every start).
+    """
+    created: list[tuple[str, str, str]] = []
+    for role in ROLES:
+        username = f"demo_{role}"
+        password = generate_password(14)
+        user = repo.user_by_username(session, username)
+        if user is None:
+            create_user(
+                session=session,
+                data=UserCreate(
+                    username=username,
+                    display_name=username.replace("_", " ").title(),
+                    role=role,
+                    password=password,
+                    agency_id=agency_id if role == "agency_user" else None,
+                ),
+                actor="system:demo",
+            )
+        else:
+            reset_password(session=session, user_id=user.id, actor="system:demo", password=password)
+        created.append((username, role, password))
+    return created
+
+
+def audit_unmask(
+    *,
+    session: Session,
+    principal: Principal,
+    entity: str,
+    entity_id: object,
+    field: str,
+    at: datetime | None = None,
+) -> None:
+    """Write the audit event that every reveal of a masked field requires."""
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="pii.unmask",
+        entity=entity,
+        entity_id=entity_id,
+        after={"field": field},
+        at=at,
+    )

@@ -1,0 +1,117 @@
+"""The app factory: JSON API under /api/v1 (OpenAPI at /api/docs), server-rendered pages, assets.
+
+Domain routers are found by convention: a module ``arrears.<domain>.api`` exposing ``router``
+(an ``APIRouter`` with its own prefix, e.g. ``/cases``) is mounted under ``/api/v1``; a module
+``arrears.<domain>.pages`` exposing ``router`` is mounted at the root. No edit here is needed to
+add one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import secrets
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from arrears.config import Settings, get_settings
+from arrears.kit.db import make_engine
+from arrears.web import assets, errors
+from arrears.web.responses import MaskedJSONResponse
+from arrears.web.security import AuthMiddleware, csrf_protect
+from arrears.web.templating import TEMPLATES
+
+API_PREFIX = "/api/v1"
+DOMAINS = (
+    "cases",
+    "contacts",
+    "promises",
+    "compliance",
+    "workforce",
+    "analytics",
+    "engine",
+    "portfolio",
+    "delinquency",
+    "strategy",
+)
+STATIC = TEMPLATES.parent / "static"
+
+
+def _domain_routers(kind: str) -> list[APIRouter]:
+    found = []
+    for domain in DOMAINS:
+        name = f"arrears.{domain}.{kind}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        router = getattr(importlib.import_module(name), "router", None)
+        if isinstance(router, APIRouter):
+            found.append(router)
+    return found
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """Build the app for ``settings`` (default: the process settings).
+
+    ``secure_cookies``: mark cookies Secure (behind TLS; the intranet proxy terminates it).
+    """
+    settings = settings or get_settings()
+    if not settings.secret_key:
+        # Sessions and tokens are random and stored hashed; the key only salts nothing critical,
+        # so a per-process key is acceptable when none is configured.
+        settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
+    if engine is None:
+        kwargs = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20}
+        engine = make_engine(settings.database_url, **kwargs)
+    app = FastAPI(
+        title="arrears",
+        version="0.1.0",
+        description="Collections workbench and integration API.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        default_response_class=MaskedJSONResponse,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+    app.state.assets = assets.discover()
+    app.state.secure_cookies = secure_cookies
+    app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
+    errors.install(app)
+
+    from arrears.web import api, pages
+
+    app.include_router(api.router, prefix=API_PREFIX)
+    for router in _domain_routers("api"):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+    for router in _domain_routers("pages"):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/assets/{name}", include_in_schema=False)
+    def vendor_asset(name: str) -> Response:
+        path = app.state.assets.get(name)
+        if path is None:
+            return Response(status_code=404)
+        return FileResponse(
+            path,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,100 @@
+"""Jinja2 rendering. Every page's context passes through the masking layer before rendering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from arrears.auth.policy import Principal
+from arrears.kit.money import fmt
+from arrears.web.i18n import gettext_, ngettext_, pick
+from arrears.web.responses import masked_for_viewer
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _money(value: Decimal | None, currency: str = "") -> str:
+    if value is None:
+        return ""
+    text = f"{Decimal(fmt(value, currency or 'CNY')):,}"
+    return f"{text} {currency}".strip()
+
+
+def _local(value: datetime | date | None, tz: str = "Asia/Shanghai") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _build() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["pick"] = pick
+    env.filters["money"] = _money
+    env.filters["local"] = _local
+    return env
+
+
+environment = _build()
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``name`` with the masked ``context`` plus what every page needs."""
+    principal = getattr(request.state, "principal", None)
+    settings = request.app.state.settings
+    full: dict[str, Any] = dict(masked_for_viewer(context or {}))
+    full.update(
+        request=request,
+        principal=principal if isinstance(principal, Principal) else None,
+        csrf_token=getattr(request.state, "csrf_token", ""),
+        locale=getattr(request.state, "locale", settings.locale),
+        time_zone=settings.time_zone,
+        nav=_nav(principal if isinstance(principal, Principal) else None),
+        assets=request.app.state.assets,
+    )
+    html = environment.get_template(name).render(full)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+# (permission, path, label) — the nav shows what the role may open, nothing more.
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("queue.read", "/queue", "My queue"),
+    ("case.escalated.read", "/queue?view=escalated", "Escalated"),
+    ("settlement.approve", "/approvals", "Approvals"),
+    ("dashboard.read", "/dashboard", "Dashboard"),
+    ("compliance.read", "/compliance", "Compliance"),
+    ("users.manage", "/admin/users", "Users"),
+    ("tokens.manage", "/tokens", "API tokens"),
+)
+
+
+def _nav(principal: Principal | None) -> list[dict[str, str]]:
+    if principal is None:
+        return []
+    return [
+        {"path": path, "label": gettext_(label)}
+        for permission, path, label in NAV
+        if principal.can(permission)
+    ]
