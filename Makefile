@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench browser clean format
+.PHONY: demo test lint bench browser assets clean format
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium'"; exit 1; fi; }
 
-demo: $(STAMP)
+# Front-end assets (htmx) from the npm registry, pinned by package-lock.json; served by the app.
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm missing: run 'sudo apt-get install npm'"; exit 1; fi; }
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+demo: $(STAMP) assets
 	$(VENV)/bin/arrears demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser assets
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)

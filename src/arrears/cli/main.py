@@ -21,6 +21,7 @@ from arrears.cli import (
     portfolio,
     promotion,
     report,
+    serve,
     staff,
     training,
 )
@@ -48,6 +49,7 @@ app.add_typer(pay.app, name="pay")
 app.add_typer(promotion.app, name="promotion")
 app.add_typer(report.app, name="report")
 app.add_typer(model.app, name="model")
+app.add_typer(serve.app, name="serve")
 
 
 def run(argv: list[str] | None = None) -> int:

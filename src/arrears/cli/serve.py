@@ -1,0 +1,46 @@
+"""``arrears serve``: the workbench and the JSON API on one port."""
+
+from __future__ import annotations
+
+import typer
+
+from arrears.cli.output import console
+from arrears.config import get_settings
+
+app = typer.Typer(help="Serve the web workbench and the JSON API.", invoke_without_command=True)
+
+
+@app.callback()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind (intranet: keep it private)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (PostgreSQL only)."),
+    secure_cookies: bool = typer.Option(False, help="Mark cookies Secure (behind TLS)."),
+) -> None:
+    """Run the app with Uvicorn against ARREARS_DATABASE_URL (migrate it first)."""
+    import uvicorn
+
+    from arrears.web.app import create_app
+
+    settings = get_settings()
+    console.print(f"[green]arrears[/green] serving on http://{host}:{port}  (API docs: /api/docs)")
+    if workers > 1:
+        if settings.database_url.startswith("sqlite"):
+            from arrears.kit.errors import BadInput
+
+            raise BadInput("--workers > 1 needs PostgreSQL (SQLite has one writer)")
+        uvicorn.run(
+            "arrears.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    uvicorn.run(
+        create_app(settings, secure_cookies=secure_cookies),
+        host=host,
+        port=port,
+        log_level="warning",
+    )
