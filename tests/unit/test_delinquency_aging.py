@@ -93,7 +93,8 @@ def test_bad_schemes_are_refused(buckets: list[dict[str, object]]) -> None:
 
 def test_nothing_due_yet_is_current() -> None:
     s = stmt(date(2005, 9, 5))
-    assert age(statements=[s], payments=[], as_of=s.due_date).dpd == 0
+    on_due_date = age(statements=[s], payments=[], as_of=s.due_date)
+    assert (on_due_date.dpd, on_due_date.amount_past_due, on_due_date.past_due) == (0, 0, ())
     a = age(statements=[s], payments=[], as_of=s.due_date + timedelta(days=1))
     assert (a.dpd, a.bucket, a.amount_past_due) == (1, "M1", D("100"))
     assert a.oldest_due_date == s.due_date

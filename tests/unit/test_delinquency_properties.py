@@ -1,0 +1,201 @@
+"""Properties of the delinquency rules that must hold for every account (hypothesis)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arrears.delinquency import (
+    AccountTerms,
+    PaymentFact,
+    StatementFact,
+    StatusReport,
+    age,
+    load_fee_schedule,
+    owed_breakdown,
+)
+from arrears.delinquency.fees import FeeSchedule
+
+EPOCH = date(2005, 1, 1)
+CENT = Decimal("0.01")
+TERMS = AccountTerms(currency="CNY", min_payment_ratio=Decimal("0.1"))
+
+cents = st.integers(min_value=0, max_value=5_000_000).map(lambda c: Decimal(c) / 100)
+positive_cents = st.integers(min_value=1, max_value=5_000_000).map(lambda c: Decimal(c) / 100)
+
+
+@st.composite
+def statement(draw: st.DrawFn, cycle_day: int | None = None) -> StatementFact:
+    day = draw(st.integers(0, 400)) if cycle_day is None else cycle_day
+    cycle = EPOCH + timedelta(days=day)
+    return StatementFact(
+        cycle_date=cycle,
+        due_date=cycle + timedelta(days=draw(st.integers(0, 30))),
+        closing_balance=draw(st.integers(-100_000, 5_000_000).map(lambda c: Decimal(c) / 100)),
+        minimum_due=draw(cents),
+    )
+
+
+statements = st.lists(statement(), max_size=8, unique_by=lambda s: s.cycle_date)
+payments = st.lists(
+    st.builds(
+        PaymentFact,
+        paid_on=st.integers(0, 450).map(lambda d: EPOCH + timedelta(days=d)),
+        amount=positive_cents,
+        reference=st.text("abc0123", max_size=4),
+    ),
+    max_size=6,
+)
+reports = st.lists(
+    st.builds(
+        StatusReport,
+        reported_on=st.integers(0, 400).map(lambda d: EPOCH + timedelta(days=d)),
+        status=st.integers(-2, 9),
+    ),
+    max_size=2,
+    unique_by=lambda r: r.reported_on,
+)
+as_of_days = st.integers(0, 500)
+
+
+def _before(rs: list[StatusReport], as_of: date) -> list[StatusReport]:
+    """Reports in force throughout: a new report may legitimately lower DPD (the system says so)."""
+    return [r for r in rs if r.reported_on < as_of]
+
+
+@given(statements, payments, reports, as_of_days)
+def test_paying_the_amount_past_due_brings_dpd_to_zero(
+    ss: list[StatementFact], ps: list[PaymentFact], rs: list[StatusReport], day: int
+) -> None:
+    as_of = EPOCH + timedelta(days=day)
+    rs = _before(rs, as_of)
+    before = age(statements=ss, payments=ps, as_of=as_of, reports=rs)
+    # A report whose instalments are unknown shows nothing past due; any payment cures it.
+    pay = before.amount_past_due if before.amount_past_due > 0 else CENT
+    after = age(
+        statements=ss, payments=[*ps, PaymentFact(as_of, pay, "cure")], as_of=as_of, reports=rs
+    )
+    assert after.dpd == 0
+    assert after.bucket == "M0"
+    assert after.amount_past_due == 0
+
+
+@given(statements, payments, reports, as_of_days, st.integers(1, 400))
+def test_dpd_never_falls_as_time_passes_without_a_payment(
+    ss: list[StatementFact], ps: list[PaymentFact], rs: list[StatusReport], day: int, wait: int
+) -> None:
+    first = EPOCH + timedelta(days=day)
+    later = first + timedelta(days=wait)
+    rs = _before(rs, first)
+    ps = [p for p in ps if not first < p.paid_on <= later]
+    a1 = age(statements=ss, payments=ps, as_of=first, reports=rs)
+    a2 = age(statements=ss, payments=ps, as_of=later, reports=rs)
+    assert a2.dpd >= a1.dpd
+    if a1.dpd > 0:
+        assert a2.dpd == a1.dpd + wait  # still behind, from the same date
+        assert a2.oldest_due_date == a1.oldest_due_date
+
+
+@given(statements, payments, reports, as_of_days, statement())
+def test_dpd_never_falls_when_a_statement_is_added(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    rs: list[StatusReport],
+    day: int,
+    extra: StatementFact,
+) -> None:
+    as_of = EPOCH + timedelta(days=day)
+    rs = _before(rs, as_of)
+    # Statements up to a report are summarised by it; a new one arrives after the last report.
+    last = max((r.reported_on for r in rs), default=EPOCH - timedelta(days=1))
+    if extra.due_date <= last:
+        shift = (last - extra.due_date).days + 1
+        extra = replace(
+            extra,
+            cycle_date=extra.cycle_date + timedelta(days=shift),
+            due_date=extra.due_date + timedelta(days=shift),
+        )
+    ss = [s for s in ss if s.cycle_date != extra.cycle_date]
+    a1 = age(statements=ss, payments=ps, as_of=as_of, reports=rs)
+    a2 = age(statements=[*ss, extra], payments=ps, as_of=as_of, reports=rs)
+    assert a2.dpd >= a1.dpd
+
+
+@given(statements, payments, reports, as_of_days)
+def test_past_due_is_oldest_first_and_sums(
+    ss: list[StatementFact], ps: list[PaymentFact], rs: list[StatusReport], day: int
+) -> None:
+    as_of = EPOCH + timedelta(days=day)
+    a = age(statements=ss, payments=ps, as_of=as_of, reports=rs)
+    assert a.amount_past_due == sum((p.unpaid for p in a.past_due), Decimal(0))
+    assert all(p.unpaid > 0 for p in a.past_due)
+    assert [p.due_date for p in a.past_due] == sorted(p.due_date for p in a.past_due)
+    assert (a.dpd == 0) == (a.oldest_due_date is None)
+    assert not a.past_due or a.dpd > 0  # something unpaid past its due date is at least 1 day late
+    if a.oldest_due_date is not None:
+        assert (as_of - a.oldest_due_date).days == a.dpd
+
+
+SCHEDULES = {name: load_fee_schedule(name) for name in ("cn-card", "us-card", "generic")}
+
+
+@given(statements, payments, reports, as_of_days, st.sampled_from(sorted(SCHEDULES)))
+@settings(max_examples=150)
+def test_breakdown_sums_exactly_to_the_total(
+    ss: list[StatementFact], ps: list[PaymentFact], rs: list[StatusReport], day: int, name: str
+) -> None:
+    as_of = EPOCH + timedelta(days=day)
+    b = owed_breakdown(
+        terms=TERMS, statements=ss, payments=ps, as_of=as_of, reports=rs, schedule=SCHEDULES[name]
+    )
+    assert sum((i.amount for i in b.items), Decimal(0)) == b.total_due
+    assert b.principal + b.interest + b.fees + b.payments == b.total_due
+    assert all(i.amount == i.amount.quantize(CENT) for i in b.items)
+    assert len([i for i in b.items if i.kind == "fee"]) == len(b.aging.past_due)
+    assert all(i.explanation["en"] and i.explanation["zh-CN"] for i in b.items)
+    assert b.interest >= 0
+    assert b.fees >= 0
+
+
+fee_rules = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("percent"),
+            "label": st.just({"en": "fee", "zh-CN": "费"}),
+            "rate": st.integers(0, 100).map(lambda r: Decimal(r) / 1000),
+            "floor": st.integers(0, 5000).map(lambda c: Decimal(c) / 100),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("fixed"),
+            "label": st.just({"en": "fee", "zh-CN": "费"}),
+            "amount": st.integers(0, 10000).map(lambda c: Decimal(c) / 100),
+            "cap": st.integers(0, 10000).map(lambda c: Decimal(c) / 100),
+        }
+    ),
+)
+
+
+@given(statements, payments, reports, as_of_days, fee_rules, fee_rules)
+def test_fees_never_bear_interest(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    rs: list[StatusReport],
+    day: int,
+    fee_a: dict[str, object],
+    fee_b: dict[str, object],
+) -> None:
+    base = SCHEDULES["cn-card"].model_dump(by_alias=True)
+    one = FeeSchedule.model_validate({**base, "late_fee": fee_a})
+    two = FeeSchedule.model_validate({**base, "late_fee": fee_b})
+    as_of = EPOCH + timedelta(days=day)
+    kw = {"terms": TERMS, "statements": ss, "payments": ps, "as_of": as_of, "reports": rs}
+    b1 = owed_breakdown(schedule=one, **kw)  # type: ignore[arg-type]
+    b2 = owed_breakdown(schedule=two, **kw)  # type: ignore[arg-type]
+    assert b1.interest == b2.interest
+    assert b1.total_due - b1.fees == b2.total_due - b2.fees
