@@ -2,8 +2,12 @@
 
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import WorkOrder, WorkOrderAccount
+from arrears.cases.workflow_models import CustomerProfile, FollowUp
+from arrears.contacts.models import ContactAttempt, OutboxMessage, ThreeStop
+from arrears.compliance.models import ComplianceCheck
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
+from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -16,6 +20,15 @@ from arrears.portfolio.models import (
 )
 
 __all__ = [
+    "ContactAttempt",
+    "CustomerProfile",
+    "FollowUp",
+    "OutboxMessage",
+    "PlanInstalment",
+    "Promise",
+    "RepaymentPlan",
+    "ThreeStop",
+    "ComplianceCheck",
     "ApiToken",
     "SignInAttempt",
     "User",

@@ -1,7 +1,156 @@
-"""`arrears compliance`: The compliance engine: check a scenario, report blocks and overrides."""
+"""`arrears compliance`: check a scenario, list and show profiles, override, report."""
 
 from __future__ import annotations
 
-import typer
+import json
+from datetime import date
+from pathlib import Path
 
-app = typer.Typer(help="The compliance engine: check a scenario, report blocks and overrides.", no_args_is_help=True)
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.table import Table
+
+from arrears.cli.output import console, print_json
+from arrears.compliance.engine import decide_scenario
+from arrears.compliance.profile import (
+    PROFILE_DIR,
+    first_error,
+    load_profile,
+    profile_names,
+)
+from arrears.compliance.schemas import Scenario
+from arrears.kit.errors import ArrearsError, BadInput
+
+app = typer.Typer(
+    help="The compliance engine: check a scenario, report blocks and overrides.",
+    no_args_is_help=True,
+)
+
+
+def read_scenario(path: Path) -> Scenario:
+    """Parse a scenario file; any problem is a ``BadInput`` naming the file and the field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the scenario ({exc.strerror})") from exc
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise BadInput(f"{path}: {first_error(exc)}") from exc
+
+
+@app.command()
+def check(
+    scenario: Path = typer.Argument(..., help="Scenario JSON (see docs/compliance.md)."),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or YAML path; overrides the scenario's."
+    ),
+    as_json: bool = typer.Option(True, "--json/--no-json", help="The decision is always JSON."),
+) -> None:
+    """Decide one scenario. Exit 0 allowed, 1 blocked, 2 invalid scenario."""
+    parsed = read_scenario(scenario)
+    try:
+        chosen = load_profile(profile) if profile else None
+        decision = decide_scenario(parsed, profile=chosen)
+    except BadInput:
+        raise
+    except ArrearsError as exc:
+        raise BadInput(f"{scenario}: profile: {exc.message}") from exc
+    print_json(decision.model_dump(mode="json"))
+    if not decision.allowed:
+        raise typer.Exit(code=1)
+
+
+@app.command("profiles")
+def profiles_(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The profiles shipped with the package."""
+    rows = [
+        {"name": n, "title": load_profile(n).title, "path": str(PROFILE_DIR / f"{n}.yaml")}
+        for n in profile_names()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("name", "title", "path")
+    for row in rows:
+        table.add_row(row["name"], row["title"], row["path"])
+    console.print(table)
+
+
+@app.command()
+def show(
+    name: str = typer.Argument(..., help="Profile name or YAML path."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Print a profile with every value resolved (defaults and ``extends`` applied)."""
+    resolved = load_profile(name).model_dump(mode="json")
+    if as_json:
+        print_json(resolved)
+    else:
+        print(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False), end="")
+
+
+@app.command()
+def override(
+    check_id: int = typer.Argument(..., help="Id of the blocked compliance check."),
+    actor: str = typer.Option(..., "--actor", help="Who overrides."),
+    role: str = typer.Option(..., "--role", help="Their role (must be compliance_officer)."),
+    reason: str = typer.Option(..., "--reason", help="Why the block is overridden."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Override a blocked decision (compliance officers only; audited)."""
+    from arrears.compliance import service
+    from arrears.kit.db import unit_of_work
+
+    with unit_of_work() as session:
+        record = service.override(
+            session=session, check_id=check_id, actor=actor, role=role, reason=reason
+        )
+        rules = list(record.rules)
+        result = {"id": record.id, "overridden_by": record.overridden_by, "rules": rules}
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"[green]overridden[/green] check {check_id} ({', '.join(rules)})")
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+@app.command()
+def report(
+    from_: str | None = typer.Option(None, "--from", help="First day (UTC), YYYY-MM-DD."),
+    to: str | None = typer.Option(None, "--to", help="Last day (UTC), inclusive."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Blocked and overridden actions by day, collector and rule."""
+    from arrears.compliance import service
+    from arrears.kit.db import unit_of_work
+
+    start, end = _day(from_, "--from"), _day(to, "--to")
+    if start and end and end < start:
+        raise BadInput("--to is before --from")
+    with unit_of_work() as session:
+        rows = service.report(session=session, start=start, end=end)
+    if as_json:
+        print_json([r.model_dump() for r in rows])
+        return
+    table = Table("day", "collector", "rule", "blocked", "overridden")
+    for r in rows:
+        table.add_row(r.day, r.collector, r.rule, str(r.blocked), str(r.overridden))
+    console.print(table)
+    if not rows:
+        console.print("no blocked actions in this period")

@@ -1,0 +1,572 @@
+"""The one decision function: may this contact happen; if not, which rules block it and until when?
+
+
+Pure: no I/O, no database. The cycle calls ``decide`` when planning contacts, the workflow and the
+outbox call it (through ``service.check``) before logging, queueing or sending anything.
+
+Time and frequency rules ("temporal") give the instant they stop blocking; the decision's
+``next_allowed_at`` is found by re-evaluating every temporal rule at the latest of those instants
+until none blocks. Holds, third-party and content rules do not pass with time and are listed as
+they are.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from arrears.compliance.content import check_content, check_fields
+from arrears.compliance.profile import Profile
+from arrears.compliance.schemas import (
+    Attempt,
+    Consent,
+    Debtor,
+    Decision,
+    Finding,
+    Person,
+    Proposed,
+    Scenario,
+)
+from arrears.compliance.zones import possible_zones, zone
+
+DAY = 86400.0
+MAX_ITERATIONS = 64
+HOLD_RULES = {
+    "attorney": ("hold.attorney", "the person has an attorney: communicate with the attorney only"),
+    "cease": ("hold.cease", "the person asked us to cease: only the three final notices may go"),
+    "dispute_hold": ("hold.dispute", "the debt is disputed: collection waits for verification"),
+    "bankruptcy": ("hold.bankruptcy", "the person is in bankruptcy: collection is stayed"),
+    "deceased": ("hold.deceased", "the person is deceased: handled by the estate team only"),
+}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    ts: float
+    attempt: Attempt
+
+
+class HistoryIndex:
+    """History grouped by person and sorted by time, so a decision reads only its time slice.
+
+    Build it once per person's history (the cycle and the bench do); ``decide`` accepts a plain
+    list too and indexes it on the fly.
+    """
+
+    __slots__ = ("_by_person",)
+
+    def __init__(self, history: Iterable[Attempt]) -> None:
+        by_person: dict[str, list[_Entry]] = {}
+        for attempt in history:
+            by_person.setdefault(attempt.person, []).append(_Entry(attempt.at.timestamp(), attempt))
+        self._by_person: dict[str, tuple[list[float], list[_Entry]]] = {}
+        for person, entries in by_person.items():
+            entries.sort(key=lambda e: e.ts)
+            self._by_person[person] = ([e.ts for e in entries], entries)
+
+    def between(self, person: str, start: float, end: float) -> list[_Entry]:
+        """The person's entries with ``start <= ts <= end``."""
+        found = self._by_person.get(person)
+        if found is None:
+            return []
+        stamps, entries = found
+        return entries[bisect_left(stamps, start) : bisect_right(stamps, end)]
+
+    def upto(self, person: str, end: float) -> list[_Entry]:
+        return self.between(person, float("-inf"), end)
+
+
+@dataclass
+class _Block:
+    rule: str
+    reason: str
+    temporal: bool = False
+    until: datetime | None = None
+
+
+@dataclass
+class _Context:
+    profile: Profile
+    person: Person
+    proposed: Proposed
+    index: HistoryIndex
+    consents: Sequence[Consent]
+    flags: frozenset[str]
+    zones: tuple[str, ...]
+    day_zone: ZoneInfo
+    findings: list[Finding] = field(default_factory=list)
+    advisories: list[str] = field(default_factory=list)
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.day_zone).date()
+
+    def day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), self.day_zone).astimezone(UTC)
+
+    @property
+    def collector(self) -> str:
+        return self.proposed.collector or ""
+
+
+def decide(
+    *,
+    profile: Profile,
+    person: Person,
+    proposed: Proposed,
+    history: Sequence[Attempt] | HistoryIndex = (),
+    consents: Sequence[Consent] = (),
+    debtor: Debtor | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Decide ``proposed`` at ``now`` (default: ``proposed.at``). History after that is ignored."""
+    at = (now or proposed.at).astimezone(UTC)
+    index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
+    flags = frozenset(person.flags) | frozenset(debtor.flags if debtor else ())
+    zones = possible_zones(
+        given=person.time_zones,
+        numbers=[p.number for p in person.phones] + ([proposed.number] if proposed.number else []),
+        address=(person.address.country, person.address.region) if person.address else None,
+        fallback=profile.fallback_time_zones,
+    )
+    ctx = _Context(
+        profile=profile,
+        person=person,
+        proposed=proposed,
+        index=index,
+        consents=consents,
+        flags=flags,
+        zones=zones,
+        day_zone=zone(zones[0]) if zones else ZoneInfo("UTC"),
+    )
+    if not zones:
+        ctx.advisories.append("zones.unknown")
+    elif len(zones) > 1:
+        ctx.advisories.append("zones.uncertain")
+
+    blocks = _standing_blocks(ctx) + _temporal_blocks(ctx, at, advise=True)
+    if not blocks:
+        return Decision(allowed=True, reason="allowed", flags=ctx.advisories, profile=profile.name)
+
+    next_allowed = _next_allowed(ctx, [b for b in blocks if b.temporal])
+    rules = list(dict.fromkeys(b.rule for b in blocks))
+    reason = "; ".join(dict.fromkeys(b.reason for b in blocks))
+    return Decision(
+        allowed=False,
+        rules=rules,
+        reason=reason,
+        next_allowed_at=next_allowed,
+        flags=ctx.advisories,
+        findings=ctx.findings,
+        profile=profile.name,
+    )
+
+
+def _next_allowed(ctx: _Context, temporal: list[_Block]) -> datetime | None:
+    """The earliest instant every time/frequency rule allows, found by re-checking until stable."""
+    if not temporal:
+        return None
+    blocks = temporal
+    for _ in range(MAX_ITERATIONS):
+        untils = [b.until for b in blocks]
+        if any(u is None for u in untils):
+            return None
+        candidate = max(u for u in untils if u is not None)
+        blocks = _temporal_blocks(ctx, candidate, advise=False)
+        if not blocks:
+            return candidate
+    return None
+
+
+# --- rules that time does not lift ------------------------------------------------------------
+
+
+def _standing_blocks(ctx: _Context) -> list[_Block]:
+    profile, proposed = ctx.profile, ctx.proposed
+    blocks = _hold_blocks(ctx)
+    role = proposed.role
+    debt_party = role in profile.third_party.debt_parties
+
+    if (
+        profile.employer_forbids
+        and "employer_forbids_work_calls" in ctx.flags
+        and proposed.channel in ("call", "visit", "sms")
+        and (proposed.at_work or _is_work_number(ctx.person, proposed.number))
+    ):
+        blocks.append(_Block("employer_forbids", "the employer forbids collection contact at work"))
+    if profile.opt_out and f"opt_out:{proposed.channel}" in ctx.flags:
+        blocks.append(
+            _Block(
+                f"opt_out.{proposed.channel}",
+                f"the person asked not to be contacted by {proposed.channel}",
+            )
+        )
+    if not debt_party:
+        blocks += _third_party_blocks(ctx)
+    vulnerable = profile.vulnerable.enabled and "vulnerable" in ctx.flags
+    if vulnerable and proposed.channel in profile.vulnerable.blocked_channels:
+        blocks.append(
+            _Block(
+                "vulnerable.channel",
+                f"a vulnerable customer is not contacted by {proposed.channel}",
+            )
+        )
+    if proposed.content:
+        ctx.findings += check_content(
+            proposed.content,
+            profile=profile,
+            audience="debtor" if debt_party else "third_party",
+            vulnerable=vulnerable,
+            time_barred="time_barred" in ctx.flags,
+        )
+    if debt_party and proposed.purpose == "collection":
+        ctx.findings += check_fields(proposed.channel, proposed.fields, profile=profile)
+    for finding in ctx.findings:
+        blocks.append(_Block(finding.rule, finding.message))
+    return blocks
+
+
+def _hold_blocks(ctx: _Context) -> list[_Block]:
+    blocks = []
+    proposed = ctx.proposed
+    for flag, (rule, reason) in HOLD_RULES.items():
+        hold = ctx.profile.holds.get(flag)
+        if flag not in ctx.flags or hold is None:
+            continue
+        if proposed.role in hold.allowed_roles:
+            continue
+        if proposed.purpose in hold.allowed_purposes and (
+            hold.allowed_channels is None or proposed.channel in hold.allowed_channels
+        ):
+            continue
+        blocks.append(_Block(rule, reason))
+    return blocks
+
+
+def _is_work_number(person: Person, number: str | None) -> bool:
+    return number is not None and any(
+        p.number == number and p.type == "work" for p in person.phones
+    )
+
+
+def _third_party_blocks(ctx: _Context) -> list[_Block]:
+    policy, proposed = ctx.profile.third_party, ctx.proposed
+    blocks = []
+    if proposed.purpose not in policy.allowed_purposes:
+        allowed = " or ".join(p.replace("_", " ") for p in policy.allowed_purposes) or "nothing"
+        blocks.append(
+            _Block(
+                "third_party.purpose",
+                f"a {proposed.relation or 'third party'} may be contacted only for {allowed}; "
+                "discussing the debt with them would disclose it",
+            )
+        )
+    if policy.once_per_party and proposed.third_party_exception is None:
+        at = proposed.at.timestamp()
+        for entry in ctx.index.upto(proposed.person, at):
+            earlier = entry.attempt
+            if earlier.collector != ctx.collector or earlier.direction != "outbound":
+                continue
+            reached = (
+                earlier.outcome in policy.once_outcomes
+                if earlier.channel == "call"
+                else earlier.outcome not in ("not_in_service", "busy")
+            )
+            if reached:
+                blocks.append(
+                    _Block(
+                        "third_party.once",
+                        "this third party was already contacted "
+                        f"on {earlier.at.date().isoformat()}; once per third party unless they "
+                        "asked or the earlier answer was wrong",
+                    )
+                )
+                break
+    return blocks
+
+
+# --- rules that pass with time ----------------------------------------------------------------
+
+
+def _temporal_blocks(ctx: _Context, at: datetime, *, advise: bool) -> list[_Block]:
+    blocks: list[_Block] = []
+    consented = _consented(ctx, ctx.proposed.debts, at)
+    window = _time_window_block(ctx, at, consented)
+    if window:
+        blocks.append(window)
+    blocks += _frequency_blocks(ctx, at, consented, advise=advise)
+    blocks += _daily_blocks(ctx, at)
+    return blocks
+
+
+def _consented(ctx: _Context, debts: Sequence[str], at: datetime) -> bool:
+    """Prior consent given directly, recent enough, for this time, and not used up yet."""
+    freq = ctx.profile.frequency
+    if not ctx.consents:
+        return False
+    slack = timedelta(minutes=freq.consent_slack_minutes)
+    max_age = timedelta(days=freq.consent_max_age_days)
+    for consent in ctx.consents:
+        if consent.person != ctx.proposed.person or consent.collector != ctx.collector:
+            continue
+        if consent.debts and debts and not set(consent.debts) & set(debts):
+            continue
+        if not (consent.given_at <= at <= consent.given_at + max_age):
+            continue
+        if consent.for_at is not None and abs(at - consent.for_at) > slack:
+            continue
+        used_from = max(
+            consent.given_at, consent.for_at - slack if consent.for_at else consent.given_at
+        )
+        if _conversation_between(ctx, consent.debts, used_from, at):
+            continue  # the conversation it allowed has happened: the consent has lapsed
+        return True
+    return False
+
+
+def _conversation_between(
+    ctx: _Context, debts: Sequence[str], start: datetime, end: datetime
+) -> bool:
+    conversations = ctx.profile.frequency.conversation_outcomes
+    for entry in ctx.index.between(ctx.proposed.person, start.timestamp(), end.timestamp()):
+        attempt = entry.attempt
+        if (
+            entry.ts < end.timestamp()
+            and attempt.channel == "call"
+            and attempt.collector == ctx.collector
+            and attempt.outcome in conversations
+            and _about(attempt.debts, debts)
+        ):
+            return True
+    return False
+
+
+def _about(entry_debts: Sequence[str], debts: Sequence[str]) -> bool:
+    """An attempt with no debts named is taken to be about every debt (the cautious reading)."""
+    return not entry_debts or not debts or bool(set(entry_debts) & set(debts))
+
+
+def _time_window_block(ctx: _Context, at: datetime, consented: bool) -> _Block | None:
+    tw = ctx.profile.time_window
+    if not tw.enabled or ctx.proposed.channel not in tw.channels:
+        return None
+    if consented and tw.consent_overrides:
+        return None
+    zones = ctx.zones or ("UTC",)
+    if _in_window(tw_hours=tw.hours_for, zones=zones, at=at):
+        return None
+    until = _next_window(tw_hours=tw.hours_for, zones=zones, at=at)
+    local = at.astimezone(zone(zones[0]))
+    where = "every possible zone (" + ", ".join(zones) + ")" if len(zones) > 1 else zones[0]
+    reason = (
+        f"{local:%a %H:%M} local is outside the convenient hours in {where}"
+        if until
+        else f"no hour is convenient in all of {', '.join(zones)} at once"
+    )
+    return _Block("time_window", reason, temporal=True, until=until)
+
+
+def _in_window(*, tw_hours: object, zones: Sequence[str], at: datetime) -> bool:
+    for name in zones:
+        local = at.astimezone(zone(name))
+        hours = tw_hours(local.weekday())  # type: ignore[operator]
+        if hours is None:
+            return False
+        start, end = hours
+        if not (start <= local.time().replace(tzinfo=None) <= end):
+            return False
+    return True
+
+
+def _next_window(*, tw_hours: object, zones: Sequence[str], at: datetime) -> datetime | None:
+    candidates = set()
+    for name in zones:
+        tz = zone(name)
+        local_day = at.astimezone(tz).date()
+        for offset in range(0, 9):
+            day = local_day + timedelta(days=offset)
+            hours = tw_hours(day.weekday())  # type: ignore[operator]
+            if hours is None:
+                continue
+            start = datetime.combine(day, hours[0], tz).astimezone(UTC)
+            if start > at:
+                candidates.add(start)
+    for candidate in sorted(candidates):
+        if _in_window(tw_hours=tw_hours, zones=zones, at=candidate):
+            return candidate
+    return None
+
+
+def _frequency_blocks(
+    ctx: _Context, at: datetime, consented: bool, *, advise: bool
+) -> list[_Block]:
+    freq, proposed = ctx.profile.frequency, ctx.proposed
+    if (
+        not freq.enabled
+        or proposed.channel not in freq.channels
+        or proposed.role not in freq.roles
+        or (consented and freq.consent_excludes)
+    ):
+        return []
+    today = ctx.local_day(at)
+    first_day = today - timedelta(days=max(freq.window_days, freq.cooldown_days) - 1)
+    start = ctx.day_start(first_day).timestamp()
+    entries = ctx.index.between(proposed.person, start, at.timestamp())
+    window_first = today - timedelta(days=freq.window_days - 1)
+
+    counted: list[tuple[date, Attempt]] = []
+    conversations: list[tuple[date, Attempt]] = []
+    for entry in entries:
+        attempt = entry.attempt
+        if attempt.channel not in freq.channels:
+            continue
+        if freq.per_collector and attempt.collector != ctx.collector:
+            continue
+        if attempt.role not in freq.roles:
+            continue
+        day = ctx.local_day(attempt.at)
+        if attempt.outcome in freq.conversation_outcomes:
+            conversations.append((day, attempt))
+        if (
+            attempt.direction == "outbound"
+            and attempt.outcome in freq.counted_outcomes
+            and day >= window_first
+            and not (freq.consent_excludes and _consented(ctx, attempt.debts, attempt.at))
+        ):
+            counted.append((day, attempt))
+
+    blocks: list[_Block] = []
+    debts: Sequence[str] = proposed.debts or ("",)
+    cap_until: datetime | None = None
+    cap_debts = []
+    cool_until: datetime | None = None
+    cool_debts = []
+    for debt in debts:
+        mine = [d for d, a in counted if not debt or _about(a.debts, [debt])]
+        if len(mine) >= freq.max_calls:
+            mine.sort()
+            release = mine[len(mine) - freq.max_calls] + timedelta(days=freq.window_days)
+            until = ctx.day_start(release)
+            cap_until = until if cap_until is None else max(cap_until, until)
+            cap_debts.append(debt)
+        talks = [d for d, a in conversations if not debt or _about(a.debts, [debt])]
+        if talks and freq.cooldown_days:
+            last = max(talks)
+            if today <= last + timedelta(days=freq.cooldown_days - 1):
+                until = ctx.day_start(last + timedelta(days=freq.cooldown_days))
+                cool_until = until if cool_until is None else max(cool_until, until)
+                cool_debts.append(debt)
+    if cap_debts:
+        blocks.append(
+            _Block(
+                "reg_f.call_cap",
+                f"{freq.max_calls} calls in {freq.window_days} days already placed about "
+                f"{_debt_names(cap_debts)}",
+                temporal=True,
+                until=cap_until,
+            )
+        )
+    if cool_debts:
+        blocks.append(
+            _Block(
+                "reg_f.cooldown",
+                f"a telephone conversation about {_debt_names(cool_debts)} took place within "
+                f"the last {freq.cooldown_days} days",
+                temporal=True,
+                until=cool_until,
+            )
+        )
+    if advise and counted and freq.review_gap_minutes:
+        gap = (at - max(a.at for _, a in counted)).total_seconds() / 60
+        if gap < freq.review_gap_minutes:
+            ctx.advisories.append("reg_f.pattern_review")
+    return blocks
+
+
+def _debt_names(debts: Sequence[str]) -> str:
+    named = [d for d in debts if d]
+    return "debt " + ", ".join(named) if named else "the debt"
+
+
+def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
+    profile, proposed = ctx.profile, ctx.proposed
+    blocks: list[_Block] = []
+    cap = profile.daily_cap
+    vulnerable = profile.vulnerable
+    caps: list[tuple[str, int, Sequence[str], bool, Sequence[str] | None, str]] = []
+    if (
+        cap.enabled
+        and proposed.channel in cap.channels
+        and (cap.roles is None or proposed.role in cap.roles)
+    ):
+        caps.append(
+            (
+                "daily_cap",
+                cap.max_contacts,
+                cap.channels,
+                cap.per_collector,
+                cap.counted_outcomes,
+                f"already {cap.max_contacts} contact attempts today with this person",
+            )
+        )
+    if (
+        vulnerable.enabled
+        and "vulnerable" in ctx.flags
+        and vulnerable.max_contacts_per_day is not None
+    ):
+        caps.append(
+            (
+                "vulnerable.daily_cap",
+                vulnerable.max_contacts_per_day,
+                ("call", "sms", "email", "visit"),
+                False,
+                None,
+                f"a vulnerable customer is contacted at most {vulnerable.max_contacts_per_day} "
+                "time(s) a day",
+            )
+        )
+    if not caps:
+        return blocks
+    today = ctx.local_day(at)
+    start = ctx.day_start(today)
+    entries = ctx.index.between(proposed.person, start.timestamp(), at.timestamp())
+    for rule, limit, channels, per_collector, outcomes, reason in caps:
+        count = 0
+        for entry in entries:
+            attempt = entry.attempt
+            if attempt.direction != "outbound" or attempt.channel not in channels:
+                continue
+            if per_collector and attempt.collector != ctx.collector:
+                continue
+            if outcomes is not None and attempt.outcome not in outcomes:
+                continue
+            count += 1
+        if count >= limit:
+            blocks.append(
+                _Block(
+                    rule,
+                    reason,
+                    temporal=True,
+                    until=ctx.day_start(today + timedelta(days=1)),
+                )
+            )
+    return blocks
+
+
+def decide_scenario(scenario: Scenario, *, profile: Profile | None = None) -> Decision:
+    """Decide a scenario file's question (collectors defaulted, profile by name unless given)."""
+    from arrears.compliance.profile import load_profile
+    from arrears.config import get_settings
+
+    resolved = scenario.resolved()
+    chosen = profile or load_profile(resolved.profile or get_settings().jurisdiction)
+    return decide(
+        profile=chosen,
+        person=resolved.person,
+        proposed=resolved.proposed,
+        history=resolved.history,
+        consents=resolved.consents,
+        debtor=resolved.debtor,
+    )

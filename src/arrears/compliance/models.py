@@ -1,0 +1,39 @@
+"""The record of every compliance decision the service made, and its override if any."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.kit.db import Base, BigId, UTCDateTime, Versioned
+
+
+class ComplianceCheck(Versioned, Base):
+    """One decision: what was proposed, what the engine said, and who overrode it and why."""
+
+    __tablename__ = "compliance_check"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    action_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    profile: Mapped[str] = mapped_column(String(120), nullable=False)
+    collector: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    actor: Mapped[str] = mapped_column(String(120), nullable=False)
+    person_ref: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    proposed: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    allowed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    rules: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    overridden_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def permitted(self) -> bool:
+        """May the action go ahead: allowed by the engine, or overridden by compliance."""
+        return self.allowed or self.overridden_by is not None

@@ -1,0 +1,38 @@
+"""Every query the compliance domain runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arrears.compliance.models import ComplianceCheck
+
+
+def add(session: Session, check: ComplianceCheck) -> ComplianceCheck:
+    session.add(check)
+    session.flush()
+    return check
+
+
+def get(session: Session, check_id: int) -> ComplianceCheck | None:
+    return session.get(ComplianceCheck, check_id)
+
+
+def blocked_between(
+    session: Session, *, start: datetime | None, end: datetime | None
+) -> Sequence[tuple[datetime, str, list[str], str | None]]:
+    """Blocked decisions (overridden or not) with only the columns the report groups by."""
+    query = select(
+        ComplianceCheck.at,
+        ComplianceCheck.collector,
+        ComplianceCheck.rules,
+        ComplianceCheck.overridden_by,
+    ).where(ComplianceCheck.allowed.is_(False))
+    if start is not None:
+        query = query.where(ComplianceCheck.at >= start)
+    if end is not None:
+        query = query.where(ComplianceCheck.at < end)
+    return session.execute(query.order_by(ComplianceCheck.at)).tuples().all()

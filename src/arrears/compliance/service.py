@@ -1,0 +1,134 @@
+"""Compliance operations: decide and record, override, report. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from arrears.compliance import repository
+from arrears.compliance.engine import HistoryIndex, decide
+from arrears.compliance.models import ComplianceCheck
+from arrears.compliance.profile import Profile
+from arrears.compliance.schemas import (
+    Attempt,
+    Consent,
+    Debtor,
+    Decision,
+    Person,
+    Proposed,
+    ReportRow,
+)
+from arrears.kit import audit
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, Conflict, NotFound, NotPermitted
+
+OVERRIDE_ROLE = "compliance_officer"
+
+
+def check(
+    *,
+    session: Session,
+    profile: Profile,
+    person: Person,
+    proposed: Proposed,
+    history: Sequence[Attempt] | HistoryIndex = (),
+    consents: Sequence[Consent] = (),
+    debtor: Debtor | None = None,
+    actor: str,
+    role: str | None = None,
+    override_reason: str | None = None,
+) -> tuple[Decision, ComplianceCheck]:
+    """Decide ``proposed``, record the decision, and apply an override if one is asked for.
+
+    Callers must act only when ``record.permitted`` is true.
+    """
+    decision = decide(
+        profile=profile,
+        person=person,
+        proposed=proposed,
+        history=history,
+        consents=consents,
+        debtor=debtor,
+    )
+    record = repository.add(
+        session,
+        ComplianceCheck(
+            at=clock.now(),
+            action_at=proposed.at,
+            profile=profile.name,
+            collector=proposed.collector or "",
+            actor=actor,
+            person_ref=person.id,
+            channel=proposed.channel,
+            proposed=proposed.model_dump(mode="json"),
+            allowed=decision.allowed,
+            rules=list(decision.rules),
+            reason=decision.reason,
+            next_allowed_at=decision.next_allowed_at,
+        ),
+    )
+    if override_reason is not None and not decision.allowed:
+        override(
+            session=session, check_id=record.id, actor=actor, role=role, reason=override_reason
+        )
+    return decision, record
+
+
+def override(
+    *, session: Session, check_id: int, actor: str, role: str | None, reason: str
+) -> ComplianceCheck:
+    """Let a blocked action go ahead: compliance officers only, with a reason; audited."""
+    if role != OVERRIDE_ROLE:
+        raise NotPermitted(f"only a {OVERRIDE_ROLE} may override a compliance block")
+    if not reason or not reason.strip():
+        raise BadInput("an override needs a reason")
+    record = repository.get(session, check_id)
+    if record is None:
+        raise NotFound(f"no compliance check {check_id}")
+    if record.allowed:
+        raise BadInput(f"compliance check {check_id} was allowed; there is nothing to override")
+    if record.overridden_by is not None:
+        raise Conflict(f"compliance check {check_id} was already overridden")
+    before = {"overridden_by": None, "rules": list(record.rules)}
+    record.overridden_by = actor
+    record.override_reason = reason.strip()
+    record.overridden_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="compliance.override",
+        entity="compliance_check",
+        entity_id=record.id,
+        before=before,
+        after={"overridden_by": actor, "role": role, "rules": list(record.rules)},
+        reason=record.override_reason,
+    )
+    session.flush()
+    return record
+
+
+def report(
+    *, session: Session, start: date | None = None, end: date | None = None
+) -> list[ReportRow]:
+    """Blocked and overridden actions by day (UTC), collector and rule; ``end`` is inclusive."""
+    start_at = datetime.combine(start, time(0), UTC) if start else None
+    end_at = datetime.combine(end + timedelta(days=1), time(0), UTC) if end else None
+    blocked: Counter[tuple[str, str, str]] = Counter()
+    overridden: Counter[tuple[str, str, str]] = Counter()
+    for at, collector, rules, overridden_by in repository.blocked_between(
+        session, start=start_at, end=end_at
+    ):
+        day = at.astimezone(UTC).date().isoformat() if at.tzinfo else at.date().isoformat()
+        for rule in rules or ["(none)"]:
+            key = (day, collector, rule)
+            blocked[key] += 1
+            if overridden_by is not None:
+                overridden[key] += 1
+    return [
+        ReportRow(day=d, collector=c, rule=r, blocked=n, overridden=overridden[(d, c, r)])
+        for (d, c, r), n in sorted(blocked.items())
+    ]
