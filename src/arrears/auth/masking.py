@@ -39,6 +39,12 @@ def mask_address(value: str) -> str:
     return raw[:keep] + MASK * 4
 
 
+def mask_contact_address(value: str) -> str:
+    """A phone number or a postal/e-mail address, whichever ``value`` looks like."""
+    digits = sum(ch.isdigit() for ch in value)
+    return mask_phone(value) if digits >= max(6, len(value.strip()) // 2) else mask_address(value)
+
+
 MASKERS: dict[str, Callable[[str], str]] = {
     "id_number": mask_id_number,
     "phone": mask_phone,
@@ -48,6 +54,7 @@ MASKERS: dict[str, Callable[[str], str]] = {
     "address": mask_address,
     "home_address": mask_address,
     "work_address": mask_address,
+    "address_used": mask_contact_address,
 }
 PII_KEYS = frozenset(MASKERS)
 PII_KINDS = ("id_number", "phone", "address")

@@ -97,6 +97,7 @@ def create_app(
     app.include_router(pages.router)
     for router in _domain_routers("pages"):
         app.include_router(router)
+    app.state.page_paths = frozenset(getattr(r, "path", "") for r in app.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/assets/{name}", include_in_schema=False)

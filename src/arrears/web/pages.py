@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import escape
+from pydantic import ValidationError
 
+from arrears.auth import repository as auth_repo
 from arrears.auth import service as auth_service
 from arrears.auth.errors import SignInFailed, TooManyAttempts
-from arrears.auth.policy import HOME
-from arrears.web.deps import DbSession, OptionalUser
+from arrears.auth.policy import HOME, ROLES, Principal
+from arrears.auth.schemas import UserCreate, UserOut, UserUpdate
+from arrears.cases.models import LEVELS
+from arrears.delinquency import BUCKET_NAMES
+from arrears.kit.errors import ArrearsError
+from arrears.web import workbench
+from arrears.web.deps import DbSession, OptionalUser, require
+from arrears.web.panels import CASE_PANELS
+from arrears.web.repository import QueueFilter
 from arrears.web.security import LOCALE_COOKIE, LOCALES, SESSION_COOKIE
 from arrears.web.templating import render
 
@@ -96,3 +106,216 @@ def switch_locale(
     response = RedirectResponse(_safe_next(next) or "/", status_code=303)
     response.set_cookie(LOCALE_COOKIE, chosen, samesite="lax", path="/")
     return response
+
+
+# --- the workbench ------------------------------------------------------------------------------
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("queue.read")),
+    bucket: str | None = None,
+    level: str | None = None,
+    search: str | None = None,
+    view: str | None = None,
+    offset: int = 0,
+) -> Response:
+    flt = QueueFilter(
+        bucket=bucket or None,
+        level=level or None,
+        search=(search or "").strip()[:64] or None,
+        view="escalated" if view == "escalated" else None,
+    )
+    page = workbench.queue_page(
+        session=session, principal=principal, flt=flt, limit=50, offset=max(0, offset)
+    )
+    return render(
+        request,
+        "queue.html",
+        {
+            "page": page.model_dump(),
+            "filters": {"bucket": bucket or "", "level": level or "", "search": search or ""},
+            "view": flt.view or "",
+            "buckets": BUCKET_NAMES,
+            "levels": LEVELS,
+        },
+    )
+
+
+@router.get("/queue/next")
+def next_case(
+    request: Request, session: DbSession, principal: Principal = Depends(require("queue.read"))
+) -> Response:
+    found = workbench.next_case(session=session, principal=principal)
+    if found is None:
+        return RedirectResponse("/queue?done=1", status_code=303)
+    return RedirectResponse(f"/cases/{found}", status_code=303)
+
+
+@router.get("/cases/{work_order_id}")
+def case_page(
+    work_order_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("case.read")),
+) -> Response:
+    view = workbench.case_view(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        fee_schedule=request.app.state.settings.fee_schedule,
+    )
+    panels = [
+        panel(session=session, principal=principal, view=view)
+        for panel in CASE_PANELS
+        if panel.applies(principal)
+    ]
+    return render(request, "case.html", {"case": view.model_dump(), "panels": panels})
+
+
+@router.post("/cases/{work_order_id}/unmask")
+def unmask_field(
+    work_order_id: int,
+    request: Request,
+    session: DbSession,
+    field: Annotated[str, Form()],
+    item_id: Annotated[int | None, Form()] = None,
+    principal: Principal = Depends(require("pii.unmask")),
+) -> Response:
+    """HTMX: swap the masked value for the real one (audited)."""
+    revealed = workbench.unmask(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        field=field,
+        item_id=item_id,
+    )
+    # Deliberately not through the masking layer: this is the audited reveal.
+    return HTMLResponse(
+        f'<span class="unmasked" data-field="{escape(field)}">{escape(revealed.value or "")}</span>'
+    )
+
+
+# --- admin: users -------------------------------------------------------------------------------
+
+
+@router.get("/admin/users")
+def users_page(
+    request: Request, session: DbSession, _: Principal = Depends(require("users.manage"))
+) -> Response:
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": [
+                UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
+            ],
+            "roles": ROLES,
+            "created": None,
+            "error": None,
+        },
+    )
+
+
+@router.post("/admin/users")
+def users_create(
+    request: Request,
+    session: DbSession,
+    username: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    display_name: Annotated[str, Form()] = "",
+    agency_id: Annotated[str, Form()] = "",
+    principal: Principal = Depends(require("users.manage")),
+) -> Response:
+    created: dict[str, str] | None = None
+    error: str | None = None
+    try:
+        data = UserCreate(
+            username=username.strip().lower(),
+            display_name=display_name,
+            role=role,
+            agency_id=int(agency_id) if agency_id.strip() else None,
+        )
+        user, password = auth_service.create_user(session=session, data=data, actor=principal.actor)
+        created = {"username": user.username, "password": password}
+    except (ValidationError, ValueError) as exc:
+        error = _first_error(exc)
+    except ArrearsError as exc:
+        session.rollback()
+        error = exc.message
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": [
+                UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
+            ],
+            "roles": ROLES,
+            "created": created,
+            "error": error,
+        },
+        status_code=201 if created else 422,
+    )
+
+
+@router.post("/admin/users/{user_id}")
+def users_update(
+    user_id: int,
+    request: Request,
+    session: DbSession,
+    action: Annotated[str, Form()],
+    role: Annotated[str, Form()] = "",
+    agency_id: Annotated[str, Form()] = "",
+    principal: Principal = Depends(require("users.manage")),
+) -> Response:
+    created: dict[str, str] | None = None
+    error: str | None = None
+    try:
+        if action == "reset":
+            password = auth_service.reset_password(
+                session=session, user_id=user_id, actor=principal.actor
+            )
+            user = auth_service.get_user(session=session, user_id=user_id)
+            created = {"username": user.username, "password": password}
+        elif action in ("role", "deactivate", "activate"):
+            changes: dict[str, object] = {}
+            if action == "role":
+                changes["role"] = role
+                changes["agency_id"] = int(agency_id) if agency_id.strip() else None
+            else:
+                changes["active"] = action == "activate"
+            auth_service.update_user(
+                session=session,
+                user_id=user_id,
+                data=UserUpdate.model_validate(changes),
+                actor=principal.actor,
+            )
+        else:
+            error = f"unknown action {action!r}"
+    except (ValidationError, ValueError) as exc:
+        error = _first_error(exc)
+    except ArrearsError as exc:
+        session.rollback()
+        error = exc.message
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": [
+                UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
+            ],
+            "roles": ROLES,
+            "created": created,
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc)

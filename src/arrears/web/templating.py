@@ -71,7 +71,7 @@ def render(
         csrf_token=getattr(request.state, "csrf_token", ""),
         locale=getattr(request.state, "locale", settings.locale),
         time_zone=settings.time_zone,
-        nav=_nav(principal if isinstance(principal, Principal) else None),
+        nav=_nav(principal if isinstance(principal, Principal) else None, request),
         assets=request.app.state.assets,
     )
     html = environment.get_template(name).render(full)
@@ -90,11 +90,12 @@ NAV: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _nav(principal: Principal | None) -> list[dict[str, str]]:
+def _nav(principal: Principal | None, request: Request) -> list[dict[str, str]]:
     if principal is None:
         return []
+    pages = request.app.state.page_paths
     return [
         {"path": path, "label": gettext_(label)}
         for permission, path, label in NAV
-        if principal.can(permission)
+        if principal.can(permission) and path.split("?", 1)[0] in pages
     ]

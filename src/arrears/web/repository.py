@@ -1,0 +1,157 @@
+"""Every query the workbench pages run. Work orders are always scoped by ``auth.scoping``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from arrears.auth.policy import Principal
+from arrears.auth.scoping import work_order_filter
+from arrears.cases.models import OPEN_STATUSES, WorkOrder, WorkOrderAccount
+from arrears.kit.audit import AuditEvent
+from arrears.portfolio.models import (
+    CardAccount,
+    Cardholder,
+    ContactPerson,
+    Payment,
+    Phone,
+    ReportedDelinquency,
+    Statement,
+)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    bucket: str | None = None
+    level: str | None = None
+    status: str | None = None
+    search: str | None = None
+    view: str | None = None  # None: my open cases; "escalated": escalated / problem customers
+
+
+def _queue_where(principal: Principal, flt: QueueFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        work_order_filter(principal),
+        WorkOrder.status.in_(OPEN_STATUSES),
+    ]
+    if flt.bucket:
+        where.append(WorkOrder.bucket == flt.bucket)
+    if flt.level:
+        where.append(WorkOrder.level == flt.level)
+    if flt.status:
+        where.append(WorkOrder.status == flt.status)
+    if flt.search:
+        like = f"%{flt.search.strip()}%"
+        where.append(or_(Cardholder.name.like(like), WorkOrder.customer_ref.like(like)))
+    if flt.view == "escalated":
+        where.append(or_(WorkOrder.status == "escalated", WorkOrder.problem_customer.is_(True)))
+    return where
+
+
+# Highest priority first, then the deepest delinquency and the largest amount.
+_QUEUE_ORDER = (
+    WorkOrder.priority.desc(),
+    WorkOrder.dpd.desc(),
+    WorkOrder.amount_due.desc(),
+    WorkOrder.id,
+)
+
+
+def queue(
+    session: Session, principal: Principal, flt: QueueFilter, *, limit: int, offset: int
+) -> tuple[Sequence[tuple[WorkOrder, str]], int]:
+    where = _queue_where(principal, flt)
+    base = select(WorkOrder, Cardholder.name).join(
+        Cardholder, Cardholder.id == WorkOrder.cardholder_id
+    )
+    rows = session.execute(base.where(*where).order_by(*_QUEUE_ORDER).limit(limit).offset(offset))
+    total = session.scalar(
+        select(func.count())
+        .select_from(WorkOrder)
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(*where)
+    )
+    return [(r[0], r[1]) for r in rows], int(total or 0)
+
+
+def next_case_id(session: Session, principal: Principal, *, today: date) -> int | None:
+    """The first case of the queue that is due for action today (or has no date set)."""
+    where = _queue_where(principal, QueueFilter())
+    where.append(or_(WorkOrder.next_action_on.is_(None), WorkOrder.next_action_on <= today))
+    return session.scalar(
+        select(WorkOrder.id)
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(*where)
+        .order_by(*_QUEUE_ORDER)
+        .limit(1)
+    )
+
+
+def cardholder(session: Session, cardholder_id: int) -> Cardholder | None:
+    return session.get(Cardholder, cardholder_id)
+
+
+def phones_of(session: Session, cardholder_id: int) -> Sequence[Phone]:
+    return session.scalars(
+        select(Phone).where(Phone.cardholder_id == cardholder_id).order_by(Phone.id)
+    ).all()
+
+
+def contact_persons_of(session: Session, cardholder_id: int) -> Sequence[ContactPerson]:
+    return session.scalars(
+        select(ContactPerson)
+        .where(ContactPerson.cardholder_id == cardholder_id)
+        .order_by(ContactPerson.id)
+    ).all()
+
+
+def case_accounts(
+    session: Session, work_order_id: int
+) -> Sequence[tuple[WorkOrderAccount, CardAccount | None]]:
+    rows = session.execute(
+        select(WorkOrderAccount, CardAccount)
+        .outerjoin(CardAccount, CardAccount.id == WorkOrderAccount.account_id)
+        .where(WorkOrderAccount.work_order_id == work_order_id)
+        .order_by(WorkOrderAccount.account_ref)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+@dataclass
+class AccountHistory:
+    statements: list[Statement]
+    payments: list[Payment]
+    reports: list[ReportedDelinquency]
+
+
+def account_histories(session: Session, account_ids: Sequence[int]) -> dict[int, AccountHistory]:
+    """Statements, payments and reported statuses of ``account_ids`` (three queries in all)."""
+    found: dict[int, AccountHistory] = defaultdict(lambda: AccountHistory([], [], []))
+    if not account_ids:
+        return {}
+    for st in session.scalars(select(Statement).where(Statement.account_id.in_(account_ids))):
+        found[st.account_id].statements.append(st)
+    for pay in session.scalars(select(Payment).where(Payment.account_id.in_(account_ids))):
+        found[pay.account_id].payments.append(pay)
+    for rep in session.scalars(
+        select(ReportedDelinquency).where(ReportedDelinquency.account_id.in_(account_ids))
+    ):
+        found[rep.account_id].reports.append(rep)
+    return dict(found)
+
+
+def work_order_audit(
+    session: Session, work_order_id: int, *, limit: int = 200
+) -> Sequence[AuditEvent]:
+    """State changes the services recorded against this work order, newest first."""
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity == "work_order", AuditEvent.entity_id == str(work_order_id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()

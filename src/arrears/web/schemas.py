@@ -1,0 +1,136 @@
+"""What the workbench shows: a queue row and the case view. Field names matter: the masking
+layer masks ``id_number``, ``phone`` and ``address`` (and friends) by name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+
+class QueueRow(BaseModel):
+    id: int
+    customer_name: str
+    customer_ref: str
+    status: str
+    bucket: str
+    dpd: int
+    amount_due: Decimal
+    currency: str
+    level: str
+    queue: str
+    priority: int
+    segment: str | None
+    next_action_on: date | None
+    broken_promises: int
+
+
+class QueuePage(BaseModel):
+    rows: list[QueueRow]
+    total: int
+    offset: int
+    limit: int
+
+
+class PhoneOut(BaseModel):
+    id: int
+    type: str
+    phone: str
+
+
+class ContactPersonOut(BaseModel):
+    id: int
+    name: str
+    relation: str
+    phone: str | None
+
+
+class CustomerOut(BaseModel):
+    id: int
+    external_ref: str
+    name: str
+    id_number: str | None
+    address: str | None
+    province: str | None
+    city: str | None
+    identity_category: str
+    occupation: str | None
+    employer: str | None
+    language: str
+    time_zones: list[str]
+    flags: list[str]
+    phones: list[PhoneOut]
+    contact_persons: list[ContactPersonOut]
+
+
+class BreakdownItemOut(BaseModel):
+    kind: str
+    amount: Decimal
+    explanation: dict[str, str]
+
+
+class AccountOut(BaseModel):
+    id: int | None
+    account_ref: str
+    product: str | None
+    currency: str
+    credit_limit: Decimal | None
+    status: str | None
+    bucket: str
+    dpd: int
+    amount_past_due: Decimal | None
+    as_of: date | None
+    items: list[BreakdownItemOut]
+    principal: Decimal | None
+    interest: Decimal | None
+    fees: Decimal | None
+    payments: Decimal | None
+    total_due: Decimal | None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str  # contact, promise, payment, level, status, ...
+    summary: str
+    actor: str | None = None
+
+
+class WorkOrderOut(BaseModel):
+    id: int
+    status: str
+    bucket: str
+    dpd: int
+    amount_due: Decimal
+    balance: Decimal
+    currency: str
+    level: str
+    queue: str
+    priority: int
+    segment: str | None
+    tier: int | None
+    treatments: list[str]
+    problem_customer: bool
+    broken_promises: int
+    next_action_on: date | None
+    opened_on: date
+    version: int
+
+
+class CaseView(BaseModel):
+    work_order: WorkOrderOut
+    customer: CustomerOut
+    accounts: list[AccountOut]
+    total_due: Decimal
+    timeline: list[TimelineEntry]
+
+
+class UnmaskRequest(BaseModel):
+    field: str  # id_number | address | phone | contact_phone
+    item_id: int | None = None  # phone id or contact person id
+
+
+class Unmasked(BaseModel):
+    field: str
+    item_id: int | None
+    value: str | None

@@ -1,0 +1,282 @@
+"""The collector's views: queue and case, assembled from the domains' data and rules.
+
+Reads only (the case page's actions are the domains' own services). The owed breakdown comes
+from ``arrears.delinquency.owed_breakdown``, per account, as of the case's last cycle date.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from arrears.auth import service as auth_service
+from arrears.auth.policy import Principal
+from arrears.auth.scoping import visible_work_order
+from arrears.cases.models import WorkOrderAccount
+from arrears.delinquency import (
+    AccountTerms,
+    FeeSchedule,
+    PaymentFact,
+    StatementFact,
+    StatusReport,
+    load_fee_schedule,
+    owed_breakdown,
+)
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, NotFound, NotPermitted
+from arrears.portfolio.models import CardAccount
+from arrears.web import repository as repo
+from arrears.web.schemas import (
+    AccountOut,
+    BreakdownItemOut,
+    CaseView,
+    ContactPersonOut,
+    CustomerOut,
+    PhoneOut,
+    QueuePage,
+    QueueRow,
+    TimelineEntry,
+    Unmasked,
+    WorkOrderOut,
+)
+
+MAX_PAGE = 200
+
+
+@lru_cache(maxsize=8)
+def _schedule(name: str) -> FeeSchedule:
+    return load_fee_schedule(name)
+
+
+def queue_page(
+    *,
+    session: Session,
+    principal: Principal,
+    flt: repo.QueueFilter,
+    limit: int = 50,
+    offset: int = 0,
+) -> QueuePage:
+    if flt.view == "escalated" and not principal.can("case.escalated.read"):
+        raise NotPermitted(f"your role ({principal.role}) may not case.escalated.read")
+    limit = max(1, min(limit, MAX_PAGE))
+    rows, total = repo.queue(session, principal, flt, limit=limit, offset=max(0, offset))
+    return QueuePage(
+        rows=[
+            QueueRow(
+                id=wo.id,
+                customer_name=name,
+                customer_ref=wo.customer_ref,
+                status=wo.status,
+                bucket=wo.bucket,
+                dpd=wo.dpd,
+                amount_due=wo.amount_due,
+                currency=wo.currency,
+                level=wo.level,
+                queue=wo.queue,
+                priority=wo.priority,
+                segment=wo.segment,
+                next_action_on=wo.next_action_on,
+                broken_promises=wo.broken_promises,
+            )
+            for wo, name in rows
+        ],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def next_case(*, session: Session, principal: Principal) -> int | None:
+    return repo.next_case_id(session, principal, today=clock.today())
+
+
+def case_view(
+    *, session: Session, principal: Principal, work_order_id: int, fee_schedule: str
+) -> CaseView:
+    """Everything the case page shows, for a case in the principal's scope (else NotFound)."""
+    wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    holder = repo.cardholder(session, wo.cardholder_id)
+    if holder is None:
+        raise NotFound(f"case {work_order_id} has no customer")
+    as_of = wo.last_cycle_as_of or clock.today()
+    schedule = _schedule(fee_schedule)
+    links = repo.case_accounts(session, wo.id)
+    histories = repo.account_histories(session, [a.id for _, a in links if a is not None])
+    accounts: list[AccountOut] = []
+    total_due = Decimal("0.00")
+    for link, account in links:
+        history = histories.get(account.id) if account is not None else None
+        if account is None or history is None or not history.statements:
+            accounts.append(_account_without_history(link, account))
+            continue
+        owed = owed_breakdown(
+            terms=AccountTerms(
+                currency=account.currency, min_payment_ratio=account.min_payment_ratio
+            ),
+            statements=[
+                StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
+                for s in history.statements
+            ],
+            payments=[PaymentFact(p.paid_on, p.amount, p.reference) for p in history.payments],
+            reports=[StatusReport(r.reported_on, r.status) for r in history.reports],
+            as_of=as_of,
+            schedule=schedule,
+        )
+        total_due += owed.total_due
+        accounts.append(
+            AccountOut(
+                id=account.id,
+                account_ref=link.account_ref,
+                product=account.product,
+                currency=account.currency,
+                credit_limit=account.credit_limit,
+                status=account.status,
+                bucket=owed.aging.bucket,
+                dpd=owed.aging.dpd,
+                amount_past_due=owed.aging.amount_past_due,
+                as_of=owed.as_of,
+                items=[
+                    BreakdownItemOut(kind=i.kind, amount=i.amount, explanation=i.explanation)
+                    for i in owed.items
+                ],
+                principal=owed.principal,
+                interest=owed.interest,
+                fees=owed.fees,
+                payments=owed.payments,
+                total_due=owed.total_due,
+            )
+        )
+    return CaseView(
+        work_order=WorkOrderOut.model_validate(wo, from_attributes=True),
+        customer=CustomerOut(
+            id=holder.id,
+            external_ref=holder.external_ref,
+            name=holder.name,
+            id_number=holder.id_number,
+            address=holder.address,
+            province=holder.province,
+            city=holder.city,
+            identity_category=holder.identity_category,
+            occupation=holder.occupation,
+            employer=holder.employer,
+            language=holder.language,
+            time_zones=list(holder.time_zones or []),
+            flags=list(holder.flags or []),
+            phones=[
+                PhoneOut(id=p.id, type=p.type, phone=p.number)
+                for p in repo.phones_of(session, holder.id)
+            ],
+            contact_persons=[
+                ContactPersonOut(id=c.id, name=c.name, relation=c.relation, phone=c.phone)
+                for c in repo.contact_persons_of(session, holder.id)
+            ],
+        ),
+        accounts=accounts,
+        total_due=total_due,
+        timeline=_timeline(session, wo.id, histories),
+    )
+
+
+def _account_without_history(link: WorkOrderAccount, acc: CardAccount | None) -> AccountOut:
+    """An account the store has no statements for: show the cycle's own figures."""
+    return AccountOut(
+        id=acc.id if acc else None,
+        account_ref=link.account_ref,
+        product=acc.product if acc else None,
+        currency=acc.currency if acc else "CNY",
+        credit_limit=acc.credit_limit if acc else None,
+        status=acc.status if acc else None,
+        bucket=link.bucket,
+        dpd=link.dpd,
+        amount_past_due=link.amount_due,
+        as_of=None,
+        items=[],
+        principal=None,
+        interest=link.interest,
+        fees=link.fees,
+        payments=None,
+        total_due=None,
+    )
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _timeline(
+    session: Session, work_order_id: int, histories: dict[int, repo.AccountHistory]
+) -> list[TimelineEntry]:
+    """Contacts, promises, level and status changes (from the audit trail) and payments."""
+    entries = [
+        TimelineEntry(
+            at=e.at,
+            kind=e.action.split(".", 1)[0] if "." in e.action else e.action,
+            summary=_describe(e.action, e.before, e.after, e.reason),
+            actor=e.actor,
+        )
+        for e in repo.work_order_audit(session, work_order_id)
+    ]
+    for history in histories.values():
+        entries.extend(
+            TimelineEntry(at=_at(p.paid_on), kind="payment", summary=f"{p.amount:f} ({p.channel})")
+            for p in history.payments
+        )
+    entries.sort(key=lambda t: t.at, reverse=True)
+    return entries[:200]
+
+
+def _describe(action: str, before: object, after: object, reason: str | None) -> str:
+    parts = [action]
+    if isinstance(before, dict) and isinstance(after, dict):
+        changed = [f"{k}: {before.get(k)} → {after[k]}" for k in after if before.get(k) != after[k]]
+        parts.extend(changed[:4])
+    elif isinstance(after, dict):
+        parts.extend(f"{k}: {v}" for k, v in list(after.items())[:4])
+    if reason:
+        parts.append(reason)
+    return "; ".join(str(p) for p in parts)
+
+
+UNMASKABLE = ("id_number", "address", "phone", "contact_phone")
+
+
+def unmask(
+    *, session: Session, principal: Principal, work_order_id: int, field: str, item_id: int | None
+) -> Unmasked:
+    """Reveal one masked field of the case's customer; audited (who, which field, when)."""
+    if not principal.can("pii.unmask"):
+        raise NotPermitted(f"your role ({principal.role}) may not pii.unmask")
+    if field not in UNMASKABLE:
+        raise BadInput(f"field: {field!r} is not one of {', '.join(UNMASKABLE)}")
+    wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    holder = repo.cardholder(session, wo.cardholder_id)
+    if holder is None:
+        raise NotFound(f"case {work_order_id} has no customer")
+    value: str | None
+    if field == "id_number":
+        value = holder.id_number
+    elif field == "address":
+        value = holder.address
+    elif field == "phone":
+        phone = next((p for p in repo.phones_of(session, holder.id) if p.id == item_id), None)
+        if phone is None:
+            raise NotFound(f"no phone {item_id} on this case")
+        value = phone.number
+    else:
+        person = next(
+            (c for c in repo.contact_persons_of(session, holder.id) if c.id == item_id), None
+        )
+        if person is None:
+            raise NotFound(f"no contact person {item_id} on this case")
+        value = person.phone
+    auth_service.audit_unmask(
+        session=session,
+        principal=principal,
+        entity="cardholder",
+        entity_id=holder.id,
+        field=field if item_id is None else f"{field}:{item_id}",
+    )
+    return Unmasked(field=field, item_id=item_id, value=value)
