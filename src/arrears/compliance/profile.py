@@ -84,6 +84,12 @@ class TimeWindow(_Section):
     )
     consent_overrides: bool = False
 
+    @model_validator(mode="after")
+    def _order(self) -> TimeWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
     def hours_for(self, weekday: int) -> tuple[time, time] | None:
         name = WEEKDAYS[weekday]
         if name in self.days:
@@ -260,7 +266,33 @@ def load_profile(name_or_path: str) -> Profile:
     try:
         return Profile.model_validate(raw)
     except ValidationError as exc:
-        raise BadInput(f"profile {name_or_path}: {first_error(exc)}") from exc
+        line = _line_of(_resolve_path(name_or_path), exc.errors()[0]["loc"])
+        where = f" (line {line})" if line else ""
+        raise BadInput(f"profile {name_or_path}{where}: {first_error(exc)}") from exc
+
+
+def _line_of(path: Path, loc: tuple[int | str, ...]) -> int | None:
+    """The YAML line of the deepest key of ``loc`` that this file itself sets."""
+    try:
+        node: yaml.Node | None = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            key = next((k for k, _ in node.value if k.value == part), None)
+            if key is None:
+                break
+            line, node = key.start_mark.line + 1, match
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def profile_names() -> list[str]:

@@ -106,7 +106,7 @@ def zones_for_number(number: str) -> tuple[str, ...]:
     found = tuple(z for z in phone_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
     if 0 < len(found) <= MAX_ZONES_PER_NUMBER:
         return found
-    region = phonenumbers.region_code_for_number(parsed)
+    region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     return COUNTRIES.get(region or "", ())
 
 
