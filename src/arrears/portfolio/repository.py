@@ -2,6 +2,105 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from arrears.portfolio.models import (
+    CardAccount,
+    Cardholder,
+    Payment,
+    ReportedDelinquency,
+    Statement,
+)
+
 # --- reads (inspection: summary, account show) -------------------------------------------------
+_READ_BATCH = 10_000  # rows per fetch when streaming the whole portfolio
+
+
+def count_accounts(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(CardAccount)) or 0
+
+
+def stream_account_currencies(session: Session) -> Iterator[tuple[int, str]]:
+    """Every account's id and currency, in id order (the spine of a bulk merge)."""
+    stmt = select(CardAccount.id, CardAccount.currency).order_by(CardAccount.id)
+    for row in session.execute(stmt.execution_options(yield_per=_READ_BATCH)):
+        yield row.id, row.currency
+
+
+def stream_statements(
+    session: Session, *, until: date
+) -> Iterator[Row[int, date, date, Decimal, Decimal]]:
+    """(account_id, cycle_date, due_date, closing_balance, minimum_due) issued by ``until``,
+    ordered by account then cycle."""
+    stmt = (
+        select(
+            Statement.account_id,
+            Statement.cycle_date,
+            Statement.due_date,
+            Statement.closing_balance,
+            Statement.minimum_due,
+        )
+        .where(Statement.cycle_date <= until)
+        .order_by(Statement.account_id, Statement.cycle_date)
+    )
+    yield from session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+
+
+def stream_payments(session: Session, *, until: date) -> Iterator[Row[int, date, Decimal, str]]:
+    """(account_id, paid_on, amount, reference) received by ``until``, ordered by account."""
+    stmt = (
+        select(Payment.account_id, Payment.paid_on, Payment.amount, Payment.reference)
+        .where(Payment.paid_on <= until)
+        .order_by(Payment.account_id, Payment.paid_on, Payment.reference)
+    )
+    yield from session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+
+
+def stream_reports(session: Session, *, until: date) -> Iterator[Row[int, date, int]]:
+    """(account_id, reported_on, status) reported by ``until``, ordered by account."""
+    stmt = (
+        select(
+            ReportedDelinquency.account_id,
+            ReportedDelinquency.reported_on,
+            ReportedDelinquency.status,
+        )
+        .where(ReportedDelinquency.reported_on <= until)
+        .order_by(ReportedDelinquency.account_id, ReportedDelinquency.reported_on)
+    )
+    yield from session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+
+
+def get_account_by_ref(
+    session: Session, *, external_ref: str
+) -> tuple[CardAccount, Cardholder] | None:
+    """An account by the card system's number, with its cardholder."""
+    stmt = (
+        select(CardAccount, Cardholder)
+        .join(Cardholder, Cardholder.id == CardAccount.cardholder_id)
+        .where(CardAccount.external_ref == external_ref)
+    )
+    row = session.execute(stmt).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def account_statements(session: Session, *, account_id: int) -> Sequence[Statement]:
+    stmt = select(Statement).where(Statement.account_id == account_id)
+    return session.scalars(stmt.order_by(Statement.cycle_date)).all()
+
+
+def account_payments(session: Session, *, account_id: int) -> Sequence[Payment]:
+    stmt = select(Payment).where(Payment.account_id == account_id)
+    return session.scalars(stmt.order_by(Payment.paid_on, Payment.reference)).all()
+
+
+def account_reports(session: Session, *, account_id: int) -> Sequence[ReportedDelinquency]:
+    stmt = select(ReportedDelinquency).where(ReportedDelinquency.account_id == account_id)
+    return session.scalars(stmt.order_by(ReportedDelinquency.reported_on)).all()
+
 
 # --- writes (imports: bulk, idempotent) --------------------------------------------------------
