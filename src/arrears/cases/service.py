@@ -1,0 +1,556 @@
+"""Work order operations: transitions, taking the next case, the case view, the three stops,
+follow-ups and the customer profile. Keyword-only; flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from arrears.cases import repository
+from arrears.cases.escalation import (
+    DebtorAttempt,
+    EscalationPolicy,
+    Unlock,
+    contact_persons_unlock,
+    load_escalation_policy,
+)
+from arrears.cases.models import WorkOrder
+from arrears.cases.states import TRANSITIONS, plan_move
+from arrears.cases.three_stops import STOP_SCRIPTS, check_stop, escalates, next_stop
+from arrears.cases.workflow_models import (
+    FACT_STATUSES,
+    FOLLOW_UP_KINDS,
+    STATED_REASONS,
+    CustomerProfile,
+    FollowUp,
+)
+from arrears.config import get_settings
+from arrears.contacts.models import ThreeStop
+from arrears.delinquency import (
+    AccountTerms,
+    OwedBreakdown,
+    PaymentFact,
+    StatementFact,
+    StatusReport,
+    load_fee_schedule,
+    owed_breakdown,
+)
+from arrears.kit import audit
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, Conflict, NotFound
+
+ENTITY = "work_order"
+
+
+# --- loading and locking -----------------------------------------------------------------------
+
+
+def get(*, session: Session, work_order_id: int) -> WorkOrder:
+    """The work order, or ``NotFound``."""
+    found = repository.work_order(session, work_order_id)
+    if found is None:
+        raise NotFound(f"no case {work_order_id}")
+    return found
+
+
+def check_version(work_order: WorkOrder, expected_version: int | None) -> None:
+    """Refuse a save based on a stale read (the caller's version is not the stored one)."""
+    if expected_version is not None and expected_version != work_order.version:
+        raise Conflict(
+            f"case {work_order.id} was changed by someone else since you opened it (it is at "
+            f"version {work_order.version}, you had {expected_version}): reload and try again",
+            detail={"current_version": work_order.version, "your_version": expected_version},
+        )
+
+
+def flush(session: Session, what: str) -> None:
+    """Flush, turning a lost-update race into ``Conflict`` (409) instead of a silent overwrite."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(
+            f"{what} was changed by someone else at the same time: reload and try again"
+        ) from exc
+
+
+def _snapshot(wo: WorkOrder) -> dict[str, Any]:
+    return {
+        "status": wo.status,
+        "close_reason": wo.close_reason,
+        "hold_reason": wo.hold_reason,
+        "escalated_to": (wo.extra or {}).get("escalated_to"),
+        "problem_customer": wo.problem_customer,
+        "version": wo.version,
+    }
+
+
+# --- the state machine -------------------------------------------------------------------------
+
+
+def transition(
+    *,
+    session: Session,
+    work_order_id: int,
+    to: str,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    close_reason: str | None = None,
+    hold_reason: str | None = None,
+    escalated_to: str | None = None,
+) -> WorkOrder:
+    """Move a case to ``to`` if the state machine allows it; audited with before and after."""
+    wo = get(session=session, work_order_id=work_order_id)
+    check_version(wo, expected_version)
+    return apply_move(
+        session=session,
+        work_order=wo,
+        to=to,
+        actor=actor,
+        reason=reason,
+        close_reason=close_reason,
+        hold_reason=hold_reason,
+        escalated_to=escalated_to,
+    )
+
+
+def apply_move(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    to: str,
+    actor: str,
+    reason: str | None,
+    close_reason: str | None = None,
+    hold_reason: str | None = None,
+    escalated_to: str | None = None,
+) -> WorkOrder:
+    wo = work_order
+    move = plan_move(
+        wo.status,
+        to,
+        close_reason=close_reason,
+        hold_reason=hold_reason,
+        escalated_to=escalated_to,
+    )
+    before = _snapshot(wo)
+    now = clock.now()
+    wo.status = move.status
+    wo.close_reason = move.close_reason
+    wo.closed_on = clock.today() if move.status == "closed" else None
+    wo.hold_reason = move.hold_reason
+    if move.escalated_to:
+        wo.escalated_at = now
+        wo.extra = {**(wo.extra or {}), "escalated_to": move.escalated_to}
+    wo.updated_at = now
+    flush(session, f"case {wo.id}")
+    audit.record(
+        session,
+        actor=actor,
+        action="work_order.transition",
+        entity=ENTITY,
+        entity_id=wo.id,
+        before=before,
+        after=_snapshot(wo),
+        reason=reason,
+    )
+    session.flush()
+    return wo
+
+
+def move_if_legal(
+    *, session: Session, work_order: WorkOrder, to: str, actor: str, reason: str
+) -> bool:
+    """Follow the playbook automatically (e.g. a promise taken -> promised) when the machine
+    allows it; leave the case where it is otherwise (a held case stays held)."""
+    if work_order.status == to or to not in TRANSITIONS.get(work_order.status, frozenset()):
+        return False
+    apply_move(session=session, work_order=work_order, to=to, actor=actor, reason=reason)
+    return True
+
+
+# --- taking the next case ----------------------------------------------------------------------
+
+
+def take_next(
+    *,
+    session: Session,
+    actor: str,
+    base: Select[WorkOrder] | None = None,
+    queue: str | None = None,
+) -> WorkOrder:
+    """The most urgent workable case in the caller's scope, moved to in_progress."""
+    today = clock.today()
+    candidates = repository.next_candidates(
+        session, base=base if base is not None else select(WorkOrder), today=today, queue=queue
+    )
+    if not candidates:
+        raise NotFound("no case is due in your queue right now")
+    wo = candidates[0]
+    move_if_legal(
+        session=session, work_order=wo, to="in_progress", actor=actor, reason="taken from queue"
+    )
+    return wo
+
+
+# --- the case view -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _fee_schedule(name: str) -> Any:
+    return load_fee_schedule(name)
+
+
+@lru_cache(maxsize=8)
+def escalation_policy(name: str = "default") -> EscalationPolicy:
+    return load_escalation_policy(name)
+
+
+@dataclass(frozen=True)
+class AccountBreakdown:
+    account_ref: str
+    breakdown: OwedBreakdown
+
+
+def breakdowns(
+    *, session: Session, work_order_id: int, as_of: date | None = None
+) -> list[AccountBreakdown]:
+    """The owed breakdown of each account the case covers, from statements and payments."""
+    as_of = as_of or clock.today()
+    refs = [a.account_ref for a in repository.accounts_of(session, work_order_id)]
+    schedule = _fee_schedule(get_settings().fee_schedule)
+    result: list[AccountBreakdown] = []
+    for account in repository.card_accounts(session, refs):
+        result.append(
+            AccountBreakdown(
+                account.external_ref,
+                owed_breakdown(
+                    terms=AccountTerms(account.currency, account.min_payment_ratio),
+                    statements=[
+                        StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
+                        for s in repository.statements(session, account.id)
+                    ],
+                    payments=[
+                        PaymentFact(p.paid_on, p.amount, p.reference)
+                        for p in repository.payments(session, [account.id])
+                    ],
+                    reports=[
+                        StatusReport(r.reported_on, r.status)
+                        for r in repository.reports(session, account.id)
+                    ],
+                    as_of=as_of,
+                    schedule=schedule,
+                ),
+            )
+        )
+    return result
+
+
+def unlock_status(*, session: Session, work_order: WorkOrder, today: date | None = None) -> Unlock:
+    """Whether the case's contact persons are unlocked, and if not, when and why."""
+    today = today or clock.today()
+    debtor_attempts = [
+        DebtorAttempt(on=a.at.date(), outcome=a.outcome or "")
+        for a in repository.attempts(session, work_order_id=work_order.id)
+        if a.status == "made" and a.party == "debtor"
+    ]
+    return contact_persons_unlock(
+        policy=escalation_policy(),
+        work_started_on=work_order.opened_on,
+        debtor_attempts=debtor_attempts,
+        today=today,
+    )
+
+
+# --- the three stops ---------------------------------------------------------------------------
+
+
+def give_stop(
+    *,
+    session: Session,
+    work_order_id: int,
+    stop: int,
+    actor: str,
+    locale: str | None = None,
+    contact_attempt_id: int | None = None,
+    expected_version: int | None = None,
+) -> ThreeStop:
+    """Record a stop in order, with its scripted wording; stop 3 escalates the case."""
+    from arrears.contacts import service as contacts_service
+
+    wo = get(session=session, work_order_id=work_order_id)
+    check_version(wo, expected_version)
+    given = [s.stop for s in repository.stops_given(session, wo.id)]
+    check_stop(given=given, stop=stop)
+    holder = repository.cardholder(session, wo.cardholder_id)
+    locale = locale or (holder.language if holder else None) or get_settings().locale
+    wording = contacts_service.checked_script(
+        name=STOP_SCRIPTS[stop],
+        locale=locale,
+        context={"customer_name": holder.name if holder else ""},
+    )
+    record = ThreeStop(
+        work_order_id=wo.id,
+        contact_attempt_id=contact_attempt_id,
+        stop=stop,
+        given_at=clock.now(),
+        given_by=actor,
+        locale=locale,
+        wording=wording,
+    )
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"stop {stop} was just recorded on case {wo.id} by someone else") from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="work_order.three_stops",
+        entity=ENTITY,
+        entity_id=wo.id,
+        before={"stops": given},
+        after={"stops": [*given, stop]},
+        reason=f"stop {stop}",
+    )
+    if escalates(stop):
+        before = _snapshot(wo)
+        wo.problem_customer = True
+        wo.updated_at = clock.now()
+        if not move_if_legal(
+            session=session,
+            work_order=wo,
+            to="escalated",
+            actor=actor,
+            reason="three stops given: escalated to a senior specialist",
+        ):
+            flush(session, f"case {wo.id}")
+            audit.record(
+                session,
+                actor=actor,
+                action="work_order.problem_customer",
+                entity=ENTITY,
+                entity_id=wo.id,
+                before=before,
+                after=_snapshot(wo),
+                reason="three stops given",
+            )
+        schedule_follow_up(
+            session=session,
+            work_order_id=wo.id,
+            due_on=clock.today(),
+            kind="escalation",
+            note="three stops given: senior specialist to take over",
+            actor=actor,
+            source=f"three_stop:{record.id}",
+        )
+    session.flush()
+    return record
+
+
+def stops_summary(*, session: Session, work_order_id: int) -> dict[str, Any]:
+    given = repository.stops_given(session, work_order_id)
+    return {
+        "given": [
+            {"stop": s.stop, "given_at": s.given_at, "given_by": s.given_by, "wording": s.wording}
+            for s in given
+        ],
+        "next": next_stop([s.stop for s in given]),
+    }
+
+
+# --- follow-up ---------------------------------------------------------------------------------
+
+
+def set_next_action(
+    *,
+    session: Session,
+    work_order_id: int,
+    on: date | None,
+    actor: str,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    wo = get(session=session, work_order_id=work_order_id)
+    check_version(wo, expected_version)
+    if on is not None and on < clock.today():
+        raise BadInput(f"the next action date {on} is in the past (today is {clock.today()})")
+    before = {"next_action_on": wo.next_action_on.isoformat() if wo.next_action_on else None}
+    wo.next_action_on = on
+    wo.updated_at = clock.now()
+    flush(session, f"case {wo.id}")
+    audit.record(
+        session,
+        actor=actor,
+        action="work_order.next_action",
+        entity=ENTITY,
+        entity_id=wo.id,
+        before=before,
+        after={"next_action_on": on.isoformat() if on else None},
+    )
+    session.flush()
+    return wo
+
+
+def schedule_follow_up(
+    *,
+    session: Session,
+    work_order_id: int,
+    due_on: date,
+    kind: str,
+    actor: str,
+    note: str | None = None,
+    source: str | None = None,
+) -> FollowUp:
+    """A follow-up task; the case's next action moves to it if that is sooner."""
+    if kind not in FOLLOW_UP_KINDS:
+        raise BadInput(f"kind must be one of: {', '.join(FOLLOW_UP_KINDS)} (got {kind!r})")
+    if due_on < clock.today():
+        raise BadInput(f"a follow-up cannot be due in the past ({due_on})")
+    wo = get(session=session, work_order_id=work_order_id)
+    task = FollowUp(
+        work_order_id=wo.id,
+        due_on=due_on,
+        kind=kind,
+        note=note,
+        source=source,
+        status="open",
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    session.add(task)
+    if wo.next_action_on is None or due_on < wo.next_action_on:
+        wo.next_action_on = due_on
+        wo.updated_at = clock.now()
+    flush(session, f"case {wo.id}")
+    audit.record(
+        session,
+        actor=actor,
+        action="follow_up.schedule",
+        entity="follow_up",
+        entity_id=task.id,
+        after={"work_order_id": wo.id, "due_on": due_on.isoformat(), "kind": kind},
+        reason=note,
+    )
+    session.flush()
+    return task
+
+
+def complete_follow_up(*, session: Session, follow_up_id: int, actor: str) -> FollowUp:
+    task = repository.follow_up(session, follow_up_id)
+    if task is None:
+        raise NotFound(f"no follow-up {follow_up_id}")
+    if task.status != "open":
+        raise Conflict(f"follow-up {follow_up_id} is already {task.status}")
+    task.status = "done"
+    task.done_at = clock.now()
+    audit.record(
+        session,
+        actor=actor,
+        action="follow_up.done",
+        entity="follow_up",
+        entity_id=task.id,
+        before={"status": "open"},
+        after={"status": "done"},
+    )
+    session.flush()
+    return task
+
+
+# --- listen, ask, check ------------------------------------------------------------------------
+
+
+def update_profile(
+    *,
+    session: Session,
+    work_order_id: int,
+    actor: str,
+    pain_points: Sequence[str] | None = None,
+    stated_reason: str | None = None,
+    reason_detail: str | None = None,
+    facts: Sequence[dict[str, str]] | None = None,
+    agreed_solution: str | None = None,
+    expected_version: int | None = None,
+) -> CustomerProfile:
+    """Create or update the customer's profile; only the fields given change."""
+    wo = get(session=session, work_order_id=work_order_id)
+    if stated_reason is not None and stated_reason not in STATED_REASONS:
+        raise BadInput(
+            f"stated_reason must be one of: {', '.join(STATED_REASONS)} (got {stated_reason!r})"
+        )
+    clean_facts: list[dict[str, str]] | None = None
+    if facts is not None:
+        clean_facts = []
+        for i, fact in enumerate(facts):
+            text = str(fact.get("fact", "")).strip()
+            status = fact.get("status", "claimed")
+            if not text:
+                raise BadInput(f"facts[{i}].fact: describe the fact")
+            if status not in FACT_STATUSES:
+                raise BadInput(f"facts[{i}].status must be verified or claimed (got {status!r})")
+            clean_facts.append(
+                {"fact": text, "status": status, "source": str(fact.get("source", "") or "")}
+            )
+    found = repository.profile(session, wo.cardholder_id)
+    if found is None:
+        found = CustomerProfile(
+            cardholder_id=wo.cardholder_id, pain_points=[], facts=[], updated_by=actor
+        )
+        session.add(found)
+        before: dict[str, Any] | None = None
+    else:
+        if expected_version is not None and expected_version != found.version:
+            raise Conflict(
+                f"the customer profile was changed by someone else (version {found.version}, "
+                f"you had {expected_version}): reload and try again"
+            )
+        before = profile_dict(found)
+    if pain_points is not None:
+        found.pain_points = [p.strip() for p in pain_points if p.strip()]
+    if stated_reason is not None:
+        found.stated_reason = stated_reason
+    if reason_detail is not None:
+        found.reason_detail = reason_detail
+    if clean_facts is not None:
+        found.facts = clean_facts
+    if agreed_solution is not None:
+        found.agreed_solution = agreed_solution
+    found.updated_by = actor
+    found.updated_at = clock.now()
+    flush(session, "the customer profile")
+    audit.record(
+        session,
+        actor=actor,
+        action="customer_profile.update",
+        entity="customer_profile",
+        entity_id=found.id,
+        before=before,
+        after=profile_dict(found),
+    )
+    session.flush()
+    return found
+
+
+def profile_dict(p: CustomerProfile) -> dict[str, Any]:
+    return {
+        "pain_points": list(p.pain_points or []),
+        "stated_reason": p.stated_reason,
+        "reason_detail": p.reason_detail,
+        "facts": list(p.facts or []),
+        "agreed_solution": p.agreed_solution,
+        "version": p.version,
+    }
+
+
+def next_action_after(days: int) -> date:
+    return clock.today() + timedelta(days=days)

@@ -1,0 +1,137 @@
+"""The contact log, the three stops given, and the transactional outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.contacts.vocabulary import CHANNELS, DIRECTIONS, OUTCOMES, PARTIES
+from arrears.kit.db import Base, BigId, UTCDateTime
+
+ATTEMPT_STATUSES = ("made", "blocked")
+OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
+
+
+class ContactAttempt(Base):
+    """One contact attempt with its compliance decision. Blocked attempts are kept as blocked."""
+
+    __tablename__ = "contact_attempt"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_order.id", ondelete="CASCADE"), nullable=False
+    )
+    cardholder_id: Mapped[int] = mapped_column(ForeignKey("cardholder.id"), nullable=False)
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_person.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    collector: Mapped[str] = mapped_column(String(120), nullable=False)
+    # Who places the call for the compliance counts: "bank" or "agency:<id>".
+    collector_ref: Mapped[str] = mapped_column(String(64), nullable=False, default="bank")
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    direction: Mapped[str] = mapped_column(String(8), nullable=False, default="outbound")
+    party: Mapped[str] = mapped_column(String(16), nullable=False)
+    relation: Mapped[str | None] = mapped_column(String(16))
+    purpose: Mapped[str | None] = mapped_column(String(32))
+    address_used: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    recording_ref: Mapped[str | None] = mapped_column(String(255))
+    script: Mapped[str | None] = mapped_column(String(64))
+    compliance_allowed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    compliance_rules: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    compliance_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    compliance_next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    compliance_profile: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    compliance_check_id: Mapped[int | None] = mapped_column(ForeignKey("compliance_check.id"))
+    compliance_detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        Index("ix_contact_attempt_work_order_at", "work_order_id", "at"),
+        Index("ix_contact_attempt_cardholder_at", "cardholder_id", "at"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(_in("party", PARTIES), name="party"),
+        CheckConstraint(_in("status", ATTEMPT_STATUSES), name="status"),
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", OUTCOMES), name="outcome"),
+        # Blocked means blocked: a blocked attempt has no outcome and was never allowed.
+        CheckConstraint(
+            "(status = 'made' AND outcome IS NOT NULL AND compliance_allowed) OR "
+            "(status = 'blocked' AND outcome IS NULL AND NOT compliance_allowed)",
+            name="blocked_has_no_outcome",
+        ),
+        CheckConstraint("duration_seconds IS NULL OR duration_seconds >= 0", name="duration"),
+    )
+
+
+class ThreeStop(Base):
+    """A stop given to an abusive debtor. One row per stop per case; order is checked on insert."""
+
+    __tablename__ = "three_stop"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_order.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    contact_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempt.id"))
+    stop: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    given_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    locale: Mapped[str] = mapped_column(String(8), nullable=False)
+    wording: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (
+        # The store refuses a stop twice even if two requests race.
+        UniqueConstraint("work_order_id", "stop"),
+        CheckConstraint("stop BETWEEN 1 AND 3", name="stop_range"),
+    )
+
+
+class OutboxMessage(Base):
+    """A message queued in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    work_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_order.id", ondelete="SET NULL"), index=True
+    )
+    cardholder_id: Mapped[int] = mapped_column(ForeignKey("cardholder.id"), nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    address: Mapped[str] = mapped_column(String(255), nullable=False)
+    template: Mapped[str] = mapped_column(String(64), nullable=False)
+    locale: Mapped[str] = mapped_column(String(8), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    send_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="queued")
+    compliance: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+    )

@@ -1,0 +1,47 @@
+"""Every query on promises, plans and instalments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
+
+
+def promise(session: Session, promise_id: int) -> Promise | None:
+    return session.get(Promise, promise_id)
+
+
+def promises_of(session: Session, work_order_id: int) -> Sequence[Promise]:
+    return session.scalars(
+        select(Promise)
+        .where(Promise.work_order_id == work_order_id)
+        .order_by(Promise.due_on, Promise.id)
+    ).all()
+
+
+def work_orders_with_open_items(session: Session) -> Sequence[int]:
+    """Cases with a pending promise or an active plan: what reconciliation must look at."""
+    with_promises = select(Promise.work_order_id).where(Promise.status == "pending")
+    with_plans = select(RepaymentPlan.work_order_id).where(RepaymentPlan.status == "active")
+    return sorted(set(session.scalars(with_promises.union(with_plans)).all()))
+
+
+def plan(session: Session, plan_id: int) -> RepaymentPlan | None:
+    return session.get(RepaymentPlan, plan_id)
+
+
+def plans_of(session: Session, work_order_id: int) -> Sequence[RepaymentPlan]:
+    return session.scalars(
+        select(RepaymentPlan)
+        .where(RepaymentPlan.work_order_id == work_order_id)
+        .order_by(RepaymentPlan.id)
+    ).all()
+
+
+def instalments(session: Session, plan_id: int) -> Sequence[PlanInstalment]:
+    return session.scalars(
+        select(PlanInstalment).where(PlanInstalment.plan_id == plan_id).order_by(PlanInstalment.seq)
+    ).all()
