@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import date
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Row, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from arrears.kit.db import Base
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
+    ImportBatch,
     Payment,
     ReportedDelinquency,
     Statement,
@@ -104,3 +109,81 @@ def account_reports(session: Session, *, account_id: int) -> Sequence[ReportedDe
 
 
 # --- writes (imports: bulk, idempotent) --------------------------------------------------------
+
+_BATCH = 5_000  # rows per executemany round trip (multi-row VALUES on PostgreSQL)
+
+
+def _insert(session: Session, model: type[Base]) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(model)
+    return sqlite_insert(model)
+
+
+def bulk_upsert(
+    session: Session,
+    *,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str] = (),
+) -> None:
+    """Insert ``rows``; on a natural-key clash update ``update`` columns (or skip when empty)."""
+    if not rows:
+        return
+    stmt = _insert(session, model)
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    for start in range(0, len(rows), _BATCH):
+        session.execute(stmt, list(rows[start : start + _BATCH]))
+
+
+def ids_by_ref(
+    session: Session, *, model: type[Cardholder | CardAccount], refs: Iterable[str]
+) -> dict[str, int]:
+    """Surrogate ids of cardholders or accounts by their external reference."""
+    wanted = sorted(set(refs))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), _BATCH):
+        chunk = wanted[start : start + _BATCH]
+        rows = session.execute(
+            select(model.external_ref, model.id).where(model.external_ref.in_(chunk))
+        )
+        found.update({ref: id_ for ref, id_ in rows})
+    return found
+
+
+def find_import_batch(session: Session, *, kind: str, sha256: str) -> ImportBatch | None:
+    """An earlier load of exactly these bytes, if any."""
+    return session.scalars(
+        select(ImportBatch)
+        .where(ImportBatch.kind == kind, ImportBatch.sha256 == sha256)
+        .order_by(ImportBatch.id)
+        .limit(1)
+    ).first()
+
+
+def add_import_batch(
+    session: Session,
+    *,
+    kind: str,
+    source: str,
+    sha256: str,
+    loaded_at: datetime,
+    counts: dict[str, Any],
+    rejected: int,
+) -> ImportBatch:
+    batch = ImportBatch(
+        kind=kind,
+        source=source,
+        sha256=sha256,
+        loaded_at=loaded_at,
+        counts=counts,
+        rejected=rejected,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
