@@ -21,7 +21,7 @@ Balances are integer cents: they only weigh the balancing, never enter a money c
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -237,7 +237,17 @@ def build_tables(
     """Plain records to columns (the service builds the same from query rows)."""
     row_of = {s.id: i for i, s in enumerate(staff)}
     contract_row = {c.id: i for i, c in enumerate(contracts)}
-    buckets, languages, regions = Codes(), Codes(), Codes()
+    # Codes interned in sorted order so the result never depends on the order of the input.
+    buckets = Codes([None, *sorted({c.bucket for c in cases})])
+    languages = Codes(
+        [
+            None,
+            *sorted({c.language for c in cases if c.language} | _union(s.languages for s in staff)),
+        ]
+    )
+    regions = Codes(
+        [None, *sorted({c.region for c in cases if c.region} | _union(s.regions for s in staff))]
+    )
     n = len(cases)
 
     def col(values: list[int]) -> IntArray:
@@ -299,6 +309,13 @@ def build_tables(
     return table, staff_table
 
 
+def _union(sets: Iterable[frozenset[str]]) -> set[str]:
+    out: set[str] = set()
+    for values in sets:
+        out |= values
+    return out
+
+
 def _level_index(level: str) -> int:
     try:
         return CASE_LEVELS.index(level)
@@ -350,6 +367,7 @@ def allocate_table(
     excluded_agency = cases.recalled_agency.copy()
     placed_count = np.zeros(len(contracts), dtype=np.int64)
     on_placement = cases.contract >= 0
+    recall_why = np.full(n, -1, dtype=np.int64)
     for k, contract in enumerate(contracts):
         mine = on_placement & (cases.contract == k)
         if not mine.any():
@@ -366,7 +384,7 @@ def allocate_table(
         if cured is not None:
             recall[mine & cured] = R["recalled_on_cure"]
         recalled = mine & (recall >= 0)
-        reason[recalled] = recall[recalled]
+        recall_why[recalled] = recall[recalled]
         excluded_agency[recalled] = contract.agency_id
         kept = mine & ~recalled
         out_contract[kept] = k
@@ -428,7 +446,7 @@ def allocate_table(
     why[has_staff & (status == 1)] = R["assignee_unavailable"]
     why[has_staff & (status == 2)] = R["assignee_left"]
     # A recall reason (set above) outranks the generic ones.
-    why = np.where(reason >= 0, reason, why)
+    why = np.where(recall_why >= 0, recall_why, why)
 
     room = np.maximum(staff.capacity - staff.load, 0)
     kept_idx = np.flatnonzero(keep)
@@ -563,6 +581,9 @@ def allocate(
     as_of: date,
 ) -> list[Decision]:
     """Allocate plain records; one :class:`Decision` per case, in input order."""
+    # Rows sorted by id so that ties break the same way whatever order the caller used.
+    staff = sorted(staff, key=lambda s: s.id)
+    contracts = sorted(contracts, key=lambda c: c.id)
     case_table, staff_table = build_tables(cases, staff, contracts, as_of=as_of)
     result = allocate_table(case_table, staff_table, contracts, rules=rules, as_of=as_of)
     eff = effective_level(case_table, rules)
