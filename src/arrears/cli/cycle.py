@@ -2,6 +2,144 @@
 
 from __future__ import annotations
 
-import typer
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
 
-app = typer.Typer(help="The daily cycle: age, price, segment, score, decide, sync.", no_args_is_help=True)
+import typer
+from rich.table import Table
+
+from arrears.cli.output import console, print_json, progress
+from arrears.config import get_settings
+from arrears.kit.db import engine_for
+from arrears.kit.errors import BadInput
+
+app = typer.Typer(
+    help="The daily cycle: age, price, segment, score, decide, sync.", no_args_is_help=True
+)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"--as-of: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+@app.command("run")
+def run(
+    as_of: Annotated[str, typer.Option("--as-of", help="The snapshot date, YYYY-MM-DD.")],
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    out: Annotated[Path | None, typer.Option(help="Folder for decisions.parquet.")] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="Strategy file path or shipped name (default: settings).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Age, price, segment, score and decide every account, then sync the work orders."""
+    from arrears.engine.service import STAGES, run_cycle
+
+    day = _date(as_of)
+    settings = get_settings()
+    with progress(quiet=json_out) as bar:
+        task = bar.add_task("cycle", total=len(STAGES))
+        seen: list[str] = []
+
+        def on_stage(stage: str) -> None:
+            if seen:
+                bar.advance(task)
+            seen.append(stage)
+            bar.update(task, description=f"{stage}: {STAGES[stage]}")
+
+        result = run_cycle(
+            as_of=day,
+            settings=settings,
+            store=engine_for(settings.database_url),
+            engine=engine,
+            strategy=strategy,
+            out=out,
+            on_stage=on_stage,
+        )
+        bar.update(task, completed=len(STAGES), description="cycle done")
+    if json_out:
+        print_json(result.as_dict())
+        return
+    c = result.cases
+    console.print(
+        f"[bold]cycle {result.as_of}[/bold] on {result.engine}: {result.accounts:,} accounts; "
+        f"work orders opened {c['opened']:,}, updated {c['updated']:,}, closed {c['closed']:,}, "
+        f"unchanged {c['unchanged']:,} (escalated {c['escalated']:,})"
+    )
+    for title, counts in (
+        ("bucket", result.buckets),
+        ("level", result.levels),
+        ("arm", result.arms),
+    ):
+        table = Table(title=f"accounts by {title}")
+        table.add_column(title)
+        table.add_column("accounts", justify="right")
+        for k, v in counts.items():
+            table.add_row(k, f"{v:,}")
+        console.print(table)
+    if result.out:
+        console.print(f"decisions written to {result.out}")
+
+
+@app.command("history")
+def history(
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The run records: as-of date, engine, strategy hash, counts, stage durations, status."""
+    from arrears.engine import repository
+    from arrears.kit.db import UnitOfWork
+
+    settings = get_settings()
+    with UnitOfWork(engine_for(settings.database_url)) as uow:
+        runs = repository.history(uow.session, limit=limit)
+        rows: list[dict[str, Any]] = [
+            {
+                "id": r.id,
+                "as_of": r.as_of,
+                "engine": r.engine,
+                "strategy": r.strategy_name,
+                "strategy_hash": r.strategy_hash,
+                "status": r.status,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "counts": r.counts,
+                "durations": r.durations,
+                "error": r.error,
+            }
+            for r in runs
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title="cycle runs")
+    for col in (
+        "id",
+        "as_of",
+        "engine",
+        "strategy",
+        "hash",
+        "status",
+        "accounts",
+        "cases",
+        "seconds",
+    ):
+        table.add_column(col)
+    for r in rows:
+        cases = r["counts"].get("cases", {})
+        table.add_row(
+            str(r["id"]),
+            str(r["as_of"]),
+            str(r["engine"]),
+            str(r["strategy"]),
+            str(r["strategy_hash"])[:12],
+            str(r["status"]),
+            f"{r['counts'].get('accounts', 0):,}",
+            " ".join(f"{k}={v}" for k, v in cases.items() if k != "skipped"),
+            f"{sum(r['durations'].values()):.1f}",
+        )
+    console.print(table)

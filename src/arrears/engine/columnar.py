@@ -21,9 +21,12 @@ from arrears.delinquency.fees import FeeSchedule, PercentFee
 from arrears.kit.money import _MINOR_UNITS
 
 MONEY = dt.Decimal(18, 2)
-# Rates and products: exact to 8 places (fees need 4, daily interest 6). 28 digits keep every
-# product inside DECIMAL(38) on DuckDB (scales add up) and Spark (keeps 6 places at worst).
-WORK = dt.Decimal(28, 8)
+# Rates and operands: exact to 8 places (fees need 4, daily interest 6). DuckDB multiplies at
+# scale 8 + 8 in 128 bits (amounts to 10^22); Spark keeps 6 places of such a product.
+WORK = dt.Decimal(38, 8)
+# Products are cast to a different type than their operands: Ibis drops a cast to the type it
+# already infers, and the engines would then chain scales (8 + 8 + 8) until DECIMAL overflows.
+PRODUCT = dt.Decimal(38, 9)
 DAYS_PER_CYCLE = 30  # a reported status of k cycles late is 30 k days (same as the pure rules)
 ZERO_MINOR_UNIT = tuple(sorted(c for c, u in _MINOR_UNITS.items() if u == 0))
 
@@ -50,7 +53,7 @@ def work(value: ir.Value) -> ir.DecimalValue:
 
 def mul(a: ir.Value, b: ir.Value) -> ir.DecimalValue:
     """An exact product in the working type (cast back so chained products cannot overflow)."""
-    return work(work(a) * work(b))
+    return (work(a) * work(b)).cast(PRODUCT)
 
 
 def money(value: ir.Value) -> ir.DecimalValue:
