@@ -1,0 +1,222 @@
+"""JSON API for work orders: list, take next, show, transition, three stops, follow-ups,
+profile, scripts. Mounted under /api/v1 by the app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from arrears.auth.policy import Principal
+from arrears.auth.scoping import scoped_work_orders, visible_work_order
+from arrears.cases import repository, views
+from arrears.cases import service as case_service
+from arrears.cases.schemas import (
+    FollowUpIn,
+    NextActionIn,
+    ProfileIn,
+    StopIn,
+    TransitionIn,
+    jsonable,
+)
+from arrears.web.deps import DbSession, require
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+@router.get("")
+def list_cases(
+    session: DbSession,
+    principal: Principal = Depends(require("queue.read")),
+    status: str | None = None,
+    queue: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> list[dict[str, Any]]:
+    """Cases in the caller's scope, most urgent first."""
+    found = repository.list_work_orders(
+        session,
+        base=scoped_work_orders(principal),
+        status=status,
+        queue=queue,
+        limit=limit,
+        offset=offset,
+    )
+    return [views.summary(wo) for wo in found]
+
+
+@router.post("/next")
+def take_next(
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+    queue: str | None = None,
+) -> dict[str, Any]:
+    """Take the most urgent due case in your scope; it moves to in_progress."""
+    wo = case_service.take_next(
+        session=session, actor=principal.actor, base=scoped_work_orders(principal), queue=queue
+    )
+    return views.summary(wo)
+
+
+@router.get("/{work_order_id}")
+def show(
+    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+) -> dict[str, Any]:
+    """The case: figures, breakdown, contact-person unlock, stops, promises, plans, contacts."""
+    wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return views.detail(session, wo)
+
+
+@router.get("/{work_order_id}/breakdown")
+def breakdown(
+    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+) -> list[dict[str, Any]]:
+    """What is owed on each account and why, line by line (en and zh-CN)."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return views.breakdown(session, work_order_id)
+
+
+@router.post("/{work_order_id}/transition")
+def transition(
+    work_order_id: int,
+    body: TransitionIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    wo = case_service.transition(
+        session=session,
+        work_order_id=work_order_id,
+        to=body.to,
+        actor=principal.actor,
+        reason=body.reason,
+        expected_version=body.version,
+        close_reason=body.close_reason,
+        hold_reason=body.hold_reason,
+        escalated_to=body.escalated_to,
+    )
+    return views.summary(wo)
+
+
+@router.post("/{work_order_id}/stops", status_code=201)
+def give_stop(
+    work_order_id: int,
+    body: StopIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    """Record a stop (1, 2, 3 in order); stop 3 escalates to a senior specialist."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    record = case_service.give_stop(
+        session=session,
+        work_order_id=work_order_id,
+        stop=body.stop,
+        actor=principal.actor,
+        locale=body.locale,
+        contact_attempt_id=body.contact_attempt_id,
+        expected_version=body.version,
+    )
+    wo = case_service.get(session=session, work_order_id=work_order_id)
+    return {
+        "stop": record.stop,
+        "wording": record.wording,
+        "given_at": jsonable(record.given_at),
+        "case": views.summary(wo),
+    }
+
+
+@router.post("/{work_order_id}/follow-ups", status_code=201)
+def schedule_follow_up(
+    work_order_id: int,
+    body: FollowUpIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    task = case_service.schedule_follow_up(
+        session=session,
+        work_order_id=work_order_id,
+        due_on=body.due_on,
+        kind=body.kind,
+        note=body.note,
+        actor=principal.actor,
+    )
+    return jsonable(
+        {"id": task.id, "due_on": task.due_on, "kind": task.kind, "status": task.status}
+    )
+
+
+@router.post("/follow-ups/{follow_up_id}/done")
+def complete_follow_up(
+    follow_up_id: int, session: DbSession, principal: Principal = Depends(require("case.work"))
+) -> dict[str, Any]:
+    task = repository.follow_up(session, follow_up_id)
+    if task is not None:
+        visible_work_order(session=session, principal=principal, work_order_id=task.work_order_id)
+    task = case_service.complete_follow_up(
+        session=session, follow_up_id=follow_up_id, actor=principal.actor
+    )
+    return jsonable({"id": task.id, "status": task.status, "done_at": task.done_at})
+
+
+@router.put("/{work_order_id}/next-action")
+def set_next_action(
+    work_order_id: int,
+    body: NextActionIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    wo = case_service.set_next_action(
+        session=session,
+        work_order_id=work_order_id,
+        on=body.on,
+        actor=principal.actor,
+        expected_version=body.version,
+    )
+    return views.summary(wo)
+
+
+@router.put("/{work_order_id}/profile")
+def update_profile(
+    work_order_id: int,
+    body: ProfileIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    """Listen, ask, check: only the fields you send change."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    found = case_service.update_profile(
+        session=session,
+        work_order_id=work_order_id,
+        actor=principal.actor,
+        pain_points=body.pain_points,
+        stated_reason=body.stated_reason,
+        reason_detail=body.reason_detail,
+        facts=[f.model_dump() for f in body.facts] if body.facts is not None else None,
+        agreed_solution=body.agreed_solution,
+        expected_version=body.version,
+    )
+    return jsonable(case_service.profile_dict(found))
+
+
+@router.get("/{work_order_id}/script")
+def script(
+    work_order_id: int,
+    session: DbSession,
+    principal: Principal = Depends(require("case.read")),
+    name: str | None = None,
+    locale: str | None = None,
+) -> dict[str, Any]:
+    """The script for the case's level (or ``name``), rendered with its real figures."""
+    from arrears.contacts import service as contact_service
+
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return contact_service.case_script(
+        session=session,
+        work_order_id=work_order_id,
+        name=name,
+        locale=locale,
+        collector_name=principal.display_name or principal.username,
+    )

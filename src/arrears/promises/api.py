@@ -1,0 +1,163 @@
+"""JSON API for promises, reconciliation, plans, settlements and their approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from arrears.auth.policy import Principal
+from arrears.auth.scoping import visible_work_order
+from arrears.cases import service as case_service
+from arrears.cases import views
+from arrears.cases.schemas import (
+    DecisionIn,
+    PlanIn,
+    PromiseIn,
+    ReconcileIn,
+    SettlementIn,
+    jsonable,
+)
+from arrears.kit.errors import NotFound
+from arrears.promises import repository
+from arrears.promises import service as promise_service
+from arrears.web.deps import DbSession, require, require_any
+
+router = APIRouter(tags=["promises"])
+
+
+@router.post("/cases/{work_order_id}/promises", status_code=201)
+def take_promise(
+    work_order_id: int,
+    body: PromiseIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    """A promise to pay an amount by a date; the case moves to promised."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    promise = promise_service.take_promise(
+        session=session,
+        work_order_id=work_order_id,
+        amount=body.amount,
+        due_on=body.due_on,
+        channel=body.channel,
+        contact_attempt_id=body.contact_attempt_id,
+        actor=principal.actor,
+        expected_version=body.version,
+    )
+    wo = case_service.get(session=session, work_order_id=work_order_id)
+    return {**jsonable(promise_service.promise_dict(promise)), "case": views.summary(wo)}
+
+
+@router.get("/cases/{work_order_id}/promises")
+def list_promises(
+    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+) -> list[dict[str, Any]]:
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return jsonable(
+        [promise_service.promise_dict(p) for p in repository.promises_of(session, work_order_id)]
+    )
+
+
+@router.post("/cases/{work_order_id}/reconcile")
+def reconcile_case(
+    work_order_id: int,
+    body: ReconcileIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    """Mark the case's promises and plan instalments against the payments received."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    result = promise_service.reconcile_case(
+        session=session, work_order_id=work_order_id, actor=principal.actor, as_of=body.as_of
+    )
+    wo = case_service.get(session=session, work_order_id=work_order_id)
+    return {**jsonable(result), "case": views.summary(wo)}
+
+
+@router.post("/promises/reconcile")
+def reconcile_all(
+    body: ReconcileIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
+) -> dict[str, Any]:
+    """Reconcile every case with a pending promise or an active plan (operations)."""
+    return promise_service.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
+
+
+@router.post("/cases/{work_order_id}/plans", status_code=201)
+def propose_plan(
+    work_order_id: int,
+    body: PlanIn,
+    session: DbSession,
+    principal: Principal = Depends(require("case.work")),
+) -> dict[str, Any]:
+    """An instalment plan; above the threshold it waits for a checker."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    plan = promise_service.propose_plan(
+        session=session,
+        work_order_id=work_order_id,
+        total=body.total,
+        instalments=body.instalments,
+        first_due_on=body.first_due_on,
+        frequency=body.frequency,
+        amounts=body.amounts,
+        due_dates=body.due_dates,
+        actor=principal.actor,
+        expected_version=body.version,
+    )
+    return jsonable(promise_service.plan_dict(session=session, plan=plan))
+
+
+@router.post("/cases/{work_order_id}/settlements", status_code=201)
+def propose_settlement(
+    work_order_id: int,
+    body: SettlementIn,
+    session: DbSession,
+    principal: Principal = Depends(require("settlement.propose")),
+) -> dict[str, Any]:
+    """A settlement offer (a discount on the balance); approved by a checker."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    plan = promise_service.propose_settlement(
+        session=session,
+        work_order_id=work_order_id,
+        balance=body.balance,
+        discount=body.discount,
+        due_on=body.due_on,
+        actor=principal.actor,
+        expected_version=body.version,
+    )
+    return jsonable(promise_service.plan_dict(session=session, plan=plan))
+
+
+@router.get("/plans/{plan_id}")
+def show_plan(
+    plan_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+) -> dict[str, Any]:
+    plan = repository.plan(session, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+    return jsonable(promise_service.plan_dict(session=session, plan=plan))
+
+
+@router.post("/plans/{plan_id}/decision")
+def decide_plan(
+    plan_id: int,
+    body: DecisionIn,
+    session: DbSession,
+    principal: Principal = Depends(require_any("plan.approve", "settlement.approve")),
+) -> dict[str, Any]:
+    """Maker-checker: approve or reject; the checker's role limit must cover the amount."""
+    plan = repository.plan(session, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+    plan = promise_service.decide_plan(
+        session=session,
+        plan_id=plan_id,
+        approve=body.approve,
+        actor=principal.actor,
+        role=principal.role,
+        note=body.note,
+        expected_version=body.version,
+    )
+    return jsonable(promise_service.plan_dict(session=session, plan=plan))
