@@ -1,0 +1,37 @@
+"""The per-staff monthly performance record that pay and promotion read (plain data)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MonthMetrics(BaseModel):
+    """One collector's month: what was recovered, promises, the compliance record, QA."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    month: date = Field(description="First day of the month.")
+    recovered: Decimal = Decimal("0.00")
+    promises_made: int = Field(0, ge=0)
+    promises_kept: int = Field(0, ge=0)
+    blocked_attempts: int = Field(0, ge=0, description="Contacts the compliance engine blocked.")
+    overrides: int = Field(0, ge=0, description="Blocked contacts made under an override.")
+    complaints: int = Field(0, ge=0)
+    violations: int = Field(0, ge=0, description="Confirmed compliance violations (QA/audit).")
+    qa_score: Decimal | None = Field(None, ge=0, le=100)
+
+
+def month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def parse_month(text: str) -> date:
+    """``YYYY-MM`` to the first day of that month; ``ValueError`` otherwise."""
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise ValueError(f"not a month (YYYY-MM): {text!r}") from None
