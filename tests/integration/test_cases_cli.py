@@ -1,0 +1,70 @@
+"""`arrears cases ...` against a real store: JSON output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from arrears.kit.clock import clock
+from tests.integration.test_cases_workflow import MORNING, seed
+
+
+def test_a_collector_day_from_the_command_line(cli: Any, session: Session) -> None:
+    with clock.frozen(MORNING):
+        wo_id = seed(session)
+        listed = cli("cases", "list", "--json")
+        assert listed.exit_code == 0, listed.stderr
+        assert [c["id"] for c in json.loads(listed.stdout)] == [wo_id]
+
+        taken = cli("cases", "next", "--json", "--actor", "u:lee")
+        assert json.loads(taken.stdout)["status"] == "in_progress"
+
+        blocked = cli(
+            "cases",
+            "contact",
+            str(wo_id),
+            "--outcome",
+            "no_answer",
+            "--at",
+            "2026-03-02T23:00:00+08:00",
+            "--json",
+        )
+        assert blocked.exit_code == 1
+        assert json.loads(blocked.stdout)["compliance"]["rules"] == ["time_window"]
+
+        made = cli("cases", "contact", str(wo_id), "--outcome", "promise_to_pay")
+        assert made.exit_code == 0, made.stderr
+        assert "made" in made.stdout
+
+        bad = cli("cases", "promise", str(wo_id), "--amount", "-1", "--due", "2026-03-05")
+        assert bad.exit_code == 2
+        assert "must be positive" in bad.stderr
+        assert "Traceback" not in bad.stderr
+
+        ok = cli(
+            "cases", "promise", str(wo_id), "--amount", "500.00", "--due", "2026-03-05", "--json"
+        )
+        assert ok.exit_code == 0, ok.stderr
+        assert json.loads(ok.stdout)["amount"] == "500.00"
+
+        illegal = cli("cases", "transition", str(wo_id), "open")
+        assert illegal.exit_code == 1
+        assert "cannot move from promised to open" in illegal.stderr
+
+        out_of_order = cli("cases", "stop", str(wo_id), "3")
+        assert out_of_order.exit_code == 2
+        assert "before stop 1, 2" in out_of_order.stderr
+
+        shown = cli("cases", "show", str(wo_id), "--json")
+        detail = json.loads(shown.stdout)
+        assert detail["status"] == "promised"
+        assert len(detail["contacts"]) == 2
+
+        script = cli("cases", "script", str(wo_id), "--locale", "en")
+        assert "Total due" in script.stdout
+
+        unknown = cli("cases", "show", "999")
+        assert unknown.exit_code == 1
+        assert "no case 999" in unknown.stderr
