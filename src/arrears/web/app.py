@@ -94,10 +94,13 @@ def create_app(
     app.include_router(api.router, prefix=API_PREFIX)
     for router in _domain_routers("api"):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(pages.router)
-    for router in _domain_routers("pages"):
+    page_routers = [pages.router, *_domain_routers("pages")]
+    for router in page_routers:
         app.include_router(router)
-    app.state.page_paths = frozenset(getattr(r, "path", "") for r in app.routes)
+    # The nav lists only pages that exist (domains add theirs as they land).
+    app.state.page_paths = frozenset(
+        getattr(route, "path", "") for router in page_routers for route in router.routes
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/assets/{name}", include_in_schema=False)

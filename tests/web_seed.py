@@ -1,0 +1,170 @@
+"""A small store for the web tests: two customers with delinquent accounts, their cases, and one
+user per role. Shared by tests/integration/test_web_*.py, test_auth_*.py and tests/e2e."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from arrears.auth.models import User
+from arrears.auth.passwords import hash_password
+from arrears.auth.policy import ROLES
+from arrears.cases.models import WorkOrder, WorkOrderAccount
+from arrears.portfolio.models import (
+    CardAccount,
+    Cardholder,
+    ContactPerson,
+    Payment,
+    Phone,
+    Statement,
+)
+
+AS_OF = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: a lawful calling hour
+PASSWORD = "correct-horse-battery"
+AGENCY_ID = 7
+
+# Raw personal data that must never appear for a masking role.
+ID_NUMBER = "110101199003071234"
+ADDRESS = "北京市朝阳区建国路88号院3号楼1201室"
+PHONE = "13812345678"
+CONTACT_PHONE = "13987654321"
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@dataclass
+class Seeded:
+    work_orders: list[int] = field(default_factory=list)
+    accounts: list[int] = field(default_factory=list)
+    cardholders: list[int] = field(default_factory=list)
+    phones: list[int] = field(default_factory=list)
+    contact_persons: list[int] = field(default_factory=list)
+    users: dict[str, int] = field(default_factory=dict)
+
+
+def _customer(session: Session, n: int, seeded: Seeded) -> None:
+    holder = Cardholder(
+        external_ref=f"C{n:04d}",
+        name=f"张{n}",
+        id_number=ID_NUMBER if n == 1 else f"3201021985010{n:05d}",
+        address=ADDRESS if n == 1 else f"南京市鼓楼区中山路{n}号",
+        province="北京" if n == 1 else "江苏",
+        city="北京" if n == 1 else "南京",
+        identity_category="private_employee",
+        language="zh-CN",
+        time_zones=["Asia/Shanghai"],
+        flags=[],
+        created_at=NOW,
+    )
+    session.add(holder)
+    session.flush()
+    phone = Phone(
+        cardholder_id=holder.id, number=PHONE if n == 1 else f"1390000{n:04d}", type="mobile"
+    )
+    person = ContactPerson(
+        cardholder_id=holder.id,
+        name=f"李{n}",
+        relation="spouse",
+        phone=CONTACT_PHONE if n == 1 else f"1370000{n:04d}",
+    )
+    account = CardAccount(
+        external_ref=f"A{n:04d}",
+        cardholder_id=holder.id,
+        product="classic",
+        credit_limit=Decimal("20000.00"),
+        currency="CNY",
+        statement_day=5,
+        due_days=20,
+        min_payment_ratio=Decimal("0.1000"),
+        status="active",
+    )
+    session.add_all([phone, person, account])
+    session.flush()
+    # Three statements; one small payment: two minimums past due on AS_OF.
+    for month, balance in ((8, "9000.00"), (9, "9500.00"), (10, "10000.00")):
+        session.add(
+            Statement(
+                account_id=account.id,
+                cycle_date=date(2026, month, 5),
+                due_date=date(2026, month, 25),
+                closing_balance=Decimal(balance),
+                minimum_due=(Decimal(balance) / 10).quantize(Decimal("0.01")),
+            )
+        )
+    session.add(
+        Payment(
+            account_id=account.id,
+            paid_on=date(2026, 8, 20),
+            amount=Decimal("900.00"),
+            channel="online",
+            reference=f"P{n}-1",
+        )
+    )
+    wo = WorkOrder(
+        cardholder_id=holder.id,
+        customer_ref=holder.external_ref,
+        status="open",
+        bucket="M2",
+        dpd=56,
+        amount_due=Decimal("1900.00"),
+        balance=Decimal("10000.00"),
+        currency="CNY",
+        level="junior",
+        queue="early",
+        priority=100 - n,
+        segment="salaried",
+        opened_on=date(2026, 9, 26),
+        last_cycle_as_of=AS_OF,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(wo)
+    session.flush()
+    session.add(
+        WorkOrderAccount(
+            work_order_id=wo.id,
+            account_ref=account.external_ref,
+            account_id=account.id,
+            bucket="M2",
+            dpd=56,
+            amount_due=Decimal("1900.00"),
+        )
+    )
+    seeded.work_orders.append(wo.id)
+    seeded.accounts.append(account.id)
+    seeded.cardholders.append(holder.id)
+    seeded.phones.append(phone.id)
+    seeded.contact_persons.append(person.id)
+
+
+def seed(session: Session, *, customers: int = 2) -> Seeded:
+    """Customers, cases and one user per role (username = role, password = PASSWORD)."""
+    seeded = Seeded()
+    for n in range(1, customers + 1):
+        _customer(session, n, seeded)
+    for role in ROLES:
+        # One argon2 hash for all (hashing is deliberately slow; the tests sign in often).
+        user = User(
+            username=role,
+            display_name=role,
+            password_hash=_password_hash(),
+            role=role,
+            agency_id=AGENCY_ID if role == "agency_user" else None,
+            locale="en",
+            active=True,
+            created_at=NOW,
+            password_changed_at=NOW,
+        )
+        session.add(user)
+        session.flush()
+        seeded.users[role] = user.id
+    session.flush()
+    return seeded
