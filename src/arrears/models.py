@@ -18,6 +18,15 @@ from arrears.portfolio.models import (
     ReportedDelinquency,
     Statement,
 )
+from arrears.workforce.models import (
+    Agency,
+    AgencyContract,
+    Assignment,
+    Staff,
+    StaffMetricMonth,
+    Team,
+    TrainingCompletion,
+)
 
 __all__ = [
     "ContactAttempt",
@@ -45,4 +54,11 @@ __all__ = [
     "Statement",
     "WorkOrder",
     "WorkOrderAccount",
+    "Agency",
+    "AgencyContract",
+    "Assignment",
+    "Staff",
+    "StaffMetricMonth",
+    "Team",
+    "TrainingCompletion",
 ]
