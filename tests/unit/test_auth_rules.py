@@ -1,0 +1,131 @@
+"""Pure auth rules: the policy table, masking, session and rate-limit arithmetic, passwords."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arrears.auth.masking import (
+    PII_KEYS,
+    mask_address,
+    mask_contact_address,
+    mask_id_number,
+    mask_payload,
+    mask_phone,
+)
+from arrears.auth.passwords import generate_password, hash_password, verify_password
+from arrears.auth.policy import CASE_SCOPE, HOME, PERMISSIONS, POLICY, ROLES, can
+from arrears.auth.sessions import RateLimit, SessionRules, session_alive, throttled, token_digest
+
+T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def test_every_role_has_a_policy_scope_and_home_and_only_known_permissions() -> None:
+    assert set(POLICY) == set(ROLES) == set(CASE_SCOPE) == set(HOME)
+    for granted in POLICY.values():
+        assert granted <= set(PERMISSIONS)
+    with pytest.raises(KeyError):
+        can("collector", "case.delete")
+
+
+def test_agency_users_hold_no_more_than_collectors() -> None:
+    assert POLICY["agency_user"] <= POLICY["collector"]
+    assert CASE_SCOPE["agency_user"] == "agency"
+
+
+def test_known_values_are_masked_as_the_bank_shows_them() -> None:
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("+86 138-1234-5678") == "+86 1**-****-5678"
+    assert mask_id_number("110101199003071234") == "110***********1234"
+    assert mask_address("北京市朝阳区建国路88号院3号楼1201室") == "北京市朝阳区****"
+    assert mask_contact_address("13812345678") == "138****5678"
+
+
+@given(st.text(alphabet="0123456789", min_size=6, max_size=20))
+def test_a_masked_phone_never_contains_the_number(number: str) -> None:
+    masked = mask_phone(number)
+    assert masked != number
+    assert len(masked) == len(number)
+    assert number not in masked
+
+
+@given(st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True))
+def test_a_masked_id_number_hides_the_birth_date(id_number: str) -> None:
+    masked = mask_id_number(id_number)
+    assert id_number[6:14] not in masked
+    assert masked[-4:] == id_number[-4:]
+
+
+@given(st.text(min_size=1, max_size=80).filter(lambda s: s.strip()))
+def test_a_masked_address_is_never_the_address(address: str) -> None:
+    masked = mask_address(address)
+    assert address.strip() not in masked or len(address.strip()) == 0
+    assert masked.endswith("****")
+
+
+def test_mask_payload_walks_nested_structures_by_field_name() -> None:
+    payload = {
+        "customer": {
+            "name": "张三",
+            "id_number": "110101199003071234",
+            "phones": [{"id": 1, "phone": "13812345678"}],
+            "address": "北京市朝阳区建国路88号",
+        },
+        "count": 3,
+        "tags": ("a", "b"),
+    }
+    masked = mask_payload(payload)
+    text = repr(masked)
+    for raw in ("110101199003071234", "13812345678", "建国路88号"):
+        assert raw not in text
+    assert masked["customer"]["name"] == "张三"
+    assert masked["count"] == 3
+    assert payload["customer"]["phones"][0]["phone"] == "13812345678"  # input untouched
+    assert {"id_number", "phone", "address"} <= PII_KEYS
+
+
+def test_session_lives_while_used_and_dies_at_idle_or_absolute_limit() -> None:
+    rules = SessionRules(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
+    assert session_alive(
+        created_at=T0, last_seen_at=T0, now=T0 + timedelta(minutes=29), rules=rules
+    )
+    assert not session_alive(
+        created_at=T0, last_seen_at=T0, now=T0 + timedelta(minutes=30), rules=rules
+    )
+    late = T0 + timedelta(hours=12)
+    assert not session_alive(created_at=T0, last_seen_at=late, now=late, rules=rules)
+
+
+@given(st.integers(min_value=0, max_value=50), st.integers(min_value=1, max_value=20))
+def test_throttled_exactly_from_the_limit(failures: int, attempts: int) -> None:
+    limit = RateLimit(attempts=attempts)
+    assert throttled(recent_failures=failures, limit=limit) == (failures >= attempts)
+
+
+def test_passwords_hash_with_argon2id_and_verify() -> None:
+    password = generate_password()
+    assert len(password) == 16
+    hashed = hash_password(password)
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, password)
+    assert not verify_password(hashed, password + "x")
+    assert not verify_password("not a hash", password)
+    assert token_digest("a") != token_digest("b")
+
+
+def test_every_template_label_has_a_chinese_translation() -> None:
+    from arrears.web.i18n import LOCALE_DIR, translations
+
+    templates = Path(LOCALE_DIR).parent / "templates"
+    labels: set[str] = set()
+    for path in templates.glob("*.html"):
+        labels |= set(re.findall(r"""_\(\s*["']([^"']+)["']\s*\)""", path.read_text()))
+    assert len(labels) > 30
+    zh = translations("zh-CN")
+    missing = sorted(label for label in labels if zh.gettext(label) == label)
+    assert missing == []
