@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Executable, Row, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,6 +26,12 @@ from arrears.portfolio.models import (
 _READ_BATCH = 10_000  # rows per fetch when streaming the whole portfolio
 
 
+def _stream(session: Session, stmt: Executable) -> Iterator[Any]:
+    # Plain column rows through the session's connection (same transaction): the ORM result
+    # layer would double the cost of a whole-portfolio read and adds nothing for tuples.
+    yield from session.connection().execute(stmt.execution_options(yield_per=_READ_BATCH))
+
+
 def count_accounts(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CardAccount)) or 0
 
@@ -33,7 +39,7 @@ def count_accounts(session: Session) -> int:
 def stream_account_currencies(session: Session) -> Iterator[tuple[int, str]]:
     """Every account's id and currency, in id order (the spine of a bulk merge)."""
     stmt = select(CardAccount.id, CardAccount.currency).order_by(CardAccount.id)
-    for row in session.execute(stmt.execution_options(yield_per=_READ_BATCH)):
+    for row in _stream(session, stmt):
         yield row.id, row.currency
 
 
@@ -53,7 +59,7 @@ def stream_statements(
         .where(Statement.cycle_date <= until)
         .order_by(Statement.account_id, Statement.cycle_date)
     )
-    yield from session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+    yield from _stream(session, stmt)
 
 
 def stream_payments(session: Session, *, until: date) -> Iterator[Row[int, date, Decimal, str]]:
@@ -63,7 +69,7 @@ def stream_payments(session: Session, *, until: date) -> Iterator[Row[int, date,
         .where(Payment.paid_on <= until)
         .order_by(Payment.account_id, Payment.paid_on, Payment.reference)
     )
-    yield from session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+    yield from _stream(session, stmt)
 
 
 def stream_reports(session: Session, *, until: date) -> Iterator[Row[int, date, int]]:
@@ -77,7 +83,7 @@ def stream_reports(session: Session, *, until: date) -> Iterator[Row[int, date, 
         .where(ReportedDelinquency.reported_on <= until)
         .order_by(ReportedDelinquency.account_id, ReportedDelinquency.reported_on)
     )
-    yield from session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+    yield from _stream(session, stmt)
 
 
 def get_account_by_ref(
