@@ -203,6 +203,7 @@ class Consent(_Strict):
 class Scenario(_Strict):
     """One compliance question: may ``proposed`` happen, given ``history`` and ``consents``?"""
 
+    description: str = ""
     profile: str | None = None
     collector: str = "bank"
     person: Person
