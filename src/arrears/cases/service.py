@@ -34,6 +34,7 @@ from arrears.cases.workflow_models import (
     FollowUp,
 )
 from arrears.config import get_settings
+from arrears.contacts import scripts
 from arrears.contacts.models import ThreeStop
 from arrears.delinquency import (
     AccountTerms,
@@ -293,7 +294,10 @@ def give_stop(
     given = [s.stop for s in repository.stops_given(session, wo.id)]
     check_stop(given=given, stop=stop)
     holder = repository.cardholder(session, wo.cardholder_id)
-    locale = locale or (holder.language if holder else None) or get_settings().locale
+    if locale is None:
+        # The customer's language if we have scripts in it (zh-TW customers get zh-CN).
+        spoken = holder.language if holder else None
+        locale = spoken if spoken in scripts.LOCALES else get_settings().locale
     wording = contacts_service.checked_script(
         name=STOP_SCRIPTS[stop],
         locale=locale,

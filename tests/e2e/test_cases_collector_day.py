@@ -1,0 +1,182 @@
+"""One collector's day on the real data, over HTTP.
+
+Import UCI, run the cycle, then: take the next case; read the breakdown; attempt a call that
+compliance blocks and see why; make an allowed call; take a promise; pay (a payments extract
+through ``arrears import portfolio``) and reconcile; see the case kept, then cured after the
+next cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from arrears.auth import assignment_links
+from arrears.auth.models import User
+from arrears.auth.service import issue_api_token
+from arrears.config import get_settings
+from arrears.kit.clock import clock
+from arrears.web.app import create_app
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+# Monday 2005-10-03, 10:00 in Taipei (the UCI customers' zone); the snapshot is 2005-10-01.
+MORNING = datetime(2005, 10, 3, 2, 0, tzinfo=UTC)
+NIGHT = datetime(2005, 10, 3, 14, 30, tzinfo=UTC)  # 22:30 in Taipei
+
+
+@pytest.fixture
+def collector_token(engine: Engine) -> str:
+    with Session(engine) as s, clock.frozen(MORNING):
+        user = User(
+            username="lee",
+            display_name="Lee",
+            password_hash="x",
+            role="collector",
+            locale="en",
+            active=True,
+            created_at=MORNING,
+            password_changed_at=MORNING,
+        )
+        s.add(user)
+        s.flush()
+        _, secret = issue_api_token(session=s, user_id=user.id, name="e2e", days=None, actor="test")
+        s.commit()
+    return secret
+
+
+@pytest.fixture
+def client(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    # The collector's scope is 'assigned': until the workforce links staff to assignments the
+    # scope sees every case here (the scoping itself is tested by the web and workforce suites).
+    monkeypatch.setattr(assignment_links, "filter_for", lambda principal, scope: sa.true())
+    app = create_app(get_settings())
+    try:
+        with TestClient(app) as test_client:
+            yield test_client
+    finally:
+        app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_one_collector_day_on_the_real_data(
+    cli: Any,
+    uci_csv: Path,
+    env: Path,
+    engine: Engine,
+    collector_token: str,
+    client: TestClient,
+) -> None:
+    imported = cli("import", "uci", str(uci_csv), "--json")
+    assert imported.exit_code == 0, imported.stderr
+    cycle = cli("cycle", "run", "--as-of", "2005-10-01", "--json")
+    assert cycle.exit_code == 0, cycle.stderr
+    assert json.loads(cycle.stdout)["cases"]["opened"] == 6818
+    h = {"Authorization": f"Bearer {collector_token}"}
+
+    with clock.frozen(MORNING):
+        # 1. take the next case
+        taken = client.post("/api/v1/cases/next", headers=h)
+        assert taken.status_code == 200, taken.text
+        case = taken.json()
+        wo_id = case["id"]
+        assert case["status"] == "in_progress"
+        assert case["bucket"] != "M0"
+
+        # 2. read the breakdown: the real statements, aged and charged
+        breakdown = client.get(f"/api/v1/cases/{wo_id}/breakdown", headers=h).json()
+        assert len(breakdown) == 1
+        account = breakdown[0]
+        past_due = Decimal(account["amount_past_due"])
+        assert past_due > 0
+        kinds = [i["kind"] for i in account["items"]]
+        assert "principal" in kinds
+        assert sum(Decimal(i["amount"]) for i in account["items"]) == Decimal(account["total_due"])
+        assert all(i["explanation"]["zh-CN"] for i in account["items"])
+
+        # 3. a call at 22:30 local time: compliance blocks it and says why and until when
+        number = "+886912345678"
+        blocked = client.post(
+            f"/api/v1/cases/{wo_id}/contacts",
+            headers=h,
+            json={
+                "channel": "call",
+                "outcome": "no_answer",
+                "address_used": number,
+                "at": NIGHT.isoformat(),
+            },
+        )
+        assert blocked.status_code == 201, blocked.text
+        verdict = blocked.json()
+        assert verdict["status"] == "blocked"
+        assert verdict["outcome"] is None
+        assert verdict["compliance"]["rules"] == ["time_window"]
+        assert "22:30 local is outside the convenient hours" in verdict["compliance"]["reason"]
+        assert verdict["compliance"]["next_allowed_at"].startswith("2005-10-04T00:00:00")
+
+        # 4. an allowed call in the morning: the debtor promises
+        made = client.post(
+            f"/api/v1/cases/{wo_id}/contacts",
+            headers=h,
+            json={
+                "channel": "call",
+                "outcome": "promise_to_pay",
+                "address_used": number,
+                "duration_seconds": 240,
+                "notes": "lost his job in August; can pay Tuesday",
+            },
+        )
+        assert made.json()["status"] == "made", made.text
+
+        # 5. take a promise for the past-due amount by Wednesday
+        promise = client.post(
+            f"/api/v1/cases/{wo_id}/promises",
+            headers=h,
+            json={
+                "amount": f"{past_due:f}",
+                "due_on": "2005-10-05",
+                "contact_attempt_id": made.json()["id"],
+            },
+        )
+        assert promise.status_code == 201, promise.text
+        assert promise.json()["case"]["status"] == "promised"
+
+    # 6. the customer pays on Tuesday; the card system's payments extract is imported
+    extract = env / "extract"
+    extract.mkdir()
+    (extract / "payments.csv").write_text(
+        "account_id,paid_on,amount,channel,reference\n"
+        f"{account['account_ref']},2005-10-04,{past_due:f},online,E2E-1\n",
+        encoding="utf-8",
+    )
+    paid = cli("import", "portfolio", str(extract), "--json")
+    assert paid.exit_code == 0, paid.stderr
+    with clock.frozen(datetime(2005, 10, 4, 8, 0, tzinfo=UTC)):
+        reconciled = client.post(f"/api/v1/cases/{wo_id}/reconcile", headers=h, json={})
+        assert reconciled.status_code == 200, reconciled.text
+        result = reconciled.json()
+        assert result["changed"] == [{"promise_id": promise.json()["id"], "status": "kept"}]
+
+        # 7. the case is kept...
+        shown = client.get(f"/api/v1/cases/{wo_id}", headers=h).json()
+        assert shown["status"] == "kept"
+        assert shown["promises"][0]["paid"] == f"{past_due:f}"
+        assert [c["status"] for c in shown["contacts"]] == ["made", "blocked"]
+
+    # ... and cured after the next cycle
+    nxt = cli("cycle", "run", "--as-of", "2005-10-05", "--json")
+    assert nxt.exit_code == 0, nxt.stderr
+    assert json.loads(nxt.stdout)["cases"]["closed"] >= 1
+    with clock.frozen(datetime(2005, 10, 5, 8, 0, tzinfo=UTC)):
+        final = client.get(f"/api/v1/cases/{wo_id}", headers=h).json()
+    assert (final["status"], final["close_reason"]) == ("closed", "cured")
