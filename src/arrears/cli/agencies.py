@@ -1,7 +1,126 @@
-"""`arrears agencies`: Outside collection agencies and their contracts."""
+"""`arrears agencies`: Outside collection agencies (placements, contracts, recall)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import typer
 
-app = typer.Typer(help="Outside collection agencies and their contracts.", no_args_is_help=True)
+from arrears.cli import _workforce as w
+
+app = typer.Typer(help="Outside agencies: contracts, placements, recall.", no_args_is_help=True)
+
+CONTRACT_COLUMNS = (
+    "code",
+    "agency",
+    "buckets",
+    "levels",
+    "commission_pct",
+    "start_date",
+    "end_date",
+    "recall_on_cure",
+    "recall_on_contract_end",
+    "recall_after_days",
+    "max_placements",
+)
+
+
+@app.command()
+def add(
+    code: str,
+    name: str = typer.Option(..., "--name"),
+    actor: str | None = w.ACTOR,
+    as_json: bool = w.JSON,
+) -> None:
+    """Register an agency."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import schemas, service
+
+    data = w.build(schemas.AgencyCreate, code=code, name=name)
+    with unit_of_work() as session:
+        out = service.add_agency(session=session, data=data, actor=w.actor(actor))
+    w.emit(out, as_json, ("code", "name", "status"))
+
+
+@app.command("list")
+def list_(as_json: bool = w.JSON) -> None:
+    """Agencies with their live placements and users."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import service
+
+    with unit_of_work() as session:
+        rows = service.list_agencies(session=session)
+    w.emit(rows, as_json, ("code", "name", "status", "placements", "users"))
+
+
+@app.command()
+def contract(
+    agency: str = typer.Argument(..., help="Agency code."),
+    code: str = typer.Option(..., "--code"),
+    buckets: str = typer.Option(..., "--buckets", help="Comma list, e.g. M4,M5,M6."),
+    levels: str = typer.Option("outsource", "--levels", help="Comma list of case levels."),
+    commission: str = typer.Option(..., "--commission", help="Commission in percent."),
+    start: str = typer.Option(..., "--start"),
+    end: str | None = typer.Option(None, "--end"),
+    recall_on_cure: bool = typer.Option(True, "--recall-on-cure/--no-recall-on-cure"),
+    recall_on_end: bool = typer.Option(True, "--recall-on-end/--no-recall-on-end"),
+    recall_after_days: int | None = typer.Option(None, "--recall-after-days"),
+    max_placements: int | None = typer.Option(None, "--max-placements"),
+    actor: str | None = w.ACTOR,
+    as_json: bool = w.JSON,
+) -> None:
+    """Add a contract: which buckets and levels the agency takes, commission, recall rules."""
+    from arrears.kit.db import unit_of_work
+    from arrears.kit.errors import BadInput
+    from arrears.workforce import schemas, service
+
+    try:
+        pct = Decimal(commission)
+    except ArithmeticError:
+        raise BadInput(f"--commission: not a number: {commission!r}") from None
+    data = w.build(
+        schemas.AgencyContractCreate,
+        agency=agency,
+        code=code,
+        buckets=w.split(buckets),
+        levels=w.split(levels),
+        commission_pct=pct,
+        start_date=w.required_day(start, "--start"),
+        end_date=w.day(end, "--end"),
+        recall_on_cure=recall_on_cure,
+        recall_on_contract_end=recall_on_end,
+        recall_after_days=recall_after_days,
+        max_placements=max_placements,
+    )
+    with unit_of_work() as session:
+        out = service.add_contract(session=session, data=data, actor=w.actor(actor))
+    w.emit(out, as_json, CONTRACT_COLUMNS)
+
+
+@app.command("end-contract")
+def end_contract(
+    code: str,
+    on: str = typer.Option(..., "--on"),
+    actor: str | None = w.ACTOR,
+    as_json: bool = w.JSON,
+) -> None:
+    """End a contract; placements are recalled at the next allocation if the contract says so."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import service
+
+    with unit_of_work() as session:
+        out = service.end_contract(
+            session=session, code=code, on=w.required_day(on, "--on"), actor=w.actor(actor)
+        )
+    w.emit(out, as_json, CONTRACT_COLUMNS)
+
+
+@app.command()
+def contracts(as_json: bool = w.JSON) -> None:
+    """Every contract."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import service
+
+    with unit_of_work() as session:
+        rows = service.list_contracts(session=session)
+    w.emit(rows, as_json, CONTRACT_COLUMNS)

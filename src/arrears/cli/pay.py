@@ -1,7 +1,46 @@
-"""`arrears pay`: Compensation statements."""
+"""`arrears pay`: Pay statements from the bonus plans."""
 
 from __future__ import annotations
 
 import typer
+from rich.table import Table
 
-app = typer.Typer(help="Compensation statements.", no_args_is_help=True)
+from arrears.cli import _workforce as w
+from arrears.cli.output import console, print_json
+
+app = typer.Typer(help="Pay: statements from the bonus plans.", no_args_is_help=True)
+
+
+@app.command()
+def statement(
+    staff: str,
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM"),
+    year: int | None = typer.Option(None, "--year"),
+    plan: str = typer.Option("default", "--plan", help="Bonus plan: name or path."),
+    as_json: bool = w.JSON,
+) -> None:
+    """One person's pay for a month or a year, line by line."""
+    from arrears.kit.db import unit_of_work
+    from arrears.kit.errors import BadInput
+    from arrears.workforce import service
+    from arrears.workforce.metrics import parse_month
+
+    if (month is None) == (year is None):
+        raise BadInput("give --month YYYY-MM or --year YYYY")
+    try:
+        first = parse_month(month) if month else None
+    except ValueError as exc:
+        raise BadInput(f"--month: {exc}") from None
+    with unit_of_work() as session:
+        out = service.pay_statement(session=session, code=staff, month=first, year=year, plan=plan)
+    if as_json:
+        print_json(out)
+        return
+    table = Table(title=f"{out.staff_name} · {out.period} · plan {out.plan} ({out.currency})")
+    table.add_column("line")
+    table.add_column("amount", justify="right")
+    table.add_column("how")
+    for line in out.lines:
+        table.add_row(line.label, "" if line.amount is None else f"{line.amount:,.2f}", line.note)
+    table.add_row("[bold]total[/bold]", f"[bold]{out.total:,.2f}[/bold]", "")
+    console.print(table)

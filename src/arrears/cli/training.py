@@ -1,7 +1,91 @@
-"""`arrears training`: Courses, completions, mentors."""
+"""`arrears training`: Courses, completions, gates and mentors."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Courses, completions, mentors.", no_args_is_help=True)
+from arrears.cli import _workforce as w
+from arrears.cli.output import console, print_json
+
+app = typer.Typer(help="Training: courses, completions, gates, mentors.", no_args_is_help=True)
+
+
+@app.command()
+def courses(as_json: bool = w.JSON) -> None:
+    """The catalogue, pass marks, and which courses gate which levels."""
+    from arrears.workforce import service
+
+    policy = service.training_policy()
+    rows = [
+        {
+            "course": code,
+            "title": c.title,
+            "pass_score": c.pass_score,
+            "gates": [lv for lv, need in policy.gates.items() if code in need],
+        }
+        for code, c in policy.courses.items()
+    ]
+    w.emit(rows, as_json, ("course", "title", "pass_score", "gates"))
+
+
+@app.command()
+def record(
+    staff: str,
+    course: str = typer.Option(..., "--course"),
+    score: str = typer.Option(..., "--score"),
+    on: str = typer.Option(..., "--on", help="Completion date."),
+    actor: str | None = w.ACTOR,
+    as_json: bool = w.JSON,
+) -> None:
+    """Record a course result (pass or fail by the course's pass mark)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import schemas, service
+
+    data = w.build(
+        schemas.CompletionCreate,
+        staff=staff,
+        course=course,
+        score=score,
+        completed_on=w.required_day(on, "--on"),
+    )
+    with unit_of_work() as session:
+        out = service.record_completion(session=session, data=data, actor=w.actor(actor))
+    w.emit(out, as_json, ("staff", "course", "score", "passed", "trained_levels"))
+
+
+@app.command()
+def status(staff: str, as_json: bool = w.JSON) -> None:
+    """What someone has passed, which levels are open, what is missing for the rest."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import service
+
+    with unit_of_work() as session:
+        out = service.training_status(session=session, code=staff)
+    if as_json:
+        print_json(out)
+        return
+    w.emit(out, False, ("staff", "name", "passed", "trained_levels", "mentor"))
+    for level, missing in out.next_gates.items():
+        console.print(f"  {level}: needs {', '.join(missing)}")
+
+
+@app.command()
+def mentors(as_json: bool = w.JSON) -> None:
+    """Each senior's mentees against the cap."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import service
+
+    with unit_of_work() as session:
+        rows = service.mentor_loads(session=session)
+    w.emit(rows, as_json, ("mentor", "name", "mentees", "cap"))
+
+
+@app.command()
+def mentor(staff: str, actor: str | None = w.ACTOR, as_json: bool = w.JSON) -> None:
+    """(Re)assign a mentor: the least-loaded senior with a free seat."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import service
+
+    with unit_of_work() as session:
+        out = service.assign_mentor(session=session, code=staff, actor=w.actor(actor))
+    w.emit(out, as_json, ("code", "name", "mentor"))

@@ -1,0 +1,321 @@
+"""Every query the workforce makes. Bulk where the cycle needs it: no row-by-row round trips."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from arrears.cases.models import WorkOrder
+from arrears.portfolio.models import Cardholder
+from arrears.workforce.models import (
+    Agency,
+    AgencyContract,
+    Assignment,
+    Staff,
+    StaffMetricMonth,
+    Team,
+    TrainingCompletion,
+)
+
+CHUNK = 5_000
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- staff, teams, agencies -------------------------------------------------------------------
+
+
+def staff_by_code(session: Session, code: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.code == code))
+
+
+def staff_by_id(session: Session, staff_id: int) -> Staff | None:
+    return session.get(Staff, staff_id)
+
+
+def list_staff(
+    session: Session, *, status: str | None = None, grade: str | None = None
+) -> list[Staff]:
+    query = select(Staff).order_by(Staff.code)
+    if status:
+        query = query.where(Staff.status == status)
+    if grade:
+        query = query.where(Staff.grade == grade)
+    return list(session.scalars(query))
+
+
+def existing_codes(session: Session, codes: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(codes):
+        found |= set(session.scalars(select(Staff.code).where(Staff.code.in_(part))))
+    return found
+
+
+def team_by_code(session: Session, code: str) -> Team | None:
+    return session.scalar(select(Team).where(Team.code == code))
+
+
+def code_maps(session: Session) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """Team, agency and staff ids to codes (small tables; one query each)."""
+    teams = dict(session.execute(select(Team.id, Team.code)).tuples().all())
+    agencies = dict(session.execute(select(Agency.id, Agency.code)).tuples().all())
+    staff = dict(session.execute(select(Staff.id, Staff.code)).tuples().all())
+    return teams, agencies, staff
+
+
+def agency_by_code(session: Session, code: str) -> Agency | None:
+    return session.scalar(select(Agency).where(Agency.code == code))
+
+
+def list_agencies(session: Session) -> list[Agency]:
+    return list(session.scalars(select(Agency).order_by(Agency.code)))
+
+
+def contract_by_code(session: Session, code: str) -> AgencyContract | None:
+    return session.scalar(select(AgencyContract).where(AgencyContract.code == code))
+
+
+def list_contracts(session: Session) -> list[tuple[AgencyContract, Agency]]:
+    rows = session.execute(
+        select(AgencyContract, Agency)
+        .join(Agency, Agency.id == AgencyContract.agency_id)
+        .order_by(AgencyContract.id)
+    ).tuples()
+    return list(rows)
+
+
+def agency_counts(session: Session) -> tuple[dict[int, int], dict[int, int]]:
+    """Live placements and users per agency."""
+    placements = dict(
+        session.execute(
+            select(Assignment.agency_id, func.count())
+            .where(Assignment.agency_id.is_not(None), Assignment.ended_at.is_(None))
+            .group_by(Assignment.agency_id)
+        )
+        .tuples()
+        .all()
+    )
+    users = dict(
+        session.execute(
+            select(Staff.agency_id, func.count())
+            .where(Staff.agency_id.is_not(None))
+            .group_by(Staff.agency_id)
+        )
+        .tuples()
+        .all()
+    )
+    return {int(k): int(v) for k, v in placements.items() if k is not None}, {
+        int(k): int(v) for k, v in users.items() if k is not None
+    }
+
+
+# --- allocation inputs and outputs ----------------------------------------------------------
+
+
+def live_work_orders(session: Session) -> list[Row[Any]]:
+    """Every live, allocatable work order with what allocation needs, in id order."""
+    query = (
+        select(
+            WorkOrder.id,
+            WorkOrder.level,
+            WorkOrder.bucket,
+            WorkOrder.balance,
+            WorkOrder.status,
+            WorkOrder.problem_customer,
+            WorkOrder.escalated_at,
+            Cardholder.language,
+            Cardholder.province,
+        )
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(WorkOrder.status.not_in(("closed", "on_hold")))
+        .order_by(WorkOrder.id)
+    )
+    return list(session.execute(query))
+
+
+def live_assignments(session: Session) -> dict[int, Any]:
+    """Live assignment per work order id."""
+    query = select(
+        Assignment.id,
+        Assignment.work_order_id,
+        Assignment.staff_id,
+        Assignment.agency_id,
+        Assignment.contract_id,
+        Assignment.level,
+        Assignment.as_of,
+    ).where(Assignment.ended_at.is_(None))
+    return {row.work_order_id: row for row in session.execute(query)}
+
+
+def held_load(session: Session) -> dict[int, int]:
+    """Open cases per collector that allocation does not touch (work orders on hold)."""
+    query = (
+        select(Assignment.staff_id, func.count())
+        .join(WorkOrder, WorkOrder.id == Assignment.work_order_id)
+        .where(
+            Assignment.ended_at.is_(None),
+            Assignment.staff_id.is_not(None),
+            WorkOrder.status == "on_hold",
+        )
+        .group_by(Assignment.staff_id)
+    )
+    return {int(s): int(n) for s, n in session.execute(query).tuples() if s is not None}
+
+
+def recalled_from(session: Session) -> dict[int, int]:
+    """Work order id -> the agency that last gave it back (it is not placed there again)."""
+    query = (
+        select(Assignment.work_order_id, Assignment.agency_id)
+        .where(Assignment.agency_id.is_not(None), Assignment.ended_reason.like("recalled%"))
+        .order_by(Assignment.id)
+    )
+    return {int(w): int(a) for w, a in session.execute(query).tuples() if a is not None}
+
+
+def allocatable_staff(session: Session) -> list[Staff]:
+    """The bank's own collectors (agency users work their agency's placements)."""
+    return list(
+        session.scalars(select(Staff).where(Staff.employment_type != "agency").order_by(Staff.id))
+    )
+
+
+def end_assignments(session: Session, ids_by_reason: dict[str, list[int]], at: datetime) -> None:
+    for reason, ids in ids_by_reason.items():
+        for part in chunks(ids):
+            session.execute(
+                update(Assignment)
+                .where(Assignment.id.in_(part))
+                .values(ended_at=at, ended_reason=reason)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def insert_assignments(session: Session, rows: list[dict[str, Any]]) -> None:
+    for part in chunks(rows):
+        session.execute(insert(Assignment), list(part))
+
+
+def set_work_order_status(
+    session: Session, ids_by_status: dict[str, list[int]], at: datetime
+) -> None:
+    """Bulk status change; bumps the version so concurrent editors see a conflict."""
+    for status, ids in ids_by_status.items():
+        for part in chunks(ids):
+            session.execute(
+                update(WorkOrder)
+                .where(WorkOrder.id.in_(part))
+                .values(status=status, version=WorkOrder.version + 1, updated_at=at)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def open_case_counts(session: Session) -> dict[int, int]:
+    query = (
+        select(Assignment.staff_id, func.count())
+        .where(Assignment.ended_at.is_(None), Assignment.staff_id.is_not(None))
+        .group_by(Assignment.staff_id)
+    )
+    return {int(s): int(n) for s, n in session.execute(query).tuples() if s is not None}
+
+
+def live_load_by_staff(session: Session) -> list[Row[Any]]:
+    """Per collector: open cases and their balance (for the allocation summary)."""
+    query = (
+        select(
+            Staff.id,
+            Staff.grade,
+            func.count(Assignment.id).label("cases"),
+            func.coalesce(func.sum(WorkOrder.balance), 0).label("balance"),
+        )
+        .select_from(Staff)
+        .outerjoin(Assignment, and_(Assignment.staff_id == Staff.id, Assignment.ended_at.is_(None)))
+        .outerjoin(WorkOrder, WorkOrder.id == Assignment.work_order_id)
+        .where(Staff.status == "active", Staff.employment_type != "agency")
+        .group_by(Staff.id, Staff.grade)
+    )
+    return list(session.execute(query))
+
+
+def assignment_history(session: Session, work_order_id: int) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.work_order_id == work_order_id)
+            .order_by(Assignment.id)
+        )
+    )
+
+
+# --- training, mentoring, metrics ------------------------------------------------------------
+
+
+def passed_courses(session: Session, staff_id: int | None = None) -> dict[int, set[str]]:
+    query = select(TrainingCompletion.staff_id, TrainingCompletion.course).where(
+        TrainingCompletion.passed.is_(True)
+    )
+    if staff_id is not None:
+        query = query.where(TrainingCompletion.staff_id == staff_id)
+    out: dict[int, set[str]] = defaultdict(set)
+    for sid, course in session.execute(query).tuples():
+        out[int(sid)].add(course)
+    return out
+
+
+def mentee_counts(session: Session) -> dict[int, int]:
+    query = (
+        select(Staff.mentor_id, func.count())
+        .where(Staff.mentor_id.is_not(None), Staff.status != "left")
+        .group_by(Staff.mentor_id)
+    )
+    return {int(m): int(n) for m, n in session.execute(query).tuples() if m is not None}
+
+
+def mentees_of(session: Session, mentor_id: int) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(Staff.mentor_id == mentor_id, Staff.status != "left")
+            .order_by(Staff.code)
+        )
+    )
+
+
+def mentor_candidates(session: Session, grades: Sequence[str]) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(Staff.grade.in_(grades), Staff.employment_type != "agency")
+            .order_by(Staff.id)
+        )
+    )
+
+
+def metric_months(
+    session: Session, staff_ids: Sequence[int] | None, first: date, end: date
+) -> list[StaffMetricMonth]:
+    query = select(StaffMetricMonth).where(
+        StaffMetricMonth.month >= first, StaffMetricMonth.month < end
+    )
+    if staff_ids is not None:
+        if not staff_ids:
+            return []
+        query = query.where(
+            or_(*(StaffMetricMonth.staff_id.in_(part) for part in chunks(list(staff_ids))))
+        )
+    return list(session.scalars(query.order_by(StaffMetricMonth.staff_id, StaffMetricMonth.month)))
+
+
+def metric_month(session: Session, staff_id: int, month: date) -> StaffMetricMonth | None:
+    return session.scalar(
+        select(StaffMetricMonth).where(
+            StaffMetricMonth.staff_id == staff_id, StaffMetricMonth.month == month
+        )
+    )

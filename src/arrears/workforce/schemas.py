@@ -1,0 +1,210 @@
+"""What the workforce services take and return (the API and CLI render these)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from arrears.workforce.allocation import STAFF_LEVELS, Grade
+from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement
+from arrears.workforce.promotion import CriterionResult, TrackResult
+
+StaffStatus = Literal["active", "on_leave", "left"]
+
+__all__ = [
+    "Agency",
+    "AgencyContract",
+    "AgencyContractCreate",
+    "AgencyCreate",
+    "AllocationSummary",
+    "Completion",
+    "CompletionCreate",
+    "CriterionResult",
+    "MentorLoad",
+    "MetricMonthCreate",
+    "PayLine",
+    "PayStatement",
+    "SeedSummary",
+    "Staff",
+    "StaffCreate",
+    "StaffUpdate",
+    "Team",
+    "TrackResult",
+    "TrainingStatus",
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StaffCreate(_In):
+    code: str = Field(min_length=1, max_length=32, description="Employee number.")
+    name: str = Field(min_length=1, max_length=120)
+    employment_type: EmploymentType
+    grade: Grade
+    team: str | None = Field(None, description="Team code (created if new).")
+    agency: str | None = Field(None, description="Agency code, for agency users only.")
+    levels: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=lambda: ["zh-CN"])
+    regions: list[str] = Field(default_factory=list)
+    capacity: int = Field(ge=0, le=100_000)
+    hire_date: date
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in STAFF_LEVELS]
+        if unknown:
+            raise ValueError(f"unknown levels {unknown}; expected {list(STAFF_LEVELS)}")
+        return sorted(set(value), key=STAFF_LEVELS.index)
+
+
+class StaffUpdate(_In):
+    grade: Grade | None = None
+    employment_type: EmploymentType | None = None
+    team: str | None = None
+    levels: list[str] | None = None
+    languages: list[str] | None = None
+    regions: list[str] | None = None
+    capacity: int | None = Field(None, ge=0, le=100_000)
+    status: Literal["active", "on_leave"] | None = None
+
+
+class Staff(BaseModel):
+    id: int
+    code: str
+    name: str
+    employment_type: str
+    grade: str
+    team: str | None
+    agency: str | None
+    levels: list[str]
+    trained_levels: list[str]
+    languages: list[str]
+    regions: list[str]
+    capacity: int
+    open_cases: int
+    hire_date: date
+    status: str
+    left_on: date | None
+    mentor: str | None
+    version: int
+
+
+class Team(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class AgencyCreate(_In):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=120)
+
+
+class Agency(BaseModel):
+    id: int
+    code: str
+    name: str
+    status: str
+    placements: int
+    users: int
+
+
+class AgencyContractCreate(_In):
+    agency: str
+    code: str = Field(min_length=1, max_length=32)
+    buckets: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    commission_pct: Decimal = Field(ge=0, le=100)
+    start_date: date
+    end_date: date | None = None
+    recall_on_cure: bool = True
+    recall_on_contract_end: bool = True
+    recall_after_days: int | None = Field(None, gt=0)
+    max_placements: int | None = Field(None, ge=0)
+
+
+class AgencyContract(BaseModel):
+    id: int
+    agency: str
+    code: str
+    buckets: list[str]
+    levels: list[str]
+    commission_pct: Decimal
+    start_date: date
+    end_date: date | None
+    recall_on_cure: bool
+    recall_on_contract_end: bool
+    recall_after_days: int | None
+    max_placements: int | None
+
+
+class AllocationSummary(BaseModel):
+    as_of: date
+    cases: int
+    changed: int
+    reasons: dict[str, int]
+    assigned_to_staff: int
+    placed_with_agencies: int
+    unallocatable: int
+    unallocatable_examples: list[dict[str, object]]
+    load: dict[str, dict[str, object]] = Field(
+        description="Per grade: staff, min/max/mean open cases and balance."
+    )
+
+
+class CompletionCreate(_In):
+    staff: str
+    course: str
+    score: Decimal = Field(ge=0, le=100)
+    completed_on: date
+
+
+class Completion(BaseModel):
+    staff: str
+    course: str
+    score: Decimal
+    passed: bool
+    completed_on: date
+    trained_levels: list[str]
+
+
+class TrainingStatus(BaseModel):
+    staff: str
+    name: str
+    passed: list[str]
+    trained_levels: list[str]
+    next_gates: dict[str, list[str]]
+    mentor: str | None
+
+
+class MentorLoad(BaseModel):
+    mentor: str
+    name: str
+    mentees: list[str]
+    cap: int
+
+
+class MetricMonthCreate(_In):
+    staff: str
+    month: date
+    recovered: Decimal = Decimal("0.00")
+    promises_made: int = Field(0, ge=0)
+    promises_kept: int = Field(0, ge=0)
+    blocked_attempts: int = Field(0, ge=0)
+    overrides: int = Field(0, ge=0)
+    complaints: int = Field(0, ge=0)
+    violations: int = Field(0, ge=0)
+    qa_score: Decimal | None = Field(None, ge=0, le=100)
+
+
+class SeedSummary(BaseModel):
+    created: int
+    skipped: int
+    teams: int
+    mentors_assigned: int

@@ -1,0 +1,1027 @@
+"""Workforce operations. Keyword-only, flush never commit, return schemas; every change audited."""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from arrears.kit import audit
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.money import round_money
+from arrears.workforce import allocation as al
+from arrears.workforce import repository as repo
+from arrears.workforce import schemas
+from arrears.workforce.compensation import Payee, PayPlan, month_statement, year_statement
+from arrears.workforce.metrics import MonthMetrics
+from arrears.workforce.models import (
+    Agency,
+    AgencyContract,
+    Staff,
+    StaffMetricMonth,
+    Team,
+    TrainingCompletion,
+)
+from arrears.workforce.policies import load
+from arrears.workforce.promotion import Candidate, PromotionPolicy, TrackResult, window
+from arrears.workforce.promotion import report as promotion_report_rows
+from arrears.workforce.training import (
+    MentorCandidate,
+    TrainingPolicy,
+    missing_for,
+    pick_mentor,
+    trained_levels,
+)
+
+ACTOR = "system"
+
+
+def allocation_rules(name: str = "allocation") -> al.AllocationRules:
+    return load(al.AllocationRules, "policies", name)
+
+
+def training_policy(name: str = "training") -> TrainingPolicy:
+    return load(TrainingPolicy, "policies", name)
+
+
+def promotion_policy(name: str = "promotion") -> PromotionPolicy:
+    return load(PromotionPolicy, "policies", name)
+
+
+def pay_plan(name: str = "default") -> PayPlan:
+    return load(PayPlan, "plans", name)
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def _staff_out(
+    session: Session,
+    member: Staff,
+    *,
+    policy: TrainingPolicy | None = None,
+    maps: tuple[dict[int, str], dict[int, str], dict[int, str]] | None = None,
+    passed: dict[int, set[str]] | None = None,
+    open_cases: dict[int, int] | None = None,
+) -> schemas.Staff:
+    policy = policy or training_policy()
+    teams, agencies, codes = maps or repo.code_maps(session)
+    passed = passed if passed is not None else repo.passed_courses(session, member.id)
+    counts = open_cases if open_cases is not None else repo.open_case_counts(session)
+    return schemas.Staff(
+        id=member.id,
+        code=member.code,
+        name=member.name,
+        employment_type=member.employment_type,
+        grade=member.grade,
+        team=teams.get(member.team_id) if member.team_id else None,
+        agency=agencies.get(member.agency_id) if member.agency_id else None,
+        levels=list(member.levels),
+        trained_levels=sorted(
+            trained_levels(passed.get(member.id, set()), policy), key=al.STAFF_LEVELS.index
+        ),
+        languages=list(member.languages),
+        regions=list(member.regions),
+        capacity=member.capacity,
+        open_cases=counts.get(member.id, 0),
+        hire_date=member.hire_date,
+        status=member.status,
+        left_on=member.left_on,
+        mentor=codes.get(member.mentor_id) if member.mentor_id else None,
+        version=member.version,
+    )
+
+
+def _snapshot(member: Staff) -> dict[str, Any]:
+    return {
+        "grade": member.grade,
+        "employment_type": member.employment_type,
+        "team_id": member.team_id,
+        "levels": list(member.levels),
+        "languages": list(member.languages),
+        "regions": list(member.regions),
+        "capacity": member.capacity,
+        "status": member.status,
+        "mentor_id": member.mentor_id,
+    }
+
+
+def _team(session: Session, code: str | None) -> Team | None:
+    if not code:
+        return None
+    team = repo.team_by_code(session, code)
+    if team is None:
+        team = Team(code=code, name=code, created_at=clock.now())
+        session.add(team)
+        session.flush()
+    return team
+
+
+def get_staff(*, session: Session, code: str) -> schemas.Staff:
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    return _staff_out(session, member)
+
+
+def list_staff(
+    *, session: Session, status: str | None = None, grade: str | None = None
+) -> list[schemas.Staff]:
+    policy = training_policy()
+    maps = repo.code_maps(session)
+    passed = repo.passed_courses(session)
+    counts = repo.open_case_counts(session)
+    return [
+        _staff_out(session, m, policy=policy, maps=maps, passed=passed, open_cases=counts)
+        for m in repo.list_staff(session, status=status, grade=grade)
+    ]
+
+
+def add_staff(
+    *, session: Session, data: schemas.StaffCreate, actor: str = ACTOR, mentor: bool = True
+) -> schemas.Staff:
+    """Add a person; a new hire of a mentee grade gets the least-loaded senior as mentor."""
+    if repo.staff_by_code(session, data.code) is not None:
+        raise Conflict(f"staff member {data.code!r} already exists")
+    agency_id = None
+    if data.employment_type == "agency":
+        if not data.agency:
+            raise BadInput("agency users need --agency (the agency's code)")
+        agency = repo.agency_by_code(session, data.agency)
+        if agency is None:
+            raise NotFound(f"no agency {data.agency!r}")
+        agency_id = agency.id
+    elif data.agency:
+        raise BadInput("only staff of employment type 'agency' belong to an agency")
+    team = _team(session, data.team)
+    now = clock.now()
+    member = Staff(
+        code=data.code,
+        name=data.name,
+        employment_type=data.employment_type,
+        grade=data.grade,
+        team_id=team.id if team else None,
+        agency_id=agency_id,
+        levels=list(data.levels),
+        languages=list(data.languages),
+        regions=list(data.regions),
+        capacity=data.capacity,
+        hire_date=data.hire_date,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(member)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.add",
+        entity="staff",
+        entity_id=member.id,
+        after={"code": member.code, **_snapshot(member)},
+    )
+    policy = training_policy()
+    if mentor and data.employment_type != "agency" and data.grade in policy.mentoring.mentee_grades:
+        _assign_mentor(session, member, policy=policy, actor=actor)
+    return _staff_out(session, member, policy=policy)
+
+
+def update_staff(
+    *, session: Session, code: str, changes: schemas.StaffUpdate, actor: str = ACTOR
+) -> schemas.Staff:
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    if member.status == "left":
+        raise BadInput(f"{code} has left; nothing to update")
+    before = _snapshot(member)
+    fields = changes.model_dump(exclude_unset=True)
+    if "levels" in fields:
+        fields["levels"] = schemas.StaffCreate._known_levels(fields["levels"] or [])
+    if "team" in fields:
+        team = _team(session, fields.pop("team"))
+        member.team_id = team.id if team else None
+    for key, value in fields.items():
+        setattr(member, key, value)
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.update",
+        entity="staff",
+        entity_id=member.id,
+        before=before,
+        after=_snapshot(member),
+    )
+    return _staff_out(session, member)
+
+
+def leave(*, session: Session, code: str, on: date, actor: str = ACTOR) -> schemas.Staff:
+    """Mark someone as left. Their mentees get new mentors now; their cases move at the next
+    allocation run (reason ``assignee_left``)."""
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    if member.status == "left":
+        raise BadInput(f"{code} already left on {member.left_on}")
+    before = _snapshot(member)
+    member.status = "left"
+    member.left_on = on
+    member.mentor_id = None
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.leave",
+        entity="staff",
+        entity_id=member.id,
+        before=before,
+        after=_snapshot(member),
+    )
+    policy = training_policy()
+    for mentee in repo.mentees_of(session, member.id):
+        mentee.mentor_id = None
+        session.flush()
+        _assign_mentor(session, mentee, policy=policy, actor=actor, exclude=member.id)
+    return _staff_out(session, member, policy=policy)
+
+
+STAFF_CSV_COLUMNS = (
+    "code",
+    "name",
+    "employment_type",
+    "grade",
+    "team",
+    "agency",
+    "levels",
+    "languages",
+    "regions",
+    "capacity",
+    "hire_date",
+)
+
+
+def import_staff(*, session: Session, path: Path, actor: str = ACTOR) -> int:
+    """Load a roster CSV (list columns separated by ``;``). Any bad row rejects the whole file,
+    and the error names the row and the column."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [
+                c
+                for c in ("code", "name", "employment_type", "grade", "capacity", "hire_date")
+                if c not in (reader.fieldnames or [])
+            ]
+            if missing:
+                raise BadInput(f"{path.name}: missing columns {missing}")
+            rows = list(reader)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    parsed: list[schemas.StaffCreate] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        raw: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k}
+        for key in ("levels", "languages", "regions"):
+            if key in raw:
+                raw[key] = [v.strip() for v in raw[key].split(";") if v.strip()]
+        for key in ("team", "agency"):
+            if key in raw and not raw[key]:
+                raw[key] = None
+        raw = {k: v for k, v in raw.items() if k in STAFF_CSV_COLUMNS}
+        try:
+            item = schemas.StaffCreate.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            column = ".".join(str(p) for p in first["loc"])
+            raise BadInput(f"{path.name} row {number}, column {column}: {first['msg']}") from None
+        if item.code in seen:
+            raise BadInput(f"{path.name} row {number}, column code: duplicate {item.code!r}")
+        seen.add(item.code)
+        parsed.append(item)
+    clash = repo.existing_codes(session, [p.code for p in parsed])
+    if clash:
+        raise Conflict(f"{path.name}: staff already exist: {', '.join(sorted(clash)[:5])}")
+    # Seniors first so that new officers in the same file can be given mentors.
+    order = sorted(parsed, key=lambda p: p.grade == "collection_officer")
+    for item in order:
+        add_staff(session=session, data=item, actor=actor)
+    return len(parsed)
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美兰霞平刚桂英玲建国志红梅鹏辉宇浩凯亮晨晓"
+
+
+def seed_roster(
+    *,
+    session: Session,
+    officers: int = 40,
+    seniors: int = 8,
+    leads: int = 2,
+    seed: int = 7,
+    hire_before: date | None = None,
+    actor: str = ACTOR,
+) -> schemas.SeedSummary:
+    """A deterministic demo roster with teams, training records and mentors.
+
+    Codes are ``L###`` / ``S###`` / ``O####``; existing codes are skipped, so seeding is
+    idempotent. Most officers have passed every course; one in five is a recent hire who has
+    passed only the junior gate and gets a mentor.
+    """
+    rng = random.Random(seed)
+    today = hire_before or clock.today()
+    policy = training_policy()
+    courses = list(policy.courses)
+    junior_gate = list(policy.gates.get("junior", ()))
+
+    def name() -> str:
+        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+    plan: list[tuple[schemas.StaffCreate, list[str]]] = []
+    team_codes = [f"T{i + 1:02d}" for i in range(max(leads, 1))]
+    for i in range(leads):
+        plan.append(
+            (
+                schemas.StaffCreate(
+                    code=f"L{i + 1:03d}",
+                    name=name(),
+                    employment_type="establishment",
+                    grade="team_lead",
+                    team=team_codes[i],
+                    levels=list(al.STAFF_LEVELS),
+                    capacity=50,
+                    hire_date=today - timedelta(days=rng.randint(2000, 4000)),
+                ),
+                courses,
+            )
+        )
+    for i in range(seniors):
+        plan.append(
+            (
+                schemas.StaffCreate(
+                    code=f"S{i + 1:03d}",
+                    name=name(),
+                    employment_type="establishment",
+                    grade="senior_collection_specialist",
+                    team=team_codes[i % len(team_codes)],
+                    levels=["junior", "intermediate", "advanced"]
+                    + (["legal"] if i % 3 == 0 else []),
+                    languages=["zh-CN", "en"] if i % 4 == 0 else ["zh-CN"],
+                    capacity=120,
+                    hire_date=today - timedelta(days=rng.randint(1100, 3600)),
+                ),
+                courses,
+            )
+        )
+    for i in range(officers):
+        recent = i % 5 == 4
+        plan.append(
+            (
+                schemas.StaffCreate(
+                    code=f"O{i + 1:04d}",
+                    name=name(),
+                    employment_type="labor_dispatch" if i % 6 else "establishment",
+                    grade="collection_officer",
+                    team=team_codes[i % len(team_codes)],
+                    levels=["junior", "intermediate"],
+                    languages=["zh-CN", "en"] if i % 10 == 0 else ["zh-CN"],
+                    capacity=200,
+                    hire_date=today
+                    - timedelta(days=rng.randint(20, 80) if recent else rng.randint(200, 1500)),
+                ),
+                junior_gate if recent else courses,
+            )
+        )
+    existing = repo.existing_codes(session, [p.code for p, _ in plan])
+    created = mentors = 0
+    teams_before = {code for code in team_codes if repo.team_by_code(session, code)}
+    for data, passed in plan:
+        if data.code in existing:
+            continue
+        out = add_staff(session=session, data=data, actor=actor, mentor=False)
+        for course in passed:
+            pass_mark = policy.courses[course].pass_score
+            score = min(Decimal(100), pass_mark + rng.randint(0, 20))
+            session.add(
+                TrainingCompletion(
+                    staff_id=out.id,
+                    course=course,
+                    completed_on=max(data.hire_date + timedelta(days=14), data.hire_date),
+                    score=score,
+                    passed=True,
+                    recorded_at=clock.now(),
+                )
+            )
+        created += 1
+    session.flush()
+    # Mentors once every senior exists: recent hires first.
+    for data, _ in plan:
+        if data.code in existing or data.grade not in policy.mentoring.mentee_grades:
+            continue
+        if (today - data.hire_date).days > 180:
+            continue
+        member = repo.staff_by_code(session, data.code)
+        if member is not None and _assign_mentor(session, member, policy=policy, actor=actor):
+            mentors += 1
+    return schemas.SeedSummary(
+        created=created,
+        skipped=len(existing),
+        teams=len(set(team_codes) - teams_before),
+        mentors_assigned=mentors,
+    )
+
+
+# --- agencies ------------------------------------------------------------------------------------
+
+
+def add_agency(
+    *, session: Session, data: schemas.AgencyCreate, actor: str = ACTOR
+) -> schemas.Agency:
+    if repo.agency_by_code(session, data.code) is not None:
+        raise Conflict(f"agency {data.code!r} already exists")
+    agency = Agency(code=data.code, name=data.name, status="active", created_at=clock.now())
+    session.add(agency)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.add",
+        entity="agency",
+        entity_id=agency.id,
+        after={"code": agency.code, "name": agency.name},
+    )
+    return schemas.Agency(
+        id=agency.id,
+        code=agency.code,
+        name=agency.name,
+        status=agency.status,
+        placements=0,
+        users=0,
+    )
+
+
+def list_agencies(*, session: Session) -> list[schemas.Agency]:
+    placements, users = repo.agency_counts(session)
+    return [
+        schemas.Agency(
+            id=a.id,
+            code=a.code,
+            name=a.name,
+            status=a.status,
+            placements=placements.get(a.id, 0),
+            users=users.get(a.id, 0),
+        )
+        for a in repo.list_agencies(session)
+    ]
+
+
+def _contract_out(contract: AgencyContract, agency: Agency) -> schemas.AgencyContract:
+    return schemas.AgencyContract(
+        id=contract.id,
+        agency=agency.code,
+        code=contract.code,
+        buckets=list(contract.buckets),
+        levels=list(contract.levels),
+        commission_pct=contract.commission_pct,
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        recall_on_cure=contract.recall_on_cure,
+        recall_on_contract_end=contract.recall_on_contract_end,
+        recall_after_days=contract.recall_after_days,
+        max_placements=contract.max_placements,
+    )
+
+
+def add_contract(
+    *, session: Session, data: schemas.AgencyContractCreate, actor: str = ACTOR
+) -> schemas.AgencyContract:
+    agency = repo.agency_by_code(session, data.agency)
+    if agency is None:
+        raise NotFound(f"no agency {data.agency!r}")
+    if repo.contract_by_code(session, data.code) is not None:
+        raise Conflict(f"contract {data.code!r} already exists")
+    if data.end_date is not None and data.end_date < data.start_date:
+        raise BadInput("end_date: before start_date")
+    unknown = [lv for lv in data.levels if lv not in al.CASE_LEVELS]
+    if unknown:
+        raise BadInput(f"levels: unknown {unknown}; expected {list(al.CASE_LEVELS)}")
+    contract = AgencyContract(
+        agency_id=agency.id,
+        code=data.code,
+        buckets=list(data.buckets),
+        levels=list(data.levels),
+        commission_pct=data.commission_pct,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        recall_on_cure=data.recall_on_cure,
+        recall_on_contract_end=data.recall_on_contract_end,
+        recall_after_days=data.recall_after_days,
+        max_placements=data.max_placements,
+        created_at=clock.now(),
+    )
+    session.add(contract)
+    session.flush()
+    out = _contract_out(contract, agency)
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.contract",
+        entity="agency_contract",
+        entity_id=contract.id,
+        after=out.model_dump(mode="json"),
+    )
+    return out
+
+
+def end_contract(
+    *, session: Session, code: str, on: date, actor: str = ACTOR
+) -> schemas.AgencyContract:
+    contract = repo.contract_by_code(session, code)
+    if contract is None:
+        raise NotFound(f"no contract {code!r}")
+    if on < contract.start_date:
+        raise BadInput("end date before the contract's start")
+    before = contract.end_date
+    contract.end_date = on
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.contract_end",
+        entity="agency_contract",
+        entity_id=contract.id,
+        before={"end_date": before.isoformat() if before else None},
+        after={"end_date": on.isoformat()},
+    )
+    agency = session.get(Agency, contract.agency_id)
+    assert agency is not None
+    return _contract_out(contract, agency)
+
+
+def list_contracts(*, session: Session) -> list[schemas.AgencyContract]:
+    return [_contract_out(c, a) for c, a in repo.list_contracts(session)]
+
+
+# --- allocation ----------------------------------------------------------------------------------
+
+
+def allocate(
+    *,
+    session: Session,
+    as_of: date,
+    actor: str = ACTOR,
+    rules: al.AllocationRules | None = None,
+    policy: TrainingPolicy | None = None,
+) -> schemas.AllocationSummary:
+    """Allocate every live work order (bulk). Running it twice changes nothing the second time."""
+    rules = rules or allocation_rules()
+    policy = policy or training_policy()
+    now = clock.now()
+    work_orders = repo.live_work_orders(session)
+    live = repo.live_assignments(session)
+    recalled = repo.recalled_from(session)
+    passed = repo.passed_courses(session)
+    held = repo.held_load(session)
+    members = repo.allocatable_staff(session)
+    contract_rows = repo.list_contracts(session)
+
+    staff_in = [
+        al.StaffIn(
+            id=m.id,
+            grade=m.grade,
+            capacity=m.capacity,
+            levels=frozenset(m.levels),
+            trained_levels=trained_levels(passed.get(m.id, set()), policy),
+            languages=frozenset(m.languages),
+            regions=frozenset(m.regions),
+            status=m.status,
+            load=held.get(m.id, 0),
+        )
+        for m in members
+    ]
+    contracts_in = []
+    for c, agency in contract_rows:
+        end = c.end_date
+        if agency.status != "active":  # a suspended agency is treated as a contract that ended
+            end = min(end or as_of, as_of - timedelta(days=1))
+            end = max(end, c.start_date - timedelta(days=1))
+        contracts_in.append(
+            al.ContractIn(
+                id=c.id,
+                agency_id=c.agency_id,
+                buckets=frozenset(c.buckets),
+                levels=frozenset(c.levels),
+                start=c.start_date,
+                end=end,
+                recall_on_cure=c.recall_on_cure,
+                recall_on_contract_end=c.recall_on_contract_end,
+                recall_after_days=c.recall_after_days,
+                capacity=c.max_placements,
+            )
+        )
+    cases = []
+    for w in work_orders:
+        cur = live.get(w.id)
+        cases.append(
+            al.CaseIn(
+                id=w.id,
+                level=w.level,
+                bucket=w.bucket,
+                balance_cents=int(round_money(w.balance) * 100),
+                language=w.language,
+                region=w.province,
+                problem_customer=bool(w.problem_customer),
+                escalated=w.status == "escalated" or w.escalated_at is not None,
+                staff_id=cur.staff_id if cur is not None else None,
+                assigned_level=cur.level if cur is not None and cur.staff_id else None,
+                contract_id=cur.contract_id if cur is not None else None,
+                placed_on=cur.as_of if cur is not None and cur.contract_id else None,
+                recalled_from_agency=recalled.get(w.id),
+            )
+        )
+    decisions = al.allocate(cases, staff_in, contracts_in, rules=rules, as_of=as_of)
+
+    to_end: dict[str, list[int]] = defaultdict(list)
+    to_insert: list[dict[str, Any]] = []
+    to_status: dict[str, list[int]] = defaultdict(list)
+    for w, d in zip(work_orders, decisions, strict=True):
+        cur = live.get(w.id)
+        if d.changed:
+            if cur is not None:
+                to_end[d.reason].append(cur.id)
+            if d.staff_id is not None or d.agency_id is not None:
+                to_insert.append(
+                    {
+                        "work_order_id": w.id,
+                        "staff_id": d.staff_id,
+                        "agency_id": d.agency_id,
+                        "contract_id": d.contract_id,
+                        "level": w.level,
+                        "reason": d.reason,
+                        "detail": d.detail,
+                        "as_of": as_of,
+                        "assigned_at": now,
+                    }
+                )
+        status = _status_after(w.status, d)
+        if status != w.status:
+            to_status[status].append(w.id)
+    repo.end_assignments(session, to_end, now)
+    session.flush()
+    repo.insert_assignments(session, to_insert)
+    repo.set_work_order_status(session, to_status, now)
+    counts = Counter(d.reason for d in decisions)
+    changed = sum(1 for d in decisions if d.changed)
+    audit.record(
+        session,
+        actor=actor,
+        action="allocation.run",
+        entity="allocation",
+        entity_id=as_of.isoformat(),
+        after={
+            "cases": len(decisions),
+            "changed": changed,
+            "reasons": dict(sorted(counts.items())),
+            "status_changes": {k: len(v) for k, v in to_status.items()},
+        },
+    )
+    session.flush()
+    unallocatable = [d for d in decisions if d.reason in al.REASONS[12:]]
+    return schemas.AllocationSummary(
+        as_of=as_of,
+        cases=len(decisions),
+        changed=changed,
+        reasons=dict(sorted(counts.items())),
+        assigned_to_staff=sum(1 for d in decisions if d.staff_id is not None),
+        placed_with_agencies=sum(1 for d in decisions if d.agency_id is not None),
+        unallocatable=len(unallocatable),
+        unallocatable_examples=[
+            {"work_order_id": d.case_id, "reason": d.reason, "detail": d.detail}
+            for d in unallocatable[:10]
+        ],
+        load=load_by_grade(session=session),
+    )
+
+
+def _status_after(status: str, decision: al.Decision) -> str:
+    """Work-order status that reflects the allocation, without undoing the collector's progress."""
+    if decision.agency_id is not None:
+        return "placed"
+    if decision.staff_id is not None:
+        # Recalled from an agency (placed -> open -> assigned) or freshly opened.
+        return "assigned" if status in ("open", "placed") else status
+    return "open" if status in ("assigned", "placed") else status
+
+
+def load_by_grade(*, session: Session) -> dict[str, dict[str, object]]:
+    per_grade: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
+    for row in repo.live_load_by_staff(session):
+        per_grade[row.grade].append((int(row.cases), Decimal(str(row.balance))))
+    out: dict[str, dict[str, object]] = {}
+    for grade, rows in sorted(per_grade.items()):
+        counts = [c for c, _ in rows]
+        balances = [b for _, b in rows]
+        out[grade] = {
+            "staff": len(rows),
+            "cases_min": min(counts),
+            "cases_max": max(counts),
+            "cases_mean": round(statistics.fmean(counts), 1),
+            "balance_min": round_money(min(balances)),
+            "balance_max": round_money(max(balances)),
+        }
+    return out
+
+
+# --- training and mentoring ---------------------------------------------------------------------
+
+
+def _assign_mentor(
+    session: Session,
+    member: Staff,
+    *,
+    policy: TrainingPolicy,
+    actor: str,
+    exclude: int | None = None,
+) -> bool:
+    counts = repo.mentee_counts(session)
+    candidates = [
+        MentorCandidate(
+            id=s.id, grade=s.grade, mentees=counts.get(s.id, 0), active=s.status == "active"
+        )
+        for s in repo.mentor_candidates(session, policy.mentoring.mentor_grades)
+        if s.id != member.id
+    ]
+    chosen = pick_mentor(candidates, policy, exclude=exclude)
+    if chosen is None:
+        return False
+    member.mentor_id = chosen
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.mentor",
+        entity="staff",
+        entity_id=member.id,
+        after={"mentor_id": chosen},
+        reason="least-loaded senior with a free seat",
+    )
+    return True
+
+
+def assign_mentor(*, session: Session, code: str, actor: str = ACTOR) -> schemas.Staff:
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    policy = training_policy()
+    previous = member.mentor_id
+    member.mentor_id = None
+    session.flush()
+    if not _assign_mentor(session, member, policy=policy, actor=actor, exclude=previous):
+        member.mentor_id = previous
+        raise Conflict("every mentor is at the mentee cap")
+    return _staff_out(session, member, policy=policy)
+
+
+def mentor_loads(*, session: Session) -> list[schemas.MentorLoad]:
+    policy = training_policy()
+    out = []
+    for mentor in repo.mentor_candidates(session, policy.mentoring.mentor_grades):
+        if mentor.status != "active":
+            continue
+        mentees = repo.mentees_of(session, mentor.id)
+        out.append(
+            schemas.MentorLoad(
+                mentor=mentor.code,
+                name=mentor.name,
+                mentees=[m.code for m in mentees],
+                cap=policy.mentoring.max_mentees,
+            )
+        )
+    return out
+
+
+def record_completion(
+    *, session: Session, data: schemas.CompletionCreate, actor: str = ACTOR
+) -> schemas.Completion:
+    policy = training_policy()
+    if data.course not in policy.courses:
+        raise BadInput(f"course: unknown {data.course!r}; one of {sorted(policy.courses)}")
+    member = repo.staff_by_code(session, data.staff)
+    if member is None:
+        raise NotFound(f"no staff member {data.staff!r}")
+    passed = policy.passes(data.course, data.score)
+    row = TrainingCompletion(
+        staff_id=member.id,
+        course=data.course,
+        completed_on=data.completed_on,
+        score=data.score,
+        passed=passed,
+        recorded_at=clock.now(),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except Exception as exc:  # the unique constraint: same course, same day
+        raise Conflict(
+            f"{data.staff} already has a {data.course} result on {data.completed_on}"
+        ) from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="training.completion",
+        entity="staff",
+        entity_id=member.id,
+        after={"course": data.course, "score": str(data.score), "passed": passed},
+    )
+    levels = trained_levels(repo.passed_courses(session, member.id).get(member.id, set()), policy)
+    return schemas.Completion(
+        staff=member.code,
+        course=data.course,
+        score=data.score,
+        passed=passed,
+        completed_on=data.completed_on,
+        trained_levels=sorted(levels, key=al.STAFF_LEVELS.index),
+    )
+
+
+def training_status(*, session: Session, code: str) -> schemas.TrainingStatus:
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    policy = training_policy()
+    passed = repo.passed_courses(session, member.id).get(member.id, set())
+    mentor = repo.staff_by_id(session, member.mentor_id) if member.mentor_id else None
+    return schemas.TrainingStatus(
+        staff=member.code,
+        name=member.name,
+        passed=sorted(passed),
+        trained_levels=sorted(trained_levels(passed, policy), key=al.STAFF_LEVELS.index),
+        next_gates={
+            level: missing
+            for level in al.STAFF_LEVELS
+            if (missing := missing_for(level, passed, policy))
+        },
+        mentor=mentor.code if mentor else None,
+    )
+
+
+# --- metrics, pay, promotion ---------------------------------------------------------------------
+
+
+def record_metrics(
+    *, session: Session, data: schemas.MetricMonthCreate, actor: str = ACTOR
+) -> None:
+    """Insert or replace one staff member's month."""
+    member = repo.staff_by_code(session, data.staff)
+    if member is None:
+        raise NotFound(f"no staff member {data.staff!r}")
+    if data.promises_kept > data.promises_made:
+        raise BadInput("promises_kept: more than promises_made")
+    month = data.month.replace(day=1)
+    row = repo.metric_month(session, member.id, month)
+    values = data.model_dump(exclude={"staff", "month"})
+    values["recovered"] = round_money(values["recovered"])
+    before = None
+    if row is None:
+        row = StaffMetricMonth(staff_id=member.id, month=month, **values)
+        session.add(row)
+    else:
+        before = {k: str(getattr(row, k)) for k in values}
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.metrics",
+        entity="staff",
+        entity_id=member.id,
+        before=before,
+        after={"month": month.isoformat(), **{k: str(v) for k, v in values.items()}},
+    )
+
+
+def import_metrics(*, session: Session, path: Path, actor: str = ACTOR) -> int:
+    """Monthly metrics CSV (staff, month YYYY-MM, recovered, ...); all rows or none."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    items = []
+    for number, row in enumerate(rows, start=2):
+        raw: dict[str, Any] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
+        if "month" in raw and len(raw["month"]) == 7:
+            raw["month"] += "-01"
+        try:
+            items.append(schemas.MetricMonthCreate.model_validate(raw))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            column = ".".join(str(p) for p in first["loc"])
+            raise BadInput(f"{path.name} row {number}, column {column}: {first['msg']}") from None
+    for number, item in enumerate(items, start=2):
+        try:
+            record_metrics(session=session, data=item, actor=actor)
+        except (BadInput, NotFound) as exc:
+            raise BadInput(f"{path.name} row {number}: {exc.message}") from None
+    return len(items)
+
+
+def _metrics(rows: list[StaffMetricMonth]) -> dict[int, list[MonthMetrics]]:
+    out: dict[int, list[MonthMetrics]] = defaultdict(list)
+    for r in rows:
+        out[r.staff_id].append(
+            MonthMetrics(
+                month=r.month,
+                recovered=r.recovered,
+                promises_made=r.promises_made,
+                promises_kept=r.promises_kept,
+                blocked_attempts=r.blocked_attempts,
+                overrides=r.overrides,
+                complaints=r.complaints,
+                violations=r.violations,
+                qa_score=r.qa_score,
+            )
+        )
+    return out
+
+
+def _payee(member: Staff) -> Payee:
+    return Payee(
+        id=member.id,
+        name=member.name,
+        grade=member.grade,
+        employment_type=member.employment_type,
+        hire_date=member.hire_date,
+        left_on=member.left_on,
+    )
+
+
+def pay_statement(
+    *,
+    session: Session,
+    code: str,
+    month: date | None = None,
+    year: int | None = None,
+    plan: str = "default",
+) -> schemas.PayStatement:
+    """A month's or a year's pay for one person, line by line, from the stored metrics."""
+    if (month is None) == (year is None):
+        raise BadInput("give either a month or a year")
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    pay = pay_plan(plan)
+    if month is not None:
+        first = month.replace(day=1)
+        end = (first + timedelta(days=32)).replace(day=1)
+        rows = _metrics(repo.metric_months(session, [member.id], first, end)).get(member.id, [])
+        return month_statement(
+            pay, payee=_payee(member), month=first, metrics=rows[0] if rows else None
+        )
+    assert year is not None
+    rows = _metrics(
+        repo.metric_months(session, [member.id], date(year, 1, 1), date(year + 1, 1, 1))
+    ).get(member.id, [])
+    return year_statement(pay, payee=_payee(member), year=year, metrics=rows)
+
+
+def promotion_report(
+    *, session: Session, as_of: date, track: str | None = None, policy: str = "promotion"
+) -> list[TrackResult]:
+    rules = promotion_policy(policy)
+    if track is not None and track not in rules.tracks:
+        raise BadInput(f"track: unknown {track!r}; one of {sorted(rules.tracks)}")
+    members = [
+        m for m in repo.list_staff(session, status="active") if m.employment_type != "agency"
+    ]
+    passed = repo.passed_courses(session)
+    longest = max(t.criteria.window_months for t in rules.tracks.values())
+    first, end = window(as_of, longest)
+    metrics = _metrics(repo.metric_months(session, [m.id for m in members], first, end))
+    candidates = [
+        Candidate(
+            id=m.id,
+            code=m.code,
+            name=m.name,
+            grade=m.grade,
+            employment_type=m.employment_type,
+            hire_date=m.hire_date,
+            passed_courses=frozenset(passed.get(m.id, set())),
+        )
+        for m in members
+    ]
+    return promotion_report_rows(candidates, dict(metrics), rules, as_of=as_of, track=track)
