@@ -1,0 +1,178 @@
+"""`arrears import portfolio` on SQLite and PostgreSQL: atomic, idempotent, quarantine or reject."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arrears.portfolio import repository
+from tests.unit.test_import_extract import ACCOUNT, PAYMENT, minimal, write_extract
+
+TABLES = ("cardholder", "card_account", "statement", "payment", "reported_delinquency")
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def warehouse_counts(path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in ("cardholders", "accounts", "statements", "payments")
+        }
+    finally:
+        con.close()
+
+
+Cli = Callable[..., Any]
+
+
+def test_import_twice_leaves_the_same_rows(cli: Cli, engine: Engine, env: Path) -> None:
+    folder = write_extract(env / "extract", minimal())
+    first = cli("import", "portfolio", str(folder))
+    assert first.exit_code == 0, first.stderr
+    after_first = counts(engine)
+    assert after_first == {
+        "cardholder": 2,
+        "card_account": 2,
+        "statement": 2,
+        "payment": 2,
+        "reported_delinquency": 0,
+    }
+    assert warehouse_counts(env / "warehouse.duckdb") == {
+        "cardholders": 2,
+        "accounts": 2,
+        "statements": 2,
+        "payments": 2,
+    }
+    second = cli("import", "portfolio", str(folder))
+    assert second.exit_code == 0
+    assert "already imported" in second.stdout
+    forced = cli("import", "portfolio", str(folder), "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert counts(engine) == after_first
+    assert warehouse_counts(env / "warehouse.duckdb")["payments"] == 2
+
+
+def test_reimport_with_changes_upserts_and_keeps_payments(
+    cli: Cli, engine: Engine, env: Path
+) -> None:
+    folder = write_extract(env / "a", minimal())
+    assert cli("import", "portfolio", str(folder)).exit_code == 0
+    changed = minimal(
+        accounts=[
+            {**ACCOUNT, "credit_limit": "30000.00"},
+            {**ACCOUNT, "account_id": "A2", "customer_id": "C2"},
+        ]
+    )
+    changed["payments"] = [{**PAYMENT, "amount": "999.00"}, {**PAYMENT, "reference": "P3"}]
+    result = cli("import", "portfolio", str(write_extract(env / "b", changed)))
+    assert result.exit_code == 0, result.stderr
+    with engine.connect() as conn:
+        limit = conn.execute(
+            sa.text("SELECT credit_limit FROM card_account WHERE external_ref = 'A1'")
+        ).scalar_one()
+        amounts = conn.execute(sa.text("SELECT reference, amount FROM payment")).all()
+    assert str(limit) in ("30000.00", "30000")
+    # An existing payment is never rewritten; the new reference is added.
+    assert sorted((r, float(a)) for r, a in amounts) == [
+        ("P1", 100.0),
+        ("P2", 100.0),
+        ("P3", 100.0),
+    ]
+
+
+def test_reject_loads_nothing_and_names_row_and_column(cli: Cli, engine: Engine, env: Path) -> None:
+    bad = {**PAYMENT, "reference": "P9", "paid_on": "2026-02-31"}
+    folder = write_extract(env / "x", minimal(payments=[PAYMENT, bad]))
+    report = env / "report.csv"
+    result = cli("import", "portfolio", str(folder), "--report", str(report))
+    assert result.exit_code == 1
+    assert "payments row 2 column paid_on" in " ".join(result.stderr.split())
+    assert all(n == 0 for n in counts(engine).values())
+    assert not (env / "warehouse.duckdb").exists()
+    rows = list(csv.DictReader(report.open()))
+    assert [(r["file"], r["row"], r["column"]) for r in rows] == [("payments", "2", "paid_on")]
+
+
+def test_quarantine_loads_good_rows_and_reports_bad_ones(
+    cli: Cli, engine: Engine, env: Path
+) -> None:
+    tables = minimal(
+        accounts=[
+            {**ACCOUNT, "min_payment_ratio": "1.5"},
+            {**ACCOUNT, "account_id": "A2", "customer_id": "C2"},
+        ]
+    )
+    tables["payments"].append({**PAYMENT, "account_id": "A2", "reference": "P2", "amount": "1"})
+    folder = write_extract(env / "x", tables)
+    report = env / "quarantine.csv"
+    result = cli(
+        "import", "portfolio", str(folder), "--on-error", "quarantine", "--report", str(report)
+    )
+    assert result.exit_code == 0, result.stderr
+    got = counts(engine)
+    assert got["cardholder"] == 2
+    assert got["card_account"] == 1  # A1 refused
+    assert got["statement"] == 1  # A1's statement goes with it
+    assert got["payment"] == 1  # A1's payment too; A2's duplicate reference refused
+    rows = {(r["file"], r["row"], r["column"], r["reason"]) for r in csv.DictReader(report.open())}
+    assert ("accounts", "1", "min_payment_ratio", "must be above 0 and at most 1") in rows
+    assert ("statements", "1", "account_id", "depends on rejected accounts row 1") in rows
+    assert ("payments", "3", "reference", "duplicate payment reference: same as row 2") in rows
+    assert warehouse_counts(env / "warehouse.duckdb")["accounts"] == 1
+
+
+def test_a_crash_mid_import_leaves_nothing(
+    cli: Cli, engine: Engine, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = repository.bulk_upsert
+    calls = {"n": 0}
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] > 2:  # cardholders and accounts are in; statements blow up
+            raise RuntimeError("disk on fire")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "bulk_upsert", failing)
+    folder = write_extract(env / "x", minimal())
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        cli("import", "portfolio", str(folder))
+    assert calls["n"] == 3
+    assert all(n == 0 for n in counts(engine).values())
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM import_batch")).scalar_one() == 0
+    assert not (env / "warehouse.duckdb").exists()
+    monkeypatch.setattr(repository, "bulk_upsert", real)
+    assert cli("import", "portfolio", str(folder)).exit_code == 0
+    assert counts(engine)["payment"] == 2
+
+
+def test_warehouse_only(cli: Cli, engine: Engine, env: Path) -> None:
+    folder = write_extract(env / "x", minimal())
+    result = cli("import", "portfolio", str(folder), "--warehouse-only", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert all(n == 0 for n in counts(engine).values())
+    assert warehouse_counts(env / "warehouse.duckdb")["statements"] == 2
+    # An incremental file referring to accounts already in the warehouse is accepted.
+    more = write_extract(env / "y", {"payments": [{**PAYMENT, "reference": "P5"}]})
+    assert cli("import", "portfolio", str(more), "--warehouse-only").exit_code == 0
+    assert warehouse_counts(env / "warehouse.duckdb")["payments"] == 3
+
+
+def test_not_a_folder_is_a_clear_error(cli: Cli, env: Path) -> None:
+    result = cli("import", "portfolio", str(env / "missing"))
+    assert result.exit_code == 2
+    assert "not a folder" in result.stderr
+    assert "Traceback" not in result.stderr
