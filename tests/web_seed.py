@@ -22,11 +22,11 @@ from arrears.portfolio.models import (
     Phone,
     Statement,
 )
+from arrears.workforce.models import Agency, AgencyContract, Assignment, Staff, Team
 
 AS_OF = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: a lawful calling hour
 PASSWORD = "correct-horse-battery"
-AGENCY_ID = 7
 
 # Raw personal data that must never appear for a masking role.
 ID_NUMBER = "110101199003071234"
@@ -48,6 +48,8 @@ class Seeded:
     phones: list[int] = field(default_factory=list)
     contact_persons: list[int] = field(default_factory=list)
     users: dict[str, int] = field(default_factory=dict)
+    staff: dict[str, int] = field(default_factory=dict)
+    agency_id: int = 0
 
 
 def _customer(session: Session, n: int, seeded: Seeded) -> None:
@@ -145,11 +147,87 @@ def _customer(session: Session, n: int, seeded: Seeded) -> None:
     seeded.contact_persons.append(person.id)
 
 
+STAFF_GRADES = {
+    "collector": "collection_officer",
+    "senior_specialist": "senior_collection_specialist",
+    "team_lead": "team_lead",
+}
+
+
+def _workforce(session: Session, seeded: Seeded) -> None:
+    """A team with a collector (mentored by the senior), a lead, and an agency with a contract.
+
+    Case 1 is assigned to the collector; case 2 (if any) is placed with the agency.
+    """
+    team = Team(code="T1", name="Team 1", created_at=NOW)
+    agency = Agency(code="AG1", name="Agency 1", status="active", created_at=NOW)
+    session.add_all([team, agency])
+    session.flush()
+    contract = AgencyContract(
+        agency_id=agency.id,
+        code="AG1-2026",
+        buckets=["M2", "M3"],
+        levels=["junior"],
+        commission_pct=Decimal("15.00"),
+        start_date=date(2026, 1, 1),
+        created_at=NOW,
+    )
+    session.add(contract)
+    staff: dict[str, Staff] = {}
+    for role, grade in STAFF_GRADES.items():
+        staff[role] = Staff(
+            code=f"S-{role}",
+            name=role,
+            employment_type="establishment",
+            grade=grade,
+            team_id=team.id,
+            levels=["junior", "intermediate"],
+            languages=["zh-CN"],
+            regions=[],
+            capacity=100,
+            hire_date=date(2024, 1, 1),
+            status="active",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(staff[role])
+        session.flush()
+    staff["collector"].mentor_id = staff["senior_specialist"].id
+    session.flush()
+    seeded.staff = {role: s.id for role, s in staff.items()}
+    seeded.agency_id = agency.id
+    session.add(
+        Assignment(
+            work_order_id=seeded.work_orders[0],
+            staff_id=staff["collector"].id,
+            level="junior",
+            reason="test",
+            as_of=AS_OF,
+            assigned_at=NOW,
+        )
+    )
+    if len(seeded.work_orders) > 1:
+        session.add(
+            Assignment(
+                work_order_id=seeded.work_orders[1],
+                agency_id=agency.id,
+                contract_id=contract.id,
+                level="junior",
+                reason="test",
+                as_of=AS_OF,
+                assigned_at=NOW,
+            )
+        )
+    session.flush()
+
+
 def seed(session: Session, *, customers: int = 2) -> Seeded:
-    """Customers, cases and one user per role (username = role, password = PASSWORD)."""
+    """Customers, cases, the workforce, and one user per role (username = role, password =
+    PASSWORD). Case 1 is the collector's; case 2 is placed with the agency."""
     seeded = Seeded()
     for n in range(1, customers + 1):
         _customer(session, n, seeded)
+    _workforce(session, seeded)
     for role in ROLES:
         # One argon2 hash for all (hashing is deliberately slow; the tests sign in often).
         user = User(
@@ -157,7 +235,8 @@ def seed(session: Session, *, customers: int = 2) -> Seeded:
             display_name=role,
             password_hash=_password_hash(),
             role=role,
-            agency_id=AGENCY_ID if role == "agency_user" else None,
+            agency_id=seeded.agency_id if role == "agency_user" else None,
+            staff_id=seeded.staff.get(role),
             locale="en",
             active=True,
             created_at=NOW,

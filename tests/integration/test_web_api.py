@@ -152,14 +152,37 @@ def test_agency_user_cannot_reach_a_case_not_placed_with_the_agency(
     app_client: TestClient, seeded: Seeded
 ) -> None:
     sign_in(app_client, "agency_user")
-    case_id = seeded.work_orders[0]
-    assert app_client.get(f"/api/v1/workbench/cases/{case_id}").status_code == 404
-    page = app_client.get(f"/cases/{case_id}")
+    mine, not_placed = seeded.work_orders[1], seeded.work_orders[0]
+    assert app_client.get(f"/api/v1/workbench/cases/{not_placed}").status_code == 404
+    page = app_client.get(f"/cases/{not_placed}")
     assert page.status_code == 404
     assert "张1" not in page.text
+    unmask = app_client.post(
+        f"/api/v1/workbench/cases/{not_placed}/unmask",
+        json={"field": "id_number"},
+        headers={"X-CSRF-Token": csrf(app_client)},
+    )
+    assert unmask.status_code == 403
     queue = app_client.get("/api/v1/workbench/queue").json()
-    assert queue["total"] == 0
-    assert app_client.get("/api/v1/workbench/next").json() == {"work_order_id": None}
+    assert [row["id"] for row in queue["rows"]] == [mine]
+    assert app_client.get("/api/v1/workbench/next").json() == {"work_order_id": mine}
+    assert app_client.get(f"/cases/{mine}").status_code == 200
+
+
+def test_scopes_follow_live_assignments(app_client: TestClient, seeded: Seeded) -> None:
+    first, placed = seeded.work_orders
+    expected = {
+        "collector": [first],  # assigned to them
+        "senior_specialist": [first],  # their mentee's case
+        "team_lead": [first],  # their team's case; the placement is the agency's
+        "agency_user": [placed],
+    }
+    for role, ids in expected.items():
+        sign_in(app_client, role)
+        rows = app_client.get("/api/v1/workbench/queue").json()["rows"]
+        assert [r["id"] for r in rows] == ids, role
+        hidden = next(i for i in seeded.work_orders if i not in ids)
+        assert app_client.get(f"/api/v1/workbench/cases/{hidden}").status_code == 404, role
 
 
 def test_case_view_shows_the_breakdown_that_sums_to_the_total(
@@ -297,7 +320,14 @@ def test_queue_page_and_api_list_cases_in_priority_order(
     # Compliance officers read any case but have no queue of their own.
     assert app_client.get("/api/v1/workbench/queue").status_code == 403
     sign_in(app_client, "collector")
-    assert app_client.get("/queue").status_code == 200
+    page = app_client.get("/queue")
+    assert page.status_code == 200
+    assert f'href="/cases/{seeded.work_orders[0]}"' in page.text
+    assert f'href="/cases/{seeded.work_orders[1]}"' not in page.text
+    filtered = app_client.get("/api/v1/workbench/queue", params={"bucket": "M5"}).json()
+    assert filtered["total"] == 0
+    nxt = app_client.get("/queue/next", follow_redirects=False)
+    assert nxt.headers["location"] == f"/cases/{seeded.work_orders[0]}"
 
 
 def test_language_switch_is_per_user_and_shows_chinese_labels(

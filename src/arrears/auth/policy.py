@@ -27,9 +27,10 @@ ROLES: tuple[Role, ...] = (
     "agency_user",
 )
 
-# Which work orders a role may open: its own assignments, its agency's placements, its team's
-# cases, every case, or none at all. Repositories turn this into a WHERE clause.
-CaseScope = Literal["assigned", "agency", "team", "all", "none"]
+# Which work orders a role may open: its own assignments, its own and its mentees', its
+# agency's placements, its team's cases, every case, or none at all. Repositories turn this
+# into a WHERE clause.
+CaseScope = Literal["assigned", "mentees", "agency", "team", "all", "none"]
 
 # Permission names, grouped by the page or API family that needs them.
 PERMISSIONS: tuple[str, ...] = (
@@ -108,7 +109,7 @@ POLICY: dict[str, frozenset[str]] = {
 CASE_SCOPE: dict[str, CaseScope] = {
     "collector": "assigned",
     "agency_user": "agency",
-    "senior_specialist": "team",
+    "senior_specialist": "mentees",
     "team_lead": "team",
     "compliance_officer": "all",
     "analyst": "none",
