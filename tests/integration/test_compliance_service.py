@@ -1,0 +1,223 @@
+"""The compliance service on SQLite and PostgreSQL: record, override (audited), refuse, report."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from arrears.compliance import service
+from arrears.compliance.models import ComplianceCheck
+from arrears.kit.audit import AuditEvent
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, Conflict, NotPermitted
+from tests.unit.compliance_helpers import US, call, ny, person, proposal
+
+DAY1 = datetime(2026, 4, 7, 14, 0, tzinfo=UTC)
+DAY2 = datetime(2026, 4, 8, 14, 0, tzinfo=UTC)
+
+
+def _blocked(session: Session, *, collector: str = "bank", at: datetime = DAY1) -> ComplianceCheck:
+    """A cease hold plus a late hour: blocked by two rules."""
+    with clock.frozen(at):
+        decision, record = service.check(
+            session=session,
+            profile=US,
+            person=person(flags=["cease"]),
+            proposed=proposal(ny(7, 22), collector=collector),
+            actor="collector-7",
+        )
+    assert not decision.allowed
+    return record
+
+
+def test_check_records_every_decision(session: Session) -> None:
+    with clock.frozen(DAY1):
+        allowed, ok = service.check(
+            session=session, profile=US, person=person(), proposed=proposal(ny(7, 10)), actor="c7"
+        )
+    blocked = _blocked(session)
+    session.commit()
+    assert allowed.allowed
+    rows = session.scalars(sa.select(ComplianceCheck).order_by(ComplianceCheck.id)).all()
+    assert [r.allowed for r in rows] == [True, False]
+    assert rows[0].permitted
+    assert not rows[1].permitted
+    assert rows[1].rules == ["hold.cease", "time_window"]
+    assert rows[1].person_ref == "P1"
+    assert rows[1].proposed["channel"] == "call"
+    assert rows[1].next_allowed_at == datetime(2026, 4, 8, 12, 0, tzinfo=UTC)
+    assert rows[1].at == DAY1
+    assert ok.id != blocked.id
+
+
+def test_compliance_officer_overrides_with_a_reason_and_it_is_audited(session: Session) -> None:
+    record = _blocked(session)
+    with clock.frozen(DAY1):
+        service.override(
+            session=session,
+            check_id=record.id,
+            actor="officer-1",
+            role="compliance_officer",
+            reason="Consumer's written request to be called tonight",
+        )
+    session.commit()
+    session.expire_all()
+    saved = session.get(ComplianceCheck, record.id)
+    assert saved is not None
+    assert saved.permitted
+    assert saved.overridden_by == "officer-1"
+    assert saved.override_reason == "Consumer's written request to be called tonight"
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "compliance.override")
+    ).all()
+    assert len(events) == 1
+    assert events[0].entity_id == str(record.id)
+    assert events[0].actor == "officer-1"
+    assert events[0].reason == saved.override_reason
+    assert events[0].after is not None
+    assert events[0].after["rules"] == ["hold.cease", "time_window"]
+    with pytest.raises(Conflict):
+        service.override(
+            session=session, check_id=record.id, actor="o2", role="compliance_officer", reason="x"
+        )
+
+
+@pytest.mark.parametrize(
+    ("role", "reason", "error"),
+    [
+        ("collector", "boss said so", NotPermitted),
+        ("team_lead", "urgent", NotPermitted),
+        (None, "urgent", NotPermitted),
+        ("compliance_officer", "", BadInput),
+        ("compliance_officer", "   ", BadInput),
+    ],
+)
+def test_override_is_refused(session: Session, role: str | None, reason: str, error: type) -> None:
+    record = _blocked(session)
+    session.commit()
+    with pytest.raises(error):
+        service.override(session=session, check_id=record.id, actor="x", role=role, reason=reason)
+    session.rollback()
+    saved = session.get(ComplianceCheck, record.id)
+    assert saved is not None
+    assert saved.overridden_by is None
+    count = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    assert count == 0
+
+
+def test_an_allowed_decision_cannot_be_overridden(session: Session) -> None:
+    with clock.frozen(DAY1):
+        _, ok = service.check(
+            session=session, profile=US, person=person(), proposed=proposal(ny(7, 10)), actor="c"
+        )
+    with pytest.raises(BadInput, match="nothing to override"):
+        service.override(
+            session=session, check_id=ok.id, actor="o", role="compliance_officer", reason="r"
+        )
+
+
+def test_check_with_override_in_one_step(session: Session) -> None:
+    history = [call(ny(d, 10)) for d in range(1, 8)]
+    with clock.frozen(DAY1):
+        decision, record = service.check(
+            session=session,
+            profile=US,
+            person=person(),
+            proposed=proposal(ny(7, 15)),
+            history=history,
+            actor="officer-1",
+            role="compliance_officer",
+            override_reason="Returning the consumer's voicemail at their request",
+        )
+    session.commit()
+    assert decision.rules == ["reg_f.call_cap"]
+    assert record.permitted
+    with pytest.raises(NotPermitted):
+        service.check(
+            session=session,
+            profile=US,
+            person=person(),
+            proposed=proposal(ny(7, 15)),
+            history=history,
+            actor="c7",
+            role="collector",
+            override_reason="please",
+        )
+
+
+def test_report_counts_blocked_and_overridden_by_day_collector_and_rule(session: Session) -> None:
+    first = _blocked(session, at=DAY1)
+    _blocked(session, at=DAY1)
+    _blocked(session, collector="agency-1", at=DAY1)
+    _blocked(session, at=DAY2)
+    with clock.frozen(DAY1):
+        service.check(
+            session=session, profile=US, person=person(), proposed=proposal(ny(7, 10)), actor="c"
+        )
+        service.override(
+            session=session, check_id=first.id, actor="o", role="compliance_officer", reason="r"
+        )
+    session.commit()
+    rows = {
+        (r.day, r.collector, r.rule): (r.blocked, r.overridden)
+        for r in service.report(session=session)
+    }
+    assert rows == {
+        ("2026-04-07", "bank", "hold.cease"): (2, 1),
+        ("2026-04-07", "bank", "time_window"): (2, 1),
+        ("2026-04-07", "agency-1", "hold.cease"): (1, 0),
+        ("2026-04-07", "agency-1", "time_window"): (1, 0),
+        ("2026-04-08", "bank", "hold.cease"): (1, 0),
+        ("2026-04-08", "bank", "time_window"): (1, 0),
+    }
+    only_8th = service.report(session=session, start=date(2026, 4, 8), end=date(2026, 4, 8))
+    assert {(r.day, r.rule, r.blocked) for r in only_8th} == {
+        ("2026-04-08", "hold.cease", 1),
+        ("2026-04-08", "time_window", 1),
+    }
+    assert service.report(session=session, end=date(2026, 4, 6)) == []
+
+
+def test_report_and_override_through_the_cli(session: Session, cli: object) -> None:
+    record = _blocked(session)
+    session.commit()
+    refused = cli(  # type: ignore[operator]
+        "compliance",
+        "override",
+        str(record.id),
+        "--actor",
+        "c7",
+        "--role",
+        "collector",
+        "--reason",
+        "x",
+    )
+    assert refused.exit_code == 1
+    assert "compliance_officer" in refused.stderr
+    done = cli(  # type: ignore[operator]
+        "compliance",
+        "override",
+        str(record.id),
+        "--actor",
+        "o1",
+        "--role",
+        "compliance_officer",
+        "--reason",
+        "documented consent",
+        "--json",
+    )
+    assert done.exit_code == 0, done.stderr
+    import json
+
+    report = cli("compliance", "report", "--json", "--from", "2026-04-07", "--to", "2026-04-07")  # type: ignore[operator]
+    assert report.exit_code == 0, report.stderr
+    assert {(r["rule"], r["blocked"], r["overridden"]) for r in json.loads(report.stdout)} == {
+        ("hold.cease", 1, 1),
+        ("time_window", 1, 1),
+    }
+    bad = cli("compliance", "report", "--from", "07/04/2026")  # type: ignore[operator]
+    assert bad.exit_code == 2
+    assert "--from" in bad.stderr
