@@ -362,3 +362,26 @@ def test_assets_are_served_by_the_app(app_client: TestClient) -> None:
     assert "htmx" in htmx.text[:2000]
     assert app_client.get("/assets/plotly.min.js").status_code == 200
     assert app_client.get("/assets/../../etc/passwd").status_code == 404
+
+
+def test_demo_users_one_per_role_linked_to_the_workforce(
+    app_client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    from arrears.auth.service import create_demo_users
+
+    with clock.frozen(NOW):
+        first = create_demo_users(session)
+        session.commit()
+        second = create_demo_users(session)
+        session.commit()
+    assert [role for _, role, _ in first] == list(ROLES)
+    assert len({password for _, _, password in first}) == len(ROLES)
+    assert [u for u, _, _ in first] == [u for u, _, _ in second]
+    assert all(a[2] != b[2] for a, b in zip(first, second, strict=True))  # rotated
+    passwords = {role: password for _, role, password in second}
+    sign_in(app_client, "demo_collector", passwords["collector"])
+    rows = app_client.get("/api/v1/workbench/queue").json()["rows"]
+    assert [r["id"] for r in rows] == [seeded.work_orders[0]]
+    sign_in(app_client, "demo_agency_user", passwords["agency_user"])
+    rows = app_client.get("/api/v1/workbench/queue").json()["rows"]
+    assert [r["id"] for r in rows] == [seeded.work_orders[1]]
