@@ -1,0 +1,287 @@
+"""Workforce on the real stores (SQLite and PostgreSQL): allocation persisted, continuity across
+runs, rebalancing when someone leaves, placement and recall, pay from the store, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from arrears.cases.models import WorkOrder
+from arrears.kit.audit import AuditEvent
+from arrears.kit.errors import BadInput, NotFound
+from arrears.portfolio.models import Cardholder
+from arrears.workforce import schemas, service
+from arrears.workforce.models import Assignment, Staff
+
+AS_OF = date(2026, 11, 29)
+NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+D = Decimal
+LEVELS = ["junior"] * 12 + ["intermediate"] * 8 + ["advanced"] * 4 + ["legal"] * 2
+
+
+def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") -> list[int]:
+    ids = []
+    start = session.scalar(sa.select(sa.func.count()).select_from(Cardholder)) or 0
+    for i, level in enumerate(levels, start=start):
+        holder = Cardholder(external_ref=f"C{i:05d}", name=f"Customer {i}", created_at=NOW)
+        session.add(holder)
+        session.flush()
+        wo = WorkOrder(
+            cardholder_id=holder.id,
+            customer_ref=holder.external_ref,
+            status="open",
+            bucket=bucket,
+            dpd=40,
+            amount_due=D("500.00"),
+            balance=D(1000 + 137 * i).quantize(D("0.01")),
+            level=level,
+            queue="default",
+            opened_on=AS_OF,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(wo)
+        session.flush()
+        ids.append(wo.id)
+    return ids
+
+
+@pytest.fixture
+def world(session: Session) -> Session:
+    service.seed_roster(
+        session=session, officers=4, seniors=2, leads=1, seed=3, hire_before=date(2026, 11, 1)
+    )
+    make_work_orders(session, LEVELS)
+    session.commit()
+    return session
+
+
+def live(session: Session) -> dict[int, Any]:
+    rows = session.execute(
+        sa.select(Assignment.work_order_id, Assignment.staff_id, Assignment.agency_id).where(
+            Assignment.ended_at.is_(None)
+        )
+    )
+    return {r.work_order_id: r for r in rows}
+
+
+def grades(session: Session) -> dict[int, str]:
+    return dict(session.execute(sa.select(Staff.id, Staff.grade)).tuples().all())
+
+
+def test_allocation_is_persisted_and_continuity_holds_across_runs(world: Session) -> None:
+    session = world
+    first = service.allocate(session=session, as_of=AS_OF, actor="test")
+    session.commit()
+    assert first.cases == len(LEVELS)
+    assert first.changed == first.assigned_to_staff == len(LEVELS)
+    current = live(session)
+    assert len(current) == len(LEVELS)
+    by_grade = grades(session)
+    levels = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.level)).tuples().all())
+    for wo_id, row in current.items():
+        expected = (
+            "collection_officer"
+            if levels[wo_id] in ("junior", "intermediate")
+            else "senior_collection_specialist"
+        )
+        assert by_grade[row.staff_id] == expected
+    statuses = set(session.scalars(sa.select(WorkOrder.status)))
+    assert statuses == {"assigned"}
+    versions = set(session.scalars(sa.select(WorkOrder.version)))
+    assert versions == {2}  # the bulk update bumped the optimistic-lock version
+
+    second = service.allocate(session=session, as_of=AS_OF, actor="test")
+    session.commit()
+    assert second.changed == 0
+    assert second.reasons == {"kept": len(LEVELS)}
+    assert live(session) == current
+    total = session.scalar(sa.select(sa.func.count()).select_from(Assignment))
+    assert total == len(LEVELS)  # nothing inserted the second time
+    runs = session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "allocation.run"))
+    assert runs == 2
+
+
+def test_rebalancing_when_someone_leaves(world: Session) -> None:
+    session = world
+    service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    before = live(session)
+    leaver = next(
+        row.staff_id
+        for row in before.values()
+        if grades(session)[row.staff_id] == "collection_officer"
+    )
+    leaver_code = session.scalar(sa.select(Staff.code).where(Staff.id == leaver))
+    assert leaver_code is not None
+    service.leave(session=session, code=leaver_code, on=AS_OF)
+    session.commit()
+    summary = service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    after = live(session)
+    moved = [wo for wo, row in before.items() if row.staff_id == leaver]
+    assert moved
+    assert summary.reasons["assignee_left"] == len(moved)
+    for wo, row in after.items():
+        assert row.staff_id != leaver
+        if wo not in moved:
+            assert row.staff_id == before[wo].staff_id  # everyone else keeps their cases
+    ended = session.execute(
+        sa.select(Assignment.ended_reason).where(
+            Assignment.staff_id == leaver, Assignment.ended_at.is_not(None)
+        )
+    ).scalars()
+    assert set(ended) == {"assignee_left"}
+
+
+def test_capacity_cut_rebalances(world: Session) -> None:
+    session = world
+    service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    busiest = max(service.list_staff(session=session), key=lambda s: s.open_cases)
+    service.update_staff(
+        session=session, code=busiest.code, changes=schemas.StaffUpdate(capacity=1)
+    )
+    session.commit()
+    summary = service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    assert summary.reasons["rebalanced"] == busiest.open_cases - 1
+    assert service.get_staff(session=session, code=busiest.code).open_cases == 1
+
+
+def test_placement_and_recall_on_contract_end(world: Session) -> None:
+    session = world
+    placed_ids = make_work_orders(session, ["legal", "legal", "outsource"], bucket="M5")
+    service.add_agency(session=session, data=schemas.AgencyCreate(code="AG1", name="Agency One"))
+    service.add_contract(
+        session=session,
+        data=schemas.AgencyContractCreate(
+            agency="AG1",
+            code="AG1-2026",
+            buckets=["M5", "M6"],
+            levels=["legal", "outsource"],
+            commission_pct=D("18.50"),
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+        ),
+    )
+    session.commit()
+    service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    current = live(session)
+    agency_id = service.list_agencies(session=session)[0].id
+    assert {current[i].agency_id for i in placed_ids} == {agency_id}
+    statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
+    assert {statuses[i] for i in placed_ids} == {"placed"}
+    assert service.list_agencies(session=session)[0].placements == 3
+
+    service.end_contract(session=session, code="AG1-2026", on=date(2026, 12, 10))
+    session.commit()
+    later = date(2026, 12, 11)
+    summary = service.allocate(session=session, as_of=later)
+    session.commit()
+    assert summary.reasons["recalled_contract_end"] == 2  # the legal cases, now with seniors
+    assert summary.reasons["unallocatable_no_eligible_staff"] == 1  # outsource: nobody in house
+    current = live(session)
+    statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
+    assert [statuses[i] for i in placed_ids] == ["assigned", "assigned", "open"]
+    assert placed_ids[2] not in current
+    assert grades(session)[current[placed_ids[0]].staff_id] == "senior_collection_specialist"
+
+
+def test_pay_statement_from_the_store(world: Session) -> None:
+    session = world
+    service.record_metrics(
+        session=session,
+        data=schemas.MetricMonthCreate(
+            staff="S001",
+            month=date(2026, 10, 1),
+            recovered=D("260000.00"),
+            qa_score=D("85"),
+            violations=1,
+            complaints=2,
+        ),
+    )
+    session.commit()
+    statement = service.pay_statement(session=session, code="S001", month=date(2026, 10, 1))
+    assert statement.total == D("5680.00")  # 4600 base + 1580 tiers - 300 - 200
+    year = service.pay_statement(session=session, code="S001", year=2026)
+    lines = {line.label: line.amount for line in year.lines}
+    assert lines["2026-10 pay"] == D("5680.00")
+    assert lines["year-end bonus: compliance violations"] == D("-500.00")
+    assert lines["year-end bonus: complaints"] == D("-400.00")
+    assert year.total == D("4600.00") * 11 + D("5680.00") + D("6500.00") - D("900.00")
+    with pytest.raises(NotFound):
+        service.pay_statement(session=session, code="NOPE", month=date(2026, 10, 1))
+
+
+def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
+    assert cli("staff", "seed", "--officers", "3", "--seniors", "2", "--leads", "0").exit_code == 0
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "code,name,employment_type,grade,team,levels,capacity,hire_date\n"
+        "N001,New One,labor_dispatch,collection_officer,T01,junior;intermediate,30,2026-11-01\n"
+        "N002,New Two,labor_dispatch,collection_officer,T01,junior,thirty,2026-11-01\n",
+        encoding="utf-8",
+    )
+    bad = cli("staff", "import", str(roster))
+    assert bad.exit_code == 2
+    assert "row 3, column capacity" in bad.stderr
+    listed = json.loads(cli("staff", "list", "--json").stdout)
+    assert "N001" not in {s["code"] for s in listed}  # the good row was not loaded either
+    roster.write_text(roster.read_text().replace("thirty", "30"), encoding="utf-8")
+    assert cli("staff", "import", str(roster)).exit_code == 0
+    new = json.loads(cli("staff", "show", "N001", "--json").stdout)
+    assert new["mentor"] in {"S001", "S002"}  # a new officer gets a senior mentor
+    assert new["trained_levels"] == []  # and works nothing until the gates are passed
+    result = cli("allocate", "--as-of", "2026-11-29", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["cases"] == 0
+    pay = cli("pay", "statement", "S001", "--month", "2026-10", "--json")
+    assert pay.exit_code == 0, pay.stderr
+    assert json.loads(pay.stdout)["total"] == "4600.00"
+    assert cli("pay", "statement", "S001", "--month", "2026-13").exit_code == 2
+    report = json.loads(cli("promotion", "report", "--json", "--as-of", "2026-11-29").stdout)
+    assert {r["track"] for r in report} == {"officer_to_senior", "dispatch_to_establishment"}
+    assert all(r["criteria"] for r in report)
+    record = cli(
+        "training",
+        "record",
+        "N001",
+        "--course",
+        "credit_education",
+        "--score",
+        "75",
+        "--on",
+        "2026-11-20",
+        "--json",
+    )
+    assert json.loads(record.stdout)["passed"] is True
+    assert cli("staff", "leave", "S001", "--on", "2026-11-28").exit_code == 0
+    assert json.loads(cli("staff", "show", "N001", "--json").stdout)["mentor"] == "S002"
+
+
+def test_bad_input_changes_nothing(world: Session) -> None:
+    session = world
+    with pytest.raises(BadInput, match="agency"):
+        service.add_staff(
+            session=session,
+            data=schemas.StaffCreate(
+                code="X1",
+                name="X",
+                employment_type="agency",
+                grade="collection_officer",
+                capacity=5,
+                hire_date=AS_OF,
+            ),
+        )
+    session.rollback()
+    assert service.list_staff(session=session, grade="collection_officer")
+    assert session.scalar(sa.select(Staff.id).where(Staff.code == "X1")) is None
