@@ -31,7 +31,7 @@ from arrears.delinquency import (
 )
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound
-from arrears.kit.money import ZERO, fmt, round_money
+from arrears.kit.money import ZERO, fmt
 from arrears.portfolio import repository as repo
 from arrears.portfolio.models import (
     CardAccount,
@@ -156,10 +156,9 @@ def portfolio_summary(
         summary.buckets[bucket] += 1
         totals.accounts += 1
         totals.buckets[bucket] = totals.buckets.get(bucket, 0) + 1
-        totals.balances[bucket] = totals.balances.get(bucket, ZERO) + _balance(ss, ps, currency)
-        totals.past_due[bucket] = totals.past_due.get(bucket, ZERO) + round_money(
-            aging.amount_past_due, currency
-        )
+        # Stored money is already at the minor unit; sums are rounded once, when printed.
+        totals.balances[bucket] = totals.balances.get(bucket, ZERO) + _balance(ss, ps)
+        totals.past_due[bucket] = totals.past_due.get(bucket, ZERO) + aging.amount_past_due
         if on_progress is not None and summary.accounts % PROGRESS_EVERY == 0:
             on_progress(PROGRESS_EVERY)
     if on_progress is not None and summary.accounts % PROGRESS_EVERY:
@@ -167,12 +166,14 @@ def portfolio_summary(
     return summary
 
 
-def _balance(statements: list[StatementFact], payments: list[PaymentFact], cur: str) -> Decimal:
+def _balance(statements: list[StatementFact], payments: list[PaymentFact]) -> Decimal:
     """The latest closing balance minus the payments received since (streams are pre-filtered)."""
-    latest = max(statements, key=lambda s: s.cycle_date) if statements else None
-    cut = latest.cycle_date if latest else date.min
-    paid = sum((p.amount for p in payments if p.paid_on > cut), ZERO)
-    return round_money((latest.closing_balance if latest else ZERO) - paid, cur)
+    if not statements:
+        return -sum((p.amount for p in payments), ZERO)
+    latest = statements[-1]  # the stream is ordered by cycle date
+    return latest.closing_balance - sum(
+        (p.amount for p in payments if p.paid_on > latest.cycle_date), ZERO
+    )
 
 
 # --- one account ----------------------------------------------------------------------------
