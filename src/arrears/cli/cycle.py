@@ -116,7 +116,7 @@ def history(
     if json_out:
         print_json(rows)
         return
-    table = Table(title="cycle runs")
+    table = Table(title="cycle runs (cases: +opened ~updated -closed =unchanged)")
     for col in (
         "id",
         "as_of",
@@ -136,10 +136,10 @@ def history(
             str(r["as_of"]),
             str(r["engine"]),
             str(r["strategy"]),
-            str(r["strategy_hash"])[:12],
+            str(r["strategy_hash"])[:8],
             str(r["status"]),
             f"{r['counts'].get('accounts', 0):,}",
-            " ".join(f"{k}={v}" for k, v in cases.items() if k != "skipped"),
+            "+{opened} ~{updated} -{closed} ={unchanged}".format(**cases) if cases else "",
             f"{sum(r['durations'].values()):.1f}",
         )
     console.print(table)

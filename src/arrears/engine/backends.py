@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
@@ -26,6 +26,7 @@ from arrears.kit.errors import BadInput
 
 SNAPSHOT_TABLES = ("cardholders", "accounts", "statements", "payments", "delinquency")
 ENGINES = ("duckdb", "spark")
+_SQL_CACHE: dict[Hashable, str] = {}
 
 
 class Backend(Protocol):
@@ -35,7 +36,9 @@ class Backend(Protocol):
 
     def live_cases(self, table: pa.Table) -> ir.Table: ...
 
-    def materialize(self, expr: ir.Table, *, as_of: date) -> int: ...
+    def materialize(
+        self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
+    ) -> int: ...
 
 
 def ensure_decisions(con: duckdb.DuckDBPyConnection) -> None:
@@ -87,8 +90,17 @@ class DuckDBBackend:
         self.con.register("cycle_live_cases", table)
         return self.ibis.table("cycle_live_cases")
 
-    def materialize(self, expr: ir.Table, *, as_of: date) -> int:
-        return _replace_decisions(self.con, str(ibis.to_sql(expr, dialect="duckdb")), as_of)
+    def materialize(
+        self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
+    ) -> int:
+        # Building and compiling the plan costs seconds; the SQL only names tables, so a rerun
+        # with the same strategy, fee schedule and date reuses it.
+        sql = _SQL_CACHE.get(key) if key is not None else None
+        if sql is None:
+            sql = str(ibis.to_sql(build(), dialect="duckdb"))
+            if key is not None:
+                _SQL_CACHE[key] = sql
+        return _replace_decisions(self.con, sql, as_of)
 
     def close(self) -> None:
         self.con.close()
@@ -152,7 +164,10 @@ class SparkBackend:
         pq.write_table(table, path)
         return self.ibis.read_parquet(str(path), table_name="cycle_live_cases")
 
-    def materialize(self, expr: ir.Table, *, as_of: date) -> int:
+    def materialize(
+        self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
+    ) -> int:
+        expr = build()
         out = self.tmp / "decisions"
         if out.exists():
             shutil.rmtree(out)

@@ -192,15 +192,19 @@ def run_cycle(
             _timed(durations, "compute", on_stage),
             open_backend(engine, settings.warehouse, spark_master=settings.spark_master) as backend,
         ):
-            expr = stages.decisions(
-                backend.snapshot(),
-                backend.live_cases(live),
+            snapshot, live_table = backend.snapshot(), backend.live_cases(live)
+            accounts = backend.materialize(
+                lambda: stages.decisions(
+                    snapshot,
+                    live_table,
+                    as_of=as_of,
+                    strategy=loaded.strategy,
+                    strategy_hash=loaded.sha256,
+                    schedule=schedule,
+                ),
                 as_of=as_of,
-                strategy=loaded.strategy,
-                strategy_hash=loaded.sha256,
-                schedule=schedule,
+                key=(loaded.sha256, schedule.model_dump_json(), as_of),
             )
-            accounts = backend.materialize(expr, as_of=as_of)
 
         with _timed(durations, "write", on_stage):
             con = duckdb.connect(str(settings.warehouse))
