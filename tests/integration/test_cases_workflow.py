@@ -354,6 +354,34 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
     assert "third_party.disclosure" in attempt.compliance_rules
 
 
+def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Session) -> None:
+    wo_id = seed(session)
+    disputed = contact_service.log_attempt(
+        session=session,
+        work_order_id=wo_id,
+        channel="call",
+        party="debtor",
+        outcome="dispute",
+        actor="u:lee",
+    )
+    assert disputed.status == "made"
+    wo = session.get(WorkOrder, wo_id)
+    assert wo is not None
+    assert (wo.status, wo.hold_reason) == ("on_hold", "dispute")
+    assert session.scalars(sa.select(FollowUp.kind)).all() == ["review"]
+    later = contact_service.log_attempt(
+        session=session,
+        work_order_id=wo_id,
+        channel="call",
+        party="debtor",
+        outcome="no_answer",
+        actor="u:lee",
+        at=MORNING + timedelta(days=1),
+    )
+    assert later.status == "blocked"
+    assert any(rule.startswith("hold.dispute") for rule in later.compliance_rules)
+
+
 # --- three stops ---------------------------------------------------------------------------------
 
 

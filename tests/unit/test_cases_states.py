@@ -12,7 +12,7 @@ from arrears.cases.escalation import (
 from arrears.cases.three_stops import check_stop, escalates, next_stop
 from arrears.kit.errors import BadInput, IllegalTransition
 
-LEGAL = [(a, b) for a, targets in states.TRANSITIONS.items() for b in targets]
+LEGAL = [(a, b) for a in states.STATES for b in states.allowed_from(a)]
 ILLEGAL = [(a, b) for a in states.STATES for b in states.STATES if b not in states.TRANSITIONS[a]]
 
 

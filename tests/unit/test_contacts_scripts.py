@@ -93,3 +93,50 @@ def test_debt_content_is_caught_in_both_languages() -> None:
     assert "overdue" in courtesy.debt_content("Happy new year! Your card is overdue.", policy)
     assert "逾期" in courtesy.debt_content("春节快乐！您的账户已逾期", policy)
     assert courtesy.debt_content("Happy new year, 800 yuan", policy)
+
+
+# --- the prohibited-language check (the compliance engine's checker, not a second one) -------
+
+from arrears.contacts import service as contact_service  # noqa: E402
+
+
+@pytest.mark.parametrize("locale", scripts.LOCALES)
+@pytest.mark.parametrize("name", scripts.SCRIPTS)
+def test_every_shipped_script_passes_the_prohibited_language_check(name: str, locale: str) -> None:
+    audience = "third_party" if name == "contact_person_callback" else "debtor"
+    text = contact_service.checked_script(
+        name=name, locale=locale, context=CONTEXT, audience=audience
+    )
+    assert text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Pay now or you will go to jail", "threat"),
+        ("We will tell your employer about this", "threat"),
+        ("不还钱就让你坐牢", "threat"),
+        ("我们会把你曝光", None),
+    ],
+)
+def test_the_checker_catches_threats_in_english_and_chinese(
+    text: str, category: str | None
+) -> None:
+    findings = contact_service.content_findings(text)
+    assert findings, text
+    assert all(f.rule == "content.prohibited" for f in findings)
+    if category:
+        assert category in {f.category for f in findings}
+
+
+def test_a_callback_request_that_mentions_the_debt_fails_for_a_third_party() -> None:
+    text = "请转告他尽快还款，他的信用卡已经逾期"
+    assert contact_service.content_findings(text, audience="third_party")
+    assert not contact_service.content_findings("麻烦您转告他回电，谢谢", audience="third_party")
+
+
+def test_a_script_with_prohibited_words_is_refused(tmp_path: object) -> None:
+    with pytest.raises(BadInput, match="fails the content check"):
+        contact_service.checked_script(
+            name="stop_1", locale="en", context={**CONTEXT, "customer_name": "jail"}
+        )

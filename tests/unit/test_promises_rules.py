@@ -225,6 +225,16 @@ def test_maker_checker_limits_by_role() -> None:
         check_approver(
             at_stake=D("1"), maker="ann", checker="bob", checker_role="collector", rules=rules
         )
+    rules = rules.model_copy(
+        update={"role_limits": {**rules.role_limits, "senior_specialist": D("10000.00")}}
+    )
+    check_approver(
+        at_stake=D("10000.00"),
+        maker="ann",
+        checker="sam",
+        checker_role="senior_specialist",
+        rules=rules,
+    )
     with pytest.raises(NotPermitted, match="above the senior_specialist approval limit"):
         check_approver(
             at_stake=D("10000.01"),

@@ -170,13 +170,26 @@ def apply_move(
 
 
 def move_if_legal(
-    *, session: Session, work_order: WorkOrder, to: str, actor: str, reason: str
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    to: str,
+    actor: str,
+    reason: str,
+    hold_reason: str | None = None,
 ) -> bool:
     """Follow the playbook automatically (e.g. a promise taken -> promised) when the machine
     allows it; leave the case where it is otherwise (a held case stays held)."""
     if work_order.status == to or to not in TRANSITIONS.get(work_order.status, frozenset()):
         return False
-    apply_move(session=session, work_order=work_order, to=to, actor=actor, reason=reason)
+    apply_move(
+        session=session,
+        work_order=work_order,
+        to=to,
+        actor=actor,
+        reason=reason,
+        hold_reason=hold_reason,
+    )
     return True
 
 

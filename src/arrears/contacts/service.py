@@ -384,6 +384,26 @@ def log_attempt(
         case_service.move_if_legal(
             session=session, work_order=wo, to="in_progress", actor=actor, reason="first contact"
         )
+    # A dispute stops collection of the case until it is checked (cn-card art. 69, Reg F
+    # 1006.38): hold the case and put the check on the list.
+    disputed = permitted and outcome == "dispute" and party == "debtor"
+    if disputed and case_service.move_if_legal(
+        session=session,
+        work_order=wo,
+        to="on_hold",
+        actor=actor,
+        reason="the customer disputes the debt",
+        hold_reason="dispute",
+    ):
+        case_service.schedule_follow_up(
+            session=session,
+            work_order_id=wo.id,
+            due_on=max(at.date(), clock.today()),
+            kind="review",
+            note="dispute raised: verify and answer the customer",
+            actor=actor,
+            source=f"contact_attempt:{attempt.id}",
+        )
     session.flush()
     return attempt
 
