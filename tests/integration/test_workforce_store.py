@@ -18,7 +18,7 @@ from arrears.kit.audit import AuditEvent
 from arrears.kit.errors import BadInput, NotFound
 from arrears.portfolio.models import Cardholder
 from arrears.workforce import schemas, service
-from arrears.workforce.models import Assignment, Staff
+from arrears.workforce.models import Assignment, Staff, StaffMetricMonth
 
 AS_OF = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
@@ -285,3 +285,85 @@ def test_bad_input_changes_nothing(world: Session) -> None:
     session.rollback()
     assert service.list_staff(session=session, grade="collection_officer")
     assert session.scalar(sa.select(Staff.id).where(Staff.code == "X1")) is None
+
+
+def test_metrics_derived_from_the_workbench(world: Session) -> None:
+    """Promises, blocked attempts and payments count for whoever held the work order that day."""
+    from arrears.cases.models import WorkOrderAccount
+    from arrears.contacts.models import ContactAttempt
+    from arrears.portfolio.models import CardAccount, Payment
+    from arrears.promises.models import Promise
+
+    session = world
+    service.allocate(session=session, as_of=date(2026, 10, 1))
+    session.commit()
+    wo_id = session.scalar(
+        sa.select(WorkOrder.id).where(WorkOrder.level == "junior").order_by(WorkOrder.id)
+    )
+    wo = session.get(WorkOrder, wo_id)
+    assert wo is not None
+    holder = live(session)[wo_id].staff_id
+    account = CardAccount(
+        external_ref="A-1",
+        cardholder_id=wo.cardholder_id,
+        product="classic",
+        credit_limit=D("10000.00"),
+        currency="CNY",
+        statement_day=5,
+        due_days=20,
+        min_payment_ratio=D("0.1000"),
+    )
+    session.add(account)
+    session.flush()
+    session.add(
+        WorkOrderAccount(work_order_id=wo_id, account_ref="A-1", account_id=account.id, bucket="M2")
+    )
+    at = datetime(2026, 10, 12, 3, 0, tzinfo=UTC)
+    for paid_on, amount, ref in (
+        (date(2026, 10, 15), "1200.50", "P1"),
+        (date(2026, 11, 2), "9", "P2"),
+    ):
+        session.add(
+            Payment(account_id=account.id, paid_on=paid_on, amount=D(amount), reference=ref)
+        )
+    for status in ("kept", "broken", "pending"):
+        session.add(
+            Promise(
+                work_order_id=wo_id,
+                amount=D("500.00"),
+                currency="CNY",
+                due_on=date(2026, 10, 20),
+                made_on=date(2026, 10, 12),
+                channel="call",
+                status=status,
+                taken_by="someone",
+                created_at=at,
+                updated_at=at,
+            )
+        )
+    for allowed, status, outcome in ((False, "blocked", None), (True, "made", "no_answer")):
+        session.add(
+            ContactAttempt(
+                work_order_id=wo_id,
+                cardholder_id=wo.cardholder_id,
+                at=at,
+                collector="someone",
+                channel="call",
+                party="debtor",
+                status=status,
+                outcome=outcome,
+                compliance_allowed=allowed,
+                created_at=at,
+            )
+        )
+    session.commit()
+    assert service.derive_metrics(session=session, month=date(2026, 10, 1)) == 1
+    session.commit()
+    row = session.scalar(sa.select(StaffMetricMonth).where(StaffMetricMonth.staff_id == holder))
+    assert row is not None
+    assert (row.recovered, row.promises_made, row.promises_kept, row.blocked_attempts) == (
+        D("1200.50"),
+        3,
+        1,
+        1,
+    )

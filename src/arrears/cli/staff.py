@@ -212,3 +212,25 @@ def metrics(
     with unit_of_work() as session:
         count = service.import_metrics(session=session, path=path, actor=w.actor(actor))
     w.emit({"months": count}, as_json, ("months",))
+
+
+@app.command("metrics-derive")
+def metrics_derive(
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    actor: str | None = w.ACTOR,
+    as_json: bool = w.JSON,
+) -> None:
+    """Derive recovered, promises and blocked/overridden attempts per collector from the
+    workbench for a month (complaints, violations and QA stay as loaded)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.kit.errors import BadInput
+    from arrears.workforce import service
+    from arrears.workforce.metrics import parse_month
+
+    try:
+        first = parse_month(month)
+    except ValueError as exc:
+        raise BadInput(f"--month: {exc}") from None
+    with unit_of_work() as session:
+        count = service.derive_metrics(session=session, month=first, actor=w.actor(actor))
+    w.emit({"staff_months": count}, as_json, ("staff_months",))

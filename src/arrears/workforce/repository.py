@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, func, insert, or_, select, update
@@ -317,5 +317,75 @@ def metric_month(session: Session, staff_id: int, month: date) -> StaffMetricMon
     return session.scalar(
         select(StaffMetricMonth).where(
             StaffMetricMonth.staff_id == staff_id, StaffMetricMonth.month == month
+        )
+    )
+
+
+# --- metrics derived from the workbench (promises, contacts, payments) -------------------------
+
+
+def assignment_intervals(session: Session, first: date, end: date) -> list[Row[Any]]:
+    """Collector assignments that may overlap [first, end)."""
+    start_of = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    query = (
+        select(
+            Assignment.work_order_id,
+            Assignment.staff_id,
+            Assignment.as_of,
+            Assignment.ended_at,
+        )
+        .where(
+            Assignment.staff_id.is_not(None),
+            Assignment.as_of < end,
+            or_(Assignment.ended_at.is_(None), Assignment.ended_at >= start_of),
+        )
+        .order_by(Assignment.work_order_id, Assignment.id)
+    )
+    return list(session.execute(query))
+
+
+def promises_made(session: Session, first: date, end: date) -> list[Row[Any]]:
+    from arrears.promises.models import Promise
+
+    return list(
+        session.execute(
+            select(Promise.work_order_id, Promise.made_on, Promise.status).where(
+                Promise.made_on >= first, Promise.made_on < end
+            )
+        )
+    )
+
+
+def contact_attempts(session: Session, first: date, end: date) -> list[Row[Any]]:
+    """Attempts with their compliance outcome: blocked, or made under an override."""
+    from arrears.compliance.models import ComplianceCheck
+    from arrears.contacts.models import ContactAttempt
+
+    lo = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    hi = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    return list(
+        session.execute(
+            select(
+                ContactAttempt.work_order_id,
+                ContactAttempt.at,
+                ContactAttempt.compliance_allowed,
+                ComplianceCheck.overridden_by,
+            )
+            .outerjoin(ComplianceCheck, ComplianceCheck.id == ContactAttempt.compliance_check_id)
+            .where(ContactAttempt.at >= lo, ContactAttempt.at < hi)
+        )
+    )
+
+
+def payments_on_work_orders(session: Session, first: date, end: date) -> list[Row[Any]]:
+    """Payments in the window on accounts a work order covers."""
+    from arrears.cases.models import WorkOrderAccount
+    from arrears.portfolio.models import Payment
+
+    return list(
+        session.execute(
+            select(WorkOrderAccount.work_order_id, Payment.paid_on, Payment.amount)
+            .join(Payment, Payment.account_id == WorkOrderAccount.account_id)
+            .where(Payment.paid_on >= first, Payment.paid_on < end)
         )
     )

@@ -940,6 +940,73 @@ def import_metrics(*, session: Session, path: Path, actor: str = ACTOR) -> int:
     return len(items)
 
 
+def derive_metrics(*, session: Session, month: date, actor: str = ACTOR) -> int:
+    """Fill the workbench half of ``staff_metric_month`` for a month: recovered (payments on the
+    accounts of the collector's work orders), promises made and kept, blocked attempts and
+    attempts made under an override. Each event counts for whoever held the work order that day.
+    Complaints, violations and QA scores come from the bank's own records and are left as loaded.
+    Returns the number of staff months written."""
+    first = month.replace(day=1)
+    end = (first + timedelta(days=32)).replace(day=1)
+    holders: dict[int, list[tuple[date, date | None, int]]] = defaultdict(list)
+    for row in repo.assignment_intervals(session, first, end):
+        ended = row.ended_at.date() if row.ended_at is not None else None
+        holders[row.work_order_id].append((row.as_of, ended, row.staff_id))
+
+    def holder(work_order_id: int, on: date) -> int | None:
+        found = None
+        for start, ended, staff_id in holders.get(work_order_id, ()):
+            if start <= on and (ended is None or on < ended or (ended == on == start)):
+                found = staff_id  # the latest assignment that covers the day wins
+        return found
+
+    totals: dict[int, Counter[str]] = defaultdict(Counter)
+    recovered: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for p in repo.promises_made(session, first, end):
+        staff_id = holder(p.work_order_id, p.made_on)
+        if staff_id is not None:
+            totals[staff_id]["promises_made"] += 1
+            totals[staff_id]["promises_kept"] += p.status == "kept"
+    for a in repo.contact_attempts(session, first, end):
+        staff_id = holder(a.work_order_id, a.at.date())
+        if staff_id is None:
+            continue
+        if not a.compliance_allowed:
+            totals[staff_id]["blocked_attempts"] += 1
+        elif a.overridden_by is not None:  # made only because compliance overrode a block
+            totals[staff_id]["overrides"] += 1
+    for pay in repo.payments_on_work_orders(session, first, end):
+        staff_id = holder(pay.work_order_id, pay.paid_on)
+        if staff_id is not None:
+            recovered[staff_id] += pay.amount
+    written = 0
+    for staff_id in sorted(set(totals) | set(recovered)):
+        stored = repo.metric_month(session, staff_id, first)
+        values = {
+            "recovered": round_money(recovered.get(staff_id, Decimal("0.00"))),
+            "promises_made": totals[staff_id]["promises_made"],
+            "promises_kept": totals[staff_id]["promises_kept"],
+            "blocked_attempts": totals[staff_id]["blocked_attempts"],
+            "overrides": totals[staff_id]["overrides"],
+        }
+        if stored is None:
+            session.add(StaffMetricMonth(staff_id=staff_id, month=first, **values))
+        else:
+            for key, value in values.items():
+                setattr(stored, key, value)
+        written += 1
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.metrics_derived",
+        entity="staff_metric_month",
+        entity_id=f"{first:%Y-%m}",
+        after={"staff_months": written},
+    )
+    return written
+
+
 def _metrics(rows: list[StaffMetricMonth]) -> dict[int, list[MonthMetrics]]:
     out: dict[int, list[MonthMetrics]] = defaultdict(list)
     for r in rows:
