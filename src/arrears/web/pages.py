@@ -19,8 +19,8 @@ from arrears.cases.models import LEVELS
 from arrears.delinquency import BUCKET_NAMES
 from arrears.kit.errors import ArrearsError
 from arrears.web import workbench
+from arrears.web.case_actions import attempts_for_banner, case_extras
 from arrears.web.deps import DbSession, OptionalUser, require
-from arrears.web.panels import CASE_PANELS
 from arrears.web.repository import QueueFilter
 from arrears.web.security import LOCALE_COOKIE, LOCALES, SESSION_COOKIE
 from arrears.web.templating import render
@@ -167,12 +167,19 @@ def case_page(
         work_order_id=work_order_id,
         fee_schedule=request.app.state.settings.fee_schedule,
     )
-    panels = [
-        panel(session=session, principal=principal, view=view)
-        for panel in CASE_PANELS
-        if panel.applies(principal)
-    ]
-    return render(request, "case.html", {"case": view.model_dump(), "panels": panels})
+    extras = case_extras(session=session, principal=principal, view=view)
+    banner = {
+        "attempt": attempts_for_banner(
+            session, work_order_id, _int_param(request.query_params.get("attempt"))
+        ),
+        "error": request.query_params.get("error"),
+        "done": request.query_params.get("done"),
+    }
+    return render(request, "case.html", {"case": view.model_dump(), "x": extras, "banner": banner})
+
+
+def _int_param(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @router.post("/cases/{work_order_id}/unmask")

@@ -23,6 +23,7 @@ from arrears.portfolio.models import (
     ReportedDelinquency,
     Statement,
 )
+from arrears.promises.models import RepaymentPlan
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,15 @@ def work_order_audit(
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)
     ).all()
+
+
+def pending_plans(session: Session, principal: Principal) -> Sequence[tuple[RepaymentPlan, str]]:
+    """Plans and settlements waiting for a checker, on cases in the principal's scope."""
+    rows = session.execute(
+        select(RepaymentPlan, Cardholder.name)
+        .join(WorkOrder, WorkOrder.id == RepaymentPlan.work_order_id)
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(RepaymentPlan.status == "proposed", work_order_filter(principal))
+        .order_by(RepaymentPlan.id)
+    )
+    return [(r[0], r[1]) for r in rows]

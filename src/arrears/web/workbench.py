@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from arrears.auth import service as auth_service
 from arrears.auth.policy import Principal
 from arrears.auth.scoping import visible_work_order
+from arrears.cases import repository as case_repository
 from arrears.cases.models import WorkOrderAccount
 from arrears.delinquency import (
     AccountTerms,
@@ -28,6 +29,7 @@ from arrears.delinquency import (
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound, NotPermitted
 from arrears.portfolio.models import CardAccount
+from arrears.promises import repository as promise_repository
 from arrears.web import repository as repo
 from arrears.web.schemas import (
     AccountOut,
@@ -219,6 +221,35 @@ def _timeline(
         )
         for e in repo.work_order_audit(session, work_order_id)
     ]
+    for attempt in case_repository.attempts(session, work_order_id=work_order_id):
+        entries.append(
+            TimelineEntry(
+                at=attempt.at,
+                kind="contact",
+                summary=" · ".join(
+                    str(x)
+                    for x in (
+                        attempt.channel,
+                        attempt.party,
+                        attempt.status,
+                        attempt.outcome or attempt.compliance_reason or "",
+                    )
+                    if x
+                ),
+                actor=attempt.collector,
+            )
+        )
+    for promise in promise_repository.promises_of(session, work_order_id):
+        entries.append(
+            TimelineEntry(
+                at=promise.created_at,
+                kind="promise",
+                summary=(
+                    f"{promise.amount:f} {promise.currency} → {promise.due_on} ({promise.status})"
+                ),
+                actor=promise.taken_by,
+            )
+        )
     for history in histories.values():
         entries.extend(
             TimelineEntry(at=_at(p.paid_on), kind="payment", summary=f"{p.amount:f} ({p.channel})")

@@ -1,0 +1,294 @@
+"""What a collector does on the case page, as HTML forms over the domains' own services:
+the contact form with its live compliance pre-check, three stops, promises, settlements, the
+script; and the team lead's approvals. No rule is decided here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from arrears.auth.policy import Principal
+from arrears.auth.scoping import visible_work_order
+from arrears.cases import repository as case_repository
+from arrears.cases import service as case_service
+from arrears.contacts import service as contact_service
+from arrears.contacts.vocabulary import CHANNELS, CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
+from arrears.kit.errors import ArrearsError, NotPermitted
+from arrears.promises import repository as promise_repository
+from arrears.promises import service as promise_service
+from arrears.web import repository as repo
+from arrears.web.deps import DbSession, require, require_any
+from arrears.web.schemas import CaseView
+from arrears.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _back(work_order_id: int, **params: object) -> RedirectResponse:
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items() if v is not None)
+    return RedirectResponse(
+        f"/cases/{work_order_id}" + (f"?{query}" if query else ""), status_code=303
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def case_extras(*, session: Session, principal: Principal, view: CaseView) -> dict[str, Any]:
+    """The case page's action panels: what the forms need, from the domains' services."""
+    wo_id = view.work_order.id
+    extras: dict[str, Any] = {
+        "channels": CHANNELS,
+        "parties": PARTIES,
+        "outcomes": OUTCOMES,
+        "purposes": CONTACT_PERSON_PURPOSES,
+        "can_work": principal.can("case.work"),
+        "can_settle": principal.can("settlement.propose"),
+        "stops": case_service.stops_summary(session=session, work_order_id=wo_id),
+        "promises": [
+            promise_service.promise_dict(p) for p in promise_repository.promises_of(session, wo_id)
+        ],
+        "plans": [
+            promise_service.plan_summary(p) for p in promise_repository.plans_of(session, wo_id)
+        ],
+    }
+    try:
+        extras["script"] = contact_service.case_script(
+            session=session,
+            work_order_id=wo_id,
+            locale=principal.locale,
+            collector_name=principal.display_name,
+        )
+    except ArrearsError as exc:  # a script that can't be rendered must not hide the case
+        extras["script"] = {"name": "", "text": "", "error": exc.message}
+    return extras
+
+
+def _attempt_view(attempt: Any) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "status": attempt.status,
+        "allowed": attempt.compliance_allowed,
+        "rules": list(attempt.compliance_rules or []),
+        "reason": attempt.compliance_reason,
+        "next_allowed_at": attempt.compliance_next_allowed_at,
+    }
+
+
+@router.post("/cases/{work_order_id}/contact/check")
+def contact_precheck(
+    work_order_id: int,
+    request: Request,
+    session: DbSession,
+    channel: Annotated[str, Form()],
+    party: Annotated[str, Form()] = "debtor",
+    contact_person_id: Annotated[str | None, Form()] = None,
+    purpose: Annotated[str | None, Form()] = None,
+    principal: Principal = Depends(require("compliance.check")),
+) -> Response:
+    """HTMX: would this contact be allowed now? Runs the real contact path (compliance
+    decision and the workflow's step-by-step rule) and rolls it back: a check changes nothing."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    if party != "contact_person":
+        contact_person_id = purpose = None
+    try:
+        attempt = contact_service.log_attempt(
+            session=session,
+            work_order_id=work_order_id,
+            channel=channel,
+            party=party,
+            outcome="no_answer",
+            contact_person_id=_int_or_none(contact_person_id),
+            purpose=purpose or None,
+            actor=principal.actor,
+            role=principal.role,
+            collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+        )
+        check: dict[str, Any] = _attempt_view(attempt)
+    except ArrearsError as exc:
+        check = {"status": "invalid", "allowed": False, "rules": [], "reason": exc.message}
+    finally:
+        session.rollback()
+    return render(request, "_contact_check.html", {"check": check, "channel": channel})
+
+
+@router.post("/cases/{work_order_id}/contact")
+def contact_log(
+    work_order_id: int,
+    session: DbSession,
+    channel: Annotated[str, Form()],
+    outcome: Annotated[str, Form()],
+    party: Annotated[str, Form()] = "debtor",
+    contact_person_id: Annotated[str | None, Form()] = None,
+    purpose: Annotated[str | None, Form()] = None,
+    notes: Annotated[str | None, Form()] = None,
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    """Log the attempt: made if compliance allows it now, stored as blocked otherwise."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    if party != "contact_person":
+        contact_person_id = purpose = None
+    try:
+        attempt = contact_service.log_attempt(
+            session=session,
+            work_order_id=work_order_id,
+            channel=channel,
+            party=party,
+            outcome=outcome,
+            contact_person_id=_int_or_none(contact_person_id),
+            purpose=purpose or None,
+            notes=(notes or "").strip() or None,
+            actor=principal.actor,
+            role=principal.role,
+            collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    return _back(work_order_id, attempt=attempt.id)
+
+
+@router.post("/cases/{work_order_id}/stop")
+def three_stops(
+    work_order_id: int,
+    session: DbSession,
+    stop: Annotated[int, Form()],
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    try:
+        case_service.give_stop(
+            session=session,
+            work_order_id=work_order_id,
+            stop=stop,
+            actor=principal.actor,
+            locale=principal.locale,
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    return _back(work_order_id, done="stop")
+
+
+@router.post("/cases/{work_order_id}/promise")
+def take_promise(
+    work_order_id: int,
+    session: DbSession,
+    amount: Annotated[str, Form()],
+    due_on: Annotated[date, Form()],
+    channel: Annotated[str, Form()] = "call",
+    version: Annotated[int | None, Form()] = None,
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    try:
+        promise_service.take_promise(
+            session=session,
+            work_order_id=work_order_id,
+            amount=amount,
+            due_on=due_on,
+            channel=channel,
+            actor=principal.actor,
+            expected_version=version,
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    return _back(work_order_id, done="promise")
+
+
+@router.post("/cases/{work_order_id}/settlement")
+def propose_settlement(
+    work_order_id: int,
+    session: DbSession,
+    balance: Annotated[str, Form()],
+    discount: Annotated[str, Form()],
+    due_on: Annotated[date, Form()],
+    principal: Principal = Depends(require("settlement.propose")),
+) -> Response:
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    try:
+        promise_service.propose_settlement(
+            session=session,
+            work_order_id=work_order_id,
+            balance=balance,
+            discount=discount,
+            due_on=due_on,
+            actor=principal.actor,
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    return _back(work_order_id, done="settlement")
+
+
+# --- team lead: approvals -----------------------------------------------------------------------
+
+
+@router.get("/approvals")
+def approvals(
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require_any("settlement.approve", "plan.approve")),
+) -> Response:
+    pending = [
+        {**promise_service.plan_summary(plan), "customer_name": name}
+        for plan, name in repo.pending_plans(session, principal)
+    ]
+    return render(
+        request,
+        "approvals.html",
+        {
+            "pending": pending,
+            "error": request.query_params.get("error"),
+            "done": request.query_params.get("done"),
+        },
+    )
+
+
+@router.post("/approvals/{plan_id}")
+def decide(
+    plan_id: int,
+    session: DbSession,
+    decision: Annotated[str, Form()],
+    version: Annotated[int | None, Form()] = None,
+    note: Annotated[str | None, Form()] = None,
+    principal: Principal = Depends(require_any("settlement.approve", "plan.approve")),
+) -> Response:
+    plan = promise_repository.plan(session, plan_id)
+    permission = "settlement.approve" if plan and plan.kind == "settlement" else "plan.approve"
+    try:
+        if plan is None:
+            raise NotPermitted(f"no plan {plan_id} awaiting you")
+        if not principal.can(permission):
+            raise NotPermitted(f"your role ({principal.role}) may not {permission}")
+        visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+        promise_service.decide_plan(
+            session=session,
+            plan_id=plan_id,
+            approve=decision == "approve",
+            actor=principal.actor,
+            role=principal.role,
+            note=(note or "").strip() or None,
+            expected_version=version,
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return RedirectResponse(f"/approvals?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"/approvals?done={plan_id}", status_code=303)
+
+
+def attempts_for_banner(session: Session, work_order_id: int, attempt_id: int | None) -> Any:
+    """The attempt just logged (shown once after the redirect), if it belongs to this case."""
+    if attempt_id is None:
+        return None
+    for attempt in case_repository.attempts(session, work_order_id=work_order_id):
+        if attempt.id == attempt_id:
+            return _attempt_view(attempt)
+    return None

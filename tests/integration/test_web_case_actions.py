@@ -1,0 +1,158 @@
+"""The case page's actions over HTTP: live compliance pre-check (changes nothing), a blocked and
+an allowed call, a promise, a stop, a settlement approved by the team lead, permission denials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from arrears.config import Settings
+from arrears.contacts.models import ContactAttempt
+from arrears.kit.clock import clock
+from arrears.promises.models import Promise, RepaymentPlan
+from arrears.web.app import create_app
+from tests.integration.test_web_api import csrf, sign_in
+from tests.web_seed import NOW, Seeded, seed
+
+NIGHT = NOW + timedelta(hours=13)  # 23:00 in Shanghai: outside the calling hours
+
+
+@pytest.fixture
+def ctx(db_url: str, session: Session) -> Iterator[tuple[TestClient, Seeded]]:
+    with clock.frozen(NOW):
+        seeded = seed(session)
+        session.commit()
+    clock.freeze(NIGHT)
+    app = create_app(Settings(database_url=db_url))
+    try:
+        with TestClient(app) as client:
+            yield client, seeded
+    finally:
+        clock.unfreeze()
+        app.state.engine.dispose()
+
+
+def _attempts(session: Session) -> int:
+    session.expire_all()
+    return int(session.scalar(select(func.count()).select_from(ContactAttempt)) or 0)
+
+
+def test_precheck_shows_rule_reason_and_next_time_and_changes_nothing(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    check = client.post(
+        f"/cases/{case_id}/contact/check",
+        data={"channel": "call", "party": "debtor"},
+        headers={"X-CSRF-Token": csrf(client), "HX-Request": "true"},
+    )
+    assert check.status_code == 200
+    assert 'data-allowed="false"' in check.text
+    assert "time_window" in check.text
+    assert "2026-11-21 08:00" in check.text  # next allowed, in the viewer's zone
+    assert _attempts(session) == 0  # a check is not an attempt
+    # Out-of-scope case: not even a pre-check.
+    other = client.post(
+        f"/cases/{seeded.work_orders[1]}/contact/check",
+        data={"channel": "call", "party": "debtor", "csrf_token": csrf(client)},
+    )
+    assert other.status_code == 404
+
+
+def test_blocked_call_is_logged_as_blocked_then_allowed_call_and_promise(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    form = {"channel": "call", "party": "debtor", "outcome": "right_party_contact"}
+    blocked = client.post(f"/cases/{case_id}/contact", data={**form, "csrf_token": csrf(client)})
+    assert blocked.status_code == 200
+    assert "Not made: compliance blocked it" in blocked.text
+    assert "time_window" in blocked.text
+
+    clock.freeze(NIGHT + timedelta(hours=11))  # 10:00 next morning
+    sign_in(client, "collector")
+    allowed = client.post(f"/cases/{case_id}/contact", data={**form, "csrf_token": csrf(client)})
+    assert "Call logged" in allowed.text
+    statuses = session.scalars(select(ContactAttempt.status).order_by(ContactAttempt.id)).all()
+    assert list(statuses) == ["blocked", "made"]
+
+    promised = client.post(
+        f"/cases/{case_id}/promise",
+        data={"amount": "1900.00", "due_on": "2026-11-25", "csrf_token": csrf(client)},
+    )
+    assert promised.status_code == 200
+    assert 'class="promise-row"' in promised.text
+    session.expire_all()
+    promise = session.scalars(select(Promise)).one()
+    assert str(promise.amount) == "1900.00"
+    bad = client.post(
+        f"/cases/{case_id}/promise",
+        data={"amount": "-5", "due_on": "2026-11-25", "csrf_token": csrf(client)},
+    )
+    assert 'id="action-error"' in bad.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Promise)) == 1
+
+
+def test_three_stops_in_order(ctx: tuple[TestClient, Seeded]) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    out_of_order = client.post(
+        f"/cases/{case_id}/stop", data={"stop": "2", "csrf_token": csrf(client)}
+    )
+    assert 'id="action-error"' in out_of_order.text
+    first = client.post(f"/cases/{case_id}/stop", data={"stop": "1", "csrf_token": csrf(client)})
+    assert 'id="action-done"' in first.text
+    assert 'id="stop-2" disabled' not in first.text
+    assert 'id="stop-1" disabled' in first.text
+
+
+def test_team_lead_approves_a_settlement_collector_cannot(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    client, seeded = ctx
+    case_id = seeded.work_orders[0]
+    sign_in(client, "collector")
+    proposed = client.post(
+        f"/cases/{case_id}/settlement",
+        data={
+            "balance": "10000.00",
+            "discount": "0.20",
+            "due_on": "2026-11-28",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert 'id="action-done"' in proposed.text
+    plan_id = session.scalars(select(RepaymentPlan.id)).one()
+    assert client.get("/approvals").status_code == 403
+    denied = client.post(
+        f"/approvals/{plan_id}", data={"decision": "approve", "csrf_token": csrf(client)}
+    )
+    assert denied.status_code == 403
+
+    sign_in(client, "agency_user")  # not in the agency's placements: not even listed
+    assert client.get("/approvals").status_code == 403
+
+    sign_in(client, "team_lead")
+    page = client.get("/approvals")
+    assert f'data-plan="{plan_id}"' in page.text
+    approved = client.post(
+        f"/approvals/{plan_id}", data={"decision": "approve", "csrf_token": csrf(client)}
+    )
+    assert approved.status_code == 200
+    assert 'id="decided"' in approved.text
+    session.expire_all()
+    plan = session.get(RepaymentPlan, plan_id)
+    assert plan is not None
+    assert plan.status == "active"
+    assert plan.checker == "user:team_lead"
