@@ -173,7 +173,7 @@ def _decide(
     )
 
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -213,3 +213,17 @@ def test_adding_history_never_turns_a_block_into_an_allow(case: dict[str, Any]) 
     if not before.allowed:
         assert not after.allowed, (before, after)
         assert set(before.rules) <= set(after.rules)
+
+
+@SETTINGS
+@given(cases())
+def test_next_allowed_at_is_the_earliest_such_instant(case: dict[str, Any]) -> None:
+    case = {**case, "consents": []}  # consent opens short gaps the search does not look for
+    decision = _decide(case, history=case["history"])
+    if decision.next_allowed_at is None:
+        return
+    just_before = decision.next_allowed_at - timedelta(minutes=1)
+    if just_before <= case["proposed"].at:
+        return
+    earlier = _decide(case, history=case["history"], now=just_before)
+    assert set(earlier.rules) & TEMPORAL

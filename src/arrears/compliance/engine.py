@@ -12,8 +12,9 @@ they are.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,40 +44,38 @@ HOLD_RULES = {
 }
 
 
-@dataclass(frozen=True)
-class _Entry:
-    ts: float
-    attempt: Attempt
-
-
 class HistoryIndex:
     """History grouped by person and sorted by time, so a decision reads only its time slice.
 
     Build it once per person's history (the cycle and the bench do); ``decide`` accepts a plain
-    list too and indexes it on the fly.
+    list too and indexes the proposed person's attempts on the fly.
     """
 
     __slots__ = ("_by_person",)
 
     def __init__(self, history: Iterable[Attempt]) -> None:
-        by_person: dict[str, list[_Entry]] = {}
+        by_person: dict[str, list[tuple[float, Attempt]]] = {}
         for attempt in history:
-            by_person.setdefault(attempt.person, []).append(_Entry(attempt.at.timestamp(), attempt))
-        self._by_person: dict[str, tuple[list[float], list[_Entry]]] = {}
+            by_person.setdefault(attempt.person, []).append((attempt.at.timestamp(), attempt))
+        self._by_person: dict[str, tuple[list[float], list[Attempt]]] = {}
         for person, entries in by_person.items():
-            entries.sort(key=lambda e: e.ts)
-            self._by_person[person] = ([e.ts for e in entries], entries)
+            entries.sort(key=_first)
+            self._by_person[person] = ([e[0] for e in entries], [e[1] for e in entries])
 
-    def between(self, person: str, start: float, end: float) -> list[_Entry]:
-        """The person's entries with ``start <= ts <= end``."""
+    def between(self, person: str, start: float, end: float) -> list[Attempt]:
+        """The person's attempts with ``start <= at <= end`` (POSIX seconds), oldest first."""
         found = self._by_person.get(person)
         if found is None:
             return []
-        stamps, entries = found
-        return entries[bisect_left(stamps, start) : bisect_right(stamps, end)]
+        stamps, attempts = found
+        return attempts[bisect_left(stamps, start) : bisect_right(stamps, end)]
 
-    def upto(self, person: str, end: float) -> list[_Entry]:
+    def upto(self, person: str, end: float) -> list[Attempt]:
         return self.between(person, float("-inf"), end)
+
+
+def _first(entry: tuple[float, Attempt]) -> float:
+    return entry[0]
 
 
 @dataclass
@@ -99,9 +98,14 @@ class _Context:
     day_zone: ZoneInfo
     findings: list[Finding] = field(default_factory=list)
     advisories: list[str] = field(default_factory=list)
+    days: dict[datetime, date] = field(default_factory=dict)
 
     def local_day(self, at: datetime) -> date:
-        return at.astimezone(self.day_zone).date()
+        # next_allowed_at re-checks the same attempts several times: convert each once.
+        day = self.days.get(at)
+        if day is None:
+            day = self.days[at] = at.astimezone(self.day_zone).date()
+        return day
 
     def day_start(self, day: date) -> datetime:
         return datetime.combine(day, time(0), self.day_zone).astimezone(UTC)
@@ -123,7 +127,11 @@ def decide(
 ) -> Decision:
     """Decide ``proposed`` at ``now`` (default: ``proposed.at``). History after that is ignored."""
     at = (now or proposed.at).astimezone(UTC)
-    index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
+    index = (
+        history
+        if isinstance(history, HistoryIndex)
+        else HistoryIndex(h for h in history if h.person == proposed.person)
+    )
     flags = frozenset(person.flags) | frozenset(debtor.flags if debtor else ())
     zones = possible_zones(
         given=person.time_zones,
@@ -265,8 +273,7 @@ def _third_party_blocks(ctx: _Context) -> list[_Block]:
         )
     if policy.once_per_party and proposed.third_party_exception is None:
         at = proposed.at.timestamp()
-        for entry in ctx.index.upto(proposed.person, at):
-            earlier = entry.attempt
+        for earlier in ctx.index.upto(proposed.person, at):
             if earlier.collector != ctx.collector or earlier.direction != "outbound":
                 continue
             reached = (
@@ -330,10 +337,10 @@ def _conversation_between(
     ctx: _Context, debts: Sequence[str], start: datetime, end: datetime
 ) -> bool:
     conversations = ctx.profile.frequency.conversation_outcomes
-    for entry in ctx.index.between(ctx.proposed.person, start.timestamp(), end.timestamp()):
-        attempt = entry.attempt
+    end_ts = end.timestamp()
+    for attempt in ctx.index.between(ctx.proposed.person, start.timestamp(), end_ts):
         if (
-            entry.ts < end.timestamp()
+            attempt.at < end
             and attempt.channel == "call"
             and attempt.collector == ctx.collector
             and attempt.outcome in conversations
@@ -381,19 +388,21 @@ def _in_window(*, tw_hours: object, zones: Sequence[str], at: datetime) -> bool:
 
 
 def _next_window(*, tw_hours: object, zones: Sequence[str], at: datetime) -> datetime | None:
-    candidates = set()
-    for name in zones:
+    """The earliest window opening after ``at`` that is inside the window in every zone."""
+
+    def openings(name: str) -> Iterator[datetime]:
         tz = zone(name)
         local_day = at.astimezone(tz).date()
         for offset in range(0, 9):
             day = local_day + timedelta(days=offset)
             hours = tw_hours(day.weekday())  # type: ignore[operator]
-            if hours is None:
-                continue
-            start = datetime.combine(day, hours[0], tz).astimezone(UTC)
-            if start > at:
-                candidates.add(start)
-    for candidate in sorted(candidates):
+            if hours is not None:
+                start = datetime.combine(day, hours[0], tz).astimezone(UTC)
+                if start > at:
+                    yield start
+
+    # Each zone's openings rise day by day; merging them visits all openings in time order.
+    for candidate in heapq.merge(*(openings(name) for name in zones)):
         if _in_window(tw_hours=tw_hours, zones=zones, at=candidate):
             return candidate
     return None
@@ -418,8 +427,7 @@ def _frequency_blocks(
 
     counted: list[tuple[date, Attempt]] = []
     conversations: list[tuple[date, Attempt]] = []
-    for entry in entries:
-        attempt = entry.attempt
+    for attempt in entries:
         if attempt.channel not in freq.channels:
             continue
         if freq.per_collector and attempt.collector != ctx.collector:
@@ -444,14 +452,14 @@ def _frequency_blocks(
     cool_until: datetime | None = None
     cool_debts = []
     for debt in debts:
-        mine = [d for d, a in counted if not debt or _about(a.debts, [debt])]
+        mine = [d for d, a in counted if not debt or not a.debts or debt in a.debts]
         if len(mine) >= freq.max_calls:
             mine.sort()
             release = mine[len(mine) - freq.max_calls] + timedelta(days=freq.window_days)
             until = ctx.day_start(release)
             cap_until = until if cap_until is None else max(cap_until, until)
             cap_debts.append(debt)
-        talks = [d for d, a in conversations if not debt or _about(a.debts, [debt])]
+        talks = [d for d, a in conversations if not debt or not a.debts or debt in a.debts]
         if talks and freq.cooldown_days:
             last = max(talks)
             if today <= last + timedelta(days=freq.cooldown_days - 1):
@@ -534,8 +542,7 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     entries = ctx.index.between(proposed.person, start.timestamp(), at.timestamp())
     for rule, limit, channels, per_collector, outcomes, reason in caps:
         count = 0
-        for entry in entries:
-            attempt = entry.attempt
+        for attempt in entries:
             if attempt.direction != "outbound" or attempt.channel not in channels:
                 continue
             if per_collector and attempt.collector != ctx.collector:

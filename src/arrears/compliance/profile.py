@@ -181,12 +181,14 @@ class Profile(_Section):
 
     def pattern(self, key: str, phrases: Phrases) -> re.Pattern[str] | None:
         """One compiled regex per phrase list, built once per profile instance."""
-        if key not in self._compiled:
+        # Read the private dict directly: pydantic's __getattr__ for private attributes is slow,
+        # and this runs for every proposed message.
+        compiled: dict[str, re.Pattern[str] | None] = self.__pydantic_private__["_compiled"]  # type: ignore[index]
+        if key not in compiled:
             parts = [rf"(?<!\w){re.escape(p)}(?!\w)" for p in phrases.en if p.strip()]
             parts += [re.escape(p) for p in phrases.zh if p.strip()]
-            self._compiled[key] = re.compile("|".join(parts), re.IGNORECASE) if parts else None
-        compiled: re.Pattern[str] | None = self._compiled[key]
-        return compiled
+            compiled[key] = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+        return compiled[key]
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
