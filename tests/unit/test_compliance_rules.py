@@ -18,6 +18,7 @@ from tests.unit.compliance_helpers import (
     LDN,
     SH,
     UK,
+    US,
     call,
     consent,
     ny,
@@ -522,3 +523,25 @@ def test_profile_errors_name_the_field(tmp_path: Path) -> None:
 def test_person_flags_are_a_closed_vocabulary() -> None:
     with pytest.raises(ValueError, match="unknown flag 'cease_and_desist'"):
         Person(id="P1", flags=["cease_and_desist"])
+
+
+def test_the_person_record_decides_the_role_not_the_proposal() -> None:
+    from arrears.compliance.engine import decide
+
+    friend = person("F1", role="third_party", relation="friend")
+    bare = proposal(ny(7, 10), pid="F1")  # role left at its default, "debtor"
+    decision = decide(profile=US, person=friend, proposed=bare)
+    assert decision.rules == ["third_party.purpose"]
+    with pytest.raises(BadInput, match="proposed.person"):
+        decide(profile=US, person=friend, proposed=proposal(ny(7, 10), pid="P9"))
+
+
+def test_only_holds_carry_over_from_the_debtor_to_a_third_party_contact() -> None:
+    friend = person("F1", role="third_party", relation="friend")
+    ask = proposal(
+        ny(7, 10), pid="F1", channel="sms", purpose="location", fields={"opt_out": "STOP"}
+    )
+    debtor = Debtor(id="P1", flags=["opt_out:sms", "vulnerable"])
+    assert run(ask, who=friend, debtor=debtor).allowed
+    ceased = Debtor(id="P1", flags=["cease"])
+    assert run(ask, who=friend, debtor=ceased).rules == ["hold.cease"]

@@ -32,9 +32,13 @@ from arrears.compliance.schemas import (
     Scenario,
 )
 from arrears.compliance.zones import possible_zones, zone
+from arrears.kit.errors import BadInput
 
 DAY = 86400.0
 MAX_ITERATIONS = 64
+DEBTOR_FLAGS = frozenset(
+    {"attorney", "cease", "dispute_hold", "bankruptcy", "deceased", "time_barred"}
+)
 HOLD_RULES = {
     "attorney": ("hold.attorney", "the person has an attorney: communicate with the attorney only"),
     "cease": ("hold.cease", "the person asked us to cease: only the three final notices may go"),
@@ -132,7 +136,14 @@ def decide(
         if isinstance(history, HistoryIndex)
         else HistoryIndex(h for h in history if h.person == proposed.person)
     )
-    flags = frozenset(person.flags) | frozenset(debtor.flags if debtor else ())
+    if proposed.person != person.id:
+        raise BadInput(f"proposed.person: {proposed.person!r} is not the person {person.id!r}")
+    if proposed.role != person.role or proposed.relation != person.relation:
+        # The person record is authoritative: a third party stays a third party.
+        proposed = proposed.model_copy(update={"role": person.role, "relation": person.relation})
+    # From the cardholder behind a third-party contact only the holds carry over.
+    inherited = [f for f in (debtor.flags if debtor else ()) if f in DEBTOR_FLAGS]
+    flags = frozenset(person.flags) | frozenset(inherited)
     zones = possible_zones(
         given=person.time_zones,
         numbers=[p.number for p in person.phones] + ([proposed.number] if proposed.number else []),
@@ -154,7 +165,7 @@ def decide(
     elif len(zones) > 1:
         ctx.advisories.append("zones.uncertain")
 
-    blocks = _standing_blocks(ctx) + _temporal_blocks(ctx, at, advise=True)
+    blocks = _standing_blocks(ctx, at) + _temporal_blocks(ctx, at, advise=True)
     if not blocks:
         return Decision(allowed=True, reason="allowed", flags=ctx.advisories, profile=profile.name)
 
@@ -191,7 +202,7 @@ def _next_allowed(ctx: _Context, temporal: list[_Block]) -> datetime | None:
 # --- rules that time does not lift ------------------------------------------------------------
 
 
-def _standing_blocks(ctx: _Context) -> list[_Block]:
+def _standing_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     profile, proposed = ctx.profile, ctx.proposed
     blocks = _hold_blocks(ctx)
     role = proposed.role
@@ -212,7 +223,7 @@ def _standing_blocks(ctx: _Context) -> list[_Block]:
             )
         )
     if not debt_party:
-        blocks += _third_party_blocks(ctx)
+        blocks += _third_party_blocks(ctx, at)
     vulnerable = profile.vulnerable.enabled and "vulnerable" in ctx.flags
     if vulnerable and proposed.channel in profile.vulnerable.blocked_channels:
         blocks.append(
@@ -259,7 +270,7 @@ def _is_work_number(person: Person, number: str | None) -> bool:
     )
 
 
-def _third_party_blocks(ctx: _Context) -> list[_Block]:
+def _third_party_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     policy, proposed = ctx.profile.third_party, ctx.proposed
     blocks = []
     if proposed.purpose not in policy.allowed_purposes:
@@ -272,8 +283,7 @@ def _third_party_blocks(ctx: _Context) -> list[_Block]:
             )
         )
     if policy.once_per_party and proposed.third_party_exception is None:
-        at = proposed.at.timestamp()
-        for earlier in ctx.index.upto(proposed.person, at):
+        for earlier in ctx.index.upto(proposed.person, at.timestamp()):
             if earlier.collector != ctx.collector or earlier.direction != "outbound":
                 continue
             reached = (
@@ -528,7 +538,7 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
             (
                 "vulnerable.daily_cap",
                 vulnerable.max_contacts_per_day,
-                ("call", "sms", "email", "visit"),
+                vulnerable.counted_channels,
                 False,
                 None,
                 f"a vulnerable customer is contacted at most {vulnerable.max_contacts_per_day} "

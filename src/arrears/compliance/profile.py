@@ -132,6 +132,7 @@ class ThirdParty(_Section):
 class Vulnerable(_Section):
     enabled: bool = False
     max_contacts_per_day: int | None = Field(default=1, ge=1)
+    counted_channels: list[Channel] = ["call", "sms", "email", "visit"]
     blocked_channels: list[Channel] = ["visit"]
     pressure: Phrases = Field(default_factory=Phrases)
 
