@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
@@ -149,6 +150,33 @@ def attempts(
     if cardholder_id is not None:
         query = query.where(ContactAttempt.cardholder_id == cardholder_id)
     return session.scalars(query.order_by(ContactAttempt.at, ContactAttempt.id)).all()
+
+
+def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime) -> Sequence[Any]:
+    """Attempts that actually happened since ``since``: the compliance history of a customer.
+
+    Plain rows of the columns compliance needs, not ORM objects: this runs before every call.
+    """
+    a = ContactAttempt
+    return session.execute(
+        select(
+            a.at,
+            a.channel,
+            a.collector_ref,
+            a.contact_person_id,
+            a.party,
+            a.purpose,
+            a.address_used,
+            a.outcome,
+            a.direction,
+        )
+        .where(
+            ContactAttempt.cardholder_id == cardholder_id,
+            ContactAttempt.status == "made",
+            ContactAttempt.at >= since,
+        )
+        .order_by(ContactAttempt.at, ContactAttempt.id)
+    ).all()
 
 
 def follow_ups(

@@ -86,6 +86,7 @@ def checked_script(
 # --- building the compliance question from the store ---------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _e164(number: str | None) -> str | None:
     if not number:
         return None
@@ -139,8 +140,8 @@ def _history(
     """Made attempts on this customer and his contact persons (blocked ones never happened)."""
     history: list[Attempt] = []
     contacts = {c.id: c for c in case_repository.contact_persons(session, holder.id)}
-    for a in case_repository.attempts(session, cardholder_id=holder.id):
-        if a.status != "made" or a.at < since or a.outcome is None:
+    for a in case_repository.made_attempts_since(session, cardholder_id=holder.id, since=since):
+        if a.outcome is None:
             continue
         contact = contacts.get(a.contact_person_id) if a.contact_person_id else None
         role, relation = _role(a.party, contact)
