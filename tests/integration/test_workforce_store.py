@@ -56,7 +56,13 @@ def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") ->
 @pytest.fixture
 def world(session: Session) -> Session:
     service.seed_roster(
-        session=session, officers=4, seniors=2, leads=1, seed=3, hire_before=date(2026, 11, 1)
+        session=session,
+        officers=4,
+        seniors=2,
+        leads=1,
+        seed=3,
+        agencies=0,
+        hire_before=date(2026, 11, 1),
     )
     make_work_orders(session, LEVELS)
     session.commit()

@@ -176,6 +176,7 @@ def seed(
     seniors: int = typer.Option(8, "--seniors", min=0),
     leads: int = typer.Option(2, "--leads", min=0),
     seed: int = typer.Option(7, "--seed"),
+    agencies: int = typer.Option(1, "--agencies", min=0, help="Demo agencies with a contract."),
     actor: str | None = w.ACTOR,
     as_json: bool = w.JSON,
 ) -> None:
@@ -190,9 +191,10 @@ def seed(
             seniors=seniors,
             leads=leads,
             seed=seed,
+            agencies=agencies,
             actor=w.actor(actor),
         )
-    w.emit(out, as_json, ("created", "skipped", "teams", "mentors_assigned"))
+    w.emit(out, as_json, ("created", "skipped", "teams", "mentors_assigned", "agencies"))
 
 
 @app.command()

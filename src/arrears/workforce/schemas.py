@@ -204,6 +204,7 @@ class MetricMonthCreate(_In):
 
 
 class SeedSummary(BaseModel):
+    agencies: int
     created: int
     skipped: int
     teams: int

@@ -331,6 +331,7 @@ def seed_roster(
     seniors: int = 8,
     leads: int = 2,
     seed: int = 7,
+    agencies: int = 1,
     hire_before: date | None = None,
     actor: str = ACTOR,
 ) -> schemas.SeedSummary:
@@ -338,7 +339,8 @@ def seed_roster(
 
     Codes are ``L###`` / ``S###`` / ``O####``; existing codes are skipped, so seeding is
     idempotent. Most officers have passed every course; one in five is a recent hire who has
-    passed only the junior gate and gets a mentor.
+    passed only the junior gate and gets a mentor. Each demo agency gets a contract for
+    outsource-level work in M4-M7+ and one agency user.
     """
     rng = random.Random(seed)
     today = hire_before or clock.today()
@@ -435,7 +437,46 @@ def seed_roster(
         member = repo.staff_by_code(session, data.code)
         if member is not None and _assign_mentor(session, member, policy=policy, actor=actor):
             mentors += 1
+    agencies_added = 0
+    for i in range(agencies):
+        code = f"AG{i + 1:02d}"
+        if repo.agency_by_code(session, code) is not None:
+            continue
+        add_agency(
+            session=session,
+            data=schemas.AgencyCreate(code=code, name=f"Demo collection agency {i + 1}"),
+            actor=actor,
+        )
+        add_contract(
+            session=session,
+            data=schemas.AgencyContractCreate(
+                agency=code,
+                code=f"{code}-C1",
+                buckets=["M4", "M5", "M6", "M7+"],
+                levels=["outsource"],
+                commission_pct=Decimal("18.00"),
+                start_date=today - timedelta(days=365),
+                end_date=today + timedelta(days=365),
+                recall_after_days=90,
+            ),
+            actor=actor,
+        )
+        add_staff(
+            session=session,
+            data=schemas.StaffCreate(
+                code=f"{code}-U1",
+                name=name(),
+                employment_type="agency",
+                grade="collection_officer",
+                agency=code,
+                capacity=0,
+                hire_date=today - timedelta(days=365),
+            ),
+            actor=actor,
+        )
+        agencies_added += 1
     return schemas.SeedSummary(
+        agencies=agencies_added,
         created=created,
         skipped=len(existing),
         teams=len(set(team_codes) - teams_before),
