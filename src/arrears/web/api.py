@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 
 from arrears.auth import repository as auth_repo
@@ -172,7 +172,6 @@ def next_case(
 @router.get("/workbench/cases/{work_order_id}", response_model=CaseView, tags=["workbench"])
 def case(
     work_order_id: int,
-    request: Request,
     session: DbSession,
     principal: Principal = Depends(require("case.read")),
 ) -> CaseView:
@@ -181,7 +180,6 @@ def case(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
-        fee_schedule=request.app.state.settings.fee_schedule,
     )
 
 

@@ -165,7 +165,6 @@ def case_page(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
-        fee_schedule=request.app.state.settings.fee_schedule,
     )
     extras = case_extras(session=session, principal=principal, view=view)
     banner = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -16,16 +15,8 @@ from arrears.auth import service as auth_service
 from arrears.auth.policy import Principal
 from arrears.auth.scoping import visible_work_order
 from arrears.cases import repository as case_repository
+from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrderAccount
-from arrears.delinquency import (
-    AccountTerms,
-    FeeSchedule,
-    PaymentFact,
-    StatementFact,
-    StatusReport,
-    load_fee_schedule,
-    owed_breakdown,
-)
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound, NotPermitted
 from arrears.portfolio.models import CardAccount
@@ -46,11 +37,6 @@ from arrears.web.schemas import (
 )
 
 MAX_PAGE = 200
-
-
-@lru_cache(maxsize=8)
-def _schedule(name: str) -> FeeSchedule:
-    return load_fee_schedule(name)
 
 
 def queue_page(
@@ -95,38 +81,26 @@ def next_case(*, session: Session, principal: Principal) -> int | None:
     return repo.next_case_id(session, principal, today=clock.today())
 
 
-def case_view(
-    *, session: Session, principal: Principal, work_order_id: int, fee_schedule: str
-) -> CaseView:
+def case_view(*, session: Session, principal: Principal, work_order_id: int) -> CaseView:
     """Everything the case page shows, for a case in the principal's scope (else NotFound)."""
     wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     holder = repo.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {work_order_id} has no customer")
-    as_of = wo.last_cycle_as_of or clock.today()
-    schedule = _schedule(fee_schedule)
     links = repo.case_accounts(session, wo.id)
     histories = repo.account_histories(session, [a.id for _, a in links if a is not None])
+    # The workflow's own breakdown (as of today), so the page and the script quote one figure.
+    owed_by_ref = {
+        part.account_ref: part.breakdown
+        for part in case_service.breakdowns(session=session, work_order_id=wo.id)
+    }
     accounts: list[AccountOut] = []
     total_due = Decimal("0.00")
     for link, account in links:
-        history = histories.get(account.id) if account is not None else None
-        if account is None or history is None or not history.statements:
+        owed = owed_by_ref.get(link.account_ref)
+        if account is None or owed is None or not owed.items:
             accounts.append(_account_without_history(link, account))
             continue
-        owed = owed_breakdown(
-            terms=AccountTerms(
-                currency=account.currency, min_payment_ratio=account.min_payment_ratio
-            ),
-            statements=[
-                StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
-                for s in history.statements
-            ],
-            payments=[PaymentFact(p.paid_on, p.amount, p.reference) for p in history.payments],
-            reports=[StatusReport(r.reported_on, r.status) for r in history.reports],
-            as_of=as_of,
-            schedule=schedule,
-        )
         total_due += owed.total_due
         accounts.append(
             AccountOut(

@@ -1,0 +1,201 @@
+"""The workbench in a real browser (Playwright driving Debian's Chromium), screenshots saved
+under artifacts/: a collector's day, a team lead's approval, agency isolation, Chinese labels."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from arrears.config import Settings
+from arrears.kit.clock import clock
+from arrears.kit.db import make_engine
+from arrears.web.app import create_app
+from tests.web_seed import NOW, PASSWORD, Seeded, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# 07:50 in Shanghai: calls are not allowed before 08:00.
+EARLY = datetime(2026, 11, 19, 23, 50, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Seeded]]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium missing: `make browser` installs Debian's package")
+    path = tmp_path_factory.mktemp("browser") / "arrears.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with clock.frozen(NOW), Session(engine) as session:
+        seeded = seed(session)
+        session.commit()
+    engine.dispose()
+    clock.freeze(EARLY)
+    app = create_app(Settings(database_url=url, locale="en"))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", seeded
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        clock.unfreeze()
+        app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _sign_in(browser: object, base: str, username: str, locale: str = "en-US") -> object:
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def _shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"web_{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_collector_day_next_case_breakdown_blocked_then_allowed_call_and_promise(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    base, seeded = server
+    clock.freeze(EARLY)
+    page = _sign_in(browser, base, "collector")
+    assert page.url.endswith("/queue")  # type: ignore[attr-defined]
+    _shot(page, "1_queue")
+
+    page.click("#next-case")  # type: ignore[attr-defined]
+    page.wait_for_url(f"**/cases/{seeded.work_orders[0]}")  # type: ignore[attr-defined]
+    breakdown = page.locator("#breakdown")  # type: ignore[attr-defined]
+    assert "Total due" in breakdown.inner_text()
+    assert breakdown.locator("tr[data-kind=fee]").count() >= 1
+    _shot(page, "2_case_breakdown")
+
+    # The live pre-check (HTMX, on load): 07:50 local is before the calling hours.
+    blocked = page.locator("#precheck-slot #precheck[data-allowed=false]")  # type: ignore[attr-defined]
+    blocked.wait_for(timeout=10_000)
+    text = blocked.inner_text()
+    assert "time_window" in text
+    assert "2026-11-20 08:00" in text
+    _shot(page, "3_call_blocked")
+
+    clock.freeze(EARLY + timedelta(minutes=15))  # 08:05 local
+    page.select_option("#contact-party", "debtor")  # type: ignore[attr-defined]
+    page.locator("#precheck-slot #precheck[data-allowed=true]").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    page.select_option("#contact-outcome", "promise_to_pay")  # type: ignore[attr-defined]
+    page.click("#log-contact")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert "Call logged" in page.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
+    _shot(page, "4_call_logged")
+
+    page.fill("#promise-amount", "1900.00")  # type: ignore[attr-defined]
+    page.fill("#promise-due", "2026-11-25")  # type: ignore[attr-defined]
+    page.click("#take-promise")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("#action-done").count() == 1  # type: ignore[attr-defined]
+    assert "1,900.00" in page.locator("#promise").inner_text()  # type: ignore[attr-defined]
+    _shot(page, "5_promise_taken")
+
+    page.fill("#settlement-due", "2026-11-28")  # type: ignore[attr-defined]
+    page.click("#propose-settlement")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("#settlement .plan-row").count() == 1  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_team_lead_approves_the_settlement(server: tuple[str, Seeded], browser: object) -> None:
+    base, _ = server
+    clock.freeze(EARLY + timedelta(minutes=20))
+    page = _sign_in(browser, base, "team_lead")
+    page.goto(f"{base}/approvals")  # type: ignore[attr-defined]
+    rows = page.locator("#approvals tr[data-plan]")  # type: ignore[attr-defined]
+    assert rows.count() == 1
+    _shot(page, "6_approvals")
+    rows.first.locator("button.approve").click()
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("#decided").count() == 1  # type: ignore[attr-defined]
+    assert page.locator("#approvals tr[data-plan]").count() == 0  # type: ignore[attr-defined]
+    _shot(page, "7_approved")
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_agency_user_cannot_reach_a_case_not_placed_with_the_agency(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    base, seeded = server
+    clock.freeze(EARLY + timedelta(minutes=20))
+    page = _sign_in(browser, base, "agency_user")
+    queue = page.locator("#queue").inner_text()  # type: ignore[attr-defined]
+    assert "张2" in queue
+    assert "张1" not in queue
+    response = page.goto(f"{base}/cases/{seeded.work_orders[0]}")  # type: ignore[attr-defined]
+    assert response.status == 404
+    assert "张1" not in page.content()  # type: ignore[attr-defined]
+    _shot(page, "8_agency_not_placed")
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_case_page_in_chinese(server: tuple[str, Seeded], browser: object) -> None:
+    base, seeded = server
+    clock.freeze(EARLY + timedelta(minutes=20))
+    page = _sign_in(browser, base, "collector")
+    page.goto(f"{base}/cases/{seeded.work_orders[0]}")  # type: ignore[attr-defined]
+    page.click("#switch-locale")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    body = page.locator("main").inner_text()  # type: ignore[attr-defined]
+    for label in ("欠款明细", "客户资料", "时间线", "合计应还", "逾期天数"):
+        assert label in body, label
+    assert "What is owed" not in body
+    _shot(page, "9_case_zh")
+    # Back to English for whoever signs in next as this user.
+    page.click("#switch-locale")  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]
