@@ -26,12 +26,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.contacts import service as contact_service
 from arrears.contacts.models import ContactAttempt
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.migrations import runner
+from arrears.portfolio.models import CardAccount, Cardholder, Phone, Statement
 from arrears.promises.policy import PromiseRules
 from arrears.promises.reconcile import PaymentFact, PromiseFact, reconcile
 
@@ -39,19 +41,75 @@ NOW = datetime(2026, 3, 31, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 def seed(session: Session, history: int) -> int:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.integration.test_cases_workflow import seed as seed_case
-
-    with clock.frozen(datetime(2026, 3, 2, 2, tzinfo=UTC)):
-        wo_id = seed_case(session)
+    """One customer, one delinquent account, one live case, ``history`` made calls."""
+    now = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    holder = Cardholder(
+        external_ref="B1",
+        name="Li Wei",
+        identity_category="private_employee",
+        created_at=now,
+        language="zh-CN",
+        time_zones=["Asia/Shanghai"],
+        flags=[],
+    )
+    session.add(holder)
+    session.flush()
+    session.add(Phone(cardholder_id=holder.id, number="+8613800138000", type="mobile"))
+    account = CardAccount(
+        external_ref="A-B1",
+        cardholder_id=holder.id,
+        product="classic",
+        credit_limit=Decimal("20000.00"),
+        currency="CNY",
+        statement_day=5,
+        due_days=20,
+        min_payment_ratio=Decimal("0.1000"),
+        status="active",
+    )
+    session.add(account)
+    session.flush()
+    session.add(
+        Statement(
+            account_id=account.id,
+            cycle_date=date(2026, 2, 5),
+            due_date=date(2026, 2, 25),
+            closing_balance=Decimal("5200.00"),
+            minimum_due=Decimal("520.00"),
+        )
+    )
+    wo = WorkOrder(
+        cardholder_id=holder.id,
+        customer_ref="B1",
+        status="open",
+        bucket="M2",
+        dpd=36,
+        amount_due=Decimal("520.00"),
+        balance=Decimal("5200.00"),
+        level="junior",
+        queue="early",
+        opened_on=now.date(),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(wo)
+    session.flush()
+    session.add(
+        WorkOrderAccount(
+            work_order_id=wo.id,
+            account_ref="A-B1",
+            account_id=account.id,
+            bucket="M2",
+            dpd=36,
+            amount_due=Decimal("520.00"),
+        )
+    )
+    wo_id = wo.id
     for i in range(history):
         at = NOW - timedelta(days=30) + timedelta(hours=12 * i % (24 * 29), minutes=i)
         session.add(
             ContactAttempt(
                 work_order_id=wo_id,
-                cardholder_id=1,
+                cardholder_id=holder.id,
                 at=at,
                 collector="u:lee",
                 collector_ref="bank",
@@ -94,6 +152,7 @@ def main() -> None:
     engine = make_engine(url)
     with Session(engine) as s:
         wo_id = seed(s, args.history)
+        wo_cardholder = s.get(WorkOrder, wo_id).cardholder_id  # type: ignore[union-attr]
 
     with clock.frozen(NOW), Session(engine) as session:
 
@@ -112,7 +171,7 @@ def main() -> None:
         def baseline() -> None:
             attempt = ContactAttempt(
                 work_order_id=wo_id,
-                cardholder_id=1,
+                cardholder_id=wo_cardholder,
                 at=NOW,
                 collector="u:lee",
                 collector_ref="bank",
