@@ -160,9 +160,22 @@ def main() -> None:
     for blocked in (False, True):
         person, history, proposed = synth(args.attempts, blocked=blocked, seed=args.seed)
         index = HistoryIndex(history)
-        common = {"profile": profile, "person": person, "proposed": proposed, "consents": consents}
-        engine_indexed = partial(decide, history=index, **common)
-        engine_list = partial(decide, history=history, **common)
+        engine_indexed = partial(
+            decide,
+            profile=profile,
+            person=person,
+            proposed=proposed,
+            consents=consents,
+            history=index,
+        )
+        engine_list = partial(
+            decide,
+            profile=profile,
+            person=person,
+            proposed=proposed,
+            consents=consents,
+            history=history,
+        )
         naive = partial(naive_decide, profile, person, proposed, history)
 
         got = engine_indexed()

@@ -52,7 +52,9 @@ def check(
     profile: str | None = typer.Option(
         None, "--profile", help="Profile name or YAML path; overrides the scenario's."
     ),
-    as_json: bool = typer.Option(True, "--json/--no-json", help="The decision is always JSON."),
+    as_json: bool = typer.Option(
+        True, "--json/--no-json", help="JSON (default) or one readable line."
+    ),
 ) -> None:
     """Decide one scenario. Exit 0 allowed, 1 blocked, 2 invalid scenario."""
     parsed = read_scenario(scenario)
@@ -63,7 +65,18 @@ def check(
         raise
     except ArrearsError as exc:
         raise BadInput(f"{scenario}: profile: {exc.message}") from exc
-    print_json(decision.model_dump(mode="json"))
+    if as_json:
+        print_json(decision.model_dump(mode="json"))
+    elif decision.allowed:
+        console.print("[green]allowed[/green]")
+    else:
+        until = decision.model_dump(mode="json")["next_allowed_at"]
+        when = f" (next allowed {until})" if until else ""
+        console.print(
+            f"[red]blocked[/red] by {', '.join(decision.rules)}: {decision.reason}{when}",
+            markup=True,
+            highlight=False,
+        )
     if not decision.allowed:
         raise typer.Exit(code=1)
 
