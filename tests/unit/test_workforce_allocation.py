@@ -98,7 +98,7 @@ def may_take(staff: al.StaffIn, case: al.CaseIn, rules: al.AllocationRules) -> b
     return not (rules.match_region and case.region and case.region not in staff.regions)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(world=worlds(), rules=st.sampled_from([RULES, RULES_REGION]))
 def test_invariants(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]],
@@ -147,7 +147,7 @@ def test_invariants(
             assert d.reason != "kept"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(world=worlds())
 def test_continuity_when_nothing_changed(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]],
@@ -179,7 +179,7 @@ def test_continuity_when_nothing_changed(
             assert d2.reason == "placement_kept"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(world=worlds(), seed=st.integers(0, 1000))
 def test_same_input_same_output_whatever_the_order(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]], seed: int
