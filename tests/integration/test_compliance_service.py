@@ -173,12 +173,26 @@ def test_report_counts_blocked_and_overridden_by_day_collector_and_rule(session:
         ("2026-04-08", "bank", "hold.cease"): (1, 0),
         ("2026-04-08", "bank", "time_window"): (1, 0),
     }
-    only_8th = service.report(session=session, start=date(2026, 4, 8), end=date(2026, 4, 8))
+    only_8th = service.report(
+        session=session, start=date(2026, 4, 8), end=date(2026, 4, 8), time_zone="UTC"
+    )
     assert {(r.day, r.rule, r.blocked) for r in only_8th} == {
         ("2026-04-08", "hold.cease", 1),
         ("2026-04-08", "time_window", 1),
     }
-    assert service.report(session=session, end=date(2026, 4, 6)) == []
+    assert service.report(session=session, end=date(2026, 4, 6), time_zone="UTC") == []
+    # 14:00 UTC on 7 April is 22:00 in Beijing, but 17:00 UTC is already 8 April there.
+    _blocked(session, at=datetime(2026, 4, 7, 17, 0, tzinfo=UTC))
+    session.commit()
+    beijing = service.report(
+        session=session, time_zone="Asia/Shanghai", start=date(2026, 4, 8), end=date(2026, 4, 8)
+    )
+    assert {(r.day, r.rule, r.blocked) for r in beijing} == {
+        ("2026-04-08", "hold.cease", 2),
+        ("2026-04-08", "time_window", 2),
+    }
+    beijing_days = {r.day for r in service.report(session=session, time_zone="Asia/Shanghai")}
+    assert beijing_days == {"2026-04-07", "2026-04-08"}
 
 
 def test_report_and_override_through_the_cli(session: Session, cli: object) -> None:
@@ -212,7 +226,17 @@ def test_report_and_override_through_the_cli(session: Session, cli: object) -> N
     assert done.exit_code == 0, done.stderr
     import json
 
-    report = cli("compliance", "report", "--json", "--from", "2026-04-07", "--to", "2026-04-07")  # type: ignore[operator]
+    report = cli(  # type: ignore[operator]
+        "compliance",
+        "report",
+        "--json",
+        "--from",
+        "2026-04-07",
+        "--to",
+        "2026-04-07",
+        "--tz",
+        "UTC",
+    )
     assert report.exit_code == 0, report.stderr
     assert {(r["rule"], r["blocked"], r["overridden"]) for r in json.loads(report.stdout)} == {
         ("hold.cease", 1, 1),

@@ -20,6 +20,7 @@ from arrears.compliance.profile import (
     profile_names,
 )
 from arrears.compliance.schemas import Scenario
+from arrears.compliance.zones import known_zone
 from arrears.kit.errors import ArrearsError, BadInput
 
 app = typer.Typer(
@@ -145,8 +146,11 @@ def _day(value: str | None, option: str) -> date | None:
 
 @app.command()
 def report(
-    from_: str | None = typer.Option(None, "--from", help="First day (UTC), YYYY-MM-DD."),
-    to: str | None = typer.Option(None, "--to", help="Last day (UTC), inclusive."),
+    from_: str | None = typer.Option(None, "--from", help="First day, YYYY-MM-DD."),
+    to: str | None = typer.Option(None, "--to", help="Last day, inclusive."),
+    time_zone: str | None = typer.Option(
+        None, "--tz", help="Zone the days are counted in (default ARREARS_TIME_ZONE)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Blocked and overridden actions by day, collector and rule."""
@@ -156,8 +160,10 @@ def report(
     start, end = _day(from_, "--from"), _day(to, "--to")
     if start and end and end < start:
         raise BadInput("--to is before --from")
+    if time_zone is not None and not known_zone(time_zone):
+        raise BadInput(f"--tz: unknown time zone {time_zone!r}")
     with unit_of_work() as session:
-        rows = service.report(session=session, start=start, end=end)
+        rows = service.report(session=session, start=start, end=end, time_zone=time_zone)
     if as_json:
         print_json([r.model_dump() for r in rows])
         return

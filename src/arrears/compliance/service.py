@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -112,17 +113,29 @@ def override(
 
 
 def report(
-    *, session: Session, start: date | None = None, end: date | None = None
+    *,
+    session: Session,
+    start: date | None = None,
+    end: date | None = None,
+    time_zone: str | None = None,
 ) -> list[ReportRow]:
-    """Blocked and overridden actions by day (UTC), collector and rule; ``end`` is inclusive."""
-    start_at = datetime.combine(start, time(0), UTC) if start else None
-    end_at = datetime.combine(end + timedelta(days=1), time(0), UTC) if end else None
+    """Blocked and overridden actions by day, collector and rule; ``end`` is inclusive.
+
+    Days are local to ``time_zone`` (default: the deployment's ``ARREARS_TIME_ZONE``), so a
+    Beijing bank's report does not split its evening across two UTC dates.
+    """
+    from arrears.config import get_settings
+
+    tz = ZoneInfo(time_zone or get_settings().time_zone)
+    start_at = datetime.combine(start, time(0), tz).astimezone(UTC) if start else None
+    end_at = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC) if end else None
     blocked: Counter[tuple[str, str, str]] = Counter()
     overridden: Counter[tuple[str, str, str]] = Counter()
     for at, collector, rules, overridden_by in repository.blocked_between(
         session, start=start_at, end=end_at
     ):
-        day = at.astimezone(UTC).date().isoformat() if at.tzinfo else at.date().isoformat()
+        aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+        day = aware.astimezone(tz).date().isoformat()
         for rule in rules or ["(none)"]:
             key = (day, collector, rule)
             blocked[key] += 1
