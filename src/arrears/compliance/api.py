@@ -1,0 +1,99 @@
+"""JSON API of the compliance engine: ask a question, read profiles, override, report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from arrears.auth.policy import Principal
+from arrears.compliance import service
+from arrears.compliance.engine import decide_scenario
+from arrears.compliance.profile import load_profile, profile_names
+from arrears.compliance.schemas import Decision, ReportRow, Scenario
+from arrears.compliance.zones import known_zone
+from arrears.kit.errors import BadInput, NotFound
+from arrears.web.deps import DbSession, require
+
+router = APIRouter(prefix="/compliance", tags=["compliance"])
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OverrideOut(BaseModel):
+    id: int
+    overridden_by: str
+    rules: list[str]
+
+
+def _shipped(name: str) -> str:
+    # Only shipped names over HTTP: a path would let a caller read files on the server.
+    if name not in profile_names():
+        raise NotFound(f"no compliance profile {name!r}; shipped: {', '.join(profile_names())}")
+    return name
+
+
+@router.post("/check")
+def check(
+    body: Scenario,
+    profile: str | None = Query(default=None, description="shipped profile name"),
+    principal: Principal = Depends(require("compliance.check")),
+) -> Decision:
+    """Decide a scenario (the CLI's format). Nothing is recorded: this is the auditor's tool."""
+    if body.profile is not None:
+        _shipped(body.profile)
+    chosen = load_profile(_shipped(profile)) if profile else None
+    return decide_scenario(body, profile=chosen)
+
+
+@router.get("/profiles")
+def profiles(principal: Principal = Depends(require("compliance.read"))) -> list[dict[str, str]]:
+    return [{"name": n, "title": load_profile(n).title} for n in profile_names()]
+
+
+@router.get("/profiles/{name}")
+def show_profile(
+    name: str, principal: Principal = Depends(require("compliance.read"))
+) -> dict[str, Any]:
+    """A shipped profile with every default resolved."""
+    return load_profile(_shipped(name)).model_dump(mode="json")
+
+
+@router.post("/checks/{check_id}/override")
+def override(
+    check_id: int,
+    body: OverrideIn,
+    session: DbSession,
+    principal: Principal = Depends(require("compliance.override")),
+) -> OverrideOut:
+    """Let a blocked action go ahead: compliance officers, with a reason; audited."""
+    record = service.override(
+        session=session,
+        check_id=check_id,
+        actor=principal.actor,
+        role=principal.role,
+        reason=body.reason,
+    )
+    return OverrideOut(id=record.id, overridden_by=record.overridden_by or "", rules=record.rules)
+
+
+@router.get("/report")
+def report(
+    session: DbSession,
+    from_: date | None = Query(default=None, alias="from"),
+    to: date | None = Query(default=None),
+    tz: str | None = Query(default=None, description="zone the days are counted in"),
+    principal: Principal = Depends(require("compliance.read")),
+) -> list[ReportRow]:
+    """Blocked and overridden actions by day, collector and rule."""
+    if from_ and to and to < from_:
+        raise BadInput("to is before from")
+    if tz is not None and not known_zone(tz):
+        raise BadInput(f"tz: unknown time zone {tz!r}")
+    return service.report(session=session, start=from_, end=to, time_zone=tz)
