@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -567,7 +567,3 @@ def profile_dict(p: CustomerProfile) -> dict[str, Any]:
         "agreed_solution": p.agreed_solution,
         "version": p.version,
     }
-
-
-def next_action_after(days: int) -> date:
-    return clock.today() + timedelta(days=days)

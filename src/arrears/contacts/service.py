@@ -21,7 +21,6 @@ from arrears.compliance import service as compliance_service
 from arrears.compliance.content import check_content, check_fields
 from arrears.compliance.profile import Profile, load_profile
 from arrears.compliance.schemas import (
-    HOLD_FLAGS,
     PLAIN_FLAGS,
     Attempt,
     Debtor,
@@ -664,7 +663,3 @@ def case_script(
             )
         result["fields"] = fields
     return result
-
-
-def hold_flags() -> tuple[str, ...]:
-    return HOLD_FLAGS
