@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Executable, Row, func, select
+from sqlalchemy import JSON, Connection, Executable, Row, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -117,12 +118,6 @@ def account_reports(session: Session, *, account_id: int) -> Sequence[ReportedDe
 _BATCH = 5_000  # rows per executemany round trip (multi-row VALUES on PostgreSQL)
 
 
-def _insert(session: Session, model: type[Base]) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(model)
-    return sqlite_insert(model)
-
-
 def bulk_upsert(
     session: Session,
     *,
@@ -131,18 +126,74 @@ def bulk_upsert(
     keys: Sequence[str],
     update: Sequence[str] = (),
 ) -> None:
-    """Insert ``rows``; on a natural-key clash update ``update`` columns (or skip when empty)."""
+    """Insert ``rows``; on a natural-key clash update ``update`` columns (or skip when empty).
+
+    The statement is compiled once and run with ``executemany`` on the driver, each value passed
+    through its column type's bind processor (Decimal money, UTC datetimes, JSON): SQLAlchemy's
+    per-row statement machinery costs more than the database on loads of millions of rows.
+    """
     if not rows:
         return
-    stmt = _insert(session, model)
+    conn = session.connection()
+    table = cast(Table, model.__table__)
+    if conn.dialect.name == "postgresql":
+        _copy_upsert(conn, table, rows, keys, update)
+        return
+    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
     if update:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    columns = list(rows[0])
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=columns)
+    dialect = conn.dialect
+    procs = [(c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
+    sql = str(compiled)
     for start in range(0, len(rows), _BATCH):
-        session.execute(stmt, list(rows[start : start + _BATCH]))
+        chunk = rows[start : start + _BATCH]
+        values = [{c: (p(r[c]) if p else r[c]) for c, p in procs} for r in chunk]
+        params: list[Any] = values
+        if compiled.positional:
+            order = compiled.positiontup or []
+            params = [tuple(v[name] for name in order) for v in values]
+        conn.exec_driver_sql(sql, params)
+
+
+def _copy_upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """PostgreSQL: COPY into a temporary staging table, then one INSERT ... ON CONFLICT."""
+    columns = list(rows[0])
+    stage = f"_stage_{table.name}"
+    cols = ", ".join(f'"{c}"' for c in columns)
+    if update:
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
+        conflict = f"DO UPDATE SET {sets}"
+    else:
+        conflict = "DO NOTHING"
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "
+            f"SELECT {cols} FROM {table.name} WITH NO DATA"
+        )
+        cur.execute(f"TRUNCATE {stage}")
+        with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([json.dumps(r[c]) if c in as_json else r[c] for c in columns])
+        keys_sql = ", ".join(f'"{k}"' for k in keys)
+        cur.execute(
+            f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
+            f"ON CONFLICT ({keys_sql}) {conflict}"
+        )
 
 
 def ids_by_ref(
