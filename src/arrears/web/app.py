@@ -89,12 +89,17 @@ def create_app(
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 
-    from arrears.web import api, case_actions, pages
+    from arrears.web import api, case_actions, compliance_pages, pages
 
     app.include_router(api.router, prefix=API_PREFIX)
     for router in _domain_routers("api"):
         app.include_router(router, prefix=API_PREFIX)
-    page_routers = [pages.router, case_actions.router, *_domain_routers("pages")]
+    page_routers = [
+        pages.router,
+        case_actions.router,
+        compliance_pages.router,
+        *_domain_routers("pages"),
+    ]
     for router in page_routers:
         app.include_router(router)
     # The nav lists only pages that exist (domains add theirs as they land).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from arrears.auth.policy import Principal
 from arrears.auth.scoping import work_order_filter
 from arrears.cases.models import OPEN_STATUSES, WorkOrder, WorkOrderAccount
+from arrears.compliance.models import ComplianceCheck
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import (
     CardAccount,
@@ -168,3 +169,57 @@ def pending_plans(session: Session, principal: Principal) -> Sequence[tuple[Repa
         .order_by(RepaymentPlan.id)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def blocked_checks(
+    session: Session,
+    *,
+    rule: str | None,
+    collector: str | None,
+    overridden: bool | None,
+    limit: int,
+) -> Sequence[ComplianceCheck]:
+    """Blocked compliance decisions, newest first, with the officer's filters."""
+    query = select(ComplianceCheck).where(ComplianceCheck.allowed.is_(False))
+    if collector:
+        query = query.where(ComplianceCheck.collector == collector)
+    if overridden is not None:
+        query = query.where(
+            ComplianceCheck.overridden_by.is_not(None)
+            if overridden
+            else ComplianceCheck.overridden_by.is_(None)
+        )
+    rows = session.scalars(
+        query.order_by(ComplianceCheck.at.desc(), ComplianceCheck.id.desc()).limit(limit * 4)
+    ).all()
+    # Rules are a JSON list: filtered here, portable across SQLite and PostgreSQL.
+    return [r for r in rows if not rule or rule in (r.rules or [])][:limit]
+
+
+def audit_search(
+    session: Session,
+    *,
+    actor: str | None,
+    action: str | None,
+    entity: str | None,
+    entity_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> Sequence[AuditEvent]:
+    query = select(AuditEvent)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action.like(f"{action}%"))
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    return session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    ).all()

@@ -85,6 +85,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("settlement.approve", "/approvals", "Approvals"),
     ("dashboard.read", "/dashboard", "Dashboard"),
     ("compliance.read", "/compliance", "Compliance"),
+    ("audit.read", "/compliance/audit", "Audit"),
     ("users.manage", "/admin/users", "Users"),
     ("tokens.manage", "/tokens", "API tokens"),
 )

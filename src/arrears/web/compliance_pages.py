@@ -1,0 +1,170 @@
+"""The compliance officer's pages: blocked and overridden actions (with the override form),
+audit search, and the jurisdiction profile viewer. Decisions stay in ``compliance.service``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+import yaml
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from arrears.auth.policy import Principal
+from arrears.compliance import service as compliance_service
+from arrears.compliance.profile import load_profile, profile_names
+from arrears.kit.clock import clock
+from arrears.kit.errors import ArrearsError, NotFound
+from arrears.web import repository as repo
+from arrears.web.deps import DbSession, require
+from arrears.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 200
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/compliance")
+def blocked_actions(
+    request: Request,
+    session: DbSession,
+    rule: str | None = None,
+    collector: str | None = None,
+    show: str = "all",
+    principal: Principal = Depends(require("compliance.read")),
+) -> Response:
+    overridden = {"overridden": True, "open": False}.get(show)
+    checks = repo.blocked_checks(
+        session, rule=rule or None, collector=collector or None, overridden=overridden, limit=PAGE
+    )
+    today = clock.today()
+    summary = compliance_service.report(session=session, start=today - timedelta(days=6), end=today)
+    return render(
+        request,
+        "compliance.html",
+        {
+            "checks": [
+                {
+                    "id": c.id,
+                    "at": c.at,
+                    "collector": c.collector,
+                    "actor": c.actor,
+                    "channel": c.channel,
+                    "rules": list(c.rules or []),
+                    "reason": c.reason,
+                    "next_allowed_at": c.next_allowed_at,
+                    "overridden_by": c.overridden_by,
+                    "override_reason": c.override_reason,
+                }
+                for c in checks
+            ],
+            "summary": [row.model_dump() for row in summary],
+            "filters": {"rule": rule or "", "collector": collector or "", "show": show},
+            "can_override": principal.can("compliance.override"),
+            "error": request.query_params.get("error"),
+            "done": request.query_params.get("done"),
+        },
+    )
+
+
+@router.post("/compliance/checks/{check_id}/override")
+def override(
+    check_id: int,
+    session: DbSession,
+    reason: Annotated[str, Form()],
+    principal: Principal = Depends(require("compliance.override")),
+) -> Response:
+    try:
+        compliance_service.override(
+            session=session,
+            check_id=check_id,
+            actor=principal.actor,
+            role=principal.role,
+            reason=reason,
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return RedirectResponse(f"/compliance?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"/compliance?done={check_id}", status_code=303)
+
+
+@router.get("/compliance/audit")
+def audit_search(
+    request: Request,
+    session: DbSession,
+    actor: str | None = None,
+    action: str | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    _: Principal = Depends(require("audit.read")),
+) -> Response:
+    start, end = _day(since), _day(until)
+    events = repo.audit_search(
+        session,
+        actor=actor or None,
+        action=action or None,
+        entity=entity or None,
+        entity_id=entity_id or None,
+        since=datetime.combine(start, time(0), UTC) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time(0), UTC) if end else None,
+        limit=PAGE,
+    )
+    return render(
+        request,
+        "audit.html",
+        {
+            "events": [
+                {
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity": e.entity,
+                    "entity_id": e.entity_id,
+                    "before": e.before,
+                    "after": e.after,
+                    "reason": e.reason,
+                }
+                for e in events
+            ],
+            "filters": {
+                "actor": actor or "",
+                "action": action or "",
+                "entity": entity or "",
+                "entity_id": entity_id or "",
+                "since": since or "",
+                "until": until or "",
+            },
+        },
+    )
+
+
+@router.get("/compliance/profiles")
+def profiles(
+    request: Request,
+    name: str | None = None,
+    _: Principal = Depends(require("compliance.read")),
+) -> Response:
+    names = profile_names()
+    chosen = name or (names[0] if names else None)
+    if chosen is not None and chosen not in names:
+        raise NotFound(f"no compliance profile {chosen!r}")
+    text = ""
+    title = ""
+    if chosen:
+        loaded = load_profile(chosen)
+        title = loaded.title
+        text = yaml.safe_dump(loaded.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+    return render(
+        request,
+        "compliance_profiles.html",
+        {"names": names, "chosen": chosen, "title": title, "text": text},
+    )
