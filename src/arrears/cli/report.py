@@ -2,6 +2,220 @@
 
 from __future__ import annotations
 
-import typer
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
 
-app = typer.Typer(help="Analytics reports: roll rates, recovery, KPIs, champion/challenger.", no_args_is_help=True)
+import sqlalchemy as sa
+import typer
+from rich.table import Table
+
+from arrears.analytics import repository, service
+from arrears.analytics.kpis import collector_kpis
+from arrears.analytics.model import load_model
+from arrears.analytics.report import ReportData, render_html
+from arrears.cli.output import console, err_console, print_json, progress
+from arrears.kit.clock import clock
+from arrears.kit.db import UnitOfWork
+from arrears.kit.errors import ArrearsError, BadInput
+
+app = typer.Typer(
+    help="Analytics reports: roll rates, recovery, KPIs, champion/challenger.",
+    no_args_is_help=True,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+UciOpt = Annotated[
+    Path | None,
+    typer.Option("--uci", help="Read the raw UCI CSV instead of the warehouse.", dir_okay=False),
+]
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"{name}: expected YYYY-MM-DD, got {value!r}") from exc
+
+
+@app.command()
+def rolls(json_out: JsonOpt = False, uci: UciOpt = None) -> None:
+    """Bucket-to-bucket roll-rate matrix between consecutive months, cure and roll-forward rates."""
+    with repository.source(uci) as con:
+        result = service.rolls(con=con)
+    if json_out:
+        print_json(result)
+        return
+    buckets = result["buckets"]
+    table = Table(title=f"Roll rates: accounts, summed over {result['transitions']} transitions")
+    table.add_column("from \\ to")
+    for b in buckets:
+        table.add_column(b, justify="right")
+    table.add_column("roll fwd", justify="right")
+    table.add_column("cure", justify="right")
+    for f in buckets:
+        table.add_row(
+            f,
+            *(f"{result['matrix'][f][t]:,}" for t in buckets),
+            _pct(result["roll_forward_rate"][f]),
+            _pct(result["cure_rate"].get(f)),
+        )
+    console.print(table)
+
+
+@app.command()
+def recovery(
+    json_out: JsonOpt = False,
+    uci: UciOpt = None,
+    horizon: Annotated[int, typer.Option(help="Months after entry to follow.", min=1)] = 12,
+) -> None:
+    """Recovery and cure curves by month of entry into delinquency."""
+    with repository.source(uci) as con:
+        curves = service.recovery(con=con, horizon=horizon)
+    if json_out:
+        print_json(curves)
+        return
+    table = Table(title="Recovery by month of entry (cumulative share of balance at entry)")
+    table.add_column("entered")
+    table.add_column("accounts", justify="right")
+    months = max((len(c["points"]) for c in curves), default=0)
+    for k in range(1, months + 1):
+        table.add_column(f"+{k}m", justify="right")
+    for c in curves:
+        cells = [_pct(p["recovery_rate"]) for p in c["points"]]
+        table.add_row(
+            c["entry_month"][:7], f"{c['accounts']:,}", *cells, *[""] * (months - len(cells))
+        )
+    console.print(table)
+
+
+def _kpis(since: date | None, until: date | None) -> list[dict[str, Any]]:
+    with UnitOfWork() as uow:
+        attempts, promises, checks, money = repository.kpi_rows(
+            uow.session, since=since, until=until
+        )
+    return collector_kpis(attempts=attempts, promises=promises, compliance=checks, recoveries=money)
+
+
+@app.command()
+def kpis(
+    json_out: JsonOpt = False,
+    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+) -> None:
+    """Collector KPIs: attempts, RPC, promise and promise-kept rates, recovered, compliance."""
+    rows = _kpis(_date(since, "--since"), _date(until, "--until"))
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("No contact attempts or promises recorded yet.")
+        return
+    table = Table(title="Collector KPIs")
+    for col in (
+        "collector",
+        "attempts",
+        "RPC",
+        "promise",
+        "kept",
+        "recovered",
+        "blocks",
+        "overrides",
+    ):
+        table.add_column(col, justify="left" if col == "collector" else "right")
+    for r in rows:
+        table.add_row(
+            r["collector"],
+            f"{r['attempts']:,}",
+            _pct(r["rpc_rate"]),
+            _pct(r["promise_rate"]),
+            _pct(r["promise_kept_rate"]),
+            f"{Decimal(r['recovered']):,}",
+            str(r["compliance_blocks"]),
+            str(r["compliance_overrides"]),
+        )
+    console.print(table)
+
+
+@app.command()
+def arms(
+    json_out: JsonOpt = False,
+    uci: UciOpt = None,
+    horizon_days: Annotated[int, typer.Option(help="Days after the first decision.", min=1)] = 30,
+) -> None:
+    """Champion/challenger results per arm with 95% intervals and a plain verdict."""
+    with repository.source(uci) as con:
+        result = service.champion_challenger(con=con, horizon_days=horizon_days)
+    if json_out:
+        print_json(result)
+        return
+    if not result["arms"]:
+        console.print("No experiment results yet: the cycle has written no decisions with arms.")
+        return
+    table = Table(title=f"Champion / challenger (paid within {horizon_days} days)")
+    for col in ("arm", "role", "accounts", "pay rate", "95% interval", "recovered / account"):
+        table.add_column(col)
+    for a in result["arms"]:
+        low, high = a["pay_rate_ci"]
+        table.add_row(
+            a["arm"],
+            a["role"],
+            f"{a['accounts']:,}",
+            _pct(a["pay_rate"]),
+            f"{_pct(low)} – {_pct(high)}",
+            f"{a['recovered_per_account']:,.2f}",
+        )
+    console.print(table)
+    for c in result["comparisons"]:
+        console.print(
+            f"{c['challenger']} vs {c['champion']}: [bold]{c['verdict']}[/bold] (p={c['p_value']})"
+        )
+
+
+def _optional(label: str, compute: Any) -> Any:
+    """A section that cannot be computed yet is left empty (its chart says so), not fatal."""
+    try:
+        return compute()
+    except (ArrearsError, sa.exc.SQLAlchemyError) as exc:
+        message = exc.message if isinstance(exc, ArrearsError) else type(exc).__name__
+        err_console.print(f"[yellow]{label}: left empty ({message})[/yellow]")
+        return None
+
+
+@app.command()
+def portfolio(
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the HTML file.", dir_okay=False)
+    ],
+    json_out: JsonOpt = False,
+    uci: UciOpt = None,
+) -> None:
+    """One self-contained, offline HTML report: buckets, rolls, recovery, KPIs, arms, model."""
+    with progress(quiet=json_out) as bar, repository.source(uci) as con:
+        task = bar.add_task("building the report", total=5)
+        data = ReportData(source=str(uci) if uci else "warehouse")
+        data.rolls = service.rolls(con=con)
+        bar.advance(task)
+        data.recovery = service.recovery(con=con)
+        bar.advance(task)
+        data.kpis = _optional("collector KPIs", lambda: _kpis(None, None)) or []
+        bar.advance(task)
+        data.arms = service.champion_challenger(con=con)
+        bar.advance(task)
+        data.model = _optional(
+            "model", lambda: service.evaluate_model(con=con, trained=load_model())
+        )
+        bar.advance(task)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(data, generated_at=clock.now()), encoding="utf-8")
+    if json_out:
+        print_json({"out": str(out), **data.as_json()})
+        return
+    console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -1,0 +1,325 @@
+"""Every analytics query. The columnar half (DuckDB warehouse, or frames registered in an
+in-memory DuckDB) is read with set-based SQL; Python only shapes the small grouped results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from arrears.analytics.kpis import AttemptRow, ComplianceRow, PromiseRow, RecoveryRow
+from arrears.analytics.rolls import BucketCount, TransitionCount
+from arrears.config import get_settings
+from arrears.kit.errors import BadInput, NotFound
+
+MODEL_TABLES = ("cardholders", "accounts", "statements", "payments", "delinquency")
+
+
+def models_dir() -> Path:
+    """Where trained models live: ``models/`` beside the warehouse (``var/models/`` by default)."""
+    return get_settings().warehouse.parent / "models"
+
+
+@contextmanager
+def warehouse(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, read-only (analytics never writes the columnar half)."""
+    path = path or get_settings().warehouse
+    if not Path(path).is_file():
+        raise NotFound(
+            f"no warehouse at {path}: run `arrears import uci FILE` (or `import portfolio`) first"
+        )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def frames_as_tables(frames: Mapping[str, object]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB where each Arrow table (or frame) is a table of the same name: the
+    same queries as on the warehouse, without a file."""
+    con = duckdb.connect()
+    try:
+        for name, frame in frames.items():
+            # Copied in, not just registered: joins over a registered Arrow scan are very slow.
+            con.register(f"_in_{name}", frame)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_in_{name}"')
+            con.unregister(f"_in_{name}")
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def uci_file(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The raw UCI file, parsed by the portfolio importer's parser, as warehouse tables."""
+    from arrears.portfolio.uci import read_uci
+
+    with frames_as_tables(read_uci(path)) as con:
+        yield con
+
+
+@contextmanager
+def source(uci: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The raw UCI file when given (parsed in memory), else the warehouse."""
+    if uci is not None:
+        with uci_file(uci) as con:
+            yield con
+    else:
+        with warehouse() as con:
+            yield con
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+
+
+def _require(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    missing = [n for n in names if n not in tables(con)]
+    if missing:
+        raise BadInput(
+            f"the warehouse has no {', '.join(missing)} table: import the portfolio first"
+        )
+
+
+# One report per account and month (the latest), each with the balance of the latest statement on
+# or before the report: the base of roll rates, the bucket mix and recovery.
+_MONTHLY = """
+WITH rep AS (
+    SELECT account_id::VARCHAR AS account_id, reported_on::DATE AS reported_on,
+           status::INTEGER AS status,
+           year(reported_on::DATE) * 12 + month(reported_on::DATE) AS m
+    FROM delinquency
+    QUALIFY row_number() OVER (PARTITION BY account_id::VARCHAR,
+        year(reported_on::DATE) * 12 + month(reported_on::DATE)
+        ORDER BY reported_on::DATE DESC) = 1
+), stm AS (
+    SELECT account_id::VARCHAR AS account_id, cycle_date::DATE AS cycle_date,
+           closing_balance::DECIMAL(18, 2) AS closing_balance
+    FROM statements
+)
+SELECT r.account_id, r.reported_on, r.status, r.m,
+       greatest(coalesce(s.closing_balance, 0::DECIMAL(18, 2)), 0::DECIMAL(18, 2)) AS balance
+FROM rep r ASOF LEFT JOIN stm s
+  ON s.account_id = r.account_id AND s.cycle_date <= r.reported_on
+"""
+
+
+def _monthly(con: duckdb.DuckDBPyConnection) -> None:
+    # Materialised once per connection: every analytics query starts from it.
+    if "monthly" in tables(con):
+        return
+    _require(con, "delinquency", "statements")
+    con.execute(f"CREATE TEMP TABLE monthly AS {_MONTHLY}")
+
+
+def transitions(con: duckdb.DuckDBPyConnection) -> list[TransitionCount]:
+    """Account pairs (month m, month m+1) grouped by month and both statuses."""
+    _monthly(con)
+    rows = con.execute(
+        """
+        SELECT date_trunc('month', f.reported_on)::DATE, f.status, t.status,
+               count(*), sum(f.balance)
+        FROM monthly f JOIN monthly t ON t.account_id = f.account_id AND t.m = f.m + 1
+        GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    return [TransitionCount(r[0], int(r[1]), int(r[2]), int(r[3]), Decimal(r[4])) for r in rows]
+
+
+def bucket_counts(con: duckdb.DuckDBPyConnection) -> list[BucketCount]:
+    """Accounts and balance per reported month and status."""
+    _monthly(con)
+    rows = con.execute(
+        """
+        SELECT date_trunc('month', reported_on)::DATE, status, count(*), sum(balance)
+        FROM monthly GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    return [BucketCount(r[0], int(r[1]), int(r[2]), Decimal(r[3])) for r in rows]
+
+
+_ENTRIES = """
+CREATE OR REPLACE TEMP TABLE entries AS
+SELECT f.account_id, f.reported_on AS entry_on, f.m AS entry_m, f.balance,
+       date_trunc('month', f.reported_on)::DATE AS entry_month
+FROM monthly f JOIN monthly p ON p.account_id = f.account_id AND p.m = f.m - 1
+WHERE f.status >= 1 AND p.status <= 0
+"""
+
+
+def recovery_rows(
+    con: duckdb.DuckDBPyConnection, *, horizon: int = 12
+) -> tuple[
+    list[tuple[date, int, Decimal]],
+    list[tuple[date, int, Decimal]],
+    list[tuple[date, int, int, int]],
+]:
+    """Cohorts entering delinquency (current one month, late the next), what they paid after,
+    and how many were current again ``k`` months later.
+
+    Returns (cohorts: month, accounts, balance), (payments: month, k, amount),
+    (status: month, k, observed, cured).
+    """
+    _monthly(con)
+    _require(con, "payments")
+    con.execute(_ENTRIES)
+    cohorts = con.execute(
+        "SELECT entry_month, count(*), coalesce(sum(balance), 0) FROM entries"
+        " GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    paid = con.execute(
+        f"""
+        WITH paid AS (
+            SELECT e.entry_month, sum(p.amount::DECIMAL(18, 2)) AS amount,
+                   (year(p.paid_on::DATE) * 12 + month(p.paid_on::DATE)) - e.entry_m + 1 AS k
+            FROM entries e JOIN payments p
+              ON p.account_id::VARCHAR = e.account_id AND p.paid_on::DATE > e.entry_on
+            GROUP BY ALL
+        )
+        SELECT entry_month, k, amount FROM paid WHERE k <= {int(horizon)} ORDER BY ALL
+        """
+    ).fetchall()
+    status = con.execute(
+        f"""
+        SELECT e.entry_month, t.m - e.entry_m AS k, count(*), count(*) FILTER (WHERE t.status <= 0)
+        FROM entries e JOIN monthly t ON t.account_id = e.account_id AND t.m > e.entry_m
+        WHERE t.m - e.entry_m <= {int(horizon)}
+        GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    return (
+        [(r[0], int(r[1]), Decimal(r[2])) for r in cohorts],
+        [(r[0], int(r[1]), Decimal(r[2])) for r in paid],
+        [(r[0], int(r[1]), int(r[2]), int(r[3])) for r in status],
+    )
+
+
+def arm_outcomes(con: duckdb.DuckDBPyConnection, *, horizon_days: int = 30) -> list[dict[str, Any]]:
+    """Per account in an experiment: its arm, first decision date and what it paid within the
+    horizon after it. Empty when the cycle has not written ``decisions`` yet."""
+    if not {"decisions", "payments"} <= tables(con):
+        return []
+    rows = con.execute(
+        f"""
+        WITH first AS (
+            SELECT account_id::VARCHAR AS account_id, arm, min(as_of::DATE) AS as_of
+            FROM decisions WHERE arm IS NOT NULL AND arm <> '' GROUP BY ALL
+        )
+        SELECT f.account_id, f.arm, f.as_of, coalesce(sum(p.amount::DECIMAL(18, 2)), 0)
+        FROM first f LEFT JOIN payments p
+          ON p.account_id::VARCHAR = f.account_id AND p.paid_on::DATE > f.as_of
+         AND p.paid_on::DATE <= f.as_of + INTERVAL {int(horizon_days)} DAY
+        GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    return [
+        {"account_id": r[0], "arm": str(r[1]), "as_of": r[2], "amount": Decimal(r[3])} for r in rows
+    ]
+
+
+def model_frames(
+    con: duckdb.DuckDBPyConnection, *, as_of: date, labelled: bool
+) -> dict[str, pd.DataFrame]:
+    """The tables the model reads, dated on or before ``as_of`` (plus the label table if asked)."""
+    _require(con, *MODEL_TABLES)
+    when = {"statements": "cycle_date", "payments": "paid_on", "delinquency": "reported_on"}
+    out: dict[str, pd.DataFrame] = {}
+    for name in MODEL_TABLES:
+        sql = f"SELECT * FROM {name}"
+        if name in when:
+            sql += f" WHERE {when[name]}::DATE <= ?"
+            out[name] = con.execute(sql, [as_of]).df()
+        else:
+            out[name] = con.execute(sql).df()
+    if labelled:
+        _require(con, "uci_outcomes")
+        out["uci_outcomes"] = con.execute("SELECT account_id, defaulted FROM uci_outcomes").df()
+    return out
+
+
+def latest_report_date(con: duckdb.DuckDBPyConnection) -> date:
+    """The newest status report date: the natural as-of date of a snapshot like the UCI file."""
+    _require(con, "delinquency")
+    row = con.execute("SELECT max(reported_on::DATE) FROM delinquency").fetchone()
+    if row is None or row[0] is None:
+        raise BadInput("the warehouse holds no status reports")
+    value = row[0]
+    assert isinstance(value, date)
+    return value
+
+
+# --- the operational store: collector KPIs (grouped in SQL, one row per group) -----------------
+
+
+def kpi_rows(
+    session: Session, *, since: date | None = None, until: date | None = None
+) -> tuple[list[AttemptRow], list[PromiseRow], list[ComplianceRow], list[RecoveryRow]]:
+    """Attempts, promises, compliance blocks/overrides and money received, grouped per collector.
+
+    ``since``/``until`` bound the attempt time and the promise date (inclusive dates, UTC).
+    """
+    from arrears.compliance.models import ComplianceCheck
+    from arrears.contacts.models import ContactAttempt
+    from arrears.contacts.vocabulary import RIGHT_PARTY_OUTCOMES
+    from arrears.promises.models import Promise
+
+    def window(column: Any, *, is_date: bool) -> list[Any]:
+        conds = []
+        if since is not None:
+            conds.append(column >= (since if is_date else _start(since)))
+        if until is not None:
+            conds.append(column <= until if is_date else column < _start(until, 1))
+        return conds
+
+    a = ContactAttempt
+    rpc = sa.and_(a.party == "debtor", a.outcome.in_(sorted(RIGHT_PARTY_OUTCOMES)))
+    ptp = a.outcome == "promise_to_pay"
+    made = session.execute(
+        sa.select(
+            a.collector, sa.case((rpc, 1), else_=0), sa.case((ptp, 1), else_=0), sa.func.count()
+        )
+        .where(a.status == "made", *window(a.at, is_date=False))
+        .group_by(a.collector, sa.case((rpc, 1), else_=0), sa.case((ptp, 1), else_=0))
+    ).all()
+    blocked = session.execute(
+        sa.select(a.collector, sa.func.count())
+        .where(a.status == "blocked", *window(a.at, is_date=False))
+        .group_by(a.collector)
+    ).all()
+    c = ComplianceCheck
+    overridden = session.execute(
+        sa.select(c.collector, sa.func.count())
+        .where(c.overridden_by.is_not(None), *window(c.at, is_date=False))
+        .group_by(c.collector)
+    ).all()
+    p = Promise
+    promised = session.execute(
+        sa.select(p.taken_by, p.status, sa.func.count(), sa.func.coalesce(sa.func.sum(p.paid), 0))
+        .where(*window(p.made_on, is_date=True))
+        .group_by(p.taken_by, p.status)
+    ).all()
+    attempts = [AttemptRow(r[0], bool(r[1]), bool(r[2]), int(r[3])) for r in made]
+    promises = [PromiseRow(r[0], r[1], int(r[2])) for r in promised]
+    compliance = [ComplianceRow(r[0], "blocked", int(r[1])) for r in blocked] + [
+        ComplianceRow(r[0], "overridden", int(r[1])) for r in overridden
+    ]
+    recoveries = [RecoveryRow(r[0], Decimal(r[3])) for r in promised if Decimal(r[3]) != 0]
+    return attempts, promises, compliance, recoveries
+
+
+def _start(day: date, plus_days: int = 0) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus_days)
