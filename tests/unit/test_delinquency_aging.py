@@ -140,6 +140,7 @@ def test_reported_status_k_ages_to_30k_on_the_report_day() -> None:
     a = age(statements=statements, payments=[], as_of=date(2005, 10, 1), reports=[report])
     assert (a.dpd, a.bucket) == (60, "M2")
     assert [p.due_date for p in a.past_due] == [date(2005, 8, 25), date(2005, 9, 25)]
+    assert a.reported == report
     assert a.amount_past_due == D("200")
     later = age(statements=statements, payments=[], as_of=date(2005, 10, 11), reports=[report])
     assert later.dpd == 70
@@ -163,7 +164,7 @@ def test_reported_status_is_cured_by_a_later_payment() -> None:
         as_of=as_of,
         reports=[report],
     )
-    assert (cured.dpd, cured.bucket) == (0, "M0")
+    assert (cured.dpd, cured.bucket, cured.reported) == (0, "M0", None)
 
 
 def test_payments_before_the_report_are_in_the_report() -> None:

@@ -192,7 +192,11 @@ def test_breakdown_on_the_reported_path() -> None:
         schedule=load_fee_schedule("cn-card"),
     )
     assert (b.aging.dpd, b.aging.bucket) == (60, "M2")
+    assert b.aging.reported == StatusReport(date(2005, 10, 1), 2)
     assert b.interest == D("300.00")  # 10000 x 0.0005 x 60
+    interest = next(i for i in b.items if i.kind == "interest")
+    assert "2 cycles late as reported on 2005-10-01" in interest.explanation["en"]
+    assert "报告逾期 2 期" in interest.explanation["zh-CN"]
     assert b.fees == D("97.50")  # 5% of 950 + 5% of 1000
     assert b.total_due == D("10397.50")
 

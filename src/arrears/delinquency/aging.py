@@ -56,6 +56,8 @@ class Aging:
 
     ``oldest_due_date`` is the date the account fell behind: ``as_of - dpd`` days, or None when
     current. On the computed path it is the due date of the oldest past-due statement.
+    ``reported`` is the card-system report the DPD is counted from (k cycles late, not yet
+    covered), or None when the DPD comes from the statements.
     """
 
     as_of: date
@@ -64,6 +66,7 @@ class Aging:
     amount_past_due: Decimal
     past_due: tuple[PastDue, ...]
     oldest_due_date: date | None
+    reported: StatusReport | None = None
 
 
 def _by_due(statements: Sequence[StatementFact]) -> list[StatementFact]:
@@ -109,8 +112,8 @@ def age(
         return _aging(as_of, _computed(later_statements, paid_after, as_of), None, buckets)
 
     # k cycles late at the report: the last k instalments due by then are what it says is owed.
-    reported = _by_due([s for s in statements if s.due_date <= cut])[-report.status :]
-    owed = sum((s.minimum_due for s in reported), ZERO)
+    in_report = _by_due([s for s in statements if s.due_date <= cut])[-report.status :]
+    owed = sum((s.minimum_due for s in in_report), ZERO)
     # "Covered" needs a payment after the report: a report whose instalments we don't know
     # (no statements, or zero minimums) stays in force until the cardholder pays something.
     if paid_after > 0 and paid_after >= owed:
@@ -119,17 +122,24 @@ def age(
 
     past_due = []
     left = paid_after
-    for s in reported:  # payments cover the oldest instalments first
+    for s in in_report:  # payments cover the oldest instalments first
         applied = min(left, s.minimum_due)
         left -= applied
         if s.minimum_due - applied > 0:
             past_due.append(PastDue(s.cycle_date, s.due_date, s.minimum_due - applied))
     past_due.extend(_computed(later_statements, ZERO, as_of))
     dpd = DAYS_PER_CYCLE * report.status + (as_of - cut).days
-    return _aging(as_of, past_due, dpd, buckets)
+    return _aging(as_of, past_due, dpd, buckets, reported=report)
 
 
-def _aging(as_of: date, past_due: list[PastDue], dpd: int | None, buckets: BucketScheme) -> Aging:
+def _aging(
+    as_of: date,
+    past_due: list[PastDue],
+    dpd: int | None,
+    buckets: BucketScheme,
+    *,
+    reported: StatusReport | None = None,
+) -> Aging:
     if dpd is None:
         dpd = (as_of - past_due[0].due_date).days if past_due else 0
     return Aging(
@@ -139,4 +149,5 @@ def _aging(as_of: date, past_due: list[PastDue], dpd: int | None, buckets: Bucke
         amount_past_due=sum((p.unpaid for p in past_due), ZERO),
         past_due=tuple(past_due),
         oldest_due_date=as_of - timedelta(days=dpd) if dpd > 0 else None,
+        reported=reported,
     )

@@ -177,12 +177,19 @@ def _interest_item(
             "zh-CN": f"账单余额已还清，虽逾期 {aging.dpd} 天，不计{name_zh}。",
         }
     else:
+        since_en, since_zh = f"since {aging.oldest_due_date}", f"自 {aging.oldest_due_date} 起"
+        if aging.reported is not None:
+            r, extra = aging.reported, (aging.as_of - aging.reported.reported_on).days
+            since_en = (
+                f"{r.status} cycles late as reported on {r.reported_on}, plus {extra} days since"
+            )
+            since_zh = f"{r.reported_on} 报告逾期 {r.status} 期，其后又 {extra} 天"
         text = {
             "en": f"{name_en.capitalize()}: {rate_en} on the unpaid principal {_m(unpaid, cur)} "
-            f"for {aging.dpd} days past due (since {aging.oldest_due_date}) = {_m(interest, cur)}. "
+            f"for {aging.dpd} days past due ({since_en}) = {_m(interest, cur)}. "
             "Fees bear no interest.",
             "zh-CN": f"{name_zh}：未还本金 {_m(unpaid, cur)} × {rate_zh} × 逾期 {aging.dpd} 天"
-            f"（自 {aging.oldest_due_date} 起）= {_m(interest, cur)}。费用不计息。",
+            f"（{since_zh}）= {_m(interest, cur)}。费用不计息。",
         }
     return BreakdownItem("interest", interest, text)
 

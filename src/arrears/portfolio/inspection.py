@@ -213,6 +213,7 @@ class AccountView:
             "bucket": aging.bucket,
             "amount_past_due": fmt(aging.amount_past_due, cur),
             "oldest_due_date": aging.oldest_due_date,
+            "dpd_basis": "reported" if aging.reported is not None else "statements",
             "past_due": [
                 {"cycle_date": p.cycle_date, "due_date": p.due_date, "unpaid": fmt(p.unpaid, cur)}
                 for p in aging.past_due
