@@ -686,3 +686,15 @@ def test_case_script_renders_the_real_breakdown(session: Session) -> None:
     )
     assert set(letter["fields"]) >= {"name", "amount", "seal", "reason_legal_basis"}
     assert "盖章" in letter["text"]
+    wo = session.get(WorkOrder, wo_id)
+    assert wo is not None
+    wo.level = "intermediate"
+    session.flush()
+    talk = contact_service.case_script(session=session, work_order_id=wo_id, locale="en")
+    assert talk["name"] == "negotiation"
+    kinds = [o["kind"] for o in talk["plan_options"]]
+    # 36 days late: instalments yes, a settlement discount not yet (from 91 days).
+    assert kinds[0] == "pay_now"
+    assert "instalments" in kinds
+    assert "settlement" not in kinds
+    assert "monthly instalments" in talk["text"]
