@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,12 +24,12 @@ NIGHT = NOW + timedelta(hours=13)  # 23:00 in Shanghai: outside the calling hour
 
 
 @pytest.fixture
-def ctx(db_url: str, session: Session) -> Iterator[tuple[TestClient, Seeded]]:
+def ctx(db_url: str, session: Session, tmp_path: Path) -> Iterator[tuple[TestClient, Seeded]]:
     with clock.frozen(NOW):
         seeded = seed(session)
         session.commit()
     clock.freeze(NIGHT)
-    app = create_app(Settings(database_url=db_url))
+    app = create_app(Settings(database_url=db_url, warehouse=tmp_path / "warehouse.duckdb"))
     try:
         with TestClient(app) as client:
             yield client, seeded

@@ -89,7 +89,7 @@ def create_app(
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 
-    from arrears.web import api, case_actions, compliance_pages, pages
+    from arrears.web import api, case_actions, compliance_pages, dashboard, pages
 
     app.include_router(api.router, prefix=API_PREFIX)
     for router in _domain_routers("api"):
@@ -98,6 +98,7 @@ def create_app(
         pages.router,
         case_actions.router,
         compliance_pages.router,
+        dashboard.router,
         *_domain_routers("pages"),
     ]
     for router in page_routers:

@@ -1,0 +1,107 @@
+"""The team lead's dashboard: bucket mix, roll rates, recovery (from the warehouse) and the
+collectors' KPIs (contact and RPC rates, promise-kept rate, recovered amounts), drawn with the
+analytics domain's own charts. A part that cannot be computed yet says so; the page still
+renders."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from arrears.analytics import repository as analytics_repository
+from arrears.analytics import service as analytics_service
+from arrears.analytics.kpis import collector_kpis
+from arrears.analytics.report import ReportData, report_charts
+from arrears.auth.models import User
+from arrears.auth.policy import Principal
+from arrears.kit.errors import ArrearsError
+from arrears.web.deps import DbSession, require
+from arrears.web.templating import render
+from arrears.workforce.models import Staff
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+# The warehouse figures change once a day: keep them per (file, mtime) in this process.
+_warehouse_cache: dict[tuple[str, float], tuple[dict[str, Any], list[Any]]] = {}
+
+
+def _warehouse_parts(path: Path) -> tuple[dict[str, Any], list[Any], str]:
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except OSError:
+        return {}, [], f"no warehouse at {path} yet: run an import and the cycle"
+    if key not in _warehouse_cache:
+        try:
+            with analytics_repository.warehouse(path) as con:
+                rolls = analytics_service.rolls(con=con)
+                recovery = analytics_service.recovery(con=con)
+        except (ArrearsError, duckdb.Error) as exc:
+            message = exc.message if isinstance(exc, ArrearsError) else str(exc).splitlines()[0]
+            return {}, [], message
+        _warehouse_cache.clear()
+        _warehouse_cache[key] = (rolls, recovery)
+    rolls, recovery = _warehouse_cache[key]
+    return rolls, recovery, ""
+
+
+def _team_actors(session: Session, principal: Principal) -> set[str] | None:
+    """Audit names of the lead's team members; None (everyone) for roles scoped to all."""
+    if principal.role != "team_lead":
+        return None
+    if principal.staff_id is None:
+        return set()
+    team = select(Staff.team_id).where(Staff.id == principal.staff_id).scalar_subquery()
+    names = session.scalars(
+        select(User.username).join(Staff, Staff.id == User.staff_id).where(Staff.team_id == team)
+    ).all()
+    return {f"user:{n}" for n in names}
+
+
+def _kpis(session: Session, principal: Principal) -> tuple[list[dict[str, Any]], str]:
+    try:
+        attempts, promises, checks, money = analytics_repository.kpi_rows(session)
+    except (ArrearsError, SQLAlchemyError) as exc:
+        session.rollback()
+        return [], exc.message if isinstance(exc, ArrearsError) else type(exc).__name__
+    team = _team_actors(session, principal)
+    if team is not None:
+        attempts = [a for a in attempts if a.collector in team]
+        promises = [p for p in promises if p.collector in team]
+        checks = [c for c in checks if c.collector in team]
+        money = [m for m in money if m.collector in team]
+    return (
+        collector_kpis(attempts=attempts, promises=promises, compliance=checks, recoveries=money),
+        "",
+    )
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("dashboard.read")),
+) -> Response:
+    settings = request.app.state.settings
+    rolls, recovery, warehouse_note = _warehouse_parts(Path(settings.warehouse))
+    kpis, kpi_note = _kpis(session, principal)
+    data = ReportData(rolls=rolls, recovery=recovery, kpis=kpis, source="warehouse")
+    wanted = {"bucket-mix", "roll-heatmap", "recovery", "kpis", "arms"}
+    charts = [c for c in report_charts(data) if c.key in wanted]
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "charts": [{"title": c.title, "html": c.html(), "key": c.key} for c in charts],
+            "kpis": kpis,
+            "notes": [n for n in (warehouse_note, kpi_note) if n],
+        },
+    )

@@ -1,0 +1,33 @@
+"""The team dashboard: analytics charts and the team's collector KPIs; refused to others."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from arrears.auth.policy import ROLES, can
+from tests.integration.test_web_api import csrf, sign_in
+from tests.integration.test_web_case_actions import ctx  # noqa: F401 - fixture
+from tests.web_seed import Seeded
+
+
+def test_team_lead_dashboard_shows_charts_and_the_teams_kpis(
+    ctx: tuple[TestClient, Seeded],  # noqa: F811
+) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    client.post(
+        f"/cases/{seeded.work_orders[0]}/contact",
+        data={"channel": "call", "party": "debtor", "outcome": "busy", "csrf_token": csrf(client)},
+    )
+    sign_in(client, "team_lead")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    for key in ("bucket-mix", "roll-heatmap", "recovery", "kpis"):
+        assert f'id="chart-card-{key}"' in page.text
+    assert "no warehouse" in page.text  # the warehouse part says why it is empty
+    assert 'class="kpi-row"><td>user:collector</td><td class="num">1</td>' in page.text
+    assert '<script src="/assets/plotly.min.js">' in page.text
+    for role in ROLES:
+        sign_in(client, role)
+        status = client.get("/dashboard").status_code
+        assert status == (200 if can(role, "dashboard.read") else 403), role
