@@ -146,15 +146,55 @@ class Codes:
     """Interning of strings to small integers for the columnar core (index 0 = unknown/none)."""
 
     values: list[str | None] = field(default_factory=lambda: [None])
+    _index: dict[str | None, int] = field(default_factory=dict, repr=False)
 
     def code(self, value: str | None) -> int:
         if value is None:
             return 0
-        try:
-            return self.values.index(value)
-        except ValueError:
+        if len(self._index) != len(self.values):
+            self._index = {v: i for i, v in enumerate(self.values)}
+        found = self._index.get(value)
+        if found is None:
             self.values.append(value)
-            return len(self.values) - 1
+            found = self._index[value] = len(self.values) - 1
+        return found
+
+
+@dataclass
+class CaseColumns:
+    """The cases as plain column lists (what a query returns, transposed)."""
+
+    id: list[int]
+    level: list[str]
+    bucket: list[str]
+    balance_cents: list[int]
+    language: list[str | None]
+    region: list[str | None]
+    problem_customer: list[bool]
+    escalated: list[bool]
+    staff_id: list[int | None]
+    assigned_level: list[str | None]
+    contract_id: list[int | None]
+    placed_on: list[date | None]
+    recalled_from_agency: list[int | None]
+
+    @classmethod
+    def of(cls, cases: Sequence[CaseIn]) -> CaseColumns:
+        return cls(
+            id=[c.id for c in cases],
+            level=[c.level for c in cases],
+            bucket=[c.bucket for c in cases],
+            balance_cents=[c.balance_cents for c in cases],
+            language=[c.language for c in cases],
+            region=[c.region for c in cases],
+            problem_customer=[c.problem_customer for c in cases],
+            escalated=[c.escalated for c in cases],
+            staff_id=[c.staff_id for c in cases],
+            assigned_level=[c.assigned_level for c in cases],
+            contract_id=[c.contract_id for c in cases],
+            placed_on=[c.placed_on for c in cases],
+            recalled_from_agency=[c.recalled_from_agency for c in cases],
+        )
 
 
 @dataclass
@@ -228,52 +268,50 @@ def level_mask(levels: frozenset[str] | set[str]) -> int:
 
 
 def build_tables(
-    cases: Sequence[CaseIn],
+    cases: Sequence[CaseIn] | CaseColumns,
     staff: Sequence[StaffIn],
     contracts: Sequence[ContractIn],
     *,
     as_of: date,
 ) -> tuple[CaseTable, StaffTable]:
-    """Plain records to columns (the service builds the same from query rows)."""
+    """Plain records (or columns) to the numpy tables the core works on."""
+    c = cases if isinstance(cases, CaseColumns) else CaseColumns.of(cases)
     row_of = {s.id: i for i, s in enumerate(staff)}
-    contract_row = {c.id: i for i, c in enumerate(contracts)}
+    contract_row = {k.id: i for i, k in enumerate(contracts)}
+    level_of = {name: i for i, name in enumerate(CASE_LEVELS)}
+    unknown = set(c.level) - set(level_of)
+    if unknown:
+        raise ValueError(f"unknown case levels {sorted(unknown)}; expected one of {CASE_LEVELS}")
     # Codes interned in sorted order so the result never depends on the order of the input.
-    buckets = Codes([None, *sorted({c.bucket for c in cases})])
+    buckets = Codes([None, *sorted(set(c.bucket))])
     languages = Codes(
-        [
-            None,
-            *sorted({c.language for c in cases if c.language} | _union(s.languages for s in staff)),
-        ]
+        [None, *sorted({v for v in c.language if v} | _union(s.languages for s in staff))]
     )
-    regions = Codes(
-        [None, *sorted({c.region for c in cases if c.region} | _union(s.regions for s in staff))]
-    )
-    n = len(cases)
+    regions = Codes([None, *sorted({v for v in c.region if v} | _union(s.regions for s in staff))])
+    n = len(c.id)
 
     def col(values: list[int]) -> IntArray:
         return np.asarray(values, dtype=np.int64).reshape(n)
 
+    def flags(values: list[bool]) -> BoolArray:
+        return np.asarray(values, dtype=bool).reshape(n)
+
+    problem, escalated = flags(c.problem_customer), flags(c.escalated)
     table = CaseTable(
-        id=col([c.id for c in cases]),
-        level=col([_level_index(c.level) for c in cases]),
-        bucket=col([buckets.code(c.bucket) for c in cases]),
-        balance=col([c.balance_cents for c in cases]),
-        language=col([languages.code(c.language) for c in cases]),
-        region=col([regions.code(c.region) for c in cases]),
-        special=np.array([c.problem_customer or c.escalated for c in cases], dtype=bool),
-        problem=np.array([c.problem_customer for c in cases], dtype=bool),
-        escalated=np.array([c.escalated for c in cases], dtype=bool),
-        staff=col([-1 if c.staff_id is None else row_of.get(c.staff_id, -2) for c in cases]),
-        assigned_level=col(
-            [-1 if c.assigned_level is None else _level_index(c.assigned_level) for c in cases]
-        ),
-        contract=col(
-            [-1 if c.contract_id is None else contract_row.get(c.contract_id, -1) for c in cases]
-        ),
-        placed_days=col([-1 if c.placed_on is None else (as_of - c.placed_on).days for c in cases]),
-        recalled_agency=col(
-            [-1 if c.recalled_from_agency is None else c.recalled_from_agency for c in cases]
-        ),
+        id=col(c.id),
+        level=col([level_of[v] for v in c.level]),
+        bucket=col([buckets.code(v) for v in c.bucket]),
+        balance=col(c.balance_cents),
+        language=col([languages.code(v) for v in c.language]),
+        region=col([regions.code(v) for v in c.region]),
+        special=problem | escalated,
+        problem=problem,
+        escalated=escalated,
+        staff=col([-1 if v is None else row_of.get(v, -2) for v in c.staff_id]),
+        assigned_level=col([-1 if v is None else level_of.get(v, -1) for v in c.assigned_level]),
+        contract=col([-1 if v is None else contract_row.get(v, -1) for v in c.contract_id]),
+        placed_days=col([-1 if v is None else (as_of - v).days for v in c.placed_on]),
+        recalled_agency=col([-1 if v is None else v for v in c.recalled_from_agency]),
         buckets=buckets,
         languages=languages,
         regions=regions,
@@ -314,13 +352,6 @@ def _union(sets: Iterable[frozenset[str]]) -> set[str]:
     for values in sets:
         out |= values
     return out
-
-
-def _level_index(level: str) -> int:
-    try:
-        return CASE_LEVELS.index(level)
-    except ValueError:
-        raise ValueError(f"unknown case level {level!r}; expected one of {CASE_LEVELS}") from None
 
 
 def effective_level(cases: CaseTable, rules: AllocationRules) -> IntArray:
@@ -588,12 +619,14 @@ def allocate(
     result = allocate_table(case_table, staff_table, contracts, rules=rules, as_of=as_of)
     eff = effective_level(case_table, rules)
     decisions = []
+    texts: dict[tuple[int, int, str | None, str | None], str] = {}
     for k, case in enumerate(cases):
         srow, crow, code = (
             int(result.staff[k]),
             int(result.contract[k]),
             int(result.reason[k]),
         )
+        key = (code, int(eff[k]), case.language, case.region)
         staff_id = staff[srow].id if srow >= 0 else None
         contract = contracts[crow] if crow >= 0 else None
         decisions.append(
@@ -603,7 +636,13 @@ def allocate(
                 agency_id=contract.agency_id if contract else None,
                 contract_id=contract.id if contract else None,
                 reason=REASONS[code],
-                detail=explain(code, CASE_LEVELS[int(eff[k])], case, rules),
+                detail=texts.get(key)
+                or texts.setdefault(
+                    key,
+                    explain(
+                        code, CASE_LEVELS[key[1]], rules, language=case.language, region=case.region
+                    ),
+                ),
                 changed=(staff_id != case.staff_id)
                 or ((contract.id if contract else None) != case.contract_id),
             )
@@ -611,15 +650,22 @@ def allocate(
     return decisions
 
 
-def explain(code: int, level: str, case: CaseIn | None, rules: AllocationRules) -> str:
+def explain(
+    code: int,
+    level: str,
+    rules: AllocationRules,
+    *,
+    language: str | None = None,
+    region: str | None = None,
+) -> str:
     """One sentence a team lead can read next to the assignment."""
     grades = ", ".join(rules.level_grades.get(level, ())) or "agencies only"
     name = REASONS[code]
     pool = f"{level} work ({grades})"
-    if case is not None and rules.match_language and case.language:
-        pool += f", language {case.language}"
-    if case is not None and rules.match_region and case.region:
-        pool += f", region {case.region}"
+    if rules.match_language and language:
+        pool += f", language {language}"
+    if rules.match_region and region:
+        pool += f", region {region}"
     texts = {
         "kept": "stays with the same collector (continuity)",
         "new": f"new case; {pool}; least loaded by count then balance",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import random
-import statistics
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -672,59 +673,81 @@ def allocate(
                 capacity=c.max_placements,
             )
         )
-    cases = []
-    for w in work_orders:
-        cur = live.get(w.id)
-        cases.append(
-            al.CaseIn(
-                id=w.id,
-                level=w.level,
-                bucket=w.bucket,
-                balance_cents=int(round_money(w.balance) * 100),
-                language=w.language,
-                region=w.province,
-                problem_customer=bool(w.problem_customer),
-                escalated=w.status == "escalated" or w.escalated_at is not None,
-                staff_id=cur.staff_id if cur is not None else None,
-                assigned_level=cur.level if cur is not None and cur.staff_id else None,
-                contract_id=cur.contract_id if cur is not None else None,
-                placed_on=cur.as_of if cur is not None and cur.contract_id else None,
-                recalled_from_agency=recalled.get(w.id),
+    # Columns straight from the query rows: no per-case objects on the way in or out.
+    current = [live.get(w.id) for w in work_orders]
+    columns = al.CaseColumns(
+        id=[w.id for w in work_orders],
+        level=[w.level for w in work_orders],
+        bucket=[w.bucket for w in work_orders],
+        balance_cents=[int(w.balance * 100) for w in work_orders],  # Money is quantized to cents
+        language=[w.language for w in work_orders],
+        region=[w.province for w in work_orders],
+        problem_customer=[bool(w.problem_customer) for w in work_orders],
+        escalated=[w.status == "escalated" or w.escalated_at is not None for w in work_orders],
+        staff_id=[c.staff_id if c is not None else None for c in current],
+        assigned_level=[c.level if c is not None and c.staff_id else None for c in current],
+        contract_id=[c.contract_id if c is not None else None for c in current],
+        placed_on=[c.as_of if c is not None and c.contract_id else None for c in current],
+        recalled_from_agency=[recalled.get(w.id) for w in work_orders],
+    )
+    case_table, staff_table = al.build_tables(columns, staff_in, contracts_in, as_of=as_of)
+    result = al.allocate_table(case_table, staff_table, contracts_in, rules=rules, as_of=as_of)
+    eff = al.effective_level(case_table, rules)
+
+    # Index -1 (none) lands on the sentinel at the end of each lookup array.
+    staff_ids = np.asarray([m.id for m in members] + [-1], dtype=np.int64)
+    contract_ids = np.asarray([c.id for c in contracts_in] + [-1], dtype=np.int64)
+    agency_ids = np.asarray([c.agency_id for c in contracts_in] + [-1], dtype=np.int64)
+    new_staff = staff_ids[result.staff]
+    new_contract = contract_ids[result.contract]
+    new_agency = agency_ids[result.contract]
+    cur_staff = np.asarray([-1 if v is None else v for v in columns.staff_id], dtype=np.int64)
+    cur_contract = np.asarray([-1 if v is None else v for v in columns.contract_id], dtype=np.int64)
+    changed = (new_staff != cur_staff) | (new_contract != cur_contract)
+
+    texts: dict[tuple[int, int, str | None, str | None], str] = {}
+
+    def detail(k: int) -> str:
+        key = (int(result.reason[k]), int(eff[k]), columns.language[k], columns.region[k])
+        if key not in texts:
+            texts[key] = al.explain(
+                key[0], al.CASE_LEVELS[key[1]], rules, language=key[2], region=key[3]
             )
-        )
-    decisions = al.allocate(cases, staff_in, contracts_in, rules=rules, as_of=as_of)
+        return texts[key]
 
     to_end: dict[str, list[int]] = defaultdict(list)
     to_insert: list[dict[str, Any]] = []
+    for k in np.flatnonzero(changed).tolist():
+        reason = al.REASONS[int(result.reason[k])]
+        cur = current[k]
+        if cur is not None:
+            to_end[reason].append(cur.id)
+        if new_staff[k] >= 0 or new_agency[k] >= 0:
+            to_insert.append(
+                {
+                    "work_order_id": columns.id[k],
+                    "staff_id": int(new_staff[k]) if new_staff[k] >= 0 else None,
+                    "agency_id": int(new_agency[k]) if new_agency[k] >= 0 else None,
+                    "contract_id": int(new_contract[k]) if new_contract[k] >= 0 else None,
+                    "level": columns.level[k],
+                    "reason": reason,
+                    "detail": detail(k),
+                    "as_of": as_of,
+                    "assigned_at": now,
+                }
+            )
     to_status: dict[str, list[int]] = defaultdict(list)
-    for w, d in zip(work_orders, decisions, strict=True):
-        cur = live.get(w.id)
-        if d.changed:
-            if cur is not None:
-                to_end[d.reason].append(cur.id)
-            if d.staff_id is not None or d.agency_id is not None:
-                to_insert.append(
-                    {
-                        "work_order_id": w.id,
-                        "staff_id": d.staff_id,
-                        "agency_id": d.agency_id,
-                        "contract_id": d.contract_id,
-                        "level": w.level,
-                        "reason": d.reason,
-                        "detail": d.detail,
-                        "as_of": as_of,
-                        "assigned_at": now,
-                    }
-                )
-        status = _status_after(w.status, d)
+    to_staff, to_agency = (new_staff >= 0).tolist(), (new_agency >= 0).tolist()
+    for k, w in enumerate(work_orders):
+        status = _status_after(w.status, to_staff=to_staff[k], to_agency=to_agency[k])
         if status != w.status:
             to_status[status].append(w.id)
     repo.end_assignments(session, to_end, now)
     session.flush()
     repo.insert_assignments(session, to_insert)
     repo.set_work_order_status(session, to_status, now)
-    counts = Counter(d.reason for d in decisions)
-    changed = sum(1 for d in decisions if d.changed)
+    codes, n = np.unique(result.reason, return_counts=True)
+    counts = {al.REASONS[int(c)]: int(x) for c, x in zip(codes, n, strict=True)}
     audit.record(
         session,
         actor=actor,
@@ -732,55 +755,66 @@ def allocate(
         entity="allocation",
         entity_id=as_of.isoformat(),
         after={
-            "cases": len(decisions),
-            "changed": changed,
+            "cases": len(work_orders),
+            "changed": int(changed.sum()),
             "reasons": dict(sorted(counts.items())),
-            "status_changes": {k: len(v) for k, v in to_status.items()},
+            "status_changes": {key: len(v) for key, v in to_status.items()},
         },
     )
     session.flush()
-    unallocatable = [d for d in decisions if d.reason in al.REASONS[12:]]
+    stuck = np.flatnonzero(np.isin(result.reason, al.UNALLOCATABLE))
     return schemas.AllocationSummary(
         as_of=as_of,
-        cases=len(decisions),
-        changed=changed,
+        cases=len(work_orders),
+        changed=int(changed.sum()),
         reasons=dict(sorted(counts.items())),
-        assigned_to_staff=sum(1 for d in decisions if d.staff_id is not None),
-        placed_with_agencies=sum(1 for d in decisions if d.agency_id is not None),
-        unallocatable=len(unallocatable),
+        assigned_to_staff=int((new_staff >= 0).sum()),
+        placed_with_agencies=int((new_agency >= 0).sum()),
+        unallocatable=int(stuck.size),
         unallocatable_examples=[
-            {"work_order_id": d.case_id, "reason": d.reason, "detail": d.detail}
-            for d in unallocatable[:10]
+            {
+                "work_order_id": columns.id[k],
+                "reason": al.REASONS[int(result.reason[k])],
+                "detail": detail(k),
+            }
+            for k in stuck[:10].tolist()
         ],
-        load=load_by_grade(session=session),
+        load=_load_by_grade(members, result.staff, case_table.balance, staff_table.load),
     )
 
 
-def _status_after(status: str, decision: al.Decision) -> str:
+def _status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
     """Work-order status that reflects the allocation, without undoing the collector's progress."""
-    if decision.agency_id is not None:
+    if to_agency:
         return "placed"
-    if decision.staff_id is not None:
+    if to_staff:
         # Recalled from an agency (placed -> open -> assigned) or freshly opened.
         return "assigned" if status in ("open", "placed") else status
     return "open" if status in ("assigned", "placed") else status
 
 
-def load_by_grade(*, session: Session) -> dict[str, dict[str, object]]:
-    per_grade: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
-    for row in repo.live_load_by_staff(session):
-        per_grade[row.grade].append((int(row.cases), Decimal(str(row.balance))))
+def _load_by_grade(
+    members: list[Staff], rows: npt.NDArray[np.int64], balances: npt.NDArray[np.int64], held: Any
+) -> dict[str, dict[str, object]]:
+    """Per grade, over active collectors: min/max/mean open cases and min/max balance held."""
+    m = len(members)
+    taken = rows >= 0
+    counts = np.bincount(rows[taken], minlength=m)[:m] + np.asarray(held)
+    money = np.zeros(m, dtype=np.int64)
+    np.add.at(money, rows[taken], balances[taken])
     out: dict[str, dict[str, object]] = {}
-    for grade, rows in sorted(per_grade.items()):
-        counts = [c for c, _ in rows]
-        balances = [b for _, b in rows]
+    for grade in al.GRADES:
+        idx = [i for i, s in enumerate(members) if s.grade == grade and s.status == "active"]
+        if not idx:
+            continue
+        c, b = counts[idx], money[idx]
         out[grade] = {
-            "staff": len(rows),
-            "cases_min": min(counts),
-            "cases_max": max(counts),
-            "cases_mean": round(statistics.fmean(counts), 1),
-            "balance_min": round_money(min(balances)),
-            "balance_max": round_money(max(balances)),
+            "staff": len(idx),
+            "cases_min": int(c.min()),
+            "cases_max": int(c.max()),
+            "cases_mean": round(float(c.mean()), 1),
+            "balance_min": Decimal(int(b.min())).scaleb(-2),
+            "balance_max": Decimal(int(b.max())).scaleb(-2),
         }
     return out
 
