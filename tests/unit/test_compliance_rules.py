@@ -565,3 +565,19 @@ def test_validation_period_counts_five_business_days_then_thirty_days() -> None:
     assert dispute_holds_collection(date(2026, 8, 9), sent=date(2026, 7, 2), profile=US)
     assert not dispute_holds_collection(date(2026, 8, 10), sent=date(2026, 7, 2), profile=US)
     assert validation_period_end(date(2026, 7, 2), profile=CN) is None
+
+
+def test_profile_errors_give_the_line_and_refuse_circular_extends(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nextends: us-reg-f\nfrequency:\n  max_calls: 0\n")
+    with pytest.raises(BadInput, match=r"\(line 4\): frequency\.max_calls"):
+        load_profile(str(bad))
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(f"name: a\nextends: {b}\n")
+    b.write_text(f"name: b\nextends: {a}\n")
+    with pytest.raises(BadInput, match="circular"):
+        load_profile(str(a))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nholds: [\n")
+    with pytest.raises(BadInput, match="not valid YAML"):
+        load_profile(str(broken))
