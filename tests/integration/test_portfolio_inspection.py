@@ -217,6 +217,7 @@ def test_account_show_human_output(cli: Any, session: Session) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Holder 200" in result.stdout
     assert "违约金" in result.stdout
+    assert "10,285.00" in result.stdout  # the total due
 
 
 def test_account_show_other_fee_schedule(cli: Any, session: Session) -> None:
@@ -241,3 +242,7 @@ def test_account_show_bad_date_and_locale(cli: Any, session: Session) -> None:
     bad_locale = cli("account", "show", "200", "--locale", "fr")
     assert bad_locale.exit_code == 2
     assert "--locale" in bad_locale.stderr
+    bad_schedule = cli("account", "show", "200", "--fee-schedule", "/nowhere/fees.yaml")
+    assert bad_schedule.exit_code == 2
+    assert "no fee schedule" in bad_schedule.stderr
+    assert "Traceback" not in bad_schedule.stderr + bad_schedule.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import typer
@@ -84,7 +85,10 @@ def _render(p: dict[str, Any], lang: Literal["en", "zh-CN"]) -> None:
         statements.add_column(column, justify="right")
     for s in p["statements"]:
         statements.add_row(
-            str(s["cycle_date"]), str(s["due_date"]), s["closing_balance"], s["minimum_due"]
+            str(s["cycle_date"]),
+            str(s["due_date"]),
+            f"{Decimal(s['closing_balance']):,}",
+            f"{Decimal(s['minimum_due']):,}",
         )
     console.print(statements)
     if p["payments"]:
@@ -92,7 +96,9 @@ def _render(p: dict[str, Any], lang: Literal["en", "zh-CN"]) -> None:
         for column in ("paid_on", "amount", "channel", "reference"):
             payments.add_column(column)
         for pay in p["payments"]:
-            payments.add_row(str(pay["paid_on"]), pay["amount"], pay["channel"], pay["reference"])
+            payments.add_row(
+                str(pay["paid_on"]), f"{Decimal(pay['amount']):,}", pay["channel"], pay["reference"]
+            )
         console.print(payments)
     if p["reports"]:
         console.print(
@@ -104,6 +110,7 @@ def _render(p: dict[str, Any], lang: Literal["en", "zh-CN"]) -> None:
     owed.add_column("amount", justify="right")
     owed.add_column("why")
     for item in p["breakdown"]["items"]:
-        owed.add_row(item["kind"], item["amount"], item["explanation"])
-    owed.add_row(f"[bold]{w('total')}[/bold]", f"[bold]{p['breakdown']['total_due']}[/bold]", cur)
+        owed.add_row(item["kind"], f"{Decimal(item['amount']):,}", item["explanation"])
+    total = f"{Decimal(p['breakdown']['total_due']):,}"
+    owed.add_row(f"[bold]{w('total')}[/bold]", f"[bold]{total}[/bold]", cur)
     console.print(owed)
