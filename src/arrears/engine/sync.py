@@ -9,12 +9,14 @@ decisions changes nothing: only rows whose figures differ are updated.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Date, TextClause, bindparam
 from sqlalchemy import text as _text
 from sqlalchemy.orm import Session
@@ -142,13 +144,16 @@ def _load(session: Session, table: pa.Table, name: str, columns: tuple[str, ...]
     if pg:
         raw = conn.connection.driver_connection
         assert raw is not None
+        # Arrow writes the CSV in C++; COPY parses it server-side: no Python loop over rows.
+        options = pacsv.WriteOptions(include_header=False, batch_size=BATCH)
         with (
             raw.cursor() as cur,
-            cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy,
+            cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy,
         ):
-            for rows in _rows(table, columns):
-                for row in rows:
-                    copy.write_row(row)
+            for batch in table.select(list(columns)).to_batches(max_chunksize=BATCH):
+                sink = io.BytesIO()
+                pacsv.write_csv(pa.Table.from_batches([batch]), sink, options)
+                copy.write(sink.getvalue())
         return
     placeholders = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({placeholders})"
