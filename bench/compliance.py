@@ -68,6 +68,7 @@ def synth(n: int, *, blocked: bool, seed: int) -> tuple[Person, list[Attempt], P
                 outcome="no_answer",
             )
         )
+    history.sort(key=lambda a: a.at)  # as the contact log hands it over (ORDER BY at)
     proposed = Proposed(
         at=NOW,
         channel="call",

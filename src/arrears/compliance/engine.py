@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from arrears.compliance.content import check_content, check_fields
@@ -58,28 +59,32 @@ class HistoryIndex:
     __slots__ = ("_by_person",)
 
     def __init__(self, history: Iterable[Attempt]) -> None:
-        by_person: dict[str, list[tuple[float, Attempt]]] = {}
+        by_person: dict[str, list[Attempt]] = {}
         for attempt in history:
-            by_person.setdefault(attempt.person, []).append((attempt.at.timestamp(), attempt))
-        self._by_person: dict[str, tuple[list[float], list[Attempt]]] = {}
-        for person, entries in by_person.items():
-            entries.sort(key=_first)
-            self._by_person[person] = ([e[0] for e in entries], [e[1] for e in entries])
+            by_person.setdefault(attempt.person, []).append(attempt)
+        self._by_person: dict[str, tuple[list[datetime], list[Attempt]]] = {}
+        for person, attempts in by_person.items():
+            # Stores hand history over in time order already; sorting sorted input is linear.
+            attempts.sort(key=_at)
+            self._by_person[person] = ([a.at for a in attempts], attempts)
 
-    def between(self, person: str, start: float, end: float) -> list[Attempt]:
-        """The person's attempts with ``start <= at <= end`` (POSIX seconds), oldest first."""
+    def between(self, person: str, start: datetime, end: datetime) -> list[Attempt]:
+        """The person's attempts with ``start <= at <= end``, oldest first."""
         found = self._by_person.get(person)
         if found is None:
             return []
         stamps, attempts = found
         return attempts[bisect_left(stamps, start) : bisect_right(stamps, end)]
 
-    def upto(self, person: str, end: float) -> list[Attempt]:
-        return self.between(person, float("-inf"), end)
+    def upto(self, person: str, end: datetime) -> list[Attempt]:
+        found = self._by_person.get(person)
+        if found is None:
+            return []
+        stamps, attempts = found
+        return attempts[: bisect_right(stamps, end)]
 
 
-def _first(entry: tuple[float, Attempt]) -> float:
-    return entry[0]
+_at = attrgetter("at")
 
 
 @dataclass
@@ -283,7 +288,7 @@ def _third_party_blocks(ctx: _Context, at: datetime) -> list[_Block]:
             )
         )
     if policy.once_per_party and proposed.third_party_exception is None:
-        for earlier in ctx.index.upto(proposed.person, at.timestamp()):
+        for earlier in ctx.index.upto(proposed.person, at):
             if earlier.collector != ctx.collector or earlier.direction != "outbound":
                 continue
             reached = (
@@ -347,8 +352,7 @@ def _conversation_between(
     ctx: _Context, debts: Sequence[str], start: datetime, end: datetime
 ) -> bool:
     conversations = ctx.profile.frequency.conversation_outcomes
-    end_ts = end.timestamp()
-    for attempt in ctx.index.between(ctx.proposed.person, start.timestamp(), end_ts):
+    for attempt in ctx.index.between(ctx.proposed.person, start, end):
         if (
             attempt.at < end
             and attempt.channel == "call"
@@ -431,8 +435,7 @@ def _frequency_blocks(
         return []
     today = ctx.local_day(at)
     first_day = today - timedelta(days=max(freq.window_days, freq.cooldown_days) - 1)
-    start = ctx.day_start(first_day).timestamp()
-    entries = ctx.index.between(proposed.person, start, at.timestamp())
+    entries = ctx.index.between(proposed.person, ctx.day_start(first_day), at)
     window_first = today - timedelta(days=freq.window_days - 1)
 
     counted: list[tuple[date, Attempt]] = []
@@ -549,7 +552,7 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
         return blocks
     today = ctx.local_day(at)
     start = ctx.day_start(today)
-    entries = ctx.index.between(proposed.person, start.timestamp(), at.timestamp())
+    entries = ctx.index.between(proposed.person, start, at)
     for rule, limit, channels, per_collector, outcomes, reason in caps:
         count = 0
         for attempt in entries:
