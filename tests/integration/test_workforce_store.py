@@ -270,6 +270,9 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
         "--json",
     )
     assert json.loads(record.stdout)["passed"] is True
+    bad_update = cli("staff", "update", "N001", "--levels", "junior,bogus")
+    assert bad_update.exit_code == 2
+    assert "bogus" in bad_update.stderr
     assert cli("staff", "leave", "S001", "--on", "2026-11-28").exit_code == 0
     assert json.loads(cli("staff", "show", "N001", "--json").stdout)["mentor"] == "S002"
 

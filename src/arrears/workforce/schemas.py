@@ -57,10 +57,14 @@ class StaffCreate(_In):
     @field_validator("levels")
     @classmethod
     def _known_levels(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in STAFF_LEVELS]
-        if unknown:
-            raise ValueError(f"unknown levels {unknown}; expected {list(STAFF_LEVELS)}")
-        return sorted(set(value), key=STAFF_LEVELS.index)
+        return known_levels(value)
+
+
+def known_levels(value: list[str]) -> list[str]:
+    unknown = [v for v in value if v not in STAFF_LEVELS]
+    if unknown:
+        raise ValueError(f"unknown levels {unknown}; expected {list(STAFF_LEVELS)}")
+    return sorted(set(value), key=STAFF_LEVELS.index)
 
 
 class StaffUpdate(_In):
@@ -72,6 +76,11 @@ class StaffUpdate(_In):
     regions: list[str] | None = None
     capacity: int | None = Field(None, ge=0, le=100_000)
     status: Literal["active", "on_leave"] | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else known_levels(value)
 
 
 class Staff(BaseModel):

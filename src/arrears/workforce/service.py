@@ -206,9 +206,12 @@ def update_staff(
     if member.status == "left":
         raise BadInput(f"{code} has left; nothing to update")
     before = _snapshot(member)
-    fields = changes.model_dump(exclude_unset=True)
-    if "levels" in fields:
-        fields["levels"] = schemas.StaffCreate._known_levels(fields["levels"] or [])
+    # An explicit null only means something for the team (leave it); elsewhere it is "no change".
+    fields = {
+        k: v
+        for k, v in changes.model_dump(exclude_unset=True).items()
+        if v is not None or k == "team"
+    }
     if "team" in fields:
         team = _team(session, fields.pop("team"))
         member.team_id = team.id if team else None
