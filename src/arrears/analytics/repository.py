@@ -284,14 +284,11 @@ def kpi_rows(
         return conds
 
     a = ContactAttempt
-    rpc = sa.and_(a.party == "debtor", a.outcome.in_(sorted(RIGHT_PARTY_OUTCOMES)))
-    ptp = a.outcome == "promise_to_pay"
+    # Grouped by the raw columns (portable GROUP BY); right party / promise decided per group.
     made = session.execute(
-        sa.select(
-            a.collector, sa.case((rpc, 1), else_=0), sa.case((ptp, 1), else_=0), sa.func.count()
-        )
+        sa.select(a.collector, a.party, a.outcome, sa.func.count())
         .where(a.status == "made", *window(a.at, is_date=False))
-        .group_by(a.collector, sa.case((rpc, 1), else_=0), sa.case((ptp, 1), else_=0))
+        .group_by(a.collector, a.party, a.outcome)
     ).all()
     blocked = session.execute(
         sa.select(a.collector, sa.func.count())
@@ -310,7 +307,15 @@ def kpi_rows(
         .where(*window(p.made_on, is_date=True))
         .group_by(p.taken_by, p.status)
     ).all()
-    attempts = [AttemptRow(r[0], bool(r[1]), bool(r[2]), int(r[3])) for r in made]
+    attempts = [
+        AttemptRow(
+            r[0],
+            r[1] == "debtor" and r[2] in RIGHT_PARTY_OUTCOMES,
+            r[2] == "promise_to_pay",
+            int(r[3]),
+        )
+        for r in made
+    ]
     promises = [PromiseRow(r[0], r[1], int(r[2])) for r in promised]
     compliance = [ComplianceRow(r[0], "blocked", int(r[1])) for r in blocked] + [
         ComplianceRow(r[0], "overridden", int(r[1])) for r in overridden
