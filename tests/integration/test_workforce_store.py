@@ -376,3 +376,20 @@ def test_metrics_derived_from_the_workbench(world: Session) -> None:
         1,
         1,
     )
+
+
+def test_visibility_filters_for_case_scopes(world: Session) -> None:
+    from arrears.workforce import repository as repo
+
+    session = world
+    service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    current = live(session)
+    some_staff = next(iter(current.values())).staff_id
+    mine = set(session.scalars(sa.select(WorkOrder.id).where(repo.assigned_to_staff(some_staff))))
+    assert mine == {wo for wo, row in current.items() if row.staff_id == some_staff}
+    team_id = session.scalar(sa.select(Staff.team_id).where(Staff.id == some_staff))
+    assert team_id is not None
+    team = set(session.scalars(sa.select(WorkOrder.id).where(repo.assigned_to_team(team_id))))
+    assert mine <= team
+    assert not list(session.scalars(sa.select(WorkOrder.id).where(repo.placed_with_agency(999))))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -388,4 +388,34 @@ def payments_on_work_orders(session: Session, first: date, end: date) -> list[Ro
             .join(Payment, Payment.account_id == WorkOrderAccount.account_id)
             .where(Payment.paid_on >= first, Payment.paid_on < end)
         )
+    )
+
+
+# --- visibility (for the auth domain's case scopes) ------------------------------------------
+
+
+def assigned_to_staff(staff_id: int) -> ColumnElement[bool]:
+    """``WorkOrder`` filter: live cases held by this collector."""
+    return WorkOrder.id.in_(
+        select(Assignment.work_order_id).where(
+            Assignment.staff_id == staff_id, Assignment.ended_at.is_(None)
+        )
+    )
+
+
+def placed_with_agency(agency_id: int) -> ColumnElement[bool]:
+    """``WorkOrder`` filter: live placements of this agency (what its users may see)."""
+    return WorkOrder.id.in_(
+        select(Assignment.work_order_id).where(
+            Assignment.agency_id == agency_id, Assignment.ended_at.is_(None)
+        )
+    )
+
+
+def assigned_to_team(team_id: int) -> ColumnElement[bool]:
+    """``WorkOrder`` filter: live cases held by anyone in this team."""
+    return WorkOrder.id.in_(
+        select(Assignment.work_order_id)
+        .join(Staff, Staff.id == Assignment.staff_id)
+        .where(Staff.team_id == team_id, Assignment.ended_at.is_(None))
     )
