@@ -27,8 +27,8 @@ ROLES = ("collector", "team_lead", "analyst")
 def api(
     db_url: str, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, dict[str, str], int]]:
-    # Until the workforce links staff to assignments, let the 'assigned' and 'team' scopes see
-    # every case in these tests (the scoping itself is tested by the web and workforce suites).
+    # These tests are about the workflow routes, so every scope sees every case here; the real
+    # assignment scoping is exercised by the e2e collector's day and the web suite.
     monkeypatch.setattr(assignment_links, "filter_for", lambda principal, scope: sa.true())
     with clock.frozen(MORNING):
         wo_id = seed(session)
