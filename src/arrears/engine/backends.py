@@ -23,6 +23,7 @@ import pyarrow as pa
 from arrears.engine.columnar import Snapshot
 from arrears.engine.stages import DECISION_COLUMNS, DECISIONS_DDL
 from arrears.kit.errors import BadInput
+from arrears.portfolio import warehouse as wh
 
 SNAPSHOT_TABLES = ("cardholders", "accounts", "statements", "payments", "delinquency")
 ENGINES = ("duckdb", "spark")
@@ -79,8 +80,8 @@ class DuckDBBackend:
         if not warehouse.exists():
             raise BadInput(f"no warehouse at {warehouse}: import a portfolio first")
         self.warehouse = warehouse
-        self.ibis = ibis.duckdb.connect(str(warehouse))
-        self.con: duckdb.DuckDBPyConnection = self.ibis.con
+        self.con: duckdb.DuckDBPyConnection = wh.connect(warehouse)
+        self.ibis = ibis.duckdb.from_connection(self.con)
         _check_tables(self.con, warehouse)
 
     def snapshot(self) -> Snapshot:
@@ -141,7 +142,7 @@ class SparkBackend:
         self._own_tmp = staging is None
         self.tmp = Path(tempfile.mkdtemp(prefix="arrears-spark-")) if staging is None else staging
         self.tmp.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = wh.connect(warehouse, read_only=True)
         try:
             _check_tables(con, warehouse)
             for t in SNAPSHOT_TABLES:
@@ -176,7 +177,7 @@ class SparkBackend:
             shutil.rmtree(out)
         self.ibis.to_parquet_dir(expr, str(out))
         pattern = str(out / "*.parquet").replace("'", "''")
-        con = duckdb.connect(str(self.warehouse))
+        con = wh.connect(self.warehouse)
         try:
             return _replace_decisions(con, f"SELECT * FROM read_parquet('{pattern}')", as_of)
         finally:

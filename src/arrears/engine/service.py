@@ -22,6 +22,7 @@ from arrears.engine.models import CycleRun
 from arrears.engine.sync import ACCOUNT_COLUMNS, CASE_COLUMNS, SyncCounts, sync_cases
 from arrears.kit.clock import clock
 from arrears.kit.db import UnitOfWork
+from arrears.portfolio import warehouse
 from arrears.strategy.loader import load_strategy
 from arrears.strategy.schema import LEVELS
 
@@ -207,7 +208,7 @@ def run_cycle(
             )
 
         with _timed(durations, "write", on_stage):
-            con = duckdb.connect(str(settings.warehouse))
+            con = warehouse.connect(settings.warehouse)
             try:
                 buckets = _counts(con, "bucket", as_of)
                 levels = _counts(con, "level", as_of, "AND level IS NOT NULL")
