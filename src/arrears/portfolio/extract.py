@@ -520,7 +520,7 @@ def validate(
         types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE src_{table}").fetchall()}
         _check_table(con, spec, {k: v for k, v in types.items() if k in spec.column_names})
         _check_duplicates(con, spec)
-        _check_parent(con, spec, known_refs)
+        _check_parent(con, spec, known_refs, tables)
     result.errors = file_errors + [
         RowError(tbl, int(r), col, reason, value)
         for tbl, r, col, reason, value in con.execute(
@@ -530,33 +530,60 @@ def validate(
     return result
 
 
+def _report(
+    con: duckdb.DuckDBPyConnection, t: str, source: str, checks: list[tuple[str, str, str]]
+) -> None:
+    """Insert one error per failed check. One scan of ``source`` finds the suspect rows first,
+    so clean data costs a single pass however many rules there are."""
+    if not checks:
+        return
+    any_bad = " OR ".join(f"coalesce(({cond}), false)" for _, cond, _ in checks)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE suspect_{t} AS SELECT * FROM {source} WHERE {any_bad}"
+    )
+    row = con.execute(f"SELECT count(*) FROM suspect_{t}").fetchone()
+    if not row or not row[0]:
+        return
+    for column, condition, reason in checks:
+        con.execute(
+            f"INSERT INTO errors SELECT '{t}', _row, '{column}', ?, "
+            f"CAST({_q(column)} AS VARCHAR) FROM suspect_{t} WHERE {condition}",
+            [reason],
+        )
+
+
 def _check_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, types: dict[str, str]) -> None:
     t = spec.name
-    for column, condition, reason in _column_checks(spec, types):
-        con.execute(
-            f"INSERT INTO errors SELECT '{t}', _row, '{column}', '{reason}', "
-            f"CAST({_q(column)} AS VARCHAR) FROM src_{t} WHERE {condition}"
-        )
+    _report(con, t, f"src_{t}", _column_checks(spec, types))
     typed = ", ".join(
         (_typed(c, types[c.name]) if c.name in types else f"CAST(NULL AS {SQL_TYPES[c.kind]})")
         + f" AS {_q(c.name)}"
         for c in spec.columns
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW typed_{t} AS SELECT _row, {typed} FROM src_{t} "
-        f"WHERE _row NOT IN (SELECT _row FROM errors WHERE tbl = '{t}')"
+        f"CREATE OR REPLACE TEMP VIEW typed_{t} AS SELECT _row, {typed} FROM src_{t}"
+        + _unless_refused(con, t)
     )
-    for table, column, condition, reason in ROW_RULES:
-        if table != t:
-            continue
-        cond = condition.format(**{c: _q(c) for c in spec.column_names})
-        con.execute(
-            f"INSERT INTO errors SELECT '{t}', _row, '{column}', '{reason}', "
-            f"CAST({_q(column)} AS VARCHAR) FROM typed_{t} WHERE {cond}"
-        )
+    rules = [
+        (column, condition.format(**{c: _q(c) for c in spec.column_names}), reason)
+        for table, column, condition, reason in ROW_RULES
+        if table == t
+    ]
+    _report(con, t, f"typed_{t}", rules)
+    _refresh_ok(con, t)
+
+
+def _unless_refused(con: duckdb.DuckDBPyConnection, t: str) -> str:
+    """The filter dropping refused rows; none at all when the table has no error (fast path)."""
+    row = con.execute("SELECT count(*) FROM errors WHERE tbl = ?", [t]).fetchone()
+    if not row or not row[0]:
+        return ""
+    return f" WHERE _row NOT IN (SELECT _row FROM errors WHERE tbl = '{t}')"
+
+
+def _refresh_ok(con: duckdb.DuckDBPyConnection, t: str) -> None:
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW ok_{t} AS SELECT * FROM typed_{t} "
-        f"WHERE _row NOT IN (SELECT _row FROM errors WHERE tbl = '{t}')"
+        f"CREATE OR REPLACE TEMP VIEW ok_{t} AS SELECT * FROM typed_{t}" + _unless_refused(con, t)
     )
 
 
@@ -565,32 +592,40 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     key = ", ".join(_q(k) for k in spec.key)
     what = "payment reference" if t == "payments" else "key (" + ", ".join(spec.key) + ")"
     column = spec.key[-1]
+    # A hash aggregate finds the repeated keys (cheap on clean data); only those are revisited.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dupkeys_{t} AS SELECT {key}, min(_row) AS first_row "
+        f"FROM ok_{t} GROUP BY {key} HAVING count(*) > 1"
+    )
+    row = con.execute(f"SELECT count(*) FROM dupkeys_{t}").fetchone()
+    if not row or not row[0]:
+        return
+    match = " AND ".join(f"o.{_q(k)} = d.{_q(k)}" for k in spec.key)
     # The first occurrence stays; the later ones are reported (a file exported twice, say).
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dup_{t} AS SELECT _row, first_row, {_q(column)} AS v FROM "
-        f"(SELECT _row, {_q(column)}, min(_row) OVER (PARTITION BY {key}) AS first_row "
-        f"FROM ok_{t}) WHERE _row <> first_row"
+        f"CREATE OR REPLACE TEMP TABLE dup_{t} AS SELECT o._row, d.first_row, "
+        f"o.{_q(column)} AS v FROM ok_{t} o JOIN dupkeys_{t} d ON {match} "
+        "WHERE o._row <> d.first_row"
     )
     con.execute(
         f"INSERT INTO errors SELECT '{t}', _row, '{column}', "
         f"'duplicate {what}: same as row ' || first_row, CAST(v AS VARCHAR) FROM dup_{t}"
     )
+    _refresh_ok(con, t)
 
 
 def _check_parent(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, known_refs: KnownRefs | None
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    known_refs: KnownRefs | None,
+    present_tables: tuple[str, ...],
 ) -> None:
     if spec.parent is None:
         return
     t = spec.name
     column, parent = spec.parent
     pkey = TABLES[parent].key[0]
-    has_parent = (
-        con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [f"ok_{parent}"]
-        ).fetchone()
-        or (0,)
-    )[0] > 0
+    has_parent = parent in present_tables
     parent_ok = f"(SELECT {pkey} FROM ok_{parent})" if has_parent else "(SELECT NULL LIMIT 0)"
     missing = [
         r[0]
@@ -598,7 +633,9 @@ def _check_parent(
             f"SELECT DISTINCT {_q(column)} FROM ok_{t} WHERE {_q(column)} NOT IN {parent_ok}"
         ).fetchall()
     ]
-    known = known_refs(parent, missing) if (known_refs and missing) else set()
+    if not missing:
+        return
+    known = known_refs(parent, missing) if known_refs else set()
     con.execute("CREATE OR REPLACE TEMP TABLE known_parent (ref VARCHAR)")
     if known:
         con.executemany("INSERT INTO known_parent VALUES (?)", [(k,) for k in sorted(known)])
@@ -612,8 +649,10 @@ def _check_parent(
             f"WHERE c.{_q(column)} NOT IN {parent_ok} AND c.{_q(column)} NOT IN "
             f"(SELECT ref FROM known_parent) GROUP BY c._row, c.{_q(column)}"
         )
+        _refresh_ok(con, t)
     con.execute(
         f"INSERT INTO errors SELECT '{t}', _row, '{column}', 'unknown {singular}', "
         f"{_q(column)} FROM ok_{t} WHERE {_q(column)} NOT IN {parent_ok} "
         f"AND {_q(column)} NOT IN (SELECT ref FROM known_parent)"
     )
+    _refresh_ok(con, t)

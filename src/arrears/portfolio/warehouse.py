@@ -54,13 +54,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
 
 def _replace(
     con: duckdb.DuckDBPyConnection, target: str, source: str, keys: tuple[str, ...], cols: str
-) -> None:
+) -> int:
     match = " AND ".join(f"{target}.{k} = s.{k}" for k in keys)
     # Skip the delete on an empty table: the 10M-account first load is a plain append.
     row = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)").fetchone()
     if row and row[0]:
         con.execute(f"DELETE FROM {target} USING {source} s WHERE {match}")
-    con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {source}")
+    row = con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {source}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def write(validated: Validated, path: Path, *, outcomes: pa.Table | None = None) -> dict[str, int]:
@@ -78,8 +79,7 @@ def write(validated: Validated, path: Path, *, outcomes: pa.Table | None = None)
         ensure_tables(con, "wh")
         for table in validated.tables:
             cols = ", ".join(TABLES[table].column_names)
-            _replace(con, f"wh.{table}", f"ok_{table}", TABLES[table].key, cols)
-            written[table] = validated.ok_count(table)
+            written[table] = _replace(con, f"wh.{table}", f"ok_{table}", TABLES[table].key, cols)
         if outcomes is not None:
             con.register("uci_outcomes_in", outcomes)
             _replace(
