@@ -176,3 +176,19 @@ def test_not_a_folder_is_a_clear_error(cli: Cli, env: Path) -> None:
     assert result.exit_code == 2
     assert "not a folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_quarantine_always_writes_a_report(cli: Cli, env: Path) -> None:
+    import json
+
+    bad = {**PAYMENT, "reference": "P8", "amount": "0"}
+    folder = write_extract(env / "x", minimal(payments=[PAYMENT, bad]))
+    result = cli("import", "portfolio", str(folder), "--on-error", "quarantine", "--json")
+    assert result.exit_code == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["loaded"]["payments"] == 1
+    assert outcome["rejected"] == 1
+    rows = list(csv.DictReader(Path(outcome["report"]).read_text().splitlines()))
+    assert [(r["row"], r["column"], r["reason"]) for r in rows] == [
+        ("2", "amount", "must be greater than 0")
+    ]

@@ -55,7 +55,9 @@ def _finish(outcome: service.ImportOutcome, as_json: bool, wh: dict[str, int]) -
         table.add_row(name, str(outcome.read.get(name, "")), str(n), str(wh.get(name, "")))
     console.print(table)
     if outcome.errors:
-        console.print(f"[yellow]{len(outcome.errors)} problem(s) quarantined[/yellow]")
+        console.print(
+            f"[yellow]{len(outcome.errors)} problem(s) quarantined: {outcome.report}[/yellow]"
+        )
 
 
 def _run(
@@ -117,8 +119,12 @@ def _run(
                 except service.ImportRejected as exc:
                     _reject(exc, report)
                     raise
-            if report is not None and outcome.errors:
+            if outcome.errors:
+                # Quarantined rows always land in a report: the one asked for, or one beside
+                # the warehouse named after the import.
+                report = report or wh_path.parent / "quarantine" / f"{kind}-{sha256[:12]}.csv"
                 service.write_report(outcome.errors, report)
+                outcome.report = str(report)
             wh: dict[str, int] = {}
             if outcome.validated is not None:
                 bar.add_task("warehouse", total=None)

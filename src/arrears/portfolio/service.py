@@ -54,6 +54,7 @@ class ImportOutcome:
     read: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     validated: Validated | None = None
+    report: str | None = None  # where the quarantined rows were written
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class ImportOutcome:
             "loaded": self.loaded,
             "rejected": len({(e.table, e.row) for e in self.errors}),
             "errors": [e.as_dict() for e in self.errors[:100]],
+            "report": self.report,
         }
 
 
