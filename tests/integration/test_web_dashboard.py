@@ -45,3 +45,23 @@ def test_team_lead_dashboard_shows_charts_and_the_teams_kpis(
     cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
     assert cells[0] == "0"  # attempts made
     assert cells[-2:] == ["1", "0"]  # blocked, overridden
+
+
+def test_admin_sees_staff_agencies_runs_and_imports_others_are_refused(
+    ctx: tuple[TestClient, Seeded],  # noqa: F811
+) -> None:
+    client, _ = ctx
+    sign_in(client, "admin")
+    staff = client.get("/admin/staff")
+    assert staff.status_code == 200
+    assert len(re.findall(r'class="staff-row"', staff.text)) == 3
+    assert "AG1" in staff.text
+    runs = client.get("/admin/runs")
+    assert runs.status_code == 200
+    assert 'id="runs"' in runs.text
+    for role in ROLES:
+        sign_in(client, role)
+        assert client.get("/admin/staff").status_code == (
+            200 if can(role, "staff.manage") else 403
+        ), role
+        assert client.get("/admin/runs").status_code == (200 if can(role, "cycle.read") else 403)

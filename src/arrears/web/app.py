@@ -89,7 +89,7 @@ def create_app(
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 
-    from arrears.web import api, case_actions, compliance_pages, dashboard, pages
+    from arrears.web import admin_pages, api, case_actions, compliance_pages, dashboard, pages
 
     app.include_router(api.router, prefix=API_PREFIX)
     for router in _domain_routers("api"):
@@ -99,6 +99,7 @@ def create_app(
         case_actions.router,
         compliance_pages.router,
         dashboard.router,
+        admin_pages.router,
         *_domain_routers("pages"),
     ]
     for router in page_routers:

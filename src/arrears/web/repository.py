@@ -14,11 +14,13 @@ from arrears.auth.policy import Principal
 from arrears.auth.scoping import work_order_filter
 from arrears.cases.models import OPEN_STATUSES, WorkOrder, WorkOrderAccount
 from arrears.compliance.models import ComplianceCheck
+from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
     ContactPerson,
+    ImportBatch,
     Payment,
     Phone,
     ReportedDelinquency,
@@ -223,3 +225,11 @@ def audit_search(
     return session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     ).all()
+
+
+def cycle_runs(session: Session, *, limit: int) -> Sequence[CycleRun]:
+    return session.scalars(select(CycleRun).order_by(CycleRun.id.desc()).limit(limit)).all()
+
+
+def import_batches(session: Session, *, limit: int) -> Sequence[ImportBatch]:
+    return session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)).all()

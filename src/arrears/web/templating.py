@@ -87,6 +87,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("compliance.read", "/compliance", "Compliance"),
     ("audit.read", "/compliance/audit", "Audit"),
     ("users.manage", "/admin/users", "Users"),
+    ("staff.manage", "/admin/staff", "Staff"),
+    ("cycle.read", "/admin/runs", "Cycle runs"),
     ("tokens.manage", "/tokens", "API tokens"),
 )
 
