@@ -15,6 +15,7 @@ from arrears.cli import (
     compliance,
     cycle,
     db,
+    demo,
     imports,
     model,
     pay,
@@ -50,6 +51,7 @@ app.add_typer(promotion.app, name="promotion")
 app.add_typer(report.app, name="report")
 app.add_typer(model.app, name="model")
 app.add_typer(serve.app, name="serve")
+app.add_typer(demo.app, name="demo")
 
 
 def run(argv: list[str] | None = None) -> int:
