@@ -397,6 +397,7 @@ def sync_bench(n: int) -> None:
         refs = [f"C{i:09d}" for i in range(n)]
         with store.begin() as conn:
             raw = conn.connection.driver_connection
+            assert raw is not None
             with (
                 raw.cursor() as cur,
                 cur.copy(
@@ -435,6 +436,7 @@ def sync_bench(n: int) -> None:
                 session.commit()
             took = time.perf_counter() - t
             print(f"sync {n:,} cases to PostgreSQL, {label}: {took:.1f} s  {counts.as_dict()}")
+            print(f"  steps (s): {counts.steps}")
         store.dispose()
     finally:
         with admin.connect() as c:
@@ -444,7 +446,7 @@ def sync_bench(n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("accounts", type=int, nargs="?", default=1_000_000)
+    ap.add_argument("accounts", type=int, nargs="?", default=1_000_000, help="0: sync only")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "arrears-bench")
     ap.add_argument("--no-pandas", action="store_true")
     ap.add_argument("--sync", type=int, default=0, help="also time the sync of N cases to PG")
@@ -453,6 +455,8 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.sync:
         sync_bench(args.sync)
+    if args.accounts == 0:
+        return
     wh = build_warehouse(args.accounts, args.workdir)
     con = duckdb.connect(str(wh))
     con.register("live_cases", stages.LIVE_CASES.empty_table())

@@ -10,8 +10,9 @@ decisions changes nothing: only rows whose figures differ are updated.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -89,6 +90,7 @@ class SyncCounts:
     unchanged: int
     escalated: int
     skipped: int  # delinquent customers unknown to the operational store (no cardholder row)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -193,6 +195,15 @@ def sync_cases(
     json_cast = "CAST({} AS JSON)" if pg else "{}"
     text_of = "CAST({} AS TEXT)" if pg else "{}"
     session.flush()
+    clock_start = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        nonlocal clock_start
+        now_ = time.perf_counter()
+        steps[step] = round(now_ - clock_start, 3)
+        clock_start = now_
+
     _create_stages(session, pg)
     _load(session, cases, STAGE_CASE, CASE_COLUMNS, pg)
     _load(session, accounts, STAGE_ACCOUNT, ACCOUNT_COLUMNS, pg)
@@ -201,6 +212,8 @@ def sync_cases(
         session.execute(text(f"ANALYZE {STAGE_CASE}"))
         session.execute(text(f"ANALYZE {STAGE_ACCOUNT}"))
     p = {"as_of": as_of, "run": run_id, "now": now, "hash": strategy_hash, "actor": ACTOR}
+
+    lap("stage")
 
     # 1. Match each staged customer to its live work order (and its cardholder, to open one).
     differs = " OR ".join(f"w.{c} {distinct} {STAGE_CASE}.{c}" for c in COMPARED)
@@ -219,6 +232,8 @@ def sync_cases(
             f"WHERE c.external_ref = {STAGE_CASE}.customer_ref AND {STAGE_CASE}.wo_id IS NULL"
         )
     )
+
+    lap("match")
 
     # 2. Close the cured: live work orders whose customer is no longer delinquent.
     cured = (
@@ -244,6 +259,8 @@ def sync_cases(
         p,
     ).rowcount  # type: ignore[attr-defined]
 
+    lap("close")
+
     # 3. Level changes: audit before/after, escalate the case when the level rises.
     up = f"{_rank('s.level')} > {_rank('s.prev_level')}"
     moved = (
@@ -264,6 +281,8 @@ def sync_cases(
         text(f"SELECT count(*) FROM {STAGE_CASE} s WHERE s.wo_id IS NOT NULL AND {up}")
     ).scalar_one()
 
+    lap("levels")
+
     # 4. Update the live work orders whose figures changed.
     sets = ", ".join(f"{c} = s.{c}" for c in COMPARED)
     esc = f"{_rank('s.level')} > {_rank('work_order.level')}"
@@ -280,6 +299,8 @@ def sync_cases(
         ),
         p,
     ).rowcount  # type: ignore[attr-defined]
+
+    lap("update")
 
     # 5. Open a work order for each newly delinquent customer.
     cols = ", ".join(COMPARED)
@@ -311,6 +332,8 @@ def sync_cases(
         p,
     )
 
+    lap("open")
+
     # 6. The accounts each opened or changed work order covers.
     touched = (
         f"SELECT w.id FROM work_order w JOIN {STAGE_CASE} s ON s.customer_ref = w.customer_ref "
@@ -328,6 +351,7 @@ def sync_cases(
             "WHERE s.wo_id IS NULL OR s.changed = 1"
         )
     )
+    lap("accounts")
     skipped = session.execute(
         text(f"SELECT count(*) FROM {STAGE_CASE} WHERE wo_id IS NULL AND cardholder_id IS NULL")
     ).scalar_one()
@@ -343,4 +367,5 @@ def sync_cases(
         unchanged=int(unchanged),
         escalated=int(escalated_row),
         skipped=int(skipped),
+        steps=steps,
     )
