@@ -211,7 +211,9 @@ def group_check(
     for low, high, name in AGE_BANDS:
         bands[(age >= low) & (age < high)] = name
     for attribute, values in (("sex", sex.astype(str)), ("age", bands)):
-        for group in sorted(values.unique()):
+        order = [name for _, _, name in AGE_BANDS] if attribute == "age" else []
+        groups = sorted(values.unique(), key=lambda g: (order.index(g) if g in order else 99, g))
+        for group in groups:
             mask = (values == group).to_numpy()
             rows.append(
                 {

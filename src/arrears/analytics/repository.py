@@ -97,13 +97,11 @@ def _require(con: duckdb.DuckDBPyConnection, *names: str) -> None:
 # or before the report: the base of roll rates, the bucket mix and recovery.
 _MONTHLY = """
 WITH rep AS (
-    SELECT account_id::VARCHAR AS account_id, reported_on::DATE AS reported_on,
-           status::INTEGER AS status,
-           year(reported_on::DATE) * 12 + month(reported_on::DATE) AS m
-    FROM delinquency
-    QUALIFY row_number() OVER (PARTITION BY account_id::VARCHAR,
-        year(reported_on::DATE) * 12 + month(reported_on::DATE)
-        ORDER BY reported_on::DATE DESC) = 1
+    SELECT account_id::VARCHAR AS account_id,
+           year(reported_on::DATE) * 12 + month(reported_on::DATE) AS m,
+           max(reported_on::DATE) AS reported_on,
+           arg_max(status, reported_on::DATE)::INTEGER AS status
+    FROM delinquency GROUP BY ALL
 ), stm AS (
     SELECT account_id::VARCHAR AS account_id, cycle_date::DATE AS cycle_date,
            closing_balance::DECIMAL(18, 2) AS closing_balance
