@@ -304,33 +304,45 @@ def sync_cases(
 
     # 5. Open a work order for each newly delinquent customer.
     cols = ", ".join(COMPARED)
-    opened = session.execute(
-        text(
-            f"INSERT INTO work_order (cardholder_id, customer_ref, status, {cols}, treatments, "
-            "strategy_hash, problem_customer, broken_promises, extra, opened_on, "
-            "last_cycle_as_of, opened_by_run, updated_by_run, created_at, updated_at, version) "
-            f"SELECT s.cardholder_id, s.customer_ref, 'open', "
-            + ", ".join(f"s.{c}" for c in COMPARED)
-            + f", {json_cast.format('s.treatments')}, :hash, false, 0, "
-            + json_cast.format("'{}'")
-            + ", :as_of, :as_of, :run, :run, :now, :now, 1 "
-            f"FROM {STAGE_CASE} s WHERE s.wo_id IS NULL AND s.cardholder_id IS NOT NULL"
-        ),
-        p,
-    ).rowcount  # type: ignore[attr-defined]
+    insert_cases = (
+        f"INSERT INTO work_order (cardholder_id, customer_ref, status, {cols}, treatments, "
+        "strategy_hash, problem_customer, broken_promises, extra, opened_on, "
+        "last_cycle_as_of, opened_by_run, updated_by_run, created_at, updated_at, version) "
+        f"SELECT s.cardholder_id, s.customer_ref, 'open', "
+        + ", ".join(f"s.{c}" for c in COMPARED)
+        + f", {json_cast.format('s.treatments')}, :hash, false, 0, "
+        + json_cast.format("'{}'")
+        + ", :as_of, :as_of, :run, :run, :now, :now, 1 "
+        f"FROM {STAGE_CASE} s WHERE s.wo_id IS NULL AND s.cardholder_id IS NOT NULL"
+    )
     new_after = _json_object(
         pg,
         [("status", "'open'"), ("level", "w.level"), ("queue", "w.queue"), ("bucket", "w.bucket")],
     )
-    session.execute(
-        text(
-            "INSERT INTO audit_event (at, actor, action, entity, entity_id, before, after, reason) "
-            f"SELECT :now, :actor, 'work_order.opened', 'work_order', CAST(w.id AS VARCHAR(80)), "
-            f"NULL, {new_after}, 'newly delinquent' FROM work_order w "
-            "WHERE w.opened_by_run = :run AND w.status <> 'closed'"
-        ),
-        p,
+    audit_opened = (
+        "INSERT INTO audit_event (at, actor, action, entity, entity_id, before, after, reason) "
+        f"SELECT :now, :actor, 'work_order.opened', 'work_order', CAST(w.id AS VARCHAR(80)), "
+        f"NULL, {new_after}, 'newly delinquent' "
     )
+    if pg:
+        # One statement: the audit rows come from the inserted rows themselves.
+        opened = session.execute(
+            text(
+                f"WITH w AS ({insert_cases} RETURNING id, level, queue, bucket) "
+                + audit_opened
+                + "FROM w"
+            ),
+            p,
+        ).rowcount  # type: ignore[attr-defined]
+    else:
+        opened = session.execute(text(insert_cases), p).rowcount  # type: ignore[attr-defined]
+        session.execute(
+            text(
+                audit_opened
+                + "FROM work_order w WHERE w.opened_by_run = :run AND w.status <> 'closed'"
+            ),
+            p,
+        )
 
     lap("open")
 
