@@ -195,6 +195,10 @@ def test_next_cycle_updates_escalates_and_closes_the_cured(cycle_env: Path, engi
             (str(wo["C3"].id), "intermediate", "advanced"),
             (str(wo["C5"].id), "legal", "outsource"),
         }
+    with sa.orm.Session(engine) as s:
+        rows = s.execute(sa.select(WorkOrderAccount.account_ref, WorkOrderAccount.dpd)).all()
+        # Replaced for the changed cases (no duplicates); the closed case keeps its last figures.
+        assert sorted(rows) == [("A2", 30), ("A3", 90), ("A4", 60), ("A5", 150)]
     assert run(engine, as_of=later).cases["unchanged"] == 3
 
 

@@ -347,10 +347,8 @@ def sync_cases(
     lap("open")
 
     # 6. The accounts each opened or changed work order covers.
-    touched = (
-        f"SELECT w.id FROM work_order w JOIN {STAGE_CASE} s ON s.customer_ref = w.customer_ref "
-        "WHERE w.status <> 'closed' AND (s.wo_id IS NULL OR s.changed = 1)"
-    )
+    # New cases have no account rows yet; changed ones are replaced.
+    touched = f"SELECT wo_id FROM {STAGE_CASE} WHERE changed = 1"
     session.execute(text(f"DELETE FROM work_order_account WHERE work_order_id IN ({touched})"))
     session.execute(
         text(
