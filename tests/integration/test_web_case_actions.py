@@ -18,7 +18,7 @@ from arrears.kit.clock import clock
 from arrears.promises.models import Promise, RepaymentPlan
 from arrears.web.app import create_app
 from tests.integration.test_web_api import csrf, sign_in
-from tests.web_seed import NOW, Seeded, seed
+from tests.web_seed import NOW, PHONE, Seeded, seed
 
 NIGHT = NOW + timedelta(hours=13)  # 23:00 in Shanghai: outside the calling hours
 
@@ -85,6 +85,13 @@ def test_blocked_call_is_logged_as_blocked_then_allowed_call_and_promise(
     assert "Call logged" in allowed.text
     statuses = session.scalars(select(ContactAttempt.status).order_by(ContactAttempt.id)).all()
     assert list(statuses) == ["blocked", "made"]
+    assert session.scalars(select(ContactAttempt.address_used)).first() == PHONE
+    # The number called is stored, but the workflow's JSON passes the same masking layer.
+    for path in (f"/api/v1/cases/{case_id}", f"/api/v1/cases/{case_id}/contacts"):
+        body = client.get(path)
+        assert body.status_code == 200, path
+        assert PHONE not in body.text, path
+        assert "138****5678" in body.text, path
 
     promised = client.post(
         f"/cases/{case_id}/promise",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arrears.auth.masking import (
@@ -54,6 +54,7 @@ def test_a_masked_phone_never_contains_the_number(number: str) -> None:
     assert number not in masked
 
 
+@settings(max_examples=40)
 @given(st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True))
 def test_a_masked_id_number_hides_the_birth_date(id_number: str) -> None:
     masked = mask_id_number(id_number)
