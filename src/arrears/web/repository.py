@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,8 +22,6 @@ from arrears.portfolio.models import (
     ImportBatch,
     Payment,
     Phone,
-    ReportedDelinquency,
-    Statement,
 )
 from arrears.promises.models import RepaymentPlan
 
@@ -126,27 +123,13 @@ def case_accounts(
     return [(r[0], r[1]) for r in rows]
 
 
-@dataclass
-class AccountHistory:
-    statements: list[Statement]
-    payments: list[Payment]
-    reports: list[ReportedDelinquency]
-
-
-def account_histories(session: Session, account_ids: Sequence[int]) -> dict[int, AccountHistory]:
-    """Statements, payments and reported statuses of ``account_ids`` (three queries in all)."""
-    found: dict[int, AccountHistory] = defaultdict(lambda: AccountHistory([], [], []))
+def payments_of(session: Session, account_ids: Sequence[int]) -> Sequence[Payment]:
+    """Payments received on ``account_ids`` (for the case timeline)."""
     if not account_ids:
-        return {}
-    for st in session.scalars(select(Statement).where(Statement.account_id.in_(account_ids))):
-        found[st.account_id].statements.append(st)
-    for pay in session.scalars(select(Payment).where(Payment.account_id.in_(account_ids))):
-        found[pay.account_id].payments.append(pay)
-    for rep in session.scalars(
-        select(ReportedDelinquency).where(ReportedDelinquency.account_id.in_(account_ids))
-    ):
-        found[rep.account_id].reports.append(rep)
-    return dict(found)
+        return []
+    return session.scalars(
+        select(Payment).where(Payment.account_id.in_(account_ids)).order_by(Payment.paid_on)
+    ).all()
 
 
 def work_order_audit(

@@ -6,6 +6,7 @@ from ``arrears.delinquency.owed_breakdown``, per account, as of the case's last 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrderAccount
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound, NotPermitted
-from arrears.portfolio.models import CardAccount
+from arrears.portfolio.models import CardAccount, Payment
 from arrears.promises import repository as promise_repository
 from arrears.web import repository as repo
 from arrears.web.schemas import (
@@ -88,7 +89,7 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
     if holder is None:
         raise NotFound(f"case {work_order_id} has no customer")
     links = repo.case_accounts(session, wo.id)
-    histories = repo.account_histories(session, [a.id for _, a in links if a is not None])
+    payments = repo.payments_of(session, [a.id for _, a in links if a is not None])
     # The workflow's own breakdown (as of today), so the page and the script quote one figure.
     owed_by_ref = {
         part.account_ref: part.breakdown
@@ -152,7 +153,7 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
         ),
         accounts=accounts,
         total_due=total_due,
-        timeline=_timeline(session, wo.id, histories),
+        timeline=_timeline(session, wo.id, payments),
     )
 
 
@@ -183,7 +184,7 @@ def _at(day: date) -> datetime:
 
 
 def _timeline(
-    session: Session, work_order_id: int, histories: dict[int, repo.AccountHistory]
+    session: Session, work_order_id: int, payments: Sequence[Payment]
 ) -> list[TimelineEntry]:
     """Contacts, promises, level and status changes (from the audit trail) and payments."""
     entries = [
@@ -224,11 +225,10 @@ def _timeline(
                 actor=promise.taken_by,
             )
         )
-    for history in histories.values():
-        entries.extend(
-            TimelineEntry(at=_at(p.paid_on), kind="payment", summary=f"{p.amount:f} ({p.channel})")
-            for p in history.payments
-        )
+    entries.extend(
+        TimelineEntry(at=_at(p.paid_on), kind="payment", summary=f"{p.amount:f} ({p.channel})")
+        for p in payments
+    )
     entries.sort(key=lambda t: t.at, reverse=True)
     return entries[:200]
 
