@@ -46,6 +46,10 @@ def test_arm_results_from_decisions_and_payments() -> None:
     }
     with repository.frames_as_tables(tables) as con:
         result = service.champion_challenger(con=con, horizon_days=30)
+        flipped = service.champion_challenger(con=con, horizon_days=30, champion="sms_first")
+    assert flipped["champion"] == "sms_first"
+    assert flipped["comparisons"][0]["challenger"] == "champion"
+    assert flipped["comparisons"][0]["verdict"] == "champion better"
 
     paid: dict[str, Decimal] = {}
     for account, day, amount in zip(

@@ -35,11 +35,30 @@ def recovery(*, con: duckdb.DuckDBPyConnection, horizon: int = 12) -> list[dict[
     return recovery_curves(cohorts, payments, status)
 
 
+def strategy_champion() -> str | None:
+    """The champion arm of the configured strategy (its experiment's first arm), if any."""
+    from arrears.config import get_settings
+    from arrears.strategy.loader import load_strategy
+
+    try:
+        experiment = load_strategy(get_settings().strategy).strategy.experiment
+    except BadInput:
+        return None
+    return experiment.arms[0].name if experiment is not None else None
+
+
 def champion_challenger(
-    *, con: duckdb.DuckDBPyConnection, horizon_days: int = 30
+    *, con: duckdb.DuckDBPyConnection, horizon_days: int = 30, champion: str | None = None
 ) -> dict[str, Any]:
-    """Per-arm results of the cycle's experiments (empty until the cycle writes decisions)."""
-    result = arm_results(repository.arm_outcomes(con, horizon_days=horizon_days))
+    """Per-arm results of the cycle's experiments (empty until the cycle writes decisions).
+
+    The champion is ``champion``, else the configured strategy's first arm, else an arm named
+    ``champion``/``control``.
+    """
+    outcomes = repository.arm_outcomes(con, horizon_days=horizon_days)
+    if champion is None and outcomes:
+        champion = strategy_champion()
+    result = arm_results(outcomes, champion=champion)
     result["horizon_days"] = horizon_days
     return result
 

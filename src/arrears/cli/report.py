@@ -149,10 +149,13 @@ def arms(
     json_out: JsonOpt = False,
     uci: UciOpt = None,
     horizon_days: Annotated[int, typer.Option(help="Days after the first decision.", min=1)] = 30,
+    champion: Annotated[
+        str | None, typer.Option(help="The champion arm (default: the strategy's first arm).")
+    ] = None,
 ) -> None:
     """Champion/challenger results per arm with 95% intervals and a plain verdict."""
     with repository.source(uci) as con:
-        result = service.champion_challenger(con=con, horizon_days=horizon_days)
+        result = service.champion_challenger(con=con, horizon_days=horizon_days, champion=champion)
     if json_out:
         print_json(result)
         return
