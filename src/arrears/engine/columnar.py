@@ -71,6 +71,28 @@ def rational(rate: Decimal) -> tuple[int, int]:
     return int(rate.scaleb(places)), 10**places
 
 
+def rounded(
+    numerator: ir.IntegerValue, currency: ir.StringValue, denominator: int = 1
+) -> ir.DecimalValue:
+    """numerator / denominator cents, half-even to the currency's unit, as one flat expression.
+
+    For shallow numerators (an amount in cents, cents x rate x days); nested roundings use
+    ``with_rounded``, whose projections keep the plan from repeating the argument.
+    """
+    zero_minor = currency.upper().isin(ZERO_MINOR_UNIT) if ZERO_MINOR_UNIT else ibis.literal(False)
+    unit = zero_minor.ifelse(100, 1)
+    n = numerator.abs()
+    d = unit * denominator
+    r = n % d
+    q = ((n - r) / d).cast("int64")
+    up = ibis.cases((r * 2 > d, 1), (r * 2 < d, 0), else_=q % 2)
+    c = (q + up) * unit
+    signed = (numerator < 0).ifelse(-c, c)
+    return money(
+        (signed.cast(MONEY) * ibis.literal(Decimal("0.01"), type=MONEY)).cast(dt.Decimal(19, 2))
+    )
+
+
 def with_rounded(
     t: ir.Table, name: str, numerator: ir.IntegerValue, denominator: int = 1
 ) -> ir.Table:
@@ -143,10 +165,8 @@ def with_interest(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
         # principal x rate x days / days_in_year, as one exact fraction, rounded once.
         num, den = rational(rule.annual_rate)
         den *= rule.days_in_year
-    t = with_rounded(t, "_interest", cents(t.balance) * num * days, den)
-    return t.mutate(
-        interest=((t.balance > 0) & (t.dpd > 0)).ifelse(t._interest, money(dec(0)))
-    ).drop("_interest")
+    accrued = rounded(cents(t.balance) * num * days, t.currency, den)
+    return t.mutate(interest=((t.balance > 0) & (t.dpd > 0)).ifelse(accrued, money(dec(0))))
 
 
 def age_and_price(
@@ -163,20 +183,15 @@ def age_and_price(
 
     # The latest report on or before as_of (the system of record at that date).
     rep = snap.delinquency.filter(snap.delinquency.reported_on <= asof)
-    last = rep.group_by("account_id").aggregate(cut=rep.reported_on.max())
-    rep_last = rep.join(
-        last, [rep.account_id == last.account_id, rep.reported_on == last.cut]
-    ).select(rep.account_id, last.cut, status=rep.status.cast("int32"))
+    rep_last = rep.group_by("account_id").aggregate(
+        cut=rep.reported_on.max(), status=rep.status.argmax(rep.reported_on).cast("int32")
+    )
 
     issued = snap.statements.filter(snap.statements.cycle_date <= asof)
-    latest_cycle = issued.group_by("account_id").aggregate(latest_cycle=issued.cycle_date.max())
-    latest = issued.join(
-        latest_cycle,
-        [
-            issued.account_id == latest_cycle.account_id,
-            issued.cycle_date == latest_cycle.latest_cycle,
-        ],
-    ).select(issued.account_id, latest_cycle.latest_cycle, latest_balance=issued.closing_balance)
+    latest = issued.group_by("account_id").aggregate(
+        latest_cycle=issued.cycle_date.max(),
+        latest_balance=issued.closing_balance.argmax(issued.cycle_date),
+    )
 
     ctx = (
         acc.left_join(rep_last, acc.account_id == rep_last.account_id)
@@ -190,11 +205,10 @@ def age_and_price(
     pj = pay.join(ctx, pay.account_id == ctx.account_id).select(
         pay.account_id, pay.paid_on, pay.amount, ctx.cut, ctx.latest_cycle, ctx.currency
     )
-    pj = with_rounded(pj, "amount_rounded", cents(pj.amount))
     paid = pj.group_by("account_id").aggregate(
         paid_after=(pj.cut.isnull() | (pj.paid_on > pj.cut)).ifelse(pj.amount, zero).sum(),
         paid_since=(pj.latest_cycle.isnull() | (pj.paid_on > pj.latest_cycle))
-        .ifelse(pj.amount_rounded, zero)
+        .ifelse(rounded(cents(pj.amount), pj.currency), zero)
         .sum(),
     )
     ctx = ctx.left_join(paid, ctx.account_id == paid.account_id).select(
@@ -294,7 +308,9 @@ def age_and_price(
         (out.oldest_due.notnull(), days_between(asof, out.oldest_due)),
         else_=0,
     ).cast("int32")
-    out = with_rounded(out.mutate(dpd=dpd), "principal", cents(out.latest_balance.fill_null(zero)))
+    out = out.mutate(
+        dpd=dpd, principal=rounded(cents(out.latest_balance.fill_null(zero)), out.currency)
+    )
     out = out.mutate(
         bucket=bucket_expr(out.dpd, buckets),
         balance=money(ibis.greatest(out.principal - out.paid_since, zero)),
