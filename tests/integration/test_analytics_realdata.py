@@ -172,3 +172,33 @@ def test_portfolio_report_is_one_offline_file(trained: dict[str, Any], workdir: 
         assert f'id="{key}"' in text
     assert "No contact attempts recorded yet." in text  # empty store: said plainly
     assert 'id="lift" data-has-data="true"' in text
+
+
+def test_the_cycle_can_score_the_warehouse_as_of_a_date(
+    trained: dict[str, Any], workdir: Path
+) -> None:
+    from datetime import date
+
+    from sklearn.metrics import roc_auc_score
+
+    from arrears.analytics import repository, service
+    from arrears.analytics.model import load_model
+
+    model = load_model()
+    with repository.warehouse() as con:
+        scores = service.score_warehouse(con=con, as_of=date(2005, 10, 1))
+        label = (
+            con.execute("SELECT account_id, defaulted FROM uci_outcomes")
+            .df()
+            .set_index("account_id")
+        )
+    assert len(scores) == 30_000
+    assert scores.between(0, 1).all()
+    holdout = scores.loc[model.holdout_ids]
+    truth = label.loc[model.holdout_ids, "defaulted"].astype(int)
+    assert round(float(roc_auc_score(truth, holdout)), 4) == trained["auc"]
+    # as of an earlier date the newest month is simply not seen: different, still valid scores
+    with repository.warehouse() as con:
+        earlier = service.score_warehouse(con=con, as_of=date(2005, 8, 31))
+    assert len(earlier) == 30_000
+    assert not earlier.equals(scores)
