@@ -51,3 +51,11 @@ def test_tuning_picks_by_cross_validation_on_the_training_part_only() -> None:
     assert params["n_estimators"] == best["params"]["n_estimators"]
     assert params["num_leaves"] == 4
     assert all(0.5 < r["cv_auc"] <= 1 for r in results)
+
+
+def test_a_warehouse_that_cannot_be_opened_is_one_clear_line(cli: Any, env: Path) -> None:
+    (env / "warehouse.duckdb").write_text("not a database")
+    result = cli("report", "rolls")
+    assert result.exit_code != 0
+    assert "cannot open the warehouse" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from arrears.analytics.kpis import AttemptRow, ComplianceRow, PromiseRow, RecoveryRow
 from arrears.analytics.rolls import BucketCount, TransitionCount
 from arrears.config import get_settings
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.errors import BadInput, Conflict, NotFound
 
 MODEL_TABLES = ("cardholders", "accounts", "statements", "payments", "delinquency")
 
@@ -36,7 +36,10 @@ def warehouse(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         raise NotFound(
             f"no warehouse at {path}: run `arrears import uci FILE` (or `import portfolio`) first"
         )
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:  # another process holds it for writing, or not a DuckDB file
+        raise Conflict(f"cannot open the warehouse {path}: {exc}") from exc
     try:
         yield con
     finally:
