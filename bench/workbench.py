@@ -3,7 +3,8 @@
 Seeds a fresh PostgreSQL database (``--collectors`` collectors with ``--cases`` assigned cases
 each, three statements per account), starts ``arrears serve`` in a subprocess, and runs locust in
 this process: each collector opens the queue page, a case page and posts a contact (the real path:
-compliance decision, attempt, audit), with ``--wait`` seconds between actions. ``/healthz`` is
+compliance decision, attempt, audit), with ``--wait`` seconds between actions (default 10 s: a
+collector's call alone takes minutes, so this is a generous rate). ``/healthz`` is
 requested in the same mix, under the same load, as the baseline: its latency is the floor of the
 stack (HTTP, middleware, event loop) on this machine. Prints p50/p95/p99 and errors per request
 kind, the ratio of each p95 to the baseline p95, and peak memory of the server and of locust.
@@ -94,7 +95,7 @@ def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
                 for i in range(n)
             ],
         )
-        holders = dict(conn.execute(sa.select(Cardholder.external_ref, Cardholder.id)).tuples().all())
+        holders = {k: v for k, v in conn.execute(sa.select(Cardholder.external_ref, Cardholder.id))}
         conn.execute(
             sa.insert(Phone),
             [
@@ -119,7 +120,9 @@ def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
                 for i in range(n)
             ],
         )
-        accounts = dict(conn.execute(sa.select(CardAccount.external_ref, CardAccount.id)).tuples().all())
+        accounts = {
+            k: v for k, v in conn.execute(sa.select(CardAccount.external_ref, CardAccount.id))
+        }
         statements = []
         for i in range(n):
             for months_back, balance in ((3, "9000.00"), (2, "9500.00"), (1, "10000.00")):
@@ -164,7 +167,7 @@ def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
                 for i in range(n)
             ],
         )
-        orders = dict(conn.execute(sa.select(WorkOrder.customer_ref, WorkOrder.id)).tuples().all())
+        orders = {k: v for k, v in conn.execute(sa.select(WorkOrder.customer_ref, WorkOrder.id))}
         conn.execute(
             sa.insert(WorkOrderAccount),
             [
@@ -203,7 +206,7 @@ def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
                 for c in range(collectors)
             ],
         )
-        staff = dict(conn.execute(sa.select(Staff.code, Staff.id)).tuples().all())
+        staff = {k: v for k, v in conn.execute(sa.select(Staff.code, Staff.id))}
         conn.execute(
             sa.insert(Assignment),
             [
@@ -236,7 +239,7 @@ def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
                 for c in range(collectors)
             ],
         )
-        users = dict(conn.execute(sa.select(User.username, User.id)).tuples().all())
+        users = {k: v for k, v in conn.execute(sa.select(User.username, User.id))}
         tokens = [new_token() for _ in range(collectors)]
         conn.execute(
             sa.insert(UserSession),
@@ -341,7 +344,8 @@ def main() -> None:
     parser.add_argument("--collectors", type=int, default=200)
     parser.add_argument("--cases", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--wait", type=float, default=2.0, help="mean think time (s)")
+    # A collector acts every ~10 s at most: a call alone takes minutes.
+    parser.add_argument("--wait", type=float, default=10.0, help="mean think time (s)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
