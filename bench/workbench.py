@@ -304,7 +304,10 @@ def run_load(base: str, collectors: list[dict[str, Any]], seconds: int, wait: fl
 
         @task(4)
         def case(self) -> None:
-            self.client.get(f"/cases/{random.choice(self.cases)}", name="case page")
+            case_id = random.choice(self.cases)
+            self.client.get(f"/cases/{case_id}", name="case page")
+            # The browser then loads the script panel (HTMX, after first paint).
+            self.client.get(f"/cases/{case_id}/script", name="case script")
 
         @task(2)
         def contact(self) -> None:
@@ -379,6 +382,7 @@ def main() -> None:
     for name, method in (
         ("queue page", "GET"),
         ("case page", "GET"),
+        ("case script", "GET"),
         ("contact post", "POST"),
         ("baseline /healthz", "GET"),
     ):

@@ -118,6 +118,7 @@ def test_collector_day_next_case_breakdown_blocked_then_allowed_call_and_promise
     breakdown = page.locator("#breakdown")  # type: ignore[attr-defined]
     assert "Total due" in breakdown.inner_text()
     assert breakdown.locator("tr[data-kind=fee]").count() >= 1
+    page.locator("#script-panel").wait_for(timeout=10_000)  # type: ignore[attr-defined]
     _shot(page, "2_case_breakdown")
 
     # The live pre-check (HTMX, on load): 07:50 local is before the calling hours.

@@ -164,3 +164,16 @@ def test_team_lead_approves_a_settlement_collector_cannot(
     assert plan is not None
     assert plan.status == "active"
     assert plan.checker == "user:team_lead"
+
+
+def test_script_panel_renders_the_level_script_with_real_figures(
+    ctx: tuple[TestClient, Seeded],
+) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    script = client.get(f"/cases/{seeded.work_orders[0]}/script")
+    assert script.status_code == 200
+    assert 'id="script-panel"' in script.text
+    assert "张1" in script.text
+    assert "credit_education" in script.text  # junior level
+    assert client.get(f"/cases/{seeded.work_orders[1]}/script").status_code == 404

@@ -58,16 +58,29 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
             promise_service.plan_summary(p) for p in promise_repository.plans_of(session, wo_id)
         ],
     }
+    return extras
+
+
+@router.get("/cases/{work_order_id}/script")
+def script_panel(
+    work_order_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("case.read")),
+) -> Response:
+    """The script for the case's level with its real figures; loaded by the case page after
+    first paint (HTMX), so the page shows the case without waiting for the script."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     try:
-        extras["script"] = contact_service.case_script(
+        script = contact_service.case_script(
             session=session,
-            work_order_id=wo_id,
+            work_order_id=work_order_id,
             locale=principal.locale,
             collector_name=principal.display_name,
         )
     except ArrearsError as exc:  # a script that can't be rendered must not hide the case
-        extras["script"] = {"name": "", "text": "", "error": exc.message}
-    return extras
+        script = {"name": "", "text": "", "error": exc.message}
+    return render(request, "_script.html", {"script": script})
 
 
 def _attempt_view(attempt: Any) -> dict[str, Any]:
