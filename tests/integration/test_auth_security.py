@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -200,3 +201,30 @@ def test_deactivated_user_loses_sessions_and_cannot_sign_in(client: TestClient) 
     assert seeded_user.get("/api/v1/me").status_code == 401
     seeded_user.get("/sign-in")
     assert _post_sign_in(seeded_user, "collector", PASSWORD, csrf(seeded_user)) == 401
+
+
+def test_tokens_page_issues_shows_once_and_revokes_only_own(client: TestClient) -> None:
+    sign_in(client, "analyst")
+    issued = client.post("/tokens", data={"name": "report-bot", "csrf_token": csrf(client)})
+    assert issued.status_code == 200
+    secret = re.search(r'id="new-token">[^<]*<code>([^<]+)</code>', issued.text)
+    assert secret is not None
+    listing = client.get("/tokens")
+    assert secret.group(1) not in listing.text  # shown once
+    assert 'class="token-row"' in listing.text
+    api = TestClient(client.app)
+    assert (
+        api.get("/api/v1/me", headers={"Authorization": f"Bearer {secret.group(1)}"}).json()["role"]
+        == "analyst"
+    )
+    token_id = re.search(r'action="/tokens/(\d+)/revoke"', listing.text)
+    assert token_id is not None
+    sign_in(client, "collector")
+    other = client.post(f"/tokens/{token_id.group(1)}/revoke", data={"csrf_token": csrf(client)})
+    assert other.status_code == 404
+    sign_in(client, "analyst")
+    client.post(f"/tokens/{token_id.group(1)}/revoke", data={"csrf_token": csrf(client)})
+    assert (
+        api.get("/api/v1/me", headers={"Authorization": f"Bearer {secret.group(1)}"}).status_code
+        == 401
+    )

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from arrears.auth import repository as auth_repo
 from arrears.auth import service as auth_service
 from arrears.auth.errors import SignInFailed, TooManyAttempts
 from arrears.auth.policy import HOME, ROLES, Principal
-from arrears.auth.schemas import UserCreate, UserOut, UserUpdate
+from arrears.auth.schemas import ApiTokenCreate, ApiTokenOut, UserCreate, UserOut, UserUpdate
 from arrears.cases.models import LEVELS
 from arrears.delinquency import BUCKET_NAMES
 from arrears.kit.errors import ArrearsError
@@ -325,3 +326,59 @@ def _first_error(exc: Exception) -> str:
         first = exc.errors()[0]
         return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
     return str(exc)
+
+
+# --- API tokens (the caller's own) ----------------------------------------------------------
+
+
+def _tokens_page(
+    request: Request, session: Session, principal: Principal, **extra: object
+) -> Response:
+    tokens = [
+        ApiTokenOut.model_validate(t).model_dump()
+        for t in auth_repo.api_tokens_of(session, principal.user_id)
+    ]
+    context: dict[str, object] = {"tokens": tokens, "secret": None, "error": None, **extra}
+    return render(request, "tokens.html", context)
+
+
+@router.get("/tokens")
+def tokens_page(
+    request: Request, session: DbSession, principal: Principal = Depends(require("tokens.manage"))
+) -> Response:
+    return _tokens_page(request, session, principal)
+
+
+@router.post("/tokens")
+def tokens_issue(
+    request: Request,
+    session: DbSession,
+    name: Annotated[str, Form()],
+    days: Annotated[str, Form()] = "90",
+    principal: Principal = Depends(require("tokens.manage")),
+) -> Response:
+    try:
+        data = ApiTokenCreate(name=name.strip(), days=int(days) if days.strip() else None)
+        _, secret = auth_service.issue_api_token(
+            session=session,
+            user_id=principal.user_id,
+            name=data.name,
+            days=data.days,
+            actor=principal.actor,
+        )
+    except (ValidationError, ValueError) as exc:
+        return _tokens_page(request, session, principal, error=_first_error(exc))
+    return _tokens_page(request, session, principal, secret=secret)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def tokens_revoke(
+    token_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("tokens.manage")),
+) -> Response:
+    auth_service.revoke_api_token(
+        session=session, user_id=principal.user_id, token_id=token_id, actor=principal.actor
+    )
+    return _tokens_page(request, session, principal)
