@@ -7,7 +7,6 @@ create one demo user per role → serve.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -32,7 +31,9 @@ def _step(title: str, argv: list[str], runner: Callable[[list[str]], int]) -> No
 def demo(
     accounts: int = typer.Option(5000, help="How many accounts to generate."),
     seed: int = typer.Option(7, help="Seed of the generated portfolio."),
-    workdir: Path = typer.Option(Path("var/demo"), help="Where the demo keeps its files."),
+    workdir: Path = typer.Option(
+        Path("var/demo"), help="Where the demo writes its generated extract."
+    ),
     as_of: str = typer.Option("", help="As-of date of the cycle (default: today)."),
     serve: bool = typer.Option(True, help="Serve the workbench at the end."),
     host: str = typer.Option("127.0.0.1"),
@@ -42,10 +43,11 @@ def demo(
     from arrears.cli.main import run
     from arrears.config import get_settings
 
+    # The store and warehouse are the configured ones (embedded defaults: ./var/arrears.db and
+    # ./var/warehouse.duckdb), so every `arrears ...` command afterwards sees the demo's data.
     workdir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("ARREARS_DATABASE_URL", f"sqlite:///{workdir / 'arrears.db'}")
-    os.environ.setdefault("ARREARS_WAREHOUSE", str(workdir / "warehouse.duckdb"))
-    get_settings.cache_clear()
+    settings = get_settings()
+    console.print(f"store: {settings.database_url}   warehouse: {settings.warehouse}")
     day = date.fromisoformat(as_of) if as_of else clock.today()
     extract = workdir / "extract"
 

@@ -2,74 +2,105 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 
-import click
 import typer
+from typer import _click as click  # typer vendors click; its exceptions are these, not click's
+from typer.core import TyperGroup
 
-from arrears.cli import (
-    account,
-    agencies,
-    allocate,
-    cases,
-    compliance,
-    cycle,
-    db,
-    demo,
-    imports,
-    model,
-    pay,
-    portfolio,
-    promotion,
-    report,
-    serve,
-    staff,
-    training,
-)
 from arrears.cli.output import err_console
 from arrears.kit.errors import ArrearsError
 
-app = typer.Typer(
+# name -> (module under arrears.cli, one-line help). Modules load only when their group runs, so
+# `arrears account show` never pays for LightGBM, Spark or the web stack.
+GROUPS: dict[str, tuple[str, str]] = {
+    "db": ("db", "Operational store: create and upgrade the schema."),
+    "import": ("imports", "Load data: the real UCI card data or the bank's own extract."),
+    "portfolio": ("portfolio", "The portfolio: generate, summarise."),
+    "account": ("account", "Look at one account: DPD, bucket, the owed breakdown."),
+    "cycle": ("cycle", "The daily cycle: age, price, segment, score, decide, sync."),
+    "compliance": ("compliance", "The compliance engine: check, profiles, overrides, report."),
+    "cases": ("cases", "Work orders: state, contacts, promises, plans."),
+    "staff": ("staff", "Staff: officers, specialists, leads."),
+    "agencies": ("agencies", "Outside agencies: contracts, placements, recall."),
+    "allocate": ("allocate", "Allocate work orders to staff and agencies."),
+    "training": ("training", "Training: courses, completions, gates, mentors."),
+    "pay": ("pay", "Pay: statements from the bonus plans."),
+    "promotion": ("promotion", "Promotion: eligibility explained."),
+    "report": ("report", "Analytics: roll rates, recovery, KPIs, champion/challenger, HTML."),
+    "model": ("model", "The propensity model: train, evaluate."),
+    "serve": ("serve", "Serve the web workbench and the JSON API."),
+    "demo": ("demo", "Run the main job on a generated portfolio and serve the workbench."),
+}
+
+
+class LazyGroups(TyperGroup):
+    """The top-level group: lists every group, imports one only when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(GROUPS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in GROUPS:
+            return None
+        module_name, help_text = GROUPS[cmd_name]
+        module = importlib.import_module(f"arrears.cli.{module_name}")
+        command = typer.main.get_group(module.app)
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_, help_text) in GROUPS.items()])
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Plain click help: Rich help would import every group to describe it.
+        click.Command.format_help(self, ctx, formatter)
+
+
+app = LazyGroups(
     name="arrears",
     help="arrears: the collections platform of a credit-card center.",
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(imports.app, name="import")
-app.add_typer(portfolio.app, name="portfolio")
-app.add_typer(account.app, name="account")
-app.add_typer(cycle.app, name="cycle")
-app.add_typer(compliance.app, name="compliance")
-app.add_typer(cases.app, name="cases")
-app.add_typer(staff.app, name="staff")
-app.add_typer(agencies.app, name="agencies")
-app.add_typer(allocate.app, name="allocate")
-app.add_typer(training.app, name="training")
-app.add_typer(pay.app, name="pay")
-app.add_typer(promotion.app, name="promotion")
-app.add_typer(report.app, name="report")
-app.add_typer(model.app, name="model")
-app.add_typer(serve.app, name="serve")
-app.add_typer(demo.app, name="demo")
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; map expected errors to a one-line message and an exit code."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app.main(args=argv, prog_name="arrears", standalone_mode=False)
     except ArrearsError as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc.message}")
         return _exit(exc.exit_code, argv)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return _exit(130, argv)
     except click.ClickException as exc:
         exc.show()
         return _exit(exc.exit_code, argv)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return _exit(exc.exit_code, argv)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return _exit(130, argv)
+    except Exception as exc:  # the last net: a user never sees a traceback
+        if os.environ.get("ARREARS_DEBUG"):
+            raise
+        err_console.print(f"[bold red]error:[/bold red] {_explain(exc)}")
+        return _exit(1, argv)
     return _exit(result if isinstance(result, int) else 0, argv)
+
+
+def _explain(exc: Exception) -> str:
+    """One line for an unexpected failure, with the likely fix where there is one."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return f"the store has no schema yet ({text}): run `arrears db upgrade` first"
+    if "could not connect" in text or "Connection refused" in text:
+        return f"cannot reach the database ({text}): check ARREARS_DATABASE_URL"
+    return f"{type(exc).__name__}: {text} (set ARREARS_DEBUG=1 for the traceback)"
 
 
 def _exit(code: int, argv: list[str] | None) -> int:

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep
 
 
 def _default(value: Any) -> Any:
