@@ -177,3 +177,37 @@ def test_script_panel_renders_the_level_script_with_real_figures(
     assert "张1" in script.text
     assert "credit_education" in script.text  # junior level
     assert client.get(f"/cases/{seeded.work_orders[1]}/script").status_code == 404
+
+
+def test_collector_proposes_an_instalment_plan(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    done = client.post(
+        f"/cases/{case_id}/plan",
+        data={
+            "total": "6000.00",
+            "instalments": "6",
+            "first_due_on": "2026-12-01",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert 'id="action-done"' in done.text
+    plan = session.scalars(select(RepaymentPlan)).one()
+    assert plan.kind == "plan"
+    assert plan.instalment_count == 6
+    assert str(plan.total) == "6000.00"
+    past = client.post(
+        f"/cases/{case_id}/plan",
+        data={
+            "total": "6000.00",
+            "instalments": "6",
+            "first_due_on": "2020-01-01",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert 'id="action-error"' in past.text
+    session.expire_all()
+    assert len(session.scalars(select(RepaymentPlan)).all()) == 1

@@ -241,6 +241,32 @@ def propose_settlement(
     return _back(work_order_id, done="settlement")
 
 
+@router.post("/cases/{work_order_id}/plan")
+def propose_plan(
+    work_order_id: int,
+    session: DbSession,
+    total: Annotated[str, Form()],
+    instalments: Annotated[int, Form()],
+    first_due_on: Annotated[date, Form()],
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    """An instalment plan; above the policy's threshold it waits for a checker."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    try:
+        promise_service.propose_plan(
+            session=session,
+            work_order_id=work_order_id,
+            total=total,
+            instalments=instalments,
+            first_due_on=first_due_on,
+            actor=principal.actor,
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    return _back(work_order_id, done="plan")
+
+
 # --- team lead: approvals -----------------------------------------------------------------------
 
 
