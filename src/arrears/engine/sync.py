@@ -40,6 +40,7 @@ def text(sql: str) -> TextClause:
 BATCH = 20_000
 ACTOR = "cycle"
 
+STAGE_IN = "cycle_stage_in"
 STAGE_CASE = "cycle_stage_case"
 STAGE_ACCOUNT = "cycle_stage_account"
 CASE_COLUMNS = (
@@ -110,18 +111,17 @@ def _rank(col: str) -> str:
 
 def _create_stages(session: Session, pg: bool) -> None:
     temp = "TEMPORARY"
-    for table in (STAGE_CASE, STAGE_ACCOUNT):
+    for table in (STAGE_IN, STAGE_CASE, STAGE_ACCOUNT):
         session.execute(text(f"DROP TABLE IF EXISTS {table}"))
     money = "NUMERIC(18,2)"
     session.execute(
         text(
-            f"CREATE {temp} TABLE {STAGE_CASE} ("
-            "customer_ref VARCHAR(64) PRIMARY KEY, currency VARCHAR(3), bucket VARCHAR(8), "
+            f"CREATE {temp} TABLE {STAGE_IN} ("
+            "customer_ref VARCHAR(64), currency VARCHAR(3), bucket VARCHAR(8), "
             f"dpd INTEGER, amount_due {money}, balance {money}, fees {money}, interest {money}, "
             "account_count INTEGER, level VARCHAR(20), queue VARCHAR(64), priority INTEGER, "
             "segment VARCHAR(64), tier INTEGER, score NUMERIC(12,4), arm VARCHAR(64), "
-            "treatments TEXT, wo_id BIGINT, cardholder_id BIGINT, prev_level VARCHAR(20), "
-            "changed INTEGER NOT NULL DEFAULT 0)"
+            "treatments TEXT)"
         )
     )
     session.execute(
@@ -205,33 +205,32 @@ def sync_cases(
         clock_start = now_
 
     _create_stages(session, pg)
-    _load(session, cases, STAGE_CASE, CASE_COLUMNS, pg)
+    _load(session, cases, STAGE_IN, CASE_COLUMNS, pg)
     _load(session, accounts, STAGE_ACCOUNT, ACCOUNT_COLUMNS, pg)
     session.execute(text(f"CREATE INDEX ix_{STAGE_ACCOUNT}_ref ON {STAGE_ACCOUNT} (customer_ref)"))
-    if pg:
-        session.execute(text(f"ANALYZE {STAGE_CASE}"))
-        session.execute(text(f"ANALYZE {STAGE_ACCOUNT}"))
     p = {"as_of": as_of, "run": run_id, "now": now, "hash": strategy_hash, "actor": ACTOR}
 
     lap("stage")
 
-    # 1. Match each staged customer to its live work order (and its cardholder, to open one).
-    differs = " OR ".join(f"w.{c} {distinct} {STAGE_CASE}.{c}" for c in COMPARED)
-    differs += f" OR {text_of.format('w.treatments')} {distinct} {STAGE_CASE}.treatments"
+    # 1. Match each staged customer to its live work order (or its cardholder, to open one) in
+    # one pass that writes a new table: updating a million staged rows in place costs 3x more.
+    differs = " OR ".join(f"w.{c} {distinct} i.{c}" for c in COMPARED)
+    differs += f" OR {text_of.format('w.treatments')} {distinct} i.treatments"
     session.execute(
         text(
-            f"UPDATE {STAGE_CASE} SET wo_id = w.id, prev_level = w.level, "
-            f"changed = CASE WHEN {differs} THEN 1 ELSE 0 END "
-            f"FROM work_order w WHERE w.customer_ref = {STAGE_CASE}.customer_ref "
-            "AND w.status <> 'closed'"
+            f"CREATE TEMPORARY TABLE {STAGE_CASE} AS SELECT i.*, w.id AS wo_id, "
+            "w.level AS prev_level, "
+            f"CASE WHEN w.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END AS changed, "
+            "CASE WHEN w.id IS NULL THEN c.id END AS cardholder_id "
+            f"FROM {STAGE_IN} i LEFT JOIN work_order w "
+            "ON w.customer_ref = i.customer_ref AND w.status <> 'closed' "
+            "LEFT JOIN cardholder c ON c.external_ref = i.customer_ref"
         )
     )
-    session.execute(
-        text(
-            f"UPDATE {STAGE_CASE} SET cardholder_id = c.id FROM cardholder c "
-            f"WHERE c.external_ref = {STAGE_CASE}.customer_ref AND {STAGE_CASE}.wo_id IS NULL"
-        )
-    )
+    session.execute(text(f"CREATE UNIQUE INDEX ix_{STAGE_CASE}_ref ON {STAGE_CASE} (customer_ref)"))
+    if pg:
+        session.execute(text(f"ANALYZE {STAGE_CASE}"))
+        session.execute(text(f"ANALYZE {STAGE_ACCOUNT}"))
 
     lap("match")
 
@@ -368,7 +367,7 @@ def sync_cases(
     unchanged = session.execute(
         text(f"SELECT count(*) FROM {STAGE_CASE} WHERE wo_id IS NOT NULL AND changed = 0")
     ).scalar_one()
-    for table in (STAGE_CASE, STAGE_ACCOUNT):
+    for table in (STAGE_IN, STAGE_CASE, STAGE_ACCOUNT):
         session.execute(text(f"DROP TABLE {table}"))
     return SyncCounts(
         opened=opened,
