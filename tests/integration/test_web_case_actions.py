@@ -211,3 +211,14 @@ def test_collector_proposes_an_instalment_plan(
     assert 'id="action-error"' in past.text
     session.expire_all()
     assert len(session.scalars(select(RepaymentPlan)).all()) == 1
+
+
+def test_messages_are_not_taken_from_the_url(ctx: tuple[TestClient, Seeded]) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    spoofed = client.get(
+        f"/cases/{seeded.work_orders[0]}", params={"error": "Call 400-000-0000 to pay", "done": "x"}
+    )
+    assert spoofed.status_code == 200
+    assert "400-000-0000" not in spoofed.text
+    assert 'id="action-error"' not in spoofed.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,6 +20,7 @@ from arrears.contacts.vocabulary import CHANNELS, CONTACT_PERSON_PURPOSES, OUTCO
 from arrears.kit.errors import ArrearsError, NotPermitted
 from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
+from arrears.web import flash
 from arrears.web import repository as repo
 from arrears.web.deps import DbSession, require, require_any
 from arrears.web.schemas import CaseView
@@ -29,11 +29,8 @@ from arrears.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-def _back(work_order_id: int, **params: object) -> RedirectResponse:
-    query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items() if v is not None)
-    return RedirectResponse(
-        f"/cases/{work_order_id}" + (f"?{query}" if query else ""), status_code=303
-    )
+def _back(work_order_id: int, **values: str | int | None) -> RedirectResponse:
+    return flash.redirect(f"/cases/{work_order_id}", **values)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -285,8 +282,8 @@ def approvals(
         "approvals.html",
         {
             "pending": pending,
-            "error": request.query_params.get("error"),
-            "done": request.query_params.get("done"),
+            "error": flash.read(request).get("error"),
+            "done": flash.read(request).get("done"),
         },
     )
 
@@ -319,8 +316,8 @@ def decide(
         )
     except ArrearsError as exc:
         session.rollback()
-        return RedirectResponse(f"/approvals?error={quote(exc.message)}", status_code=303)
-    return RedirectResponse(f"/approvals?done={plan_id}", status_code=303)
+        return flash.redirect("/approvals", error=exc.message)
+    return flash.redirect("/approvals", done=plan_id)
 
 
 def attempts_for_banner(session: Session, work_order_id: int, attempt_id: int | None) -> Any:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 import yaml
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from arrears.auth.policy import Principal
 from arrears.compliance import service as compliance_service
 from arrears.compliance.profile import load_profile, profile_names
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.web import flash
 from arrears.web import repository as repo
 from arrears.web.deps import DbSession, require
 from arrears.web.templating import render
@@ -68,8 +68,8 @@ def blocked_actions(
             "summary": [row.model_dump() for row in summary],
             "filters": {"rule": rule or "", "collector": collector or "", "show": show},
             "can_override": principal.can("compliance.override"),
-            "error": request.query_params.get("error"),
-            "done": request.query_params.get("done"),
+            "error": flash.read(request).get("error"),
+            "done": flash.read(request).get("done"),
         },
     )
 
@@ -91,8 +91,8 @@ def override(
         )
     except ArrearsError as exc:
         session.rollback()
-        return RedirectResponse(f"/compliance?error={quote(exc.message)}", status_code=303)
-    return RedirectResponse(f"/compliance?done={check_id}", status_code=303)
+        return flash.redirect("/compliance", error=exc.message)
+    return flash.redirect("/compliance", done=check_id)
 
 
 @router.get("/compliance/audit")

@@ -19,7 +19,7 @@ from arrears.auth.schemas import ApiTokenCreate, ApiTokenOut, UserCreate, UserOu
 from arrears.cases.models import LEVELS
 from arrears.delinquency import BUCKET_NAMES
 from arrears.kit.errors import ArrearsError
-from arrears.web import workbench
+from arrears.web import flash, workbench
 from arrears.web.case_actions import attempts_for_banner, case_extras
 from arrears.web.deps import DbSession, OptionalUser, require
 from arrears.web.repository import QueueFilter
@@ -151,7 +151,7 @@ def next_case(
 ) -> Response:
     found = workbench.next_case(session=session, principal=principal)
     if found is None:
-        return RedirectResponse("/queue?done=1", status_code=303)
+        return flash.redirect("/queue", done="queue")
     return RedirectResponse(f"/cases/{found}", status_code=303)
 
 
@@ -172,8 +172,8 @@ def case_page(
         "attempt": attempts_for_banner(
             session, work_order_id, _int_param(request.query_params.get("attempt"))
         ),
-        "error": request.query_params.get("error"),
-        "done": request.query_params.get("done"),
+        "error": flash.read(request).get("error"),
+        "done": flash.read(request).get("done"),
     }
     return render(request, "case.html", {"case": view.model_dump(), "x": extras, "banner": banner})
 

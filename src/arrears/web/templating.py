@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arrears.auth.policy import Principal
 from arrears.kit.money import fmt
+from arrears.web import flash
 from arrears.web.i18n import gettext_, ngettext_, pick
 from arrears.web.responses import masked_for_viewer
 
@@ -73,9 +74,13 @@ def render(
         time_zone=settings.time_zone,
         nav=_nav(principal if isinstance(principal, Principal) else None, request),
         assets=request.app.state.assets,
+        flash=flash.read(request),
     )
     html = environment.get_template(name).render(full)
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if full["flash"]:
+        response.delete_cookie(flash.FLASH_COOKIE, path="/")  # shown once
+    return response
 
 
 # (permission, path, label) — the nav shows what the role may open, nothing more.
