@@ -451,6 +451,9 @@ def main() -> None:
     ap.add_argument("--no-pandas", action="store_true")
     ap.add_argument("--sync", type=int, default=0, help="also time the sync of N cases to PG")
     ap.add_argument("--runs", type=int, default=2, help="timed runs of each (best kept)")
+    ap.add_argument(
+        "--memory-limit", default="4GB", help="DuckDB memory_limit (the cycle's default); '' = none"
+    )
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.sync:
@@ -459,6 +462,8 @@ def main() -> None:
         return
     wh = build_warehouse(args.accounts, args.workdir)
     con = duckdb.connect(str(wh))
+    if args.memory_limit:
+        con.execute("SET memory_limit = ?", [args.memory_limit])
     con.register("live_cases", stages.LIVE_CASES.empty_table())
     ibis_con = ibis.duckdb.from_connection(con)
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     fee_schedule: str = Field(default="cn-card", description="Fee profile name or path.")
     strategy: str = Field(default="default", description="Strategy file name or path.")
     spark_master: str = "local[2]"
+    duckdb_memory_limit: str = Field(
+        default="4GB",
+        description="Memory the daily cycle's DuckDB may use before spilling to disk.",
+    )
     secret_key: str = Field(default="", description="Signs session cookies; generated if empty.")
 
 

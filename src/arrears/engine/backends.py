@@ -76,11 +76,14 @@ class DuckDBBackend:
 
     name = "duckdb"
 
-    def __init__(self, warehouse: Path) -> None:
+    def __init__(self, warehouse: Path, *, memory_limit: str | None = None) -> None:
         if not warehouse.exists():
             raise BadInput(f"no warehouse at {warehouse}: import a portfolio first")
         self.warehouse = warehouse
         self.con: duckdb.DuckDBPyConnection = wh.connect(warehouse)
+        if memory_limit:
+            # Bounded memory: joins, windows and sorts spill to <warehouse>.tmp beyond it.
+            self.con.execute("SET memory_limit = ?", [memory_limit])
         self.ibis = ibis.duckdb.from_connection(self.con)
         _check_tables(self.con, warehouse)
 
@@ -189,12 +192,14 @@ class SparkBackend:
 
 
 @contextmanager
-def open_backend(name: str, warehouse: Path, *, spark_master: str) -> Iterator[Backend]:
+def open_backend(
+    name: str, warehouse: Path, *, spark_master: str, memory_limit: str | None = None
+) -> Iterator[Backend]:
     if name not in ENGINES:
         raise BadInput(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
     backend: DuckDBBackend | SparkBackend
     backend = (
-        DuckDBBackend(warehouse)
+        DuckDBBackend(warehouse, memory_limit=memory_limit)
         if name == "duckdb"
         else SparkBackend(warehouse, master=spark_master)
     )

@@ -191,7 +191,12 @@ def run_cycle(
 
         with (
             _timed(durations, "compute", on_stage),
-            open_backend(engine, settings.warehouse, spark_master=settings.spark_master) as backend,
+            open_backend(
+                engine,
+                settings.warehouse,
+                spark_master=settings.spark_master,
+                memory_limit=settings.duckdb_memory_limit,
+            ) as backend,
         ):
             snapshot, live_table = backend.snapshot(), backend.live_cases(live)
             accounts = backend.materialize(
