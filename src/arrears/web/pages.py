@@ -170,7 +170,7 @@ def case_page(
     extras = case_extras(session=session, principal=principal, view=view)
     banner = {
         "attempt": attempts_for_banner(
-            session, work_order_id, _int_param(request.query_params.get("attempt"))
+            session, work_order_id, _int_param(flash.read(request).get("attempt"))
         ),
         "error": flash.read(request).get("error"),
         "done": flash.read(request).get("done"),
