@@ -36,8 +36,11 @@ from arrears.kit.errors import NotAuthenticated, NotPermitted
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit on success, roll back on any error."""
-    session: Session = request.app.state.session_factory()
+    """One session per request: commit on success, roll back on any error. It is the session
+    the auth middleware opened for a signed-in request (one transaction), or a new one."""
+    session: Session = (
+        getattr(request.state, "db_session", None) or request.app.state.session_factory()
+    )
     try:
         yield session
         session.commit()

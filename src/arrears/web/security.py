@@ -13,6 +13,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,14 +76,16 @@ class AuthMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         principal: Principal | None = None
         authorization = _header(scope, b"authorization") or ""
-        factory = scope["app"].state.session_factory
+        # The request's own session: authentication and the route share one transaction (one
+        # connection checkout, one commit), and ``deps.get_session`` picks it up.
+        db: Session | None = None
         if authorization.lower().startswith("bearer "):
-            secret = authorization[7:].strip()
-            principal = await run_in_threadpool(_resolve, factory, "token", secret)
+            db = scope["app"].state.session_factory()
+            principal = await run_in_threadpool(_resolve, db, "token", authorization[7:].strip())
         elif SESSION_COOKIE in cookies:
-            principal = await run_in_threadpool(
-                _resolve, factory, "session", cookies[SESSION_COOKIE]
-            )
+            db = scope["app"].state.session_factory()
+            principal = await run_in_threadpool(_resolve, db, "session", cookies[SESSION_COOKIE])
+        state["db_session"] = db
         csrf = cookies.get(CSRF_COOKIE) or ""
         new_csrf = not csrf
         if new_csrf:
@@ -108,16 +111,29 @@ class AuthMiddleware:
         finally:
             current_principal.reset(tokens[0])
             current_locale.reset(tokens[1])
+            if db is not None:
+                # A route without a DbSession still keeps the session's sliding timer.
+                await run_in_threadpool(_finish, db)
 
 
-def _resolve(factory: Any, kind: str, secret: str) -> Principal | None:
-    with factory() as session:
+def _resolve(db: Session, kind: str, secret: str) -> Principal | None:
+    try:
         if kind == "token":
-            principal = auth_service.resolve_api_token(session=session, secret=secret)
-        else:
-            principal = auth_service.resolve_session(session=session, token=secret)
-        session.commit()
-        return principal
+            return auth_service.resolve_api_token(session=db, secret=secret)
+        return auth_service.resolve_session(session=db, token=secret)
+    except BaseException:
+        db.rollback()
+        db.close()
+        raise
+
+
+def _finish(db: Session) -> None:
+    try:
+        db.commit()  # a no-op when the route's DbSession already committed or rolled back
+    except Exception:  # noqa: BLE001 - nothing to report to a response already sent
+        db.rollback()
+    finally:
+        db.close()
 
 
 async def csrf_protect(request: Request) -> None:
