@@ -61,6 +61,15 @@ def prepare_database() -> str:
     return url
 
 
+def drop_database() -> None:
+    from arrears.kit.db import make_engine
+
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
     """Bulk-insert the store; returns one dict per collector: session token and case ids."""
     from arrears.auth.models import User, UserSession
@@ -366,6 +375,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+        drop_database()
     server_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
