@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,13 @@ from sqlalchemy.orm import Session
 from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
+from arrears.promises import service as promise_service
 from arrears.web.app import create_app
+from arrears.workforce.models import Assignment
 from tests.web_seed import NOW, PASSWORD, Seeded, seed
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One worker runs the module (one server, one browser); each test stands on its own.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -46,7 +49,27 @@ def server(
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session)
+        seeded = seed(session, customers=3)
+        # Case 3: the collector's too, with a settlement waiting for the team lead.
+        session.add(
+            Assignment(
+                work_order_id=seeded.work_orders[2],
+                staff_id=seeded.staff["collector"],
+                level="junior",
+                reason="test",
+                as_of=NOW.date(),
+                assigned_at=NOW,
+            )
+        )
+        session.flush()
+        promise_service.propose_settlement(
+            session=session,
+            work_order_id=seeded.work_orders[2],
+            balance="10000.00",
+            discount="0.20",
+            due_on=date(2026, 11, 28),
+            actor="user:collector",
+        )
         session.commit()
     engine.dispose()
     clock.freeze(EARLY)
@@ -150,21 +173,22 @@ def test_collector_day_next_case_breakdown_blocked_then_allowed_call_and_promise
     page.click("#propose-settlement")  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     assert page.locator("#settlement .plan-row").count() == 1  # type: ignore[attr-defined]
+    assert page.locator("#action-done").count() == 1  # type: ignore[attr-defined]
     page.context.close()  # type: ignore[attr-defined]
 
 
 def test_team_lead_approves_the_settlement(server: tuple[str, Seeded], browser: object) -> None:
-    base, _ = server
+    base, seeded = server
     clock.freeze(EARLY + timedelta(minutes=20))
     page = _sign_in(browser, base, "team_lead")
     page.goto(f"{base}/approvals")  # type: ignore[attr-defined]
-    rows = page.locator("#approvals tr[data-plan]")  # type: ignore[attr-defined]
-    assert rows.count() == 1
+    waiting = page.locator(f"#approvals tr:has(a[href='/cases/{seeded.work_orders[2]}'])")  # type: ignore[attr-defined]
+    assert waiting.count() == 1
     _shot(page, "6_approvals")
-    rows.first.locator("button.approve").click()
+    waiting.locator("button.approve").click()
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     assert page.locator("#decided").count() == 1  # type: ignore[attr-defined]
-    assert page.locator("#approvals tr[data-plan]").count() == 0  # type: ignore[attr-defined]
+    assert waiting.count() == 0
     _shot(page, "7_approved")
     page.context.close()  # type: ignore[attr-defined]
 
