@@ -20,10 +20,14 @@ from arrears.auth.schemas import (
     UserOut,
     UserUpdate,
 )
+from arrears.auth.scoping import visible_work_order
 from arrears.web import workbench
+from arrears.web.case_actions import reassign_bound
 from arrears.web.deps import CurrentUser, DbSession, require
 from arrears.web.repository import QueueFilter
 from arrears.web.schemas import CaseView, QueuePage, Unmasked, UnmaskRequest
+from arrears.workforce import service as workforce_service
+from arrears.workforce.schemas import Reassignment, ReassignRequest
 
 router = APIRouter()
 
@@ -197,4 +201,28 @@ def unmask(
         work_order_id=work_order_id,
         field=body.field,
         item_id=body.item_id,
+    )
+
+
+@router.post(
+    "/cases/{work_order_id}/reassign",
+    response_model=Reassignment,
+    tags=["cases"],
+)
+def reassign_case(
+    work_order_id: int,
+    body: ReassignRequest,
+    session: DbSession,
+    principal: Principal = Depends(require("case.reassign")),
+) -> Reassignment:
+    """Move one case to another collector: a team lead, within their team, under the
+    allocator's eligibility and capacity rules. Closed or placed cases are a 409."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return workforce_service.reassign(
+        session=session,
+        work_order_id=work_order_id,
+        to_staff=body.to_staff,
+        reason=body.reason,
+        actor=principal.actor,
+        within_team_of=reassign_bound(principal),
     )

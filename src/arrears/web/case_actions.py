@@ -25,6 +25,7 @@ from arrears.web import repository as repo
 from arrears.web.deps import DbSession, require, require_any
 from arrears.web.schemas import CaseView
 from arrears.web.templating import render
+from arrears.workforce import service as workforce_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,8 +55,39 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
         "plans": [
             promise_service.plan_summary(p) for p in promise_repository.plans_of(session, wo_id)
         ],
+        "can_reassign": principal.can("case.reassign"),
+        "reassign_targets": reassign_targets(session=session, principal=principal)
+        if principal.can("case.reassign")
+        else [],
     }
     return extras
+
+
+def reassign_bound(principal: Principal) -> int | None:
+    """The staff id whose team bounds a reassignment (a team lead's own), or None (no bound).
+
+    A team-scoped principal without a staff link may not reassign at all (fails closed)."""
+    if principal.case_scope != "team":
+        return None
+    if principal.staff_id is None:
+        raise NotPermitted("your account is not linked to a staff member")
+    return principal.staff_id
+
+
+def reassign_targets(*, session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Active bank collectors the principal may move a case to (their team's, for a lead)."""
+    staff = [
+        s
+        for s in workforce_service.list_staff(session=session, status="active")
+        if s.employment_type != "agency"
+    ]
+    if principal.case_scope == "team":
+        own = next((s for s in staff if s.id == principal.staff_id), None)
+        staff = [s for s in staff if own is not None and own.team and s.team == own.team]
+    return [
+        {"code": s.code, "name": s.name, "grade": s.grade, "open": s.open_cases, "cap": s.capacity}
+        for s in staff
+    ]
 
 
 @router.get("/cases/{work_order_id}/script")
@@ -262,6 +294,37 @@ def propose_plan(
         session.rollback()
         return _back(work_order_id, error=exc.message)
     return _back(work_order_id, done="plan")
+
+
+# --- team lead: reassignment ------------------------------------------------------------------
+
+
+@router.post("/cases/{work_order_id}/reassign")
+def reassign(
+    work_order_id: int,
+    session: DbSession,
+    to_staff: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    principal: Principal = Depends(require("case.reassign")),
+) -> Response:
+    """Move the case to another collector of the lead's team (the allocator's eligibility and
+    capacity rules apply; refusals come back as the page's error banner)."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    try:
+        workforce_service.reassign(
+            session=session,
+            work_order_id=work_order_id,
+            to_staff=to_staff,
+            reason=reason,
+            actor=principal.actor,
+            within_team_of=reassign_bound(principal),
+        )
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    # The case may now be outside the lead's scope only if it left the team, which the bound
+    # forbids: the case page still opens.
+    return _back(work_order_id, done="reassigned")
 
 
 # --- team lead: approvals -----------------------------------------------------------------------

@@ -419,3 +419,42 @@ def assigned_to_team(team_id: int) -> ColumnElement[bool]:
         .join(Staff, Staff.id == Assignment.staff_id)
         .where(Staff.team_id == team_id, Assignment.ended_at.is_(None))
     )
+
+
+# --- single-case reassignment ----------------------------------------------------------------
+
+
+def work_order_for_reassign(session: Session, work_order_id: int) -> Any:
+    """One work order with what the eligibility rules need (any status)."""
+    query = (
+        select(
+            WorkOrder.id,
+            WorkOrder.level,
+            WorkOrder.bucket,
+            WorkOrder.balance,
+            WorkOrder.status,
+            WorkOrder.problem_customer,
+            WorkOrder.escalated_at,
+            Cardholder.language,
+            Cardholder.province,
+        )
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(WorkOrder.id == work_order_id)
+    )
+    return session.execute(query).first()
+
+
+def live_assignment_of(session: Session, work_order_id: int) -> Assignment | None:
+    return session.scalar(
+        select(Assignment).where(
+            Assignment.work_order_id == work_order_id, Assignment.ended_at.is_(None)
+        )
+    )
+
+
+def live_count_of(session: Session, staff_id: int) -> int:
+    """Open cases a collector holds now (any live assignment, held cases included)."""
+    query = select(func.count()).where(
+        Assignment.staff_id == staff_id, Assignment.ended_at.is_(None)
+    )
+    return int(session.scalar(query) or 0)

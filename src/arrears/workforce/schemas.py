@@ -27,6 +27,8 @@ __all__ = [
     "MetricMonthCreate",
     "PayLine",
     "PayStatement",
+    "ReassignRequest",
+    "Reassignment",
     "SeedSummary",
     "Staff",
     "StaffCreate",
@@ -218,3 +220,21 @@ class SeedSummary(BaseModel):
     skipped: int
     teams: int
     mentors_assigned: int
+
+
+class ReassignRequest(_In):
+    """A team lead moves one case to another collector."""
+
+    to_staff: str = Field(min_length=1, description="Staff code of the new holder.")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Reassignment(BaseModel):
+    work_order_id: int
+    from_staff: str | None
+    to_staff: str
+    level: str
+    reason: str
+    assignment_id: int
+    to_staff_open_cases: int
+    to_staff_capacity: int

@@ -27,6 +27,7 @@ from arrears.workforce.metrics import MonthMetrics
 from arrears.workforce.models import (
     Agency,
     AgencyContract,
+    Assignment,
     Staff,
     StaffMetricMonth,
     Team,
@@ -794,6 +795,155 @@ def _status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
         # Recalled from an agency (placed -> open -> assigned) or freshly opened.
         return "assigned" if status in ("open", "placed") else status
     return "open" if status in ("assigned", "placed") else status
+
+
+# --- single-case reassignment (team lead) --------------------------------------------------------
+
+
+def _why_ineligible(
+    member: Staff, level: str, trained: frozenset[str], case: Any, rules: al.AllocationRules
+) -> str:
+    """Plain words for a refusal the allocator's ``eligibility`` already decided."""
+    if member.status != "active":
+        return f"{member.code} is {member.status}"
+    if member.grade not in rules.level_grades[level]:
+        return f"grade {member.grade} may not work {level} cases"
+    if level in al.STAFF_LEVELS and level not in member.levels:
+        return f"{member.code} is not cleared for {level} cases"
+    if level in al.STAFF_LEVELS and level not in trained:
+        return f"{member.code} has not passed the training for {level} cases"
+    if rules.match_language and case.language and case.language not in member.languages:
+        return f"{member.code} does not speak {case.language}"
+    return f"{member.code} does not cover region {case.province}"
+
+
+def reassign(
+    *,
+    session: Session,
+    work_order_id: int,
+    to_staff: str,
+    reason: str,
+    actor: str = ACTOR,
+    within_team_of: int | None = None,
+    rules: al.AllocationRules | None = None,
+    policy: TrainingPolicy | None = None,
+) -> schemas.Reassignment:
+    """Move one live case to another active collector, under the allocator's own eligibility
+    rules and the target's capacity. ``within_team_of`` (a staff id) limits the target to that
+    person's team: a team lead moves cases inside their team only."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("reason: say why the case is reassigned")
+    rules = rules or allocation_rules()
+    policy = policy or training_policy()
+    case = repo.work_order_for_reassign(session, work_order_id)
+    if case is None:
+        raise NotFound(f"no case {work_order_id}")
+    member = repo.staff_by_code(session, to_staff)
+    if member is None or member.employment_type == "agency":
+        raise NotFound(f"no collector {to_staff!r}")
+    if case.status == "closed":
+        raise Conflict(f"case {work_order_id} is closed")
+    current = repo.live_assignment_of(session, work_order_id)
+    if case.status == "placed" or (current is not None and current.agency_id is not None):
+        raise Conflict(f"case {work_order_id} is placed with an agency; recall it first")
+    if current is not None and current.staff_id == member.id:
+        raise BadInput(f"{member.code} already holds case {work_order_id}")
+    if within_team_of is not None:
+        lead = repo.staff_by_id(session, within_team_of)
+        if lead is None or lead.team_id is None or member.team_id != lead.team_id:
+            raise BadInput(f"{member.code} is not in your team")
+
+    # The allocator's own rules, on a one-case, one-person table.
+    trained = trained_levels(repo.passed_courses(session, member.id).get(member.id, set()), policy)
+    today = clock.today()
+    case_table, staff_table = al.build_tables(
+        [
+            al.CaseIn(
+                id=case.id,
+                level=case.level,
+                bucket=case.bucket,
+                balance_cents=int(case.balance * 100),
+                language=case.language,
+                region=case.province,
+                problem_customer=bool(case.problem_customer),
+                escalated=case.status == "escalated" or case.escalated_at is not None,
+            )
+        ],
+        [
+            al.StaffIn(
+                id=member.id,
+                grade=member.grade,
+                capacity=member.capacity,
+                levels=frozenset(member.levels),
+                trained_levels=trained,
+                languages=frozenset(member.languages),
+                regions=frozenset(member.regions),
+                status=member.status,
+            )
+        ],
+        [],
+        as_of=today,
+    )
+    level_idx = int(al.effective_level(case_table, rules)[0])
+    ok = al.eligibility(
+        level_idx, int(case_table.language[0]), int(case_table.region[0]), staff_table, rules
+    )
+    level = al.CASE_LEVELS[level_idx]
+    if not bool(ok[0]):
+        why = _why_ineligible(member, level, trained, case, rules)
+        raise BadInput(f"{member.code} may not take case {work_order_id}: {why}")
+    held = repo.live_count_of(session, member.id)
+    if held + 1 > member.capacity:
+        raise BadInput(f"{member.code} is at capacity ({held} of {member.capacity} open cases)")
+
+    now = clock.now()
+    before: dict[str, Any] = {"staff_id": None, "staff": None, "assignment_id": None}
+    if current is not None:
+        previous = repo.staff_by_id(session, current.staff_id) if current.staff_id else None
+        before = {
+            "staff_id": current.staff_id,
+            "staff": previous.code if previous else None,
+            "assignment_id": current.id,
+        }
+        current.ended_at = now
+        current.ended_reason = "reassigned"
+        session.flush()  # the live-assignment index allows one live row per case
+    row = Assignment(
+        work_order_id=case.id,
+        staff_id=member.id,
+        level=case.level,
+        reason="reassigned",
+        detail=f"reassigned by {actor}: {reason}",
+        as_of=today,
+        assigned_at=now,
+    )
+    session.add(row)
+    status = _status_after(case.status, to_staff=True, to_agency=False)
+    if status != case.status:
+        repo.set_work_order_status(session, {status: [case.id]}, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="case.reassign",
+        entity="work_order",
+        entity_id=case.id,
+        before=before,
+        after={"staff_id": member.id, "staff": member.code, "assignment_id": row.id},
+        reason=reason,
+    )
+    session.flush()
+    return schemas.Reassignment(
+        work_order_id=case.id,
+        from_staff=before["staff"],
+        to_staff=member.code,
+        level=case.level,
+        reason=reason,
+        assignment_id=row.id,
+        to_staff_open_cases=held + 1,
+        to_staff_capacity=member.capacity,
+    )
 
 
 def _load_by_grade(
