@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arrears.kit import audit
@@ -919,10 +920,13 @@ def reassign(
         assigned_at=now,
     )
     session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # someone else moved the case in the meantime
+        raise Conflict(f"case {work_order_id} was just reassigned by someone else") from exc
     status = _status_after(case.status, to_staff=True, to_agency=False)
     if status != case.status:
         repo.set_work_order_status(session, {status: [case.id]}, now)
-    session.flush()
     audit.record(
         session,
         actor=actor,
