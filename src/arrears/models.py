@@ -3,11 +3,10 @@
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.cases.workflow_models import CustomerProfile, FollowUp
-from arrears.contacts.models import ContactAttempt, OutboxMessage, ThreeStop
 from arrears.compliance.models import ComplianceCheck
+from arrears.contacts.models import ContactAttempt, OutboxMessage, ThreeStop
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
-from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -18,6 +17,7 @@ from arrears.portfolio.models import (
     ReportedDelinquency,
     Statement,
 )
+from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 from arrears.workforce.models import (
     Agency,
     AgencyContract,
