@@ -4,6 +4,7 @@ script; and the team lead's approvals. No rule is decided here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -32,6 +33,25 @@ router = APIRouter(include_in_schema=False)
 
 def _back(work_order_id: int, **values: str | int | None) -> RedirectResponse:
     return flash.redirect(f"/cases/{work_order_id}", **values)
+
+
+def _act(
+    *,
+    session: Session,
+    principal: Principal,
+    work_order_id: int,
+    done: str,
+    action: Callable[[], object],
+) -> RedirectResponse:
+    """Run one case-page form action: the case must be visible (else the error propagates);
+    a refusal rolls back and comes back as the page's error banner, success as ``done``."""
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    try:
+        action()
+    except ArrearsError as exc:
+        session.rollback()
+        return _back(work_order_id, error=exc.message)
+    return _back(work_order_id, done=done)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -203,19 +223,19 @@ def three_stops(
     stop: Annotated[int, Form()],
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
-        case_service.give_stop(
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="stop",
+        action=lambda: case_service.give_stop(
             session=session,
             work_order_id=work_order_id,
             stop=stop,
             actor=principal.actor,
             locale=principal.locale,
-        )
-    except ArrearsError as exc:
-        session.rollback()
-        return _back(work_order_id, error=exc.message)
-    return _back(work_order_id, done="stop")
+        ),
+    )
 
 
 @router.post("/cases/{work_order_id}/promise")
@@ -228,9 +248,12 @@ def take_promise(
     version: Annotated[int | None, Form()] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
-        promise_service.take_promise(
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="promise",
+        action=lambda: promise_service.take_promise(
             session=session,
             work_order_id=work_order_id,
             amount=amount,
@@ -238,11 +261,8 @@ def take_promise(
             channel=channel,
             actor=principal.actor,
             expected_version=version,
-        )
-    except ArrearsError as exc:
-        session.rollback()
-        return _back(work_order_id, error=exc.message)
-    return _back(work_order_id, done="promise")
+        ),
+    )
 
 
 @router.post("/cases/{work_order_id}/settlement")
@@ -254,20 +274,20 @@ def propose_settlement(
     due_on: Annotated[date, Form()],
     principal: Principal = Depends(require("settlement.propose")),
 ) -> Response:
-    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
-        promise_service.propose_settlement(
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="settlement",
+        action=lambda: promise_service.propose_settlement(
             session=session,
             work_order_id=work_order_id,
             balance=balance,
             discount=discount,
             due_on=due_on,
             actor=principal.actor,
-        )
-    except ArrearsError as exc:
-        session.rollback()
-        return _back(work_order_id, error=exc.message)
-    return _back(work_order_id, done="settlement")
+        ),
+    )
 
 
 @router.post("/cases/{work_order_id}/plan")
@@ -280,20 +300,20 @@ def propose_plan(
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
     """An instalment plan; above the policy's threshold it waits for a checker."""
-    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
-        promise_service.propose_plan(
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="plan",
+        action=lambda: promise_service.propose_plan(
             session=session,
             work_order_id=work_order_id,
             total=total,
             instalments=instalments,
             first_due_on=first_due_on,
             actor=principal.actor,
-        )
-    except ArrearsError as exc:
-        session.rollback()
-        return _back(work_order_id, error=exc.message)
-    return _back(work_order_id, done="plan")
+        ),
+    )
 
 
 # --- team lead: reassignment ------------------------------------------------------------------
@@ -309,22 +329,22 @@ def reassign(
 ) -> Response:
     """Move the case to another collector of the lead's team (the allocator's eligibility and
     capacity rules apply; refusals come back as the page's error banner)."""
-    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
-        workforce_service.reassign(
+    # The case may now be outside the lead's scope only if it left the team, which the bound
+    # forbids: the case page still opens.
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="reassigned",
+        action=lambda: workforce_service.reassign(
             session=session,
             work_order_id=work_order_id,
             to_staff=to_staff,
             reason=reason,
             actor=principal.actor,
             within_team_of=reassign_bound(principal),
-        )
-    except ArrearsError as exc:
-        session.rollback()
-        return _back(work_order_id, error=exc.message)
-    # The case may now be outside the lead's scope only if it left the team, which the bound
-    # forbids: the case page still opens.
-    return _back(work_order_id, done="reassigned")
+        ),
+    )
 
 
 # --- team lead: approvals -----------------------------------------------------------------------
