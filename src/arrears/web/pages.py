@@ -208,10 +208,15 @@ def unmask_field(
 # --- admin: users -------------------------------------------------------------------------------
 
 
-@router.get("/admin/users")
-def users_page(
-    request: Request, session: DbSession, _: Principal = Depends(require("users.manage"))
+def _users_page(
+    request: Request,
+    session: Session,
+    *,
+    created: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> Response:
+    """The users admin page, with a one-time password or an error when an action set one."""
     return render(
         request,
         "admin_users.html",
@@ -220,10 +225,18 @@ def users_page(
                 UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
             ],
             "roles": ROLES,
-            "created": None,
-            "error": None,
+            "created": created,
+            "error": error,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/admin/users")
+def users_page(
+    request: Request, session: DbSession, _: Principal = Depends(require("users.manage"))
+) -> Response:
+    return _users_page(request, session)
 
 
 @router.post("/admin/users")
@@ -252,18 +265,8 @@ def users_create(
     except ArrearsError as exc:
         session.rollback()
         error = exc.message
-    return render(
-        request,
-        "admin_users.html",
-        {
-            "users": [
-                UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
-            ],
-            "roles": ROLES,
-            "created": created,
-            "error": error,
-        },
-        status_code=201 if created else 422,
+    return _users_page(
+        request, session, created=created, error=error, status_code=201 if created else 422
     )
 
 
@@ -306,18 +309,8 @@ def users_update(
     except ArrearsError as exc:
         session.rollback()
         error = exc.message
-    return render(
-        request,
-        "admin_users.html",
-        {
-            "users": [
-                UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
-            ],
-            "roles": ROLES,
-            "created": created,
-            "error": error,
-        },
-        status_code=422 if error else 200,
+    return _users_page(
+        request, session, created=created, error=error, status_code=422 if error else 200
     )
 
 
