@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -50,6 +51,14 @@ def _when(value: str | None) -> datetime | None:
     if at.tzinfo is None:
         raise BadInput("--at needs a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
     return at
+
+
+def _show(payload: Any, as_json: bool, line: Callable[[], str]) -> None:
+    """A command's result: JSON for machines, else the one line ``line`` renders."""
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(line())
 
 
 def _show_summary(payload: dict[str, Any], as_json: bool) -> None:
@@ -263,10 +272,11 @@ def promise(
             actor=_actor(actor),
         )
         payload = jsonable(service.promise_dict(found))
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(f"promise {payload['id']}: {payload['amount']} by {payload['due_on']}")
+    _show(
+        payload,
+        as_json,
+        lambda: f"promise {payload['id']}: {payload['amount']} by {payload['due_on']}",
+    )
 
 
 @app.command()
@@ -296,13 +306,14 @@ def plan(
             actor=_actor(actor),
         )
         payload = jsonable(service.plan_dict(session=session, plan=found))
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(
+    _show(
+        payload,
+        as_json,
+        lambda: (
             f"plan {payload['id']}: {payload['status']}, "
             f"{payload['instalment_count']} x from {payload['first_due_on']}"
-        )
+        ),
+    )
 
 
 @app.command()
@@ -330,10 +341,11 @@ def settle(
             actor=_actor(actor),
         )
         payload = jsonable(service.plan_dict(session=session, plan=found))
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(f"settlement {payload['id']}: pay {payload['total']}: {payload['status']}")
+    _show(
+        payload,
+        as_json,
+        lambda: f"settlement {payload['id']}: pay {payload['total']}: {payload['status']}",
+    )
 
 
 @app.command()
@@ -360,10 +372,7 @@ def approve(
             note=note,
         )
         payload = jsonable(service.plan_summary(found))
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(f"plan {payload['id']}: {payload['status']}")
+    _show(payload, as_json, lambda: f"plan {payload['id']}: {payload['status']}")
 
 
 @app.command()
@@ -417,10 +426,7 @@ def stop(
             locale=locale,
         )
         payload = {"stop": record.stop, "wording": record.wording}
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(f"stop {payload['stop']}: {payload['wording']}")
+    _show(payload, as_json, lambda: f"stop {payload['stop']}: {payload['wording']}")
 
 
 @app.command()
@@ -438,10 +444,7 @@ def script(
         payload = service.case_script(
             session=session, work_order_id=work_order_id, name=name, locale=locale
         )
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(payload["text"])
+    _show(payload, as_json, lambda: payload["text"])
 
 
 @app.command("follow-up")
@@ -468,10 +471,7 @@ def follow_up(
             actor=_actor(actor),
         )
         payload = {"id": task.id, "due_on": task.due_on, "kind": task.kind}
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(f"follow-up {payload['id']} on {payload['due_on']}")
+    _show(payload, as_json, lambda: f"follow-up {payload['id']} on {payload['due_on']}")
 
 
 @app.command()
@@ -488,7 +488,4 @@ def courtesy(
     with unit_of_work() as session:
         queued = service.queue_courtesy_greetings(session=session, on=day, actor=_actor(actor))
         payload = {"on": day, "queued": len(queued)}
-    if as_json:
-        print_json(payload)
-    else:
-        console.print(f"{payload['queued']} greetings queued for {day}")
+    _show(payload, as_json, lambda: f"{payload['queued']} greetings queued for {day}")
