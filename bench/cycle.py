@@ -452,7 +452,7 @@ def main() -> None:
     ap.add_argument("--sync", type=int, default=0, help="also time the sync of N cases to PG")
     ap.add_argument("--runs", type=int, default=2, help="timed runs of each (best kept)")
     ap.add_argument(
-        "--memory-limit", default="4GB", help="DuckDB memory_limit (the cycle's default); '' = none"
+        "--memory-limit", default="5GB", help="DuckDB memory_limit (the cycle's default); '' = none"
     )
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)

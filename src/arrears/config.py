@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     strategy: str = Field(default="default", description="Strategy file name or path.")
     spark_master: str = "local[2]"
     duckdb_memory_limit: str = Field(
-        default="4GB",
+        default="5GB",
         description="Memory the daily cycle's DuckDB may use before spilling to disk.",
     )
     secret_key: str = Field(default="", description="Signs session cookies; generated if empty.")
