@@ -37,6 +37,8 @@ class Backend(Protocol):
 
     def live_cases(self, table: pa.Table) -> ir.Table: ...
 
+    def model_scores(self, table: pa.Table) -> ir.Table: ...
+
     def materialize(
         self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
     ) -> int: ...
@@ -93,6 +95,10 @@ class DuckDBBackend:
     def live_cases(self, table: pa.Table) -> ir.Table:
         self.con.register("cycle_live_cases", table)
         return self.ibis.table("cycle_live_cases")
+
+    def model_scores(self, table: pa.Table) -> ir.Table:
+        self.con.register("model_scores", table)
+        return self.ibis.table("model_scores")
 
     def materialize(
         self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
@@ -170,6 +176,14 @@ class SparkBackend:
 
         pq.write_table(table, path)
         return self.ibis.read_parquet(str(path), table_name="cycle_live_cases")
+
+    def model_scores(self, table: pa.Table) -> ir.Table:
+        # Staged beside the snapshot files, so cluster executors read it the same way.
+        path = self.tmp / "model_scores.parquet"
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+        return self.ibis.read_parquet(str(path), table_name="model_scores")
 
     def materialize(
         self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None

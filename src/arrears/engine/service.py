@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 
@@ -25,6 +26,9 @@ from arrears.kit.db import UnitOfWork
 from arrears.portfolio import warehouse
 from arrears.strategy.loader import load_strategy
 from arrears.strategy.schema import LEVELS
+
+if TYPE_CHECKING:  # the model stack (lightgbm, scikit-learn) loads only when a strategy uses it
+    from arrears.analytics.model import TrainedModel
 
 # What the progress bar shows, in order; the run record keeps one duration per stage.
 STAGES = {
@@ -143,6 +147,26 @@ def write_parquet(con: duckdb.DuckDBPyConnection, as_of: date, out: Path) -> Pat
     return target
 
 
+def model_scores(warehouse_path: Path, *, as_of: date, trained: TrainedModel) -> pa.Table:
+    """The model's score per account as of ``as_of`` (``stages.MODEL_SCORES``).
+
+    ``round((1 - p) * 1000)`` where ``p`` is the probability of default: the propensity to pay
+    on 0..1000, so a higher score is worked as "more likely to pay", as with the points score.
+    """
+    from arrears.analytics.service import score_warehouse
+
+    con = warehouse.connect(warehouse_path, read_only=True)
+    try:
+        p = score_warehouse(con=con, as_of=as_of, trained=trained)
+    finally:
+        con.close()
+    score = np.rint((1.0 - p.to_numpy(dtype="float64")) * 1000).astype("int32")
+    return pa.table(
+        [pa.array(p.index.astype(str), pa.string()), pa.array(score, pa.int32())],
+        schema=stages.MODEL_SCORES,
+    )
+
+
 @contextmanager
 def _timed(
     durations: dict[str, float], stage: str, on_stage: Callable[[str], None]
@@ -166,6 +190,12 @@ def run_cycle(
     """Run the whole cycle for ``as_of``; rerunning the same date changes nothing."""
     loaded = load_strategy(strategy or settings.strategy)
     schedule = load_fee_schedule(settings.fee_schedule)
+    # Before the run record: a missing model (NotFound naming `arrears model train`) writes nothing.
+    trained: TrainedModel | None = None
+    if loaded.strategy.score.source == "model":
+        from arrears.analytics.model import load_model
+
+        trained = load_model(settings.warehouse.parent / "models")  # models_dir() for settings
     durations: dict[str, float] = {}
 
     with UnitOfWork(store) as uow:
@@ -186,8 +216,15 @@ def run_cycle(
         run_id = run.id
 
     try:
-        with _timed(durations, "snapshot", on_stage), UnitOfWork(store) as uow:
-            live = repository.live_cases(uow.session)
+        with _timed(durations, "snapshot", on_stage):
+            with UnitOfWork(store) as uow:
+                live = repository.live_cases(uow.session)
+            # The model scores once, vectorised, in Python; the plan joins the result.
+            scores = (
+                model_scores(settings.warehouse, as_of=as_of, trained=trained)
+                if trained is not None
+                else None
+            )
 
         with (
             _timed(durations, "compute", on_stage),
@@ -199,6 +236,7 @@ def run_cycle(
             ) as backend,
         ):
             snapshot, live_table = backend.snapshot(), backend.live_cases(live)
+            scores_table = backend.model_scores(scores) if scores is not None else None
             accounts = backend.materialize(
                 lambda: stages.decisions(
                     snapshot,
@@ -207,6 +245,7 @@ def run_cycle(
                     strategy=loaded.strategy,
                     strategy_hash=loaded.sha256,
                     schedule=schedule,
+                    model_scores=scores_table,
                 ),
                 as_of=as_of,
                 key=(loaded.sha256, schedule.model_dump_json(), as_of),

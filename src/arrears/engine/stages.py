@@ -68,8 +68,22 @@ level VARCHAR, treatments VARCHAR, queue VARCHAR, priority INTEGER, strategy_has
 """
 
 
-def features(snap: Snapshot, aged: ir.Table, live: ir.Table, *, as_of: date) -> ir.Table:
-    """Join what segmentation, score and rules read onto the aged accounts."""
+MODEL_SCORES = pa.schema([("account_id", pa.string()), ("score", pa.int32())])
+
+
+def features(
+    snap: Snapshot,
+    aged: ir.Table,
+    live: ir.Table,
+    *,
+    as_of: date,
+    model_scores: ir.Table | None = None,
+) -> ir.Table:
+    """Join what segmentation, score and rules read onto the aged accounts.
+
+    With ``model_scores`` (``MODEL_SCORES``), each account's model score joins as ``model_score``
+    (null where the model gave none).
+    """
     acc = snap.accounts.select(_acct="account_id", credit_limit="credit_limit", product="product")
     ch = snap.cardholders.select(
         _cust="customer_id",
@@ -95,6 +109,9 @@ def features(snap: Snapshot, aged: ir.Table, live: ir.Table, *, as_of: date) -> 
         .left_join(lv, aged.customer_id == lv._live_cust)
     )
     t = t.drop("_acct", "_cust", "_late_acct", "_live_cust")
+    if model_scores is not None:
+        ms = model_scores.select(_ms_acct="account_id", model_score="score")
+        t = t.left_join(ms, t.account_id == ms._ms_acct).drop("_ms_acct")
     b = t.birth_date
     before_birthday = (b.month() > as_of.month) | (
         (b.month() == as_of.month) & (b.day() > as_of.day)
@@ -116,10 +133,15 @@ def decisions(
     strategy_hash: str,
     schedule: FeeSchedule,
     buckets: BucketScheme = DEFAULT_BUCKETS,
+    model_scores: ir.Table | None = None,
 ) -> ir.Table:
-    """One decision row per account for ``as_of`` (columns ``DECISION_COLUMNS``)."""
+    """One decision row per account for ``as_of`` (columns ``DECISION_COLUMNS``).
+
+    A strategy whose score comes from the model needs ``model_scores`` (``MODEL_SCORES``).
+    """
     aged = age_and_price(snap, as_of=as_of, schedule=schedule, buckets=buckets)
-    decided = strategy_compile.apply(features(snap, aged, live, as_of=as_of), strategy)
+    feats = features(snap, aged, live, as_of=as_of, model_scores=model_scores)
+    decided = strategy_compile.apply(feats, strategy)
     return decided.select(
         as_of=ibis.literal(as_of, type="date"),
         account_id=decided.account_id,

@@ -146,10 +146,18 @@ def _factor_points(t: ir.Table, f: NumericFactor | CategoricalFactor) -> ir.Inte
 
 
 def score(t: ir.Table, s: Strategy) -> ir.Table:
-    """Add ``score`` (base + points of every factor, at least 0) and its ``score_band``."""
-    total: ir.IntegerValue = ibis.literal(s.score.base)
-    for f in s.score.factors:
-        total = total + _factor_points(t, f)
+    """Add ``score`` and its ``score_band``.
+
+    Points: base + points of every factor, at least 0. Model: the joined ``model_score``
+    (propensity to pay, 0..1000; an account the model did not score gets 0, the lowest band).
+    """
+    total: ir.IntegerValue
+    if s.score.source == "model":
+        total = t.model_score.fill_null(0)
+    else:
+        total = ibis.literal(s.score.base)
+        for f in s.score.factors:
+            total = total + _factor_points(t, f)
     t = t.mutate(score=ibis.greatest(total, 0).cast("int32"))
     bands = s.score.bands
     return t.mutate(

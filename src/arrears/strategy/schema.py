@@ -133,7 +133,9 @@ class CategoricalFactor(_Strict):
 
 
 class Score(_Strict):
-    """A transparent points score: ``base`` plus the points of every factor, never below 0."""
+    """The score the bands read: ``points`` (``base`` plus the points of every factor, never below
+    0) or ``model`` (the trained model's propensity to pay, 0..1000; ``base``/``factors`` unused).
+    """
 
     source: Literal["points", "model"] = "points"
     base: int = 0
@@ -285,8 +287,6 @@ def semantic_errors(s: Strategy, bucket_names: tuple[str, ...]) -> list[tuple[Lo
         if total != 100:
             errors.append((("experiment", "arms"), f"arm percentages add up to {total}, not 100"))
         errors += _unique([a.name for a in s.experiment.arms], ("experiment", "arms"), "arm")
-    if s.score.source == "model":
-        errors.append((("score", "source"), "the model score is not available yet: use points"))
     return errors
 
 
