@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from arrears.cli.output import console, print_json
+from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
 JSON = typer.Option(False, "--json", help="Print JSON for machines.")
@@ -23,13 +24,7 @@ def actor(value: str | None) -> str:
     return value or f"cli:{getpass.getuser()}"
 
 
-def day(value: str | None, option: str) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+day = parse_day
 
 
 def required_day(value: str | None, option: str) -> date:

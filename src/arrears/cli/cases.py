@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from arrears.cli.output import console, print_json
+from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
 app = typer.Typer(help="Work orders: state, contacts, promises, plans.", no_args_is_help=True)
@@ -25,13 +26,7 @@ def _actor(actor: str | None) -> str:
 ACTOR = typer.Option(None, "--actor", help="Who acts (audit trail); default cli:<login>.")
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
+_day = parse_day
 
 
 def _required_day(value: str, option: str) -> date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -21,6 +20,7 @@ from arrears.compliance.profile import (
 )
 from arrears.compliance.schemas import Scenario
 from arrears.compliance.zones import known_zone
+from arrears.kit.dates import parse_day
 from arrears.kit.errors import ArrearsError, BadInput
 
 app = typer.Typer(
@@ -135,13 +135,7 @@ def override(
         console.print(f"[green]overridden[/green] check {check_id} ({', '.join(rules)})")
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
+_day = parse_day
 
 
 @app.command()

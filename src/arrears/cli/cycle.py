@@ -11,8 +11,8 @@ from rich.table import Table
 
 from arrears.cli.output import console, print_json, progress
 from arrears.config import get_settings
+from arrears.kit.dates import require_day
 from arrears.kit.db import engine_for
-from arrears.kit.errors import BadInput
 
 app = typer.Typer(
     help="The daily cycle: age, price, segment, score, decide, sync.", no_args_is_help=True
@@ -20,10 +20,7 @@ app = typer.Typer(
 
 
 def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"--as-of: not a date (YYYY-MM-DD): {value!r}") from exc
+    return require_day(value, "--as-of")
 
 
 @app.command("run")

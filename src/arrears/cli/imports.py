@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from arrears.cli.output import console, err_console, print_json, progress
 from arrears.config import get_settings
+from arrears.kit.dates import require_day
 from arrears.kit.db import unit_of_work
 from arrears.kit.errors import BadInput
 from arrears.portfolio import extract, service, warehouse
@@ -205,10 +205,7 @@ def uci(
     """Import the real UCI card data (30,000 Taiwanese card holders, April to September 2005)."""
     from arrears.portfolio import uci as uci_reader
 
-    try:
-        snapshot = date.fromisoformat(as_of)
-    except ValueError as exc:
-        raise BadInput(f"--as-of: not a date (YYYY-MM-DD): {as_of!r}") from exc
+    snapshot = require_day(as_of, "--as-of")
     tables = uci_reader.read_uci(path, as_of=snapshot)
     outcomes = tables.pop("uci_outcomes")
     _run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from rich.table import Table
 from arrears.analytics import repository, service
 from arrears.analytics.model import load_model
 from arrears.cli.output import console, print_json, progress
+from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
 app = typer.Typer(help="The propensity model: train, evaluate.", no_args_is_help=True)
@@ -60,12 +60,7 @@ def train(
     """Train the model and the raw-column baseline side by side, save it, print holdout metrics."""
     if not 0 < holdout < 1:
         raise BadInput(f"--holdout must be between 0 and 1, got {holdout}")
-    day = None
-    if as_of is not None:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError as exc:
-            raise BadInput(f"--as-of: expected YYYY-MM-DD, got {as_of!r}") from exc
+    day = parse_day(as_of, "--as-of")
     with progress(quiet=json_out) as bar, repository.source(uci) as con:
         task = bar.add_task("training", total=1)
         _, metrics, path = service.train_model(

@@ -17,8 +17,9 @@ from arrears.analytics.model import load_model
 from arrears.analytics.report import ReportData, render_html
 from arrears.cli.output import console, err_console, print_json, progress
 from arrears.kit.clock import clock
+from arrears.kit.dates import parse_day
 from arrears.kit.db import UnitOfWork
-from arrears.kit.errors import ArrearsError, BadInput
+from arrears.kit.errors import ArrearsError
 
 app = typer.Typer(
     help="Analytics reports: roll rates, recovery, KPIs, champion/challenger.",
@@ -36,13 +37,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"{name}: expected YYYY-MM-DD, got {value!r}") from exc
+_date = parse_day
 
 
 @app.command()

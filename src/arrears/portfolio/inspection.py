@@ -30,7 +30,8 @@ from arrears.delinquency import (
     owed_breakdown,
 )
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.dates import parse_day
+from arrears.kit.errors import NotFound
 from arrears.kit.money import ZERO, fmt
 from arrears.portfolio import repository as repo
 from arrears.portfolio.models import (
@@ -46,12 +47,7 @@ PROGRESS_EVERY = 1_000
 
 def parse_as_of(text: str | None) -> date:
     """``YYYY-MM-DD``, or today by the clock when not given."""
-    if text is None:
-        return clock.today()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(f"--as-of must be a date like 2005-10-01, got {text!r}") from None
+    return parse_day(text, "--as-of") or clock.today()
 
 
 # --- the summary ----------------------------------------------------------------------------
