@@ -698,3 +698,50 @@ def test_case_script_renders_the_real_breakdown(session: Session) -> None:
     assert "instalments" in kinds
     assert "settlement" not in kinds
     assert "monthly instalments" in talk["text"]
+
+
+def test_a_case_with_several_accounts_computes_each_from_its_own_facts(session: Session) -> None:
+    # The ledger loads statements, payments and reports for all accounts in one query each;
+    # every account's breakdown must still equal the one computed for it alone.
+    first = seed(session, ref="C1")
+    alone = seed(session, ref="C2")
+    second = session.scalars(select_account("A-C2")).one()
+    session.add(
+        Statement(
+            account_id=second.id,
+            cycle_date=date(2025, 12, 5),
+            due_date=date(2025, 12, 25),
+            closing_balance=D("3000.00"),
+            minimum_due=D("300.00"),
+        )
+    )
+    _pay(session, alone, date(2026, 1, 20), "120.00", "P-C2")
+    _pay(session, first, date(2026, 2, 20), "80.00", "P-C1")
+    session.add_all(
+        WorkOrderAccount(
+            work_order_id=first,
+            account_ref=ref,
+            account_id=account_id,
+            bucket="M2",
+            dpd=36,
+            amount_due=D("1.00"),
+        )
+        for ref, account_id in (("A-C2", second.id), ("A-GONE", None))
+    )
+    session.commit()
+
+    both = case_service.ledger(session=session, work_order_id=first)
+    own = {p.account_ref: p.breakdown for p in both.breakdowns}
+    assert [link.account_ref for link, _ in both.accounts] == ["A-C1", "A-C2", "A-GONE"]
+    assert [account is None for _, account in both.accounts] == [False, False, True]
+    assert sorted(p.reference for p in both.payments) == ["P-C1", "P-C2"]
+    assert set(own) == {"A-C1", "A-C2"}
+    (solo,) = case_service.breakdowns(session=session, work_order_id=alone)
+    assert own["A-C2"] == solo.breakdown
+    assert own["A-C1"] != solo.breakdown
+    # C1's payment came after its last statement; C2's before, so its statement holds it.
+    assert own["A-C1"].payments == D("-80.00") and own["A-C2"].payments == D("0")
+
+
+def select_account(ref: str) -> sa.Select[tuple[CardAccount]]:
+    return sa.select(CardAccount).where(CardAccount.external_ref == ref)

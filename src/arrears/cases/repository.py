@@ -92,9 +92,26 @@ def card_accounts(session: Session, refs: Sequence[str]) -> Sequence[CardAccount
     ).all()
 
 
-def statements(session: Session, account_id: int) -> Sequence[Statement]:
+def case_accounts(
+    session: Session, work_order_id: int
+) -> Sequence[tuple[WorkOrderAccount, CardAccount | None]]:
+    """The case's accounts with their card accounts (None for one the store does not hold)."""
+    rows = session.execute(
+        select(WorkOrderAccount, CardAccount)
+        .outerjoin(CardAccount, CardAccount.external_ref == WorkOrderAccount.account_ref)
+        .where(WorkOrderAccount.work_order_id == work_order_id)
+        .order_by(WorkOrderAccount.account_ref)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def statements(session: Session, account_ids: Sequence[int]) -> Sequence[Statement]:
+    if not account_ids:
+        return []
     return session.scalars(
-        select(Statement).where(Statement.account_id == account_id).order_by(Statement.cycle_date)
+        select(Statement)
+        .where(Statement.account_id.in_(account_ids))
+        .order_by(Statement.account_id, Statement.cycle_date)
     ).all()
 
 
@@ -109,11 +126,13 @@ def payments(
     return session.scalars(query.order_by(Payment.paid_on, Payment.reference)).all()
 
 
-def reports(session: Session, account_id: int) -> Sequence[ReportedDelinquency]:
+def reports(session: Session, account_ids: Sequence[int]) -> Sequence[ReportedDelinquency]:
+    if not account_ids:
+        return []
     return session.scalars(
         select(ReportedDelinquency)
-        .where(ReportedDelinquency.account_id == account_id)
-        .order_by(ReportedDelinquency.reported_on)
+        .where(ReportedDelinquency.account_id.in_(account_ids))
+        .order_by(ReportedDelinquency.account_id, ReportedDelinquency.reported_on)
     ).all()
 
 

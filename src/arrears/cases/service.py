@@ -4,6 +4,7 @@ follow-ups and the customer profile. Keyword-only; flush, never commit.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from arrears.cases.escalation import (
     contact_persons_unlock,
     load_escalation_policy,
 )
-from arrears.cases.models import WorkOrder
+from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.cases.states import TRANSITIONS, plan_move
 from arrears.cases.three_stops import STOP_SCRIPTS, check_stop, escalates, next_stop
 from arrears.cases.workflow_models import (
@@ -48,6 +49,7 @@ from arrears.delinquency import (
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.portfolio.models import CardAccount, Payment
 
 ENTITY = "work_order"
 
@@ -236,38 +238,58 @@ class AccountBreakdown:
     breakdown: OwedBreakdown
 
 
+@dataclass(frozen=True)
+class CaseLedger:
+    """What the case's accounts owe and the facts it was computed from, loaded once."""
+
+    accounts: Sequence[tuple[WorkOrderAccount, CardAccount | None]]
+    payments: Sequence[Payment]
+    breakdowns: list[AccountBreakdown]
+
+
+def ledger(*, session: Session, work_order_id: int, as_of: date | None = None) -> CaseLedger:
+    """The owed breakdown of each account the case covers, from statements and payments.
+
+    Four queries whatever the number of accounts (a case page is read all day long)."""
+    as_of = as_of or clock.today()
+    links = repository.case_accounts(session, work_order_id)
+    held = sorted({a.id: a for _, a in links if a is not None}.values(), key=lambda a: a.id)
+    ids = [a.id for a in held]
+    statements: dict[int, list[StatementFact]] = defaultdict(list)
+    for s in repository.statements(session, ids):
+        statements[s.account_id].append(
+            StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
+        )
+    payments = repository.payments(session, ids)
+    paid: dict[int, list[PaymentFact]] = defaultdict(list)
+    for p in payments:
+        paid[p.account_id].append(PaymentFact(p.paid_on, p.amount, p.reference))
+    reports: dict[int, list[StatusReport]] = defaultdict(list)
+    for r in repository.reports(session, ids):
+        reports[r.account_id].append(StatusReport(r.reported_on, r.status))
+    schedule = _fee_schedule(get_settings().fee_schedule)
+    parts = [
+        AccountBreakdown(
+            account.external_ref,
+            owed_breakdown(
+                terms=AccountTerms(account.currency, account.min_payment_ratio),
+                statements=statements[account.id],
+                payments=paid[account.id],
+                reports=reports[account.id],
+                as_of=as_of,
+                schedule=schedule,
+            ),
+        )
+        for account in held
+    ]
+    return CaseLedger(accounts=links, payments=payments, breakdowns=parts)
+
+
 def breakdowns(
     *, session: Session, work_order_id: int, as_of: date | None = None
 ) -> list[AccountBreakdown]:
     """The owed breakdown of each account the case covers, from statements and payments."""
-    as_of = as_of or clock.today()
-    refs = [a.account_ref for a in repository.accounts_of(session, work_order_id)]
-    schedule = _fee_schedule(get_settings().fee_schedule)
-    result: list[AccountBreakdown] = []
-    for account in repository.card_accounts(session, refs):
-        result.append(
-            AccountBreakdown(
-                account.external_ref,
-                owed_breakdown(
-                    terms=AccountTerms(account.currency, account.min_payment_ratio),
-                    statements=[
-                        StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
-                        for s in repository.statements(session, account.id)
-                    ],
-                    payments=[
-                        PaymentFact(p.paid_on, p.amount, p.reference)
-                        for p in repository.payments(session, [account.id])
-                    ],
-                    reports=[
-                        StatusReport(r.reported_on, r.status)
-                        for r in repository.reports(session, account.id)
-                    ],
-                    as_of=as_of,
-                    schedule=schedule,
-                ),
-            )
-        )
-    return result
+    return ledger(session=session, work_order_id=work_order_id, as_of=as_of).breakdowns
 
 
 def unlock_status(*, session: Session, work_order: WorkOrder, today: date | None = None) -> Unlock:

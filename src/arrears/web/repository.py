@@ -11,16 +11,14 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.policy import Principal
 from arrears.auth.scoping import work_order_filter
-from arrears.cases.models import OPEN_STATUSES, WorkOrder, WorkOrderAccount
+from arrears.cases.models import OPEN_STATUSES, WorkOrder
 from arrears.compliance.models import ComplianceCheck
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import (
-    CardAccount,
     Cardholder,
     ContactPerson,
     ImportBatch,
-    Payment,
     Phone,
 )
 from arrears.promises.models import RepaymentPlan
@@ -108,27 +106,6 @@ def contact_persons_of(session: Session, cardholder_id: int) -> Sequence[Contact
         select(ContactPerson)
         .where(ContactPerson.cardholder_id == cardholder_id)
         .order_by(ContactPerson.id)
-    ).all()
-
-
-def case_accounts(
-    session: Session, work_order_id: int
-) -> Sequence[tuple[WorkOrderAccount, CardAccount | None]]:
-    rows = session.execute(
-        select(WorkOrderAccount, CardAccount)
-        .outerjoin(CardAccount, CardAccount.id == WorkOrderAccount.account_id)
-        .where(WorkOrderAccount.work_order_id == work_order_id)
-        .order_by(WorkOrderAccount.account_ref)
-    )
-    return [(r[0], r[1]) for r in rows]
-
-
-def payments_of(session: Session, account_ids: Sequence[int]) -> Sequence[Payment]:
-    """Payments received on ``account_ids`` (for the case timeline)."""
-    if not account_ids:
-        return []
-    return session.scalars(
-        select(Payment).where(Payment.account_id.in_(account_ids)).order_by(Payment.paid_on)
     ).all()
 
 

@@ -88,16 +88,12 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
     holder = repo.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {work_order_id} has no customer")
-    links = repo.case_accounts(session, wo.id)
-    payments = repo.payments_of(session, [a.id for _, a in links if a is not None])
     # The workflow's own breakdown (as of today), so the page and the script quote one figure.
-    owed_by_ref = {
-        part.account_ref: part.breakdown
-        for part in case_service.breakdowns(session=session, work_order_id=wo.id)
-    }
+    ledger = case_service.ledger(session=session, work_order_id=wo.id)
+    owed_by_ref = {part.account_ref: part.breakdown for part in ledger.breakdowns}
     accounts: list[AccountOut] = []
     total_due = Decimal("0.00")
-    for link, account in links:
+    for link, account in ledger.accounts:
         owed = owed_by_ref.get(link.account_ref)
         if account is None or owed is None or not owed.items:
             accounts.append(_account_without_history(link, account))
@@ -153,7 +149,7 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
         ),
         accounts=accounts,
         total_due=total_due,
-        timeline=_timeline(session, wo.id, payments),
+        timeline=_timeline(session, wo.id, ledger.payments),
     )
 
 
