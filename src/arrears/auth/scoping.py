@@ -42,4 +42,8 @@ def visible_work_order(*, session: Session, principal: Principal, work_order_id:
     )
     if found is None:
         raise NotFound(f"no case {work_order_id}")
+    # Callers often check visibility and then hand the id to a service that loads the case
+    # again; the identity map holds instances weakly, so pin this one for the session's life
+    # (a request) and that second load is a lookup, not another round trip.
+    session.info.setdefault("visible_work_orders", []).append(found)
     return found

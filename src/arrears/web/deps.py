@@ -25,7 +25,7 @@ Permission names are those of ``arrears.auth.policy.PERMISSIONS``; a typo fails 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -54,15 +54,21 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def optional_user(request: Request) -> Principal | None:
-    """The signed-in principal, or None for an anonymous request."""
+# The dependencies below only read what the middleware resolved: ``async def`` keeps them on the
+# event loop, where a sync one would cost a thread-pool hop (and a GIL wait under load) each.
+def _principal(request: Request) -> Principal | None:
     principal = getattr(request.state, "principal", None)
     return principal if isinstance(principal, Principal) else None
 
 
-def current_user(request: Request) -> Principal:
+async def optional_user(request: Request) -> Principal | None:
+    """The signed-in principal, or None for an anonymous request."""
+    return _principal(request)
+
+
+async def current_user(request: Request) -> Principal:
     """The signed-in principal; 401 (API) or a redirect to sign-in (pages) otherwise."""
-    principal = optional_user(request)
+    principal = _principal(request)
     if principal is None:
         raise NotAuthenticated("sign in first")
     return principal
@@ -72,12 +78,12 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
-def require(permission: str) -> Callable[[Principal], Principal]:
+def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that returns the principal if its role holds ``permission``, else 403."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
 
-    def dependency(principal: CurrentUser) -> Principal:
+    async def dependency(principal: CurrentUser) -> Principal:
         if not principal.can(permission):
             raise NotPermitted(f"your role ({principal.role}) may not {permission}")
         return principal
@@ -86,13 +92,13 @@ def require(permission: str) -> Callable[[Principal], Principal]:
     return dependency
 
 
-def require_any(*permissions: str) -> Callable[[Principal], Principal]:
+def require_any(*permissions: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Like ``require`` but any one of ``permissions`` suffices."""
     for permission in permissions:
         if permission not in PERMISSIONS:
             raise KeyError(f"unknown permission {permission!r}")
 
-    def dependency(principal: CurrentUser) -> Principal:
+    async def dependency(principal: CurrentUser) -> Principal:
         if not any(principal.can(p) for p in permissions):
             raise NotPermitted(f"your role ({principal.role}) may not {' or '.join(permissions)}")
         return principal

@@ -111,9 +111,12 @@ class AuthMiddleware:
         finally:
             current_principal.reset(tokens[0])
             current_locale.reset(tokens[1])
-            if db is not None:
+            if db is not None and db.in_transaction():
                 # A route without a DbSession still keeps the session's sliding timer.
                 await run_in_threadpool(_finish, db)
+            elif db is not None:
+                # The route's DbSession already committed: closing does no I/O, so no thread hop.
+                db.close()
 
 
 def _resolve(db: Session, kind: str, secret: str) -> Principal | None:
