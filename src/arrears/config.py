@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         description="Memory the daily cycle's DuckDB may use before spilling to disk.",
     )
     secret_key: str = Field(default="", description="Signs session cookies; generated if empty.")
+    secure_cookies: bool = Field(
+        default=False, description="Mark cookies Secure (the app sits behind a TLS proxy)."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -228,3 +228,27 @@ def test_tokens_page_issues_shows_once_and_revokes_only_own(client: TestClient) 
         api.get("/api/v1/me", headers={"Authorization": f"Bearer {secret.group(1)}"}).status_code
         == 401
     )
+
+
+def test_secure_cookies_setting_marks_every_cookie_secure(db_url: str, session: Session) -> None:
+    # The setting, not only the factory argument: `serve --workers N` builds the app from it.
+    with clock.frozen(NOW):
+        seed(session, customers=1)
+        session.commit()
+    for secure in (False, True):
+        app = create_app(Settings(database_url=db_url, secure_cookies=secure))
+        try:
+            # The test client speaks https so it sends Secure cookies back.
+            with TestClient(app, base_url="https://testserver") as c:
+                first = c.get("/sign-in")
+                signed = c.post(
+                    "/sign-in",
+                    data={"username": "collector", "password": PASSWORD, "csrf_token": csrf(c)},
+                    follow_redirects=False,
+                )
+        finally:
+            app.state.engine.dispose()
+        assert signed.status_code == 303
+        cookies = first.headers.get_list("set-cookie") + signed.headers.get_list("set-cookie")
+        assert {c.split("=", 1)[0] for c in cookies} >= {"arrears_csrf", "arrears_session"}
+        assert all(("; secure" in c.lower()) is secure for c in cookies), cookies

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from arrears.cli.output import console
@@ -29,6 +31,9 @@ def serve(
             from arrears.kit.errors import BadInput
 
             raise BadInput("--workers > 1 needs PostgreSQL (SQLite has one writer)")
+        # Worker processes build the app from the environment, so the flag travels there.
+        if secure_cookies:
+            os.environ["ARREARS_SECURE_COOKIES"] = "1"
         uvicorn.run(
             "arrears.web.app:create_app",
             factory=True,

@@ -57,13 +57,16 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
-    secure_cookies: bool = False,
+    secure_cookies: bool | None = None,
 ) -> FastAPI:
     """Build the app for ``settings`` (default: the process settings).
 
-    ``secure_cookies``: mark cookies Secure (behind TLS; the intranet proxy terminates it).
+    ``secure_cookies``: mark cookies Secure (behind TLS; the intranet proxy terminates it);
+    default ``settings.secure_cookies``.
     """
     settings = settings or get_settings()
+    if secure_cookies is None:
+        secure_cookies = settings.secure_cookies
     if not settings.secret_key:
         # Sessions and tokens are random and stored hashed; the key only salts nothing critical,
         # so a per-process key is acceptable when none is configured.
@@ -122,7 +125,7 @@ def create_app(
         )
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app

@@ -78,7 +78,7 @@ def sign_in(
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/"
     )
-    response.set_cookie(LOCALE_COOKIE, user.locale, samesite="lax", path="/")
+    response.set_cookie(LOCALE_COOKIE, user.locale, samesite="lax", secure=secure, path="/")
     return response
 
 
@@ -105,7 +105,13 @@ def switch_locale(
     if principal is not None:
         auth_service.set_locale(session=session, user_id=principal.user_id, locale=chosen)
     response = RedirectResponse(_safe_next(next) or "/", status_code=303)
-    response.set_cookie(LOCALE_COOKIE, chosen, samesite="lax", path="/")
+    response.set_cookie(
+        LOCALE_COOKIE,
+        chosen,
+        samesite="lax",
+        secure=bool(request.app.state.secure_cookies),
+        path="/",
+    )
     return response
 
 
