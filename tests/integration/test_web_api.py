@@ -385,3 +385,25 @@ def test_demo_users_one_per_role_linked_to_the_workforce(
     sign_in(app_client, "demo_agency_user", passwords["agency_user"])
     rows = app_client.get("/api/v1/workbench/queue").json()["rows"]
     assert [r["id"] for r in rows] == [seeded.work_orders[1]]
+
+
+def test_a_served_app_warms_up_before_its_first_request(db_url: str, seeded: Seeded) -> None:
+    # `arrears serve` builds the app with warm=True: templates compiled, catalogs parsed and
+    # connections pooled at startup, so the morning's first collectors do not pay for them.
+    from arrears.web import i18n
+    from arrears.web.templating import environment
+
+    assert environment.cache is not None
+    environment.cache.clear()
+    i18n.translations.cache_clear()
+    app = create_app(Settings(database_url=db_url), warm=True)
+    try:
+        with TestClient(app) as c:
+            assert i18n.translations.cache_info().currsize == 2
+            assert len(environment.cache) == len(environment.list_templates())
+            pooled = 1 if db_url.startswith("sqlite") else 4
+            assert app.state.engine.pool.checkedin() >= pooled
+            signed = sign_in(c, "collector")
+            assert signed.get("/queue").status_code == 200
+    finally:
+        app.state.engine.dispose()

@@ -35,7 +35,7 @@ def serve(
         if secure_cookies:
             os.environ["ARREARS_SECURE_COOKIES"] = "1"
         uvicorn.run(
-            "arrears.web.app:create_app",
+            "arrears.web.app:serve_app",
             factory=True,
             host=host,
             port=port,
@@ -44,7 +44,7 @@ def serve(
         )
         return
     uvicorn.run(
-        create_app(settings, secure_cookies=secure_cookies),
+        create_app(settings, secure_cookies=secure_cookies, warm=True),
         host=host,
         port=port,
         log_level="warning",
