@@ -740,7 +740,8 @@ def test_a_case_with_several_accounts_computes_each_from_its_own_facts(session: 
     assert own["A-C2"] == solo.breakdown
     assert own["A-C1"] != solo.breakdown
     # C1's payment came after its last statement; C2's before, so its statement holds it.
-    assert own["A-C1"].payments == D("-80.00") and own["A-C2"].payments == D("0")
+    assert own["A-C1"].payments == D("-80.00")
+    assert own["A-C2"].payments == D("0")
 
 
 def select_account(ref: str) -> sa.Select[tuple[CardAccount]]:
