@@ -4,7 +4,7 @@ runs, rebalancing when someone leaves, placement and recall, pay from the store,
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -189,17 +189,33 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
     assert service.list_agencies(session=session)[0].placements == 3
 
     service.end_contract(session=session, code="AG1-2026", on=date(2026, 12, 10))
+    # The same agency's next contract would take the outsource case; a recall must not hand it
+    # straight back, on the run that recalls it or on any later one.
+    service.add_contract(
+        session=session,
+        data=schemas.AgencyContractCreate(
+            agency="AG1",
+            code="AG1-2027",
+            buckets=["M5"],
+            levels=["outsource"],
+            commission_pct=D("15.00"),
+            start_date=date(2026, 12, 1),
+        ),
+    )
     session.commit()
     later = date(2026, 12, 11)
     summary = service.allocate(session=session, as_of=later)
     session.commit()
     assert summary.reasons["recalled_contract_end"] == 2  # the legal cases, now with seniors
     assert summary.reasons["unallocatable_no_eligible_staff"] == 1  # outsource: nobody in house
-    current = live(session)
-    statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
-    assert [statuses[i] for i in placed_ids] == ["assigned", "assigned", "open"]
-    assert placed_ids[2] not in current
-    assert grades(session)[current[placed_ids[0]].staff_id] == "senior_collection_specialist"
+    for day in (later, later + timedelta(days=1)):
+        current = live(session)
+        statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
+        assert [statuses[i] for i in placed_ids] == ["assigned", "assigned", "open"]
+        assert placed_ids[2] not in current
+        assert grades(session)[current[placed_ids[0]].staff_id] == "senior_collection_specialist"
+        service.allocate(session=session, as_of=day + timedelta(days=1))
+        session.commit()
 
 
 def test_pay_statement_from_the_store(world: Session) -> None:

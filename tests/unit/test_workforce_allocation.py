@@ -163,7 +163,7 @@ def test_continuity_when_nothing_changed(
             placed_on=(c.placed_on or AS_OF) if d.contract_id is not None else None,
             recalled_from_agency=(
                 next(k.agency_id for k in contracts if k.id == c.contract_id)
-                if d.reason.startswith("recalled")
+                if d.recalled is not None
                 else None
             ),
         )
@@ -310,6 +310,8 @@ def test_placement_and_recall_rules() -> None:
         # Ended contract: recalled, and not placed back with the same agency's other contract.
         replace(case(5, 500, "legal", contract_id=8, placed_on=AS_OF), bucket="M4"),
         replace(case(6, 500, "outsource", escalated=True), bucket="M4"),  # escalated: in house
+        # Recalled with nobody in house for outsource work: the recall is still reported.
+        replace(case(7, 500, "outsource", contract_id=8, placed_on=AS_OF), bucket="M4"),
     ]
     decisions = al.allocate(
         cases, [officer(1), senior(2)], [contract, ended], rules=RULES, as_of=AS_OF
@@ -321,8 +323,18 @@ def test_placement_and_recall_rules() -> None:
         ("recalled_after_days", None, 2),
         ("recalled_contract_end", None, 2),
         ("unallocatable_no_eligible_staff", None, None),  # outsource has no in-house grade
+        ("unallocatable_no_eligible_staff", None, None),
     ]
     assert decisions[1].contract_id == 7
+    assert [d.recalled for d in decisions] == [
+        None,
+        None,
+        "recalled_on_cure",
+        "recalled_after_days",
+        "recalled_contract_end",
+        None,
+        "recalled_contract_end",
+    ]
 
 
 def test_unallocatable_reasons() -> None:

@@ -246,6 +246,10 @@ class Allocation:
     staff: IntArray  # staff row or -1
     contract: IntArray  # contract row or -1
     reason: IntArray  # code into REASONS
+    # The recall code (into REASONS) when the case left an agency this run, else -1. It is kept
+    # apart from ``reason`` because a recalled case may then find no collector: the agency must
+    # still be remembered as the one that gave it back.
+    recall: IntArray
 
     def counts(self) -> dict[str, int]:
         codes, n = np.unique(self.reason, return_counts=True)
@@ -261,6 +265,7 @@ class Decision:
     reason: str
     detail: str
     changed: bool
+    recalled: str | None = None  # why the case left its agency this run, even if then unallocated
 
 
 def level_mask(levels: frozenset[str] | set[str]) -> int:
@@ -523,7 +528,7 @@ def allocate_table(
         reason[members] = why[members]
         used[pool] += quota
         np.add.at(balance_load, chosen, cases.balance[members])
-    return Allocation(staff=out_staff, contract=out_contract, reason=reason)
+    return Allocation(staff=out_staff, contract=out_contract, reason=reason, recall=recall_why)
 
 
 def water_fill(used: IntArray, capacity: IntArray, n: int) -> IntArray:
@@ -645,6 +650,7 @@ def allocate(
                 ),
                 changed=(staff_id != case.staff_id)
                 or ((contract.id if contract else None) != case.contract_id),
+                recalled=REASONS[int(result.recall[k])] if result.recall[k] >= 0 else None,
             )
         )
     return decisions

@@ -726,7 +726,10 @@ def allocate(
         reason = al.REASONS[int(result.reason[k])]
         cur = current[k]
         if cur is not None:
-            to_end[reason].append(cur.id)
+            # A recall ends the placement as a recall even when no collector then takes the
+            # case: ``recalled_from`` reads it so the agency is not given the case back.
+            recall = int(result.recall[k])
+            to_end[al.REASONS[recall] if recall >= 0 else reason].append(cur.id)
         if new_staff[k] >= 0 or new_agency[k] >= 0:
             to_insert.append(
                 {
