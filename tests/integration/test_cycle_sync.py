@@ -271,3 +271,40 @@ def test_cli_json_and_history(cycle_env: Path, cli: Any) -> None:
     assert runs[0]["status"] == "succeeded"
     assert runs[0]["counts"]["cases"]["opened"] == 4
     assert len(runs[0]["strategy_hash"]) == 64
+
+
+def test_the_cycle_reconciles_promises_first_so_todays_decisions_see_a_broken_one(
+    cycle_env: Path, engine: Engine
+) -> None:
+    from arrears.kit.clock import clock
+    from arrears.promises import service as promise_service
+    from arrears.promises.models import Promise
+
+    run(engine)
+    c2 = cases(engine)["C2"].id
+    with clock.frozen(NOW), sa.orm.Session(engine) as s:
+        promise_service.take_promise(
+            session=s,
+            work_order_id=c2,
+            amount="100.00",
+            due_on=date(2026, 3, 3),
+            channel="call",
+            actor="officer-1",
+        )
+        s.commit()
+    # Before the due date and its three days' grace nothing is decided.
+    early = run(engine, as_of=date(2026, 3, 5))
+    assert early.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 0}
+    # No payment came: broken, counted on the case the decisions read the same night.
+    late = run(engine, as_of=date(2026, 3, 10))
+    assert late.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 1}
+    with sa.orm.Session(engine) as s:
+        assert s.scalars(sa.select(Promise.status)).one() == "broken"
+        assert s.get(WorkOrder, c2).broken_promises == 1
+        record = s.scalars(sa.select(CycleRun).order_by(CycleRun.id.desc())).first()
+        assert record is not None
+        assert record.counts["promises"]["broken"] == 1
+        assert set(record.durations) == set(service.STAGES)
+    # A verdict is final: the rerun finds nothing more to decide.
+    again = run(engine, as_of=date(2026, 3, 10))
+    assert again.promises == {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0}

@@ -67,6 +67,11 @@ def run(
         f"work orders opened {c['opened']:,}, updated {c['updated']:,}, closed {c['closed']:,}, "
         f"unchanged {c['unchanged']:,} (escalated {c['escalated']:,})"
     )
+    p = result.promises
+    console.print(
+        f"promises reconciled on {p['cases']:,} cases: kept {p['kept']:,}, "
+        f"partially kept {p['partially_kept']:,}, broken {p['broken']:,}"
+    )
     for title, counts in (
         ("bucket", result.buckets),
         ("level", result.levels),

@@ -20,10 +20,11 @@ from arrears.delinquency.fees import load_fee_schedule
 from arrears.engine import repository, stages
 from arrears.engine.backends import open_backend
 from arrears.engine.models import CycleRun
-from arrears.engine.sync import ACCOUNT_COLUMNS, CASE_COLUMNS, SyncCounts, sync_cases
+from arrears.engine.sync import ACCOUNT_COLUMNS, ACTOR, CASE_COLUMNS, SyncCounts, sync_cases
 from arrears.kit.clock import clock
 from arrears.kit.db import UnitOfWork
 from arrears.portfolio import warehouse
+from arrears.promises import service as promise_service
 from arrears.strategy.loader import load_strategy
 from arrears.strategy.schema import LEVELS
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # the model stack (lightgbm, scikit-learn) loads only when a 
 
 # What the progress bar shows, in order; the run record keeps one duration per stage.
 STAGES = {
+    "promises": "reconcile promises and plans against the payments",
     "snapshot": "load the snapshot and the open cases",
     "compute": "age → fees & interest → segment → score → decide",
     "write": "write decisions (warehouse, Parquet)",
@@ -52,6 +54,7 @@ class CycleResult:
     arms: dict[str, int]
     cases: dict[str, int]
     durations: dict[str, float] = field(default_factory=dict)
+    promises: dict[str, int] = field(default_factory=dict)
     out: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -66,6 +69,7 @@ class CycleResult:
             "levels": self.levels,
             "arms": self.arms,
             "cases": self.cases,
+            "promises": self.promises,
             "durations": self.durations,
             "out": self.out,
         }
@@ -216,6 +220,13 @@ def run_cycle(
         run_id = run.id
 
     try:
+        # First, so that a promise broken by today's payments (or their absence) is in the open
+        # cases the decisions read. Verdicts are final, so a rerun changes nothing; a failure
+        # later in the run leaves them, as `arrears cases reconcile` would.
+        with _timed(durations, "promises", on_stage), UnitOfWork(store) as uow:
+            promises = promise_service.reconcile_all(session=uow.session, actor=ACTOR, as_of=as_of)
+            uow.commit()
+
         with _timed(durations, "snapshot", on_stage):
             with UnitOfWork(store) as uow:
                 live = repository.live_cases(uow.session)
@@ -282,6 +293,7 @@ def run_cycle(
                 "levels": levels,
                 "arms": arms,
                 "cases": counts.as_dict(),
+                "promises": promises,
             }
             record.durations = dict(durations, sync=0.0)
             uow.session.flush()
@@ -317,4 +329,5 @@ def run_cycle(
         cases=counts.as_dict(),
         durations=durations,
         out=str(target) if target else None,
+        promises=promises,
     )
