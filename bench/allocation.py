@@ -93,6 +93,8 @@ def synth(n_cases: int, n_staff: int, seed: int) -> tuple[al.CaseTable, al.Staff
         status=np.zeros(n_staff, dtype=np.int64),
         languages=staff_lang,
         regions=np.zeros((n_staff, 1), dtype=bool),
+        # The bench's languages are of different families: no fallback to measure.
+        families=staff_lang.copy(),
     )
     return cases, staff
 

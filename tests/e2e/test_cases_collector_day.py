@@ -60,8 +60,7 @@ def collector_token(engine: Engine) -> str:
 
 def assign_to_collector(engine: Engine, username: str, cases: int = 20) -> None:
     """Make ``username`` a staff member and give him the most urgent cases, as the allocation
-    would (the UCI customers speak zh-TW, which the demo roster does not, so the workforce's
-    allocator leaves them unallocated; its own tests cover it)."""
+    would (the allocator's own tests cover how it chooses)."""
     with Session(engine) as s, clock.frozen(MORNING):
         member = workforce_service.add_staff(
             session=s,

@@ -409,3 +409,22 @@ def test_visibility_filters_for_case_scopes(world: Session) -> None:
     team = set(session.scalars(sa.select(WorkOrder.id).where(repo.assigned_to_team(team_id))))
     assert mine <= team
     assert not list(session.scalars(sa.select(WorkOrder.id).where(repo.placed_with_agency(999))))
+
+
+def test_a_zh_tw_customer_goes_to_a_zh_speaker_and_a_french_one_waits(world: Session) -> None:
+    session = world
+    taiwan, paris = make_work_orders(session, ["junior", "junior"])
+    for wo_id, language in ((taiwan, "zh-TW"), (paris, "fr")):
+        holder_id = session.get(WorkOrder, wo_id).cardholder_id
+        session.get(Cardholder, holder_id).language = language
+    session.commit()
+    spoken = {
+        s.id: set(s.languages) for s in session.scalars(sa.select(Staff)) if s.status == "active"
+    }
+    assert not any("zh-TW" in v or "fr" in v for v in spoken.values())  # the premise
+    summary = service.allocate(session=session, as_of=AS_OF, actor="test")
+    session.commit()
+    current = live(session)
+    assert "zh-CN" in spoken[current[taiwan].staff_id]
+    assert paris not in current
+    assert summary.reasons["unallocatable_no_eligible_staff"] == 1

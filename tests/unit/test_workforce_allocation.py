@@ -19,6 +19,7 @@ from arrears.workforce.policies import load, parse
 AS_OF = date(2026, 11, 29)
 RULES = load(al.AllocationRules, "policies", "allocation")
 RULES_REGION = RULES.model_copy(update={"match_region": True})
+RULES_EXACT = RULES.model_copy(update={"match_language_family": False})
 
 levels_st = st.frozensets(st.sampled_from(al.STAFF_LEVELS))
 staff_st = st.builds(
@@ -28,7 +29,7 @@ staff_st = st.builds(
     capacity=st.integers(0, 6),
     levels=levels_st,
     trained_levels=levels_st,
-    languages=st.frozensets(st.sampled_from(["zh-CN", "en"])),
+    languages=st.frozensets(st.sampled_from(["zh-CN", "zh-TW", "en"])),
     regions=st.frozensets(st.sampled_from(["GD", "BJ"])),
     status=st.sampled_from(["active", "active", "active", "on_leave", "left"]),
     load=st.integers(0, 3),
@@ -67,7 +68,7 @@ def worlds(draw: st.DrawFn) -> tuple[list[al.CaseIn], list[al.StaffIn], list[al.
                 level=level,
                 bucket=draw(st.sampled_from(["M0", "M1", "M2", "M3", "M4", "M7+"])),
                 balance_cents=draw(st.integers(0, 10_000_000)),
-                language=draw(st.sampled_from([None, "zh-CN", "en"])),
+                language=draw(st.sampled_from([None, "zh-CN", "zh-TW", "en"])),
                 region=draw(st.sampled_from([None, "GD", "BJ"])),
                 problem_customer=draw(st.booleans()),
                 escalated=draw(st.booleans()),
@@ -82,8 +83,28 @@ def worlds(draw: st.DrawFn) -> tuple[list[al.CaseIn], list[al.StaffIn], list[al.
     return cases, staff, contracts
 
 
-def may_take(staff: al.StaffIn, case: al.CaseIn, rules: al.AllocationRules) -> bool:
-    """An independent statement of eligibility, written from the brief, not from the code."""
+def may_take(
+    staff: al.StaffIn, case: al.CaseIn, rules: al.AllocationRules, roster: list[al.StaffIn]
+) -> bool:
+    """An independent statement of eligibility, written from the brief, not from the code:
+    the case's language exactly, or its family when nobody on the roster who may otherwise
+    take the case speaks it exactly."""
+    if not may_take_any_language(staff, case, rules):
+        return False
+    if not (rules.match_language and case.language) or case.language in staff.languages:
+        return True
+    family = case.language.split("-")[0]
+    nobody_exact = not any(
+        case.language in s.languages and may_take_any_language(s, case, rules) for s in roster
+    )
+    return (
+        rules.match_language_family
+        and nobody_exact
+        and any(v.split("-")[0] == family for v in staff.languages)
+    )
+
+
+def may_take_any_language(staff: al.StaffIn, case: al.CaseIn, rules: al.AllocationRules) -> bool:
     level = case.level
     if (case.problem_customer or case.escalated) and al.CASE_LEVELS.index(
         level
@@ -93,13 +114,11 @@ def may_take(staff: al.StaffIn, case: al.CaseIn, rules: al.AllocationRules) -> b
         return False
     if level in al.STAFF_LEVELS and not (level in staff.levels and level in staff.trained_levels):
         return False
-    if rules.match_language and case.language and case.language not in staff.languages:
-        return False
     return not (rules.match_region and case.region and case.region not in staff.regions)
 
 
 @settings(max_examples=80, deadline=None)
-@given(world=worlds(), rules=st.sampled_from([RULES, RULES_REGION]))
+@given(world=worlds(), rules=st.sampled_from([RULES, RULES_REGION, RULES_EXACT]))
 def test_invariants(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]],
     rules: al.AllocationRules,
@@ -119,10 +138,10 @@ def test_invariants(
         assert d.detail
         assert not (d.staff_id is not None and d.agency_id is not None)
         if d.staff_id is not None:
-            assert may_take(by_id[d.staff_id], case, rules), (case, d)
+            assert may_take(by_id[d.staff_id], case, rules, staff), (case, d)
         elif d.agency_id is None:
             assert d.reason.startswith("unallocatable"), d
-            eligible = [s for s in staff if may_take(s, case, rules)]
+            eligible = [s for s in staff if may_take(s, case, rules, staff)]
             if d.reason == "unallocatable_no_eligible_staff":
                 assert eligible == []
             else:  # no capacity: everyone eligible is full
@@ -360,3 +379,20 @@ def test_rules_validation_names_the_field() -> None:
         parse(al.AllocationRules, {"level_grades": {"junior": ["collection_officer"]}})
     with pytest.raises(BadInput, match="surprise"):
         parse(al.AllocationRules, {**RULES.model_dump(), "surprise": 1})
+
+
+def test_a_language_falls_back_to_its_family_only_when_nobody_speaks_it() -> None:
+    taiwan = replace(case(1, 500), language="zh-TW")
+    mainland = officer(1)  # zh-CN
+    [d] = al.allocate([taiwan], [mainland], rules=RULES, as_of=AS_OF)
+    assert (d.staff_id, d.reason) == (1, "new")
+    # An exact speaker is preferred even when busier.
+    taipei = replace(officer(2), languages=frozenset({"zh-TW"}), load=5)
+    [d] = al.allocate([taiwan], [mainland, taipei], rules=RULES, as_of=AS_OF)
+    assert d.staff_id == 2
+    # Another family never qualifies, and the fallback can be switched off.
+    english = replace(officer(3), languages=frozenset({"en"}))
+    [d] = al.allocate([taiwan], [english], rules=RULES, as_of=AS_OF)
+    assert d.reason == "unallocatable_no_eligible_staff"
+    [d] = al.allocate([taiwan], [mainland], rules=RULES_EXACT, as_of=AS_OF)
+    assert d.reason == "unallocatable_no_eligible_staff"

@@ -74,6 +74,9 @@ class AllocationRules(BaseModel):
         description="Level at which problem customers and escalated work orders are worked.",
     )
     match_language: bool = True
+    # When nobody who may take the case speaks its exact language (zh-TW), those who speak the
+    # same language (zh-CN: the same primary subtag) may: a case nobody may work helps no one.
+    match_language_family: bool = True
     match_region: bool = False
     place_problem_customers: bool = False
     place_escalated: bool = False
@@ -234,6 +237,8 @@ class StaffTable:
     status: IntArray  # index into STAFF_STATUSES
     languages: BoolArray  # (n_staff, n_language_codes)
     regions: BoolArray  # (n_staff, n_region_codes)
+    # (n_staff, n_language_codes): speaks a language with the code's primary subtag.
+    families: BoolArray
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
@@ -334,6 +339,11 @@ def build_tables(
             lang[i, languages.code(v)] = True
         for v in s.regions:
             reg[i, regions.code(v)] = True
+    family = [language_family(v) for v in languages.values]
+    fam = np.zeros((m, len(languages.values)), dtype=bool)
+    for i, s in enumerate(staff):
+        spoken = {language_family(v) for v in s.languages}
+        fam[i] = [f is not None and f in spoken for f in family]
     staff_table = StaffTable(
         id=np.asarray([s.id for s in staff], dtype=np.int64).reshape(m),
         grade=np.asarray([GRADES.index(s.grade) for s in staff], dtype=np.int64).reshape(m),
@@ -348,8 +358,14 @@ def build_tables(
         ),
         languages=lang,
         regions=reg,
+        families=fam,
     )
     return table, staff_table
+
+
+def language_family(tag: str | None) -> str | None:
+    """The primary subtag of a BCP 47 tag: zh-TW and zh-CN are both zh."""
+    return tag.split("-", 1)[0].lower() if tag else None
 
 
 def _union(sets: Iterable[frozenset[str]]) -> set[str]:
@@ -376,10 +392,16 @@ def eligibility(
     if name in STAFF_LEVELS:
         bit = 1 << STAFF_LEVELS.index(name)
         ok &= ((staff.levels & bit) != 0) & ((staff.trained & bit) != 0)
-    if rules.match_language and language > 0:
-        ok &= staff.languages[:, language]
     if rules.match_region and region > 0:
         ok &= staff.regions[:, region]
+    if rules.match_language and language > 0:
+        # Last, so the family fallback applies only when nobody otherwise eligible matches.
+        exact = ok & staff.languages[:, language]
+        ok = (
+            exact
+            if exact.any() or not rules.match_language_family
+            else ok & staff.families[:, language]
+        )
     return ok
 
 

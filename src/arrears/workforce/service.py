@@ -817,7 +817,11 @@ def _why_ineligible(
     if level in al.STAFF_LEVELS and level not in trained:
         return f"{member.code} has not passed the training for {level} cases"
     if rules.match_language and case.language and case.language not in member.languages:
-        return f"{member.code} does not speak {case.language}"
+        return f"{member.code} does not speak {case.language}" + (
+            " (nor, with nobody else to take it, a language of its family)"
+            if rules.match_language_family
+            else ""
+        )
     return f"{member.code} does not cover region {case.province}"
 
 
