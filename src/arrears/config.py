@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         description="Memory the daily cycle's DuckDB may use before spilling to disk.",
     )
     secret_key: str = Field(default="", description="Signs session cookies; generated if empty.")
+    outbox_spool: Path = Field(
+        default=Path("./var/outbox"),
+        description="Folder the SMS gateway collects sent messages from (one JSON line each).",
+    )
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (the app sits behind a TLS proxy)."
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -68,3 +70,28 @@ def test_a_collector_day_from_the_command_line(cli: Any, session: Session) -> No
         unknown = cli("cases", "show", "999")
         assert unknown.exit_code == 1
         assert "no case 999" in unknown.stderr
+
+
+def test_courtesy_greetings_queued_then_relayed_to_the_spool(
+    cli: Any, session: Session, tmp_path: Path
+) -> None:
+    seed(session)
+    with clock.frozen(datetime(2026, 2, 16, 1, tzinfo=UTC)):
+        queued = cli("cases", "courtesy", "--on", "2026-02-16", "--json")
+        assert json.loads(queued.stdout)["queued"] == 1, queued.stderr
+    with clock.frozen(datetime(2026, 2, 16, 2, tzinfo=UTC)):
+        sent = cli("cases", "send-outbox", "--spool", str(tmp_path), "--json")
+        assert sent.exit_code == 0, sent.stderr
+        assert json.loads(sent.stdout)["sent"] == 1
+        again = cli("cases", "send-outbox", "--spool", str(tmp_path))
+        assert "sent 0" in again.stdout
+    assert len((tmp_path / "sms-20260216.jsonl").read_text("utf-8").splitlines()) == 1
+    # An unwritable spool: the gateway "refuses", the message stays queued for the next pass.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the spool folder should be")
+    with clock.frozen(datetime(2026, 2, 16, 2, tzinfo=UTC)):
+        seed(session, ref="C2")
+        cli("cases", "courtesy", "--on", "2026-02-16")
+        refused = cli("cases", "send-outbox", "--spool", str(blocked), "--json")
+        assert refused.exit_code == 0, refused.stderr
+        assert json.loads(refused.stdout)["retrying"] == 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.cases.workflow_models import FollowUp
+from arrears.contacts import outbox
 from arrears.contacts import service as contact_service
 from arrears.contacts.models import OutboxMessage, ThreeStop
 from arrears.kit.audit import AuditEvent
@@ -746,3 +749,116 @@ def test_a_case_with_several_accounts_computes_each_from_its_own_facts(session: 
 
 def select_account(ref: str) -> sa.Select[tuple[CardAccount]]:
     return sa.select(CardAccount).where(CardAccount.external_ref == ref)
+
+
+class FlakyGateway:
+    """A transport that refuses ``refusals`` times, then takes messages (an in-memory gateway)."""
+
+    name = "flaky"
+
+    def __init__(self, refusals: int = 0) -> None:
+        self.refusals = refusals
+        self.taken: list[outbox.Outgoing] = []
+
+    def send(self, message: outbox.Outgoing) -> str:
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise outbox.TransportError("503 from the gateway")
+        self.taken.append(message)
+        return f"gw-{message.id}"
+
+
+SPRING_EVE = datetime(2026, 2, 16, 1, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+def _queue_greeting(engine: Engine) -> None:
+    with Session(engine) as setup:
+        seed(setup)
+    with clock.frozen(SPRING_EVE), Session(engine) as s:
+        assert (
+            len(
+                contact_service.queue_courtesy_greetings(
+                    session=s, on=date(2026, 2, 16), actor="sys"
+                )
+            )
+            == 1
+        )
+        s.commit()
+
+
+def _relay(engine: Engine, at: datetime, transport: outbox.Transport) -> contact_service.OutboxRun:
+    with clock.frozen(at), Session(engine) as s:
+        run = contact_service.send_outbox(session=s, transport=transport, actor="system:relay")
+        s.commit()
+        return run
+
+
+def test_the_outbox_relay_sends_once_through_the_spool(engine: Engine, tmp_path: Path) -> None:
+    _queue_greeting(engine)
+    spool = outbox.SpoolTransport(tmp_path / "spool")
+    ten = datetime(2026, 2, 16, 2, tzinfo=UTC)  # 10:00 in Shanghai
+    assert _relay(engine, ten, spool).as_dict() == {
+        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+    assert _relay(engine, ten, spool).sent == 0  # sent is sent
+    (line,) = (tmp_path / "spool" / "sms-20260216.jsonl").read_text("utf-8").splitlines()
+    handed = json.loads(line)
+    assert handed["to"] == "+8613800138000"
+    assert "春节快乐" in handed["body"]
+    with Session(engine) as s:
+        message = s.scalars(sa.select(OutboxMessage)).one()
+        assert (message.status, message.attempts) == ("sent", 1)
+        assert message.provider_ref == f"sms-20260216.jsonl#{handed['dedupe_key']}"
+        assert message.sent_at is not None
+        assert s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "outbox.send")).one()
+
+
+def test_compliance_holds_a_late_message_and_its_day_passing_cancels_it(engine: Engine) -> None:
+    _queue_greeting(engine)
+    gateway = FlakyGateway()
+    night = datetime(2026, 2, 16, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai: quiet hours
+    assert _relay(engine, night, gateway).held == 1
+    with Session(engine) as s:
+        message = s.scalars(sa.select(OutboxMessage)).one()
+        assert message.status == "queued"
+        assert message.last_error is not None
+        assert message.last_error.startswith("held:")
+        assert "allowed from" in message.last_error
+    next_morning = datetime(2026, 2, 17, 2, tzinfo=UTC)
+    assert _relay(engine, next_morning, gateway).expired == 1
+    assert gateway.taken == []
+    with Session(engine) as s:
+        assert s.scalars(sa.select(OutboxMessage.status)).one() == "cancelled"
+
+
+def test_a_refusing_gateway_is_retried_then_the_message_fails(engine: Engine) -> None:
+    _queue_greeting(engine)
+    ten = datetime(2026, 2, 16, 2, tzinfo=UTC)
+    gateway = FlakyGateway(refusals=outbox.MAX_ATTEMPTS)
+    assert _relay(engine, ten, gateway).retrying == 1
+    assert _relay(engine, ten, gateway).retrying == 1
+    assert _relay(engine, ten, gateway).failed == 1
+    assert _relay(engine, ten, gateway).as_dict() == {
+        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+    with Session(engine) as s:
+        message = s.scalars(sa.select(OutboxMessage)).one()
+        assert (message.status, message.attempts) == ("failed", 3)
+        assert message.last_error == "gateway: 503 from the gateway"
+
+
+def test_two_relays_never_take_the_same_message(engine: Engine, db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks: SQLite has one writer, so two relays cannot overlap there")
+    _queue_greeting(engine)
+    ten = datetime(2026, 2, 16, 2, tzinfo=UTC)
+    seen_by_second: list[dict[str, int]] = []
+
+    class SecondRelayMidSend(FlakyGateway):
+        def send(self, message: outbox.Outgoing) -> str:
+            # While the first relay holds its batch, a second one runs to completion.
+            seen_by_second.append(_relay(engine, ten, FlakyGateway()).as_dict())
+            return super().send(message)
+
+    first = SecondRelayMidSend()
+    assert _relay(engine, ten, first).sent == 1
+    assert seen_by_second == [{"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}]
+    assert len(first.taken) == 1

@@ -484,3 +484,39 @@ def courtesy(
         queued = service.queue_courtesy_greetings(session=session, on=day, actor=_actor(actor))
         payload = {"on": day, "queued": len(queued)}
     _show(payload, as_json, lambda: f"{payload['queued']} greetings queued for {day}")
+
+
+@app.command("send-outbox")
+def send_outbox(
+    spool: str | None = typer.Option(
+        None, help="Folder the SMS gateway collects from (default ARREARS_OUTBOX_SPOOL)."
+    ),
+    limit: int = typer.Option(500, min=1, help="Messages per pass."),
+    actor: str | None = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """Hand today's queued messages to the gateway, each re-checked by compliance now."""
+    from pathlib import Path
+
+    from arrears.config import get_settings
+    from arrears.contacts import outbox, service
+    from arrears.kit.db import unit_of_work
+
+    folder = Path(spool) if spool else get_settings().outbox_spool
+    with unit_of_work() as session:
+        run = service.send_outbox(
+            session=session,
+            transport=outbox.SpoolTransport(folder),
+            actor=_actor(actor),
+            limit=limit,
+        )
+        payload = run.as_dict()
+    _show(
+        payload,
+        as_json,
+        lambda: (
+            f"sent {payload['sent']}, held {payload['held']} (compliance: not now), "
+            f"expired {payload['expired']}, retrying {payload['retrying']}, "
+            f"failed {payload['failed']}; spool {folder}"
+        ),
+    )

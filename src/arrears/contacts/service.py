@@ -6,6 +6,7 @@ No permissive fallback: a blocked attempt is stored as blocked (no outcome), nev
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
 from arrears.compliance import service as compliance_service
 from arrears.compliance.content import check_content, check_fields
+from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile, load_profile
 from arrears.compliance.schemas import (
     PLAIN_FLAGS,
@@ -31,7 +33,7 @@ from arrears.compliance.schemas import (
     Proposed,
 )
 from arrears.config import get_settings
-from arrears.contacts import courtesy, scripts
+from arrears.contacts import courtesy, outbox, repository, scripts
 from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.contacts.vocabulary import (
     CHANNELS,
@@ -501,24 +503,8 @@ def queue_courtesy_greetings(
             if debt:
                 raise BadInput(f"greeting {greeting.template} carries debt content: {debt}")
             send_at = datetime.combine(on, time(10), ZoneInfo(settings.time_zone))
-            person = Person(
-                id=f"cardholder:{holder.id}",
-                phones=[PhoneIn(number=number)],
-                flags=_case_flags(holder, wo),
-            )
-            decision, check = compliance_service.check(
-                session=session,
-                profile=profile(),
-                person=person,
-                proposed=Proposed(
-                    at=send_at,
-                    channel="sms",
-                    collector="bank",
-                    person=person.id,
-                    number=number,
-                    content=body,
-                ),
-                actor=actor,
+            decision, check = _check_bank_sms(
+                session, holder=holder, wo=wo, number=number, body=body, at=send_at, actor=actor
             )
             if not check.permitted:
                 continue
@@ -551,6 +537,116 @@ def queue_courtesy_greetings(
         )
         session.flush()
     return queued
+
+
+def _check_bank_sms(
+    session: Session,
+    *,
+    holder: Cardholder,
+    wo: WorkOrder | None,
+    number: str,
+    body: str,
+    at: datetime,
+    actor: str,
+) -> tuple[Decision, ComplianceCheck]:
+    """The compliance decision (recorded) for an SMS the bank itself sends the cardholder."""
+    person = Person(
+        id=f"cardholder:{holder.id}",
+        phones=[PhoneIn(number=number)],
+        flags=_case_flags(holder, wo) if wo is not None else _flags(list(holder.flags or [])),
+    )
+    return compliance_service.check(
+        session=session,
+        profile=profile(),
+        person=person,
+        proposed=Proposed(
+            at=at, channel="sms", collector="bank", person=person.id, number=number, content=body
+        ),
+        actor=actor,
+    )
+
+
+@dataclass
+class OutboxRun:
+    """What one pass of the relay did."""
+
+    sent: int = 0
+    held: int = 0  # compliance says not now: stays queued, the reason in last_error
+    expired: int = 0  # its day has passed: cancelled
+    retrying: int = 0  # the gateway refused; tried again on the next pass
+    failed: int = 0  # refused MAX_ATTEMPTS times
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def send_outbox(
+    *, session: Session, transport: outbox.Transport, actor: str, limit: int = 500
+) -> OutboxRun:
+    """Hand the queued messages due today to ``transport``, each checked by compliance again
+    at the moment of sending (queued for 10:00, the relay may run at 22:30).
+
+    On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``: two relays never take
+    the same message. The caller commits; a crash before the commit re-sends, and the gateway
+    gets the dedupe key to drop the repeat.
+    """
+    now = clock.now()
+    today = now.astimezone(ZoneInfo(get_settings().time_zone)).date()
+    run = OutboxRun()
+    for message in repository.claim_outbox(session, due_on=today, limit=limit):
+        if message.send_on < today:
+            message.status = "cancelled"
+            message.last_error = f"expired: meant for {message.send_on}, not sent that day"
+            run.expired += 1
+            continue
+        holder = case_repository.cardholder(session, message.cardholder_id)
+        wo = (
+            case_repository.work_order(session, message.work_order_id)
+            if message.work_order_id is not None
+            else None
+        )
+        assert holder is not None  # a foreign key
+        decision, check = _check_bank_sms(
+            session,
+            holder=holder,
+            wo=wo,
+            number=message.address,
+            body=message.body,
+            at=now,
+            actor=actor,
+        )
+        if not check.permitted:
+            when = f"; allowed from {decision.next_allowed_at}" if decision.next_allowed_at else ""
+            message.last_error = f"held: {decision.reason}{when}"[:2000]
+            run.held += 1
+            continue
+        message.attempts += 1
+        try:
+            message.provider_ref = transport.send(outbox.Outgoing.of(message))
+        except outbox.TransportError as exc:
+            message.last_error = f"gateway: {exc}"[:2000]
+            if message.attempts >= outbox.MAX_ATTEMPTS:
+                message.status = "failed"
+                run.failed += 1
+            else:
+                run.retrying += 1
+            continue
+        message.status = "sent"
+        message.sent_at = now
+        message.last_error = None
+        run.sent += 1
+    session.flush()
+    if any(run.as_dict().values()):
+        audit.record(
+            session,
+            actor=actor,
+            action="outbox.send",
+            entity="outbox_message",
+            entity_id=today.isoformat(),
+            after={**run.as_dict(), "transport": transport.name},
+        )
+        session.flush()
+    return run
 
 
 def _bank_name(locale: str) -> str:
