@@ -222,3 +222,17 @@ def test_messages_are_not_taken_from_the_url(ctx: tuple[TestClient, Seeded]) -> 
     assert spoofed.status_code == 200
     assert "400-000-0000" not in spoofed.text
     assert 'id="action-error"' not in spoofed.text
+
+
+def test_the_header_says_its_dpd_is_the_cycles_and_the_api_gives_the_date(
+    ctx: tuple[TestClient, Seeded],
+) -> None:
+    client, seeded = ctx
+    sign_in(client, "collector")
+    client.post("/locale", data={"locale": "en", "csrf_token": csrf(client)})
+    page = client.get(f"/cases/{seeded.work_orders[0]}")
+    assert "(cycle of 2026-11-20)" in page.text
+    view = client.get(f"/api/v1/workbench/cases/{seeded.work_orders[0]}").json()
+    assert view["work_order"]["last_cycle_as_of"] == "2026-11-20"
+    client.post("/locale", data={"locale": "zh-CN", "csrf_token": csrf(client)})
+    assert "(批处理日 2026-11-20)" in client.get(f"/cases/{seeded.work_orders[0]}").text

@@ -114,6 +114,8 @@ class WorkOrderOut(BaseModel):
     broken_promises: int
     next_action_on: date | None
     opened_on: date
+    # The header's bucket and DPD are the cycle's, as of this date; the breakdown's are today's.
+    last_cycle_as_of: date | None = None
     version: int
 
 
