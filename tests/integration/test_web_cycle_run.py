@@ -1,9 +1,12 @@
-"""Starting a cycle run from the admin runs page: the same ``run_cycle`` the CLI calls, on a
-small warehouse (SQLite and PostgreSQL); a bad date changes nothing; only admins may start."""
+"""Starting a cycle run from the admin runs page: the same functions the CLI calls, on a small
+warehouse (SQLite and PostgreSQL), in the background; a bad date changes nothing; one run at a
+time; only admins may start."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,19 @@ def admin_client(cycle_env: Path, engine: Engine) -> Iterator[TestClient]:  # no
         app.state.engine.dispose()
 
 
+def _ended(engine: Engine, timeout: float = 120.0) -> CycleRun:
+    """The latest run once it has ended (the admin page starts it in a background thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with Session(engine) as s:
+            run = s.scalars(sa.select(CycleRun).order_by(CycleRun.id.desc())).first()
+            assert run is not None
+            if run.status != "running":
+                return run
+        assert time.monotonic() < deadline, "the run did not end"
+        time.sleep(0.2)
+
+
 def _count(engine: Engine, model: type) -> int:
     with Session(engine) as s:
         return int(s.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
@@ -72,9 +88,15 @@ def test_admin_starts_a_run_and_sees_it_in_the_history(
     assert no_token.status_code == 403
     assert _count(engine, CycleRun) == 0
 
-    done = client.post("/admin/runs", data={"as_of": AS_OF.isoformat(), "csrf_token": csrf(client)})
-    assert done.status_code == 200
-    assert 'id="run-done"' in done.text
+    started = client.post(
+        "/admin/runs", data={"as_of": AS_OF.isoformat(), "csrf_token": csrf(client)}
+    )
+    assert started.status_code == 200
+    assert 'id="run-done"' in started.text
+    assert "started" in started.text
+    assert _ended(engine).status == "succeeded"
+    done = client.get("/admin/runs")
+    assert 'id="runs-refresh"' not in done.text  # nothing running: no more refreshing
     with Session(engine) as s:
         run = s.scalars(sa.select(CycleRun)).one()
         assert run.status == "succeeded"
@@ -108,6 +130,67 @@ def test_a_failed_run_is_reported_and_recorded(admin_client: TestClient, engine:
         "/admin/runs", data={"as_of": AS_OF.isoformat(), "csrf_token": csrf(client)}
     )
     assert response.status_code == 200
-    assert 'id="run-error"' in response.text
-    assert "import a portfolio first" in response.text
+    assert 'id="run-done"' in response.text  # started; it fails in the background
+    run = _ended(engine)
+    assert run.status == "failed"
+    assert run.error is not None
+    assert "import a portfolio first" in run.error
+    history = client.get("/admin/runs")
+    assert "import a portfolio first" in history.text
     assert _count(engine, WorkOrder) == 0
+
+
+def test_one_run_at_a_time_and_an_abandoned_one_does_not_block(
+    admin_client: TestClient, engine: Engine
+) -> None:
+    with Session(engine) as s:
+        s.add(
+            CycleRun(
+                as_of=AS_OF,
+                engine="duckdb",
+                strategy_name="default",
+                strategy_hash="x" * 64,
+                status="running",
+                started_at=NOW - timedelta(minutes=5),
+                counts={},
+                durations={},
+            )
+        )
+        s.commit()
+    client = sign_in(admin_client, "admin")
+    page = client.get("/admin/runs")
+    assert 'id="runs-refresh"' in page.text  # the history refreshes while a run is running
+    busy = client.post("/admin/runs", data={"as_of": AS_OF.isoformat(), "csrf_token": csrf(client)})
+    assert 'id="run-error"' in busy.text
+    assert "is still running" in busy.text
+    assert _count(engine, CycleRun) == 1
+    # The database refuses a second running row whoever inserts it (a CLI racing the page).
+    with Session(engine) as s:
+        s.add(
+            CycleRun(
+                as_of=AS_OF,
+                engine="duckdb",
+                strategy_name="default",
+                strategy_hash="y" * 64,
+                status="running",
+                started_at=NOW,
+                counts={},
+                durations={},
+            )
+        )
+        with pytest.raises(sa.exc.IntegrityError):
+            s.commit()
+    # Seven hours later the first one is taken for dead: marked failed, and the new run goes.
+    clock.freeze(NOW + timedelta(hours=7))
+    client = sign_in(admin_client, "admin")  # the old session expired meanwhile
+    started = client.post(
+        "/admin/runs", data={"as_of": AS_OF.isoformat(), "csrf_token": csrf(client)}
+    )
+    assert 'id="run-done"' in started.text
+    assert _ended(engine).status == "succeeded"
+    with Session(engine) as s:
+        first = s.scalars(sa.select(CycleRun).order_by(CycleRun.id)).first()
+        assert first is not None
+        assert first.status == "failed"
+        assert first.error is not None
+        assert first.error.startswith("abandoned")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.kit.db import Base, BigId, UTCDateTime
@@ -33,5 +33,14 @@ class CycleRun(Base):
     __table_args__ = (
         CheckConstraint(
             "status IN (" + ",".join(f"'{s}'" for s in RUN_STATUSES) + ")", name="status"
+        ),
+        # One run at a time (two would write the same warehouse tables): a second "running" row
+        # is refused by the database itself, whoever starts it (CLI, the admin page, a scheduler).
+        Index(
+            "uq_cycle_run_one_running",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
         ),
     )

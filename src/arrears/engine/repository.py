@@ -43,6 +43,10 @@ def add_run(session: Session, run: CycleRun) -> CycleRun:
     return run
 
 
+def running_runs(session: Session) -> Sequence[CycleRun]:
+    return session.scalars(select(CycleRun).where(CycleRun.status == "running")).all()
+
+
 def get_run(session: Session, run_id: int) -> CycleRun | None:
     return session.get(CycleRun, run_id)
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,18 +14,20 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from arrears.config import Settings
-from arrears.delinquency.fees import load_fee_schedule
+from arrears.delinquency.fees import FeeSchedule, load_fee_schedule
 from arrears.engine import repository, stages
 from arrears.engine.backends import open_backend
 from arrears.engine.models import CycleRun
 from arrears.engine.sync import ACCOUNT_COLUMNS, ACTOR, CASE_COLUMNS, SyncCounts, sync_cases
 from arrears.kit.clock import clock
 from arrears.kit.db import UnitOfWork
+from arrears.kit.errors import Conflict
 from arrears.portfolio import warehouse
 from arrears.promises import service as promise_service
-from arrears.strategy.loader import load_strategy
+from arrears.strategy.loader import LoadedStrategy, load_strategy
 from arrears.strategy.schema import LEVELS
 
 if TYPE_CHECKING:  # the model stack (lightgbm, scikit-learn) loads only when a strategy uses it
@@ -181,6 +183,26 @@ def _timed(
     durations[stage] = round(time.perf_counter() - start, 3)
 
 
+# A run still "running" this long after it started died with its process: the next run marks it
+# failed instead of waiting for it forever.
+STALE_AFTER = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class CycleJob:
+    """A run whose inputs are loaded and checked and whose record is open."""
+
+    run_id: int
+    as_of: date
+    settings: Settings
+    store: Engine
+    engine: str
+    loaded: LoadedStrategy
+    schedule: FeeSchedule
+    trained: TrainedModel | None
+    out: Path | None
+
+
 def run_cycle(
     *,
     as_of: date,
@@ -192,6 +214,23 @@ def run_cycle(
     on_stage: Callable[[str], None] = lambda _stage: None,
 ) -> CycleResult:
     """Run the whole cycle for ``as_of``; rerunning the same date changes nothing."""
+    job = begin_cycle(
+        as_of=as_of, settings=settings, store=store, engine=engine, strategy=strategy, out=out
+    )
+    return finish_cycle(job, on_stage=on_stage)
+
+
+def begin_cycle(
+    *,
+    as_of: date,
+    settings: Settings,
+    store: Engine,
+    engine: str = "duckdb",
+    strategy: str | None = None,
+    out: Path | None = None,
+) -> CycleJob:
+    """Load and check the run's inputs, then open its record; ``Conflict`` while another run is
+    running (the database's one-running-run index decides, so two starters cannot both win)."""
     loaded = load_strategy(strategy or settings.strategy)
     schedule = load_fee_schedule(settings.fee_schedule)
     # Before the run record: a missing model (NotFound naming `arrears model train`) writes nothing.
@@ -200,24 +239,57 @@ def run_cycle(
         from arrears.analytics.model import load_model
 
         trained = load_model(settings.warehouse.parent / "models")  # models_dir() for settings
-    durations: dict[str, float] = {}
 
     with UnitOfWork(store) as uow:
-        run = repository.add_run(
-            uow.session,
-            CycleRun(
-                as_of=as_of,
-                engine=engine,
-                strategy_name=loaded.strategy.name,
-                strategy_hash=loaded.sha256,
-                status="running",
-                started_at=clock.now(),
-                counts={},
-                durations={},
-            ),
-        )
+        now = clock.now()
+        for other in repository.running_runs(uow.session):
+            if now - other.started_at < STALE_AFTER:
+                raise Conflict(
+                    f"cycle run {other.id} for {other.as_of} is still running (started "
+                    f"{other.started_at:%Y-%m-%d %H:%M} UTC); wait for it to end"
+                )
+            other.status = "failed"
+            other.finished_at = now
+            other.error = f"abandoned: no end recorded within {STALE_AFTER} of its start"
+        uow.session.flush()
+        try:
+            run = repository.add_run(
+                uow.session,
+                CycleRun(
+                    as_of=as_of,
+                    engine=engine,
+                    strategy_name=loaded.strategy.name,
+                    strategy_hash=loaded.sha256,
+                    status="running",
+                    started_at=now,
+                    counts={},
+                    durations={},
+                ),
+            )
+        except IntegrityError as exc:
+            raise Conflict("another cycle run started a moment ago; wait for it to end") from exc
         uow.commit()
         run_id = run.id
+    return CycleJob(
+        run_id=run_id,
+        as_of=as_of,
+        settings=settings,
+        store=store,
+        engine=engine,
+        loaded=loaded,
+        schedule=schedule,
+        trained=trained,
+        out=out,
+    )
+
+
+def finish_cycle(
+    job: CycleJob, *, on_stage: Callable[[str], None] = lambda _stage: None
+) -> CycleResult:
+    """Do the run ``begin_cycle`` opened; its record ends succeeded or failed (with the error)."""
+    as_of, settings, store, engine, out = job.as_of, job.settings, job.store, job.engine, job.out
+    loaded, schedule, trained, run_id = job.loaded, job.schedule, job.trained, job.run_id
+    durations: dict[str, float] = {}
 
     try:
         # First, so that a promise broken by today's payments (or their absence) is in the open

@@ -3,21 +3,28 @@ and imports (views of the cycle's and the importer's own records), and starting 
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from arrears.auth.policy import Principal
 from arrears.kit import audit
+from arrears.kit.errors import ArrearsError
 from arrears.web import flash
 from arrears.web import repository as repo
 from arrears.web.deps import DbSession, require
 from arrears.web.templating import render
 from arrears.workforce import service as workforce_service
 
+if TYPE_CHECKING:
+    from arrears.engine.service import CycleJob
+
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 
 @router.get("/admin/staff")
@@ -38,11 +45,13 @@ def staff(
 def runs(
     request: Request, session: DbSession, principal: Principal = Depends(require("cycle.read"))
 ) -> Response:
+    history = repo.cycle_runs(session, limit=100)
     return render(
         request,
         "admin_runs.html",
         {
             "can_run": principal.can("cycle.run"),
+            "running": any(r.status == "running" for r in history),
             "error": flash.read(request).get("error"),
             "done": flash.read(request).get("done"),
             "runs": [
@@ -57,7 +66,7 @@ def runs(
                     "counts": r.counts,
                     "error": r.error,
                 }
-                for r in repo.cycle_runs(session, limit=100)
+                for r in history
             ],
             "imports": [
                 {
@@ -81,9 +90,10 @@ def start_run(
     as_of: Annotated[str, Form()] = "",
     principal: Principal = Depends(require("cycle.run")),
 ) -> Response:
-    """Run the cycle for ``as_of`` on the duckdb engine, in the request: the very function
-    ``arrears cycle run`` calls, with its own units of work and its own run record."""
-    from arrears.engine.service import run_cycle
+    """Start the cycle for ``as_of`` on the duckdb engine and return at once: the run goes on in
+    a background thread (a night's run outlasts any request), the history shows it as running
+    until it ends. The very functions ``arrears cycle run`` calls, with the same run record."""
+    from arrears.engine.service import begin_cycle
 
     try:
         day = date.fromisoformat(as_of.strip())
@@ -94,18 +104,30 @@ def start_run(
     session.commit()
     app = request.app
     try:
-        result = run_cycle(
+        job = begin_cycle(
             as_of=day, settings=app.state.settings, store=app.state.engine, engine="duckdb"
         )
-    except Exception as exc:  # noqa: BLE001 - the run is recorded as failed; say so on the page
-        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        return flash.redirect("/admin/runs", error=f"cycle run for {day} failed: {message}")
+    except ArrearsError as exc:  # another run is running, a strategy or model is missing
+        return flash.redirect("/admin/runs", error=f"cycle run for {day}: {exc.message}")
     audit.record(
         session,
         actor=principal.actor,
         action="cycle.run",
         entity="cycle_run",
-        entity_id=result.run_id,
-        after={"as_of": day.isoformat(), "engine": "duckdb", "cases": result.cases},
+        entity_id=job.run_id,
+        after={"as_of": day.isoformat(), "engine": "duckdb"},
     )
-    return flash.redirect("/admin/runs", done=f"run {result.run_id} ({day})")
+    threading.Thread(
+        target=_finish_quietly, args=(job,), name=f"cycle-run-{job.run_id}", daemon=True
+    ).start()
+    return flash.redirect("/admin/runs", done=f"run {job.run_id} ({day}) started")
+
+
+def _finish_quietly(job: CycleJob) -> None:
+    """The background half: the run record says how it ended (its error included)."""
+    from arrears.engine.service import finish_cycle
+
+    try:
+        finish_cycle(job)
+    except Exception:  # noqa: BLE001 - recorded on the run as failed, with the error
+        logger.exception("cycle run %s failed", job.run_id)
