@@ -179,7 +179,14 @@ def test_continuity_when_nothing_changed(
             staff_id=d.staff_id,
             assigned_level=c.level if d.staff_id is not None else None,
             contract_id=d.contract_id,
-            placed_on=(c.placed_on or AS_OF) if d.contract_id is not None else None,
+            # A placement kept keeps its date; a new one (even right after a recall) is today's.
+            placed_on=(
+                None
+                if d.contract_id is None
+                else c.placed_on
+                if d.contract_id == c.contract_id and c.placed_on
+                else AS_OF
+            ),
             recalled_from_agency=(
                 next(k.agency_id for k in contracts if k.id == c.contract_id)
                 if d.recalled is not None
