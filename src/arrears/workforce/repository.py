@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -120,21 +120,25 @@ def agency_counts(session: Session) -> tuple[dict[int, int], dict[int, int]]:
 # --- allocation inputs and outputs ----------------------------------------------------------
 
 
+def _allocation_inputs() -> Select[*tuple[Any, ...]]:
+    """A work order's columns the allocator's eligibility rules read, with its customer's."""
+    return select(
+        WorkOrder.id,
+        WorkOrder.level,
+        WorkOrder.bucket,
+        WorkOrder.balance,
+        WorkOrder.status,
+        WorkOrder.problem_customer,
+        WorkOrder.escalated_at,
+        Cardholder.language,
+        Cardholder.province,
+    ).join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+
+
 def live_work_orders(session: Session) -> list[Row[Any]]:
     """Every live, allocatable work order with what allocation needs, in id order."""
     query = (
-        select(
-            WorkOrder.id,
-            WorkOrder.level,
-            WorkOrder.bucket,
-            WorkOrder.balance,
-            WorkOrder.status,
-            WorkOrder.problem_customer,
-            WorkOrder.escalated_at,
-            Cardholder.language,
-            Cardholder.province,
-        )
-        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        _allocation_inputs()
         .where(WorkOrder.status.not_in(("closed", "on_hold")))
         .order_by(WorkOrder.id)
     )
@@ -426,22 +430,7 @@ def assigned_to_team(team_id: int) -> ColumnElement[bool]:
 
 def work_order_for_reassign(session: Session, work_order_id: int) -> Any:
     """One work order with what the eligibility rules need (any status)."""
-    query = (
-        select(
-            WorkOrder.id,
-            WorkOrder.level,
-            WorkOrder.bucket,
-            WorkOrder.balance,
-            WorkOrder.status,
-            WorkOrder.problem_customer,
-            WorkOrder.escalated_at,
-            Cardholder.language,
-            Cardholder.province,
-        )
-        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
-        .where(WorkOrder.id == work_order_id)
-    )
-    return session.execute(query).first()
+    return session.execute(_allocation_inputs().where(WorkOrder.id == work_order_id)).first()
 
 
 def live_assignment_of(session: Session, work_order_id: int) -> Assignment | None:
