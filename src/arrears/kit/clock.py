@@ -43,3 +43,13 @@ clock = Clock()
 def utcnow() -> datetime:
     """Shorthand for ``clock.now()``."""
     return clock.now()
+
+
+def center_today() -> date:
+    """Today in the center's time zone (``ARREARS_TIME_ZONE``): the last day anything may be
+    dated, decided or reconciled for. After 16:00 UTC it is already tomorrow in Shanghai."""
+    from zoneinfo import ZoneInfo
+
+    from arrears.config import get_settings
+
+    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from arrears.kit.errors import BadInput
+from arrears.kit.clock import center_today
+from arrears.kit.errors import BadInput, RuleRefused
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -23,4 +24,13 @@ def require_day(value: str, option: str) -> date:
     day = parse_day(value, option)
     if day is None:
         raise BadInput(f"{option}: a date (YYYY-MM-DD) is required")
+    return day
+
+
+def not_after_today(day: date, what: str) -> date:
+    """Refuse a day after the center's today: the server owns time, whoever asks (a cycle,
+    a reconciliation or an allocation for a future day would decide what has not happened)."""
+    today = center_today()
+    if day > today:
+        raise RuleRefused(f"{what}: {day} is after today ({today}); nothing is dated in the future")
     return day

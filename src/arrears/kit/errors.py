@@ -16,10 +16,19 @@ class ArrearsError(Exception):
 
 
 class BadInput(ArrearsError):
-    """The input is malformed or breaks a business rule; nothing was changed."""
+    """The input is malformed (a field missing, out of range, of the wrong kind); nothing was
+    changed."""
 
     status_code = 422
     exit_code = 2
+
+
+class RuleRefused(ArrearsError):
+    """The input is well formed but a business rule refuses it (a closed case, a stop out of
+    order, an amount above what is owed); nothing was changed. 409, apart from malformed 422."""
+
+    status_code = 409
+    exit_code = 1
 
 
 class NotFound(ArrearsError):
