@@ -193,3 +193,36 @@ def test_quarantine_always_writes_a_report(cli: Cli, env: Path) -> None:
     assert [(r["row"], r["column"], r["reason"]) for r in rows] == [
         ("2", "amount", "must be greater than 0")
     ]
+
+
+def test_the_quarantine_report_cannot_run_formulas(cli: Cli, env: Path) -> None:
+    """Cells copied from a hostile file reach the report as text a spreadsheet will not run."""
+    formula = "=cmd|' /C calc'!A0"
+    payments = [
+        PAYMENT,
+        {**PAYMENT, "reference": "P2", "amount": formula},
+        {**PAYMENT, "reference": "P3", "paid_on": "@SUM(A1:A9)"},
+        {**PAYMENT, "reference": "P4", "amount": "-12.50"},
+    ]
+    folder = write_extract(env / "x", minimal(payments=payments))
+    report = env / "quarantine.csv"
+    result = cli(
+        "import", "portfolio", str(folder), "--on-error", "quarantine", "--report", str(report)
+    )
+    assert result.exit_code == 0, result.stderr
+    cells = [c for row in csv.reader(report.open(newline="")) for c in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    values = {r["row"]: r["value"] for r in csv.DictReader(report.open(newline=""))}
+    assert values == {"2": "'" + formula, "3": "'@SUM(A1:A9)", "4": "'-12.50"}
+
+
+def test_a_hostile_column_name_is_reported_as_text(cli: Cli, env: Path) -> None:
+    """A whole-file refusal names the unknown column; its name came from the file too."""
+    folder = write_extract(env / "x", {"payments": [{**PAYMENT, "=HYPERLINK(1)": "x"}]})
+    report = env / "report.csv"
+    result = cli("import", "portfolio", str(folder), "--report", str(report))
+    assert result.exit_code == 1
+    rows = list(csv.DictReader(report.open(newline="")))
+    assert ("0", "'=HYPERLINK(1)", "unknown column") in [
+        (r["row"], r["column"], r["reason"]) for r in rows
+    ]

@@ -9,7 +9,6 @@ import stopped.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from arrears.kit import audit
+from arrears.kit import audit, csvsafe
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, Conflict, RuleRefused
 from arrears.portfolio import repository
@@ -89,13 +88,14 @@ def store_known_refs(session: Session) -> Callable[[str, list[str]], set[str]]:
 
 
 def write_report(errors: list[RowError], path: Path) -> None:
-    """The quarantine report: one line per bad row and column, with the reason."""
+    """The quarantine report: one line per bad row and column, with the reason. The cells come
+    from the file and may be hostile (``=cmd|...``): they are written spreadsheet-safe."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
+        out = csvsafe.writer(fh)
         out.writerow(["file", "row", "column", "reason", "value"])
         for e in errors:
-            out.writerow([e.table, e.row, e.column, e.reason, "" if e.value is None else e.value])
+            out.writerow([e.table, e.row, e.column, e.reason, e.value])
 
 
 def check_policy(validated: Validated, on_error: OnError) -> None:
