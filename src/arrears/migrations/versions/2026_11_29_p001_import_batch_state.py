@@ -42,5 +42,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("import_batch", schema=None) as batch_op:
         batch_op.drop_index("uq_import_batch_unfinished")
-        batch_op.drop_constraint("ck_import_batch_state", type_="check")
+        batch_op.drop_constraint(op.f("ck_import_batch_state"), type_="check")
         batch_op.drop_column("state")
