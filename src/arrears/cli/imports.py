@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Annotated
@@ -99,8 +100,10 @@ def _load_store(
             )
             crash_point("before_store_commit")
     except BaseException:
-        if claimed:  # our load failed and rolled back: a failed import leaves no batch behind
-            with unit_of_work() as session:
+        # Our load failed and rolled back: a failed import leaves no batch behind. If even that
+        # cannot be written, the batch stays ``loading`` and the rerun loads it again.
+        if claimed:
+            with contextlib.suppress(Exception), unit_of_work() as session:
                 service.discard_batch(session, batch_id=batch_id)
         raise
     crash_point("after_store_commit")
