@@ -318,8 +318,11 @@ def new_connection() -> duckdb.DuckDBPyConnection:
 
 
 def _register_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), [])
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh), [])
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if not header:
         raise BadInput(f"{path.name}: empty file (a header row is required)")
     try:
