@@ -32,7 +32,7 @@ from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.portfolio import warehouse
 from arrears.promises import service as promise_service
 from arrears.strategy.loader import LoadedStrategy, load_strategy
-from arrears.strategy.schema import LEVELS
+from arrears.vocabulary import LEVELS
 
 # Who a run acts for when no user is given: the nightly scheduler.
 SYSTEM = "system"
