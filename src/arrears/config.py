@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arrears.vocabulary import Locale
@@ -43,6 +43,27 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (the app sits behind a TLS proxy)."
     )
+    cycle_heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often a running cycle writes its heartbeat (besides at each stage).",
+    )
+    cycle_stale_after_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A running cycle whose heartbeat is older than this died with its process: "
+        "the next start marks it failed.",
+    )
+
+    @model_validator(mode="after")
+    def _stale_outlasts_heartbeats(self) -> Settings:
+        # A live run that misses a beat or two (a busy store) must not be taken for dead.
+        if self.cycle_stale_after_seconds < 3 * self.cycle_heartbeat_seconds:
+            raise ValueError(
+                "cycle_stale_after_seconds must be at least three heartbeats "
+                f"(3 x {self.cycle_heartbeat_seconds:g} s)"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -45,9 +45,22 @@ def principal_of(user: User, *, via: str = "session", session_id: int | None = N
         agency_id=user.agency_id,
         staff_id=user.staff_id,
         locale=user.locale,
-        via="token" if via == "token" else "session",
+        via="token" if via == "token" else "cli" if via == "cli" else "session",
         session_id=session_id,
     )
+
+
+def principal_for(*, session: Session, username: str) -> Principal:
+    """The stored, active user ``username`` as the principal a CLI command acts as: role, agency
+    and staff link come from the store, never from what was typed. ``BadInput`` for an unknown
+    or deactivated user."""
+    name = username.strip()
+    user = repo.user_by_username(session, name) if name else None
+    if user is None:
+        raise BadInput(f"--as: no user {name!r} in the store (ARREARS_USER or --as USERNAME)")
+    if not user.active:
+        raise BadInput(f"--as: user {name!r} is deactivated")
+    return principal_of(user, via="cli")
 
 
 def _check_password(password: str) -> None:
