@@ -22,7 +22,7 @@ def statement(
     """One person's pay for a month or a year, line by line."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.errors import BadInput
-    from arrears.workforce import service
+    from arrears.workforce import performance_service
     from arrears.workforce.metrics import parse_month
 
     if (month is None) == (year is None):
@@ -32,7 +32,9 @@ def statement(
     except ValueError as exc:
         raise BadInput(f"--month: {exc}") from None
     with unit_of_work() as session:
-        out = service.pay_statement(session=session, code=staff, month=first, year=year, plan=plan)
+        out = performance_service.pay_statement(
+            session=session, code=staff, month=first, year=year, plan=plan
+        )
     if as_json:
         print_json(out)
         return

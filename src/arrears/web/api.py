@@ -26,7 +26,7 @@ from arrears.web.case_actions import reassign_bound
 from arrears.web.deps import CurrentUser, DbSession, require
 from arrears.web.repository import QueueFilter
 from arrears.web.schemas import CaseView, QueuePage, Unmasked, UnmaskRequest
-from arrears.workforce import service as workforce_service
+from arrears.workforce import allocation_service as workforce_service
 from arrears.workforce.schemas import Reassignment, ReassignRequest
 
 router = APIRouter()

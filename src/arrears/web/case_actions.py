@@ -26,7 +26,7 @@ from arrears.web import repository as repo
 from arrears.web.deps import DbSession, require, require_any
 from arrears.web.schemas import CaseView
 from arrears.web.templating import render
-from arrears.workforce import service as workforce_service
+from arrears.workforce import allocation_service, staff_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,7 +98,7 @@ def reassign_targets(*, session: Session, principal: Principal) -> list[dict[str
     """Active bank collectors the principal may move a case to (their team's, for a lead)."""
     staff = [
         s
-        for s in workforce_service.list_staff(session=session, status="active")
+        for s in staff_service.list_staff(session=session, status="active")
         if s.employment_type != "agency"
     ]
     if principal.case_scope == "team":
@@ -336,7 +336,7 @@ def reassign(
         principal=principal,
         work_order_id=work_order_id,
         done="reassigned",
-        action=lambda: workforce_service.reassign(
+        action=lambda: allocation_service.reassign(
             session=session,
             work_order_id=work_order_id,
             to_staff=to_staff,
