@@ -277,10 +277,14 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
     result = cli("allocate", "--as-of", "2026-11-29", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["cases"] == 0
-    pay = cli("pay", "statement", "S001", "--month", "2026-10", "--json")
+    pay = cli("compensation", "statement", "S001", "--month", "2026-10", "--json")
     assert pay.exit_code == 0, pay.stderr
     assert json.loads(pay.stdout)["total"] == "4600.00"
-    assert cli("pay", "statement", "S001", "--month", "2026-13").exit_code == 2
+    assert cli("compensation", "statement", "S001", "--month", "2026-13").exit_code == 2
+    old_name = cli("pay", "statement", "S001", "--month", "2026-10", "--json")  # for one release
+    assert old_name.exit_code == 0, old_name.stderr
+    assert json.loads(old_name.stdout) == json.loads(pay.stdout)
+    assert "`arrears compensation`" in old_name.stderr
     report = json.loads(cli("promotion", "report", "--json", "--as-of", "2026-11-29").stdout)
     assert {r["track"] for r in report} == {"officer_to_senior", "dispatch_to_establishment"}
     assert all(r["criteria"] for r in report)

@@ -1,4 +1,7 @@
-"""`arrears pay`: Pay statements from the bonus plans."""
+"""`arrears compensation`: staff pay statements from the bonus plans.
+
+Formerly `arrears pay`, a name a collector reads as a customer's payment; it still works for one
+release (``DEPRECATED`` in ``arrears.cli.main``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from rich.table import Table
 from arrears.cli import _workforce as w
 from arrears.cli.output import console, print_json
 
-app = typer.Typer(help="Pay: statements from the bonus plans.", no_args_is_help=True)
+app = typer.Typer(
+    help="Compensation: staff pay statements from the bonus plans.", no_args_is_help=True
+)
 
 
 @app.command()
