@@ -17,7 +17,7 @@ from arrears.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from arrears.auth.policy import ROLES, Principal
+from arrears.auth.policy import Principal
 from arrears.auth.schemas import UserCreate, UserUpdate
 from arrears.auth.sessions import (
     SESSION_RULES,
@@ -316,52 +316,6 @@ def resolve_api_token(*, session: Session, secret: str) -> Principal | None:
         token.last_used_at = now
         session.flush()
     return principal_of(user, via="token")
-
-
-# Which staff grade a demo user of each role works as (its queue comes from that staff row).
-DEMO_STAFF_GRADE = {
-    "collector": "collection_officer",
-    "senior_specialist": "senior_collection_specialist",
-    "team_lead": "team_lead",
-}
-
-
-def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
-    """One user per role with a fresh generated password: ``[(username, role, password)]``.
-
-    Collector, senior specialist and team lead are linked to the busiest staff row of their
-    grade, the agency user to the busiest agency, so their queues show cases. Existing demo users
-    get a new password and fresh links (the demo prints them at every start).
-    """
-    agency_id = repo.busiest_agency(session)
-    created: list[tuple[str, str, str]] = []
-    for role in ROLES:
-        username = f"demo_{role}"
-        password = generate_password(14)
-        grade = DEMO_STAFF_GRADE.get(role)
-        staff_id = repo.busiest_staff(session, grade) if grade else None
-        # An agency user must name an agency; with none on file it sees nothing (fails closed).
-        agency = (agency_id or 0) if role == "agency_user" else None
-        user = repo.user_by_username(session, username)
-        if user is None:
-            create_user(
-                session=session,
-                data=UserCreate(
-                    username=username,
-                    display_name=username.replace("_", " ").title(),
-                    role=role,
-                    password=password,
-                    agency_id=agency,
-                    staff_id=staff_id,
-                    locale="zh-CN",
-                ),
-                actor="system:demo",
-            )
-        else:
-            user.staff_id, user.agency_id, user.active = staff_id, agency, True
-            reset_password(session=session, user_id=user.id, actor="system:demo", password=password)
-        created.append((username, role, password))
-    return created
 
 
 def audit_unmask(

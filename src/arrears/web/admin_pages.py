@@ -19,7 +19,7 @@ from arrears.kit.errors import ArrearsError
 from arrears.portfolio import repository as portfolio_repository
 from arrears.web import flash
 from arrears.web.templating import render
-from arrears.workforce import service as workforce_service
+from arrears.workforce import agency_service, staff_service
 
 if TYPE_CHECKING:
     from arrears.engine.service import CycleJob
@@ -36,8 +36,8 @@ def staff(
         request,
         "admin_staff.html",
         {
-            "staff": [s.model_dump() for s in workforce_service.list_staff(session=session)],
-            "agencies": [a.model_dump() for a in workforce_service.list_agencies(session=session)],
+            "staff": [s.model_dump() for s in staff_service.list_staff(session=session)],
+            "agencies": [a.model_dump() for a in agency_service.list_agencies(session=session)],
         },
     )
 
