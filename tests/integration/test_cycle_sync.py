@@ -20,7 +20,7 @@ from arrears.config import get_settings
 from arrears.engine import service, sync
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
-from arrears.portfolio.extract import arrow_schema
+from arrears.portfolio.layout import arrow_schema
 from arrears.portfolio.models import Cardholder
 from arrears.portfolio.warehouse import ensure_tables
 

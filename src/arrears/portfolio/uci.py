@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from arrears.kit.errors import BadInput
-from arrears.portfolio.extract import arrow_schema
+from arrears.portfolio.layout import arrow_schema
 
 MONTHS = 6
 STATEMENT_DAY = 5

@@ -14,7 +14,8 @@ import pyarrow as pa
 
 from arrears.kit.errors import ArrearsError
 from arrears.kit.faults import crash_point
-from arrears.portfolio.extract import ORDER, SQL_TYPES, TABLES, KnownRefs, Validated
+from arrears.portfolio.extract import KnownRefs, Validated
+from arrears.portfolio.layout import ORDER, SQL_TYPES, TABLES
 
 # Back-testing labels for the UCI data: never a feature, never in the operational store.
 UCI_OUTCOMES_DDL = (
