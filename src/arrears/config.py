@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Locale = Literal["en", "zh-CN"]
+from arrears.vocabulary import Locale
 
 
 class Settings(BaseSettings):

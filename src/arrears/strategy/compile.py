@@ -15,7 +15,6 @@ import ibis
 import ibis.expr.types as ir
 
 from arrears.strategy.schema import (
-    LEVELS,
     CategoricalFactor,
     NumericFactor,
     Range,
@@ -23,6 +22,7 @@ from arrears.strategy.schema import (
     SegmentWhen,
     Strategy,
 )
+from arrears.vocabulary import LEVELS
 
 FEATURES = (
     "account_id",
