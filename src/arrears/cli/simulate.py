@@ -52,7 +52,7 @@ def simulate(
     from arrears.kit.clock import center_today
     from arrears.simulation import report
     from arrears.simulation.roster import load_roster
-    from arrears.simulation.run import Options
+    from arrears.simulation.run import Options, validate
     from arrears.simulation.run import simulate as run_simulation
 
     first = parse_day(start, "--start") or center_today()
@@ -68,6 +68,7 @@ def simulate(
         store=store,
         behaviour=behaviour,
     )
+    validate(options)  # bad input: one line, exit 2, before anything is shown or written
     with progress(quiet=json_out) as bar:
         task = bar.add_task("simulating", total=max(days, 0))
         result = run_simulation(

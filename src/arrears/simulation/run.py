@@ -229,7 +229,7 @@ class _Department:
         self.totals: Counter[str] = Counter()
         self.collected_total = 0
         self.staff_ids: dict[str, int] = {}
-        self.pending_checks: list[int] = []
+        self.defects: dict[str, dict[str, Any]] = {}
         self.policy = self._policy_values()
 
     # -- time --
@@ -432,13 +432,14 @@ class _Department:
         counts: Counter[str] = Counter()
         blocks: Counter[str] = Counter()
         refusals: Counter[str] = Counter()
+        errors: Counter[str] = Counter()
         self.freeze(day, self.b.workday.morning_import)
         with self.timed("import"):
             self._roster_events(i, day)
             collected, n_payments = self._morning_extract(i, day) if i > 0 else (0, 0)
         if self.o.collectors and i > 0:
             with self.timed("workday"):
-                self._workday(i, day, counts, blocks, refusals)
+                self._workday(i, day, counts, blocks, refusals, errors)
         self.freeze(day, self.b.workday.nightly_cycle)
         with self.timed("cycle"):
             with UnitOfWork(self.engine) as uow:
@@ -528,6 +529,7 @@ class _Department:
                 "settlements": counts["settlements"],
                 "compliance_blocks": dict(sorted(blocks.items())),
                 "refused": dict(sorted(refusals.items())),
+                "errors": dict(sorted(errors.items())),
                 "payments": n_payments,
                 "collected": f"{money(collected):f}",
                 "roll_rates": self._roll_rates(),
@@ -631,7 +633,13 @@ class _Department:
         ]
 
     def _workday(
-        self, i: int, day: date, counts: Counter[str], blocks: Counter[str], refusals: Counter[str]
+        self,
+        i: int,
+        day: date,
+        counts: Counter[str],
+        blocks: Counter[str],
+        refusals: Counter[str],
+        errors: Counter[str],
     ) -> None:
         rng = self.rng(i, 2)
         waiting: list[int] = []
@@ -656,6 +664,11 @@ class _Department:
                         continue
                     except ArrearsError as exc:
                         refusals[f"{type(exc).__name__}: {exc.message.split(':')[0][:60]}"] += 1
+                    except Exception as exc:  # a defect in a service: count it, go on
+                        errors[_defect(exc)] += 1
+                        self.defects.setdefault(
+                            _defect(exc), {"case": case_id, "day": day.isoformat()}
+                        )
                 # The case could not be worked: look again tomorrow (or stop for today).
                 try:
                     with UnitOfWork(self.engine) as uow:
@@ -1071,8 +1084,18 @@ class _Department:
             "stops": self.totals["stops"],
             "disputes": self.totals["disputes"],
             "month_ends": self.month_ends,
+            "service_errors": {
+                k: {"times": sum(d["errors"].get(k, 0) for d in days), "first": v}
+                for k, v in sorted(self.defects.items())
+            },
             "broken_invariants": sorted(n for n, t in self.tallies.items() if t.violations),
         }
+
+
+def _defect(exc: Exception) -> str:
+    """One line naming an unexpected failure of a service (pydantic errors name the field)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def _bucket(dpd: int) -> str:
