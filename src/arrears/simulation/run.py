@@ -460,6 +460,8 @@ class _Department:
                 account, _customer, bucket, dpd, past, balance, fees, interest = row
                 self.figures[account] = (bucket, int(dpd), cents(past), cents(balance))
                 self.decided_today[account] = (int(dpd), balance, fees, interest)
+            if i == 0:
+                self._first_intents(day)
         with self.timed("allocation"):
             with UnitOfWork(self.engine) as uow:
                 summary = actions.allocate(session=uow.session, as_of=day, actor=ACTOR)
@@ -617,6 +619,26 @@ class _Department:
                 pq.write_table(table, folder / f"{name}.parquet")
         self._import(folder)
         return sum(paid.values()), len(payments)
+
+    def _first_intents(self, day: date) -> None:
+        """The book comes in mid-month: each delinquent customer draws this month's outcome now
+        (the others draw at their next statement), so payments flow from the first morning."""
+        rng = self.rng(0, 1)
+        for index, account in enumerate(self.accounts):
+            bucket, _dpd, past_due, _balance = self.figures.get(account.ref, ("M0", 0, 0, 0))
+            if bucket == "M0":
+                continue
+            plan_month(
+                self.b,
+                self.book,
+                index=index,
+                account=account,
+                bucket=bucket,
+                past_due=past_due,
+                on=day,
+                due_on=day + timedelta(days=30),
+                rng=rng,
+            )
 
     # -- the workday --
 
