@@ -130,3 +130,44 @@ def test_roster_files_are_validated(tmp_path: Path) -> None:
     )
     with pytest.raises(BadInput, match="duplicate staff codes: O1"):
         load_roster(dupes)
+
+
+def test_a_promise_replaces_the_months_payment_it_brings_forward() -> None:
+    from datetime import date
+
+    from arrears.simulation.payments import PaymentBook, Scheduled
+
+    book = PaymentBook()
+    day = date(2026, 1, 10)
+    book.schedule(date(2026, 1, 25), Scheduled(7, 50_000, "monthly"))
+    book.schedule(date(2026, 1, 12), Scheduled(8, 10_000, "monthly"))
+    assert book.cancel(7, day) == 50_000
+    book.schedule(date(2026, 1, 13), Scheduled(7, 50_000, "promise"))
+    assert book.due(date(2026, 1, 25)) == []
+    assert [(s.account, s.why) for s in book.due(date(2026, 1, 13))] == [(7, "promise")]
+    assert [s.account for s in book.due(date(2026, 1, 12))] == [8]
+
+
+def test_a_statement_is_cut_from_the_last_one_less_payments() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from arrears.simulation.payments import Account, cut_statement
+
+    account = Account(
+        ref="A1",
+        customer="C1",
+        statement_day=10,
+        due_days=20,
+        min_ratio=Decimal("0.10"),
+        credit_limit=5_000_000,
+        closing=1_000_000,
+        minimum=100_000,
+        paid_since=300_000,
+    )
+    due, closing, minimum = cut_statement(
+        account, on=date(2026, 2, 10), delinquent=True, rng=np.random.default_rng(1)
+    )
+    assert due == date(2026, 3, 2)
+    assert (closing, minimum) == (700_000, 70_000)  # blocked: no new spending
+    assert account.paid_since == 0

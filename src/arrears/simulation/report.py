@@ -124,12 +124,24 @@ def render_html(result: SimulationResult) -> str:
         ]
         for name, r in result.invariants.items()
     ]
+    verdicts = _table(
+        ["invariant", "verdict", "violations", "days broken", "first broken", "examples"], rows
+    )
+    verdicts = verdicts.replace("<td>BROKEN</td>", '<td class="broken">BROKEN</td>')
+    verdicts = verdicts.replace("<td>held</td>", '<td class="held">held</td>')
+    errors = s.get("service_errors") or {}
     sections = [
-        "<section><h2>Invariants</h2>"
-        + _table(
-            ["invariant", "verdict", "violations", "days broken", "first broken", "examples"], rows
+        f"<section><h2>Invariants</h2>{verdicts}</section>",
+        "<section><h2>Services that failed unexpectedly</h2>"
+        + (
+            _table(
+                ["error", "times", "first case", "first day"],
+                [[k, v["times"], v["first"]["case"], v["first"]["day"]] for k, v in errors.items()],
+            )
+            if errors
+            else '<p class="no-data">None.</p>'
         )
-        + "</section>"
+        + "</section>",
     ]
     for chart in charts(result):
         sections.append(
