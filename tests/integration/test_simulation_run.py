@@ -26,13 +26,16 @@ from arrears.simulation.run import Options, SimulationResult, simulate
 from tests.conftest import PG_ADMIN_URL
 
 START = date(2026, 1, 12)  # 20 days end on 31 January: a month end
-# Broken on today's code (2026-11-29); each is fixed by another change of issue 13.
+# Broken on the code of 2026-11-29 (the 60-day run in docs/simulation.md; this shorter run may
+# break fewer); each is fixed by another change of issue 13.
 BROKEN_TODAY = (
     "accrual_stops",
+    "closed_case_unassigned",
     "mentors_for_probation_only",
     "new_hires_eased_in",
     "nothing_in_the_future",
     "plan_keeps_collector",
+    "promise_status_truthful",
     "roll_is_not_escalation",
     "unassigned_within_capacity",
 )
