@@ -27,6 +27,9 @@ SERVICE_CALLS = (
     ("portfolio.synth", "synth"),
     ("portfolio.service", "import_extract"),
     ("portfolio.warehouse", "write"),
+    ("workforce.service", "allocation_rules, training_policy (policies)"),
+    ("delinquency.fees", "load_fee_schedule"),
+    ("strategy.loader", "load_strategy (input check)"),
     ("workforce.service", "add_agency"),
     ("workforce.service", "add_contract"),
     ("workforce.service", "add_staff"),
@@ -43,7 +46,9 @@ SERVICE_CALLS = (
     ("cases.service", "take_next"),
     ("cases.service", "set_next_action"),
     ("cases.service", "give_stop"),
-    ("cases.repository", "contact_persons"),
+    ("cases.repository", "contact_persons, stops_given"),
+    ("promises.repository", "instalments"),
+    ("promises.service", "policy (settlement terms)"),
     ("contacts.service", "log_attempt"),
     ("promises.service", "take_promise"),
     ("promises.service", "propose_plan"),
@@ -177,6 +182,18 @@ def add_staff(
     return out.id
 
 
+def policies(fee_schedule: str) -> tuple[Any, Any, Any]:
+    """The allocation rules, the training policy and the fee schedule the invariants read."""
+    from arrears.delinquency.fees import load_fee_schedule
+    from arrears.workforce import service as workforce
+
+    return (
+        workforce.allocation_rules(),
+        workforce.training_policy(),
+        load_fee_schedule(fee_schedule),
+    )
+
+
 def training_courses() -> dict[str, Decimal]:
     """Course -> pass mark, from the training policy."""
     from arrears.workforce import service as workforce
@@ -267,6 +284,7 @@ def check_strategy(strategy: str | None, settings: Settings) -> None:
 class Call:
     attempt_id: int
     outcome: str
+    right_party: bool  # made, and a conversation with the debtor himself
     made: bool
     rules: tuple[str, ...]
     next_allowed: datetime | None
@@ -300,6 +318,7 @@ def call(
 ) -> Call:
     """One outbound call, through compliance: logged as made (with the outcome) or blocked."""
     from arrears.contacts import service as contacts
+    from arrears.contacts.vocabulary import RIGHT_PARTY_OUTCOMES
 
     attempt = contacts.log_attempt(
         session=session,
@@ -317,6 +336,9 @@ def call(
     return Call(
         attempt_id=attempt.id,
         outcome=outcome,
+        right_party=attempt.status == "made"
+        and contact_person_id is None
+        and outcome in RIGHT_PARTY_OUTCOMES,
         made=attempt.status == "made",
         rules=tuple(attempt.compliance_rules or ()),
         next_allowed=attempt.compliance_next_allowed_at,

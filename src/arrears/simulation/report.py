@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from arrears.analytics.charts import Chart, _layout
-from arrears.cli.output import to_json as _to_json
+from arrears.analytics.charts import Chart
 from arrears.simulation import actions
 from arrears.simulation.run import SimulationResult
 
 
 def to_json(result: SimulationResult) -> str:
-    return _to_json(result.as_json())
+    """The ``--json`` payload (every value is already plain: strings, numbers, lists, dicts)."""
+    return json.dumps(result.as_json(), ensure_ascii=False, indent=2, default=str)
+
+
+def _layout(fig: go.Figure, **kwargs: Any) -> go.Figure:
+    """The look of the analytics charts (white template, 380 px)."""
+    fig.update_layout(
+        template="plotly_white", height=380, margin={"l": 60, "r": 20, "t": 30, "b": 50}, **kwargs
+    )
+    return fig
 
 
 def charts(result: SimulationResult) -> list[Chart]:

@@ -32,7 +32,6 @@ import pyarrow.parquet as pq
 from sqlalchemy.engine import Engine, make_url
 
 from arrears.config import Settings, get_settings
-from arrears.contacts.vocabulary import RIGHT_PARTY_OUTCOMES
 from arrears.kit.clock import clock
 from arrears.kit.db import UnitOfWork, make_engine
 from arrears.kit.errors import ArrearsError, BadInput
@@ -259,13 +258,8 @@ class _Department:
 
     def _policy_values(self) -> dict[str, Any]:
         """Policy values the invariants read, where the product defines them (see invariants)."""
-        from arrears.delinquency.fees import load_fee_schedule
-        from arrears.workforce import service as workforce
-
         found: dict[str, Any] = {}
-        rules = workforce.allocation_rules()
-        training = workforce.training_policy()
-        fees = load_fee_schedule(self.settings.fee_schedule)
+        rules, training, fees = actions.policies(self.settings.fee_schedule)
         sources_by_name: dict[str, list[tuple[Any, str]]] = {
             "probation_days": [
                 (rules, "probation_days"),
@@ -859,7 +853,7 @@ class _Department:
     def _count(self, result: actions.Call, counts: Counter[str], blocks: Counter[str]) -> None:
         if result.made:
             counts["made"] += 1
-            counts["right_party"] += result.outcome in RIGHT_PARTY_OUTCOMES
+            counts["right_party"] += result.right_party
             return
         counts["blocked"] += 1
         for rule in result.rules or ("(no rule named)",):
