@@ -31,6 +31,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "promotion": ("promotion", "Promotion: eligibility explained."),
     "report": ("report", "Analytics: roll rates, recovery, KPIs, champion/challenger, HTML."),
     "model": ("model", "The propensity model: train, evaluate."),
+    "simulate": ("simulate", "Simulate the department day by day and check its rules."),
     "serve": ("serve", "Serve the web workbench and the JSON API."),
     "demo": ("demo", "Run the main job on a generated portfolio and serve the workbench."),
 }

@@ -1,0 +1,528 @@
+"""Every call the simulator makes into a domain service or a workbench flow, and nothing else.
+
+The simulator drives the real department: the import path, the nightly cycle, allocation, the
+contact (compliance decides), promise, plan, settlement and three-stops services, the month-end
+pay statements and promotion report. When a service moves (issue 12 moves contact logging, the
+case script and promise/plan/settlement entry points into workbench flows), only this module
+changes. Functions take the caller's session and flush; the simulator commits at its boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from arrears.config import Settings
+from arrears.kit.errors import ArrearsError, RuleRefused
+
+# (domain, function) for each call below: docs/simulation.md lists them, the report prints them.
+SERVICE_CALLS = (
+    ("migrations.runner", "upgrade"),
+    ("portfolio.synth", "synth"),
+    ("portfolio.service", "import_extract"),
+    ("portfolio.warehouse", "write"),
+    ("workforce.service", "allocation_rules, training_policy (policies)"),
+    ("delinquency.fees", "load_fee_schedule"),
+    ("strategy.loader", "load_strategy (input check)"),
+    ("workforce.service", "add_agency"),
+    ("workforce.service", "add_contract"),
+    ("workforce.service", "add_staff"),
+    ("workforce.service", "record_completion"),
+    ("workforce.service", "leave"),
+    ("workforce.service", "allocate"),
+    ("workforce.service", "derive_metrics"),
+    ("workforce.service", "pay_statement"),
+    ("workforce.service", "promotion_report"),
+    ("engine.service", "run_cycle"),
+    ("engine.service", "begin_cycle (future-date probe, rolled back)"),
+    ("promises.service", "reconcile_all (future-date probe, rolled back)"),
+    ("auth.scoping", "scoped_work_orders"),
+    ("cases.service", "take_next"),
+    ("cases.service", "set_next_action"),
+    ("cases.service", "give_stop"),
+    ("cases.repository", "contact_persons, stops_given"),
+    ("promises.repository", "instalments"),
+    ("promises.service", "policy (settlement terms)"),
+    ("contacts.service", "log_attempt"),
+    ("promises.service", "take_promise"),
+    ("promises.service", "propose_plan"),
+    ("promises.service", "propose_settlement"),
+    ("promises.service", "decide_plan"),
+    ("promises.service", "options_for"),
+)
+
+
+# --- store, portfolio, imports ---------------------------------------------------------------
+
+
+def upgrade_schema(url: str) -> None:
+    from arrears.migrations import runner
+
+    runner.upgrade(url)
+
+
+def synth_portfolio(*, accounts: int, seed: int, out: Path, as_of: date) -> dict[str, int]:
+    from arrears.portfolio import synth
+
+    return dict(synth.synth(accounts=accounts, seed=seed, out=out, as_of=as_of).rows)
+
+
+def import_extract(
+    *, session: Session, folder: Path, warehouse: Path, actor: str
+) -> dict[str, int]:
+    """``arrears import portfolio DIR``: validate, load the store (flush), then the caller commits
+    and calls :func:`write_warehouse` with the returned outcome."""
+    from arrears.portfolio import extract, service
+
+    files = extract.find_files(folder)
+    outcome = service.import_extract(
+        session=session,
+        sources=dict(files),
+        sha256=extract.hash_files(files),
+        kind="portfolio",
+        source=str(folder),
+        on_error="reject",
+        actor=actor,
+    )
+    session.info["sim_import_outcome"] = outcome
+    return dict(outcome.loaded)
+
+
+def write_warehouse(*, session: Session, warehouse: Path) -> None:
+    """The import's second half: the same validated rows into the warehouse (after the commit)."""
+    from arrears.portfolio import warehouse as wh
+
+    outcome = session.info.pop("sim_import_outcome", None)
+    if outcome is None or outcome.validated is None:
+        return
+    try:
+        wh.write(outcome.validated, warehouse)
+    finally:
+        outcome.validated.close()
+
+
+# --- workforce -------------------------------------------------------------------------------
+
+
+def add_agency(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    buckets: list[str],
+    levels: list[str],
+    commission_pct: float,
+    start: date,
+    end: date | None,
+    recall_after_days: int | None,
+    actor: str,
+) -> None:
+    from arrears.workforce import schemas
+    from arrears.workforce import service as workforce
+
+    workforce.add_agency(
+        session=session, data=schemas.AgencyCreate(code=code, name=name), actor=actor
+    )
+    workforce.add_contract(
+        session=session,
+        data=schemas.AgencyContractCreate(
+            agency=code,
+            code=f"{code}-C1",
+            buckets=buckets,
+            levels=levels,
+            commission_pct=Decimal(str(commission_pct)),
+            start_date=start,
+            end_date=end,
+            recall_after_days=recall_after_days,
+        ),
+        actor=actor,
+    )
+
+
+def add_staff(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    grade: str,
+    employment: str,
+    levels: list[str],
+    languages: list[str],
+    capacity: int,
+    hire_date: date,
+    team: str | None,
+    agency: str | None = None,
+    actor: str,
+) -> int:
+    from arrears.workforce import schemas
+    from arrears.workforce import service as workforce
+
+    out = workforce.add_staff(
+        session=session,
+        data=schemas.StaffCreate(
+            code=code,
+            name=name,
+            employment_type=employment,
+            grade=grade,
+            team=team,
+            agency=agency,
+            levels=levels,
+            languages=languages,
+            capacity=capacity,
+            hire_date=hire_date,
+        ),
+        actor=actor,
+    )
+    return out.id
+
+
+def policies(fee_schedule: str) -> tuple[Any, Any, Any]:
+    """The allocation rules, the training policy and the fee schedule the invariants read."""
+    from arrears.delinquency.fees import load_fee_schedule
+    from arrears.workforce import service as workforce
+
+    return (
+        workforce.allocation_rules(),
+        workforce.training_policy(),
+        load_fee_schedule(fee_schedule),
+    )
+
+
+def training_courses() -> dict[str, Decimal]:
+    """Course -> pass mark, from the training policy."""
+    from arrears.workforce import service as workforce
+
+    return {name: c.pass_score for name, c in workforce.training_policy().courses.items()}
+
+
+def allocation_level_grades(rules: str = "allocation") -> dict[str, list[str]]:
+    from arrears.workforce import service as workforce
+
+    return {k: list(v) for k, v in workforce.allocation_rules(rules).level_grades.items()}
+
+
+def record_completion(
+    *, session: Session, code: str, course: str, score: Decimal, on: date, actor: str
+) -> None:
+    from arrears.workforce import schemas
+    from arrears.workforce import service as workforce
+
+    workforce.record_completion(
+        session=session,
+        data=schemas.CompletionCreate(staff=code, course=course, score=score, completed_on=on),
+        actor=actor,
+    )
+
+
+def leave(*, session: Session, code: str, on: date, actor: str) -> None:
+    from arrears.workforce import service as workforce
+
+    workforce.leave(session=session, code=code, on=on, actor=actor)
+
+
+def allocate(*, session: Session, as_of: date, actor: str) -> Any:
+    from arrears.workforce import service as workforce
+
+    return workforce.allocate(session=session, as_of=as_of, actor=actor)
+
+
+def month_end(
+    *, session: Session, month: date, as_of: date, staff: list[str], actor: str
+) -> dict[str, Any]:
+    """Derive the month's metrics, a pay statement per person, the promotion report."""
+    from arrears.workforce import service as workforce
+
+    derived = workforce.derive_metrics(session=session, month=month, actor=actor)
+    total = Decimal("0.00")
+    statements = 0
+    for code in staff:
+        statement = workforce.pay_statement(session=session, code=code, month=month)
+        total += statement.total
+        statements += 1
+    report = workforce.promotion_report(session=session, as_of=as_of)
+    eligible = sorted({f"{r.staff_code}:{r.track}" for r in report if r.eligible})
+    return {
+        "month": f"{month:%Y-%m}",
+        "metrics_rows": derived,
+        "pay_statements": statements,
+        "pay_total": total,
+        "promotion_rows": len(report),
+        "promotion_eligible": eligible,
+    }
+
+
+# --- the nightly cycle -----------------------------------------------------------------------
+
+
+def run_cycle(
+    *, as_of: date, settings: Settings, store: Engine, engine: str, strategy: str | None
+) -> Any:
+    from arrears.engine import service as cycle
+
+    return cycle.run_cycle(
+        as_of=as_of, settings=settings, store=store, engine=engine, strategy=strategy
+    )
+
+
+def check_strategy(strategy: str | None, settings: Settings) -> None:
+    """Load the strategy as the cycle will (a bad name or file is the user's input error)."""
+    from arrears.strategy.loader import load_strategy
+
+    load_strategy(strategy or settings.strategy)
+
+
+# --- the collector's day ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    attempt_id: int
+    outcome: str
+    right_party: bool  # made, and a conversation with the debtor himself
+    made: bool
+    rules: tuple[str, ...]
+    next_allowed: datetime | None
+
+
+def take_next(*, session: Session, staff_id: int, code: str, actor: str) -> Any | None:
+    """The collector's next due case from their own queue (moved to in_progress), or None."""
+    from arrears.auth.policy import Principal
+    from arrears.auth.scoping import scoped_work_orders
+    from arrears.cases import service as case_service
+    from arrears.kit.errors import NotFound
+
+    principal = Principal(user_id=0, username=code, role="collector", staff_id=staff_id)
+    try:
+        return case_service.take_next(
+            session=session, actor=actor, base=scoped_work_orders(principal)
+        )
+    except NotFound:
+        return None
+
+
+def call(
+    *,
+    session: Session,
+    work_order_id: int,
+    outcome: str,
+    at: datetime,
+    actor: str,
+    collector: str,
+    contact_person_id: int | None = None,
+) -> Call:
+    """One outbound call, through compliance: logged as made (with the outcome) or blocked."""
+    from arrears.contacts import service as contacts
+    from arrears.contacts.vocabulary import RIGHT_PARTY_OUTCOMES
+
+    attempt = contacts.log_attempt(
+        session=session,
+        work_order_id=work_order_id,
+        channel="call",
+        party="contact_person" if contact_person_id is not None else "debtor",
+        outcome=outcome,
+        actor=actor,
+        collector=collector,
+        contact_person_id=contact_person_id,
+        purpose="callback_request" if contact_person_id is not None else None,
+        duration_seconds=0 if outcome in ("no_answer", "busy", "not_in_service") else 240,
+        at=at,
+    )
+    return Call(
+        attempt_id=attempt.id,
+        outcome=outcome,
+        right_party=attempt.status == "made"
+        and contact_person_id is None
+        and outcome in RIGHT_PARTY_OUTCOMES,
+        made=attempt.status == "made",
+        rules=tuple(attempt.compliance_rules or ()),
+        next_allowed=attempt.compliance_next_allowed_at,
+    )
+
+
+def contact_person_ids(*, session: Session, cardholder_id: int) -> list[int]:
+    from arrears.cases import repository as case_repository
+
+    return [c.id for c in case_repository.contact_persons(session, cardholder_id)]
+
+
+def set_next_action(*, session: Session, work_order_id: int, on: date, actor: str) -> None:
+    from arrears.cases import service as case_service
+
+    case_service.set_next_action(session=session, work_order_id=work_order_id, on=on, actor=actor)
+
+
+def give_stop(
+    *, session: Session, work_order_id: int, stop: int, attempt_id: int, actor: str
+) -> None:
+    from arrears.cases import service as case_service
+
+    case_service.give_stop(
+        session=session,
+        work_order_id=work_order_id,
+        stop=stop,
+        actor=actor,
+        contact_attempt_id=attempt_id,
+    )
+
+
+def stops_given(*, session: Session, work_order_id: int) -> list[int]:
+    from arrears.cases import repository as case_repository
+
+    return [s.stop for s in case_repository.stops_given(session, work_order_id)]
+
+
+def take_promise(
+    *,
+    session: Session,
+    work_order_id: int,
+    amount: Decimal,
+    due_on: date,
+    attempt_id: int,
+    actor: str,
+) -> int:
+    from arrears.promises import service as promises
+
+    return promises.take_promise(
+        session=session,
+        work_order_id=work_order_id,
+        amount=amount,
+        due_on=due_on,
+        channel="call",
+        actor=actor,
+        contact_attempt_id=attempt_id,
+    ).id
+
+
+def plan_offer(*, total_due: Decimal, past_due: Decimal, dpd: int, currency: str) -> list[Any]:
+    from arrears.promises import service as promises
+
+    return promises.options_for(
+        total_due=total_due, amount_past_due=past_due, dpd=dpd, currency=currency
+    )
+
+
+def propose_plan(
+    *,
+    session: Session,
+    work_order_id: int,
+    total: Decimal,
+    instalments: int,
+    first_due_on: date,
+    actor: str,
+) -> tuple[int, str, list[tuple[date, Decimal]]]:
+    """A plan; returns (plan id, status, [(due date, amount)])."""
+    from arrears.promises import repository as promise_repository
+    from arrears.promises import service as promises
+
+    plan = promises.propose_plan(
+        session=session,
+        work_order_id=work_order_id,
+        total=total,
+        instalments=instalments,
+        first_due_on=first_due_on,
+        actor=actor,
+    )
+    rows = [(r.due_on, r.amount) for r in promise_repository.instalments(session, plan.id)]
+    return plan.id, plan.status, rows
+
+
+def propose_settlement(
+    *,
+    session: Session,
+    work_order_id: int,
+    balance: Decimal,
+    discount: Decimal,
+    due_on: date,
+    actor: str,
+) -> tuple[int, str, Decimal]:
+    from arrears.promises import service as promises
+
+    plan = promises.propose_settlement(
+        session=session,
+        work_order_id=work_order_id,
+        balance=balance,
+        discount=discount,
+        due_on=due_on,
+        actor=actor,
+    )
+    return plan.id, plan.status, plan.total
+
+
+def settlement_terms() -> tuple[int, Decimal]:
+    """(days past due from which a settlement is offered, the offered discount)."""
+    from arrears.promises import service as promises
+
+    offers = promises.policy().offers
+    return offers.settlement_from_dpd, offers.settlement_discount
+
+
+def approve_plan(*, session: Session, plan_id: int, actor: str) -> None:
+    from arrears.promises import service as promises
+
+    promises.decide_plan(
+        session=session,
+        plan_id=plan_id,
+        approve=True,
+        actor=actor,
+        role="team_lead",
+        note="approved by the team lead (simulated)",
+    )
+
+
+# --- invariant 10: nothing is dated in the future, whoever asks ------------------------------
+
+
+def future_refusals(*, session: Session, day: date, actor: str) -> dict[str, str | None]:
+    """Ask allocation and reconciliation for ``day`` (after today) inside the caller's
+    transaction, which the caller rolls back: ``None`` when refused, else what happened."""
+    from arrears.promises import service as promises
+    from arrears.workforce import service as workforce
+
+    found: dict[str, str | None] = {}
+    for name, ask in (
+        ("allocation", lambda: workforce.allocate(session=session, as_of=day, actor=actor)),
+        ("reconciliation", lambda: promises.reconcile_all(session=session, actor=actor, as_of=day)),
+    ):
+        savepoint = session.begin_nested()
+        try:
+            ask()
+            found[name] = f"{name} for {day} was accepted"
+        except RuleRefused:
+            found[name] = None
+        except ArrearsError as exc:
+            found[name] = f"{name} for {day} failed with {type(exc).__name__}: {exc.message}"
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+    return found
+
+
+def future_cycle_refused(
+    *, store: Engine, settings: Settings, day: date, strategy: str | None
+) -> str | None:
+    """Open a cycle run for ``day`` (after today) on a connection whose transaction is rolled
+    back, so nothing stays: ``None`` when refused, else what happened."""
+    from arrears.engine import service as cycle
+
+    with store.connect() as conn:
+        outer = conn.begin()
+        try:
+            cycle.begin_cycle(
+                as_of=day,
+                settings=settings,
+                store=cast(Engine, conn),  # the run record joins this transaction
+                strategy=strategy,
+            )
+            return f"a cycle run for {day} was opened"
+        except RuleRefused:
+            return None
+        except ArrearsError as exc:
+            return f"the cycle for {day} failed with {type(exc).__name__}: {exc.message}"
+        finally:
+            outer.rollback()

@@ -1,0 +1,188 @@
+"""The simulated department's people: a roster file (validated) or the default one, sized to the
+book, with the hires and the leaver the run goes through. Pure: no store here."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from arrears.kit.errors import BadInput
+
+Grade = Literal["collection_officer", "senior_collection_specialist", "team_lead", "manager"]
+Employment = Literal["labor_dispatch", "establishment"]
+StaffLevel = Literal["junior", "intermediate", "advanced", "legal"]
+
+# Capacity per head the default roster aims at (then spread so the totals fit the book).
+OFFICER_TARGET = 120
+SENIOR_TARGET = 60
+HEADROOM = 1.15  # capacity exceeds the expected open cases by 15%
+# The UCI September bucket mix (docs/synth.md): what share of the book sits in each level.
+EXPECTED_SHARE = {
+    "junior": 0.1229,  # M1
+    "intermediate": 0.0889,  # M2
+    "advanced": 0.0107,  # M3
+    "legal": 0.0025,  # M4
+    "outsource": 0.0013,  # M5, M6
+    "write_off_review": 0.0009,  # M7+
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Member(_Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str | None = None
+    grade: Grade
+    employment: Employment = "labor_dispatch"
+    levels: list[StaffLevel] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=lambda: ["zh-CN"])
+    capacity: int = Field(ge=0, le=100_000)
+    # Days before the first simulated day the person was hired (veterans) ...
+    hired_days_before_start: int = Field(default=365, ge=0)
+    # ... and the courses passed (default: every course, on hire + 14 days).
+    courses: list[str] | None = None
+
+
+class Hire(Member):
+    """Someone who joins during the run: entered ``entered_days_before`` their first day."""
+
+    hired_days_before_start: int = 0
+    day: int = Field(ge=0, description="Simulated day (0 = the start) of the first day at work.")
+    entered_days_before: int = Field(default=7, ge=0)
+
+
+class Leaver(_Strict):
+    code: str
+    day: int = Field(ge=0)
+
+
+class AgencyPlan(_Strict):
+    code: str = "AG01"
+    name: str = "Simulated collection agency"
+    buckets: list[str] = Field(default_factory=lambda: ["M4", "M5", "M6", "M7+"])
+    levels: list[str] = Field(default_factory=lambda: ["outsource"])
+    commission_pct: float = Field(default=18.0, ge=0, le=100)
+    recall_after_days: int | None = 90
+
+
+class Roster(_Strict):
+    team: str = "T01"
+    members: list[Member] = Field(min_length=1)
+    agency: AgencyPlan | None = None
+    hires: list[Hire] = Field(default_factory=list)
+    leavers: list[Leaver] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _codes(self) -> Roster:
+        codes = [m.code for m in self.members] + [h.code for h in self.hires]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"duplicate staff codes: {', '.join(dupes)}")
+        unknown = [lv.code for lv in self.leavers if lv.code not in codes]
+        if unknown:
+            raise ValueError(f"leavers not on the roster: {', '.join(unknown)}")
+        return self
+
+
+def check_levels(roster: Roster, level_grades: dict[str, list[str]]) -> None:
+    """Refuse a roster that leaves a case level nobody may work (``BadInput``, one line)."""
+    people = roster.members
+    for level, grades in level_grades.items():
+        if not grades:  # agencies only
+            covered = roster.agency is not None and level in roster.agency.levels
+        elif level in ("junior", "intermediate", "advanced", "legal"):
+            covered = any(m.grade in grades and level in m.levels for m in people)
+        else:
+            covered = any(m.grade in grades for m in people)
+        if not covered:
+            who = " or ".join(grades) if grades else "an agency contract"
+            raise BadInput(f"--roster: nobody for level {level} (needs {who} cleared for it)")
+
+
+def load_roster(path: Path) -> Roster:
+    """A roster YAML file; unknown file or a bad field is ``BadInput`` with one line."""
+    if not path.is_file():
+        raise BadInput(f"--roster: no file {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BadInput(f"--roster {path.name}: not YAML ({str(exc).splitlines()[0]})") from None
+    try:
+        return Roster.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise BadInput(f"--roster {path.name}: {where}: {first['msg']}") from None
+
+
+def expected_open(accounts: int) -> dict[str, float]:
+    """The open cases per level a book of ``accounts`` holds in steady state (UCI mix)."""
+    return {level: share * accounts for level, share in EXPECTED_SHARE.items()}
+
+
+def default_roster(*, accounts: int, days: int, seed: int) -> Roster:
+    """Officers, seniors, a lead and one agency, with capacity 10-20% above the expected open
+    cases of each kind; two officers hired during the run and one leaving."""
+    rng = random.Random(seed)
+    need = expected_open(accounts)
+    officer_need = (need["junior"] + need["intermediate"]) * HEADROOM
+    officers = max(3, math.ceil(officer_need / OFFICER_TARGET))
+    officer_capacity = max(math.ceil(officer_need / officers), 1)
+    senior_need = (need["advanced"] + need["legal"]) * HEADROOM
+    seniors = max(2, math.ceil(senior_need / SENIOR_TARGET))
+    senior_capacity = max(math.ceil(senior_need / seniors), 5)
+    lead_capacity = max(math.ceil(need["write_off_review"] * HEADROOM), 5)
+    members = [
+        Member(
+            code="L01",
+            grade="team_lead",
+            employment="establishment",
+            levels=["junior", "intermediate", "advanced", "legal"],
+            capacity=lead_capacity,
+            hired_days_before_start=rng.randint(2000, 4000),
+        )
+    ]
+    members += [
+        Member(
+            code=f"S{i + 1:02d}",
+            grade="senior_collection_specialist",
+            employment="establishment",
+            levels=["junior", "intermediate", "advanced", "legal"],
+            capacity=senior_capacity,
+            hired_days_before_start=rng.randint(1100, 3600),
+        )
+        for i in range(seniors)
+    ]
+    members += [
+        Member(
+            code=f"O{i + 1:02d}",
+            grade="collection_officer",
+            employment="labor_dispatch" if i % 4 else "establishment",
+            levels=["junior", "intermediate"],
+            capacity=officer_capacity,
+            hired_days_before_start=rng.randint(200, 1500),
+        )
+        for i in range(officers)
+    ]
+    junior_gate = ["credit_education", "three_stops"]
+    hires = [
+        Hire(
+            code=f"N{i + 1:02d}",
+            grade="collection_officer",
+            levels=["junior", "intermediate"],
+            capacity=officer_capacity,
+            day=max(1, round(days * share)),
+            entered_days_before=7,
+            courses=junior_gate,
+        )
+        for i, share in enumerate((0.25, 0.5))
+    ]
+    leavers = [Leaver(code=f"O{officers:02d}", day=max(1, round(days * 2 / 3)))]
+    return Roster(members=members, agency=AgencyPlan(), hires=hires, leavers=leavers)

@@ -1,0 +1,1128 @@
+"""Run the department day by day on its own store: the acceptance harness of the daily loop.
+
+Each simulated day, on the project's clock (frozen and advanced here, never set any other way):
+08:00 the card system's extract of the day (new statements, the payments the behaviour model
+drew) comes in through the import path; 09:00 each collector works their queue through the real
+contact, promise, plan, settlement and three-stops services; the team lead approves what waits
+for a checker; 21:00 the nightly cycle (promise reconciliation first) and allocation. The ten
+invariants are checked after each day; month ends produce pay statements and the promotion
+report. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy.engine import Engine, make_url
+
+from arrears.config import Settings, get_settings
+from arrears.kit.clock import clock
+from arrears.kit.db import UnitOfWork, make_engine
+from arrears.kit.errors import ArrearsError, BadInput
+from arrears.simulation import actions, invariants
+from arrears.simulation import behaviour as bm
+from arrears.simulation import repository as repo
+from arrears.simulation.payments import (
+    Account,
+    PaymentBook,
+    Scheduled,
+    cents,
+    cut_statement,
+    money,
+    plan_month,
+)
+from arrears.simulation.roster import Roster, check_levels, default_roster
+
+ACTOR = "simulator"
+BUCKET_RANK = {b: i for i, b in enumerate(("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"))}
+PHASES = ("import", "workday", "cycle", "allocation", "checks", "month_end")
+
+
+@dataclass(frozen=True)
+class Options:
+    days: int
+    accounts: int
+    seed: int
+    start: date
+    roster: Roster | None = None  # None: the default roster, sized to the book
+    strategy: str | None = None
+    engine: str = "duckdb"
+    out: Path | None = None
+    store: str | None = None
+    behaviour: str = "behaviour"
+    collectors: bool = True  # False: cycle and allocation only (the benchmark's baseline)
+    check: bool = True  # False: no invariant checks (the benchmark's baseline)
+
+
+def validate(options: Options) -> bm.Behaviour:
+    """Refuse bad input before anything is written (``BadInput``: one line, exit 2)."""
+    if options.days < 1:
+        raise BadInput(f"--days must be at least 1 (got {options.days})")
+    if options.accounts < 1:
+        raise BadInput(f"--accounts must be at least 1 (got {options.accounts})")
+    if options.engine not in ("duckdb", "spark"):
+        raise BadInput(f"--engine must be duckdb or spark, not {options.engine!r}")
+    out = options.out
+    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BadInput(f"--out {options.out}: not an empty folder (nothing was written)")
+    behaviour = bm.load_behaviour(options.behaviour)
+    actions.check_strategy(options.strategy, get_settings())
+    if options.roster is not None:
+        check_levels(options.roster, actions.allocation_level_grades())
+    return behaviour
+
+
+@dataclass
+class SimulationResult:
+    days: list[dict[str, Any]]
+    invariants: dict[str, dict[str, Any]]
+    summary: dict[str, Any]
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    out: Path | None = None
+    store_url: str = ""
+
+    @property
+    def broken(self) -> list[str]:
+        return [name for name, r in self.invariants.items() if not r["held"]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"days": self.days, "invariants": self.invariants, "summary": self.summary}
+
+
+# --- the sandbox: its own store and warehouse ------------------------------------------------
+
+
+@contextmanager
+def _sandbox(options: Options) -> Iterator[tuple[Path, str, Settings]]:
+    """A work folder, a fresh store and warehouse, and settings pointing at them for every
+    service (the environment of this process, restored afterwards)."""
+    work = options.out or Path(tempfile.mkdtemp(prefix="arrears-sim-"))
+    work.mkdir(parents=True, exist_ok=True)
+    configured = get_settings().database_url
+    created_db: str | None = None
+    if options.store:
+        url = options.store
+    elif configured.startswith("postgresql"):
+        base = make_url(configured)
+        name = f"{base.database or 'arrears'}_sim_{os.getpid()}_{int(time.time())}"[:63]
+        _create_database(configured, name)
+        created_db = name
+        url = base.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{(work / 'store.db').resolve()}"
+    names = ("ARREARS_DATABASE_URL", "ARREARS_WAREHOUSE", "ARREARS_OUTBOX_SPOOL")
+    saved = {k: os.environ.get(k) for k in names}
+    try:
+        engine = make_engine(url)
+        try:
+            if repo.store_tables(engine):
+                raise BadInput(f"--store {make_url(url).render_as_string()}: not empty")
+        finally:
+            engine.dispose()
+        os.environ["ARREARS_DATABASE_URL"] = url
+        os.environ["ARREARS_WAREHOUSE"] = str((work / "warehouse.duckdb").resolve())
+        os.environ["ARREARS_OUTBOX_SPOOL"] = str((work / "outbox").resolve())
+        get_settings.cache_clear()
+        yield work, url, get_settings()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        get_settings.cache_clear()
+        if options.out is None:
+            shutil.rmtree(work, ignore_errors=True)
+            if created_db is not None:
+                _drop_database(configured, created_db)
+
+
+def _create_database(configured: str, name: str) -> None:
+    engine = make_engine(configured, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+
+
+def _drop_database(configured: str, name: str) -> None:
+    engine = make_engine(configured, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def simulate(
+    options: Options, *, on_day: Callable[[int, date], None] = lambda _i, _d: None
+) -> SimulationResult:
+    """Run ``options.days`` days of the department; see the module docstring."""
+    behaviour = validate(options)
+    with (
+        _sandbox(options) as (work, url, settings),
+        clock.frozen(datetime.combine(options.start, clock_time(12), UTC)),
+    ):
+        from arrears.kit.db import engine_for
+
+        engine = engine_for(url)
+        try:
+            sim = _Department(options, behaviour, settings, engine, work)
+            result = sim.run(on_day)
+        finally:
+            engine.dispose()
+            engine_for.cache_clear()
+        result.out = options.out
+        result.store_url = make_url(url).render_as_string() if options.out else ""
+        return result
+
+
+class _Department:
+    def __init__(
+        self,
+        options: Options,
+        behaviour: bm.Behaviour,
+        settings: Settings,
+        engine: Engine,
+        work: Path,
+    ) -> None:
+        self.o = options
+        self.b = behaviour
+        self.settings = settings
+        self.engine = engine
+        self.work = work
+        self.zone = ZoneInfo(settings.time_zone)
+        self.timings: dict[str, list[float]] = defaultdict(list)
+        self.tallies = {name: invariants.Tally() for name in invariants.CHECKS}
+        self.book = PaymentBook()
+        self.accounts: list[Account] = []
+        self.by_customer: dict[str, int] = {}
+        self.figures: dict[str, tuple[str, int, int, int]] = {}  # account -> bucket, dpd, past, bal
+        self.decided_today: dict[str, tuple[int, Decimal, Decimal, Decimal]] = {}
+        self.decided_before: dict[str, tuple[int, Decimal, Decimal, Decimal]] = {}
+        self.no_contact: Counter[int] = Counter()
+        self.roster = options.roster or default_roster(
+            accounts=options.accounts, days=options.days, seed=options.seed
+        )
+        self.month_ends: list[dict[str, Any]] = []
+        self.totals: Counter[str] = Counter()
+        self.collected_total = 0
+        self.staff_ids: dict[str, int] = {}
+        self.defects: dict[str, dict[str, Any]] = {}
+        self.policy = self._policy_values()
+
+    # -- time --
+
+    def at(self, day: date, hhmm: str, minutes: int = 0) -> datetime:
+        h, m = (int(x) for x in hhmm.split(":"))
+        local = datetime.combine(day, clock_time(h, m), self.zone) + timedelta(minutes=minutes)
+        return local.astimezone(UTC)
+
+    def freeze(self, day: date, hhmm: str, minutes: int = 0) -> datetime:
+        moment = self.at(day, hhmm, minutes)
+        clock.freeze(moment)
+        return moment
+
+    def rng(self, day_index: int, stream: int) -> np.random.Generator:
+        return np.random.default_rng([abs(self.o.seed), day_index, stream])
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase].append(time.perf_counter() - start)
+
+    # -- setup --
+
+    def _policy_values(self) -> dict[str, Any]:
+        """Policy values the invariants read, where the product defines them (see invariants)."""
+        found: dict[str, Any] = {}
+        rules, training, fees = actions.policies(self.settings.fee_schedule)
+        sources_by_name: dict[str, list[tuple[Any, str]]] = {
+            "probation_days": [
+                (rules, "probation_days"),
+                (getattr(rules, "probation", None), "days"),
+                (training.mentoring, "probation_days"),
+            ],
+            "small_balance": [(fees, "small_balance_threshold"), (fees, "small_balance")],
+            "non_accrual_dpd": [
+                (fees, "charge_off_dpd"),
+                (fees, "non_accrual_dpd"),
+                (getattr(fees, "accrual", None), "stop_after_dpd"),
+            ],
+            "charges_cap": [(fees, "charges_cap"), (getattr(fees, "accrual", None), "cap_ratio")],
+        }
+        for name, sources in sources_by_name.items():
+            for obj, attr in sources:
+                value = getattr(obj, attr, None) if obj is not None else None
+                if value is not None:
+                    found[name] = value
+                    break
+        found["max_mentees"] = training.mentoring.max_mentees
+        found["mentee_grades"] = tuple(training.mentoring.mentee_grades)
+        found["mentor_grades"] = tuple(training.mentoring.mentor_grades)
+        return found
+
+    def setup(self) -> None:
+        start = self.o.start
+        actions.upgrade_schema(str(self.engine.url.render_as_string(hide_password=False)))
+        self.freeze(start, self.b.workday.morning_import)
+        extract = self.work / "extracts" / "initial"
+        with self.timed("setup"):
+            actions.synth_portfolio(
+                accounts=self.o.accounts, seed=self.o.seed, out=extract, as_of=start
+            )
+            self._import(extract)
+            self._load_accounts(extract)
+            self._hire_roster()
+
+    def _import(self, folder: Path) -> None:
+        with UnitOfWork(self.engine) as uow:
+            actions.import_extract(
+                session=uow.session, folder=folder, warehouse=self.settings.warehouse, actor=ACTOR
+            )
+            uow.commit()
+            actions.write_warehouse(session=uow.session, warehouse=self.settings.warehouse)
+
+    def _load_accounts(self, folder: Path) -> None:
+        accounts = pq.read_table(folder / "accounts.parquet").to_pylist()
+        statements = pq.read_table(folder / "statements.parquet").to_pylist()
+        payments = pq.read_table(folder / "payments.parquet").to_pylist()
+        latest: dict[str, dict[str, Any]] = {}
+        for s in statements:
+            if (
+                s["account_id"] not in latest
+                or s["cycle_date"] > latest[s["account_id"]]["cycle_date"]
+            ):
+                latest[s["account_id"]] = s
+        paid: Counter[str] = Counter()
+        for p in payments:
+            last = latest.get(p["account_id"])
+            if last is not None and p["paid_on"] > last["cycle_date"]:
+                paid[p["account_id"]] += cents(p["amount"])
+        for a in sorted(accounts, key=lambda r: r["account_id"]):
+            last = latest.get(a["account_id"])
+            self.by_customer.setdefault(a["customer_id"], len(self.accounts))
+            self.accounts.append(
+                Account(
+                    ref=a["account_id"],
+                    customer=a["customer_id"],
+                    statement_day=int(a["statement_day"]),
+                    due_days=int(a["due_days"]),
+                    min_ratio=Decimal(a["min_payment_ratio"]),
+                    credit_limit=cents(a["credit_limit"]),
+                    closing=cents(last["closing_balance"]) if last else 0,
+                    minimum=cents(last["minimum_due"]) if last else 0,
+                    paid_since=paid[a["account_id"]],
+                )
+            )
+        self.traits = bm.draw_traits(self.b, len(self.accounts), self.rng(0, 0))
+
+    def _hire_roster(self) -> None:
+        start = self.o.start
+        with UnitOfWork(self.engine) as uow:
+            agency = self.roster.agency
+            if agency is not None:
+                actions.add_agency(
+                    session=uow.session,
+                    code=agency.code,
+                    name=agency.name,
+                    buckets=agency.buckets,
+                    levels=agency.levels,
+                    commission_pct=agency.commission_pct,
+                    start=start - timedelta(days=365),
+                    end=start + timedelta(days=365 + self.o.days),
+                    recall_after_days=agency.recall_after_days,
+                    actor=ACTOR,
+                )
+                actions.add_staff(
+                    session=uow.session,
+                    code=f"{agency.code}-U1",
+                    name=f"{agency.name} user",
+                    grade="collection_officer",
+                    employment="agency",
+                    levels=[],
+                    languages=["zh-CN"],
+                    capacity=0,
+                    hire_date=start - timedelta(days=365),
+                    team=None,
+                    agency=agency.code,
+                    actor=ACTOR,
+                )
+            # Seniors and leads first, so that officers find mentors (as `staff import` does).
+            for member in sorted(
+                self.roster.members, key=lambda m: m.grade == "collection_officer"
+            ):
+                self._enter(uow, member, start - timedelta(days=member.hired_days_before_start))
+            uow.commit()
+
+    def _enter(self, uow: UnitOfWork, member: Any, hire_date: date) -> None:
+        self.staff_ids[member.code] = actions.add_staff(
+            session=uow.session,
+            code=member.code,
+            name=member.name or f"Collector {member.code}",
+            grade=member.grade,
+            employment=member.employment,
+            levels=list(member.levels),
+            languages=list(member.languages),
+            capacity=member.capacity,
+            hire_date=hire_date,
+            team=self.roster.team,
+            actor=ACTOR,
+        )
+        passes = actions.training_courses()
+        for course in member.courses if member.courses is not None else sorted(passes):
+            actions.record_completion(
+                session=uow.session,
+                code=member.code,
+                course=course,
+                score=min(passes[course] + 10, Decimal(100)),
+                on=min(hire_date + timedelta(days=14), clock.today()),
+                actor=ACTOR,
+            )
+
+    # -- the day --
+
+    def run(self, on_day: Callable[[int, date], None]) -> SimulationResult:
+        self.setup()
+        days: list[dict[str, Any]] = []
+        for i in range(self.o.days):
+            day = self.o.start + timedelta(days=i)
+            days.append(self.one_day(i, day))
+            on_day(i, day)
+        if self.o.check:
+            self._final_cycle_probe(self.o.start + timedelta(days=self.o.days - 1))
+        return SimulationResult(
+            days=days,
+            invariants={name: t.as_dict() for name, t in self.tallies.items()},
+            summary=self.summary(days),
+            timings=dict(self.timings),
+        )
+
+    def one_day(self, i: int, day: date) -> dict[str, Any]:
+        record: dict[str, Any] = {"day": day.isoformat()}
+        counts: Counter[str] = Counter()
+        blocks: Counter[str] = Counter()
+        refusals: Counter[str] = Counter()
+        errors: Counter[str] = Counter()
+        self.freeze(day, self.b.workday.morning_import)
+        with self.timed("import"):
+            self._roster_events(i, day)
+            collected, n_payments = self._morning_extract(i, day) if i > 0 else (0, 0)
+        if self.o.collectors and i > 0:
+            with self.timed("workday"):
+                self._workday(i, day, counts, blocks, refusals, errors)
+        self.freeze(day, self.b.workday.nightly_cycle)
+        with self.timed("cycle"):
+            with UnitOfWork(self.engine) as uow:
+                before = repo.case_states(uow.session)
+            cycle = actions.run_cycle(
+                as_of=day,
+                settings=self.settings,
+                store=self.engine,
+                engine=self.o.engine,
+                strategy=self.o.strategy,
+            )
+            with UnitOfWork(self.engine) as uow:
+                after_cycle = repo.case_states(uow.session)
+                gone = repo.statuses_of(uow.session, sorted(set(before) - set(after_cycle)))
+            self.decided_before = self.decided_today
+            self.decided_today = {}
+            for row in repo.decisions(self.settings.warehouse, day):
+                account, _customer, bucket, dpd, past, balance, fees, interest = row
+                self.figures[account] = (bucket, int(dpd), cents(past), cents(balance))
+                self.decided_today[account] = (int(dpd), balance, fees, interest)
+            if i == 0:
+                self._first_intents(day)
+        with self.timed("allocation"):
+            with UnitOfWork(self.engine) as uow:
+                summary = actions.allocate(session=uow.session, as_of=day, actor=ACTOR)
+                uow.commit()
+            with UnitOfWork(self.engine) as uow:
+                after_alloc = repo.case_states(uow.session)
+        moves = {
+            "cycle": [
+                (k, before[k][0], after_cycle.get(k, (gone.get(k, "closed"),))[0])
+                for k in sorted(before)
+                if after_cycle.get(k, (gone.get(k, "closed"),))[0] != before[k][0]
+            ],
+            "allocation": [
+                (k, after_cycle[k][0], after_alloc[k][0])
+                for k in sorted(after_cycle)
+                if k in after_alloc and after_alloc[k][0] != after_cycle[k][0]
+            ],
+        }
+        rolled = sum(
+            1
+            for k, (_s, b, _lv) in before.items()
+            if k in after_cycle and BUCKET_RANK.get(after_cycle[k][1], 0) > BUCKET_RANK.get(b, 0)
+        )
+        found: dict[str, int] = {}
+        if self.o.check:
+            with self.timed("checks"):
+                found = self._check(day, summary, moves)
+        if (day + timedelta(days=1)).month != day.month:
+            with self.timed("month_end"):
+                self._month_end(day)
+        promises = cycle.promises
+        settled = promises["kept"] + promises["partially_kept"] + promises["broken"]
+        self.collected_total += collected
+        for key, value in counts.items():
+            self.totals[key] += value
+        self.totals["payments"] += n_payments
+        record.update(
+            {
+                "open": len(after_alloc),
+                "opened": cycle.cases["opened"],
+                "closed": cycle.cases["closed"],
+                "cured": cycle.cases["closed"],
+                "rolled_forward": rolled,
+                "escalated": sum(1 for s, _b, _lv in after_alloc.values() if s == "escalated"),
+                "assigned": summary.assigned_to_staff,
+                "placed": summary.placed_with_agencies,
+                "unassigned": summary.unallocatable,
+                "unassigned_reasons": {
+                    r: n for r, n in summary.reasons.items() if r.startswith("unallocatable")
+                },
+                "allocation_reasons": dict(summary.reasons),
+                "load": _plain(summary.load),
+                "promises": {
+                    "taken": counts["promises"],
+                    "kept": promises["kept"],
+                    "partially_kept": promises["partially_kept"],
+                    "broken": promises["broken"],
+                    "kept_rate": round(promises["kept"] / settled, 4) if settled else None,
+                },
+                "calls": {
+                    k: counts[k]
+                    for k in ("attempts", "made", "blocked", "right_party", "contact_person")
+                },
+                "stops": counts["stops"],
+                "disputes": counts["disputes"],
+                "plans": counts["plans"],
+                "settlements": counts["settlements"],
+                "compliance_blocks": dict(sorted(blocks.items())),
+                "refused": dict(sorted(refusals.items())),
+                "errors": dict(sorted(errors.items())),
+                "payments": n_payments,
+                "collected": f"{money(collected):f}",
+                "roll_rates": self._roll_rates(),
+                "invariants": found,
+            }
+        )
+        return record
+
+    # -- morning --
+
+    def _roster_events(self, i: int, day: date) -> None:
+        hires = [h for h in self.roster.hires if max(h.day - h.entered_days_before, 0) == i]
+        leavers = [lv for lv in self.roster.leavers if lv.day == i]
+        if not hires and not leavers:
+            return
+        with UnitOfWork(self.engine) as uow:
+            for hire in hires:
+                self._enter(uow, hire, self.o.start + timedelta(days=hire.day))
+            for leaver in leavers:
+                actions.leave(session=uow.session, code=leaver.code, on=day, actor=ACTOR)
+            uow.commit()
+
+    def _morning_extract(self, i: int, day: date) -> tuple[int, int]:
+        """Today's statements and payments, written as the card system's extract and imported."""
+        rng = self.rng(i, 1)
+        statements: list[dict[str, Any]] = []
+        for index, account in enumerate(self.accounts):
+            if account.statement_day != day.day:
+                continue
+            bucket, _dpd, past_due, _balance = self.figures.get(account.ref, ("M0", 0, 0, 0))
+            due_on, closing, minimum = cut_statement(
+                account, on=day, delinquent=bucket != "M0", rng=rng
+            )
+            statements.append(
+                {
+                    "account_id": account.ref,
+                    "cycle_date": day,
+                    "due_date": due_on,
+                    "closing_balance": money(closing),
+                    "minimum_due": money(minimum),
+                }
+            )
+            plan_month(
+                self.b,
+                self.book,
+                index=index,
+                account=account,
+                bucket=bucket,
+                past_due=past_due,
+                on=day,
+                due_on=due_on,
+                rng=rng,
+            )
+        paid: dict[int, int] = defaultdict(int)
+        for item in self.book.due(day):
+            paid[item.account] += item.cents
+        payments = []
+        channels = ("mobile_app", "online", "bank_transfer", "autodebit", "counter")
+        for index in sorted(paid):
+            if paid[index] <= 0:
+                continue
+            account = self.accounts[index]
+            account.paid_since += paid[index]
+            payments.append(
+                {
+                    "account_id": account.ref,
+                    "paid_on": day,
+                    "amount": money(paid[index]),
+                    "channel": channels[index % len(channels)],
+                    "reference": f"SIM-{day:%Y%m%d}-{index:07d}",
+                }
+            )
+        if not statements and not payments:
+            return 0, 0
+        from arrears.portfolio.extract import arrow_schema
+
+        folder = self.work / "extracts" / day.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, rows in (("statements", statements), ("payments", payments)):
+            if rows:
+                schema = arrow_schema(name)
+                table = pa.Table.from_pylist(
+                    [{c: r.get(c) for c in schema.names} for r in rows], schema=schema
+                )
+                pq.write_table(table, folder / f"{name}.parquet")
+        self._import(folder)
+        return sum(paid.values()), len(payments)
+
+    def _first_intents(self, day: date) -> None:
+        """The book comes in mid-month: each delinquent customer draws this month's outcome now
+        (the others draw at their next statement), so payments flow from the first morning."""
+        rng = self.rng(0, 1)
+        for index, account in enumerate(self.accounts):
+            bucket, _dpd, past_due, _balance = self.figures.get(account.ref, ("M0", 0, 0, 0))
+            if bucket == "M0":
+                continue
+            plan_month(
+                self.b,
+                self.book,
+                index=index,
+                account=account,
+                bucket=bucket,
+                past_due=past_due,
+                on=day,
+                due_on=day + timedelta(days=30),
+                rng=rng,
+            )
+
+    # -- the workday --
+
+    def _collectors(self, day: date) -> list[tuple[str, int]]:
+        with UnitOfWork(self.engine) as uow:
+            people = repo.staff(uow.session)
+        return [
+            (s.code, s.id)
+            for s in people
+            if s.employment_type != "agency"
+            and s.status == "active"
+            and s.hire_date <= day
+            and s.grade in ("collection_officer", "senior_collection_specialist")
+        ]
+
+    def _workday(
+        self,
+        i: int,
+        day: date,
+        counts: Counter[str],
+        blocks: Counter[str],
+        refusals: Counter[str],
+        errors: Counter[str],
+    ) -> None:
+        rng = self.rng(i, 2)
+        waiting: list[int] = []
+        for code, staff_id in self._collectors(day):
+            for n in range(self.b.workday.cases_per_collector):
+                moment = self.freeze(day, self.b.workday.start, n * self.b.workday.minutes_per_case)
+                actor = f"sim:{code}"
+                with UnitOfWork(self.engine) as uow:
+                    wo = actions.take_next(
+                        session=uow.session, staff_id=staff_id, code=code, actor=actor
+                    )
+                    if wo is None:
+                        break
+                    case_id = wo.id
+                    try:
+                        plan = self._work_case(
+                            uow, wo, day, moment, actor, code, rng, counts, blocks
+                        )
+                        uow.commit()
+                        if plan is not None:
+                            waiting.append(plan)
+                        continue
+                    except ArrearsError as exc:
+                        refusals[f"{type(exc).__name__}: {exc.message.split(':')[0][:60]}"] += 1
+                    except Exception as exc:  # a defect in a service: count it, go on
+                        errors[_defect(exc)] += 1
+                        self.defects.setdefault(
+                            _defect(exc), {"case": case_id, "day": day.isoformat()}
+                        )
+                # The case could not be worked: look again tomorrow (or stop for today).
+                try:
+                    with UnitOfWork(self.engine) as uow:
+                        actions.set_next_action(
+                            session=uow.session,
+                            work_order_id=case_id,
+                            on=day + timedelta(days=1),
+                            actor=actor,
+                        )
+                        uow.commit()
+                except ArrearsError:
+                    break
+        self._approve(day, waiting, refusals)
+
+    def _work_case(
+        self,
+        uow: UnitOfWork,
+        wo: Any,
+        day: date,
+        moment: datetime,
+        actor: str,
+        code: str,
+        rng: np.random.Generator,
+        counts: Counter[str],
+        blocks: Counter[str],
+    ) -> int | None:
+        """One case: a call (through compliance) and whatever the customer does. Returns the id
+        of a plan waiting for the lead's approval, if one was proposed."""
+        s = uow.session
+        a = self.b.assumptions
+        index = self.by_customer.get(wo.customer_ref)
+        traits = self.traits[index] if index is not None else bm.Traits(False, False, False)
+        retry = a.retry_days_no_contact
+        counts["attempts"] += 1
+        if self.no_contact[wo.id] >= a.contact_person_after and rng.random() < 0.5:
+            persons = actions.contact_person_ids(session=s, cardholder_id=wo.cardholder_id)
+            if persons:
+                outcome = "callback_requested" if bm.reached(self.b, rng) else "no_answer"
+                result = actions.call(
+                    session=s,
+                    work_order_id=wo.id,
+                    outcome=outcome,
+                    at=moment,
+                    actor=actor,
+                    collector=code,
+                    contact_person_id=persons[0],
+                )
+                counts["contact_person"] += 1
+                return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+        if not bm.reached(self.b, rng):
+            outcome = bm.no_contact_outcome(self.b, rng)
+            result = actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome=outcome,
+                at=moment,
+                actor=actor,
+                collector=code,
+            )
+            if result.made:
+                self.no_contact[wo.id] += 1
+            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+        # Reached the debtor.
+        self.no_contact[wo.id] = 0
+        retry = a.retry_days_conversation
+        if traits.abusive:
+            result = actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome="abusive",
+                at=moment,
+                actor=actor,
+                collector=code,
+            )
+            if result.made:
+                given = actions.stops_given(session=s, work_order_id=wo.id)
+                first = len(given) + 1
+                for stop in range(first, min(first + bm.stops_needed(self.b, rng), 4)):
+                    actions.give_stop(
+                        session=s,
+                        work_order_id=wo.id,
+                        stop=stop,
+                        attempt_id=result.attempt_id,
+                        actor=actor,
+                    )
+                    counts["stops"] += 1
+            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+        if traits.disputer:
+            result = actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome="dispute",
+                at=moment,
+                actor=actor,
+                collector=code,
+            )
+            counts["disputes"] += result.made
+            self._count(result, counts, blocks)
+            return None  # the case is on hold; its review is the follow-up
+        bucket = wo.bucket
+        past_due = max(cents(wo.amount_due), 0)
+        settle_from, discount = actions.settlement_terms()
+        if traits.hardship or (
+            bucket != "M1" and past_due > 0 and rng.random() < a.plan_offer and not traits.hardship
+        ):
+            outcome = "hardship_claimed" if traits.hardship else "right_party_contact"
+            result = actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome=outcome,
+                at=moment,
+                actor=actor,
+                collector=code,
+            )
+            if result.made and past_due > 0:
+                return self._offer_plan(
+                    s, wo, index, day, past_due, actor, rng, counts, blocks, result
+                )
+            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+        if wo.dpd >= settle_from and rng.random() < a.settlement_offer:
+            result = actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome="right_party_contact",
+                at=moment,
+                actor=actor,
+                collector=code,
+            )
+            if result.made:
+                return self._offer_settlement(
+                    s, wo, index, day, discount, actor, rng, counts, blocks, result
+                )
+            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+        if past_due > 0 and bm.promises(self.b, bucket, rng):
+            result = actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome="promise_to_pay",
+                at=moment,
+                actor=actor,
+                collector=code,
+            )
+            if result.made:
+                self._count(result, counts, blocks)
+                lo, hi = a.promise_days
+                due_on = day + timedelta(days=int(rng.integers(lo, hi + 1)))
+                actions.take_promise(
+                    session=s,
+                    work_order_id=wo.id,
+                    amount=money(past_due),
+                    due_on=due_on,
+                    attempt_id=result.attempt_id,
+                    actor=actor,
+                )
+                counts["promises"] += 1
+                if index is not None:
+                    self._keep_promise(index, past_due, day, due_on, rng)
+                return None
+            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+        outcome = ("refused", "right_party_contact", "callback_requested")[int(rng.integers(0, 3))]
+        result = actions.call(
+            session=s, work_order_id=wo.id, outcome=outcome, at=moment, actor=actor, collector=code
+        )
+        return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
+
+    def _count(self, result: actions.Call, counts: Counter[str], blocks: Counter[str]) -> None:
+        if result.made:
+            counts["made"] += 1
+            counts["right_party"] += result.right_party
+            return
+        counts["blocked"] += 1
+        for rule in result.rules or ("(no rule named)",):
+            blocks[rule] += 1
+
+    def _after_call(
+        self,
+        s: Any,
+        wo: Any,
+        day: date,
+        result: actions.Call,
+        retry: int,
+        actor: str,
+        counts: Counter[str],
+        blocks: Counter[str],
+    ) -> int | None:
+        self._count(result, counts, blocks)
+        on = day + timedelta(days=retry)
+        if not result.made and result.next_allowed is not None:
+            on = max(result.next_allowed.astimezone(self.zone).date(), day + timedelta(days=1))
+        if wo.status not in ("on_hold", "closed", "placed"):
+            actions.set_next_action(session=s, work_order_id=wo.id, on=on, actor=actor)
+        return None
+
+    def _keep_promise(
+        self, index: int, promised: int, day: date, due_on: date, rng: np.random.Generator
+    ) -> None:
+        how = bm.keeps_promise(self.b, self.book.outcome(index), rng)
+        if how == "none":
+            return
+        span = max((due_on - day).days, 1)
+        pay_on = day + timedelta(days=int(rng.integers(1, span + 1)))
+        if how == "full":
+            self.book.cancel(index, day)
+            self.book.schedule(pay_on, Scheduled(index, promised, "promise"))
+            return
+        meant = self.book.cancel(index, day)  # what he meant to pay this month, brought forward
+        if meant > 0:
+            self.book.schedule(pay_on, Scheduled(index, meant, "promise"))
+
+    def _offer_plan(
+        self,
+        s: Any,
+        wo: Any,
+        index: int | None,
+        day: date,
+        past_due: int,
+        actor: str,
+        rng: np.random.Generator,
+        counts: Counter[str],
+        blocks: Counter[str],
+        result: actions.Call,
+    ) -> int | None:
+        self._count(result, counts, blocks)
+        plan_id, status, rows = actions.propose_plan(
+            session=s,
+            work_order_id=wo.id,
+            total=money(past_due),
+            instalments=3,
+            first_due_on=day + timedelta(days=7),
+            actor=actor,
+        )
+        counts["plans"] += 1
+        if index is not None and rng.random() < self.b.assumptions.plan_keep:
+            self.book.cancel(index, day)
+            for due_on, amount in rows:
+                self.book.schedule(due_on, Scheduled(index, cents(amount), "plan"))
+        actions.set_next_action(
+            session=s, work_order_id=wo.id, on=day + timedelta(days=8), actor=actor
+        )
+        return plan_id if status == "proposed" else None
+
+    def _offer_settlement(
+        self,
+        s: Any,
+        wo: Any,
+        index: int | None,
+        day: date,
+        discount: Decimal,
+        actor: str,
+        rng: np.random.Generator,
+        counts: Counter[str],
+        blocks: Counter[str],
+        result: actions.Call,
+    ) -> int | None:
+        self._count(result, counts, blocks)
+        if wo.balance <= 0:
+            return None
+        due_on = day + timedelta(days=14)
+        plan_id, status, total = actions.propose_settlement(
+            session=s,
+            work_order_id=wo.id,
+            balance=wo.balance,
+            discount=discount,
+            due_on=due_on,
+            actor=actor,
+        )
+        counts["settlements"] += 1
+        if index is not None and rng.random() < self.b.assumptions.settlement_pays:
+            self.book.cancel(index, day)
+            pay_on = day + timedelta(days=int(rng.integers(1, 15)))
+            self.book.schedule(pay_on, Scheduled(index, cents(total), "settlement"))
+        actions.set_next_action(
+            session=s, work_order_id=wo.id, on=due_on + timedelta(days=1), actor=actor
+        )
+        return plan_id if status == "proposed" else None
+
+    def _approve(self, day: date, plans: list[int], refusals: Counter[str]) -> None:
+        """End of the workday: the team lead checks what waits for a checker."""
+        leads = [m.code for m in self.roster.members if m.grade == "team_lead"]
+        if not plans or not leads:
+            return
+        self.freeze(day, "18:00")
+        for plan_id in plans:
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    actions.approve_plan(
+                        session=uow.session, plan_id=plan_id, actor=f"sim:{leads[0]}"
+                    )
+                    uow.commit()
+                self.totals["approvals"] += 1
+            except ArrearsError as exc:
+                refusals[f"{type(exc).__name__}: {exc.message.split(':')[0][:60]}"] += 1
+
+    # -- night --
+
+    def _roll_rates(self) -> dict[str, dict[str, Any]]:
+        rates: dict[str, dict[str, Any]] = {}
+        if not self.decided_before:
+            return rates
+        today = self.decided_today
+        for account, (dpd0, *_rest) in sorted(self.decided_before.items()):
+            now = today.get(account)
+            if now is None:
+                continue
+            b0, b1 = _bucket(dpd0), _bucket(now[0])
+            if b0 == "M0":
+                continue
+            r = rates.setdefault(b0, {"accounts": 0, "rolled": 0, "cured": 0})
+            r["accounts"] += 1
+            r["rolled"] += BUCKET_RANK[b1] > BUCKET_RANK[b0]
+            r["cured"] += b1 == "M0"
+        for r in rates.values():
+            r["roll_rate"] = round(r["rolled"] / r["accounts"], 4)
+        return dict(sorted(rates.items(), key=lambda kv: BUCKET_RANK[kv[0]]))
+
+    def _check(
+        self, day: date, summary: Any, moves: dict[str, list[tuple[int, str, str]]]
+    ) -> dict[str, int]:
+        with UnitOfWork(self.engine) as uow:
+            probes = actions.future_refusals(
+                session=uow.session, day=day + timedelta(days=1), actor=ACTOR
+            )
+        facts = invariants.DayFacts(
+            day=day,
+            time_zone=self.settings.time_zone,
+            allocation_reasons=summary.reasons,
+            unallocatable_examples=[dict(e) for e in summary.unallocatable_examples],
+            status_moves=moves,
+            accounts_today=self.decided_today,
+            accounts_yesterday=self.decided_before,
+            future_probes=probes,
+            policy=self.policy,
+        )
+        found: dict[str, int] = {}
+        with UnitOfWork(self.engine) as uow:
+            for name, check in invariants.CHECKS.items():
+                found[name] = self.tallies[name].add(day, check(uow.session, facts))
+        return found
+
+    def _final_cycle_probe(self, last: date) -> None:
+        self.freeze(last, "23:30")
+        what = actions.future_cycle_refused(
+            store=self.engine,
+            settings=self.settings,
+            day=last + timedelta(days=1),
+            strategy=self.o.strategy,
+        )
+        if what is not None:
+            self.tallies["nothing_in_the_future"].add(
+                last,
+                [
+                    invariants.Violation(
+                        "cycle for a future day", {"day": last.isoformat(), "found": what}
+                    )
+                ],
+            )
+
+    def _month_end(self, day: date) -> None:
+        with UnitOfWork(self.engine) as uow:
+            people = [
+                s.code
+                for s in repo.staff(uow.session)
+                if s.employment_type != "agency" and s.hire_date <= day
+            ]
+            out = actions.month_end(
+                session=uow.session, month=day.replace(day=1), as_of=day, staff=people, actor=ACTOR
+            )
+            uow.commit()
+        out["pay_total"] = f"{out['pay_total']:f}"
+        self.month_ends.append(out)
+
+    def summary(self, days: list[dict[str, Any]]) -> dict[str, Any]:
+        kept = sum(d["promises"]["kept"] for d in days)
+        settled = kept + sum(
+            d["promises"]["partially_kept"] + d["promises"]["broken"] for d in days
+        )
+        blocks: Counter[str] = Counter()
+        for d in days:
+            blocks.update(d["compliance_blocks"])
+        grades: Counter[str] = Counter(m.grade for m in self.roster.members)
+        return {
+            "seed": self.o.seed,
+            "start": self.o.start.isoformat(),
+            "end": (self.o.start + timedelta(days=self.o.days - 1)).isoformat(),
+            "days": self.o.days,
+            "accounts": self.o.accounts,
+            "engine": self.o.engine,
+            "store": self.engine.dialect.name,
+            "strategy": self.o.strategy or self.settings.strategy,
+            "collectors": self.o.collectors,
+            "roster": {
+                "members": dict(sorted(grades.items())),
+                "capacity": sum(m.capacity for m in self.roster.members),
+                "agency": self.roster.agency.code if self.roster.agency else None,
+                "hires": [{"code": h.code, "day": h.day} for h in self.roster.hires],
+                "leavers": [{"code": lv.code, "day": lv.day} for lv in self.roster.leavers],
+            },
+            "open_first": days[0]["open"] if days else 0,
+            "open_last": days[-1]["open"] if days else 0,
+            "opened": sum(d["opened"] for d in days),
+            "closed": sum(d["closed"] for d in days),
+            "collected": f"{money(self.collected_total):f}",
+            "payments": self.totals["payments"],
+            "calls": self.totals["attempts"],
+            "calls_made": self.totals["made"],
+            "calls_blocked": self.totals["blocked"],
+            "compliance_blocks": dict(sorted(blocks.items())),
+            "promises_taken": self.totals["promises"],
+            "promise_kept_rate": round(kept / settled, 4) if settled else None,
+            "plans": self.totals["plans"],
+            "settlements": self.totals["settlements"],
+            "approvals": self.totals["approvals"],
+            "stops": self.totals["stops"],
+            "disputes": self.totals["disputes"],
+            "month_ends": self.month_ends,
+            "service_errors": {
+                k: {"times": sum(d["errors"].get(k, 0) for d in days), "first": v}
+                for k, v in sorted(self.defects.items())
+            },
+            "broken_invariants": sorted(n for n, t in self.tallies.items() if t.violations),
+        }
+
+
+def _defect(exc: Exception) -> str:
+    """One line naming an unexpected failure of a service (pydantic errors name the field)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+def _bucket(dpd: int) -> str:
+    if dpd <= 0:
+        return "M0"
+    return "M7+" if dpd > 180 else f"M{(dpd + 29) // 30}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return value
