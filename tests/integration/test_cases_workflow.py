@@ -296,6 +296,36 @@ def test_the_daily_cap_blocks_the_fourth_call(session: Session) -> None:
     assert results == ["made", "made", "made", "blocked"]
 
 
+def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
+    session: Session,
+) -> None:
+    wo_id = seed(session)
+    statuses = [
+        log_attempt(
+            session=session,
+            work_order_id=wo_id,
+            channel="call",
+            party="debtor",
+            outcome=outcome,
+            actor="u:lee",
+            at=MORNING + timedelta(minutes=minutes),
+        ).status
+        for minutes, outcome in ((0, "wrong_number"), (60, "no_answer"), (120, "no_answer"))
+    ]
+    # The wrong number is in the history the next decisions read, and counts toward the cap.
+    assert statuses == ["made", "made", "made"]
+    fourth = log_attempt(
+        session=session,
+        work_order_id=wo_id,
+        channel="call",
+        party="debtor",
+        outcome="no_answer",
+        actor="u:lee",
+        at=MORNING + timedelta(minutes=180),
+    )
+    assert fourth.status == "blocked"
+
+
 def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) -> None:
     wo_id = seed(session)
     person_id = session.scalars(sa.select(ContactPerson.id)).one()

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder
-from arrears.contacts.models import ThreeStop
+from arrears.cases.models import ThreeStop, WorkOrder
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import Cardholder

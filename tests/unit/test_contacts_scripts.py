@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import get_args
 
 import pytest
 
+from arrears.compliance.schemas import Outcome
 from arrears.contacts import courtesy, scripts
 from arrears.contacts.vocabulary import COMPLIANCE_OUTCOME, OUTCOMES
 from arrears.kit.errors import BadInput
@@ -62,6 +64,9 @@ def test_credit_education_shows_the_breakdown_lines() -> None:
 
 def test_every_outcome_maps_to_the_compliance_vocabulary() -> None:
     assert set(COMPLIANCE_OUTCOME) == set(OUTCOMES)
+    # ...and onto words the engine accepts: a `wrong_number` mapped to itself made every later
+    # call to that customer fail validation for a month (found by `arrears simulate`).
+    assert set(COMPLIANCE_OUTCOME.values()) <= set(get_args(Outcome))
 
 
 def test_festival_dates_follow_the_lunar_calendar() -> None:

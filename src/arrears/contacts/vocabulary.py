@@ -52,7 +52,7 @@ COMPLIANCE_OUTCOME: dict[str, str] = {
     "limited_content_message": "limited_content_message",
     "right_party_contact": "conversation",
     "third_party_contact": "conversation",
-    "wrong_number": "wrong_number",
+    "wrong_number": "no_answer",  # a dial that connected, to the wrong person: it counts
     "promise_to_pay": "conversation",
     "refused": "conversation",
     "dispute": "conversation",

@@ -25,31 +25,26 @@ from arrears.kit.errors import ArrearsError, RuleRefused
 SERVICE_CALLS = (
     ("migrations.runner", "upgrade"),
     ("portfolio.synth", "synth"),
-    ("portfolio.service", "import_extract"),
-    ("portfolio.warehouse", "write"),
-    ("workforce.service", "allocation_rules, training_policy (policies)"),
+    ("portfolio.importing", "run_import (the import path: store, then warehouse)"),
+    ("workforce.policies", "allocation_rules, training_policy"),
     ("delinquency.fees", "load_fee_schedule"),
     ("strategy.loader", "load_strategy (input check)"),
-    ("workforce.service", "add_agency"),
-    ("workforce.service", "add_contract"),
-    ("workforce.service", "add_staff"),
-    ("workforce.service", "record_completion"),
-    ("workforce.service", "leave"),
-    ("workforce.service", "allocate"),
-    ("workforce.service", "derive_metrics"),
-    ("workforce.service", "pay_statement"),
-    ("workforce.service", "promotion_report"),
+    ("workforce.agency_service", "add_agency, add_contract"),
+    ("workforce.staff_service", "add_staff, leave"),
+    ("workforce.training_service", "record_completion"),
+    ("workforce.allocation_service", "allocate"),
+    ("workforce.performance_service", "derive_metrics, pay_statement, promotion_report"),
     ("engine.service", "run_cycle"),
     ("engine.service", "begin_cycle (future-date probe, rolled back)"),
     ("promises.service", "reconcile_all (future-date probe, rolled back)"),
-    ("auth.scoping", "scoped_work_orders"),
-    ("cases.service", "take_next"),
-    ("cases.service", "set_next_action"),
-    ("cases.service", "give_stop"),
-    ("cases.repository", "contact_persons, stops_given"),
+    ("workforce.scoping", "scoped_work_orders"),
+    ("cases.service", "take_next, set_next_action"),
+    ("workbench.three_stops", "give_stop"),
+    ("portfolio.repository", "contact_persons"),
+    ("cases.repository", "stops_given"),
     ("promises.repository", "instalments"),
     ("promises.service", "policy (settlement terms)"),
-    ("contacts.service", "log_attempt"),
+    ("workbench.contact", "log_attempt"),
     ("promises.service", "take_promise"),
     ("promises.service", "propose_plan"),
     ("promises.service", "propose_settlement"),
@@ -73,38 +68,20 @@ def synth_portfolio(*, accounts: int, seed: int, out: Path, as_of: date) -> dict
     return dict(synth.synth(accounts=accounts, seed=seed, out=out, as_of=as_of).rows)
 
 
-def import_extract(
-    *, session: Session, folder: Path, warehouse: Path, actor: str
-) -> dict[str, int]:
-    """``arrears import portfolio DIR``: validate, load the store (flush), then the caller commits
-    and calls :func:`write_warehouse` with the returned outcome."""
-    from arrears.portfolio import extract, service
+def import_folder(*, folder: Path, warehouse: Path) -> dict[str, int]:
+    """``arrears import portfolio DIR``: the same import path, step by step (its own commits)."""
+    from arrears.portfolio import extract, importing
 
     files = extract.find_files(folder)
-    outcome = service.import_extract(
-        session=session,
+    outcome, _ = importing.run_import(
         sources=dict(files),
         sha256=extract.hash_files(files),
         kind="portfolio",
         source=str(folder),
         on_error="reject",
-        actor=actor,
+        warehouse_path=warehouse,
     )
-    session.info["sim_import_outcome"] = outcome
     return dict(outcome.loaded)
-
-
-def write_warehouse(*, session: Session, warehouse: Path) -> None:
-    """The import's second half: the same validated rows into the warehouse (after the commit)."""
-    from arrears.portfolio import warehouse as wh
-
-    outcome = session.info.pop("sim_import_outcome", None)
-    if outcome is None or outcome.validated is None:
-        return
-    try:
-        wh.write(outcome.validated, warehouse)
-    finally:
-        outcome.validated.close()
 
 
 # --- workforce -------------------------------------------------------------------------------
@@ -123,13 +100,12 @@ def add_agency(
     recall_after_days: int | None,
     actor: str,
 ) -> None:
-    from arrears.workforce import schemas
-    from arrears.workforce import service as workforce
+    from arrears.workforce import agency_service, schemas
 
-    workforce.add_agency(
+    agency_service.add_agency(
         session=session, data=schemas.AgencyCreate(code=code, name=name), actor=actor
     )
-    workforce.add_contract(
+    agency_service.add_contract(
         session=session,
         data=schemas.AgencyContractCreate(
             agency=code,
@@ -160,10 +136,9 @@ def add_staff(
     agency: str | None = None,
     actor: str,
 ) -> int:
-    from arrears.workforce import schemas
-    from arrears.workforce import service as workforce
+    from arrears.workforce import schemas, staff_service
 
-    out = workforce.add_staff(
+    out = staff_service.add_staff(
         session=session,
         data=schemas.StaffCreate(
             code=code,
@@ -185,35 +160,35 @@ def add_staff(
 def policies(fee_schedule: str) -> tuple[Any, Any, Any]:
     """The allocation rules, the training policy and the fee schedule the invariants read."""
     from arrears.delinquency.fees import load_fee_schedule
-    from arrears.workforce import service as workforce
+    from arrears.workforce import policies as workforce_policies
 
     return (
-        workforce.allocation_rules(),
-        workforce.training_policy(),
+        workforce_policies.allocation_rules(),
+        workforce_policies.training_policy(),
         load_fee_schedule(fee_schedule),
     )
 
 
 def training_courses() -> dict[str, Decimal]:
     """Course -> pass mark, from the training policy."""
-    from arrears.workforce import service as workforce
+    from arrears.workforce import policies as workforce_policies
 
-    return {name: c.pass_score for name, c in workforce.training_policy().courses.items()}
+    return {name: c.pass_score for name, c in workforce_policies.training_policy().courses.items()}
 
 
 def allocation_level_grades(rules: str = "allocation") -> dict[str, list[str]]:
-    from arrears.workforce import service as workforce
+    from arrears.workforce import policies as workforce_policies
 
-    return {k: list(v) for k, v in workforce.allocation_rules(rules).level_grades.items()}
+    level_grades = workforce_policies.allocation_rules(rules).level_grades
+    return {k: list(v) for k, v in level_grades.items()}
 
 
 def record_completion(
     *, session: Session, code: str, course: str, score: Decimal, on: date, actor: str
 ) -> None:
-    from arrears.workforce import schemas
-    from arrears.workforce import service as workforce
+    from arrears.workforce import schemas, training_service
 
-    workforce.record_completion(
+    training_service.record_completion(
         session=session,
         data=schemas.CompletionCreate(staff=code, course=course, score=score, completed_on=on),
         actor=actor,
@@ -221,31 +196,31 @@ def record_completion(
 
 
 def leave(*, session: Session, code: str, on: date, actor: str) -> None:
-    from arrears.workforce import service as workforce
+    from arrears.workforce import staff_service
 
-    workforce.leave(session=session, code=code, on=on, actor=actor)
+    staff_service.leave(session=session, code=code, on=on, actor=actor)
 
 
 def allocate(*, session: Session, as_of: date, actor: str) -> Any:
-    from arrears.workforce import service as workforce
+    from arrears.workforce import allocation_service
 
-    return workforce.allocate(session=session, as_of=as_of, actor=actor)
+    return allocation_service.allocate(session=session, as_of=as_of, actor=actor)
 
 
 def month_end(
     *, session: Session, month: date, as_of: date, staff: list[str], actor: str
 ) -> dict[str, Any]:
     """Derive the month's metrics, a pay statement per person, the promotion report."""
-    from arrears.workforce import service as workforce
+    from arrears.workforce import performance_service as performance
 
-    derived = workforce.derive_metrics(session=session, month=month, actor=actor)
+    derived = performance.derive_metrics(session=session, month=month, actor=actor)
     total = Decimal("0.00")
     statements = 0
     for code in staff:
-        statement = workforce.pay_statement(session=session, code=code, month=month)
+        statement = performance.pay_statement(session=session, code=code, month=month)
         total += statement.total
         statements += 1
-    report = workforce.promotion_report(session=session, as_of=as_of)
+    report = performance.promotion_report(session=session, as_of=as_of)
     eligible = sorted({f"{r.staff_code}:{r.track}" for r in report if r.eligible})
     return {
         "month": f"{month:%Y-%m}",
@@ -293,9 +268,9 @@ class Call:
 def take_next(*, session: Session, staff_id: int, code: str, actor: str) -> Any | None:
     """The collector's next due case from their own queue (moved to in_progress), or None."""
     from arrears.auth.policy import Principal
-    from arrears.auth.scoping import scoped_work_orders
     from arrears.cases import service as case_service
     from arrears.kit.errors import NotFound
+    from arrears.workforce.scoping import scoped_work_orders
 
     principal = Principal(user_id=0, username=code, role="collector", staff_id=staff_id)
     try:
@@ -317,21 +292,25 @@ def call(
     contact_person_id: int | None = None,
 ) -> Call:
     """One outbound call, through compliance: logged as made (with the outcome) or blocked."""
-    from arrears.contacts import service as contacts
+    from arrears.contacts.schemas import ContactIn
     from arrears.contacts.vocabulary import RIGHT_PARTY_OUTCOMES
+    from arrears.workbench import contact
 
-    attempt = contacts.log_attempt(
+    # ``at`` is the frozen clock's now: the server owns time, the simulator moves the clock.
+    del at
+    attempt = contact.log_attempt(
         session=session,
         work_order_id=work_order_id,
-        channel="call",
-        party="contact_person" if contact_person_id is not None else "debtor",
-        outcome=outcome,
+        body=ContactIn(
+            channel="call",
+            party="contact_person" if contact_person_id is not None else "debtor",
+            outcome=outcome,
+            contact_person_id=contact_person_id,
+            purpose="callback_request" if contact_person_id is not None else None,
+            duration_seconds=0 if outcome in ("no_answer", "busy", "not_in_service") else 240,
+        ),
         actor=actor,
         collector=collector,
-        contact_person_id=contact_person_id,
-        purpose="callback_request" if contact_person_id is not None else None,
-        duration_seconds=0 if outcome in ("no_answer", "busy", "not_in_service") else 240,
-        at=at,
     )
     return Call(
         attempt_id=attempt.id,
@@ -346,9 +325,9 @@ def call(
 
 
 def contact_person_ids(*, session: Session, cardholder_id: int) -> list[int]:
-    from arrears.cases import repository as case_repository
+    from arrears.portfolio import repository as portfolio_repository
 
-    return [c.id for c in case_repository.contact_persons(session, cardholder_id)]
+    return [c.id for c in portfolio_repository.contact_persons(session, cardholder_id)]
 
 
 def set_next_action(*, session: Session, work_order_id: int, on: date, actor: str) -> None:
@@ -360,9 +339,9 @@ def set_next_action(*, session: Session, work_order_id: int, on: date, actor: st
 def give_stop(
     *, session: Session, work_order_id: int, stop: int, attempt_id: int, actor: str
 ) -> None:
-    from arrears.cases import service as case_service
+    from arrears.workbench import three_stops
 
-    case_service.give_stop(
+    three_stops.give_stop(
         session=session,
         work_order_id=work_order_id,
         stop=stop,
@@ -482,11 +461,14 @@ def future_refusals(*, session: Session, day: date, actor: str) -> dict[str, str
     """Ask allocation and reconciliation for ``day`` (after today) inside the caller's
     transaction, which the caller rolls back: ``None`` when refused, else what happened."""
     from arrears.promises import service as promises
-    from arrears.workforce import service as workforce
+    from arrears.workforce import allocation_service
 
     found: dict[str, str | None] = {}
     for name, ask in (
-        ("allocation", lambda: workforce.allocate(session=session, as_of=day, actor=actor)),
+        (
+            "allocation",
+            lambda: allocation_service.allocate(session=session, as_of=day, actor=actor),
+        ),
         ("reconciliation", lambda: promises.reconcile_all(session=session, actor=actor, as_of=day)),
     ):
         savepoint = session.begin_nested()

@@ -69,8 +69,8 @@ class DayFacts:
     policy: Mapping[str, Any] = field(default_factory=dict)
 
     def value(self, name: str, default: Any) -> Any:
-        found = self.policy.get(name)
-        return default if found is None else found
+        """The product's policy value (None where the policy says "none"), else ``default``."""
+        return self.policy.get(name, default)
 
 
 Check = Callable[[Session, DayFacts], list[Violation]]
@@ -415,12 +415,19 @@ def mentors_for_probation_only(session: Session, facts: DayFacts) -> list[Violat
 def accrual_stops(session: Session, facts: DayFacts) -> list[Violation]:
     """Interest and fees stop where the profile says (charge-off / non-accrual day count; a cap
     on interest plus fees relative to the principal)."""
-    stop_dpd = int(facts.value("non_accrual_dpd", DEFAULT_NON_ACCRUAL_DPD))
-    cap = Decimal(str(facts.value("charges_cap", DEFAULT_CHARGES_CAP)))
+    stop = facts.value("non_accrual_dpd", DEFAULT_NON_ACCRUAL_DPD)
+    stop_dpd = None if stop is None else int(stop)
+    ratio = facts.value("charges_cap", DEFAULT_CHARGES_CAP)
+    cap = None if ratio is None else Decimal(str(ratio))
     found = []
     for account, (dpd, balance, fees, interest) in sorted(facts.accounts_today.items()):
         before = facts.accounts_yesterday.get(account)
-        if before is not None and before[0] >= stop_dpd and dpd > before[0]:
+        if (
+            stop_dpd is not None
+            and before is not None
+            and before[0] >= stop_dpd
+            and dpd > before[0]
+        ):
             grew = (interest + fees) - (before[3] + before[2])
             if grew > 0:
                 found.append(
@@ -435,7 +442,7 @@ def accrual_stops(session: Session, facts: DayFacts) -> list[Violation]:
                         },
                     )
                 )
-        if balance > 0 and interest + fees > cap * balance:
+        if cap is not None and balance > 0 and interest + fees > cap * balance:
             found.append(
                 Violation(
                     f"account {account} over cap",

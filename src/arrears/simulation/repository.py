@@ -14,8 +14,7 @@ from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder
-from arrears.contacts.models import ThreeStop
+from arrears.cases.models import ThreeStop, WorkOrder
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import Cardholder

@@ -11,9 +11,6 @@ report. Deterministic for a seed.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -27,27 +24,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy.engine import Engine, make_url
 
 from arrears.config import Settings, get_settings
 from arrears.kit.clock import clock
-from arrears.kit.db import UnitOfWork, make_engine
-from arrears.kit.errors import ArrearsError, BadInput
+from arrears.kit.db import UnitOfWork
+from arrears.kit.errors import BadInput
 from arrears.simulation import actions, invariants
 from arrears.simulation import behaviour as bm
 from arrears.simulation import repository as repo
+from arrears.simulation.extracts import CardSystem
 from arrears.simulation.payments import (
     Account,
     PaymentBook,
-    Scheduled,
     cents,
-    cut_statement,
     money,
-    plan_month,
 )
 from arrears.simulation.roster import Roster, check_levels, default_roster
+from arrears.simulation.sandbox import sandbox
+from arrears.simulation.workday import Workday
 
 ACTOR = "simulator"
 BUCKET_RANK = {b: i for i, b in enumerate(("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"))}
@@ -108,79 +103,13 @@ class SimulationResult:
 # --- the sandbox: its own store and warehouse ------------------------------------------------
 
 
-@contextmanager
-def _sandbox(options: Options) -> Iterator[tuple[Path, str, Settings]]:
-    """A work folder, a fresh store and warehouse, and settings pointing at them for every
-    service (the environment of this process, restored afterwards)."""
-    work = options.out or Path(tempfile.mkdtemp(prefix="arrears-sim-"))
-    work.mkdir(parents=True, exist_ok=True)
-    configured = get_settings().database_url
-    created_db: str | None = None
-    if options.store:
-        url = options.store
-    elif configured.startswith("postgresql"):
-        base = make_url(configured)
-        name = f"{base.database or 'arrears'}_sim_{os.getpid()}_{int(time.time())}"[:63]
-        _create_database(configured, name)
-        created_db = name
-        url = base.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{(work / 'store.db').resolve()}"
-    names = ("ARREARS_DATABASE_URL", "ARREARS_WAREHOUSE", "ARREARS_OUTBOX_SPOOL")
-    saved = {k: os.environ.get(k) for k in names}
-    try:
-        engine = make_engine(url)
-        try:
-            if repo.store_tables(engine):
-                raise BadInput(f"--store {make_url(url).render_as_string()}: not empty")
-        finally:
-            engine.dispose()
-        os.environ["ARREARS_DATABASE_URL"] = url
-        os.environ["ARREARS_WAREHOUSE"] = str((work / "warehouse.duckdb").resolve())
-        os.environ["ARREARS_OUTBOX_SPOOL"] = str((work / "outbox").resolve())
-        get_settings.cache_clear()
-        yield work, url, get_settings()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        get_settings.cache_clear()
-        if options.out is None:
-            shutil.rmtree(work, ignore_errors=True)
-            if created_db is not None:
-                _drop_database(configured, created_db)
-
-
-def _create_database(configured: str, name: str) -> None:
-    engine = make_engine(configured, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        engine.dispose()
-
-
-def _drop_database(configured: str, name: str) -> None:
-    engine = make_engine(configured, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        engine.dispose()
-
-
-# --- the run ---------------------------------------------------------------------------------
-
-
 def simulate(
     options: Options, *, on_day: Callable[[int, date], None] = lambda _i, _d: None
 ) -> SimulationResult:
     """Run ``options.days`` days of the department; see the module docstring."""
     behaviour = validate(options)
     with (
-        _sandbox(options) as (work, url, settings),
+        sandbox(options) as (work, url, settings),
         clock.frozen(datetime.combine(options.start, clock_time(12), UTC)),
     ):
         from arrears.kit.db import engine_for
@@ -197,7 +126,7 @@ def simulate(
         return result
 
 
-class _Department:
+class _Department(CardSystem, Workday):
     def __init__(
         self,
         options: Options,
@@ -266,13 +195,6 @@ class _Department:
                 (getattr(rules, "probation", None), "days"),
                 (training.mentoring, "probation_days"),
             ],
-            "small_balance": [(fees, "small_balance_threshold"), (fees, "small_balance")],
-            "non_accrual_dpd": [
-                (fees, "charge_off_dpd"),
-                (fees, "non_accrual_dpd"),
-                (getattr(fees, "accrual", None), "stop_after_dpd"),
-            ],
-            "charges_cap": [(fees, "charges_cap"), (getattr(fees, "accrual", None), "cap_ratio")],
         }
         for name, sources in sources_by_name.items():
             for obj, attr in sources:
@@ -280,6 +202,10 @@ class _Department:
                 if value is not None:
                     found[name] = value
                     break
+        # The fee profile's own fields (delinquency/fees.py): None means no stop, no cap.
+        found["small_balance"] = fees.small_balance
+        found["non_accrual_dpd"] = fees.accrual.stop.after_dpd if fees.accrual.stop else None
+        found["charges_cap"] = fees.accrual.cap_ratio
         found["max_mentees"] = training.mentoring.max_mentees
         found["mentee_grades"] = tuple(training.mentoring.mentee_grades)
         found["mentor_grades"] = tuple(training.mentoring.mentor_grades)
@@ -297,48 +223,6 @@ class _Department:
             self._import(extract)
             self._load_accounts(extract)
             self._hire_roster()
-
-    def _import(self, folder: Path) -> None:
-        with UnitOfWork(self.engine) as uow:
-            actions.import_extract(
-                session=uow.session, folder=folder, warehouse=self.settings.warehouse, actor=ACTOR
-            )
-            uow.commit()
-            actions.write_warehouse(session=uow.session, warehouse=self.settings.warehouse)
-
-    def _load_accounts(self, folder: Path) -> None:
-        accounts = pq.read_table(folder / "accounts.parquet").to_pylist()
-        statements = pq.read_table(folder / "statements.parquet").to_pylist()
-        payments = pq.read_table(folder / "payments.parquet").to_pylist()
-        latest: dict[str, dict[str, Any]] = {}
-        for s in statements:
-            if (
-                s["account_id"] not in latest
-                or s["cycle_date"] > latest[s["account_id"]]["cycle_date"]
-            ):
-                latest[s["account_id"]] = s
-        paid: Counter[str] = Counter()
-        for p in payments:
-            last = latest.get(p["account_id"])
-            if last is not None and p["paid_on"] > last["cycle_date"]:
-                paid[p["account_id"]] += cents(p["amount"])
-        for a in sorted(accounts, key=lambda r: r["account_id"]):
-            last = latest.get(a["account_id"])
-            self.by_customer.setdefault(a["customer_id"], len(self.accounts))
-            self.accounts.append(
-                Account(
-                    ref=a["account_id"],
-                    customer=a["customer_id"],
-                    statement_day=int(a["statement_day"]),
-                    due_days=int(a["due_days"]),
-                    min_ratio=Decimal(a["min_payment_ratio"]),
-                    credit_limit=cents(a["credit_limit"]),
-                    closing=cents(last["closing_balance"]) if last else 0,
-                    minimum=cents(last["minimum_due"]) if last else 0,
-                    paid_since=paid[a["account_id"]],
-                )
-            )
-        self.traits = bm.draw_traits(self.b, len(self.accounts), self.rng(0, 0))
 
     def _hire_roster(self) -> None:
         start = self.o.start
@@ -548,438 +432,6 @@ class _Department:
                 actions.leave(session=uow.session, code=leaver.code, on=day, actor=ACTOR)
             uow.commit()
 
-    def _morning_extract(self, i: int, day: date) -> tuple[int, int]:
-        """Today's statements and payments, written as the card system's extract and imported."""
-        rng = self.rng(i, 1)
-        statements: list[dict[str, Any]] = []
-        for index, account in enumerate(self.accounts):
-            if account.statement_day != day.day:
-                continue
-            bucket, _dpd, past_due, _balance = self.figures.get(account.ref, ("M0", 0, 0, 0))
-            due_on, closing, minimum = cut_statement(
-                account, on=day, delinquent=bucket != "M0", rng=rng
-            )
-            statements.append(
-                {
-                    "account_id": account.ref,
-                    "cycle_date": day,
-                    "due_date": due_on,
-                    "closing_balance": money(closing),
-                    "minimum_due": money(minimum),
-                }
-            )
-            plan_month(
-                self.b,
-                self.book,
-                index=index,
-                account=account,
-                bucket=bucket,
-                past_due=past_due,
-                on=day,
-                due_on=due_on,
-                rng=rng,
-            )
-        paid: dict[int, int] = defaultdict(int)
-        for item in self.book.due(day):
-            paid[item.account] += item.cents
-        payments = []
-        channels = ("mobile_app", "online", "bank_transfer", "autodebit", "counter")
-        for index in sorted(paid):
-            if paid[index] <= 0:
-                continue
-            account = self.accounts[index]
-            account.paid_since += paid[index]
-            payments.append(
-                {
-                    "account_id": account.ref,
-                    "paid_on": day,
-                    "amount": money(paid[index]),
-                    "channel": channels[index % len(channels)],
-                    "reference": f"SIM-{day:%Y%m%d}-{index:07d}",
-                }
-            )
-        if not statements and not payments:
-            return 0, 0
-        from arrears.portfolio.extract import arrow_schema
-
-        folder = self.work / "extracts" / day.isoformat()
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, rows in (("statements", statements), ("payments", payments)):
-            if rows:
-                schema = arrow_schema(name)
-                table = pa.Table.from_pylist(
-                    [{c: r.get(c) for c in schema.names} for r in rows], schema=schema
-                )
-                pq.write_table(table, folder / f"{name}.parquet")
-        self._import(folder)
-        return sum(paid.values()), len(payments)
-
-    def _first_intents(self, day: date) -> None:
-        """The book comes in mid-month: each delinquent customer draws this month's outcome now
-        (the others draw at their next statement), so payments flow from the first morning."""
-        rng = self.rng(0, 1)
-        for index, account in enumerate(self.accounts):
-            bucket, _dpd, past_due, _balance = self.figures.get(account.ref, ("M0", 0, 0, 0))
-            if bucket == "M0":
-                continue
-            plan_month(
-                self.b,
-                self.book,
-                index=index,
-                account=account,
-                bucket=bucket,
-                past_due=past_due,
-                on=day,
-                due_on=day + timedelta(days=30),
-                rng=rng,
-            )
-
-    # -- the workday --
-
-    def _collectors(self, day: date) -> list[tuple[str, int]]:
-        with UnitOfWork(self.engine) as uow:
-            people = repo.staff(uow.session)
-        return [
-            (s.code, s.id)
-            for s in people
-            if s.employment_type != "agency"
-            and s.status == "active"
-            and s.hire_date <= day
-            and s.grade in ("collection_officer", "senior_collection_specialist")
-        ]
-
-    def _workday(
-        self,
-        i: int,
-        day: date,
-        counts: Counter[str],
-        blocks: Counter[str],
-        refusals: Counter[str],
-        errors: Counter[str],
-    ) -> None:
-        rng = self.rng(i, 2)
-        waiting: list[int] = []
-        for code, staff_id in self._collectors(day):
-            for n in range(self.b.workday.cases_per_collector):
-                moment = self.freeze(day, self.b.workday.start, n * self.b.workday.minutes_per_case)
-                actor = f"sim:{code}"
-                with UnitOfWork(self.engine) as uow:
-                    wo = actions.take_next(
-                        session=uow.session, staff_id=staff_id, code=code, actor=actor
-                    )
-                    if wo is None:
-                        break
-                    case_id = wo.id
-                    try:
-                        plan = self._work_case(
-                            uow, wo, day, moment, actor, code, rng, counts, blocks
-                        )
-                        uow.commit()
-                        if plan is not None:
-                            waiting.append(plan)
-                        continue
-                    except ArrearsError as exc:
-                        refusals[f"{type(exc).__name__}: {exc.message.split(':')[0][:60]}"] += 1
-                    except Exception as exc:  # a defect in a service: count it, go on
-                        errors[_defect(exc)] += 1
-                        self.defects.setdefault(
-                            _defect(exc), {"case": case_id, "day": day.isoformat()}
-                        )
-                # The case could not be worked: look again tomorrow (or stop for today).
-                try:
-                    with UnitOfWork(self.engine) as uow:
-                        actions.set_next_action(
-                            session=uow.session,
-                            work_order_id=case_id,
-                            on=day + timedelta(days=1),
-                            actor=actor,
-                        )
-                        uow.commit()
-                except ArrearsError:
-                    break
-        self._approve(day, waiting, refusals)
-
-    def _work_case(
-        self,
-        uow: UnitOfWork,
-        wo: Any,
-        day: date,
-        moment: datetime,
-        actor: str,
-        code: str,
-        rng: np.random.Generator,
-        counts: Counter[str],
-        blocks: Counter[str],
-    ) -> int | None:
-        """One case: a call (through compliance) and whatever the customer does. Returns the id
-        of a plan waiting for the lead's approval, if one was proposed."""
-        s = uow.session
-        a = self.b.assumptions
-        index = self.by_customer.get(wo.customer_ref)
-        traits = self.traits[index] if index is not None else bm.Traits(False, False, False)
-        retry = a.retry_days_no_contact
-        counts["attempts"] += 1
-        if self.no_contact[wo.id] >= a.contact_person_after and rng.random() < 0.5:
-            persons = actions.contact_person_ids(session=s, cardholder_id=wo.cardholder_id)
-            if persons:
-                outcome = "callback_requested" if bm.reached(self.b, rng) else "no_answer"
-                result = actions.call(
-                    session=s,
-                    work_order_id=wo.id,
-                    outcome=outcome,
-                    at=moment,
-                    actor=actor,
-                    collector=code,
-                    contact_person_id=persons[0],
-                )
-                counts["contact_person"] += 1
-                return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-        if not bm.reached(self.b, rng):
-            outcome = bm.no_contact_outcome(self.b, rng)
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome=outcome,
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
-            if result.made:
-                self.no_contact[wo.id] += 1
-            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-        # Reached the debtor.
-        self.no_contact[wo.id] = 0
-        retry = a.retry_days_conversation
-        if traits.abusive:
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="abusive",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
-            if result.made:
-                given = actions.stops_given(session=s, work_order_id=wo.id)
-                first = len(given) + 1
-                for stop in range(first, min(first + bm.stops_needed(self.b, rng), 4)):
-                    actions.give_stop(
-                        session=s,
-                        work_order_id=wo.id,
-                        stop=stop,
-                        attempt_id=result.attempt_id,
-                        actor=actor,
-                    )
-                    counts["stops"] += 1
-            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-        if traits.disputer:
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="dispute",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
-            counts["disputes"] += result.made
-            self._count(result, counts, blocks)
-            return None  # the case is on hold; its review is the follow-up
-        bucket = wo.bucket
-        past_due = max(cents(wo.amount_due), 0)
-        settle_from, discount = actions.settlement_terms()
-        if traits.hardship or (
-            bucket != "M1" and past_due > 0 and rng.random() < a.plan_offer and not traits.hardship
-        ):
-            outcome = "hardship_claimed" if traits.hardship else "right_party_contact"
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome=outcome,
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
-            if result.made and past_due > 0:
-                return self._offer_plan(
-                    s, wo, index, day, past_due, actor, rng, counts, blocks, result
-                )
-            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-        if wo.dpd >= settle_from and rng.random() < a.settlement_offer:
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="right_party_contact",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
-            if result.made:
-                return self._offer_settlement(
-                    s, wo, index, day, discount, actor, rng, counts, blocks, result
-                )
-            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-        if past_due > 0 and bm.promises(self.b, bucket, rng):
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="promise_to_pay",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
-            if result.made:
-                self._count(result, counts, blocks)
-                lo, hi = a.promise_days
-                due_on = day + timedelta(days=int(rng.integers(lo, hi + 1)))
-                actions.take_promise(
-                    session=s,
-                    work_order_id=wo.id,
-                    amount=money(past_due),
-                    due_on=due_on,
-                    attempt_id=result.attempt_id,
-                    actor=actor,
-                )
-                counts["promises"] += 1
-                if index is not None:
-                    self._keep_promise(index, past_due, day, due_on, rng)
-                return None
-            return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-        outcome = ("refused", "right_party_contact", "callback_requested")[int(rng.integers(0, 3))]
-        result = actions.call(
-            session=s, work_order_id=wo.id, outcome=outcome, at=moment, actor=actor, collector=code
-        )
-        return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
-
-    def _count(self, result: actions.Call, counts: Counter[str], blocks: Counter[str]) -> None:
-        if result.made:
-            counts["made"] += 1
-            counts["right_party"] += result.right_party
-            return
-        counts["blocked"] += 1
-        for rule in result.rules or ("(no rule named)",):
-            blocks[rule] += 1
-
-    def _after_call(
-        self,
-        s: Any,
-        wo: Any,
-        day: date,
-        result: actions.Call,
-        retry: int,
-        actor: str,
-        counts: Counter[str],
-        blocks: Counter[str],
-    ) -> int | None:
-        self._count(result, counts, blocks)
-        on = day + timedelta(days=retry)
-        if not result.made and result.next_allowed is not None:
-            on = max(result.next_allowed.astimezone(self.zone).date(), day + timedelta(days=1))
-        if wo.status not in ("on_hold", "closed", "placed"):
-            actions.set_next_action(session=s, work_order_id=wo.id, on=on, actor=actor)
-        return None
-
-    def _keep_promise(
-        self, index: int, promised: int, day: date, due_on: date, rng: np.random.Generator
-    ) -> None:
-        how = bm.keeps_promise(self.b, self.book.outcome(index), rng)
-        if how == "none":
-            return
-        span = max((due_on - day).days, 1)
-        pay_on = day + timedelta(days=int(rng.integers(1, span + 1)))
-        if how == "full":
-            self.book.cancel(index, day)
-            self.book.schedule(pay_on, Scheduled(index, promised, "promise"))
-            return
-        meant = self.book.cancel(index, day)  # what he meant to pay this month, brought forward
-        if meant > 0:
-            self.book.schedule(pay_on, Scheduled(index, meant, "promise"))
-
-    def _offer_plan(
-        self,
-        s: Any,
-        wo: Any,
-        index: int | None,
-        day: date,
-        past_due: int,
-        actor: str,
-        rng: np.random.Generator,
-        counts: Counter[str],
-        blocks: Counter[str],
-        result: actions.Call,
-    ) -> int | None:
-        self._count(result, counts, blocks)
-        plan_id, status, rows = actions.propose_plan(
-            session=s,
-            work_order_id=wo.id,
-            total=money(past_due),
-            instalments=3,
-            first_due_on=day + timedelta(days=7),
-            actor=actor,
-        )
-        counts["plans"] += 1
-        if index is not None and rng.random() < self.b.assumptions.plan_keep:
-            self.book.cancel(index, day)
-            for due_on, amount in rows:
-                self.book.schedule(due_on, Scheduled(index, cents(amount), "plan"))
-        actions.set_next_action(
-            session=s, work_order_id=wo.id, on=day + timedelta(days=8), actor=actor
-        )
-        return plan_id if status == "proposed" else None
-
-    def _offer_settlement(
-        self,
-        s: Any,
-        wo: Any,
-        index: int | None,
-        day: date,
-        discount: Decimal,
-        actor: str,
-        rng: np.random.Generator,
-        counts: Counter[str],
-        blocks: Counter[str],
-        result: actions.Call,
-    ) -> int | None:
-        self._count(result, counts, blocks)
-        if wo.balance <= 0:
-            return None
-        due_on = day + timedelta(days=14)
-        plan_id, status, total = actions.propose_settlement(
-            session=s,
-            work_order_id=wo.id,
-            balance=wo.balance,
-            discount=discount,
-            due_on=due_on,
-            actor=actor,
-        )
-        counts["settlements"] += 1
-        if index is not None and rng.random() < self.b.assumptions.settlement_pays:
-            self.book.cancel(index, day)
-            pay_on = day + timedelta(days=int(rng.integers(1, 15)))
-            self.book.schedule(pay_on, Scheduled(index, cents(total), "settlement"))
-        actions.set_next_action(
-            session=s, work_order_id=wo.id, on=due_on + timedelta(days=1), actor=actor
-        )
-        return plan_id if status == "proposed" else None
-
-    def _approve(self, day: date, plans: list[int], refusals: Counter[str]) -> None:
-        """End of the workday: the team lead checks what waits for a checker."""
-        leads = [m.code for m in self.roster.members if m.grade == "team_lead"]
-        if not plans or not leads:
-            return
-        self.freeze(day, "18:00")
-        for plan_id in plans:
-            try:
-                with UnitOfWork(self.engine) as uow:
-                    actions.approve_plan(
-                        session=uow.session, plan_id=plan_id, actor=f"sim:{leads[0]}"
-                    )
-                    uow.commit()
-                self.totals["approvals"] += 1
-            except ArrearsError as exc:
-                refusals[f"{type(exc).__name__}: {exc.message.split(':')[0][:60]}"] += 1
-
-    # -- night --
-
     def _roll_rates(self) -> dict[str, dict[str, Any]]:
         rates: dict[str, dict[str, Any]] = {}
         if not self.decided_before:
@@ -1106,12 +558,6 @@ class _Department:
             },
             "broken_invariants": sorted(n for n, t in self.tallies.items() if t.violations),
         }
-
-
-def _defect(exc: Exception) -> str:
-    """One line naming an unexpected failure of a service (pydantic errors name the field)."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def _bucket(dpd: int) -> str:
