@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arrears.kit.addresses import Network, parse_networks
 
 Locale = Literal["en", "zh-CN"]
 
@@ -44,6 +46,27 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (the app sits behind a TLS proxy)."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For is "
+            "believed; empty (the default): the header is ignored and the peer is the client."
+        ),
+    )
+    security_policy: str = Field(
+        default="default",
+        description="Security policy (throttling, session and token lifetimes): name or path.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)  # a typo must fail at start-up, not silently trust nobody
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from arrears.auth.masking import (
 )
 from arrears.auth.passwords import generate_password, hash_password, verify_password
 from arrears.auth.policy import CASE_SCOPE, HOME, PERMISSIONS, POLICY, ROLES, can
-from arrears.auth.sessions import RateLimit, SessionRules, session_alive, throttled, token_digest
+from arrears.auth.sessions import SessionRules, session_alive, throttled, token_digest
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -94,7 +94,9 @@ def test_mask_payload_walks_nested_structures_by_field_name() -> None:
 
 
 def test_session_lives_while_used_and_dies_at_idle_or_absolute_limit() -> None:
-    rules = SessionRules(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
+    rules = SessionRules(
+        idle=timedelta(minutes=30), absolute=timedelta(hours=12), touch_every=timedelta(minutes=1)
+    )
     assert session_alive(
         created_at=T0, last_seen_at=T0, now=T0 + timedelta(minutes=29), rules=rules
     )
@@ -105,10 +107,21 @@ def test_session_lives_while_used_and_dies_at_idle_or_absolute_limit() -> None:
     assert not session_alive(created_at=T0, last_seen_at=late, now=late, rules=rules)
 
 
-@given(st.integers(min_value=0, max_value=50), st.integers(min_value=1, max_value=20))
-def test_throttled_exactly_from_the_limit(failures: int, attempts: int) -> None:
-    limit = RateLimit(attempts=attempts)
-    assert throttled(recent_failures=failures, limit=limit) == (failures >= attempts)
+@given(
+    st.integers(min_value=0, max_value=50),
+    st.integers(min_value=0, max_value=50),
+    st.integers(min_value=1, max_value=20),
+    st.integers(min_value=1, max_value=40),
+)
+def test_throttled_exactly_from_either_limit(
+    by_username: int, by_address: int, per_username: int, per_address: int
+) -> None:
+    assert throttled(
+        username_failures=by_username,
+        address_failures=by_address,
+        per_username=per_username,
+        per_address=per_address,
+    ) == (by_username >= per_username or by_address >= per_address)
 
 
 def test_passwords_hash_with_argon2id_and_verify() -> None:

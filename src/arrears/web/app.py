@@ -1,4 +1,5 @@
-"""The app factory: JSON API under /api/v1 (OpenAPI at /api/docs), server-rendered pages, assets.
+"""The app factory: JSON API under /api/v1 (Swagger UI at /api/docs, ReDoc at /api/redoc),
+server-rendered pages, assets.
 
 Domain routers are found by convention: a module ``arrears.<domain>.api`` exposing ``router``
 (an ``APIRouter`` with its own prefix, e.g. ``/cases``) is mounted under ``/api/v1``; a module
@@ -14,12 +15,13 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from arrears.auth.security_policy import load_security_policy
 from arrears.config import Settings, get_settings
 from arrears.kit.db import make_engine
 from arrears.web import assets, errors
@@ -77,6 +79,23 @@ def warm_up(engine: Engine) -> None:
         connection.close()
 
 
+def _docs_page(request: Request, template: str) -> Response:
+    """Swagger UI or ReDoc from the app's own assets. ReDoc writes its styles into <style>
+    elements at run time, so these pages admit styles carrying the page's nonce, and ReDoc's
+    search runs in a worker it builds from a blob; nothing else is relaxed."""
+    nonce = secrets.token_urlsafe(16)
+    policy = (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    html = environment.get_template(template).render(
+        openapi_url=request.app.openapi_url, nonce=nonce, assets=request.app.state.assets
+    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+
 def serve_app() -> FastAPI:
     """The factory ``arrears serve`` runs (in every worker): ``create_app``, warmed up."""
     return create_app(warm=True)
@@ -98,9 +117,12 @@ def create_app(
     if secure_cookies is None:
         secure_cookies = settings.secure_cookies
     if not settings.secret_key:
-        # Sessions and tokens are random and stored hashed; the key only salts nothing critical,
-        # so a per-process key is acceptable when none is configured.
+        # The key signs CSRF tokens. Without one configured a per-process key works for a single
+        # process (pages rendered before a restart then ask to be reloaded); `arrears serve
+        # --workers N` hands its workers one shared key; production sets ARREARS_SECRET_KEY.
         settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
+    # A bad policy file fails here, at start-up, not at the first sign-in.
+    load_security_policy(settings.security_policy)
     if engine is None:
         kwargs = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20}
         engine = make_engine(settings.database_url, **kwargs)
@@ -117,7 +139,8 @@ def create_app(
         title="arrears",
         version="0.1.0",
         description="Collections workbench and integration API.",
-        docs_url="/api/docs",
+        # Served below from the app's own copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
         default_response_class=MaskedJSONResponse,
@@ -128,6 +151,7 @@ def create_app(
     app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.assets = assets.discover()
     app.state.secure_cookies = secure_cookies
+    app.state.trusted_proxies = settings.trusted_proxy_networks
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 
@@ -159,9 +183,17 @@ def create_app(
             return Response(status_code=404)
         return FileResponse(
             path,
-            media_type="text/javascript",
+            media_type="text/css" if path.suffix == ".css" else "text/javascript",
             headers={"Cache-Control": "public, max-age=86400"},
         )
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return _docs_page(request, "api_docs.html")
+
+    @app.get("/api/redoc", include_in_schema=False)
+    def api_redoc(request: Request) -> Response:
+        return _docs_page(request, "api_redoc.html")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""Front-end assets from the registries: htmx from npm (``npm ci`` into node_modules), Plotly's
-bundle from the Python package. Served by the app itself; never a CDN, never copied into git."""
+"""Front-end assets from the registries: htmx, Swagger UI and ReDoc from npm (``npm ci`` into
+node_modules, pinned by package-lock.json), Plotly's bundle from the Python package. Served by
+the app itself; never a CDN, never copied into git."""
 
 from __future__ import annotations
 
@@ -25,15 +26,26 @@ def _plotly_bundle() -> Path | None:
     return path if path.exists() else None
 
 
+# Name served at /assets/<name> -> file under node_modules.
+NPM_ASSETS = {
+    "htmx.min.js": ("htmx.org", "dist/htmx.min.js"),
+    "swagger-ui-bundle.js": ("swagger-ui-dist", "swagger-ui-bundle.js"),
+    "swagger-ui.css": ("swagger-ui-dist", "swagger-ui.css"),
+    "redoc.standalone.js": ("redoc", "bundles/redoc.standalone.js"),
+}
+
+
 def discover() -> dict[str, Path]:
     """Name -> file for every vendor asset found; a missing one is logged, not fatal (pages
-    are plain forms and work without htmx, only less smoothly)."""
+    are plain forms and work without htmx, only less smoothly; the API works without its
+    docs pages)."""
     found: dict[str, Path] = {}
-    htmx = _node_modules() / "htmx.org" / "dist" / "htmx.min.js"
-    if htmx.exists():
-        found["htmx.min.js"] = htmx
-    else:
-        log.warning("htmx not installed (run `make assets`): %s missing", htmx)
+    for name, (package, inner) in NPM_ASSETS.items():
+        path = _node_modules() / package / inner
+        if path.exists():
+            found[name] = path
+        else:
+            log.warning("%s not installed (run `make assets`): %s missing", package, path)
     plotly_js = _plotly_bundle()
     if plotly_js is not None:
         found["plotly.min.js"] = plotly_js

@@ -16,6 +16,7 @@ from arrears.auth import service as auth_service
 from arrears.auth.errors import SignInFailed, TooManyAttempts
 from arrears.auth.policy import HOME, ROLES, Principal
 from arrears.auth.schemas import ApiTokenCreate, ApiTokenOut, UserCreate, UserOut, UserUpdate
+from arrears.auth.security_policy import security_policy
 from arrears.cases.models import LEVELS
 from arrears.delinquency import BUCKET_NAMES
 from arrears.kit.errors import ArrearsError
@@ -37,7 +38,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    # Resolved by the auth middleware: X-Forwarded-For counts only from ARREARS_TRUSTED_PROXIES.
+    return str(getattr(request.state, "client_ip", "unknown"))
 
 
 @router.get("/")
@@ -337,7 +339,13 @@ def _tokens_page(
         ApiTokenOut.model_validate(t).model_dump()
         for t in auth_repo.api_tokens_of(session, principal.user_id)
     ]
-    context: dict[str, object] = {"tokens": tokens, "secret": None, "error": None, **extra}
+    context: dict[str, object] = {
+        "tokens": tokens,
+        "secret": None,
+        "error": None,
+        "limits": security_policy().api_tokens.model_dump(),
+        **extra,
+    }
     return render(request, "tokens.html", context)
 
 
@@ -353,7 +361,7 @@ def tokens_issue(
     request: Request,
     session: DbSession,
     name: Annotated[str, Form()],
-    days: Annotated[str, Form()] = "90",
+    days: Annotated[str, Form()] = "",
     principal: Principal = Depends(require("tokens.manage")),
 ) -> Response:
     try:
@@ -367,6 +375,8 @@ def tokens_issue(
         )
     except (ValidationError, ValueError) as exc:
         return _tokens_page(request, session, principal, error=_first_error(exc))
+    except ArrearsError as exc:  # e.g. longer than the security policy allows
+        return _tokens_page(request, session, principal, error=exc.message)
     return _tokens_page(request, session, principal, secret=secret)
 
 
