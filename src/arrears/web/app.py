@@ -81,12 +81,14 @@ def warm_up(engine: Engine) -> None:
 
 def _docs_page(request: Request, template: str) -> Response:
     """Swagger UI or ReDoc from the app's own assets. ReDoc writes its styles into <style>
-    elements at run time, so these pages admit styles carrying the page's nonce, and ReDoc's
-    search runs in a worker it builds from a blob; nothing else is relaxed."""
+    elements at run time: these pages admit those carrying the page's nonce (ReDoc stamps its
+    own with it) and the few its bundle inserts as it loads, by hash; ReDoc's search runs in a
+    worker it builds from a blob. Scripts stay 'self' only."""
     nonce = secrets.token_urlsafe(16)
+    hashes = " ".join(assets.STYLE_HASHES)
     policy = (
         "default-src 'self'; script-src 'self'; "
-        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; "
+        f"style-src 'self' 'nonce-{nonce}' {hashes}; img-src 'self' data:; font-src 'self'; "
         "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
@@ -181,11 +183,12 @@ def create_app(
         path = app.state.assets.get(name)
         if path is None:
             return Response(status_code=404)
-        return FileResponse(
-            path,
-            media_type="text/css" if path.suffix == ".css" else "text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
+        media_type = "text/css" if path.suffix == ".css" else "text/javascript"
+        cache = {"Cache-Control": "public, max-age=86400"}
+        if name in assets.REWRITES:
+            content = assets.rewritten(path, name)
+            return Response(content, media_type=media_type, headers=cache)
+        return FileResponse(path, media_type=media_type, headers=cache)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,35 @@ NPM_ASSETS = {
     "swagger-ui.css": ("swagger-ui-dist", "swagger-ui.css"),
     "redoc.standalone.js": ("redoc", "bundles/redoc.standalone.js"),
 }
+
+
+# Addresses on other hosts inside a vendor bundle, replaced when the bundle is served: ReDoc's
+# sidebar shows its maker's logo from their CDN and has no option to leave it out. An empty
+# data: image fails to load and ReDoc then drops the <img>; nothing leaves the intranet.
+REWRITES: dict[str, tuple[tuple[bytes, bytes], ...]] = {
+    "redoc.standalone.js": ((b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"data:,"),),
+}
+
+
+# Style elements ReDoc's bundle inserts as it loads, before it knows the page's nonce (its
+# webpack style-loader: an empty element, then its scrollbar CSS). Admitted by hash on the API
+# docs pages only; a new ReDoc version changes the second hash, and the browser test that
+# checks /api/redoc for policy violations says so.
+STYLE_HASHES = (
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+)
+
+
+@lru_cache(maxsize=4)
+def rewritten(path: Path, name: str) -> bytes:
+    """The bundle at ``path`` with its ``REWRITES`` applied (read once per process)."""
+    content = path.read_bytes()
+    for old, new in REWRITES.get(name, ()):
+        if old not in content:
+            log.warning("%s: %r not found; the rewrite list needs updating", name, old)
+        content = content.replace(old, new)
+    return content
 
 
 def discover() -> dict[str, Path]:
