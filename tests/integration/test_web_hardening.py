@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -213,6 +214,24 @@ def test_one_username_from_many_addresses_is_throttled(app: FastAPI) -> None:
         fresh.get("/sign-in")
         assert _sign_in_form(fresh, "collector", PASSWORD, csrf(fresh)) == 429
         assert _sign_in_form(fresh, "analyst", PASSWORD, csrf(fresh)) == 303
+
+
+def test_the_limits_are_the_policy_files(make_app: object, tmp_path: Path) -> None:
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(
+        "sign_in: {window_minutes: 60, failures_per_username: 2, failures_per_address: 3}\n"
+        "sessions: {idle_minutes: 5, absolute_hours: 1, touch_every_seconds: 30}\n"
+        "api_tokens: {default_days: 7, max_days: 30}\n"
+    )
+    app = make_app(security_policy=str(strict))  # type: ignore[operator]
+    with TestClient(app) as c:
+        c.get("/sign-in")
+        for _ in range(2):
+            assert _sign_in_form(c, "collector", "wrong-password", csrf(c)) == 401
+        assert _sign_in_form(c, "collector", PASSWORD, csrf(c)) == 429
+        assert _sign_in_form(c, "analyst", PASSWORD, csrf(c)) == 303
+        clock.freeze(NOW + timedelta(minutes=6))  # past this policy's idle timeout
+        assert c.get("/api/v1/me").status_code == 401
 
 
 def test_a_bad_trusted_proxies_setting_fails_at_start() -> None:

@@ -124,7 +124,7 @@ def create_app(
         # --workers N` hands its workers one shared key; production sets ARREARS_SECRET_KEY.
         settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
     # A bad policy file fails here, at start-up, not at the first sign-in.
-    load_security_policy(settings.security_policy)
+    security_policy = load_security_policy(settings.security_policy)
     if engine is None:
         kwargs = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20}
         engine = make_engine(settings.database_url, **kwargs)
@@ -154,6 +154,7 @@ def create_app(
     app.state.assets = assets.discover()
     app.state.secure_cookies = secure_cookies
     app.state.trusted_proxies = settings.trusted_proxy_networks
+    app.state.security_policy = security_policy
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 

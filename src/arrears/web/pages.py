@@ -64,7 +64,11 @@ def sign_in(
 ) -> Response:
     try:
         user, token = auth_service.sign_in(
-            session=session, username=username, password=password, ip=_client_ip(request)
+            session=session,
+            username=username,
+            password=password,
+            ip=_client_ip(request),
+            policy=request.app.state.security_policy,
         )
     except (SignInFailed, TooManyAttempts) as exc:
         # The failed attempt is recorded (committed) so the rate limit counts it.

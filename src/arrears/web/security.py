@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from arrears.auth import service as auth_service
 from arrears.auth.errors import CsrfRejected
 from arrears.auth.policy import Principal
+from arrears.auth.security_policy import SecurityPolicy
 from arrears.auth.sessions import csrf_token, new_token, pre_session_binding, session_binding
 from arrears.kit.addresses import client_address
 from arrears.kit.errors import NotAuthenticated
@@ -128,10 +129,14 @@ class AuthMiddleware:
         db: Session | None = None
         if bearer:
             db = app_state.session_factory()
-            principal = await run_in_threadpool(_resolve, db, "token", authorization[7:].strip())
+            principal = await run_in_threadpool(
+                _resolve, db, "token", authorization[7:].strip(), app_state.security_policy
+            )
         elif SESSION_COOKIE in cookies:
             db = app_state.session_factory()
-            principal = await run_in_threadpool(_resolve, db, "session", cookies[SESSION_COOKIE])
+            principal = await run_in_threadpool(
+                _resolve, db, "session", cookies[SESSION_COOKIE], app_state.security_policy
+            )
         state["db_session"] = db
         # The CSRF token this request must echo (and the pages it renders carry).
         new_nonce: str | None = None
@@ -192,11 +197,11 @@ class AuthMiddleware:
                 db.close()
 
 
-def _resolve(db: Session, kind: str, secret: str) -> Principal | None:
+def _resolve(db: Session, kind: str, secret: str, policy: SecurityPolicy) -> Principal | None:
     try:
         if kind == "token":
-            return auth_service.resolve_api_token(session=db, secret=secret)
-        return auth_service.resolve_session(session=db, token=secret)
+            return auth_service.resolve_api_token(session=db, secret=secret, policy=policy)
+        return auth_service.resolve_session(session=db, token=secret, policy=policy)
     except BaseException:
         db.rollback()
         db.close()
