@@ -27,15 +27,17 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder, WorkOrderAccount
-from arrears.contacts import service as contact_service
 from arrears.contacts.models import ContactAttempt
+from arrears.contacts.schemas import ContactIn
+from arrears.delinquency import PaymentFact
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.migrations import runner
 from arrears.portfolio.models import CardAccount, Cardholder, Phone, Statement
 from arrears.promises.policy import PromiseRules
-from arrears.promises.reconcile import PaymentFact, PromiseFact, reconcile
+from arrears.promises.reconcile import PromiseFact, reconcile
+from arrears.workbench import contact
 
 NOW = datetime(2026, 3, 31, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -157,14 +159,11 @@ def main() -> None:
     with clock.frozen(NOW), Session(engine) as session:
 
         def gated() -> None:
-            contact_service.log_attempt(
+            contact.log_attempt(
                 session=session,
                 work_order_id=wo_id,
-                channel="call",
-                party="debtor",
-                outcome="no_answer",
+                body=ContactIn(channel="call", party="debtor", outcome="no_answer", at=NOW),
                 actor="u:lee",
-                at=NOW,
             )
             session.rollback()
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arrears.kit.addresses import Network, parse_networks
-
-Locale = Literal["en", "zh-CN"]
+from arrears.vocabulary import Locale
 
 
 class Settings(BaseSettings):

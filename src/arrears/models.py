@@ -1,10 +1,9 @@
 """Every domain's tables, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
-from arrears.cases.models import WorkOrder, WorkOrderAccount
-from arrears.cases.workflow_models import CustomerProfile, FollowUp
+from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
 from arrears.compliance.models import ComplianceCheck
-from arrears.contacts.models import ContactAttempt, OutboxMessage, ThreeStop
+from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.portfolio.models import (

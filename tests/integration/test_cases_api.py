@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from arrears.auth import assignment_links
+from arrears.auth import policy
 from arrears.auth.models import User
 from arrears.auth.service import issue_api_token
+from arrears.cases.models import ThreeStop
 from arrears.config import Settings
-from arrears.contacts.models import ContactAttempt, ThreeStop
+from arrears.contacts.models import ContactAttempt
 from arrears.kit.clock import clock
 from arrears.promises.models import Promise, RepaymentPlan
 from arrears.web.app import create_app
@@ -29,7 +30,8 @@ def api(
 ) -> Iterator[tuple[TestClient, dict[str, str], int]]:
     # These tests are about the workflow routes, so every scope sees every case here; the real
     # assignment scoping is exercised by the e2e collector's day and the web suite.
-    monkeypatch.setattr(assignment_links, "filter_for", lambda principal, scope: sa.true())
+    for role in ROLES:
+        monkeypatch.setitem(policy.CASE_SCOPE, role, "all")
     with clock.frozen(MORNING):
         wo_id = seed(session)
         tokens: dict[str, str] = {}

@@ -14,11 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from arrears.cases import service as case_service
-from arrears.cases.models import WorkOrder, WorkOrderAccount
-from arrears.cases.workflow_models import FollowUp
-from arrears.contacts import outbox
-from arrears.contacts import service as contact_service
-from arrears.contacts.models import OutboxMessage, ThreeStop
+from arrears.cases.models import FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
+from arrears.contacts import outbox, outbox_service
+from arrears.contacts.models import ContactAttempt, OutboxMessage
+from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, IllegalTransition, NotFound, NotPermitted
@@ -32,9 +31,31 @@ from arrears.portfolio.models import (
 )
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
+from arrears.workbench import contact, three_stops
+from arrears.workbench.script import case_script
 
 # Monday 2026-03-02 10:00 in Shanghai.
 MORNING = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def log_attempt(
+    *,
+    session: Session,
+    work_order_id: int,
+    actor: str,
+    role: str | None = None,
+    collector: str = "bank",
+    **fields: object,
+) -> ContactAttempt:
+    """The contact flow with the request's fields as keywords."""
+    return contact.log_attempt(
+        session=session,
+        work_order_id=work_order_id,
+        body=ContactIn(**fields),  # type: ignore[arg-type]
+        actor=actor,
+        role=role,
+        collector=collector,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -216,7 +237,7 @@ def test_a_stale_version_from_the_client_is_a_conflict(session: Session) -> None
 
 def test_allowed_call_is_logged_as_made_and_starts_work(session: Session) -> None:
     wo_id = seed(session)
-    attempt = contact_service.log_attempt(
+    attempt = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="call",
@@ -238,7 +259,7 @@ def test_allowed_call_is_logged_as_made_and_starts_work(session: Session) -> Non
 def test_a_call_at_night_is_stored_blocked_with_rule_and_next_time(session: Session) -> None:
     wo_id = seed(session)
     night = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
-    attempt = contact_service.log_attempt(
+    attempt = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="call",
@@ -262,7 +283,7 @@ def test_the_daily_cap_blocks_the_fourth_call(session: Session) -> None:
     results = []
     for minutes in (0, 60, 120, 180):
         results.append(
-            contact_service.log_attempt(
+            log_attempt(
                 session=session,
                 work_order_id=wo_id,
                 channel="call",
@@ -278,7 +299,7 @@ def test_the_daily_cap_blocks_the_fourth_call(session: Session) -> None:
 def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) -> None:
     wo_id = seed(session)
     person_id = session.scalars(sa.select(ContactPerson.id)).one()
-    early = contact_service.log_attempt(
+    early = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="call",
@@ -295,7 +316,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
     for day in range(3):
-        contact_service.log_attempt(
+        log_attempt(
             session=session,
             work_order_id=wo_id,
             channel="call",
@@ -304,7 +325,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
             actor="u:lee",
             at=MORNING + timedelta(days=day),
         )
-    later = contact_service.log_attempt(
+    later = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="call",
@@ -317,7 +338,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
     )
     assert later.status == "made"
     with pytest.raises(BadInput, match="never told of the debt"):
-        contact_service.log_attempt(
+        log_attempt(
             session=session,
             work_order_id=wo_id,
             channel="call",
@@ -332,7 +353,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
     wo_id = seed(session)
     person_id = session.scalars(sa.select(ContactPerson.id)).one()
     for day in range(3):
-        contact_service.log_attempt(
+        log_attempt(
             session=session,
             work_order_id=wo_id,
             channel="call",
@@ -341,7 +362,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
             actor="u:lee",
             at=MORNING + timedelta(days=day),
         )
-    attempt = contact_service.log_attempt(
+    attempt = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="sms",
@@ -359,7 +380,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
 
 def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Session) -> None:
     wo_id = seed(session)
-    disputed = contact_service.log_attempt(
+    disputed = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="call",
@@ -372,7 +393,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
     assert wo is not None
     assert (wo.status, wo.hold_reason) == ("on_hold", "dispute")
     assert session.scalars(sa.select(FollowUp.kind)).all() == ["review"]
-    later = contact_service.log_attempt(
+    later = log_attempt(
         session=session,
         work_order_id=wo_id,
         channel="call",
@@ -391,7 +412,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
 def test_stop_two_without_stop_one_is_refused_and_nothing_written(session: Session) -> None:
     wo_id = seed(session)
     with pytest.raises(BadInput, match="stop 2 cannot be given before stop 1"):
-        case_service.give_stop(session=session, work_order_id=wo_id, stop=2, actor="u:lee")
+        three_stops.give_stop(session=session, work_order_id=wo_id, stop=2, actor="u:lee")
     session.rollback()
     assert count(session, ThreeStop) == 0
     assert count(session, AuditEvent) == 0
@@ -401,7 +422,7 @@ def test_three_stops_in_order_escalate_and_flag_the_customer(session: Session) -
     wo_id = seed(session)
     case_service.transition(session=session, work_order_id=wo_id, to="in_progress", actor="a")
     for stop in (1, 2, 3):
-        record = case_service.give_stop(
+        record = three_stops.give_stop(
             session=session, work_order_id=wo_id, stop=stop, actor="u:lee"
         )
         assert record.wording
@@ -415,7 +436,7 @@ def test_three_stops_in_order_escalate_and_flag_the_customer(session: Session) -
     tasks = session.scalars(sa.select(FollowUp.kind)).all()
     assert tasks == ["escalation"]
     with pytest.raises(BadInput, match="all three stops"):
-        case_service.give_stop(session=session, work_order_id=wo_id, stop=1, actor="u:lee")
+        three_stops.give_stop(session=session, work_order_id=wo_id, stop=1, actor="u:lee")
 
 
 # --- promises and reconciliation -----------------------------------------------------------------
@@ -597,7 +618,7 @@ def test_courtesy_greetings_are_queued_in_the_transaction_and_rolled_back_with_i
         seed(setup)
     spring_eve = datetime(2026, 2, 16, 1, tzinfo=UTC)
     with clock.frozen(spring_eve), Session(engine) as s:
-        queued = contact_service.queue_courtesy_greetings(
+        queued = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 16), actor="system:courtesy"
         )
         assert len(queued) == 1
@@ -606,15 +627,15 @@ def test_courtesy_greetings_are_queued_in_the_transaction_and_rolled_back_with_i
     with Session(engine) as s:
         assert count(s, OutboxMessage) == 0
     with clock.frozen(spring_eve), Session(engine) as s:
-        contact_service.queue_courtesy_greetings(session=s, on=date(2026, 2, 16), actor="sys")
+        outbox_service.queue_courtesy_greetings(session=s, on=date(2026, 2, 16), actor="sys")
         s.commit()
-        again = contact_service.queue_courtesy_greetings(
+        again = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 16), actor="sys"
         )
         s.commit()
         assert again == []
         assert count(s, OutboxMessage) == 1
-        none_today = contact_service.queue_courtesy_greetings(
+        none_today = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 18), actor="sys"
         )
         assert none_today == []
@@ -680,20 +701,18 @@ def test_the_customer_profile_records_listen_ask_check(session: Session) -> None
 
 def test_case_script_renders_the_real_breakdown(session: Session) -> None:
     wo_id = seed(session)
-    junior = contact_service.case_script(session=session, work_order_id=wo_id, locale="en")
+    junior = case_script(session=session, work_order_id=wo_id, locale="en")
     assert junior["name"] == "credit_education"
     assert "Total due" in junior["text"]
     assert any(i["label"] == "principal" for i in junior["items"])
-    letter = contact_service.case_script(
-        session=session, work_order_id=wo_id, name="formal_notice", locale="zh-CN"
-    )
+    letter = case_script(session=session, work_order_id=wo_id, name="formal_notice", locale="zh-CN")
     assert set(letter["fields"]) >= {"name", "amount", "seal", "reason_legal_basis"}
     assert "盖章" in letter["text"]
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
     wo.level = "intermediate"
     session.flush()
-    talk = contact_service.case_script(session=session, work_order_id=wo_id, locale="en")
+    talk = case_script(session=session, work_order_id=wo_id, locale="en")
     assert talk["name"] == "negotiation"
     kinds = [o["kind"] for o in talk["plan_options"]]
     # 36 days late: instalments yes, a settlement discount not yet (from 91 days).
@@ -777,7 +796,7 @@ def _queue_greeting(engine: Engine) -> None:
     with clock.frozen(SPRING_EVE), Session(engine) as s:
         assert (
             len(
-                contact_service.queue_courtesy_greetings(
+                outbox_service.queue_courtesy_greetings(
                     session=s, on=date(2026, 2, 16), actor="sys"
                 )
             )
@@ -786,9 +805,9 @@ def _queue_greeting(engine: Engine) -> None:
         s.commit()
 
 
-def _relay(engine: Engine, at: datetime, transport: outbox.Transport) -> contact_service.OutboxRun:
+def _relay(engine: Engine, at: datetime, transport: outbox.Transport) -> outbox_service.OutboxRun:
     with clock.frozen(at), Session(engine) as s:
-        run = contact_service.send_outbox(session=s, transport=transport, actor="system:relay")
+        run = outbox_service.send_outbox(session=s, transport=transport, actor="system:relay")
         s.commit()
         return run
 

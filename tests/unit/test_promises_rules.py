@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from arrears.delinquency import PaymentFact
 from arrears.kit.errors import BadInput, NotPermitted
 from arrears.promises.plans import (
     Instalment,
@@ -21,7 +22,7 @@ from arrears.promises.plans import (
     track,
 )
 from arrears.promises.policy import PlanRules, PromiseRules, load_promise_policy
-from arrears.promises.reconcile import PaymentFact, PromiseFact, reconcile
+from arrears.promises.reconcile import PromiseFact, reconcile
 
 RULES = PromiseRules(grace_days=3, kept_ratio=D("1.00"), partial_ratio=D("0.50"))
 MADE = date(2026, 3, 1)

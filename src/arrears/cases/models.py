@@ -1,4 +1,5 @@
-"""Work orders: one collection case per customer, opened, updated and closed by the daily cycle.
+"""Work orders: one collection case per customer, opened, updated and closed by the daily cycle;
+and what the workflow adds around one: follow-ups, the customer profile, the three stops given.
 
 The cycle (``arrears.engine.sync``) owns the columns it computes (bucket, dpd, amounts, level,
 queue, treatments...). The workflow (state machine, contacts, promises) and the workforce
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -28,32 +30,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned
+from arrears.vocabulary import (
+    CLOSE_REASONS,
+    LEVELS,
+    WORK_ORDER_STATUSES,
+)
 
-WORK_ORDER_STATUSES = (
-    "open",
-    "assigned",
-    "in_progress",
-    "promised",
-    "kept",
-    "broken",
-    "escalated",
-    "placed",
-    "on_hold",
-    "closed",
+FOLLOW_UP_KINDS = ("call_back", "broken_promise", "plan_missed", "review", "escalation")
+FOLLOW_UP_STATUSES = ("open", "done", "cancelled")
+STATED_REASONS = (
+    "job_loss",
+    "illness",
+    "business_failure",
+    "dispute",
+    "fraud_claim",
+    "over_indebtedness",
+    "other",
 )
-# Every status but ``closed`` is a live case: the cycle keeps at most one live case per customer.
-OPEN_STATUSES = tuple(s for s in WORK_ORDER_STATUSES if s != "closed")
-CLOSE_REASONS = ("cured", "paid", "settled", "written_off", "recalled")
-LEVELS = ("junior", "intermediate", "advanced", "legal", "outsource", "write_off_review")
-TREATMENTS = (
-    "sms_reminder",
-    "call",
-    "letter",
-    "contact_person_enquiry",
-    "field_visit",
-    "legal_notice",
-    "agency_placement",
-)
+FACT_STATUSES = ("verified", "claimed")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -157,3 +151,78 @@ class WorkOrderAccount(Base):
     work_order: Mapped[WorkOrder] = relationship(back_populates="accounts", lazy="raise")
 
     __table_args__ = (UniqueConstraint("work_order_id", "account_ref"),)
+
+
+class FollowUp(Base):
+    """A scheduled follow-up task on a case."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_order.id", ondelete="CASCADE"), nullable=False
+    )
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(64))  # e.g. "promise:12"
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    created_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_follow_up_work_order_status", "work_order_id", "status"),
+        Index("ix_follow_up_due_on", "due_on"),
+        CheckConstraint(_in("kind", FOLLOW_UP_KINDS), name="kind"),
+        CheckConstraint(_in("status", FOLLOW_UP_STATUSES), name="status"),
+    )
+
+
+class CustomerProfile(Versioned, Base):
+    """Listen, ask, check: pain points, stated reason, facts verified vs claimed, the solution."""
+
+    __tablename__ = "customer_profile"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    cardholder_id: Mapped[int] = mapped_column(
+        ForeignKey("cardholder.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    pain_points: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    stated_reason: Mapped[str | None] = mapped_column(String(20))
+    reason_detail: Mapped[str | None] = mapped_column(Text)
+    # [{"fact": ..., "status": "verified" | "claimed", "source": ...}]
+    facts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    agreed_solution: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(
+            "stated_reason IS NULL OR " + _in("stated_reason", STATED_REASONS),
+            name="stated_reason",
+        ),
+    )
+
+
+class ThreeStop(Base):
+    """A stop given to an abusive debtor. One row per stop per case; order is checked on insert."""
+
+    __tablename__ = "three_stop"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("work_order.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    contact_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempt.id"))
+    stop: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    given_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    locale: Mapped[str] = mapped_column(String(8), nullable=False)
+    wording: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (
+        # The store refuses a stop twice even if two requests race.
+        UniqueConstraint("work_order_id", "stop"),
+        CheckConstraint("stop BETWEEN 1 AND 3", name="stop_range"),
+    )

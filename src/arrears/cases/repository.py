@@ -1,26 +1,18 @@
-"""Every query the workflow makes on work orders and what hangs off them."""
+"""Every query on work orders and what hangs off them (accounts, follow-ups, profile, stops)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder, WorkOrderAccount
-from arrears.cases.workflow_models import CustomerProfile, FollowUp
-from arrears.contacts.models import ContactAttempt, ThreeStop
-from arrears.portfolio.models import (
-    CardAccount,
-    Cardholder,
-    ContactPerson,
-    Payment,
-    Phone,
-    ReportedDelinquency,
-    Statement,
-)
+from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
+from arrears.kit.audit import AuditEvent
+from arrears.portfolio.models import CardAccount, Cardholder
+from arrears.vocabulary import OPEN_STATUSES
 
 # Cases a collector can pick up next: not closed, not parked with an agency or on hold.
 WORKABLE = ("open", "assigned", "in_progress", "broken", "kept", "promised", "escalated")
@@ -84,14 +76,6 @@ def accounts_of(session: Session, work_order_id: int) -> Sequence[WorkOrderAccou
     ).all()
 
 
-def card_accounts(session: Session, refs: Sequence[str]) -> Sequence[CardAccount]:
-    if not refs:
-        return []
-    return session.scalars(
-        select(CardAccount).where(CardAccount.external_ref.in_(refs)).order_by(CardAccount.id)
-    ).all()
-
-
 def case_accounts(
     session: Session, work_order_id: int
 ) -> Sequence[tuple[WorkOrderAccount, CardAccount | None]]:
@@ -105,96 +89,9 @@ def case_accounts(
     return [(r[0], r[1]) for r in rows]
 
 
-def statements(session: Session, account_ids: Sequence[int]) -> Sequence[Statement]:
-    if not account_ids:
-        return []
-    return session.scalars(
-        select(Statement)
-        .where(Statement.account_id.in_(account_ids))
-        .order_by(Statement.account_id, Statement.cycle_date)
-    ).all()
-
-
-def payments(
-    session: Session, account_ids: Sequence[int], *, since: date | None = None
-) -> Sequence[Payment]:
-    if not account_ids:
-        return []
-    query = select(Payment).where(Payment.account_id.in_(account_ids))
-    if since is not None:
-        query = query.where(Payment.paid_on >= since)
-    return session.scalars(query.order_by(Payment.paid_on, Payment.reference)).all()
-
-
-def reports(session: Session, account_ids: Sequence[int]) -> Sequence[ReportedDelinquency]:
-    if not account_ids:
-        return []
-    return session.scalars(
-        select(ReportedDelinquency)
-        .where(ReportedDelinquency.account_id.in_(account_ids))
-        .order_by(ReportedDelinquency.account_id, ReportedDelinquency.reported_on)
-    ).all()
-
-
-def cardholder(session: Session, cardholder_id: int) -> Cardholder | None:
-    return session.get(Cardholder, cardholder_id)
-
-
-def phones(session: Session, cardholder_id: int) -> Sequence[Phone]:
-    return session.scalars(
-        select(Phone).where(Phone.cardholder_id == cardholder_id).order_by(Phone.id)
-    ).all()
-
-
-def contact_persons(session: Session, cardholder_id: int) -> Sequence[ContactPerson]:
-    return session.scalars(
-        select(ContactPerson)
-        .where(ContactPerson.cardholder_id == cardholder_id)
-        .order_by(ContactPerson.id)
-    ).all()
-
-
 def stops_given(session: Session, work_order_id: int) -> Sequence[ThreeStop]:
     return session.scalars(
         select(ThreeStop).where(ThreeStop.work_order_id == work_order_id).order_by(ThreeStop.stop)
-    ).all()
-
-
-def attempts(
-    session: Session, *, work_order_id: int | None = None, cardholder_id: int | None = None
-) -> Sequence[ContactAttempt]:
-    query = select(ContactAttempt)
-    if work_order_id is not None:
-        query = query.where(ContactAttempt.work_order_id == work_order_id)
-    if cardholder_id is not None:
-        query = query.where(ContactAttempt.cardholder_id == cardholder_id)
-    return session.scalars(query.order_by(ContactAttempt.at, ContactAttempt.id)).all()
-
-
-def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime) -> Sequence[Any]:
-    """Attempts that actually happened since ``since``: the compliance history of a customer.
-
-    Plain rows of the columns compliance needs, not ORM objects: this runs before every call.
-    """
-    a = ContactAttempt
-    return session.execute(
-        select(
-            a.at,
-            a.channel,
-            a.collector_ref,
-            a.contact_person_id,
-            a.party,
-            a.purpose,
-            a.address_used,
-            a.outcome,
-            a.direction,
-        )
-        .where(
-            ContactAttempt.cardholder_id == cardholder_id,
-            ContactAttempt.status == "made",
-            ContactAttempt.at >= since,
-        )
-        .order_by(ContactAttempt.at, ContactAttempt.id)
     ).all()
 
 
@@ -220,4 +117,91 @@ def profile(session: Session, cardholder_id: int) -> CustomerProfile | None:
 def live_work_orders(session: Session) -> Sequence[WorkOrder]:
     return session.scalars(
         select(WorkOrder).where(WorkOrder.status != "closed").order_by(WorkOrder.id)
+    ).all()
+
+
+# --- the collector's queue (scoped by the caller: workforce.scoping) ---------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    bucket: str | None = None
+    level: str | None = None
+    status: str | None = None
+    search: str | None = None
+    view: str | None = None  # None: my open cases; "escalated": escalated / problem customers
+
+
+def _queue_where(scope: ColumnElement[bool], flt: QueueFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        scope,
+        WorkOrder.status.in_(OPEN_STATUSES),
+    ]
+    if flt.bucket:
+        where.append(WorkOrder.bucket == flt.bucket)
+    if flt.level:
+        where.append(WorkOrder.level == flt.level)
+    if flt.status:
+        where.append(WorkOrder.status == flt.status)
+    if flt.search:
+        like = f"%{flt.search.strip()}%"
+        where.append(or_(Cardholder.name.like(like), WorkOrder.customer_ref.like(like)))
+    if flt.view == "escalated":
+        where.append(or_(WorkOrder.status == "escalated", WorkOrder.problem_customer.is_(True)))
+    return where
+
+
+# Highest priority first, then the deepest delinquency and the largest amount.
+_QUEUE_ORDER = (
+    WorkOrder.priority.desc(),
+    WorkOrder.dpd.desc(),
+    WorkOrder.amount_due.desc(),
+    WorkOrder.id,
+)
+
+
+def queue(
+    session: Session,
+    *,
+    scope: ColumnElement[bool],
+    flt: QueueFilter,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[tuple[WorkOrder, str]], int]:
+    where = _queue_where(scope, flt)
+    base = select(WorkOrder, Cardholder.name).join(
+        Cardholder, Cardholder.id == WorkOrder.cardholder_id
+    )
+    rows = session.execute(base.where(*where).order_by(*_QUEUE_ORDER).limit(limit).offset(offset))
+    total = session.scalar(
+        select(func.count())
+        .select_from(WorkOrder)
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(*where)
+    )
+    return [(r[0], r[1]) for r in rows], int(total or 0)
+
+
+def next_case_id(session: Session, *, scope: ColumnElement[bool], today: date) -> int | None:
+    """The first case of the queue that is due for action today (or has no date set)."""
+    where = _queue_where(scope, QueueFilter())
+    where.append(or_(WorkOrder.next_action_on.is_(None), WorkOrder.next_action_on <= today))
+    return session.scalar(
+        select(WorkOrder.id)
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(*where)
+        .order_by(*_QUEUE_ORDER)
+        .limit(1)
+    )
+
+
+def work_order_audit(
+    session: Session, work_order_id: int, *, limit: int = 200
+) -> Sequence[AuditEvent]:
+    """State changes the services recorded against this work order, newest first."""
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity == "work_order", AuditEvent.entity_id == str(work_order_id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
     ).all()

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-
-def jsonable(value: Any) -> Any:
-    """Amounts as exact strings, dates as ISO 8601: JSON never carries a float amount."""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 class _Body(BaseModel):
@@ -66,62 +52,3 @@ class ProfileIn(_Body):
     facts: list[FactIn] | None = None
     agreed_solution: str | None = Field(default=None, max_length=2000)
     version: int | None = None
-
-
-class ContactIn(_Body):
-    channel: str
-    party: str = "debtor"
-    outcome: str
-    direction: str = "outbound"
-    contact_person_id: int | None = None
-    purpose: str | None = None
-    address_used: str | None = Field(default=None, max_length=255)
-    duration_seconds: int | None = None
-    notes: str | None = Field(default=None, max_length=4000)
-    recording_ref: str | None = Field(default=None, max_length=255)
-    content: str | None = Field(default=None, max_length=4000)
-    fields: dict[str, str] | None = None
-    script: str | None = None
-    at: datetime | None = Field(default=None, description="when (default: now); aware")
-    override_reason: str | None = Field(
-        default=None, description="compliance officers only: go ahead despite a block"
-    )
-
-
-class PromiseIn(_Body):
-    amount: str = Field(description="e.g. '1020.00'")
-    due_on: date
-    channel: str = "call"
-    contact_attempt_id: int | None = None
-    version: int | None = None
-
-
-class PlanIn(_Body):
-    total: str
-    instalments: int | None = None
-    first_due_on: date
-    frequency: str = "monthly"
-    amounts: list[str] | None = None
-    due_dates: list[date] | None = None
-    version: int | None = None
-
-
-class SettlementIn(_Body):
-    balance: str
-    discount: str = Field(description="share of the balance waived, e.g. '0.20'")
-    due_on: date
-    version: int | None = None
-
-
-class DecisionIn(_Body):
-    approve: bool
-    note: str | None = Field(default=None, max_length=2000)
-    version: int | None = None
-
-
-class ReconcileIn(_Body):
-    as_of: date | None = None
-
-
-class CourtesyIn(_Body):
-    on: date

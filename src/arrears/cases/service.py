@@ -1,5 +1,5 @@
-"""Work order operations: transitions, taking the next case, the case view, the three stops,
-follow-ups and the customer profile. Keyword-only; flush, never commit.
+"""Work order operations: transitions, taking the next case, the case's ledger, recording the
+three stops, follow-ups and the customer profile. Keyword-only; flush, never commit.
 """
 
 from __future__ import annotations
@@ -17,26 +17,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from arrears.cases import repository
-from arrears.cases.escalation import (
-    DebtorAttempt,
-    EscalationPolicy,
-    Unlock,
-    contact_persons_unlock,
-    load_escalation_policy,
-)
-from arrears.cases.models import WorkOrder, WorkOrderAccount
-from arrears.cases.states import TRANSITIONS, plan_move
-from arrears.cases.three_stops import STOP_SCRIPTS, check_stop, escalates, next_stop
-from arrears.cases.workflow_models import (
+from arrears.cases.models import (
     FACT_STATUSES,
     FOLLOW_UP_KINDS,
     STATED_REASONS,
     CustomerProfile,
     FollowUp,
+    ThreeStop,
+    WorkOrder,
+    WorkOrderAccount,
 )
+from arrears.cases.states import TRANSITIONS, plan_move
+from arrears.cases.three_stops import check_stop, escalates, next_stop
 from arrears.config import get_settings
-from arrears.contacts import scripts
-from arrears.contacts.models import ThreeStop
 from arrears.delinquency import (
     AccountTerms,
     OwedBreakdown,
@@ -49,6 +42,7 @@ from arrears.delinquency import (
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import CardAccount, Payment
 
 ENTITY = "work_order"
@@ -227,11 +221,6 @@ def _fee_schedule(name: str) -> Any:
     return load_fee_schedule(name)
 
 
-@lru_cache(maxsize=8)
-def escalation_policy(name: str = "default") -> EscalationPolicy:
-    return load_escalation_policy(name)
-
-
 @dataclass(frozen=True)
 class AccountBreakdown:
     account_ref: str
@@ -256,16 +245,16 @@ def ledger(*, session: Session, work_order_id: int, as_of: date | None = None) -
     held = sorted({a.id: a for _, a in links if a is not None}.values(), key=lambda a: a.id)
     ids = [a.id for a in held]
     statements: dict[int, list[StatementFact]] = defaultdict(list)
-    for s in repository.statements(session, ids):
+    for s in portfolio_repository.statements_of(session, ids):
         statements[s.account_id].append(
             StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
         )
-    payments = repository.payments(session, ids)
+    payments = portfolio_repository.payments_of(session, ids)
     paid: dict[int, list[PaymentFact]] = defaultdict(list)
     for p in payments:
         paid[p.account_id].append(PaymentFact(p.paid_on, p.amount, p.reference))
     reports: dict[int, list[StatusReport]] = defaultdict(list)
-    for r in repository.reports(session, ids):
+    for r in portfolio_repository.reports_of(session, ids):
         reports[r.account_id].append(StatusReport(r.reported_on, r.status))
     schedule = _fee_schedule(get_settings().fee_schedule)
     parts = [
@@ -292,52 +281,25 @@ def breakdowns(
     return ledger(session=session, work_order_id=work_order_id, as_of=as_of).breakdowns
 
 
-def unlock_status(*, session: Session, work_order: WorkOrder, today: date | None = None) -> Unlock:
-    """Whether the case's contact persons are unlocked, and if not, when and why."""
-    today = today or clock.today()
-    debtor_attempts = [
-        DebtorAttempt(on=a.at.date(), outcome=a.outcome or "")
-        for a in repository.attempts(session, work_order_id=work_order.id)
-        if a.status == "made" and a.party == "debtor"
-    ]
-    return contact_persons_unlock(
-        policy=escalation_policy(),
-        work_started_on=work_order.opened_on,
-        debtor_attempts=debtor_attempts,
-        today=today,
-    )
-
-
 # --- the three stops ---------------------------------------------------------------------------
 
 
-def give_stop(
+def record_stop(
     *,
     session: Session,
     work_order_id: int,
     stop: int,
     actor: str,
-    locale: str | None = None,
+    locale: str,
+    wording: str,
     contact_attempt_id: int | None = None,
     expected_version: int | None = None,
 ) -> ThreeStop:
-    """Record a stop in order, with its scripted wording; stop 3 escalates the case."""
-    from arrears.contacts import service as contacts_service
-
+    """Record a stop in order, with the wording said; stop 3 escalates the case."""
     wo = get(session=session, work_order_id=work_order_id)
     check_version(wo, expected_version)
     given = [s.stop for s in repository.stops_given(session, wo.id)]
     check_stop(given=given, stop=stop)
-    holder = repository.cardholder(session, wo.cardholder_id)
-    if locale is None:
-        # The customer's language if we have scripts in it (zh-TW customers get zh-CN).
-        spoken = holder.language if holder else None
-        locale = spoken if spoken in scripts.LOCALES else get_settings().locale
-    wording = contacts_service.checked_script(
-        name=STOP_SCRIPTS[stop],
-        locale=locale,
-        context={"customer_name": holder.name if holder else ""},
-    )
     record = ThreeStop(
         work_order_id=wo.id,
         contact_attempt_id=contact_attempt_id,

@@ -9,21 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from arrears.kit.errors import BadInput, IllegalTransition
+from arrears.vocabulary import CLOSE_REASONS, HOLD_REASONS, WORK_ORDER_STATUSES
 
-STATES = (
-    "open",
-    "assigned",
-    "in_progress",
-    "promised",
-    "kept",
-    "broken",
-    "escalated",
-    "placed",
-    "on_hold",
-    "closed",
-)
-CLOSE_REASONS = ("cured", "paid", "settled", "written_off", "recalled")
-HOLD_REASONS = ("dispute", "bankruptcy", "deceased", "hardship")
+STATES = WORK_ORDER_STATUSES
 ESCALATION_TARGETS = ("senior_specialist", "legal_review")
 
 # Why these edges: a case can always be escalated, held or closed while it is being worked;

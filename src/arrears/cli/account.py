@@ -14,10 +14,9 @@ from arrears.delinquency import load_fee_schedule
 from arrears.kit.db import UnitOfWork
 from arrears.kit.errors import BadInput
 from arrears.portfolio.inspection import account_view, parse_as_of
+from arrears.vocabulary import LOCALES
 
 app = typer.Typer(help="Look at one account.", no_args_is_help=True)
-
-LOCALES = ("en", "zh-CN")
 
 
 @app.command()

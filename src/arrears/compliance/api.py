@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
 from arrears.compliance import service
 from arrears.compliance.engine import decide_scenario
@@ -15,7 +16,6 @@ from arrears.compliance.profile import load_profile, profile_names
 from arrears.compliance.schemas import Decision, ReportRow, Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.errors import BadInput, NotFound
-from arrears.web.deps import DbSession, require
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 

@@ -36,3 +36,28 @@ def blocked_between(
     if end is not None:
         query = query.where(ComplianceCheck.at < end)
     return session.execute(query.order_by(ComplianceCheck.at)).tuples().all()
+
+
+def blocked_checks(
+    session: Session,
+    *,
+    rule: str | None,
+    collector: str | None,
+    overridden: bool | None,
+    limit: int,
+) -> Sequence[ComplianceCheck]:
+    """Blocked compliance decisions, newest first, with the officer's filters."""
+    query = select(ComplianceCheck).where(ComplianceCheck.allowed.is_(False))
+    if collector:
+        query = query.where(ComplianceCheck.collector == collector)
+    if overridden is not None:
+        query = query.where(
+            ComplianceCheck.overridden_by.is_not(None)
+            if overridden
+            else ComplianceCheck.overridden_by.is_(None)
+        )
+    rows = session.scalars(
+        query.order_by(ComplianceCheck.at.desc(), ComplianceCheck.id.desc()).limit(limit * 4)
+    ).all()
+    # Rules are a JSON list: filtered here, portable across SQLite and PostgreSQL.
+    return [r for r in rows if not rule or rule in (r.rules or [])][:limit]

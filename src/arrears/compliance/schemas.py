@@ -18,9 +18,10 @@ from pydantic import (
     model_validator,
 )
 
+from arrears.vocabulary import CHANNELS, Channel
+
 Role = Literal["debtor", "guarantor", "spouse", "attorney", "third_party"]
 Relation = Literal["parent", "sibling", "colleague", "friend", "neighbour", "employer", "other"]
-Channel = Literal["call", "sms", "email", "letter", "visit"]
 Outcome = Literal[
     "not_in_service",
     "busy",
@@ -45,7 +46,6 @@ Purpose = Literal[
 Direction = Literal["outbound", "inbound"]
 HOLD_FLAGS = ("attorney", "cease", "dispute_hold", "bankruptcy", "deceased")
 PLAIN_FLAGS = (*HOLD_FLAGS, "employer_forbids_work_calls", "vulnerable", "time_barred")
-CHANNELS: tuple[Channel, ...] = ("call", "sms", "email", "letter", "visit")
 
 
 def _aware(value: datetime) -> datetime:

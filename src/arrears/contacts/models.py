@@ -1,4 +1,4 @@
-"""The contact log, the three stops given, and the transactional outbox."""
+"""The contact log and the transactional outbox."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    SmallInteger,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arrears.contacts.vocabulary import CHANNELS, DIRECTIONS, OUTCOMES, PARTIES
+from arrears.contacts.vocabulary import DIRECTIONS, OUTCOMES, PARTIES
 from arrears.kit.db import Base, BigId, UTCDateTime
+from arrears.vocabulary import CHANNELS
 
 ATTEMPT_STATUSES = ("made", "blocked")
 OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
@@ -82,29 +81,6 @@ class ContactAttempt(Base):
             name="blocked_has_no_outcome",
         ),
         CheckConstraint("duration_seconds IS NULL OR duration_seconds >= 0", name="duration"),
-    )
-
-
-class ThreeStop(Base):
-    """A stop given to an abusive debtor. One row per stop per case; order is checked on insert."""
-
-    __tablename__ = "three_stop"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    work_order_id: Mapped[int] = mapped_column(
-        ForeignKey("work_order.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    contact_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempt.id"))
-    stop: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    given_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    given_by: Mapped[str] = mapped_column(String(120), nullable=False)
-    locale: Mapped[str] = mapped_column(String(8), nullable=False)
-    wording: Mapped[str] = mapped_column(Text, nullable=False)
-
-    __table_args__ = (
-        # The store refuses a stop twice even if two requests race.
-        UniqueConstraint("work_order_id", "stop"),
-        CheckConstraint("stop BETWEEN 1 AND 3", name="stop_range"),
     )
 
 

@@ -1,14 +1,60 @@
-"""Queries of the contacts domain that the workflow's repository does not already make."""
+"""Every query on the contact log and the outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from arrears.contacts.models import OutboxMessage
+from arrears.contacts.models import ContactAttempt, OutboxMessage
+
+
+def attempts(
+    session: Session, *, work_order_id: int | None = None, cardholder_id: int | None = None
+) -> Sequence[ContactAttempt]:
+    query = select(ContactAttempt)
+    if work_order_id is not None:
+        query = query.where(ContactAttempt.work_order_id == work_order_id)
+    if cardholder_id is not None:
+        query = query.where(ContactAttempt.cardholder_id == cardholder_id)
+    return session.scalars(query.order_by(ContactAttempt.at, ContactAttempt.id)).all()
+
+
+def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime) -> Sequence[Any]:
+    """Attempts that actually happened since ``since``: the compliance history of a customer.
+
+    Plain rows of the columns compliance needs, not ORM objects: this runs before every call.
+    """
+    a = ContactAttempt
+    return session.execute(
+        select(
+            a.at,
+            a.channel,
+            a.collector_ref,
+            a.contact_person_id,
+            a.party,
+            a.purpose,
+            a.address_used,
+            a.outcome,
+            a.direction,
+        )
+        .where(
+            ContactAttempt.cardholder_id == cardholder_id,
+            ContactAttempt.status == "made",
+            ContactAttempt.at >= since,
+        )
+        .order_by(ContactAttempt.at, ContactAttempt.id)
+    ).all()
+
+
+def outbox_key_taken(session: Session, dedupe_key: str) -> bool:
+    return (
+        session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        is not None
+    )
 
 
 def claim_outbox(session: Session, *, due_on: date, limit: int) -> Sequence[OutboxMessage]:

@@ -13,8 +13,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, UndefinedError
 
 from arrears.kit.errors import BadInput
+from arrears.vocabulary import LOCALES
 
-LOCALES = ("en", "zh-CN")
 LEVEL_SCRIPTS = {
     "junior": "credit_education",
     "intermediate": "negotiation",

@@ -5,7 +5,6 @@ The mapping to the compliance engine's own outcome words lives here and only her
 
 from __future__ import annotations
 
-CHANNELS = ("call", "sms", "email", "letter", "visit")
 DIRECTIONS = ("outbound", "inbound")
 PARTIES = ("debtor", "guarantor", "contact_person", "third_party", "attorney")
 OUTCOMES = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arrears.vocabulary import BUCKETS
+
 
 class Bucket(BaseModel):
     """One band: accounts with ``dpd <= max_dpd`` not caught by an earlier band."""
@@ -43,7 +45,7 @@ class BucketScheme(BaseModel):
         return tuple(b.name for b in self.buckets)
 
 
-BUCKET_NAMES: tuple[str, ...] = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+")
+BUCKET_NAMES = BUCKETS
 
 DEFAULT_BUCKETS = BucketScheme(
     buckets=(

@@ -28,7 +28,7 @@ from arrears.kit.errors import Conflict
 from arrears.portfolio import warehouse
 from arrears.promises import service as promise_service
 from arrears.strategy.loader import LoadedStrategy, load_strategy
-from arrears.strategy.schema import LEVELS
+from arrears.vocabulary import LEVELS
 
 if TYPE_CHECKING:  # the model stack (lightgbm, scikit-learn) loads only when a strategy uses it
     from arrears.analytics.model import TrainedModel

@@ -23,7 +23,7 @@ from sqlalchemy import text as _text
 from sqlalchemy.orm import Session
 
 from arrears.kit.db import UTCDateTime
-from arrears.strategy.schema import LEVELS
+from arrears.vocabulary import LEVELS
 
 
 def text(sql: str) -> TextClause:

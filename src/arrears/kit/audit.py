@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from arrears.kit.clock import clock
@@ -53,3 +54,32 @@ def record(
     )
     session.add(event)
     return event
+
+
+def search(
+    session: Session,
+    *,
+    actor: str | None,
+    action: str | None,
+    entity: str | None,
+    entity_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> Sequence[AuditEvent]:
+    query = select(AuditEvent)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action.like(f"{action}%"))
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    return session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    ).all()

@@ -17,8 +17,10 @@ from arrears.kit.db import Base
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
+    ContactPerson,
     ImportBatch,
     Payment,
+    Phone,
     ReportedDelinquency,
     Statement,
 )
@@ -111,6 +113,70 @@ def account_payments(session: Session, *, account_id: int) -> Sequence[Payment]:
 def account_reports(session: Session, *, account_id: int) -> Sequence[ReportedDelinquency]:
     stmt = select(ReportedDelinquency).where(ReportedDelinquency.account_id == account_id)
     return session.scalars(stmt.order_by(ReportedDelinquency.reported_on)).all()
+
+
+# --- a customer and his accounts, for the workbench and the workflow ---------------------------
+
+
+def cardholder(session: Session, cardholder_id: int) -> Cardholder | None:
+    return session.get(Cardholder, cardholder_id)
+
+
+def phones(session: Session, cardholder_id: int) -> Sequence[Phone]:
+    return session.scalars(
+        select(Phone).where(Phone.cardholder_id == cardholder_id).order_by(Phone.id)
+    ).all()
+
+
+def contact_persons(session: Session, cardholder_id: int) -> Sequence[ContactPerson]:
+    return session.scalars(
+        select(ContactPerson)
+        .where(ContactPerson.cardholder_id == cardholder_id)
+        .order_by(ContactPerson.id)
+    ).all()
+
+
+def accounts_by_ref(session: Session, refs: Sequence[str]) -> Sequence[CardAccount]:
+    if not refs:
+        return []
+    return session.scalars(
+        select(CardAccount).where(CardAccount.external_ref.in_(refs)).order_by(CardAccount.id)
+    ).all()
+
+
+def statements_of(session: Session, account_ids: Sequence[int]) -> Sequence[Statement]:
+    if not account_ids:
+        return []
+    return session.scalars(
+        select(Statement)
+        .where(Statement.account_id.in_(account_ids))
+        .order_by(Statement.account_id, Statement.cycle_date)
+    ).all()
+
+
+def payments_of(
+    session: Session, account_ids: Sequence[int], *, since: date | None = None
+) -> Sequence[Payment]:
+    if not account_ids:
+        return []
+    query = select(Payment).where(Payment.account_id.in_(account_ids))
+    if since is not None:
+        query = query.where(Payment.paid_on >= since)
+    return session.scalars(query.order_by(Payment.paid_on, Payment.reference)).all()
+
+
+def reports_of(session: Session, account_ids: Sequence[int]) -> Sequence[ReportedDelinquency]:
+    if not account_ids:
+        return []
+    return session.scalars(
+        select(ReportedDelinquency)
+        .where(ReportedDelinquency.account_id.in_(account_ids))
+        .order_by(ReportedDelinquency.account_id, ReportedDelinquency.reported_on)
+    ).all()
+
+
+def import_batches(session: Session, *, limit: int) -> Sequence[ImportBatch]:
+    return session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)).all()
 
 
 # --- writes (imports: bulk, idempotent) --------------------------------------------------------

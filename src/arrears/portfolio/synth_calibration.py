@@ -16,9 +16,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from arrears.vocabulary import BUCKETS
+
 STATUSES = tuple(range(-2, 9))  # -2 .. 8
 MONTH_COLUMNS = ("PAY_6", "PAY_5", "PAY_4", "PAY_3", "PAY_2", "PAY_0")
-BUCKETS = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+")
 HERE = Path(__file__).parent / "profiles"
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arrears.contacts.vocabulary import CHANNELS
 from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned
 from arrears.promises.plans import FREQUENCIES, INSTALMENT_STATES, PLAN_STATES
 from arrears.promises.reconcile import PROMISE_STATES
+from arrears.vocabulary import CHANNELS
 
 PLAN_KINDS = ("plan", "settlement")
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from arrears.delinquency import PaymentFact
 from arrears.kit.errors import BadInput, NotPermitted
 from arrears.kit.money import ZERO, quantum, round_money
 from arrears.promises.policy import ApprovalRules, OfferRules, PlanRules, SettlementRules
-from arrears.promises.reconcile import PaymentFact
 
 FREQUENCIES = ("weekly", "biweekly", "monthly")
 PLAN_STATES = ("proposed", "approved", "rejected", "active", "completed", "broken", "cancelled")

@@ -3,6 +3,7 @@
 Payments are applied to a case's promises oldest due date first. A payment counts for a promise
 when it arrives on or after the day the promise was made and no later than due date + grace days;
 what a payment leaves over after one promise is met flows on to the next (over-payment).
+The payment fact is the delinquency rules' own (one shape for a payment everywhere).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from arrears.delinquency import PaymentFact
 from arrears.kit.money import ZERO
 from arrears.promises.policy import PromiseRules
 
@@ -24,13 +26,6 @@ class PromiseFact:
     amount: Decimal
     due_on: date
     made_on: date
-
-
-@dataclass(frozen=True)
-class PaymentFact:
-    paid_on: date
-    amount: Decimal
-    reference: str = ""
 
 
 @dataclass(frozen=True)

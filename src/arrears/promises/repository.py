@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from arrears.cases.models import WorkOrder
+from arrears.portfolio.models import Cardholder
 from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 
 
@@ -45,3 +47,17 @@ def instalments(session: Session, plan_id: int) -> Sequence[PlanInstalment]:
     return session.scalars(
         select(PlanInstalment).where(PlanInstalment.plan_id == plan_id).order_by(PlanInstalment.seq)
     ).all()
+
+
+def pending_plans(
+    session: Session, *, scope: ColumnElement[bool]
+) -> Sequence[tuple[RepaymentPlan, str]]:
+    """Plans and settlements waiting for a checker, on cases in the principal's scope."""
+    rows = session.execute(
+        select(RepaymentPlan, Cardholder.name)
+        .join(WorkOrder, WorkOrder.id == RepaymentPlan.work_order_id)
+        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
+        .where(RepaymentPlan.status == "proposed", scope)
+        .order_by(RepaymentPlan.id)
+    )
+    return [(r[0], r[1]) for r in rows]

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
-from arrears.contacts.vocabulary import CHANNELS
+from arrears.delinquency import PaymentFact
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, NotFound
 from arrears.kit.money import ZERO, round_money, to_decimal
+from arrears.portfolio import repository as portfolio_repository
 from arrears.promises import repository
 from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 from arrears.promises.plans import (
@@ -36,7 +37,8 @@ from arrears.promises.plans import (
     track,
 )
 from arrears.promises.policy import PromisePolicy, load_promise_policy
-from arrears.promises.reconcile import PaymentFact, PromiseFact, reconcile
+from arrears.promises.reconcile import PromiseFact, reconcile
+from arrears.vocabulary import CHANNELS
 
 # How far ahead a promise may be dated: further out it is a plan, not a promise.
 MAX_PROMISE_DAYS = 90
@@ -160,10 +162,10 @@ def promise_dict(p: Promise) -> dict[str, Any]:
 
 def _payments(session: Session, wo: WorkOrder, since: date | None) -> list[PaymentFact]:
     refs = [a.account_ref for a in case_repository.accounts_of(session, wo.id)]
-    ids = [a.id for a in case_repository.card_accounts(session, refs)]
+    ids = [a.id for a in portfolio_repository.accounts_by_ref(session, refs)]
     return [
         PaymentFact(p.paid_on, p.amount, f"{p.account_id}:{p.reference}")
-        for p in case_repository.payments(session, ids, since=since)
+        for p in portfolio_repository.payments_of(session, ids, since=since)
     ]
 
 

@@ -14,7 +14,6 @@ import ibis
 import ibis.expr.types as ir
 
 from arrears.strategy.schema import (
-    LEVELS,
     CategoricalFactor,
     NumericFactor,
     Range,
@@ -22,6 +21,7 @@ from arrears.strategy.schema import (
     SegmentWhen,
     Strategy,
 )
+from arrears.vocabulary import LEVELS
 
 FEATURES = (
     "account_id",

@@ -13,17 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LEVELS = ("junior", "intermediate", "advanced", "legal", "outsource", "write_off_review")
-TREATMENTS = (
-    "sms_reminder",
-    "call",
-    "letter",
-    "contact_person_enquiry",
-    "field_visit",
-    "legal_notice",
-    "agency_placement",
-)
-FLAGS = ("dispute", "bankruptcy", "deceased", "hardship", "vulnerable")
+from arrears.vocabulary import Level
+
 IDENTITY_CATEGORIES = (
     "civil_servant",
     "soe_employee",
@@ -35,7 +26,6 @@ IDENTITY_CATEGORIES = (
     "unknown",
 )
 
-Level = Literal["junior", "intermediate", "advanced", "legal", "outsource", "write_off_review"]
 Treatment = Literal[
     "sms_reminder",
     "call",

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
+from arrears.engine import repository as engine_repository
 from arrears.kit import audit
 from arrears.kit.errors import ArrearsError
+from arrears.portfolio import repository as portfolio_repository
 from arrears.web import flash
-from arrears.web import repository as repo
-from arrears.web.deps import DbSession, require
 from arrears.web.templating import render
 from arrears.workforce import service as workforce_service
 
@@ -45,7 +46,7 @@ def staff(
 def runs(
     request: Request, session: DbSession, principal: Principal = Depends(require("cycle.read"))
 ) -> Response:
-    history = repo.cycle_runs(session, limit=100)
+    history = engine_repository.history(session, limit=100)
     return render(
         request,
         "admin_runs.html",
@@ -77,7 +78,7 @@ def runs(
                     "counts": b.counts,
                     "rejected": b.rejected,
                 }
-                for b in repo.import_batches(session, limit=100)
+                for b in portfolio_repository.import_batches(session, limit=100)
             ],
         },
     )

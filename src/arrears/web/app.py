@@ -1,21 +1,18 @@
 """The app factory: JSON API under /api/v1 (Swagger UI at /api/docs, ReDoc at /api/redoc),
 server-rendered pages, assets.
 
-Domain routers are found by convention: a module ``arrears.<domain>.api`` exposing ``router``
-(an ``APIRouter`` with its own prefix, e.g. ``/cases``) is mounted under ``/api/v1``; a module
-``arrears.<domain>.pages`` exposing ``router`` is mounted at the root. No edit here is needed to
-add one.
+The API is the single-domain routers (``auth.api``, ``compliance.api``) and the case routes of
+``web.api`` (which call the workbench's flows); the pages are ``web``'s own modules. Both are
+listed here, explicitly.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -30,38 +27,13 @@ from arrears.web.security import AuthMiddleware, csrf_protect
 from arrears.web.templating import TEMPLATES, environment
 
 API_PREFIX = "/api/v1"
-DOMAINS = (
-    "cases",
-    "contacts",
-    "promises",
-    "compliance",
-    "workforce",
-    "analytics",
-    "engine",
-    "portfolio",
-    "delinquency",
-    "strategy",
-)
 STATIC = TEMPLATES.parent / "static"
-
-
-def _domain_routers(kind: str) -> list[APIRouter]:
-    found = []
-    for domain in DOMAINS:
-        name = f"arrears.{domain}.{kind}"
-        if importlib.util.find_spec(name) is None:
-            continue
-        router = getattr(importlib.import_module(name), "router", None)
-        if isinstance(router, APIRouter):
-            found.append(router)
-    return found
 
 
 def warm_up(engine: Engine) -> None:
     """Pay a worker's one-time costs before the first collector does: compile the templates,
     parse the catalogs, load the rule files and open a few pooled connections (a cold worker
     answered its first case pages 5-10x slower while everyone signed on in the morning)."""
-    from arrears.cases import service as case_service
     from arrears.contacts import service as contact_service
     from arrears.promises import service as promise_service
     from arrears.web import i18n
@@ -72,7 +44,7 @@ def warm_up(engine: Engine) -> None:
     for locale in LOCALES:
         i18n.translations(locale)
     contact_service.profile()
-    case_service.escalation_policy()
+    contact_service.step_by_step_policy()
     promise_service.policy()
     connections = [engine.connect() for _ in range(1 if engine.dialect.name == "sqlite" else 4)]
     for connection in connections:
@@ -158,10 +130,20 @@ def create_app(
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 
-    from arrears.web import admin_pages, api, case_actions, compliance_pages, dashboard, pages
+    from arrears.auth import api as auth_api
+    from arrears.compliance import api as compliance_api
+    from arrears.web import admin_pages, case_actions, compliance_pages, dashboard, pages
+    from arrears.web.api import cases, contacts, promises, workbench
 
-    app.include_router(api.router, prefix=API_PREFIX)
-    for router in _domain_routers("api"):
+    api_routers = [
+        auth_api.router,
+        workbench.router,
+        cases.router,
+        contacts.router,
+        promises.router,
+        compliance_api.router,
+    ]
+    for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     page_routers = [
         pages.router,
@@ -169,7 +151,6 @@ def create_app(
         compliance_pages.router,
         dashboard.router,
         admin_pages.router,
-        *_domain_routers("pages"),
     ]
     for router in page_routers:
         app.include_router(router)

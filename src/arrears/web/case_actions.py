@@ -1,6 +1,6 @@
-"""What a collector does on the case page, as HTML forms over the domains' own services:
-the contact form with its live compliance pre-check, three stops, promises, settlements, the
-script; and the team lead's approvals. No rule is decided here."""
+"""What a collector does on the case page, as HTML forms over the workbench's flows and the
+domains' services: the contact form with its live compliance pre-check, three stops, promises,
+settlements, the script; and the team lead's approvals. No rule is decided here."""
 
 from __future__ import annotations
 
@@ -12,21 +12,23 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
-from arrears.auth.scoping import visible_work_order
-from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
-from arrears.contacts import service as contact_service
-from arrears.contacts.vocabulary import CHANNELS, CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
+from arrears.contacts import repository as contact_repository
+from arrears.contacts.schemas import ContactIn
+from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
 from arrears.kit.errors import ArrearsError, NotPermitted
+from arrears.kit.validation import build
 from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
+from arrears.vocabulary import CHANNELS
 from arrears.web import flash
-from arrears.web import repository as repo
-from arrears.web.deps import DbSession, require, require_any
-from arrears.web.schemas import CaseView
 from arrears.web.templating import render
-from arrears.workforce import service as workforce_service
+from arrears.workbench import contact, reassign, three_stops
+from arrears.workbench.schemas import CaseView
+from arrears.workbench.script import case_script
+from arrears.workforce.scoping import visible_work_order, work_order_filter
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,38 +78,11 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
             promise_service.plan_summary(p) for p in promise_repository.plans_of(session, wo_id)
         ],
         "can_reassign": principal.can("case.reassign"),
-        "reassign_targets": reassign_targets(session=session, principal=principal)
+        "reassign_targets": reassign.reassign_targets(session=session, principal=principal)
         if principal.can("case.reassign")
         else [],
     }
     return extras
-
-
-def reassign_bound(principal: Principal) -> int | None:
-    """The staff id whose team bounds a reassignment (a team lead's own), or None (no bound).
-
-    A team-scoped principal without a staff link may not reassign at all (fails closed)."""
-    if principal.case_scope != "team":
-        return None
-    if principal.staff_id is None:
-        raise NotPermitted("your account is not linked to a staff member")
-    return principal.staff_id
-
-
-def reassign_targets(*, session: Session, principal: Principal) -> list[dict[str, Any]]:
-    """Active bank collectors the principal may move a case to (their team's, for a lead)."""
-    staff = [
-        s
-        for s in workforce_service.list_staff(session=session, status="active")
-        if s.employment_type != "agency"
-    ]
-    if principal.case_scope == "team":
-        own = next((s for s in staff if s.id == principal.staff_id), None)
-        staff = [s for s in staff if own is not None and own.team and s.team == own.team]
-    return [
-        {"code": s.code, "name": s.name, "grade": s.grade, "open": s.open_cases, "cap": s.capacity}
-        for s in staff
-    ]
 
 
 @router.get("/cases/{work_order_id}/script")
@@ -121,7 +96,7 @@ def script_panel(
     first paint (HTMX), so the page shows the case without waiting for the script."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     try:
-        script = contact_service.case_script(
+        script = case_script(
             session=session,
             work_order_id=work_order_id,
             locale=principal.locale,
@@ -160,14 +135,17 @@ def contact_precheck(
     if party != "contact_person":
         contact_person_id = purpose = None
     try:
-        attempt = contact_service.log_attempt(
+        attempt = contact.log_attempt(
             session=session,
             work_order_id=work_order_id,
-            channel=channel,
-            party=party,
-            outcome="no_answer",
-            contact_person_id=_int_or_none(contact_person_id),
-            purpose=purpose or None,
+            body=build(
+                ContactIn,
+                channel=channel,
+                party=party,
+                outcome="no_answer",
+                contact_person_id=_int_or_none(contact_person_id),
+                purpose=purpose or None,
+            ),
             actor=principal.actor,
             role=principal.role,
             collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
@@ -197,15 +175,18 @@ def contact_log(
     if party != "contact_person":
         contact_person_id = purpose = None
     try:
-        attempt = contact_service.log_attempt(
+        attempt = contact.log_attempt(
             session=session,
             work_order_id=work_order_id,
-            channel=channel,
-            party=party,
-            outcome=outcome,
-            contact_person_id=_int_or_none(contact_person_id),
-            purpose=purpose or None,
-            notes=(notes or "").strip() or None,
+            body=build(
+                ContactIn,
+                channel=channel,
+                party=party,
+                outcome=outcome,
+                contact_person_id=_int_or_none(contact_person_id),
+                purpose=purpose or None,
+                notes=(notes or "").strip() or None,
+            ),
             actor=principal.actor,
             role=principal.role,
             collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
@@ -217,7 +198,7 @@ def contact_log(
 
 
 @router.post("/cases/{work_order_id}/stop")
-def three_stops(
+def give_stop(
     work_order_id: int,
     session: DbSession,
     stop: Annotated[int, Form()],
@@ -228,7 +209,7 @@ def three_stops(
         principal=principal,
         work_order_id=work_order_id,
         done="stop",
-        action=lambda: case_service.give_stop(
+        action=lambda: three_stops.give_stop(
             session=session,
             work_order_id=work_order_id,
             stop=stop,
@@ -320,7 +301,7 @@ def propose_plan(
 
 
 @router.post("/cases/{work_order_id}/reassign")
-def reassign(
+def reassign_case(
     work_order_id: int,
     session: DbSession,
     to_staff: Annotated[str, Form()],
@@ -336,13 +317,12 @@ def reassign(
         principal=principal,
         work_order_id=work_order_id,
         done="reassigned",
-        action=lambda: workforce_service.reassign(
+        action=lambda: reassign.reassign_case(
             session=session,
+            principal=principal,
             work_order_id=work_order_id,
             to_staff=to_staff,
             reason=reason,
-            actor=principal.actor,
-            within_team_of=reassign_bound(principal),
         ),
     )
 
@@ -358,7 +338,9 @@ def approvals(
 ) -> Response:
     pending = [
         {**promise_service.plan_summary(plan), "customer_name": name}
-        for plan, name in repo.pending_plans(session, principal)
+        for plan, name in promise_repository.pending_plans(
+            session, scope=work_order_filter(principal)
+        )
     ]
     return render(
         request,
@@ -407,7 +389,7 @@ def attempts_for_banner(session: Session, work_order_id: int, attempt_id: int | 
     """The attempt just logged (shown once after the redirect), if it belongs to this case."""
     if attempt_id is None:
         return None
-    for attempt in case_repository.attempts(session, work_order_id=work_order_id):
+    for attempt in contact_repository.attempts(session, work_order_id=work_order_id):
         if attempt.id == attempt_id:
             return _attempt_view(attempt)
     return None

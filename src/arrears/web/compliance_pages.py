@@ -10,14 +10,15 @@ import yaml
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
+from arrears.compliance import repository as compliance_repository
 from arrears.compliance import service as compliance_service
 from arrears.compliance.profile import load_profile, profile_names
+from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.web import flash
-from arrears.web import repository as repo
-from arrears.web.deps import DbSession, require
 from arrears.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +42,7 @@ def blocked_actions(
     principal: Principal = Depends(require("compliance.read")),
 ) -> Response:
     overridden = {"overridden": True, "open": False}.get(show)
-    checks = repo.blocked_checks(
+    checks = compliance_repository.blocked_checks(
         session, rule=rule or None, collector=collector or None, overridden=overridden, limit=PAGE
     )
     today = clock.today()
@@ -108,7 +109,7 @@ def audit_search(
     _: Principal = Depends(require("audit.read")),
 ) -> Response:
     start, end = _day(since), _day(until)
-    events = repo.audit_search(
+    events = audit.search(
         session,
         actor=actor or None,
         action=action or None,

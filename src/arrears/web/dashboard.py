@@ -20,10 +20,10 @@ from arrears.analytics import repository as analytics_repository
 from arrears.analytics import service as analytics_service
 from arrears.analytics.kpis import collector_kpis
 from arrears.analytics.report import ReportData, report_charts
+from arrears.auth.dependencies import DbSession, require
 from arrears.auth.models import User
 from arrears.auth.policy import Principal
 from arrears.kit.errors import ArrearsError
-from arrears.web.deps import DbSession, require
 from arrears.web.templating import render
 from arrears.workforce.models import Staff
 

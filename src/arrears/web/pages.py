@@ -13,19 +13,20 @@ from sqlalchemy.orm import Session
 
 from arrears.auth import repository as auth_repo
 from arrears.auth import service as auth_service
+from arrears.auth.dependencies import DbSession, OptionalUser, require
 from arrears.auth.errors import SignInFailed, TooManyAttempts
 from arrears.auth.policy import HOME, ROLES, Principal
 from arrears.auth.schemas import ApiTokenCreate, ApiTokenOut, UserCreate, UserOut, UserUpdate
 from arrears.auth.security_policy import security_policy
-from arrears.cases.models import LEVELS
+from arrears.cases.repository import QueueFilter
 from arrears.delinquency import BUCKET_NAMES
 from arrears.kit.errors import ArrearsError
-from arrears.web import flash, workbench
+from arrears.vocabulary import LEVELS
+from arrears.web import flash
 from arrears.web.case_actions import attempts_for_banner, case_extras
-from arrears.web.deps import DbSession, OptionalUser, require
-from arrears.web.repository import QueueFilter
 from arrears.web.security import LOCALE_COOKIE, LOCALES, SESSION_COOKIE
 from arrears.web.templating import render
+from arrears.workbench import case_view, queue
 
 router = APIRouter(include_in_schema=False)
 
@@ -141,7 +142,7 @@ def queue_page(
         search=(search or "").strip()[:64] or None,
         view="escalated" if view == "escalated" else None,
     )
-    page = workbench.queue_page(
+    page = queue.queue_page(
         session=session, principal=principal, flt=flt, limit=50, offset=max(0, offset)
     )
     return render(
@@ -161,7 +162,7 @@ def queue_page(
 def next_case(
     request: Request, session: DbSession, principal: Principal = Depends(require("queue.read"))
 ) -> Response:
-    found = workbench.next_case(session=session, principal=principal)
+    found = queue.next_case(session=session, principal=principal)
     if found is None:
         return flash.redirect("/queue", done="queue")
     return RedirectResponse(f"/cases/{found}", status_code=303)
@@ -174,7 +175,7 @@ def case_page(
     session: DbSession,
     principal: Principal = Depends(require("case.read")),
 ) -> Response:
-    view = workbench.case_view(
+    view = case_view.case_view(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
@@ -204,7 +205,7 @@ def unmask_field(
     principal: Principal = Depends(require("pii.unmask")),
 ) -> Response:
     """HTMX: swap the masked value for the real one (audited)."""
-    revealed = workbench.unmask(
+    revealed = case_view.unmask(
         session=session,
         principal=principal,
         work_order_id=work_order_id,

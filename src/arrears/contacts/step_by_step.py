@@ -1,16 +1,22 @@
-"""Step-by-step escalation: when a case's contact persons unlock, and for what.
+"""Step by step: the debtor first, his contact persons only later (rule ``workflow.step_by_step``).
 
-Pure: takes the policy and the debtor attempts, returns whether, when and why.
+The operation's own words: contact the customer himself first and give it a few days; only if
+there is no progress, go to his contact persons, and then only for a call-back or his location
+(rule ``workflow.contact_person_purpose``), never to tell them of the debt.
+
+Pure: takes the policy and the debtor attempts, returns whether, when and why; ``gate`` turns
+that into the refusal the contact flow records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,37 +28,44 @@ Purpose = Literal["callback_request", "location_information"]
 Relation = Literal["spouse", "parent", "sibling", "colleague", "friend", "guarantor", "other"]
 
 
-class EscalationPolicy(BaseModel):
-    """The YAML policy (``cases/policies/*.yaml``)."""
+STEP_BY_STEP = "workflow.step_by_step"
+CONTACT_PERSON_PURPOSE = "workflow.contact_person_purpose"
+
+
+class StepByStepPolicy(BaseModel):
+    """The YAML policy (``contacts/policies/step_by_step.yaml``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     debtor_only_days: int = Field(default=5, ge=0, le=90)
     min_debtor_attempts: int = Field(default=3, ge=0, le=50)
+    # The local hour (the center's zone) from which contact persons may be called on the day
+    # they unlock: the refusal's next_allowed_at.
+    contact_hour: int = Field(default=8, ge=0, le=23)
     contact_persons: dict[Relation, list[Purpose]] = Field(default_factory=dict)
 
     def purposes_for(self, relation: str) -> tuple[str, ...]:
         return tuple(self.contact_persons.get(relation, ()))  # type: ignore[call-overload]
 
 
-def load_escalation_policy(name_or_path: str = "default") -> EscalationPolicy:
+def load_step_by_step_policy(name_or_path: str = "step_by_step") -> StepByStepPolicy:
     """Load a shipped policy by name or any YAML file by path; errors name the field."""
     path = Path(name_or_path)
     if path.suffix in {".yaml", ".yml"} and path.exists():
         text = path.read_text(encoding="utf-8")
     else:
-        shipped = resources.files("arrears.cases") / "policies" / f"{name_or_path}.yaml"
+        shipped = resources.files("arrears.contacts") / "policies" / f"{name_or_path}.yaml"
         if not shipped.is_file():
-            raise BadInput(f"no escalation policy named {name_or_path!r}")
+            raise BadInput(f"no step-by-step policy named {name_or_path!r}")
         text = shipped.read_text(encoding="utf-8")
     try:
-        return EscalationPolicy.model_validate(yaml.safe_load(text) or {})
+        return StepByStepPolicy.model_validate(yaml.safe_load(text) or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"escalation policy {name_or_path}: {where}: {first['msg']}") from exc
+        raise BadInput(f"step-by-step policy {name_or_path}: {where}: {first['msg']}") from exc
     except yaml.YAMLError as exc:
-        raise BadInput(f"escalation policy {name_or_path}: not valid YAML: {exc}") from exc
+        raise BadInput(f"step-by-step policy {name_or_path}: not valid YAML: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class Unlock:
 
 def contact_persons_unlock(
     *,
-    policy: EscalationPolicy,
+    policy: StepByStepPolicy,
     work_started_on: date,
     debtor_attempts: Sequence[DebtorAttempt],
     today: date,
@@ -137,3 +150,37 @@ def contact_persons_unlock(
         ),
         **common,  # type: ignore[arg-type]
     )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a contact-person contact may not happen (yet), as the contact log records it."""
+
+    rule: str
+    reason: str
+    next_allowed_at: datetime | None = None
+
+
+def gate(
+    *,
+    policy: StepByStepPolicy,
+    unlock: Unlock,
+    relation: str,
+    purpose: str | None,
+    zone: ZoneInfo,
+) -> Refusal | None:
+    """Refuse a contact-person contact before the debtor-only period ends, or for a purpose the
+    relation may not be asked for; ``None`` when it may go ahead (compliance decides the rest)."""
+    if not unlock.unlocked:
+        when = None
+        if unlock.unlocks_on is not None:
+            opens = datetime.combine(unlock.unlocks_on, time(policy.contact_hour), zone)
+            when = opens.astimezone(UTC)
+        return Refusal(STEP_BY_STEP, unlock.reason, when)
+    allowed = policy.purposes_for(relation)
+    if purpose not in allowed:
+        return Refusal(
+            CONTACT_PERSON_PURPOSE,
+            f"a {relation} may be asked only for: " + (", ".join(allowed) or "nothing"),
+        )
+    return None

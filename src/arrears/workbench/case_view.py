@@ -1,7 +1,7 @@
-"""The collector's views: queue and case, assembled from the domains' data and rules.
+"""The case as the collector sees it, assembled from the domains' data and rules.
 
-Reads only (the case page's actions are the domains' own services). The owed breakdown comes
-from ``arrears.delinquency.owed_breakdown``, per account, as of the case's last cycle date.
+Reads only (the case page's actions are the domains' own services and the workbench's flows).
+The owed breakdown comes from ``arrears.delinquency.owed_breakdown``, per account, as of today.
 """
 
 from __future__ import annotations
@@ -9,83 +9,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from arrears.auth import service as auth_service
 from arrears.auth.policy import Principal
-from arrears.auth.scoping import visible_work_order
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
-from arrears.cases.models import WorkOrderAccount
-from arrears.kit.clock import clock
+from arrears.cases import views
+from arrears.cases.models import WorkOrder, WorkOrderAccount
+from arrears.contacts import repository as contact_repository
+from arrears.contacts import service as contact_service
 from arrears.kit.errors import BadInput, NotFound, NotPermitted
+from arrears.kit.serialize import jsonable
+from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import CardAccount, Payment
 from arrears.promises import repository as promise_repository
-from arrears.web import repository as repo
-from arrears.web.schemas import (
+from arrears.promises import service as promise_service
+from arrears.workbench.schemas import (
     AccountOut,
     BreakdownItemOut,
     CaseView,
     ContactPersonOut,
     CustomerOut,
     PhoneOut,
-    QueuePage,
-    QueueRow,
     TimelineEntry,
     Unmasked,
     WorkOrderOut,
 )
-
-MAX_PAGE = 200
-
-
-def queue_page(
-    *,
-    session: Session,
-    principal: Principal,
-    flt: repo.QueueFilter,
-    limit: int = 50,
-    offset: int = 0,
-) -> QueuePage:
-    if flt.view == "escalated" and not principal.can("case.escalated.read"):
-        raise NotPermitted(f"your role ({principal.role}) may not case.escalated.read")
-    limit = max(1, min(limit, MAX_PAGE))
-    rows, total = repo.queue(session, principal, flt, limit=limit, offset=max(0, offset))
-    return QueuePage(
-        rows=[
-            QueueRow(
-                id=wo.id,
-                customer_name=name,
-                customer_ref=wo.customer_ref,
-                status=wo.status,
-                bucket=wo.bucket,
-                dpd=wo.dpd,
-                amount_due=wo.amount_due,
-                currency=wo.currency,
-                level=wo.level,
-                queue=wo.queue,
-                priority=wo.priority,
-                segment=wo.segment,
-                next_action_on=wo.next_action_on,
-                broken_promises=wo.broken_promises,
-            )
-            for wo, name in rows
-        ],
-        total=total,
-        offset=offset,
-        limit=limit,
-    )
-
-
-def next_case(*, session: Session, principal: Principal) -> int | None:
-    return repo.next_case_id(session, principal, today=clock.today())
+from arrears.workforce.scoping import visible_work_order
 
 
 def case_view(*, session: Session, principal: Principal, work_order_id: int) -> CaseView:
     """Everything the case page shows, for a case in the principal's scope (else NotFound)."""
     wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    holder = repo.cardholder(session, wo.cardholder_id)
+    holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {work_order_id} has no customer")
     # The workflow's own breakdown (as of today), so the page and the script quote one figure.
@@ -140,11 +99,11 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
             flags=list(holder.flags or []),
             phones=[
                 PhoneOut(id=p.id, type=p.type, phone=p.number)
-                for p in repo.phones_of(session, holder.id)
+                for p in portfolio_repository.phones(session, holder.id)
             ],
             contact_persons=[
                 ContactPersonOut(id=c.id, name=c.name, relation=c.relation, phone=c.phone)
-                for c in repo.contact_persons_of(session, holder.id)
+                for c in portfolio_repository.contact_persons(session, holder.id)
             ],
         ),
         accounts=accounts,
@@ -190,9 +149,9 @@ def _timeline(
             summary=_describe(e.action, e.before, e.after, e.reason),
             actor=e.actor,
         )
-        for e in repo.work_order_audit(session, work_order_id)
+        for e in case_repository.work_order_audit(session, work_order_id)
     ]
-    for attempt in case_repository.attempts(session, work_order_id=work_order_id):
+    for attempt in contact_repository.attempts(session, work_order_id=work_order_id):
         entries.append(
             TimelineEntry(
                 at=attempt.at,
@@ -253,7 +212,7 @@ def unmask(
     if field not in UNMASKABLE:
         raise BadInput(f"field: {field!r} is not one of {', '.join(UNMASKABLE)}")
     wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    holder = repo.cardholder(session, wo.cardholder_id)
+    holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {work_order_id} has no customer")
     value: str | None
@@ -262,13 +221,20 @@ def unmask(
     elif field == "address":
         value = holder.address
     elif field == "phone":
-        phone = next((p for p in repo.phones_of(session, holder.id) if p.id == item_id), None)
+        phone = next(
+            (p for p in portfolio_repository.phones(session, holder.id) if p.id == item_id), None
+        )
         if phone is None:
             raise NotFound(f"no phone {item_id} on this case")
         value = phone.number
     else:
         person = next(
-            (c for c in repo.contact_persons_of(session, holder.id) if c.id == item_id), None
+            (
+                c
+                for c in portfolio_repository.contact_persons(session, holder.id)
+                if c.id == item_id
+            ),
+            None,
         )
         if person is None:
             raise NotFound(f"no contact person {item_id} on this case")
@@ -281,3 +247,64 @@ def unmask(
         field=field if item_id is None else f"{field}:{item_id}",
     )
     return Unmasked(field=field, item_id=item_id, value=value)
+
+
+# --- the case as one JSON document (the API's /cases/{id}) ---------------------------------------
+
+
+def _unlock(session: Session, wo: WorkOrder) -> dict[str, Any]:
+    status = contact_service.unlock_status(session=session, work_order=wo)
+    return jsonable(
+        {
+            "unlocked": status.unlocked,
+            "unlocks_on": status.unlocks_on,
+            "reason": status.reason,
+            "attempts_made": status.attempts_made,
+            "attempts_needed": status.attempts_needed,
+            "window_started_on": status.window_started_on,
+            "purposes": {k: list(v) for k, v in status.purposes.items()},
+        }
+    )
+
+
+def case_detail(session: Session, wo: WorkOrder) -> dict[str, Any]:
+    """Everything the collector needs on one case."""
+    found = case_repository.profile(session, wo.cardholder_id)
+    return {
+        **views.summary(wo),
+        "breakdown": views.breakdown(session, wo.id),
+        "contact_persons": _unlock(session, wo),
+        "three_stops": jsonable(case_service.stops_summary(session=session, work_order_id=wo.id)),
+        "follow_ups": jsonable(
+            [
+                {
+                    "id": f.id,
+                    "due_on": f.due_on,
+                    "kind": f.kind,
+                    "note": f.note,
+                    "status": f.status,
+                    "source": f.source,
+                }
+                for f in case_repository.follow_ups(session, wo.id)
+            ]
+        ),
+        "profile": jsonable(case_service.profile_dict(found)) if found else None,
+        "promises": jsonable(
+            [
+                promise_service.promise_dict(p)
+                for p in promise_repository.promises_of(session, wo.id)
+            ]
+        ),
+        "plans": jsonable(
+            [
+                promise_service.plan_dict(session=session, plan=p)
+                for p in promise_repository.plans_of(session, wo.id)
+            ]
+        ),
+        "contacts": jsonable(
+            [
+                contact_service.attempt_dict(a)
+                for a in contact_repository.attempts(session, work_order_id=wo.id)
+            ]
+        ),
+    }

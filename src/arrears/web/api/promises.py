@@ -6,22 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
-from arrears.auth.scoping import visible_work_order
 from arrears.cases import service as case_service
 from arrears.cases import views
-from arrears.cases.schemas import (
-    DecisionIn,
-    PlanIn,
-    PromiseIn,
-    ReconcileIn,
-    SettlementIn,
-    jsonable,
-)
 from arrears.kit.errors import NotFound
+from arrears.kit.serialize import jsonable
 from arrears.promises import repository
 from arrears.promises import service as promise_service
-from arrears.web.deps import DbSession, require, require_any
+from arrears.promises.schemas import DecisionIn, PlanIn, PromiseIn, ReconcileIn, SettlementIn
+from arrears.workforce.scoping import visible_work_order
 
 router = APIRouter(tags=["promises"])
 

@@ -3,7 +3,7 @@ signed-in principal and permission checks.
 
 Use the ``Annotated`` aliases in routes::
 
-    from arrears.web.deps import DbSession, CurrentUser, require
+    from arrears.auth.dependencies import DbSession, CurrentUser, require
 
     @router.post("/cases/{work_order_id}/promises")
     def take_promise(

@@ -1,14 +1,12 @@
-"""The web domain's own JSON routes: who am I, users (admin), API tokens, the workbench view."""
+"""JSON routes of the auth domain: who am I, users (admin), API tokens."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, status
 
 from arrears.auth import repository as auth_repo
 from arrears.auth import service as auth_service
+from arrears.auth.dependencies import CurrentUser, DbSession, require
 from arrears.auth.policy import POLICY, Principal
 from arrears.auth.schemas import (
     ApiTokenCreate,
@@ -20,20 +18,8 @@ from arrears.auth.schemas import (
     UserOut,
     UserUpdate,
 )
-from arrears.auth.scoping import visible_work_order
-from arrears.web import workbench
-from arrears.web.case_actions import reassign_bound
-from arrears.web.deps import CurrentUser, DbSession, require
-from arrears.web.repository import QueueFilter
-from arrears.web.schemas import CaseView, QueuePage, Unmasked, UnmaskRequest
-from arrears.workforce import service as workforce_service
-from arrears.workforce.schemas import Reassignment, ReassignRequest
 
 router = APIRouter()
-
-
-class NextCase(BaseModel):
-    work_order_id: int | None
 
 
 @router.get("/me", response_model=Me, tags=["auth"])
@@ -134,95 +120,4 @@ def revoke_token(
 ) -> None:
     auth_service.revoke_api_token(
         session=session, user_id=principal.user_id, token_id=token_id, actor=principal.actor
-    )
-
-
-# --- the workbench view (the actions on a case are the domains' own routes) ------------------
-
-
-@router.get("/workbench/queue", response_model=QueuePage, tags=["workbench"])
-def queue(
-    session: DbSession,
-    principal: Principal = Depends(require("queue.read")),
-    bucket: str | None = None,
-    level: str | None = None,
-    status: str | None = None,
-    search: str | None = Query(default=None, max_length=64),
-    view: Literal["mine", "escalated"] = "mine",
-    limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
-) -> QueuePage:
-    """The caller's open cases in priority order, within the role's scope, with filters."""
-    flt = QueueFilter(
-        bucket=bucket,
-        level=level,
-        status=status,
-        search=search,
-        view=None if view == "mine" else view,
-    )
-    return workbench.queue_page(
-        session=session, principal=principal, flt=flt, limit=limit, offset=offset
-    )
-
-
-@router.get("/workbench/next", response_model=NextCase, tags=["workbench"])
-def next_case(
-    session: DbSession, principal: Principal = Depends(require("queue.read"))
-) -> NextCase:
-    """The case to work next (highest priority due today), or null when the queue is done."""
-    return NextCase(work_order_id=workbench.next_case(session=session, principal=principal))
-
-
-@router.get("/workbench/cases/{work_order_id}", response_model=CaseView, tags=["workbench"])
-def case(
-    work_order_id: int,
-    session: DbSession,
-    principal: Principal = Depends(require("case.read")),
-) -> CaseView:
-    """Profile, accounts with the owed breakdown, and the timeline; personal data masked."""
-    return workbench.case_view(
-        session=session,
-        principal=principal,
-        work_order_id=work_order_id,
-    )
-
-
-@router.post("/workbench/cases/{work_order_id}/unmask", response_model=Unmasked, tags=["workbench"])
-def unmask(
-    work_order_id: int,
-    body: UnmaskRequest,
-    session: DbSession,
-    principal: Principal = Depends(require("pii.unmask")),
-) -> Unmasked:
-    """Reveal one masked field; every reveal is written to the audit trail."""
-    return workbench.unmask(
-        session=session,
-        principal=principal,
-        work_order_id=work_order_id,
-        field=body.field,
-        item_id=body.item_id,
-    )
-
-
-@router.post(
-    "/cases/{work_order_id}/reassign",
-    response_model=Reassignment,
-    tags=["cases"],
-)
-def reassign_case(
-    work_order_id: int,
-    body: ReassignRequest,
-    session: DbSession,
-    principal: Principal = Depends(require("case.reassign")),
-) -> Reassignment:
-    """Move one case to another collector: a team lead, within their team, under the
-    allocator's eligibility and capacity rules. Closed or placed cases are a 409."""
-    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return workforce_service.reassign(
-        session=session,
-        work_order_id=work_order_id,
-        to_staff=body.to_staff,
-        reason=body.reason,
-        actor=principal.actor,
-        within_team_of=reassign_bound(principal),
     )

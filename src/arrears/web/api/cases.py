@@ -1,5 +1,5 @@
 """JSON API for work orders: list, take next, show, transition, three stops, follow-ups,
-profile, scripts. Mounted under /api/v1 by the app factory."""
+profile, scripts, reassignment. Mounted under /api/v1 by the app factory."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
-from arrears.auth.scoping import scoped_work_orders, visible_work_order
 from arrears.cases import repository, views
 from arrears.cases import service as case_service
 from arrears.cases.schemas import (
@@ -17,9 +17,12 @@ from arrears.cases.schemas import (
     ProfileIn,
     StopIn,
     TransitionIn,
-    jsonable,
 )
-from arrears.web.deps import DbSession, require
+from arrears.kit.serialize import jsonable
+from arrears.workbench import case_view, reassign, three_stops
+from arrears.workbench.script import case_script
+from arrears.workforce.schemas import Reassignment, ReassignRequest
+from arrears.workforce.scoping import scoped_work_orders, visible_work_order
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -64,7 +67,7 @@ def show(
 ) -> dict[str, Any]:
     """The case: figures, breakdown, contact-person unlock, stops, promises, plans, contacts."""
     wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return views.detail(session, wo)
+    return case_view.case_detail(session, wo)
 
 
 @router.get("/{work_order_id}/breakdown")
@@ -108,7 +111,7 @@ def give_stop(
 ) -> dict[str, Any]:
     """Record a stop (1, 2, 3 in order); stop 3 escalates to a senior specialist."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    record = case_service.give_stop(
+    record = three_stops.give_stop(
         session=session,
         work_order_id=work_order_id,
         stop=body.stop,
@@ -210,13 +213,29 @@ def script(
     locale: str | None = None,
 ) -> dict[str, Any]:
     """The script for the case's level (or ``name``), rendered with its real figures."""
-    from arrears.contacts import service as contact_service
-
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return contact_service.case_script(
+    return case_script(
         session=session,
         work_order_id=work_order_id,
         name=name,
         locale=locale,
         collector_name=principal.display_name or principal.username,
+    )
+
+
+@router.post("/{work_order_id}/reassign", response_model=Reassignment)
+def reassign_case(
+    work_order_id: int,
+    body: ReassignRequest,
+    session: DbSession,
+    principal: Principal = Depends(require("case.reassign")),
+) -> Reassignment:
+    """Move one case to another collector: a team lead, within their team, under the
+    allocator's eligibility and capacity rules. Closed or placed cases are a 409."""
+    return reassign.reassign_case(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        to_staff=body.to_staff,
+        reason=body.reason,
     )

@@ -1,0 +1,63 @@
+"""Options and output helpers shared by the `arrears cases` commands (cases, contacts,
+promises modules)."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import typer
+
+from arrears.cli.output import console, print_json
+from arrears.kit.dates import parse_day
+from arrears.kit.errors import BadInput
+
+JSON = typer.Option(False, "--json", help="Print JSON for machines.")
+
+
+def actor_name(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+ACTOR = typer.Option(None, "--actor", help="Who acts (audit trail); default cli:<login>.")
+
+
+def required_day(value: str, option: str) -> date:
+    day = parse_day(value, option)
+    if day is None:
+        raise BadInput(f"{option} is required")
+    return day
+
+
+def when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInput(f"--at: not an ISO 8601 time: {value!r}") from exc
+    if at.tzinfo is None:
+        raise BadInput("--at needs a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
+    return at
+
+
+def show(payload: Any, as_json: bool, line: Callable[[], str]) -> None:
+    """A command's result: JSON for machines, else the one line ``line`` renders."""
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(line())
+
+
+def show_summary(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(payload)
+        return
+    console.print(
+        f"case [bold]{payload['id']}[/bold] {payload['customer_ref']}: {payload['status']}"
+        f"{' (' + payload['close_reason'] + ')' if payload.get('close_reason') else ''} · "
+        f"{payload['bucket']} dpd {payload['dpd']} · due {payload['amount_due']} "
+        f"{payload['currency']} · {payload['level']} / {payload['queue']} · v{payload['version']}"
+    )

@@ -1,0 +1,126 @@
+"""`arrears cases contact|courtesy|send-outbox`: the contact log and the outbox."""
+
+from __future__ import annotations
+
+import typer
+
+from arrears.cli import _cases as opts
+from arrears.cli.output import console, print_json
+
+app = typer.Typer()
+
+
+@app.command()
+def contact(
+    work_order_id: int,
+    channel: str = typer.Option("call", "--channel"),
+    outcome: str = typer.Option(..., "--outcome"),
+    party: str = typer.Option("debtor", "--party"),
+    contact_person_id: int | None = typer.Option(None, "--contact-person"),
+    purpose: str | None = typer.Option(None, "--purpose"),
+    direction: str = typer.Option("outbound", "--direction"),
+    duration: int | None = typer.Option(None, "--duration", help="seconds"),
+    notes: str | None = typer.Option(None, "--notes"),
+    content: str | None = typer.Option(None, "--content", help="message text (sms/email)"),
+    at: str | None = typer.Option(None, "--at", help="ISO 8601 with offset; default now"),
+    actor: str | None = opts.ACTOR,
+    as_json: bool = opts.JSON,
+) -> None:
+    """Log a contact attempt; compliance decides first and a block is stored as blocked.
+
+    Exit code 0 when made, 1 when blocked."""
+    from arrears.contacts import service
+    from arrears.contacts.schemas import ContactIn
+    from arrears.kit.db import unit_of_work
+    from arrears.kit.serialize import jsonable
+    from arrears.kit.validation import build
+    from arrears.workbench import contact as contact_flow
+
+    body = build(
+        ContactIn,
+        channel=channel,
+        party=party,
+        outcome=outcome,
+        contact_person_id=contact_person_id,
+        purpose=purpose,
+        direction=direction,
+        duration_seconds=duration,
+        notes=notes,
+        content=content,
+        at=opts.when(at),
+    )
+    with unit_of_work() as session:
+        attempt = contact_flow.log_attempt(
+            session=session,
+            work_order_id=work_order_id,
+            body=body,
+            actor=opts.actor_name(actor),
+        )
+        payload = jsonable(service.attempt_dict(attempt))
+    if as_json:
+        print_json(payload)
+    elif payload["status"] == "made":
+        console.print(f"attempt {payload['id']}: made, {payload['outcome']}")
+    else:
+        c = payload["compliance"]
+        console.print(
+            f"[red]attempt {payload['id']}: blocked[/red] by {', '.join(c['rules'])}: "
+            f"{c['reason']}"
+            + (f" (next allowed {c['next_allowed_at']})" if c["next_allowed_at"] else "")
+        )
+    raise typer.Exit(0 if payload["status"] == "made" else 1)
+
+
+@app.command()
+def courtesy(
+    on: str = typer.Option(..., "--on", help="the send day YYYY-MM-DD"),
+    actor: str | None = opts.ACTOR,
+    as_json: bool = opts.JSON,
+) -> None:
+    """Queue the courtesy greetings due on a day (checked by compliance) in the outbox."""
+    from arrears.contacts import outbox_service
+    from arrears.kit.db import unit_of_work
+
+    day = opts.required_day(on, "--on")
+    with unit_of_work() as session:
+        queued = outbox_service.queue_courtesy_greetings(
+            session=session, on=day, actor=opts.actor_name(actor)
+        )
+        payload = {"on": day, "queued": len(queued)}
+    opts.show(payload, as_json, lambda: f"{payload['queued']} greetings queued for {day}")
+
+
+@app.command("send-outbox")
+def send_outbox(
+    spool: str | None = typer.Option(
+        None, help="Folder the SMS gateway collects from (default ARREARS_OUTBOX_SPOOL)."
+    ),
+    limit: int = typer.Option(500, min=1, help="Messages per pass."),
+    actor: str | None = opts.ACTOR,
+    as_json: bool = opts.JSON,
+) -> None:
+    """Hand today's queued messages to the gateway, each re-checked by compliance now."""
+    from pathlib import Path
+
+    from arrears.config import get_settings
+    from arrears.contacts import outbox, outbox_service
+    from arrears.kit.db import unit_of_work
+
+    folder = Path(spool) if spool else get_settings().outbox_spool
+    with unit_of_work() as session:
+        run = outbox_service.send_outbox(
+            session=session,
+            transport=outbox.SpoolTransport(folder),
+            actor=opts.actor_name(actor),
+            limit=limit,
+        )
+        payload = run.as_dict()
+    opts.show(
+        payload,
+        as_json,
+        lambda: (
+            f"sent {payload['sent']}, held {payload['held']} (compliance: not now), "
+            f"expired {payload['expired']}, retrying {payload['retrying']}, "
+            f"failed {payload['failed']}; spool {folder}"
+        ),
+    )

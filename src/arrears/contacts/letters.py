@@ -1,0 +1,41 @@
+"""The bank's letterhead and the fields a collection letter carries (the compliance profile says
+which are required: the cn-card profile asks for the seal, the legal basis, a dispute channel).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@lru_cache(maxsize=4)
+def _letterheads() -> dict[str, dict[str, str]]:
+    text = (resources.files("arrears.contacts") / "policies" / "letterhead.yaml").read_text(
+        encoding="utf-8"
+    )
+    data = yaml.safe_load(text)
+    return {k: {f: str(v) for f, v in fields.items()} for k, fields in data.items()}
+
+
+def letterhead(locale: str) -> dict[str, str]:
+    return _letterheads().get(locale) or _letterheads()["en"]
+
+
+def bank_name(locale: str) -> str:
+    return letterhead(locale)["bank_name"]
+
+
+def letter_fields(context: dict[str, Any]) -> dict[str, str]:
+    """The fields a letter carries, named as the compliance profile's required fields."""
+    return {
+        "name": str(context.get("customer_name", "")),
+        "amount": f"{context.get('total_due', '')} {context.get('currency', '')}".strip(),
+        "reason_legal_basis": str(context.get("legal_basis_en", "")),
+        "rights_obligations": "repay under the agreement; query, dispute, propose a plan",
+        "dispute_channel": str(context.get("bank_phone", "")),
+        "bank_contact": f"{context.get('bank_phone', '')} {context.get('bank_address', '')}",
+        "seal": str(context.get("bank_seal", "")),
+    }

@@ -1,0 +1,35 @@
+"""Request bodies of the contact log and the courtesy outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactIn(_Body):
+    channel: str
+    party: str = "debtor"
+    outcome: str
+    direction: str = "outbound"
+    contact_person_id: int | None = None
+    purpose: str | None = None
+    address_used: str | None = Field(default=None, max_length=255)
+    duration_seconds: int | None = None
+    notes: str | None = Field(default=None, max_length=4000)
+    recording_ref: str | None = Field(default=None, max_length=255)
+    content: str | None = Field(default=None, max_length=4000)
+    fields: dict[str, str] | None = None
+    script: str | None = None
+    at: datetime | None = Field(default=None, description="when (default: now); aware")
+    override_reason: str | None = Field(
+        default=None, description="compliance officers only: go ahead despite a block"
+    )
+
+
+class CourtesyIn(_Body):
+    on: date

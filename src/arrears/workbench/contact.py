@@ -1,0 +1,213 @@
+"""The contact flow: check the request, ask compliance, apply step by step, record the attempt
+as made or blocked, and move the case (first contact, a dispute puts it on hold).
+
+Compliance before action: nothing is logged as made without the engine's decision. One path for
+the page, the API and the CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from arrears.cases import repository as case_repository
+from arrears.cases import service as case_service
+from arrears.compliance.schemas import Decision
+from arrears.config import get_settings
+from arrears.contacts import service as contact_service
+from arrears.contacts import step_by_step
+from arrears.contacts.models import ContactAttempt
+from arrears.contacts.schemas import ContactIn
+from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, DIRECTIONS, OUTCOMES, PARTIES
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, NotFound
+from arrears.portfolio import repository as portfolio_repository
+from arrears.portfolio.models import ContactPerson
+from arrears.vocabulary import CHANNELS
+
+
+def _check_words(body: ContactIn) -> None:
+    for name, value, allowed in (
+        ("channel", body.channel, CHANNELS),
+        ("direction", body.direction, DIRECTIONS),
+        ("party", body.party, PARTIES),
+        ("outcome", body.outcome, OUTCOMES),
+    ):
+        if value not in allowed:
+            raise BadInput(f"{name} must be one of: {', '.join(allowed)} (got {value!r})")
+    if body.duration_seconds is not None and body.duration_seconds < 0:
+        raise BadInput(f"duration_seconds cannot be negative (got {body.duration_seconds})")
+
+
+def _contact_person(session: Session, cardholder_id: int, body: ContactIn) -> ContactPerson | None:
+    """The contact person called, checked against the customer's and the party; None for the
+    debtor or a third party."""
+    if body.party == "contact_person":
+        if body.contact_person_id is None:
+            raise BadInput("contact_person_id: say which contact person")
+        contact = next(
+            (
+                c
+                for c in portfolio_repository.contact_persons(session, cardholder_id)
+                if c.id == body.contact_person_id
+            ),
+            None,
+        )
+        if contact is None:
+            raise BadInput(f"contact person {body.contact_person_id} is not one of this customer's")
+        if body.purpose not in CONTACT_PERSON_PURPOSES:
+            raise BadInput(
+                "purpose: a contact person may only be asked for "
+                + " or ".join(CONTACT_PERSON_PURPOSES)
+                + " (never told of the debt)"
+            )
+        return contact
+    if body.contact_person_id is not None:
+        raise BadInput("contact_person_id is only for party contact_person")
+    if body.purpose is not None and body.party == "debtor":
+        raise BadInput("purpose is only for contact persons and third parties")
+    return None
+
+
+def log_attempt(
+    *,
+    session: Session,
+    work_order_id: int,
+    body: ContactIn,
+    actor: str,
+    role: str | None = None,
+    collector: str = "bank",
+) -> ContactAttempt:
+    """Ask compliance, then log the attempt: as made with its outcome, or as blocked.
+
+    ``body.outcome`` is what the collector reports; it is kept only if the attempt was allowed.
+    """
+    _check_words(body)
+    wo = case_service.get(session=session, work_order_id=work_order_id)
+    if wo.status == "closed":
+        raise BadInput(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
+    holder = portfolio_repository.cardholder(session, wo.cardholder_id)
+    if holder is None:
+        raise NotFound(f"case {wo.id} has no cardholder")
+    at = (body.at or clock.now()).astimezone(UTC)
+    contact = _contact_person(session, holder.id, body)
+
+    address_used = body.address_used
+    if address_used is None:
+        if contact is not None:
+            address_used = contact.phone
+        elif body.party == "debtor" and body.channel in ("call", "sms"):
+            phones = portfolio_repository.phones(session, holder.id)
+            address_used = phones[0].number if phones else None
+    debts = [a.account_ref for a in case_repository.accounts_of(session, wo.id)]
+
+    if body.direction == "inbound":
+        # The customer called us: nothing to decide, but the conversation still counts.
+        decision = Decision(
+            allowed=True, reason="inbound contact", profile=contact_service.profile().name
+        )
+        check_id = None
+        permitted = True
+    else:
+        decision, check = contact_service.ask_compliance(
+            session=session,
+            work_order=wo,
+            holder=holder,
+            contact=contact,
+            party=body.party,
+            channel=body.channel,
+            at=at,
+            collector=collector,
+            debts=debts,
+            address_used=address_used,
+            purpose=body.purpose,
+            content=body.content,
+            fields=body.fields,
+            actor=actor,
+            role=role,
+            override_reason=body.override_reason,
+        )
+        check_id = check.id
+        permitted = check.permitted
+
+    rules = list(decision.rules)
+    reason = decision.reason
+    next_allowed = decision.next_allowed_at
+    detail: dict[str, object] = {"flags": list(decision.flags)}
+    if check_id is not None and permitted and not decision.allowed:
+        detail["overridden"] = True
+    if contact is not None and permitted:
+        refusal = step_by_step.gate(
+            policy=contact_service.step_by_step_policy(),
+            unlock=contact_service.unlock_status(session=session, work_order=wo, today=at.date()),
+            relation=contact.relation,
+            purpose=body.purpose,
+            zone=ZoneInfo(get_settings().time_zone),
+        )
+        if refusal is not None:
+            permitted = False
+            rules.append(refusal.rule)
+            reason = refusal.reason
+            if refusal.next_allowed_at is not None:
+                next_allowed = refusal.next_allowed_at
+
+    attempt = contact_service.record_attempt(
+        session=session,
+        actor=actor,
+        attempt=ContactAttempt(
+            work_order_id=wo.id,
+            cardholder_id=holder.id,
+            contact_person_id=contact.id if contact else None,
+            at=at,
+            collector=actor,
+            collector_ref=collector,
+            channel=body.channel,
+            direction=body.direction,
+            party=body.party,
+            relation=contact.relation if contact else None,
+            purpose=body.purpose,
+            address_used=address_used,
+            status="made" if permitted else "blocked",
+            outcome=body.outcome if permitted else None,
+            duration_seconds=body.duration_seconds if permitted else None,
+            notes=body.notes,
+            recording_ref=body.recording_ref if permitted else None,
+            script=body.script,
+            compliance_allowed=permitted,
+            compliance_rules=rules,
+            compliance_reason=reason,
+            compliance_next_allowed_at=next_allowed,
+            compliance_profile=decision.profile,
+            compliance_check_id=check_id,
+            compliance_detail=detail,
+            created_at=clock.now(),
+        ),
+    )
+    if permitted and wo.status in ("open", "assigned"):
+        case_service.move_if_legal(
+            session=session, work_order=wo, to="in_progress", actor=actor, reason="first contact"
+        )
+    # A dispute stops collection of the case until it is checked (cn-card art. 69, Reg F
+    # 1006.38): hold the case and put the check on the list.
+    disputed = permitted and body.outcome == "dispute" and body.party == "debtor"
+    if disputed and case_service.move_if_legal(
+        session=session,
+        work_order=wo,
+        to="on_hold",
+        actor=actor,
+        reason="the customer disputes the debt",
+        hold_reason="dispute",
+    ):
+        case_service.schedule_follow_up(
+            session=session,
+            work_order_id=wo.id,
+            due_on=max(at.date(), clock.today()),
+            kind="review",
+            note="dispute raised: verify and answer the customer",
+            actor=actor,
+            source=f"contact_attempt:{attempt.id}",
+        )
+    session.flush()
+    return attempt

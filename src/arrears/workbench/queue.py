@@ -1,0 +1,60 @@
+"""The collector's queue and the next case to work, within the caller's scope."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from arrears.auth.policy import Principal
+from arrears.cases import repository as case_repository
+from arrears.kit.clock import clock
+from arrears.kit.errors import NotPermitted
+from arrears.workbench.schemas import QueuePage, QueueRow
+from arrears.workforce.scoping import work_order_filter
+
+MAX_PAGE = 200
+
+
+def queue_page(
+    *,
+    session: Session,
+    principal: Principal,
+    flt: case_repository.QueueFilter,
+    limit: int = 50,
+    offset: int = 0,
+) -> QueuePage:
+    if flt.view == "escalated" and not principal.can("case.escalated.read"):
+        raise NotPermitted(f"your role ({principal.role}) may not case.escalated.read")
+    limit = max(1, min(limit, MAX_PAGE))
+    rows, total = case_repository.queue(
+        session, scope=work_order_filter(principal), flt=flt, limit=limit, offset=max(0, offset)
+    )
+    return QueuePage(
+        rows=[
+            QueueRow(
+                id=wo.id,
+                customer_name=name,
+                customer_ref=wo.customer_ref,
+                status=wo.status,
+                bucket=wo.bucket,
+                dpd=wo.dpd,
+                amount_due=wo.amount_due,
+                currency=wo.currency,
+                level=wo.level,
+                queue=wo.queue,
+                priority=wo.priority,
+                segment=wo.segment,
+                next_action_on=wo.next_action_on,
+                broken_promises=wo.broken_promises,
+            )
+            for wo, name in rows
+        ],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def next_case(*, session: Session, principal: Principal) -> int | None:
+    return case_repository.next_case_id(
+        session, scope=work_order_filter(principal), today=clock.today()
+    )

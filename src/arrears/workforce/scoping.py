@@ -1,0 +1,66 @@
+"""Which work orders a principal may see: the one place every case query is scoped by.
+
+A role's scope (``arrears.auth.policy.CASE_SCOPE``: assigned, mentees, agency, team, all, none)
+maps to the workforce's live assignments (``assignment.ended_at IS NULL``), mentors and teams;
+that is why it lives here, above both cases and auth. ``visible_work_order`` loads one case or
+raises ``NotFound`` (never 403, so a URL does not reveal that a case outside the caller's scope
+exists).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from arrears.auth.policy import Principal
+from arrears.cases.models import WorkOrder
+from arrears.kit.errors import NotFound
+from arrears.workforce.models import Assignment, Staff
+
+
+def _live() -> ColumnElement[bool]:
+    return and_(Assignment.work_order_id == WorkOrder.id, Assignment.ended_at.is_(None))
+
+
+def work_order_filter(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause on ``WorkOrder`` limiting rows to the principal's case scope.
+
+    Fails closed: a scope whose link (staff, agency, team) the user lacks sees nothing.
+    """
+    scope = principal.case_scope
+    if scope == "all":
+        return true()
+    if scope == "agency":
+        if principal.agency_id is None:
+            return false()
+        return exists().where(_live(), Assignment.agency_id == principal.agency_id)
+    if scope not in ("assigned", "mentees", "team") or principal.staff_id is None:
+        return false()
+    own = exists().where(_live(), Assignment.staff_id == principal.staff_id)
+    if scope == "assigned":
+        return own
+    if scope == "mentees":
+        mentees = select(Staff.id).where(Staff.mentor_id == principal.staff_id)
+        return or_(own, exists().where(_live(), Assignment.staff_id.in_(mentees)))
+    my_team = select(Staff.team_id).where(Staff.id == principal.staff_id).scalar_subquery()
+    teammates = select(Staff.id).where(Staff.team_id == my_team)
+    return or_(own, exists().where(_live(), Assignment.staff_id.in_(teammates)))
+
+
+def scoped_work_orders(principal: Principal) -> Select[WorkOrder]:
+    """``SELECT work_order`` already limited to what ``principal`` may see."""
+    return select(WorkOrder).where(work_order_filter(principal))
+
+
+def visible_work_order(*, session: Session, principal: Principal, work_order_id: int) -> WorkOrder:
+    """The work order if the principal may see it; ``NotFound`` otherwise (same as missing)."""
+    found = session.scalar(
+        select(WorkOrder).where(WorkOrder.id == work_order_id, work_order_filter(principal))
+    )
+    if found is None:
+        raise NotFound(f"no case {work_order_id}")
+    # Callers often check visibility and then hand the id to a service that loads the case
+    # again; the identity map holds instances weakly, so pin this one for the session's life
+    # (a request) and that second load is a lookup, not another round trip.
+    session.info.setdefault("visible_work_orders", []).append(found)
+    return found
