@@ -1,8 +1,8 @@
 """Allocation through the operational store: read live work orders, allocate, persist in bulk.
 
-Times ``service.allocate`` end to end (queries, the pure core, bulk INSERT of assignments, bulk
-UPDATE of work-order status, audit) against the pure core alone on the same input, side by side,
-for a first run, an idempotent re-run and a run after 2% of staff leave.
+Times ``allocation_service.allocate`` end to end (queries, the pure core, bulk INSERT of
+assignments, bulk UPDATE of work-order status, audit) against the pure core alone on the same
+input, side by side, for a first run, an idempotent re-run and a run after 2% of staff leave.
 
     python bench/allocation_store.py [--cases 100000] [--url postgresql+psycopg://.../db]
 """
@@ -24,8 +24,14 @@ from arrears.kit.db import make_engine, unit_of_work
 from arrears.migrations import runner
 from arrears.portfolio.models import Cardholder
 from arrears.workforce import allocation as al
+from arrears.workforce import (
+    allocation_pass,
+    allocation_service,
+    demo_roster,
+    policies,
+    staff_service,
+)
 from arrears.workforce import repository as repo
-from arrears.workforce import service
 from arrears.workforce.models import Staff
 
 AS_OF = date(2026, 11, 29)
@@ -85,7 +91,7 @@ def pure_only(url: str) -> float:
     with unit_of_work(engine) as session:
         members = repo.allocatable_staff(session)
         work_orders = repo.live_work_orders(session)
-    policy = service.training_policy()
+    policy = policies.training_policy()
     staff_in = [
         al.StaffIn(
             id=m.id,
@@ -111,7 +117,7 @@ def pure_only(url: str) -> float:
     ]
     del policy
     t0 = time.perf_counter()
-    al.allocate(cases, staff_in, rules=service.allocation_rules(), as_of=AS_OF)
+    allocation_pass.allocate(cases, staff_in, rules=policies.allocation_rules(), as_of=AS_OF)
     engine.dispose()
     return time.perf_counter() - t0
 
@@ -120,7 +126,7 @@ def timed_allocate(url: str) -> tuple[float, dict[str, int]]:
     engine = make_engine(url)
     t0 = time.perf_counter()
     with unit_of_work(engine) as session:
-        out = service.allocate(session=session, as_of=AS_OF, actor="bench")
+        out = allocation_service.allocate(session=session, as_of=AS_OF, actor="bench")
     elapsed = time.perf_counter() - t0
     engine.dispose()
     return elapsed, out.reasons
@@ -139,7 +145,7 @@ def main() -> None:
     staff_n = max(args.cases // 500, 10)
     engine = make_engine(url)
     with unit_of_work(engine) as session:
-        service.seed_roster(
+        demo_roster.seed_roster(
             session=session,
             officers=int(staff_n * 0.85),
             seniors=int(staff_n * 0.15),
@@ -162,7 +168,7 @@ def main() -> None:
             session.scalars(sa.select(Staff.code).where(Staff.grade == "collection_officer"))
         )
         for code in codes[: max(len(codes) // 50, 1)]:
-            service.leave(session=session, code=code, on=AS_OF, actor="bench")
+            staff_service.leave(session=session, code=code, on=AS_OF, actor="bench")
     after, reasons = timed_allocate(url)
     moved = reasons.get("assignee_left", 0)
     print(f"2% leave    : store {after:6.2f} s  ({moved:,} cases moved)")

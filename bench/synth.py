@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from arrears.portfolio.extract import ORDER, arrow_schema
+from arrears.portfolio.layout import ORDER, arrow_schema
 from arrears.portfolio.synth import CHUNK, synth
 
 ROWS_PER_ACCOUNT = {

@@ -33,6 +33,8 @@ PURE = (
     "promises/reconcile.py",
     "promises/plans.py",
     "workforce/allocation.py",
+    "workforce/allocation_pass.py",
+    "workforce/allocation_tables.py",
     "workforce/compensation.py",
     "workforce/promotion.py",
     "workforce/training.py",

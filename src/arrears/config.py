@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from arrears.kit.addresses import Network, parse_networks
 from arrears.vocabulary import Locale
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """``"10.0.0.5, 192.168.0.0/16"`` -> networks; a bad entry raises ``ValueError``."""
+    networks = []
+    for part in text.split(","):
+        entry = part.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"not an IP address or CIDR: {entry!r}") from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -44,6 +60,18 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (the app sits behind a TLS proxy)."
     )
+    cycle_heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often a running cycle writes its heartbeat (besides at each stage).",
+    )
+    cycle_stale_after_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A running cycle whose heartbeat is older than this died with its process: "
+        "the next start marks it failed.",
+    )
+
     trusted_proxies: str = Field(
         default="",
         description=(
@@ -55,6 +83,16 @@ class Settings(BaseSettings):
         default="default",
         description="Security policy (throttling, session and token lifetimes): name or path.",
     )
+
+    @model_validator(mode="after")
+    def _stale_outlasts_heartbeats(self) -> Settings:
+        # A live run that misses a beat or two (a busy store) must not be taken for dead.
+        if self.cycle_stale_after_seconds < 3 * self.cycle_heartbeat_seconds:
+            raise ValueError(
+                "cycle_stale_after_seconds must be at least three heartbeats "
+                f"(3 x {self.cycle_heartbeat_seconds:g} s)"
+            )
+        return self
 
     @field_validator("trusted_proxies")
     @classmethod

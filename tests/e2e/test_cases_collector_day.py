@@ -27,7 +27,7 @@ from arrears.cases.models import WorkOrder
 from arrears.config import get_settings
 from arrears.kit.clock import clock
 from arrears.web.app import create_app
-from arrears.workforce import service as workforce_service
+from arrears.workforce import staff_service
 from arrears.workforce.models import Assignment
 from arrears.workforce.schemas import StaffCreate
 
@@ -62,7 +62,7 @@ def assign_to_collector(engine: Engine, username: str, cases: int = 20) -> None:
     """Make ``username`` a staff member and give him the most urgent cases, as the allocation
     would (the allocator's own tests cover how it chooses)."""
     with Session(engine) as s, clock.frozen(MORNING):
-        member = workforce_service.add_staff(
+        member = staff_service.add_staff(
             session=s,
             data=StaffCreate(
                 code="E2E-1",

@@ -12,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from arrears.kit.db import make_engine
 from arrears.portfolio import repository
+from tests.integration.import_state import store_state, warehouse_state
 from tests.unit.test_import_extract import ACCOUNT, PAYMENT, minimal, write_extract
 
 TABLES = ("cardholder", "card_account", "statement", "payment", "reported_delinquency")
@@ -193,3 +195,96 @@ def test_quarantine_always_writes_a_report(cli: Cli, env: Path) -> None:
     assert [(r["row"], r["column"], r["reason"]) for r in rows] == [
         ("2", "amount", "must be greater than 0")
     ]
+
+
+def test_the_quarantine_report_cannot_run_formulas(cli: Cli, env: Path) -> None:
+    """Cells copied from a hostile file reach the report as text a spreadsheet will not run."""
+    formula = "=cmd|' /C calc'!A0"
+    payments = [
+        PAYMENT,
+        {**PAYMENT, "reference": "P2", "amount": formula},
+        {**PAYMENT, "reference": "P3", "paid_on": "@SUM(A1:A9)"},
+        {**PAYMENT, "reference": "P4", "amount": "-12.50"},
+    ]
+    folder = write_extract(env / "x", minimal(payments=payments))
+    report = env / "quarantine.csv"
+    result = cli(
+        "import", "portfolio", str(folder), "--on-error", "quarantine", "--report", str(report)
+    )
+    assert result.exit_code == 0, result.stderr
+    cells = [c for row in csv.reader(report.open(newline="")) for c in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    values = {r["row"]: r["value"] for r in csv.DictReader(report.open(newline=""))}
+    assert values == {"2": "'" + formula, "3": "'@SUM(A1:A9)", "4": "'-12.50"}
+
+
+def test_a_hostile_column_name_is_reported_as_text(cli: Cli, env: Path) -> None:
+    """A whole-file refusal names the unknown column; its name came from the file too."""
+    folder = write_extract(env / "x", {"payments": [{**PAYMENT, "=HYPERLINK(1)": "x"}]})
+    report = env / "report.csv"
+    result = cli("import", "portfolio", str(folder), "--report", str(report))
+    assert result.exit_code == 1
+    rows = list(csv.DictReader(report.open(newline="")))
+    assert ("0", "'=HYPERLINK(1)", "unknown column") in [
+        (r["row"], r["column"], r["reason"]) for r in rows
+    ]
+
+
+HEADER = "account_id,paid_on,amount,reference\n"
+GOOD = "A1,2026-09-21,5.00,P5\n"  # a good new payment: under reject it must not load either
+BAD_EXTRACTS: dict[str, tuple[bytes, int, str]] = {
+    # name: (payments.csv, exit code, what the error says)
+    "ragged row": ((HEADER + GOOD + "A1,2026-09-22,5.00,P6,extra\n").encode(), 2, "Expected 4"),
+    "not UTF-8": ((HEADER + GOOD).encode() + b"A1,2026-09-22,5.00,P\xff6\n", 2, "not UTF-8"),
+    "empty file": (b"", 2, "empty file"),
+    "unknown column": (
+        b"account_id,paid_on,amount,reference,note\nA1,2026-09-21,5,P5,x\n",
+        1,
+        "unknown column",
+    ),  # fmt: skip
+    "missing column": (
+        b"account_id,paid_on,reference\nA1,2026-09-21,P5\n",
+        1,
+        "required column missing",
+    ),  # fmt: skip
+    "bad date": ((HEADER + GOOD + "A1,2026-02-30,5.00,P6\n").encode(), 1, "not a date"),
+    "negative amount": (
+        (HEADER + GOOD + "A1,2026-09-22,-12.50,P6\n").encode(),
+        1,
+        "must be greater than 0",
+    ),  # fmt: skip
+    "unknown id": ((HEADER + GOOD + "NOPE,2026-09-22,5.00,P6\n").encode(), 1, "unknown account"),
+    "duplicate rows": ((HEADER + GOOD + GOOD).encode(), 1, "duplicate payment reference"),
+}
+MALFORMED = ("ragged row", "not UTF-8", "empty file", "unknown column", "missing column")
+
+
+def everything(db_url: str, env: Path) -> tuple[object, ...]:
+    """The store's tables and batches, the warehouse and the audit trail's length."""
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        events = conn.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
+    engine.dispose()
+    return store_state(db_url), warehouse_state(env / "warehouse.duckdb"), events
+
+
+@pytest.mark.parametrize(
+    ("case", "policy"),
+    [(c, "reject") for c in BAD_EXTRACTS] + [(c, "quarantine") for c in MALFORMED],
+)
+def test_bad_input_changes_nothing(
+    case: str, policy: str, cli: Cli, env: Path, db_url: str
+) -> None:
+    """On a loaded store, a refused file leaves every table, the warehouse and the audit trail
+    exactly as they were (a malformed file is refused under either policy)."""
+    assert cli("import", "portfolio", str(write_extract(env / "day1", minimal()))).exit_code == 0
+    before = everything(db_url, env)
+    content, code, says = BAD_EXTRACTS[case]
+    folder = env / "bad"
+    folder.mkdir()
+    (folder / "payments.csv").write_bytes(content)
+    result = cli("import", "portfolio", str(folder), "--on-error", policy)
+    assert result.exit_code == code, result.stdout + result.stderr
+    assert says in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert everything(db_url, env) == before

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -184,3 +185,53 @@ def test_second_import_is_a_no_op(loaded: Loaded, uci_csv: Path) -> None:
     code, out, _ = _import(loaded.url, loaded.warehouse, uci_csv)
     assert code == 0
     assert "already imported" in out
+
+
+def _uci_variant(rows: list[list[str]], case: str) -> bytes:
+    """The first clients of the real file, spoiled one way."""
+    header, first, *rest = rows
+    lines = [header, first, *rest]
+    if case == "not the UCI layout":
+        lines[0] = [c.lower() for c in header]
+    elif case == "ragged row":
+        lines.append(first[:-1])
+    elif case == "duplicate client":
+        lines.append(first)
+    elif case == "bad amount":
+        lines.append(["999", "12,5", *first[2:]])
+    elif case == "bad age":
+        lines.append(["999", *first[1:5], "200", *first[6:]])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    data = buffer.getvalue().encode()
+    return data + b"1000,\xff\n" if case == "not UTF-8" else data
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("not UTF-8", "not UTF-8"),
+        ("not the UCI layout", "not the UCI layout"),
+        ("ragged row", "fields, expected 25"),
+        ("duplicate client", "duplicate client"),
+        ("bad amount", "column LIMIT_BAL: not an amount"),
+        ("bad age", "column AGE: not an age"),
+    ],
+)
+def test_a_bad_uci_file_changes_nothing(
+    case: str, says: str, cli: Any, env: Path, db_url: str, uci_csv: Path
+) -> None:
+    from tests.integration.test_import_portfolio import everything
+
+    with uci_csv.open(newline="") as fh:
+        rows = [row for _, row in zip(range(51), csv.reader(fh), strict=False)]
+    good = env / "uci_50.csv"
+    good.write_bytes(_uci_variant(rows, "none"))
+    assert cli("import", "uci", str(good)).exit_code == 0
+    before = everything(db_url, env)
+    bad = env / "uci_bad.csv"
+    bad.write_bytes(_uci_variant(rows, case))
+    result = cli("import", "uci", str(bad))
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert says in " ".join(result.stderr.split())
+    assert everything(db_url, env) == before

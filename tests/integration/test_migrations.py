@@ -43,6 +43,27 @@ def test_audit_event_is_append_only(session: Session) -> None:
     assert session.scalar(sa.select(sa.func.count()).select_from(audit.AuditEvent)) == 1
 
 
+def test_audit_event_cannot_be_truncated(session: Session, db_url: str) -> None:
+    """PostgreSQL: a statement trigger refuses TRUNCATE (row triggers never see it). SQLite has no
+    TRUNCATE statement at all; its DELETE is refused above."""
+    audit.record(session, actor="ops", action="test", entity="x", entity_id=1, at=datetime.now(UTC))
+    session.commit()
+    refusal = "append-only" if db_url.startswith("postgresql") else "syntax error"
+    with pytest.raises(sa.exc.DatabaseError, match=refusal):
+        session.execute(sa.text("TRUNCATE audit_event"))
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(audit.AuditEvent)) == 1
+
+
+def test_the_portfolio_and_audit_branches_go_down_and_up_again(db_url: str) -> None:
+    for branch in ("portfolio", "audit"):
+        runner.downgrade(db_url, f"{branch}@-1")
+    assert not {"p001", "a001"} & set(runner.current(db_url))
+    assert "h001" in runner.current(db_url)  # the other branches stay where they were
+    runner.upgrade(db_url)
+    assert {"p001", "a001"} <= set(runner.current(db_url))
+
+
 def test_cli_upgrade_is_idempotent(db_url: str, cli: object) -> None:
     assert cli("db", "upgrade").exit_code == 0  # type: ignore[operator]
     assert runner.current(db_url)

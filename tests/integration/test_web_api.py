@@ -374,12 +374,12 @@ def test_assets_are_served_by_the_app(app_client: TestClient) -> None:
 def test_demo_users_one_per_role_linked_to_the_workforce(
     app_client: TestClient, seeded: Seeded, session: Session
 ) -> None:
-    from arrears.auth.service import create_demo_users
+    from arrears.workforce.demo_roster import create_demo_users
 
     with clock.frozen(NOW):
-        first = create_demo_users(session)
+        first = create_demo_users(session=session)
         session.commit()
-        second = create_demo_users(session)
+        second = create_demo_users(session=session)
         session.commit()
     assert [role for _, role, _ in first] == list(ROLES)
     assert len({password for _, _, password in first}) == len(ROLES)

@@ -1,6 +1,6 @@
 """Starting a cycle run from the admin runs page: the same functions the CLI calls, on a small
-warehouse (SQLite and PostgreSQL), in the background; a bad date changes nothing; one run at a
-time; only admins may start."""
+warehouse (SQLite and PostgreSQL), in the background; a bad or future date changes nothing; one
+run at a time; only admins may start."""
 
 from __future__ import annotations
 
@@ -152,6 +152,7 @@ def test_one_run_at_a_time_and_an_abandoned_one_does_not_block(
                 strategy_hash="x" * 64,
                 status="running",
                 started_at=NOW - timedelta(minutes=5),
+                heartbeat_at=NOW - timedelta(seconds=30),  # alive: it beat half a minute ago
                 counts={},
                 durations={},
             )
@@ -180,9 +181,10 @@ def test_one_run_at_a_time_and_an_abandoned_one_does_not_block(
         )
         with pytest.raises(sa.exc.IntegrityError):
             s.commit()
-    # Seven hours later the first one is taken for dead: marked failed, and the new run goes.
-    clock.freeze(NOW + timedelta(hours=7))
-    client = sign_in(admin_client, "admin")  # the old session expired meanwhile
+    # Three minutes without a heartbeat (two is the default staleness) and the first one is
+    # taken for dead: marked failed, and the new run goes.
+    clock.freeze(NOW + timedelta(minutes=3))
+    client = sign_in(admin_client, "admin")
     started = client.post(
         "/admin/runs", data={"as_of": AS_OF.isoformat(), "csrf_token": csrf(client)}
     )
@@ -193,4 +195,21 @@ def test_one_run_at_a_time_and_an_abandoned_one_does_not_block(
         assert first is not None
         assert first.status == "failed"
         assert first.error is not None
-        assert first.error.startswith("abandoned")
+        assert first.error.startswith("abandoned: heartbeat stopped at 2026-03-01 01:59:30 UTC")
+
+
+def test_a_day_after_today_is_refused_and_writes_nothing(
+    admin_client: TestClient, engine: Engine
+) -> None:
+    # The clock says 2026-03-01 10:00 in Shanghai: the 2nd has not happened yet.
+    client = sign_in(admin_client, "admin")
+    page = client.get("/admin/runs")
+    assert 'max="2026-03-01"' in page.text  # the form offers no later day
+    for day in ("2026-03-02", "2099-01-01"):
+        refused = client.post("/admin/runs", data={"as_of": day, "csrf_token": csrf(client)})
+        assert 'id="run-error"' in refused.text
+        assert f"{day} is after today (2026-03-01)" in refused.text
+    assert _count(engine, CycleRun) == 0
+    assert _count(engine, WorkOrder) == 0
+    with Session(engine) as s:
+        assert s.scalars(sa.select(AuditEvent.action)).all() == ["user.sign_in"]

@@ -16,7 +16,7 @@ from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, NotFound
-from arrears.workforce import schemas, service
+from arrears.workforce import allocation_service, schemas, staff_service, training_service
 from arrears.workforce.models import AgencyContract, Assignment, Staff
 from tests.web_seed import NOW, Seeded, seed
 
@@ -27,7 +27,7 @@ def add_collector(
     session: Session, code: str, *, capacity: int = 10, trained: bool = True, team: str = "T1"
 ) -> None:
     """A collection officer cleared for junior cases, trained for them unless told otherwise."""
-    service.add_staff(
+    staff_service.add_staff(
         session=session,
         data=schemas.StaffCreate(
             code=code,
@@ -42,7 +42,7 @@ def add_collector(
         mentor=False,
     )
     for course in JUNIOR_COURSES if trained else ():
-        service.record_completion(
+        training_service.record_completion(
             session=session,
             data=schemas.CompletionCreate(
                 staff=code, course=course, score=Decimal(100), completed_on=date(2025, 2, 1)
@@ -75,7 +75,7 @@ def holder(session: Session, work_order_id: int) -> int | None:
 def test_legal_move_ends_old_row_opens_new_and_audits(world: tuple[Session, Seeded]) -> None:
     session, seeded = world
     case = seeded.work_orders[0]
-    out = service.reassign(
+    out = allocation_service.reassign(
         session=session, work_order_id=case, to_staff="C2", reason="holiday cover", actor="user:tl"
     )
     session.commit()
@@ -107,7 +107,7 @@ def test_legal_move_ends_old_row_opens_new_and_audits(world: tuple[Session, Seed
     # The next allocation run keeps the case with its new holder (continuity), once the
     # agency's contract no longer takes junior cases (else allocation would place it).
     session.execute(sa.update(AgencyContract).values(levels=["advanced"]))
-    service.allocate(session=session, as_of=date(2026, 11, 21))
+    allocation_service.allocate(session=session, as_of=date(2026, 11, 21))
     session.commit()
     assert holder(session, case) == new.staff_id
 
@@ -115,7 +115,9 @@ def test_legal_move_ends_old_row_opens_new_and_audits(world: tuple[Session, Seed
 def test_unassigned_open_case_gets_a_holder_and_status(world: tuple[Session, Seeded]) -> None:
     session, seeded = world
     case = seeded.work_orders[2]
-    out = service.reassign(session=session, work_order_id=case, to_staff="C2", reason="pick up")
+    out = allocation_service.reassign(
+        session=session, work_order_id=case, to_staff="C2", reason="pick up"
+    )
     session.commit()
     assert out.from_staff is None
     session.expire_all()
@@ -135,19 +137,21 @@ def test_ineligible_target_is_refused_and_nothing_changes(
     session, seeded = world
     case = seeded.work_orders[0]
     with pytest.raises(BadInput, match=message):
-        service.reassign(session=session, work_order_id=case, to_staff=to_staff, reason="x")
+        allocation_service.reassign(
+            session=session, work_order_id=case, to_staff=to_staff, reason="x"
+        )
     session.rollback()
     assert holder(session, case) == seeded.staff["collector"]
 
 
 def test_capacity_is_enforced(world: tuple[Session, Seeded]) -> None:
     session, seeded = world
-    service.reassign(
+    allocation_service.reassign(
         session=session, work_order_id=seeded.work_orders[0], to_staff="C2", reason="a"
     )
     session.commit()
     with pytest.raises(BadInput, match=r"at capacity \(1 of 1"):
-        service.reassign(
+        allocation_service.reassign(
             session=session, work_order_id=seeded.work_orders[2], to_staff="C2", reason="b"
         )
     session.rollback()
@@ -158,18 +162,28 @@ def test_refusals(world: tuple[Session, Seeded]) -> None:
     session, seeded = world
     first, placed, _ = seeded.work_orders
     with pytest.raises(BadInput, match="reason"):
-        service.reassign(session=session, work_order_id=first, to_staff="C2", reason="  ")
+        allocation_service.reassign(
+            session=session, work_order_id=first, to_staff="C2", reason="  "
+        )
     with pytest.raises(NotFound, match="no case"):
-        service.reassign(session=session, work_order_id=10_000, to_staff="C2", reason="x")
+        allocation_service.reassign(
+            session=session, work_order_id=10_000, to_staff="C2", reason="x"
+        )
     with pytest.raises(NotFound, match="no collector"):
-        service.reassign(session=session, work_order_id=first, to_staff="NOPE", reason="x")
+        allocation_service.reassign(
+            session=session, work_order_id=first, to_staff="NOPE", reason="x"
+        )
     with pytest.raises(Conflict, match="placed with an agency"):
-        service.reassign(session=session, work_order_id=placed, to_staff="C2", reason="x")
+        allocation_service.reassign(
+            session=session, work_order_id=placed, to_staff="C2", reason="x"
+        )
     with pytest.raises(BadInput, match="already holds"):
-        service.reassign(session=session, work_order_id=first, to_staff="S-collector", reason="x")
+        allocation_service.reassign(
+            session=session, work_order_id=first, to_staff="S-collector", reason="x"
+        )
     add_collector(session, "OTHER", team="T2")
     with pytest.raises(BadInput, match="not in your team"):
-        service.reassign(
+        allocation_service.reassign(
             session=session,
             work_order_id=first,
             to_staff="OTHER",
@@ -181,7 +195,7 @@ def test_refusals(world: tuple[Session, Seeded]) -> None:
     wo.status, wo.closed_on = "closed", date(2026, 11, 20)
     session.flush()
     with pytest.raises(Conflict, match="closed"):
-        service.reassign(session=session, work_order_id=first, to_staff="C2", reason="x")
+        allocation_service.reassign(session=session, work_order_id=first, to_staff="C2", reason="x")
     session.rollback()
     assert holder(session, first) == seeded.staff["collector"]
     assert (

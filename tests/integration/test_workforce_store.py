@@ -17,7 +17,14 @@ from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
 from arrears.kit.errors import BadInput, NotFound
 from arrears.portfolio.models import Cardholder
-from arrears.workforce import schemas, service
+from arrears.workforce import (
+    agency_service,
+    allocation_service,
+    demo_roster,
+    performance_service,
+    schemas,
+    staff_service,
+)
 from arrears.workforce.models import Assignment, Staff, StaffMetricMonth
 
 AS_OF = date(2026, 11, 29)
@@ -55,7 +62,7 @@ def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") ->
 
 @pytest.fixture
 def world(session: Session) -> Session:
-    service.seed_roster(
+    demo_roster.seed_roster(
         session=session,
         officers=4,
         seniors=2,
@@ -84,7 +91,7 @@ def grades(session: Session) -> dict[int, str]:
 
 def test_allocation_is_persisted_and_continuity_holds_across_runs(world: Session) -> None:
     session = world
-    first = service.allocate(session=session, as_of=AS_OF, actor="test")
+    first = allocation_service.allocate(session=session, as_of=AS_OF, actor="test")
     session.commit()
     assert first.cases == len(LEVELS)
     assert first.changed == first.assigned_to_staff == len(LEVELS)
@@ -104,7 +111,7 @@ def test_allocation_is_persisted_and_continuity_holds_across_runs(world: Session
     versions = set(session.scalars(sa.select(WorkOrder.version)))
     assert versions == {2}  # the bulk update bumped the optimistic-lock version
 
-    second = service.allocate(session=session, as_of=AS_OF, actor="test")
+    second = allocation_service.allocate(session=session, as_of=AS_OF, actor="test")
     session.commit()
     assert second.changed == 0
     assert second.reasons == {"kept": len(LEVELS)}
@@ -117,7 +124,7 @@ def test_allocation_is_persisted_and_continuity_holds_across_runs(world: Session
 
 def test_rebalancing_when_someone_leaves(world: Session) -> None:
     session = world
-    service.allocate(session=session, as_of=AS_OF)
+    allocation_service.allocate(session=session, as_of=AS_OF)
     session.commit()
     before = live(session)
     leaver = next(
@@ -127,9 +134,9 @@ def test_rebalancing_when_someone_leaves(world: Session) -> None:
     )
     leaver_code = session.scalar(sa.select(Staff.code).where(Staff.id == leaver))
     assert leaver_code is not None
-    service.leave(session=session, code=leaver_code, on=AS_OF)
+    staff_service.leave(session=session, code=leaver_code, on=AS_OF)
     session.commit()
-    summary = service.allocate(session=session, as_of=AS_OF)
+    summary = allocation_service.allocate(session=session, as_of=AS_OF)
     session.commit()
     after = live(session)
     moved = [wo for wo, row in before.items() if row.staff_id == leaver]
@@ -149,24 +156,26 @@ def test_rebalancing_when_someone_leaves(world: Session) -> None:
 
 def test_capacity_cut_rebalances(world: Session) -> None:
     session = world
-    service.allocate(session=session, as_of=AS_OF)
+    allocation_service.allocate(session=session, as_of=AS_OF)
     session.commit()
-    busiest = max(service.list_staff(session=session), key=lambda s: s.open_cases)
-    service.update_staff(
+    busiest = max(staff_service.list_staff(session=session), key=lambda s: s.open_cases)
+    staff_service.update_staff(
         session=session, code=busiest.code, changes=schemas.StaffUpdate(capacity=1)
     )
     session.commit()
-    summary = service.allocate(session=session, as_of=AS_OF)
+    summary = allocation_service.allocate(session=session, as_of=AS_OF)
     session.commit()
     assert summary.reasons["rebalanced"] == busiest.open_cases - 1
-    assert service.get_staff(session=session, code=busiest.code).open_cases == 1
+    assert staff_service.get_staff(session=session, code=busiest.code).open_cases == 1
 
 
 def test_placement_and_recall_on_contract_end(world: Session) -> None:
     session = world
     placed_ids = make_work_orders(session, ["legal", "legal", "outsource"], bucket="M5")
-    service.add_agency(session=session, data=schemas.AgencyCreate(code="AG1", name="Agency One"))
-    service.add_contract(
+    agency_service.add_agency(
+        session=session, data=schemas.AgencyCreate(code="AG1", name="Agency One")
+    )
+    agency_service.add_contract(
         session=session,
         data=schemas.AgencyContractCreate(
             agency="AG1",
@@ -179,19 +188,19 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
         ),
     )
     session.commit()
-    service.allocate(session=session, as_of=AS_OF)
+    allocation_service.allocate(session=session, as_of=AS_OF)
     session.commit()
     current = live(session)
-    agency_id = service.list_agencies(session=session)[0].id
+    agency_id = agency_service.list_agencies(session=session)[0].id
     assert {current[i].agency_id for i in placed_ids} == {agency_id}
     statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
     assert {statuses[i] for i in placed_ids} == {"placed"}
-    assert service.list_agencies(session=session)[0].placements == 3
+    assert agency_service.list_agencies(session=session)[0].placements == 3
 
-    service.end_contract(session=session, code="AG1-2026", on=date(2026, 12, 10))
+    agency_service.end_contract(session=session, code="AG1-2026", on=date(2026, 12, 10))
     # The same agency's next contract would take the outsource case; a recall must not hand it
     # straight back, on the run that recalls it or on any later one.
-    service.add_contract(
+    agency_service.add_contract(
         session=session,
         data=schemas.AgencyContractCreate(
             agency="AG1",
@@ -204,7 +213,7 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
     )
     session.commit()
     later = date(2026, 12, 11)
-    summary = service.allocate(session=session, as_of=later)
+    summary = allocation_service.allocate(session=session, as_of=later)
     session.commit()
     assert summary.reasons["recalled_contract_end"] == 2  # the legal cases, now with seniors
     assert summary.reasons["unallocatable_no_eligible_staff"] == 1  # outsource: nobody in house
@@ -214,13 +223,13 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
         assert [statuses[i] for i in placed_ids] == ["assigned", "assigned", "open"]
         assert placed_ids[2] not in current
         assert grades(session)[current[placed_ids[0]].staff_id] == "senior_collection_specialist"
-        service.allocate(session=session, as_of=day + timedelta(days=1))
+        allocation_service.allocate(session=session, as_of=day + timedelta(days=1))
         session.commit()
 
 
 def test_pay_statement_from_the_store(world: Session) -> None:
     session = world
-    service.record_metrics(
+    performance_service.record_metrics(
         session=session,
         data=schemas.MetricMonthCreate(
             staff="S001",
@@ -232,16 +241,18 @@ def test_pay_statement_from_the_store(world: Session) -> None:
         ),
     )
     session.commit()
-    statement = service.pay_statement(session=session, code="S001", month=date(2026, 10, 1))
+    statement = performance_service.pay_statement(
+        session=session, code="S001", month=date(2026, 10, 1)
+    )
     assert statement.total == D("5680.00")  # 4600 base + 1580 tiers - 300 - 200
-    year = service.pay_statement(session=session, code="S001", year=2026)
+    year = performance_service.pay_statement(session=session, code="S001", year=2026)
     lines = {line.label: line.amount for line in year.lines}
     assert lines["2026-10 pay"] == D("5680.00")
     assert lines["year-end bonus: compliance violations"] == D("-500.00")
     assert lines["year-end bonus: complaints"] == D("-400.00")
     assert year.total == D("4600.00") * 11 + D("5680.00") + D("6500.00") - D("900.00")
     with pytest.raises(NotFound):
-        service.pay_statement(session=session, code="NOPE", month=date(2026, 10, 1))
+        performance_service.pay_statement(session=session, code="NOPE", month=date(2026, 10, 1))
 
 
 def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
@@ -266,10 +277,14 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
     result = cli("allocate", "--as-of", "2026-11-29", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["cases"] == 0
-    pay = cli("pay", "statement", "S001", "--month", "2026-10", "--json")
+    pay = cli("compensation", "statement", "S001", "--month", "2026-10", "--json")
     assert pay.exit_code == 0, pay.stderr
     assert json.loads(pay.stdout)["total"] == "4600.00"
-    assert cli("pay", "statement", "S001", "--month", "2026-13").exit_code == 2
+    assert cli("compensation", "statement", "S001", "--month", "2026-13").exit_code == 2
+    old_name = cli("pay", "statement", "S001", "--month", "2026-10", "--json")  # for one release
+    assert old_name.exit_code == 0, old_name.stderr
+    assert json.loads(old_name.stdout) == json.loads(pay.stdout)
+    assert "`arrears compensation`" in old_name.stderr
     report = json.loads(cli("promotion", "report", "--json", "--as-of", "2026-11-29").stdout)
     assert {r["track"] for r in report} == {"officer_to_senior", "dispatch_to_establishment"}
     assert all(r["criteria"] for r in report)
@@ -296,7 +311,7 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
 def test_bad_input_changes_nothing(world: Session) -> None:
     session = world
     with pytest.raises(BadInput, match="agency"):
-        service.add_staff(
+        staff_service.add_staff(
             session=session,
             data=schemas.StaffCreate(
                 code="X1",
@@ -308,7 +323,7 @@ def test_bad_input_changes_nothing(world: Session) -> None:
             ),
         )
     session.rollback()
-    assert service.list_staff(session=session, grade="collection_officer")
+    assert staff_service.list_staff(session=session, grade="collection_officer")
     assert session.scalar(sa.select(Staff.id).where(Staff.code == "X1")) is None
 
 
@@ -320,7 +335,7 @@ def test_metrics_derived_from_the_workbench(world: Session) -> None:
     from arrears.promises.models import Promise
 
     session = world
-    service.allocate(session=session, as_of=date(2026, 10, 1))
+    allocation_service.allocate(session=session, as_of=date(2026, 10, 1))
     session.commit()
     wo_id = session.scalar(
         sa.select(WorkOrder.id).where(WorkOrder.level == "junior").order_by(WorkOrder.id)
@@ -382,7 +397,7 @@ def test_metrics_derived_from_the_workbench(world: Session) -> None:
             )
         )
     session.commit()
-    assert service.derive_metrics(session=session, month=date(2026, 10, 1)) == 1
+    assert performance_service.derive_metrics(session=session, month=date(2026, 10, 1)) == 1
     session.commit()
     row = session.scalar(sa.select(StaffMetricMonth).where(StaffMetricMonth.staff_id == holder))
     assert row is not None
@@ -392,23 +407,6 @@ def test_metrics_derived_from_the_workbench(world: Session) -> None:
         1,
         1,
     )
-
-
-def test_visibility_filters_for_case_scopes(world: Session) -> None:
-    from arrears.workforce import repository as repo
-
-    session = world
-    service.allocate(session=session, as_of=AS_OF)
-    session.commit()
-    current = live(session)
-    some_staff = next(iter(current.values())).staff_id
-    mine = set(session.scalars(sa.select(WorkOrder.id).where(repo.assigned_to_staff(some_staff))))
-    assert mine == {wo for wo, row in current.items() if row.staff_id == some_staff}
-    team_id = session.scalar(sa.select(Staff.team_id).where(Staff.id == some_staff))
-    assert team_id is not None
-    team = set(session.scalars(sa.select(WorkOrder.id).where(repo.assigned_to_team(team_id))))
-    assert mine <= team
-    assert not list(session.scalars(sa.select(WorkOrder.id).where(repo.placed_with_agency(999))))
 
 
 def test_a_zh_tw_customer_goes_to_a_zh_speaker_and_a_french_one_waits(world: Session) -> None:
@@ -422,7 +420,7 @@ def test_a_zh_tw_customer_goes_to_a_zh_speaker_and_a_french_one_waits(world: Ses
         s.id: set(s.languages) for s in session.scalars(sa.select(Staff)) if s.status == "active"
     }
     assert not any("zh-TW" in v or "fr" in v for v in spoken.values())  # the premise
-    summary = service.allocate(session=session, as_of=AS_OF, actor="test")
+    summary = allocation_service.allocate(session=session, as_of=AS_OF, actor="test")
     session.commit()
     current = live(session)
     assert "zh-CN" in spoken[current[taiwan].staff_id]

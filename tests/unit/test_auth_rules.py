@@ -31,7 +31,8 @@ from arrears.auth.sessions import (
     token_alive,
     token_digest,
 )
-from arrears.kit.addresses import client_address, parse_networks
+from arrears.config import parse_networks
+from arrears.kit.addresses import client_address
 from arrears.kit.errors import BadInput
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

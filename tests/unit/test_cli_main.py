@@ -45,6 +45,25 @@ def test_every_group_loads_and_has_help() -> None:
         assert run([name, "--help"]) == 0, name
 
 
+def test_pay_is_a_hidden_alias_of_compensation_that_says_its_new_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["--help"]) == 0
+    listed = capsys.readouterr().out.split("Commands:")[1].splitlines()
+    names = {line.split()[0] for line in listed if line.startswith("  ") and line[2] != " "}
+    assert "compensation" in names
+    assert "pay" not in names
+    assert run(["compensation", "statement", "--help"]) == 0
+    new = capsys.readouterr()
+    assert run(["pay", "statement", "--help"]) == 0
+    old = capsys.readouterr()
+    assert "--month" in old.out  # the alias reaches the same command
+    assert new.err == ""
+    assert old.err.strip().splitlines() == [
+        "note: `arrears pay` is now `arrears compensation`; the old name goes in the next release"
+    ]
+
+
 def test_a_light_command_does_not_import_the_model_stack() -> None:
     code = (
         "import sys\n"

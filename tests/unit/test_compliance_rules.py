@@ -547,26 +547,6 @@ def test_only_holds_carry_over_from_the_debtor_to_a_third_party_contact() -> Non
     assert run(ask, who=friend, debtor=ceased).rules == ["hold.cease"]
 
 
-# --- validation period (§1006.34(b)(5)) --
-
-
-def test_validation_period_counts_five_business_days_then_thirty_days() -> None:
-    from datetime import date
-
-    from arrears.compliance.validation import (
-        assumed_receipt,
-        dispute_holds_collection,
-        validation_period_end,
-    )
-
-    # Sent Thursday 2 July 2026: Fri 3 July is the observed Independence Day, then a weekend.
-    assert assumed_receipt(date(2026, 7, 2), business_days=5, calendar="US") == date(2026, 7, 10)
-    assert validation_period_end(date(2026, 7, 2), profile=US) == date(2026, 8, 9)
-    assert dispute_holds_collection(date(2026, 8, 9), sent=date(2026, 7, 2), profile=US)
-    assert not dispute_holds_collection(date(2026, 8, 10), sent=date(2026, 7, 2), profile=US)
-    assert validation_period_end(date(2026, 7, 2), profile=CN) is None
-
-
 def test_profile_errors_give_the_line_and_refuse_circular_extends(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nextends: us-reg-f\nfrequency:\n  max_calls: 0\n")

@@ -13,7 +13,8 @@ import pytest
 from arrears.delinquency import PaymentFact, StatementFact, StatusReport, age, bucket_for_status
 from arrears.kit.errors import BadInput
 from arrears.portfolio import synth as synth_mod
-from arrears.portfolio.extract import ORDER, find_files, validate
+from arrears.portfolio.extract import find_files, validate
+from arrears.portfolio.layout import ORDER
 from arrears.portfolio.synth_calibration import BUCKETS, load_calibration
 
 AS_OF = date(2026, 11, 1)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from arrears.kit.errors import BadInput
 from arrears.workforce import allocation as al
+from arrears.workforce import allocation_pass
 from arrears.workforce.policies import load, parse
 
 AS_OF = date(2026, 11, 29)
@@ -124,7 +125,7 @@ def test_invariants(
     rules: al.AllocationRules,
 ) -> None:
     cases, staff, contracts = world
-    decisions = al.allocate(cases, staff, contracts, rules=rules, as_of=AS_OF)
+    decisions = allocation_pass.allocate(cases, staff, contracts, rules=rules, as_of=AS_OF)
     by_id = {s.id: s for s in staff}
     assert [d.case_id for d in decisions] == [c.id for c in cases]
 
@@ -172,7 +173,7 @@ def test_continuity_when_nothing_changed(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]],
 ) -> None:
     cases, staff, contracts = world
-    first = al.allocate(cases, staff, contracts, rules=RULES, as_of=AS_OF)
+    first = allocation_pass.allocate(cases, staff, contracts, rules=RULES, as_of=AS_OF)
     again = [
         replace(
             c,
@@ -195,7 +196,7 @@ def test_continuity_when_nothing_changed(
         )
         for c, d in zip(cases, first, strict=True)
     ]
-    second = al.allocate(again, staff, contracts, rules=RULES, as_of=AS_OF)
+    second = allocation_pass.allocate(again, staff, contracts, rules=RULES, as_of=AS_OF)
     for d1, d2 in zip(first, second, strict=True):
         assert (d2.staff_id, d2.contract_id) == (d1.staff_id, d1.contract_id)
         assert not d2.changed
@@ -211,13 +212,15 @@ def test_same_input_same_output_whatever_the_order(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]], seed: int
 ) -> None:
     cases, staff, contracts = world
-    first = al.allocate(cases, staff, contracts, rules=RULES, as_of=AS_OF)
-    assert al.allocate(cases, staff, contracts, rules=RULES, as_of=AS_OF) == first
+    first = allocation_pass.allocate(cases, staff, contracts, rules=RULES, as_of=AS_OF)
+    assert allocation_pass.allocate(cases, staff, contracts, rules=RULES, as_of=AS_OF) == first
     rng = random.Random(seed)
     shuffled_cases, shuffled_staff = cases[:], staff[:]
     rng.shuffle(shuffled_cases)
     rng.shuffle(shuffled_staff)
-    again = al.allocate(shuffled_cases, shuffled_staff, contracts, rules=RULES, as_of=AS_OF)
+    again = allocation_pass.allocate(
+        shuffled_cases, shuffled_staff, contracts, rules=RULES, as_of=AS_OF
+    )
     assert sorted(again, key=lambda d: d.case_id) == first
 
 
@@ -255,7 +258,7 @@ def case(case_id: int, balance: int, level: str = "junior", **kw: object) -> al.
 
 def test_balances_by_count_and_by_balance() -> None:
     cases = [case(i, b) for i, b in enumerate([900, 800, 700, 600, 500, 400], start=1)]
-    decisions = al.allocate(cases, [officer(1), officer(2)], rules=RULES, as_of=AS_OF)
+    decisions = allocation_pass.allocate(cases, [officer(1), officer(2)], rules=RULES, as_of=AS_OF)
     by_staff: dict[int, list[int]] = {}
     for c, d in zip(cases, decisions, strict=True):
         assert d.staff_id is not None
@@ -275,20 +278,23 @@ def test_levels_go_to_the_right_grade_and_training_gates() -> None:
         case(4, 100, "intermediate"),
         case(5, 100, "intermediate"),
     ]
-    got = {d.case_id: d.staff_id for d in al.allocate(cases, staff, rules=RULES, as_of=AS_OF)}
+    got = {
+        d.case_id: d.staff_id
+        for d in allocation_pass.allocate(cases, staff, rules=RULES, as_of=AS_OF)
+    }
     assert got == {1: 2, 2: 2, 3: 2, 4: 1, 5: 1}  # the trainee may not work intermediate yet
 
 
 def test_leaver_cases_are_rebalanced_and_the_rest_stay() -> None:
     staff = [officer(1), officer(2), officer(3)]
     cases = [case(i, 100 * i) for i in range(1, 10)]
-    first = al.allocate(cases, staff, rules=RULES, as_of=AS_OF)
+    first = allocation_pass.allocate(cases, staff, rules=RULES, as_of=AS_OF)
     current = [
         replace(c, staff_id=d.staff_id, assigned_level=c.level)
         for c, d in zip(cases, first, strict=True)
     ]
     staff[1] = replace(staff[1], status="left")
-    second = al.allocate(current, staff, rules=RULES, as_of=AS_OF)
+    second = allocation_pass.allocate(current, staff, rules=RULES, as_of=AS_OF)
     for d1, d2 in zip(first, second, strict=True):
         if d1.staff_id == 2:
             assert d2.reason == "assignee_left"
@@ -300,7 +306,9 @@ def test_leaver_cases_are_rebalanced_and_the_rest_stay() -> None:
 
 def test_capacity_cut_rebalances_newest_cases() -> None:
     cases = [case(i, 100, staff_id=1, assigned_level="junior") for i in range(1, 5)]
-    decisions = al.allocate(cases, [officer(1, capacity=2), officer(2)], rules=RULES, as_of=AS_OF)
+    decisions = allocation_pass.allocate(
+        cases, [officer(1, capacity=2), officer(2)], rules=RULES, as_of=AS_OF
+    )
     assert [(d.staff_id, d.reason) for d in decisions] == [
         (1, "kept"),
         (1, "kept"),
@@ -311,7 +319,7 @@ def test_capacity_cut_rebalances_newest_cases() -> None:
 
 def test_level_change_moves_the_case() -> None:
     c = case(1, 100, "advanced", staff_id=1, assigned_level="intermediate")
-    [d] = al.allocate([c], [officer(1), senior(2)], rules=RULES, as_of=AS_OF)
+    [d] = allocation_pass.allocate([c], [officer(1), senior(2)], rules=RULES, as_of=AS_OF)
     assert (d.staff_id, d.reason) == (2, "level_changed")
 
 
@@ -339,7 +347,7 @@ def test_placement_and_recall_rules() -> None:
         # Recalled with nobody in house for outsource work: the recall is still reported.
         replace(case(7, 500, "outsource", contract_id=8, placed_on=AS_OF), bucket="M4"),
     ]
-    decisions = al.allocate(
+    decisions = allocation_pass.allocate(
         cases, [officer(1), senior(2)], [contract, ended], rules=RULES, as_of=AS_OF
     )
     assert [(d.reason, d.agency_id, d.staff_id) for d in decisions] == [
@@ -365,7 +373,7 @@ def test_placement_and_recall_rules() -> None:
 
 def test_unallocatable_reasons() -> None:
     cases = [case(1, 100, "legal"), case(2, 300), case(3, 200)]
-    decisions = al.allocate(cases, [officer(1, capacity=1)], rules=RULES, as_of=AS_OF)
+    decisions = allocation_pass.allocate(cases, [officer(1, capacity=1)], rules=RULES, as_of=AS_OF)
     assert [(d.staff_id, d.reason) for d in decisions] == [
         (None, "unallocatable_no_eligible_staff"),
         (1, "new"),  # the larger balance wins the last seat
@@ -374,10 +382,10 @@ def test_unallocatable_reasons() -> None:
 
 
 def test_water_fill_levels_counts_within_capacity() -> None:
-    quota = al.water_fill(np.array([0, 5, 2]), np.array([10, 10, 3]), 6)
+    quota = allocation_pass.water_fill(np.array([0, 5, 2]), np.array([10, 10, 3]), 6)
     assert quota.tolist() == [5, 0, 1]  # the third is capped at 3; the first rises to 5
     assert (quota + np.array([0, 5, 2])).tolist() == [5, 5, 3]
-    quota = al.water_fill(np.array([1, 1, 1]), np.array([9, 9, 9]), 4)
+    quota = allocation_pass.water_fill(np.array([1, 1, 1]), np.array([9, 9, 9]), 4)
     assert quota.tolist() == [2, 1, 1]  # remainder to the first rows, deterministically
 
 
@@ -391,15 +399,15 @@ def test_rules_validation_names_the_field() -> None:
 def test_a_language_falls_back_to_its_family_only_when_nobody_speaks_it() -> None:
     taiwan = replace(case(1, 500), language="zh-TW")
     mainland = officer(1)  # zh-CN
-    [d] = al.allocate([taiwan], [mainland], rules=RULES, as_of=AS_OF)
+    [d] = allocation_pass.allocate([taiwan], [mainland], rules=RULES, as_of=AS_OF)
     assert (d.staff_id, d.reason) == (1, "new")
     # An exact speaker is preferred even when busier.
     taipei = replace(officer(2), languages=frozenset({"zh-TW"}), load=5)
-    [d] = al.allocate([taiwan], [mainland, taipei], rules=RULES, as_of=AS_OF)
+    [d] = allocation_pass.allocate([taiwan], [mainland, taipei], rules=RULES, as_of=AS_OF)
     assert d.staff_id == 2
     # Another family never qualifies, and the fallback can be switched off.
     english = replace(officer(3), languages=frozenset({"en"}))
-    [d] = al.allocate([taiwan], [english], rules=RULES, as_of=AS_OF)
+    [d] = allocation_pass.allocate([taiwan], [english], rules=RULES, as_of=AS_OF)
     assert d.reason == "unallocatable_no_eligible_staff"
-    [d] = al.allocate([taiwan], [mainland], rules=RULES_EXACT, as_of=AS_OF)
+    [d] = allocation_pass.allocate([taiwan], [mainland], rules=RULES_EXACT, as_of=AS_OF)
     assert d.reason == "unallocatable_no_eligible_staff"

@@ -54,6 +54,7 @@ PERMISSIONS: tuple[str, ...] = (
     "agencies.manage",
     "cycle.read",
     "cycle.run",
+    "cycle.abandon",  # mark a running cycle run failed at once (its process is gone)
     "imports.manage",
     "tokens.manage",  # own API tokens
 )
@@ -78,6 +79,7 @@ POLICY: dict[str, frozenset[str]] = {
             "analytics.read",
             "pii.unmask",
             "cycle.read",
+            "cycle.abandon",
         }
     ),
     "compliance_officer": frozenset(
@@ -99,6 +101,7 @@ POLICY: dict[str, frozenset[str]] = {
             "agencies.manage",
             "cycle.read",
             "cycle.run",
+            "cycle.abandon",
             "imports.manage",
             "audit.read",
             "tokens.manage",
@@ -145,7 +148,8 @@ def case_scope(role: str) -> CaseScope:
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in user (or API token holder) a request acts for."""
+    """The signed-in user (or API token holder, or the user a CLI command acts as) a request or
+    command acts for."""
 
     user_id: int
     username: str
@@ -154,7 +158,7 @@ class Principal:
     agency_id: int | None = None
     staff_id: int | None = None
     locale: str = "zh-CN"
-    via: Literal["session", "token"] = "session"
+    via: Literal["session", "token", "cli"] = "session"
     session_id: int | None = None
 
     def can(self, permission: str) -> bool:

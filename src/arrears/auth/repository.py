@@ -83,35 +83,3 @@ def failures_from_address(session: Session, *, ip: str, since: datetime) -> int:
         )
         or 0
     )
-
-
-# --- links to the workforce (demo users) ---------------------------------------------------------
-
-
-def busiest_staff(session: Session, grade: str) -> int | None:
-    """The active staff member of ``grade`` holding the most live cases (lowest id on ties)."""
-    from arrears.workforce.models import Assignment, Staff
-
-    live = func.count(Assignment.id)
-    return session.scalar(
-        select(Staff.id)
-        .outerjoin(Assignment, (Assignment.staff_id == Staff.id) & Assignment.ended_at.is_(None))
-        .where(Staff.grade == grade, Staff.status == "active", Staff.agency_id.is_(None))
-        .group_by(Staff.id)
-        .order_by(live.desc(), Staff.id)
-        .limit(1)
-    )
-
-
-def busiest_agency(session: Session) -> int | None:
-    """The agency holding the most live placements (lowest id on ties)."""
-    from arrears.workforce.models import Agency, Assignment
-
-    live = func.count(Assignment.id)
-    return session.scalar(
-        select(Agency.id)
-        .outerjoin(Assignment, (Assignment.agency_id == Agency.id) & Assignment.ended_at.is_(None))
-        .group_by(Agency.id)
-        .order_by(live.desc(), Agency.id)
-        .limit(1)
-    )

@@ -17,7 +17,7 @@ from arrears.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from arrears.auth.policy import ROLES, Principal
+from arrears.auth.policy import Principal
 from arrears.auth.schemas import UserCreate, UserUpdate
 from arrears.auth.security_policy import SecurityPolicy, security_policy
 from arrears.auth.sessions import (
@@ -43,9 +43,22 @@ def principal_of(user: User, *, via: str = "session", session_id: int | None = N
         agency_id=user.agency_id,
         staff_id=user.staff_id,
         locale=user.locale,
-        via="token" if via == "token" else "session",
+        via="token" if via == "token" else "cli" if via == "cli" else "session",
         session_id=session_id,
     )
+
+
+def principal_for(*, session: Session, username: str) -> Principal:
+    """The stored, active user ``username`` as the principal a CLI command acts as: role, agency
+    and staff link come from the store, never from what was typed. ``BadInput`` for an unknown
+    or deactivated user."""
+    name = username.strip()
+    user = repo.user_by_username(session, name) if name else None
+    if user is None:
+        raise BadInput(f"--as: no user {name!r} in the store (ARREARS_USER or --as USERNAME)")
+    if not user.active:
+        raise BadInput(f"--as: user {name!r} is deactivated")
+    return principal_of(user, via="cli")
 
 
 def _check_password(password: str) -> None:
@@ -348,52 +361,6 @@ def resolve_api_token(
         token.last_used_at = now
         session.flush()
     return principal_of(user, via="token")
-
-
-# Which staff grade a demo user of each role works as (its queue comes from that staff row).
-DEMO_STAFF_GRADE = {
-    "collector": "collection_officer",
-    "senior_specialist": "senior_collection_specialist",
-    "team_lead": "team_lead",
-}
-
-
-def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
-    """One user per role with a fresh generated password: ``[(username, role, password)]``.
-
-    Collector, senior specialist and team lead are linked to the busiest staff row of their
-    grade, the agency user to the busiest agency, so their queues show cases. Existing demo users
-    get a new password and fresh links (the demo prints them at every start).
-    """
-    agency_id = repo.busiest_agency(session)
-    created: list[tuple[str, str, str]] = []
-    for role in ROLES:
-        username = f"demo_{role}"
-        password = generate_password(14)
-        grade = DEMO_STAFF_GRADE.get(role)
-        staff_id = repo.busiest_staff(session, grade) if grade else None
-        # An agency user must name an agency; with none on file it sees nothing (fails closed).
-        agency = (agency_id or 0) if role == "agency_user" else None
-        user = repo.user_by_username(session, username)
-        if user is None:
-            create_user(
-                session=session,
-                data=UserCreate(
-                    username=username,
-                    display_name=username.replace("_", " ").title(),
-                    role=role,
-                    password=password,
-                    agency_id=agency,
-                    staff_id=staff_id,
-                    locale="zh-CN",
-                ),
-                actor="system:demo",
-            )
-        else:
-            user.staff_id, user.agency_id, user.active = staff_id, agency, True
-            reset_password(session=session, user_id=user.id, actor="system:demo", password=password)
-        created.append((username, role, password))
-    return created
 
 
 def audit_unmask(

@@ -34,11 +34,11 @@ def add(
 ) -> None:
     """Register an agency."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import schemas, service
+    from arrears.workforce import agency_service, schemas
 
     data = w.build(schemas.AgencyCreate, code=code, name=name)
     with unit_of_work() as session:
-        out = service.add_agency(session=session, data=data, actor=w.actor(actor))
+        out = agency_service.add_agency(session=session, data=data, actor=w.actor(actor))
     w.emit(out, as_json, ("code", "name", "status"))
 
 
@@ -46,10 +46,10 @@ def add(
 def list_(as_json: bool = w.JSON) -> None:
     """Agencies with their live placements and users."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import agency_service
 
     with unit_of_work() as session:
-        rows = service.list_agencies(session=session)
+        rows = agency_service.list_agencies(session=session)
     w.emit(rows, as_json, ("code", "name", "status", "placements", "users"))
 
 
@@ -72,7 +72,7 @@ def contract(
     """Add a contract: which buckets and levels the agency takes, commission, recall rules."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.errors import BadInput
-    from arrears.workforce import schemas, service
+    from arrears.workforce import agency_service, schemas
 
     try:
         pct = Decimal(commission)
@@ -93,7 +93,7 @@ def contract(
         max_placements=max_placements,
     )
     with unit_of_work() as session:
-        out = service.add_contract(session=session, data=data, actor=w.actor(actor))
+        out = agency_service.add_contract(session=session, data=data, actor=w.actor(actor))
     w.emit(out, as_json, CONTRACT_COLUMNS)
 
 
@@ -106,10 +106,10 @@ def end_contract(
 ) -> None:
     """End a contract; placements are recalled at the next allocation if the contract says so."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import agency_service
 
     with unit_of_work() as session:
-        out = service.end_contract(
+        out = agency_service.end_contract(
             session=session, code=code, on=w.required_day(on, "--on"), actor=w.actor(actor)
         )
     w.emit(out, as_json, CONTRACT_COLUMNS)
@@ -119,8 +119,8 @@ def end_contract(
 def contracts(as_json: bool = w.JSON) -> None:
     """Every contract."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import agency_service
 
     with unit_of_work() as session:
-        rows = service.list_contracts(session=session)
+        rows = agency_service.list_contracts(session=session)
     w.emit(rows, as_json, CONTRACT_COLUMNS)

@@ -8,6 +8,7 @@ import typer
 
 from arrears.cli import _workforce as w
 from arrears.cli.output import console, err_console, print_json
+from arrears.kit.dates import not_after_today
 
 app = typer.Typer(help="Allocate work orders to staff and agencies.")
 
@@ -21,13 +22,16 @@ def allocate(
 ) -> None:
     """Allocate every live work order: continuity, capacity, balance, placements, recall."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import allocation_service, policies
 
-    day = w.required_day(as_of, "--as-of")
-    policy = service.allocation_rules(rules)
+    # Nobody is allocated work for a day that has not come (the server owns time).
+    day = not_after_today(w.required_day(as_of, "--as-of"), "--as-of")
+    policy = policies.allocation_rules(rules)
     spinner = err_console.status("allocating", spinner="dots") if not as_json else nullcontext()
     with spinner, unit_of_work() as session:
-        out = service.allocate(session=session, as_of=day, actor=w.actor(actor), rules=policy)
+        out = allocation_service.allocate(
+            session=session, as_of=day, actor=w.actor(actor), rules=policy
+        )
     if as_json:
         print_json(out)
         return

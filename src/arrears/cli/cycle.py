@@ -9,10 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from arrears.cli import identity
 from arrears.cli.output import console, print_json, progress
 from arrears.config import get_settings
 from arrears.kit.dates import require_day
-from arrears.kit.db import engine_for
+from arrears.kit.db import UnitOfWork, engine_for
 
 app = typer.Typer(
     help="The daily cycle: age, price, segment, score, decide, sync.", no_args_is_help=True
@@ -31,13 +32,31 @@ def run(
     strategy: Annotated[
         str | None, typer.Option(help="Strategy file path or shipped name (default: settings).")
     ] = None,
+    user: identity.AsUser = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Age, price, segment, score and decide every account, then sync the work orders."""
-    from arrears.engine.service import STAGES, run_cycle
+    """Age, price, segment, score and decide every account, then sync the work orders.
+
+    Without --as (or ARREARS_USER) the run acts as `system`, as a nightly scheduler does.
+    """
+    from arrears.engine.service import STAGES, begin_cycle, finish_cycle
 
     day = _date(as_of)
     settings = get_settings()
+    store = engine_for(settings.database_url)
+    # Who runs it and whether it may, before anything is written: a refused user, engine,
+    # date, strategy or model, or a run still alive, is one line and no run record.
+    with UnitOfWork(store) as uow:
+        acting = identity.optional(uow.session, user, "cycle.run")
+    job = begin_cycle(
+        as_of=day,
+        settings=settings,
+        store=store,
+        engine=engine,
+        strategy=strategy,
+        out=out,
+        actor=identity.actor(acting),
+    )
     with progress(quiet=json_out) as bar:
         task = bar.add_task("cycle", total=len(STAGES))
         seen: list[str] = []
@@ -48,15 +67,7 @@ def run(
             seen.append(stage)
             bar.update(task, description=f"{stage}: {STAGES[stage]}")
 
-        result = run_cycle(
-            as_of=day,
-            settings=settings,
-            store=engine_for(settings.database_url),
-            engine=engine,
-            strategy=strategy,
-            out=out,
-            on_stage=on_stage,
-        )
+        result = finish_cycle(job, on_stage=on_stage)
         bar.update(task, completed=len(STAGES), description="cycle done")
     if json_out:
         print_json(result.as_dict())
@@ -94,7 +105,6 @@ def history(
 ) -> None:
     """The run records: as-of date, engine, strategy hash, counts, stage durations, status."""
     from arrears.engine import repository
-    from arrears.kit.db import UnitOfWork
 
     settings = get_settings()
     with UnitOfWork(engine_for(settings.database_url)) as uow:
@@ -112,6 +122,9 @@ def history(
                 "counts": r.counts,
                 "durations": r.durations,
                 "error": r.error,
+                "actor": r.actor,
+                "stage": r.stage,
+                "heartbeat_at": r.heartbeat_at,
             }
             for r in runs
         ]
@@ -126,6 +139,7 @@ def history(
         "strategy",
         "hash",
         "status",
+        "by",
         "accounts",
         "cases",
         "seconds",
@@ -139,9 +153,41 @@ def history(
             str(r["engine"]),
             str(r["strategy"]),
             str(r["strategy_hash"])[:8],
-            str(r["status"]),
+            str(r["status"]) + (f" ({r['stage']})" if r["status"] == "running" else ""),
+            str(r["actor"]),
             f"{r['counts'].get('accounts', 0):,}",
             "+{opened} ~{updated} -{closed} ={unchanged}".format(**cases) if cases else "",
             f"{sum(r['durations'].values()):.1f}",
         )
     console.print(table)
+
+
+@app.command("abandon")
+def abandon(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run's id (cycle history).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
+    user: identity.AsUser = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Mark a running run failed now, so the next run need not wait for its heartbeat to go
+    stale (its process is gone). Team leads and admins only; audited with the reason."""
+    from arrears.engine.service import abandon_run
+
+    settings = get_settings()
+    with UnitOfWork(engine_for(settings.database_url)) as uow:
+        principal = identity.require(uow.session, user, "cycle.abandon")
+        run = abandon_run(session=uow.session, run_id=run_id, actor=principal.actor, reason=reason)
+        row = {
+            "id": run.id,
+            "as_of": run.as_of,
+            "status": run.status,
+            "stage": run.stage,
+            "heartbeat_at": run.heartbeat_at,
+            "finished_at": run.finished_at,
+            "error": run.error,
+        }
+        uow.commit()
+    if json_out:
+        print_json(row)
+        return
+    console.print(f"cycle run {row['id']} ({row['as_of']}) marked failed: {row['error']}")

@@ -82,12 +82,12 @@ def _demo_users() -> None:
     """One user per role, with a password generated now (none is written anywhere else)."""
     from rich.table import Table
 
-    from arrears.auth.service import create_demo_users
     from arrears.kit.db import unit_of_work
+    from arrears.workforce.demo_roster import create_demo_users
 
     console.rule("[bold]8. demo users[/bold]  [dim](passwords are new at every start)[/dim]")
     with unit_of_work() as session:
-        users = create_demo_users(session)
+        users = create_demo_users(session=session)
     table = Table("user", "role", "password")
     for username, role, password in users:
         table.add_row(username, role, password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,7 @@ from arrears.config import get_settings
 from arrears.kit.dates import require_day
 from arrears.kit.db import unit_of_work
 from arrears.kit.errors import BadInput
+from arrears.kit.faults import crash_point
 from arrears.portfolio import extract, service, warehouse
 from arrears.portfolio.extract import RowError
 
@@ -46,6 +48,16 @@ def _finish(outcome: service.ImportOutcome, as_json: bool, wh: dict[str, int]) -
             "nothing changed; --force reloads"
         )
         return
+    if outcome.resumed:
+        console.print(
+            f"[yellow]batch {outcome.batch_id} was left {outcome.resumed} by an interrupted run: "
+            + (
+                "the warehouse write was redone from the files"
+                if outcome.resumed == "store_done"
+                else "its store transaction never committed; loaded again"
+            )
+            + "[/yellow]"
+        )
     table = Table(title=f"imported {outcome.source}")
     table.add_column("table")
     table.add_column("read", justify="right")
@@ -58,6 +70,44 @@ def _finish(outcome: service.ImportOutcome, as_json: bool, wh: dict[str, int]) -
         console.print(
             f"[yellow]{len(outcome.errors)} problem(s) quarantined: {outcome.report}[/yellow]"
         )
+
+
+def _load_store(
+    outcome: service.ImportOutcome,
+    plan: service.ImportPlan,
+    validated: extract.Validated,
+    on_progress: service.Progress,
+) -> int:
+    """The store half of an import, one committed step at a time; returns the batch id.
+
+    ``loading`` is committed first, on its own, so a process killed during the load leaves a
+    batch the rerun recognises; the load and the move to ``store_done`` commit together.
+    """
+    batch_id = plan.batch_id
+    if batch_id is None:
+        with unit_of_work() as session:
+            batch_id = service.open_batch(
+                session, kind=outcome.kind, source=outcome.source, sha256=outcome.sha256
+            )
+        crash_point("after_batch_open")
+    claimed = False
+    try:
+        with unit_of_work() as session:
+            batch = service.claim_batch(session, batch_id=batch_id)
+            claimed = True
+            outcome.loaded = service.load_batch(
+                session, batch=batch, validated=validated, on_progress=on_progress
+            )
+            crash_point("before_store_commit")
+    except BaseException:
+        # Our load failed and rolled back: a failed import leaves no batch behind. If even that
+        # cannot be written, the batch stays ``loading`` and the rerun loads it again.
+        if claimed:
+            with contextlib.suppress(Exception), unit_of_work() as session:
+                service.discard_batch(session, batch_id=batch_id)
+        raise
+    crash_point("after_store_commit")
+    return batch_id
 
 
 def _run(
@@ -74,6 +124,17 @@ def _run(
     outcomes: pa.Table | None = None,
 ) -> None:
     wh_path = get_settings().warehouse
+    outcome = service.ImportOutcome(kind=kind, source=source, sha256=sha256)
+    wh: dict[str, int] = {}
+    plan = service.ImportPlan("load")
+    if not warehouse_only:
+        with unit_of_work() as session:
+            plan = service.plan_import(session, kind=kind, sha256=sha256, force=force)
+        if plan.action == "done":
+            outcome.batch_id, outcome.already_loaded = plan.batch_id, True
+            outcome.state, outcome.loaded = plan.state, plan.counts
+            _finish(outcome, as_json, wh)
+            return
     with progress(quiet=as_json) as bar:
         totals: dict[str, int] = {}
         tasks: dict[str, object] = {}
@@ -85,59 +146,45 @@ def _run(
             bar.update(tasks[table], completed=totals[table])  # type: ignore[arg-type]
 
         if warehouse_only:
-            validated = extract.validate(
-                sources,
-                sha256=sha256,
-                known_refs=warehouse.known_refs(wh_path),
-            )
-            outcome = service.ImportOutcome(kind=kind, source=source, sha256=sha256)
-            outcome.errors, outcome.read, outcome.validated = (
-                validated.errors,
-                dict(validated.rows_read),
-                validated,
-            )
+            known = warehouse.known_refs(wh_path)
+            validated = extract.validate(sources, sha256=sha256, known_refs=known)
         else:
-            with unit_of_work() as session:
-                try:
-                    outcome = service.import_extract(
-                        session=session,
-                        sources=sources,
-                        sha256=sha256,
-                        kind=kind,
-                        source=source,
-                        on_error=on_error,
-                        force=force,
-                        on_progress=on_progress,
-                    )
-                except service.ImportRejected as exc:
-                    _reject(exc, report)
-                    raise
+            with unit_of_work() as session:  # reads only: which parents the store holds
+                known = service.store_known_refs(session)
+                validated = extract.validate(sources, sha256=sha256, known_refs=known)
+        outcome.errors, outcome.read = validated.errors, dict(validated.rows_read)
         try:
-            if warehouse_only and outcome.validated is not None:
+            # A batch the store already took was judged then: its good rows go to the warehouse.
+            if plan.action != "warehouse":
                 try:
-                    service.check_policy(outcome.validated, on_error)
+                    service.check_policy(validated, on_error)
                 except service.ImportRejected as exc:
                     _reject(exc, report)
                     raise
+            if not warehouse_only:
+                outcome.resumed = plan.state
+                if plan.action == "load":
+                    outcome.batch_id = _load_store(outcome, plan, validated, on_progress)
+                else:
+                    outcome.batch_id, outcome.loaded = plan.batch_id, plan.counts
+                outcome.state = "store_done"
             if outcome.errors:
                 # Quarantined rows always land in a report: the one asked for, or one beside
                 # the warehouse named after the import.
                 report = report or wh_path.parent / "quarantine" / f"{kind}-{sha256[:12]}.csv"
                 service.write_report(outcome.errors, report)
                 outcome.report = str(report)
-            wh: dict[str, int] = {}
-            if outcome.validated is not None:
-                bar.add_task("warehouse", total=None)
-                wh = warehouse.write(
-                    outcome.validated,
-                    wh_path,
-                    outcomes=outcomes,
-                )
-                if warehouse_only:
-                    outcome.loaded = dict(wh)
+            bar.add_task("warehouse", total=None)
+            wh = warehouse.write(validated, wh_path, outcomes=outcomes)
+            crash_point("after_warehouse_commit")
+            if warehouse_only:
+                outcome.loaded = dict(wh)
+            elif outcome.batch_id is not None:
+                with unit_of_work() as session:
+                    service.complete_batch(session, batch_id=outcome.batch_id, warehouse=wh)
+                outcome.state = "complete"
         finally:
-            if outcome.validated is not None:
-                outcome.validated.close()
+            validated.close()
     _finish(outcome, as_json, wh)
 
 

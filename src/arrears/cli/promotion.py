@@ -22,11 +22,13 @@ def report(
     """Who qualifies for senior specialist and for the establishment, and why (not)."""
     from arrears.kit.clock import clock
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import performance_service
 
     day = w.day(as_of, "--as-of") or clock.today()
     with unit_of_work() as session:
-        rows = service.promotion_report(session=session, as_of=day, track=track, policy=policy)
+        rows = performance_service.promotion_report(
+            session=session, as_of=day, track=track, policy=policy
+        )
     if only_eligible:
         rows = [r for r in rows if r.eligible]
     if as_json:

@@ -48,7 +48,7 @@ def add(
 ) -> None:
     """Add a staff member (a new officer gets a senior mentor automatically)."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import schemas, service
+    from arrears.workforce import schemas, staff_service
 
     data = w.build(
         schemas.StaffCreate,
@@ -65,7 +65,7 @@ def add(
         regions=w.split(regions),
     )
     with unit_of_work() as session:
-        out = service.add_staff(session=session, data=data, actor=w.actor(actor))
+        out = staff_service.add_staff(session=session, data=data, actor=w.actor(actor))
     w.emit(out, as_json, COLUMNS)
 
 
@@ -77,10 +77,10 @@ def list_(
 ) -> None:
     """The roster with trained levels and open cases."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        rows = service.list_staff(session=session, status=status, grade=grade)
+        rows = staff_service.list_staff(session=session, status=status, grade=grade)
     w.emit(rows, as_json, COLUMNS, title=f"{len(rows)} staff")
 
 
@@ -88,10 +88,10 @@ def list_(
 def show(code: str, as_json: bool = w.JSON) -> None:
     """One staff member."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        out = service.get_staff(session=session, code=code)
+        out = staff_service.get_staff(session=session, code=code)
     w.emit(out, as_json, COLUMNS)
 
 
@@ -111,7 +111,7 @@ def update(
 ) -> None:
     """Change capacity, grade, levels, ...; the next allocation rebalances."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import schemas, service
+    from arrears.workforce import schemas, staff_service
 
     changes = w.build(
         schemas.StaffUpdate,
@@ -125,7 +125,7 @@ def update(
         status=status,
     )
     with unit_of_work() as session:
-        out = service.update_staff(
+        out = staff_service.update_staff(
             session=session, code=code, changes=changes, actor=w.actor(actor)
         )
     w.emit(out, as_json, COLUMNS)
@@ -140,10 +140,10 @@ def leave(
 ) -> None:
     """Record that someone left; mentees get new mentors, cases move at the next allocation."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        out = service.leave(
+        out = staff_service.leave(
             session=session, code=code, on=w.required_day(on, "--on"), actor=w.actor(actor)
         )
     w.emit(out, as_json, COLUMNS)
@@ -163,10 +163,10 @@ def import_(
 ) -> None:
     """Load a roster CSV; one bad row rejects the file (row and column named)."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        count = service.import_staff(session=session, path=path, actor=w.actor(actor))
+        count = staff_service.import_staff(session=session, path=path, actor=w.actor(actor))
     w.emit({"imported": count}, as_json, ("imported",))
 
 
@@ -182,10 +182,10 @@ def seed(
 ) -> None:
     """A deterministic demo roster with teams, training records and mentors (idempotent)."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import demo_roster
 
     with unit_of_work() as session:
-        out = service.seed_roster(
+        out = demo_roster.seed_roster(
             session=session,
             officers=officers,
             seniors=seniors,
@@ -209,10 +209,10 @@ def metrics(
 ) -> None:
     """Load monthly performance records (pay and promotion read them); all rows or none."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import performance_service
 
     with unit_of_work() as session:
-        count = service.import_metrics(session=session, path=path, actor=w.actor(actor))
+        count = performance_service.import_metrics(session=session, path=path, actor=w.actor(actor))
     w.emit({"months": count}, as_json, ("months",))
 
 
@@ -226,7 +226,7 @@ def metrics_derive(
     workbench for a month (complaints, violations and QA stay as loaded)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.errors import BadInput
-    from arrears.workforce import service
+    from arrears.workforce import performance_service
     from arrears.workforce.metrics import parse_month
 
     try:
@@ -234,5 +234,7 @@ def metrics_derive(
     except ValueError as exc:
         raise BadInput(f"--month: {exc}") from None
     with unit_of_work() as session:
-        count = service.derive_metrics(session=session, month=first, actor=w.actor(actor))
+        count = performance_service.derive_metrics(
+            session=session, month=first, actor=w.actor(actor)
+        )
     w.emit({"staff_months": count}, as_json, ("staff_months",))

@@ -13,9 +13,9 @@ app = typer.Typer(help="Training: courses, completions, gates, mentors.", no_arg
 @app.command()
 def courses(as_json: bool = w.JSON) -> None:
     """The catalogue, pass marks, and which courses gate which levels."""
-    from arrears.workforce import service
+    from arrears.workforce import policies
 
-    policy = service.training_policy()
+    policy = policies.training_policy()
     rows = [
         {
             "course": code,
@@ -39,7 +39,7 @@ def record(
 ) -> None:
     """Record a course result (pass or fail by the course's pass mark)."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import schemas, service
+    from arrears.workforce import schemas, training_service
 
     data = w.build(
         schemas.CompletionCreate,
@@ -49,7 +49,7 @@ def record(
         completed_on=w.required_day(on, "--on"),
     )
     with unit_of_work() as session:
-        out = service.record_completion(session=session, data=data, actor=w.actor(actor))
+        out = training_service.record_completion(session=session, data=data, actor=w.actor(actor))
     w.emit(out, as_json, ("staff", "course", "score", "passed", "trained_levels"))
 
 
@@ -57,10 +57,10 @@ def record(
 def status(staff: str, as_json: bool = w.JSON) -> None:
     """What someone has passed, which levels are open, what is missing for the rest."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import training_service
 
     with unit_of_work() as session:
-        out = service.training_status(session=session, code=staff)
+        out = training_service.training_status(session=session, code=staff)
     if as_json:
         print_json(out)
         return
@@ -73,10 +73,10 @@ def status(staff: str, as_json: bool = w.JSON) -> None:
 def mentors(as_json: bool = w.JSON) -> None:
     """Each senior's mentees against the cap."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        rows = service.mentor_loads(session=session)
+        rows = staff_service.mentor_loads(session=session)
     w.emit(rows, as_json, ("mentor", "name", "mentees", "cap"))
 
 
@@ -84,8 +84,8 @@ def mentors(as_json: bool = w.JSON) -> None:
 def mentor(staff: str, actor: str | None = w.ACTOR, as_json: bool = w.JSON) -> None:
     """(Re)assign a mentor: the least-loaded senior with a free seat."""
     from arrears.kit.db import unit_of_work
-    from arrears.workforce import service
+    from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        out = service.assign_mentor(session=session, code=staff, actor=w.actor(actor))
+        out = staff_service.assign_mentor(session=session, code=staff, actor=w.actor(actor))
     w.emit(out, as_json, ("code", "name", "mentor"))

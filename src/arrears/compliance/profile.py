@@ -137,15 +137,6 @@ class Vulnerable(_Section):
     pressure: Phrases = Field(default_factory=Phrases)
 
 
-class Validation(_Section):
-    """Reg F §1006.34(b)(5): the validation period after the validation notice."""
-
-    enabled: bool = False
-    period_days: int = Field(default=30, ge=1)
-    assumed_receipt_business_days: int = Field(default=5, ge=0)
-    holiday_calendar: str = Field(default="US", description="country code for `holidays`")
-
-
 class Content(_Section):
     required_fields: dict[Channel, list[str]] = Field(default_factory=dict)
     prohibited: dict[str, Phrases] = Field(
@@ -174,7 +165,6 @@ class Profile(_Section):
     third_party: ThirdParty = Field(default_factory=ThirdParty)
     vulnerable: Vulnerable = Field(default_factory=Vulnerable)
     content: Content = Field(default_factory=Content)
-    validation: Validation = Field(default_factory=Validation)
 
     _compiled: dict[str, Any] = PrivateAttr(default_factory=dict)
 

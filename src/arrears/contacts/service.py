@@ -43,9 +43,11 @@ from arrears.portfolio.models import Cardholder, ContactPerson
 HISTORY_DAYS = 31
 
 
-@lru_cache(maxsize=8)
-def profile(name: str | None = None) -> Profile:
-    return load_profile(name or get_settings().jurisdiction)
+def profile() -> Profile:
+    """The jurisdiction the settings name now (``ARREARS_JURISDICTION``). Read on every call:
+    caching it here kept the first profile for the process's life whatever the settings said;
+    ``load_profile`` caches each profile by name."""
+    return load_profile(get_settings().jurisdiction)
 
 
 @lru_cache(maxsize=8)

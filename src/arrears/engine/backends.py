@@ -205,12 +205,18 @@ class SparkBackend:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def check_engine(name: str) -> str:
+    """``BadInput`` for an engine this build does not know (before any run record is written)."""
+    if name not in ENGINES:
+        raise BadInput(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    return name
+
+
 @contextmanager
 def open_backend(
     name: str, warehouse: Path, *, spark_master: str, memory_limit: str | None = None
 ) -> Iterator[Backend]:
-    if name not in ENGINES:
-        raise BadInput(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    check_engine(name)
     backend: DuckDBBackend | SparkBackend
     backend = (
         DuckDBBackend(warehouse, memory_limit=memory_limit)

@@ -29,6 +29,15 @@ class CycleRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     durations: Mapped[dict[str, float]] = mapped_column(JSON, nullable=False, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # Who started the run: ``user:NAME`` (the admin page, ``cycle run --as``) or ``system`` (a
+    # scheduler). The audit trail names the same actor.
+    actor: Mapped[str] = mapped_column(
+        String(120), nullable=False, default="system", server_default="system"
+    )
+    # Written at each stage and every few seconds while the run is alive; a run whose heartbeat
+    # stopped died with its process (kill -9, a power cut), and the next start marks it failed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stage: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         CheckConstraint(

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,20 +15,27 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from arrears.config import Settings
 from arrears.delinquency.fees import FeeSchedule, load_fee_schedule
 from arrears.engine import repository, stages
-from arrears.engine.backends import open_backend
+from arrears.engine.backends import check_engine, open_backend
+from arrears.engine.heartbeat import Heartbeat, RunAbandoned
 from arrears.engine.models import CycleRun
 from arrears.engine.sync import ACCOUNT_COLUMNS, ACTOR, CASE_COLUMNS, SyncCounts, sync_cases
+from arrears.kit import audit
 from arrears.kit.clock import clock
+from arrears.kit.dates import not_after_today
 from arrears.kit.db import UnitOfWork
-from arrears.kit.errors import Conflict
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.portfolio import warehouse
 from arrears.promises import service as promise_service
 from arrears.strategy.loader import LoadedStrategy, load_strategy
 from arrears.vocabulary import LEVELS
+
+# Who a run acts for when no user is given: the nightly scheduler.
+SYSTEM = "system"
 
 if TYPE_CHECKING:  # the model stack (lightgbm, scikit-learn) loads only when a strategy uses it
     from arrears.analytics.model import TrainedModel
@@ -175,17 +182,16 @@ def model_scores(warehouse_path: Path, *, as_of: date, trained: TrainedModel) ->
 
 @contextmanager
 def _timed(
-    durations: dict[str, float], stage: str, on_stage: Callable[[str], None]
+    durations: dict[str, float],
+    stage: str,
+    on_stage: Callable[[str], None],
+    heartbeat: Heartbeat,
 ) -> Iterator[None]:
+    heartbeat.stage(stage)
     on_stage(stage)
     start = time.perf_counter()
     yield
     durations[stage] = round(time.perf_counter() - start, 3)
-
-
-# A run still "running" this long after it started died with its process: the next run marks it
-# failed instead of waiting for it forever.
-STALE_AFTER = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -211,11 +217,18 @@ def run_cycle(
     engine: str = "duckdb",
     strategy: str | None = None,
     out: Path | None = None,
+    actor: str = SYSTEM,
     on_stage: Callable[[str], None] = lambda _stage: None,
 ) -> CycleResult:
     """Run the whole cycle for ``as_of``; rerunning the same date changes nothing."""
     job = begin_cycle(
-        as_of=as_of, settings=settings, store=store, engine=engine, strategy=strategy, out=out
+        as_of=as_of,
+        settings=settings,
+        store=store,
+        engine=engine,
+        strategy=strategy,
+        out=out,
+        actor=actor,
     )
     return finish_cycle(job, on_stage=on_stage)
 
@@ -228,9 +241,14 @@ def begin_cycle(
     engine: str = "duckdb",
     strategy: str | None = None,
     out: Path | None = None,
+    actor: str = SYSTEM,
 ) -> CycleJob:
-    """Load and check the run's inputs, then open its record; ``Conflict`` while another run is
-    running (the database's one-running-run index decides, so two starters cannot both win)."""
+    """Check the run's inputs (engine, as-of date, strategy, fee schedule, model), then open its
+    record; a refused input writes nothing. ``Conflict`` while another run is alive (the
+    database's one-running-run index decides, so two starters cannot both win); a run whose
+    heartbeat stopped is marked failed first (audited, ``actor`` names who found it)."""
+    check_engine(engine)
+    not_after_today(as_of, "the cycle's as-of date")
     loaded = load_strategy(strategy or settings.strategy)
     schedule = load_fee_schedule(settings.fee_schedule)
     # Before the run record: a missing model (NotFound naming `arrears model train`) writes nothing.
@@ -240,18 +258,11 @@ def begin_cycle(
 
         trained = load_model(settings.warehouse.parent / "models")  # models_dir() for settings
 
+    stale_after = timedelta(seconds=settings.cycle_stale_after_seconds)
     with UnitOfWork(store) as uow:
         now = clock.now()
         for other in repository.running_runs(uow.session):
-            if now - other.started_at < STALE_AFTER:
-                raise Conflict(
-                    f"cycle run {other.id} for {other.as_of} is still running (started "
-                    f"{other.started_at:%Y-%m-%d %H:%M} UTC); wait for it to end"
-                )
-            other.status = "failed"
-            other.finished_at = now
-            other.error = f"abandoned: no end recorded within {STALE_AFTER} of its start"
-        uow.session.flush()
+            _end_if_dead(uow.session, other, now=now, stale_after=stale_after, actor=actor)
         try:
             run = repository.add_run(
                 uow.session,
@@ -262,12 +273,24 @@ def begin_cycle(
                     strategy_hash=loaded.sha256,
                     status="running",
                     started_at=now,
+                    heartbeat_at=now,
+                    actor=actor,
                     counts={},
                     durations={},
                 ),
             )
         except IntegrityError as exc:
             raise Conflict("another cycle run started a moment ago; wait for it to end") from exc
+        audit.record(
+            uow.session,
+            actor=actor,
+            action="cycle.run",
+            entity="cycle_run",
+            entity_id=run.id,
+            after={"as_of": as_of.isoformat(), "engine": engine, "strategy": loaded.source},
+            at=now,
+        )
+        uow.session.flush()
         uow.commit()
         run_id = run.id
     return CycleJob(
@@ -283,102 +306,202 @@ def begin_cycle(
     )
 
 
+def _end_if_dead(
+    session: Session, other: CycleRun, *, now: datetime, stale_after: timedelta, actor: str
+) -> None:
+    """Mark ``other`` failed if its heartbeat stopped ``stale_after`` ago; ``Conflict`` if alive."""
+    last = other.heartbeat_at or other.started_at
+    if now - last < stale_after:
+        raise Conflict(
+            f"cycle run {other.id} for {other.as_of} is still running (stage "
+            f"{other.stage or 'starting'}, last heartbeat {last:%Y-%m-%d %H:%M:%S} UTC); wait "
+            f"for it to end, or if its process is gone: arrears cycle abandon {other.id} "
+            "--reason TEXT"
+        )
+    error = (
+        f"abandoned: heartbeat stopped at {last:%Y-%m-%d %H:%M:%S} UTC "
+        f"(stage {other.stage or 'starting'}); found by the next start at {now:%H:%M:%S} UTC"
+    )
+    before = _state(other)
+    if not repository.end_run(
+        session, other.id, status="failed", now=now, error=error, beat_before=now - stale_after
+    ):
+        raise Conflict(f"cycle run {other.id} beat or ended a moment ago; try again")
+    audit.record(
+        session,
+        actor=actor,
+        action="cycle.abandon",
+        entity="cycle_run",
+        entity_id=other.id,
+        before=before,
+        after={"status": "failed", "error": error},
+        reason=error,
+        at=now,
+    )
+
+
+def _state(run: CycleRun) -> dict[str, Any]:
+    beat = run.heartbeat_at or run.started_at
+    return {
+        "status": run.status,
+        "as_of": run.as_of.isoformat(),
+        "stage": run.stage,
+        "heartbeat_at": beat.isoformat(),
+        "actor": run.actor,
+    }
+
+
+def abandon_run(*, session: Session, run_id: int, actor: str, reason: str) -> CycleRun:
+    """Mark a running run failed now (its process is gone, or it must stop): audited with the
+    reason. The run, if still alive, stops at its next stage and rolls its sync back."""
+    reason = reason.strip()
+    if not reason:
+        raise BadInput("--reason: say why the run is abandoned")
+    run = repository.get_run(session, run_id)
+    if run is None:
+        raise NotFound(f"no cycle run {run_id}")
+    if run.status != "running":
+        raise RuleRefused(f"cycle run {run_id} is not running: it {run.status}")
+    before = _state(run)
+    now = clock.now()
+    error = f"abandoned by {actor} at {now:%Y-%m-%d %H:%M:%S} UTC: {reason}"
+    if not repository.end_run(session, run_id, status="failed", now=now, error=error):
+        raise Conflict(f"cycle run {run_id} ended a moment ago")
+    audit.record(
+        session,
+        actor=actor,
+        action="cycle.abandon",
+        entity="cycle_run",
+        entity_id=run_id,
+        before=before,
+        after={"status": "failed", "error": error},
+        reason=reason,
+        at=now,
+    )
+    session.flush()
+    session.refresh(run)
+    return run
+
+
 def finish_cycle(
     job: CycleJob, *, on_stage: Callable[[str], None] = lambda _stage: None
 ) -> CycleResult:
-    """Do the run ``begin_cycle`` opened; its record ends succeeded or failed (with the error)."""
+    """Do the run ``begin_cycle`` opened; its record ends succeeded or failed (with the error),
+    its heartbeat written at each stage and every ``cycle_heartbeat_seconds`` meanwhile."""
     as_of, settings, store, engine, out = job.as_of, job.settings, job.store, job.engine, job.out
     loaded, schedule, trained, run_id = job.loaded, job.schedule, job.trained, job.run_id
     durations: dict[str, float] = {}
+    heartbeat = Heartbeat(store, run_id, every=settings.cycle_heartbeat_seconds)
 
     try:
-        # First, so that a promise broken by today's payments (or their absence) is in the open
-        # cases the decisions read. Verdicts are final, so a rerun changes nothing; a failure
-        # later in the run leaves them, as `arrears cases reconcile` would.
-        with _timed(durations, "promises", on_stage), UnitOfWork(store) as uow:
-            promises = promise_service.reconcile_all(session=uow.session, actor=ACTOR, as_of=as_of)
-            uow.commit()
+        with heartbeat:
+            # First, so that a promise broken by today's payments (or their absence) is in the
+            # open cases the decisions read. Verdicts are final, so a rerun changes nothing; a
+            # failure later in the run leaves them, as `arrears cases reconcile` would.
+            with (
+                _timed(durations, "promises", on_stage, heartbeat),
+                heartbeat.hold(),
+                UnitOfWork(store) as uow,
+            ):
+                promises = promise_service.reconcile_all(
+                    session=uow.session, actor=ACTOR, as_of=as_of
+                )
+                uow.commit()
 
-        with _timed(durations, "snapshot", on_stage):
-            with UnitOfWork(store) as uow:
-                live = repository.live_cases(uow.session)
-            # The model scores once, vectorised, in Python; the plan joins the result.
-            scores = (
-                model_scores(settings.warehouse, as_of=as_of, trained=trained)
-                if trained is not None
-                else None
-            )
+            with _timed(durations, "snapshot", on_stage, heartbeat):
+                with UnitOfWork(store) as uow:
+                    live = repository.live_cases(uow.session)
+                # The model scores once, vectorised, in Python; the plan joins the result.
+                scores = (
+                    model_scores(settings.warehouse, as_of=as_of, trained=trained)
+                    if trained is not None
+                    else None
+                )
 
-        with (
-            _timed(durations, "compute", on_stage),
-            open_backend(
-                engine,
-                settings.warehouse,
-                spark_master=settings.spark_master,
-                memory_limit=settings.duckdb_memory_limit,
-            ) as backend,
-        ):
-            snapshot, live_table = backend.snapshot(), backend.live_cases(live)
-            scores_table = backend.model_scores(scores) if scores is not None else None
-            accounts = backend.materialize(
-                lambda: stages.decisions(
-                    snapshot,
-                    live_table,
+            with (
+                _timed(durations, "compute", on_stage, heartbeat),
+                open_backend(
+                    engine,
+                    settings.warehouse,
+                    spark_master=settings.spark_master,
+                    memory_limit=settings.duckdb_memory_limit,
+                ) as backend,
+            ):
+                snapshot, live_table = backend.snapshot(), backend.live_cases(live)
+                scores_table = backend.model_scores(scores) if scores is not None else None
+                accounts = backend.materialize(
+                    lambda: stages.decisions(
+                        snapshot,
+                        live_table,
+                        as_of=as_of,
+                        strategy=loaded.strategy,
+                        strategy_hash=loaded.sha256,
+                        schedule=schedule,
+                        model_scores=scores_table,
+                    ),
                     as_of=as_of,
-                    strategy=loaded.strategy,
+                    key=(loaded.sha256, schedule.model_dump_json(), as_of),
+                )
+
+            with _timed(durations, "write", on_stage, heartbeat):
+                con = warehouse.connect(settings.warehouse)
+                try:
+                    buckets = _counts(con, "bucket", as_of)
+                    levels = _counts(con, "level", as_of, "AND level IS NOT NULL")
+                    arms = _counts(con, "arm", as_of)
+                    target = write_parquet(con, as_of, out) if out is not None else None
+                    cases, case_accounts = customer_cases(con, as_of)
+                finally:
+                    con.close()
+
+            with (
+                _timed(durations, "sync", on_stage, heartbeat),
+                heartbeat.hold(),
+                UnitOfWork(store) as uow,
+            ):
+                counts: SyncCounts = sync_cases(
+                    uow.session,
+                    cases=cases,
+                    accounts=case_accounts,
+                    as_of=as_of,
+                    run_id=run_id,
                     strategy_hash=loaded.sha256,
-                    schedule=schedule,
-                    model_scores=scores_table,
-                ),
-                as_of=as_of,
-                key=(loaded.sha256, schedule.model_dump_json(), as_of),
-            )
-
-        with _timed(durations, "write", on_stage):
-            con = warehouse.connect(settings.warehouse)
-            try:
-                buckets = _counts(con, "bucket", as_of)
-                levels = _counts(con, "level", as_of, "AND level IS NOT NULL")
-                arms = _counts(con, "arm", as_of)
-                target = write_parquet(con, as_of, out) if out is not None else None
-                cases, case_accounts = customer_cases(con, as_of)
-            finally:
-                con.close()
-
-        with _timed(durations, "sync", on_stage), UnitOfWork(store) as uow:
-            counts: SyncCounts = sync_cases(
-                uow.session,
-                cases=cases,
-                accounts=case_accounts,
-                as_of=as_of,
-                run_id=run_id,
-                strategy_hash=loaded.sha256,
-                now=clock.now(),
-            )
-            record = repository.get_run(uow.session, run_id)
-            assert record is not None
-            record.status = "succeeded"
-            record.finished_at = clock.now()
-            record.counts = {
-                "accounts": accounts,
-                "buckets": buckets,
-                "levels": levels,
-                "arms": arms,
-                "cases": counts.as_dict(),
-                "promises": promises,
-            }
-            record.durations = dict(durations, sync=0.0)
-            uow.session.flush()
-            uow.commit()
+                    now=clock.now(),
+                )
+                # Conditional on the record still running: a run abandoned meanwhile (its
+                # replacement may be running) rolls its sync back instead of ending "succeeded".
+                ended = repository.end_run(
+                    uow.session,
+                    run_id,
+                    status="succeeded",
+                    now=clock.now(),
+                    counts={
+                        "accounts": accounts,
+                        "buckets": buckets,
+                        "levels": levels,
+                        "arms": arms,
+                        "cases": counts.as_dict(),
+                        "promises": promises,
+                    },
+                    durations=dict(durations, sync=0.0),
+                )
+                if not ended:
+                    raise RunAbandoned(
+                        f"cycle run {run_id} was abandoned while it ran; its sync is rolled back"
+                    )
+                uow.commit()
     except BaseException as exc:
         with UnitOfWork(store) as uow:
-            record = repository.get_run(uow.session, run_id)
-            if record is not None:
-                record.status = "failed"
-                record.finished_at = clock.now()
-                record.durations = durations
-                record.error = f"{type(exc).__name__}: {exc}"[:2000]
-                uow.commit()
+            # Conditional too: an abandoned record keeps the reason it was abandoned for.
+            repository.end_run(
+                uow.session,
+                run_id,
+                status="failed",
+                now=clock.now(),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                durations=durations,
+            )
+            uow.commit()
         raise
 
     # The sync duration is only known after its commit; store it without touching the cases.

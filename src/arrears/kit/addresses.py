@@ -10,20 +10,6 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def parse_networks(text: str) -> tuple[Network, ...]:
-    """``"10.0.0.5, 192.168.0.0/16"`` -> networks; a bad entry raises ``ValueError``."""
-    networks = []
-    for part in text.split(","):
-        entry = part.strip()
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError as exc:
-            raise ValueError(f"not an IP address or CIDR: {entry!r}") from exc
-    return tuple(networks)
-
-
 def _address(text: str) -> Address | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # "[2001:db8::1]:443"

@@ -14,200 +14,13 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from arrears.kit.errors import BadInput
-from arrears.portfolio.models import (
-    ACCOUNT_STATUSES,
-    CONTACT_RELATIONS,
-    IDENTITY_CATEGORIES,
-    PAYMENT_CHANNELS,
-    PHONE_TYPES,
-)
-
-Kind = Literal["str", "date", "money", "ratio", "int", "list"]
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Kind = "str"
-    required: bool = False
-    enum: tuple[str, ...] | None = None
-    max_len: int | None = None
-    low: int | None = None  # inclusive bounds for whole numbers
-    high: int | None = None
-    pattern: str | None = None  # regular expression the whole value must match
-    pattern_reason: str = ""
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    parent: tuple[str, str] | None = None  # (column, parent table) the column refers to
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
-
-_E164 = r"\+[1-9][0-9]{6,14}"
-
-TABLES: dict[str, TableSpec] = {
-    t.name: t
-    for t in (
-        TableSpec(
-            "cardholders",
-            (
-                Column("customer_id", required=True, max_len=64),
-                Column("name", required=True, max_len=120),
-                Column("id_number", max_len=40),
-                Column("birth_date", "date"),
-                Column("sex", enum=("male", "female", "unknown")),
-                Column("education", max_len=32),
-                Column("marital_status", max_len=16),
-                Column("occupation", max_len=64),
-                Column("employer", max_len=120),
-                Column("identity_category", required=True, enum=IDENTITY_CATEGORIES),
-                Column("province", max_len=64),
-                Column("city", max_len=64),
-                Column("address"),
-                Column("language", max_len=8),
-                Column("time_zones", "list"),
-                Column("flags", "list"),
-            ),
-            key=("customer_id",),
-        ),
-        TableSpec(
-            "phones",
-            (
-                Column("customer_id", required=True, max_len=64),
-                Column(
-                    "number",
-                    required=True,
-                    pattern=_E164,
-                    pattern_reason="not an E.164 number (+8613800138000)",
-                ),
-                Column("type", required=True, enum=PHONE_TYPES),
-            ),
-            key=("customer_id", "number"),
-            parent=("customer_id", "cardholders"),
-        ),
-        TableSpec(
-            "contact_persons",
-            (
-                Column("customer_id", required=True, max_len=64),
-                Column("name", required=True, max_len=120),
-                Column("relation", required=True, enum=CONTACT_RELATIONS),
-                Column("phone", pattern=_E164, pattern_reason="not an E.164 number"),
-            ),
-            key=("customer_id", "name", "relation"),
-            parent=("customer_id", "cardholders"),
-        ),
-        TableSpec(
-            "accounts",
-            (
-                Column("account_id", required=True, max_len=64),
-                Column("customer_id", required=True, max_len=64),
-                Column("product", required=True, max_len=64),
-                Column("credit_limit", "money", required=True),
-                Column(
-                    "currency",
-                    required=True,
-                    pattern="[A-Z]{3}",
-                    pattern_reason="not an ISO 4217 code",
-                ),
-                Column("open_date", "date"),
-                Column("statement_day", "int", required=True, low=1, high=28),
-                Column("due_days", "int", required=True, low=0, high=60),
-                Column("min_payment_ratio", "ratio", required=True),
-                Column("status", enum=ACCOUNT_STATUSES),
-            ),
-            key=("account_id",),
-            parent=("customer_id", "cardholders"),
-        ),
-        TableSpec(
-            "statements",
-            (
-                Column("account_id", required=True, max_len=64),
-                Column("cycle_date", "date", required=True),
-                Column("due_date", "date", required=True),
-                Column("closing_balance", "money", required=True),
-                Column("minimum_due", "money", required=True),
-            ),
-            key=("account_id", "cycle_date"),
-            parent=("account_id", "accounts"),
-        ),
-        TableSpec(
-            "payments",
-            (
-                Column("account_id", required=True, max_len=64),
-                Column("paid_on", "date", required=True),
-                Column("amount", "money", required=True),
-                Column("channel", enum=PAYMENT_CHANNELS),
-                Column("reference", required=True, max_len=64),
-            ),
-            key=("account_id", "reference"),
-            parent=("account_id", "accounts"),
-        ),
-        TableSpec(
-            "delinquency",
-            (
-                Column("account_id", required=True, max_len=64),
-                Column("reported_on", "date", required=True),
-                Column("status", "int", required=True, low=-2, high=9),
-            ),
-            key=("account_id", "reported_on"),
-            parent=("account_id", "accounts"),
-        ),
-    )
-}
-ORDER = tuple(TABLES)  # parents before children
-
-SQL_TYPES: dict[Kind, str] = {
-    "str": "VARCHAR",
-    "list": "VARCHAR",
-    "date": "DATE",
-    "money": "DECIMAL(18,2)",
-    "ratio": "DECIMAL(6,4)",
-    "int": "SMALLINT",
-}
-ARROW_TYPES: dict[Kind, pa.DataType] = {
-    "str": pa.string(),
-    "list": pa.string(),
-    "date": pa.date32(),
-    "money": pa.decimal128(18, 2),
-    "ratio": pa.decimal128(6, 4),
-    "int": pa.int16(),
-}
-
-# Row rules beyond a single column's type: (table, column named in the report, SQL, reason).
-ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
-    ("accounts", "credit_limit", "{credit_limit} < 0", "must not be negative"),
-    (
-        "accounts",
-        "min_payment_ratio",
-        "{min_payment_ratio} <= 0 OR {min_payment_ratio} > 1",
-        "must be above 0 and at most 1",
-    ),
-    ("statements", "minimum_due", "{minimum_due} < 0", "must not be negative"),
-    ("statements", "due_date", "{due_date} < {cycle_date}", "due_date is before cycle_date"),
-    ("payments", "amount", "{amount} <= 0", "must be greater than 0"),
-)
-
-
-def arrow_schema(table: str) -> pa.Schema:
-    """The typed Arrow schema of an extract table (what synth and the UCI reader produce)."""
-    return pa.schema([(c.name, ARROW_TYPES[c.kind]) for c in TABLES[table].columns])
+from arrears.portfolio.layout import ORDER, ROW_RULES, SQL_TYPES, TABLES, Column, TableSpec
 
 
 @dataclass(frozen=True)
@@ -297,18 +110,6 @@ def hash_files(files: dict[str, Path]) -> str:
     return digest.hexdigest()
 
 
-def hash_tables(tables: dict[str, pa.Table]) -> str:
-    """The same identity for tables built in memory (the UCI reader)."""
-    digest = hashlib.sha256()
-    for name in sorted(tables):
-        digest.update(name.encode())
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, tables[name].schema) as writer:
-            writer.write_table(tables[name])
-        digest.update(sink.getvalue().to_pybytes())
-    return digest.hexdigest()
-
-
 def new_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     # Big extracts spill to disk rather than failing; keep the spill out of the working folder.
@@ -318,8 +119,11 @@ def new_connection() -> duckdb.DuckDBPyConnection:
 
 
 def _register_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), [])
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh), [])
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if not header:
         raise BadInput(f"{path.name}: empty file (a header row is required)")
     try:
@@ -370,10 +174,6 @@ def _text(col: str) -> str:
 _NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
 _LIMITS = {"money": "1e16", "ratio": "100", "int": "32768"}
 _SCALES = {"money": 2, "ratio": 4, "int": 0}
-
-
-def _is_text(source_type: str) -> bool:
-    return source_type.startswith("VARCHAR")
 
 
 def _typed(col: Column, source_type: str) -> str:

@@ -11,12 +11,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +38,8 @@ CONTACT_RELATIONS = ("spouse", "parent", "sibling", "colleague", "friend", "guar
 PHONE_TYPES = ("mobile", "home", "work", "other")
 ACCOUNT_STATUSES = ("active", "blocked", "closed", "charged_off")
 PAYMENT_CHANNELS = ("bank_transfer", "autodebit", "counter", "online", "mobile_app", "other")
+# An import's way through the two stores (docs/data-formats.md, "Import batches and recovery").
+IMPORT_STATES = ("loading", "store_done", "complete")
 
 
 class Cardholder(Base):
@@ -214,7 +218,12 @@ class Payment(Base):
 
 
 class ImportBatch(Base):
-    """One file loaded: what, when, how many rows, and the file's hash (re-imports are no-ops)."""
+    """One file loaded: what, when, how many rows, and the file's hash (re-imports are no-ops).
+
+    ``state`` follows the import through both stores: ``loading`` (committed before the store
+    load starts, so a killed load is visible), ``store_done`` (the operational store committed,
+    the warehouse not yet), ``complete``. A rerun of the same bytes finishes an unfinished batch.
+    """
 
     __tablename__ = "import_batch"
 
@@ -225,3 +234,19 @@ class ImportBatch(Base):
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="loading")
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN (" + ",".join(f"'{s}'" for s in IMPORT_STATES) + ")", name="state"
+        ),
+        # At most one unfinished batch per file: two processes cannot both start the same import.
+        Index(
+            "uq_import_batch_unfinished",
+            "kind",
+            "sha256",
+            unique=True,
+            sqlite_where=text("state <> 'complete'"),
+            postgresql_where=text("state <> 'complete'"),
+        ),
+    )

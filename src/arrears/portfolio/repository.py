@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Executable, Row, Table, func, select
+from sqlalchemy import JSON, Connection, Executable, Row, Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -278,13 +278,22 @@ def ids_by_ref(
 
 
 def find_import_batch(session: Session, *, kind: str, sha256: str) -> ImportBatch | None:
-    """An earlier load of exactly these bytes, if any."""
+    """The batch of exactly these bytes a rerun continues: the unfinished one if any (there is at
+    most one), else the latest complete one, else None."""
     return session.scalars(
         select(ImportBatch)
         .where(ImportBatch.kind == kind, ImportBatch.sha256 == sha256)
-        .order_by(ImportBatch.id)
+        .order_by((ImportBatch.state == "complete").asc(), ImportBatch.id.desc())
         .limit(1)
     ).first()
+
+
+def stranded_import_batches(session: Session, *, other_than: int | None) -> Sequence[ImportBatch]:
+    """Batches in the store but not in the warehouse (``store_done``), apart from ``other_than``."""
+    stmt = select(ImportBatch).where(ImportBatch.state == "store_done")
+    if other_than is not None:
+        stmt = stmt.where(ImportBatch.id != other_than)
+    return session.scalars(stmt.order_by(ImportBatch.id)).all()
 
 
 def add_import_batch(
@@ -294,17 +303,47 @@ def add_import_batch(
     source: str,
     sha256: str,
     loaded_at: datetime,
-    counts: dict[str, Any],
-    rejected: int,
 ) -> ImportBatch:
+    """A new batch in state ``loading`` (flushed)."""
     batch = ImportBatch(
         kind=kind,
         source=source,
         sha256=sha256,
         loaded_at=loaded_at,
-        counts=counts,
-        rejected=rejected,
+        counts={},
+        rejected=0,
+        state="loading",
     )
     session.add(batch)
     session.flush()
     return batch
+
+
+def lock_import_batch(session: Session, *, batch_id: int) -> ImportBatch | None:
+    """The batch, locked for this transaction: a row lock on PostgreSQL (waiting at most 5 s for
+    a process that is still loading it), the database's write lock on SQLite (waiting for the
+    busy timeout). A dead process's locks go with its connection."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+        stmt = select(ImportBatch).where(ImportBatch.id == batch_id).with_for_update()
+        batch = session.scalars(stmt.execution_options(populate_existing=True)).first()
+        # The load's own upserts may wait on a collector's row as long as they need.
+        conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+        return batch
+    # SQLite has one writer: a write takes the lock, held until this transaction ends.
+    session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch_id).values(state=ImportBatch.state)
+    )
+    return session.scalars(
+        select(ImportBatch)
+        .where(ImportBatch.id == batch_id)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def delete_loading_batch(session: Session, *, batch_id: int) -> None:
+    """Forget a batch whose load failed and rolled back (only while it is still ``loading``)."""
+    session.execute(
+        delete(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.state == "loading")
+    )

@@ -1,30 +1,33 @@
 """Imports into the operational store: validated rows, bulk upserts, one batch record. Flushes only.
 
-The boundary (``arrears import ...``) opens the unit of work, calls :func:`import_extract`, commits,
-then hands the same validated rows to :mod:`arrears.portfolio.warehouse`.
+An import is a batch that moves ``loading`` → ``store_done`` → ``complete``. The boundary
+(``arrears import ...``) commits each step in its own transaction: :func:`open_batch`, then
+:func:`claim_batch` + :func:`load_batch`, then (after :mod:`arrears.portfolio.warehouse` wrote the
+same validated rows) :func:`complete_batch`. :func:`plan_import` tells a rerun where a killed
+import stopped.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow as pa
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from arrears.kit import audit
+from arrears.kit import audit, csvsafe
 from arrears.kit.clock import clock
-from arrears.kit.errors import ArrearsError
+from arrears.kit.errors import ArrearsError, Conflict, RuleRefused
 from arrears.portfolio import repository
-from arrears.portfolio.extract import RowError, Validated, validate
+from arrears.portfolio.extract import RowError, Validated
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
     ContactPerson,
+    ImportBatch,
     Payment,
     Phone,
     ReportedDelinquency,
@@ -50,10 +53,11 @@ class ImportOutcome:
     sha256: str
     batch_id: int | None = None
     already_loaded: bool = False
+    state: str | None = None  # the batch's state when the command ends
+    resumed: str | None = None  # the state a killed earlier run left the batch in
     loaded: dict[str, int] = field(default_factory=dict)
     read: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
-    validated: Validated | None = None
     report: str | None = None  # where the quarantined rows were written
 
     def as_dict(self) -> dict[str, Any]:
@@ -63,6 +67,8 @@ class ImportOutcome:
             "sha256": self.sha256,
             "batch_id": self.batch_id,
             "already_loaded": self.already_loaded,
+            "state": self.state,
+            "resumed": self.resumed,
             "read": self.read,
             "loaded": self.loaded,
             "rejected": len({(e.table, e.row) for e in self.errors}),
@@ -82,13 +88,14 @@ def store_known_refs(session: Session) -> Callable[[str, list[str]], set[str]]:
 
 
 def write_report(errors: list[RowError], path: Path) -> None:
-    """The quarantine report: one line per bad row and column, with the reason."""
+    """The quarantine report: one line per bad row and column, with the reason. The cells come
+    from the file and may be hostile (``=cmd|...``): they are written spreadsheet-safe."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
+        out = csvsafe.writer(fh)
         out.writerow(["file", "row", "column", "reason", "value"])
         for e in errors:
-            out.writerow([e.table, e.row, e.column, e.reason, "" if e.value is None else e.value])
+            out.writerow([e.table, e.row, e.column, e.reason, e.value])
 
 
 def check_policy(validated: Validated, on_error: OnError) -> None:
@@ -112,55 +119,122 @@ def check_policy(validated: Validated, on_error: OnError) -> None:
         )
 
 
-def import_extract(
-    *,
+@dataclass(frozen=True)
+class ImportPlan:
+    """What a run of some bytes has to do, given the batch the store recorded for them."""
+
+    action: Literal["done", "load", "warehouse"]
+    batch_id: int | None = None  # the batch to continue (None: a new one)
+    state: str | None = None  # that batch's state when the run began
+    counts: dict[str, int] = field(default_factory=dict)  # what the store took, if it did
+
+
+def plan_import(session: Session, *, kind: str, sha256: str, force: bool) -> ImportPlan:
+    """Decide from the batch record: a complete batch is a no-op (``force`` loads a new one); a
+    ``store_done`` batch needs its warehouse write; a ``loading`` one (its process died before the
+    store committed) loads again. A batch stranded between the stores blocks every other import,
+    so the warehouse never gets an older file's rows after a newer one's."""
+    batch = repository.find_import_batch(session, kind=kind, sha256=sha256)
+    if batch is not None and batch.state == "complete" and not force:
+        return ImportPlan("done", batch.id, batch.state, dict(batch.counts))
+    current = batch if batch is not None and batch.state != "complete" else None
+    stranded = repository.stranded_import_batches(
+        session, other_than=current.id if current else None
+    )
+    if stranded:
+        first = stranded[0]
+        raise RuleRefused(
+            f"import batch {first.id} ({first.kind} {first.source}) reached the operational store "
+            "but not the warehouse: rerun that import first to finish it (the same command and "
+            "files), so the warehouse never takes an older file's rows after a newer one's"
+        )
+    if current is None:
+        return ImportPlan("load")
+    action: Literal["load", "warehouse"] = "warehouse" if current.state == "store_done" else "load"
+    return ImportPlan(action, current.id, current.state, dict(current.counts))
+
+
+def open_batch(session: Session, *, kind: str, source: str, sha256: str) -> int:
+    """Record the import as ``loading`` before any row goes in (the boundary commits this alone,
+    so a load killed half-way leaves a batch the rerun recognises)."""
+    try:
+        batch = repository.add_import_batch(
+            session, kind=kind, source=source, sha256=sha256, loaded_at=clock.now()
+        )
+    except IntegrityError as exc:  # the partial unique index: one unfinished batch per file
+        raise Conflict(
+            "another import of these files has just started; let it finish, then rerun"
+        ) from exc
+    return batch.id
+
+
+def claim_batch(session: Session, *, batch_id: int) -> ImportBatch:
+    """Lock a ``loading`` batch for this transaction; refuse if a live process holds it."""
+    try:
+        batch = repository.lock_import_batch(session, batch_id=batch_id)
+    except OperationalError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise Conflict(
+            f"import batch {batch_id} is being loaded by another process; let it finish"
+        ) from exc
+    if batch is None or batch.state != "loading":
+        raise Conflict(f"import batch {batch_id} was loaded by another process meanwhile; rerun")
+    return batch
+
+
+def load_batch(
     session: Session,
-    sources: dict[str, Path | pa.Table],
-    sha256: str,
-    kind: str,
-    source: str,
-    on_error: OnError = "reject",
-    force: bool = False,
+    *,
+    batch: ImportBatch,
+    validated: Validated,
     actor: str = "import",
     on_progress: Progress | None = None,
-) -> ImportOutcome:
-    """Validate and load an extract into the operational store (flush, no commit).
-
-    A second load of the same bytes is a no-op unless ``force``; with ``force`` the upserts still
-    leave the same rows.
-    """
-    outcome = ImportOutcome(kind=kind, source=source, sha256=sha256)
-    earlier = repository.find_import_batch(session, kind=kind, sha256=sha256)
-    if earlier is not None and not force:
-        outcome.batch_id = earlier.id
-        outcome.already_loaded = True
-        return outcome
-    validated = validate(sources, sha256=sha256, known_refs=store_known_refs(session))
-    outcome.validated = validated
-    outcome.errors = validated.errors
-    outcome.read = dict(validated.rows_read)
-    check_policy(validated, on_error)
-    outcome.loaded = load(session=session, validated=validated, on_progress=on_progress)
-    batch = repository.add_import_batch(
-        session,
-        kind=kind,
-        source=source,
-        sha256=sha256,
-        loaded_at=clock.now(),
-        counts=outcome.loaded,
-        rejected=len({(e.table, e.row) for e in validated.errors}),
-    )
-    outcome.batch_id = batch.id
+) -> dict[str, int]:
+    """Upsert the good rows and move the (claimed) batch to ``store_done`` (flush, no commit)."""
+    loaded = load(session=session, validated=validated, on_progress=on_progress)
+    before = {"state": batch.state}
+    batch.counts = loaded
+    batch.rejected = len({(e.table, e.row) for e in validated.errors})
+    batch.loaded_at = clock.now()
+    batch.state = "store_done"
     audit.record(
         session,
         actor=actor,
         action="portfolio.import",
         entity="import_batch",
         entity_id=batch.id,
-        after={"kind": kind, "source": source, "loaded": outcome.loaded},
+        before=before,
+        after={"state": batch.state, "kind": batch.kind, "source": batch.source, "loaded": loaded},
     )
     session.flush()
-    return outcome
+    return loaded
+
+
+def complete_batch(
+    session: Session, *, batch_id: int, warehouse: dict[str, int], actor: str = "import"
+) -> None:
+    """The warehouse has the rows too: ``store_done`` becomes ``complete`` (once)."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.state == "complete":
+        return  # another process finished the same batch first
+    before = {"state": batch.state}
+    batch.state = "complete"
+    audit.record(
+        session,
+        actor=actor,
+        action="portfolio.import.complete",
+        entity="import_batch",
+        entity_id=batch.id,
+        before=before,
+        after={"state": batch.state, "warehouse": warehouse},
+    )
+    session.flush()
+
+
+def discard_batch(session: Session, *, batch_id: int) -> None:
+    """Forget a ``loading`` batch whose load failed and rolled back: a failure leaves nothing."""
+    repository.delete_loading_batch(session, batch_id=batch_id)
 
 
 def _split(value: str | None) -> list[str]:

@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arrears.kit.errors import BadInput
-from arrears.portfolio.extract import ORDER, arrow_schema
+from arrears.portfolio.layout import ORDER, arrow_schema
 from arrears.portfolio.synth_calibration import Calibration, load_calibration
 
 CHUNK = 250_000

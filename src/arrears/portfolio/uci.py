@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from arrears.kit.errors import BadInput
-from arrears.portfolio.extract import arrow_schema
+from arrears.portfolio.layout import arrow_schema
 
 MONTHS = 6
 STATEMENT_DAY = 5
@@ -85,16 +85,19 @@ def read_uci(
     """Parse the UCI CSV into typed Arrow tables: the extract's tables plus ``uci_outcomes``."""
     if not path.is_file():
         raise BadInput(f"no such file: {path}")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = tuple(next(reader, ()))
-        if header != HEADER:
-            missing = [c for c in HEADER if c not in header]
-            raise BadInput(
-                f"{path.name}: not the UCI layout"
-                + (f" (missing {', '.join(missing)})" if missing else " (columns out of order)")
-            )
-        rows = list(reader)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = tuple(next(reader, ()))
+            if header != HEADER:
+                missing = [c for c in HEADER if c not in header]
+                raise BadInput(
+                    f"{path.name}: not the UCI layout"
+                    + (f" (missing {', '.join(missing)})" if missing else " (columns out of order)")
+                )
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     months = [_month(as_of, MONTHS - j) for j in range(MONTHS)]  # oldest first
     cycle_dates = [m.replace(day=STATEMENT_DAY) for m in months]
     due_dates = [c + timedelta(days=DUE_DAYS) for c in cycle_dates]

@@ -1,6 +1,7 @@
 """The columnar half: the extract's tables in a DuckDB file, replaced row by row on their keys.
 
-Writers: the importers, after the operational store has committed (or alone, ``--warehouse-only``).
+Writers: the importers, after the operational store has committed (or alone, ``--warehouse-only``);
+an import batch is ``complete`` only once this write has committed too.
 Readers: the cycle (helper E) and analytics (helper D), through :func:`connect`.
 """
 
@@ -12,7 +13,9 @@ import duckdb
 import pyarrow as pa
 
 from arrears.kit.errors import ArrearsError
-from arrears.portfolio.extract import ORDER, SQL_TYPES, TABLES, KnownRefs, Validated
+from arrears.kit.faults import crash_point
+from arrears.portfolio.extract import KnownRefs, Validated
+from arrears.portfolio.layout import ORDER, SQL_TYPES, TABLES
 
 # Back-testing labels for the UCI data: never a feature, never in the operational store.
 UCI_OUTCOMES_DDL = (
@@ -90,6 +93,7 @@ def write(validated: Validated, path: Path, *, outcomes: pa.Table | None = None)
                 "account_id, outcome_month, defaulted",
             )
             written["uci_outcomes"] = outcomes.num_rows
+        crash_point("before_warehouse_commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -14,12 +14,12 @@ from fastapi.responses import Response
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
 from arrears.engine import repository as engine_repository
-from arrears.kit import audit
+from arrears.kit.clock import center_today
 from arrears.kit.errors import ArrearsError
 from arrears.portfolio import repository as portfolio_repository
 from arrears.web import flash
 from arrears.web.templating import render
-from arrears.workforce import service as workforce_service
+from arrears.workforce import agency_service, staff_service
 
 if TYPE_CHECKING:
     from arrears.engine.service import CycleJob
@@ -36,8 +36,8 @@ def staff(
         request,
         "admin_staff.html",
         {
-            "staff": [s.model_dump() for s in workforce_service.list_staff(session=session)],
-            "agencies": [a.model_dump() for a in workforce_service.list_agencies(session=session)],
+            "staff": [s.model_dump() for s in staff_service.list_staff(session=session)],
+            "agencies": [a.model_dump() for a in agency_service.list_agencies(session=session)],
         },
     )
 
@@ -52,6 +52,7 @@ def runs(
         "admin_runs.html",
         {
             "can_run": principal.can("cycle.run"),
+            "today": center_today().isoformat(),  # the form offers no later day
             "running": any(r.status == "running" for r in history),
             "error": flash.read(request).get("error"),
             "done": flash.read(request).get("done"),
@@ -105,19 +106,16 @@ def start_run(
     session.commit()
     app = request.app
     try:
+        # Audits the start as the signed-in admin, in the transaction that opens the record.
         job = begin_cycle(
-            as_of=day, settings=app.state.settings, store=app.state.engine, engine="duckdb"
+            as_of=day,
+            settings=app.state.settings,
+            store=app.state.engine,
+            engine="duckdb",
+            actor=principal.actor,
         )
-    except ArrearsError as exc:  # another run is running, a strategy or model is missing
+    except ArrearsError as exc:  # a day after today, another run alive, a missing strategy
         return flash.redirect("/admin/runs", error=f"cycle run for {day}: {exc.message}")
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="cycle.run",
-        entity="cycle_run",
-        entity_id=job.run_id,
-        after={"as_of": day.isoformat(), "engine": "duckdb"},
-    )
     threading.Thread(
         target=_finish_quietly, args=(job,), name=f"cycle-run-{job.run_id}", daemon=True
     ).start()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.policy import Principal
 from arrears.kit.errors import NotPermitted
-from arrears.workforce import service as workforce_service
+from arrears.workforce import allocation_service, staff_service
 from arrears.workforce.schemas import Reassignment
 from arrears.workforce.scoping import visible_work_order
 
@@ -30,7 +30,7 @@ def reassign_case(
 ) -> Reassignment:
     """Move the case to ``to_staff``; closed or placed cases are refused (409)."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return workforce_service.reassign(
+    return allocation_service.reassign(
         session=session,
         work_order_id=work_order_id,
         to_staff=to_staff,
@@ -44,7 +44,7 @@ def reassign_targets(*, session: Session, principal: Principal) -> list[dict[str
     """Active bank collectors the principal may move a case to (their team's, for a lead)."""
     staff = [
         s
-        for s in workforce_service.list_staff(session=session, status="active")
+        for s in staff_service.list_staff(session=session, status="active")
         if s.employment_type != "agency"
     ]
     if principal.case_scope == "team":

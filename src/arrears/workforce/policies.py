@@ -13,6 +13,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from arrears.kit.errors import BadInput
+from arrears.workforce.allocation import AllocationRules
+from arrears.workforce.compensation import PayPlan
+from arrears.workforce.promotion import PromotionPolicy
+from arrears.workforce.training import TrainingPolicy
 
 HERE = Path(__file__).parent
 M = TypeVar("M", bound=BaseModel)
@@ -49,3 +53,22 @@ def parse(model: type[M], raw: object, *, source: str = "config") -> M:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise BadInput(f"{source}: {field}: {first['msg']}", detail=exc.errors()) from None
+
+
+# --- the workforce's shipped files, by name or path ----------------------------------------------
+
+
+def allocation_rules(name: str = "allocation") -> AllocationRules:
+    return load(AllocationRules, "policies", name)
+
+
+def training_policy(name: str = "training") -> TrainingPolicy:
+    return load(TrainingPolicy, "policies", name)
+
+
+def promotion_policy(name: str = "promotion") -> PromotionPolicy:
+    return load(PromotionPolicy, "policies", name)
+
+
+def pay_plan(name: str = "default") -> PayPlan:
+    return load(PayPlan, "plans", name)

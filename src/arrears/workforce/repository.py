@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Row, Select, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -395,36 +395,6 @@ def payments_on_work_orders(session: Session, first: date, end: date) -> list[Ro
     )
 
 
-# --- visibility (for the auth domain's case scopes) ------------------------------------------
-
-
-def assigned_to_staff(staff_id: int) -> ColumnElement[bool]:
-    """``WorkOrder`` filter: live cases held by this collector."""
-    return WorkOrder.id.in_(
-        select(Assignment.work_order_id).where(
-            Assignment.staff_id == staff_id, Assignment.ended_at.is_(None)
-        )
-    )
-
-
-def placed_with_agency(agency_id: int) -> ColumnElement[bool]:
-    """``WorkOrder`` filter: live placements of this agency (what its users may see)."""
-    return WorkOrder.id.in_(
-        select(Assignment.work_order_id).where(
-            Assignment.agency_id == agency_id, Assignment.ended_at.is_(None)
-        )
-    )
-
-
-def assigned_to_team(team_id: int) -> ColumnElement[bool]:
-    """``WorkOrder`` filter: live cases held by anyone in this team."""
-    return WorkOrder.id.in_(
-        select(Assignment.work_order_id)
-        .join(Staff, Staff.id == Assignment.staff_id)
-        .where(Staff.team_id == team_id, Assignment.ended_at.is_(None))
-    )
-
-
 # --- single-case reassignment ----------------------------------------------------------------
 
 
@@ -447,3 +417,31 @@ def live_count_of(session: Session, staff_id: int) -> int:
         Assignment.staff_id == staff_id, Assignment.ended_at.is_(None)
     )
     return int(session.scalar(query) or 0)
+
+
+# --- the demo users' links -------------------------------------------------------------------
+
+
+def busiest_staff(session: Session, grade: str) -> int | None:
+    """The active staff member of ``grade`` holding the most live cases (lowest id on ties)."""
+    live = func.count(Assignment.id)
+    return session.scalar(
+        select(Staff.id)
+        .outerjoin(Assignment, (Assignment.staff_id == Staff.id) & Assignment.ended_at.is_(None))
+        .where(Staff.grade == grade, Staff.status == "active", Staff.agency_id.is_(None))
+        .group_by(Staff.id)
+        .order_by(live.desc(), Staff.id)
+        .limit(1)
+    )
+
+
+def busiest_agency(session: Session) -> int | None:
+    """The agency holding the most live placements (lowest id on ties)."""
+    live = func.count(Assignment.id)
+    return session.scalar(
+        select(Agency.id)
+        .outerjoin(Assignment, (Assignment.agency_id == Agency.id) & Assignment.ended_at.is_(None))
+        .group_by(Agency.id)
+        .order_by(live.desc(), Agency.id)
+        .limit(1)
+    )

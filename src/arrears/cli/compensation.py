@@ -1,4 +1,7 @@
-"""`arrears pay`: Pay statements from the bonus plans."""
+"""`arrears compensation`: staff pay statements from the bonus plans.
+
+Formerly `arrears pay`, a name a collector reads as a customer's payment; it still works for one
+release (``DEPRECATED`` in ``arrears.cli.main``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from rich.table import Table
 from arrears.cli import _workforce as w
 from arrears.cli.output import console, print_json
 
-app = typer.Typer(help="Pay: statements from the bonus plans.", no_args_is_help=True)
+app = typer.Typer(
+    help="Compensation: staff pay statements from the bonus plans.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -22,7 +27,7 @@ def statement(
     """One person's pay for a month or a year, line by line."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.errors import BadInput
-    from arrears.workforce import service
+    from arrears.workforce import performance_service
     from arrears.workforce.metrics import parse_month
 
     if (month is None) == (year is None):
@@ -32,7 +37,9 @@ def statement(
     except ValueError as exc:
         raise BadInput(f"--month: {exc}") from None
     with unit_of_work() as session:
-        out = service.pay_statement(session=session, code=staff, month=first, year=year, plan=plan)
+        out = performance_service.pay_statement(
+            session=session, code=staff, month=first, year=year, plan=plan
+        )
     if as_json:
         print_json(out)
         return

@@ -1,0 +1,146 @@
+"""Outside agencies and their contracts (which buckets and levels they take, when cases come back).
+Keyword-only, flush never commit, return schemas; every change audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from arrears.kit import audit
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.workforce import allocation as al
+from arrears.workforce import repository as repo
+from arrears.workforce import schemas
+from arrears.workforce.models import Agency, AgencyContract
+
+ACTOR = "system"
+
+
+def add_agency(
+    *, session: Session, data: schemas.AgencyCreate, actor: str = ACTOR
+) -> schemas.Agency:
+    if repo.agency_by_code(session, data.code) is not None:
+        raise Conflict(f"agency {data.code!r} already exists")
+    agency = Agency(code=data.code, name=data.name, status="active", created_at=clock.now())
+    session.add(agency)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.add",
+        entity="agency",
+        entity_id=agency.id,
+        after={"code": agency.code, "name": agency.name},
+    )
+    return schemas.Agency(
+        id=agency.id,
+        code=agency.code,
+        name=agency.name,
+        status=agency.status,
+        placements=0,
+        users=0,
+    )
+
+
+def list_agencies(*, session: Session) -> list[schemas.Agency]:
+    placements, users = repo.agency_counts(session)
+    return [
+        schemas.Agency(
+            id=a.id,
+            code=a.code,
+            name=a.name,
+            status=a.status,
+            placements=placements.get(a.id, 0),
+            users=users.get(a.id, 0),
+        )
+        for a in repo.list_agencies(session)
+    ]
+
+
+def _contract_out(contract: AgencyContract, agency: Agency) -> schemas.AgencyContract:
+    return schemas.AgencyContract(
+        id=contract.id,
+        agency=agency.code,
+        code=contract.code,
+        buckets=list(contract.buckets),
+        levels=list(contract.levels),
+        commission_pct=contract.commission_pct,
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        recall_on_cure=contract.recall_on_cure,
+        recall_on_contract_end=contract.recall_on_contract_end,
+        recall_after_days=contract.recall_after_days,
+        max_placements=contract.max_placements,
+    )
+
+
+def add_contract(
+    *, session: Session, data: schemas.AgencyContractCreate, actor: str = ACTOR
+) -> schemas.AgencyContract:
+    agency = repo.agency_by_code(session, data.agency)
+    if agency is None:
+        raise NotFound(f"no agency {data.agency!r}")
+    if repo.contract_by_code(session, data.code) is not None:
+        raise Conflict(f"contract {data.code!r} already exists")
+    if data.end_date is not None and data.end_date < data.start_date:
+        raise BadInput("end_date: before start_date")
+    unknown = [lv for lv in data.levels if lv not in al.CASE_LEVELS]
+    if unknown:
+        raise BadInput(f"levels: unknown {unknown}; expected {list(al.CASE_LEVELS)}")
+    contract = AgencyContract(
+        agency_id=agency.id,
+        code=data.code,
+        buckets=list(data.buckets),
+        levels=list(data.levels),
+        commission_pct=data.commission_pct,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        recall_on_cure=data.recall_on_cure,
+        recall_on_contract_end=data.recall_on_contract_end,
+        recall_after_days=data.recall_after_days,
+        max_placements=data.max_placements,
+        created_at=clock.now(),
+    )
+    session.add(contract)
+    session.flush()
+    out = _contract_out(contract, agency)
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.contract",
+        entity="agency_contract",
+        entity_id=contract.id,
+        after=out.model_dump(mode="json"),
+    )
+    return out
+
+
+def end_contract(
+    *, session: Session, code: str, on: date, actor: str = ACTOR
+) -> schemas.AgencyContract:
+    contract = repo.contract_by_code(session, code)
+    if contract is None:
+        raise NotFound(f"no contract {code!r}")
+    if on < contract.start_date:
+        raise BadInput("end date before the contract's start")
+    before = contract.end_date
+    contract.end_date = on
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.contract_end",
+        entity="agency_contract",
+        entity_id=contract.id,
+        before={"end_date": before.isoformat() if before else None},
+        after={"end_date": on.isoformat()},
+    )
+    agency = session.get(Agency, contract.agency_id)
+    assert agency is not None
+    return _contract_out(contract, agency)
+
+
+def list_contracts(*, session: Session) -> list[schemas.AgencyContract]:
+    return [_contract_out(c, a) for c, a in repo.list_contracts(session)]
