@@ -332,3 +332,22 @@ def test_pages_work_under_the_content_security_policy(
     # loads. The dashboard draws no maps; the policy keeps it out, as it should.
     assert all("/assets/plotly.min.js" in v and "style-src" in v for v in on_dashboard)
     assert len(on_dashboard) <= 1
+
+
+def test_swagger_try_it_out_works_for_a_signed_in_browser(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    """The docs page hands Swagger UI the session's CSRF token, for this origin only."""
+    base, _ = server
+    clock.freeze(EARLY + timedelta(minutes=20))
+    page = _sign_in(browser, base, "analyst")
+    page.goto(f"{base}/api/docs")  # type: ignore[attr-defined]
+    operation = page.locator("#operations-auth-issue_token_api_v1_tokens_post")  # type: ignore[attr-defined]
+    operation.locator(".opblock-summary").click()
+    operation.locator(".try-out__btn").click()
+    operation.locator("textarea.body-param__text").fill('{"name": "from-the-docs"}')
+    operation.locator(".execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for(timeout=10_000)
+    assert status.inner_text().strip().startswith("201")
+    page.context.close()  # type: ignore[attr-defined]

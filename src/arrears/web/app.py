@@ -65,7 +65,10 @@ def _docs_page(request: Request, template: str) -> Response:
         "form-action 'self'; frame-ancestors 'none'"
     )
     html = environment.get_template(template).render(
-        openapi_url=request.app.openapi_url, nonce=nonce, assets=request.app.state.assets
+        openapi_url=request.app.openapi_url,
+        nonce=nonce,
+        assets=request.app.state.assets,
+        csrf_token=getattr(request.state, "csrf_token", ""),
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 

@@ -10,5 +10,15 @@ document.addEventListener("DOMContentLoaded", function () {
     deepLinking: true,
     layout: "BaseLayout",
     presets: [SwaggerUIBundle.presets.apis],
+    // "Try it out" with the browser's session: an unsafe call must echo the CSRF token, sent
+    // only to this origin.
+    requestInterceptor: function (request) {
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      var url = new URL(request.url, window.location.href);
+      if (meta && url.origin === window.location.origin) {
+        request.headers["X-CSRF-Token"] = meta.content;
+      }
+      return request;
+    },
   });
 });
