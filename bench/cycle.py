@@ -3,6 +3,11 @@
 Usage: ``python bench/cycle.py [ACCOUNTS] [--sync N] [--no-pandas] [--workdir DIR]``
 (default 1,000,000 accounts; the docs also quote 10,000,000, run with ``nice``).
 
+Before/after a change of the rules: ``--emit-sql FILE`` writes the compiled cycle statement (run
+it with the previous version of the package on the path), then ``--against FILE --rounds R``
+times that statement (A) and this version's (B) interleaved, A B A B ..., on the same
+warehouse, and prints each round's B/A ratio, their median and spread, and peak RSS.
+
 1. A portfolio from ``portfolio synth`` (Parquet) is loaded into a DuckDB warehouse.
 2. In this process, side by side on the same warehouse:
    - ``cycle``: the compiled strategy (Ibis → one DuckDB statement), materialised as a table;
@@ -130,7 +135,7 @@ WITH rep AS (
          coalesce(status >= 1 AND NOT (paid_after > 0 AND paid_after >= owed), false) AS uncovered
   FROM acct
 ), grp AS (
-  SELECT st.account_id, st.cycle_date, st.due_date, st.minimum_due,
+  SELECT st.account_id, st.cycle_date, st.due_date, st.minimum_due, a.uncovered, a.status, a.cut,
     CASE WHEN a.uncovered AND st.in_report THEN 'R'
          WHEN (st.cut IS NULL OR st.due_date > st.cut) AND st.due_date < DATE '{as_of}' THEN 'W'
     END AS grp,
@@ -138,30 +143,40 @@ WITH rep AS (
          WHEN a.covered THEN a.paid_after - a.owed ELSE a.paid_after END AS gpaid
   FROM st JOIN acct2 a USING (account_id)
 ), pd AS (
-  SELECT account_id, due_date, least(minimum_due, cum - gpaid) AS unpaid FROM (
+  SELECT account_id, due_date, uncovered, status, cut, least(minimum_due, cum - gpaid) AS unpaid
+  FROM (
     SELECT *, sum(minimum_due) OVER (PARTITION BY account_id, grp
       ORDER BY due_date, cycle_date ROWS UNBOUNDED PRECEDING) AS cum
     FROM grp WHERE grp IS NOT NULL) WHERE cum > gpaid AND least(minimum_due, cum - gpaid) > 0
 ), fee AS (
+  -- cn-card's non-accrual at 90 days: no fee on a statement due on or after as_of - dpd + 90.
   SELECT account_id, sum(unpaid) AS amount_due, min(due_date) AS oldest,
-    sum((q + CASE WHEN r * 2 > 100 THEN 1 WHEN r * 2 < 100 THEN 0 ELSE q % 2 END)
-        * 0.01::DECIMAL(18, 2)) AS fees
-  FROM (SELECT *, n // 100 AS q, n % 100 AS r
+    sum(CASE WHEN DATE '{as_of}' - due_date > acct_dpd - 90 THEN
+        (q + CASE WHEN r * 2 > 100 THEN 1 WHEN r * 2 < 100 THEN 0 ELSE q % 2 END)
+        * 0.01::DECIMAL(18, 2) ELSE 0 END) AS fees
+  FROM (SELECT *, n // 100 AS q, n % 100 AS r,
+          CASE WHEN uncovered THEN status * 30 + (DATE '{as_of}' - cut)
+               ELSE DATE '{as_of}' - min(due_date) OVER (PARTITION BY account_id) END AS acct_dpd
         FROM (SELECT *, CAST(unpaid * 100 AS BIGINT) * 5 AS n FROM pd))
   GROUP BY account_id
 ), aged AS (
   SELECT a.account_id, a.customer_id, a.credit_limit, a.principal, a.paid_since,
     CASE WHEN a.uncovered THEN a.status * 30 + (DATE '{as_of}' - a.cut)
          WHEN f.oldest IS NOT NULL THEN DATE '{as_of}' - f.oldest ELSE 0 END AS dpd,
-    coalesce(f.amount_due, 0) AS amount_due, coalesce(f.fees, 0) AS fees,
+    coalesce(f.amount_due, 0) AS amount_due, coalesce(f.fees, 0) AS raw_fees,
     greatest(a.principal - a.paid_since, 0) AS balance
   FROM acct2 a LEFT JOIN fee f USING (account_id)
-), priced AS (
+), charged AS (
+  -- Interest for at most 90 days past due (non-accrual).
   SELECT *, CASE WHEN balance > 0 AND dpd > 0 THEN
       (q + CASE WHEN r * 2 > 10000 THEN 1 WHEN r * 2 < 10000 THEN 0 ELSE q % 2 END)
-      * 0.01::DECIMAL(18, 2) ELSE 0 END AS interest
+      * 0.01::DECIMAL(18, 2) ELSE 0 END AS raw_interest
   FROM (SELECT *, n // 10000 AS q, n % 10000 AS r
-        FROM (SELECT *, CAST(balance * 100 AS BIGINT) * 5 * dpd AS n FROM aged))
+        FROM (SELECT *, CAST(balance * 100 AS BIGINT) * 5 * least(dpd, 90) AS n FROM aged))
+), priced AS (
+  -- The cap: interest + fees at most 1x the unpaid principal, fees first.
+  SELECT *, least(raw_interest, balance - fees) AS interest
+  FROM (SELECT *, least(raw_fees, balance) AS fees FROM charged)
 ), feat AS (
   SELECT p.*, h.identity_category AS ident, coalesce(l.months_late, 0) AS months_late,
     coalesce(';' || h.flags || ';', '') AS fl,
@@ -201,20 +216,21 @@ WITH rep AS (
       WHEN bucket = 'M7+' THEN 'charge-off' WHEN bucket IN ('M5', 'M6') THEN 'late-agency'
       WHEN bucket = 'M4' THEN 'legal-m4' WHEN bucket = 'M3' THEN 'm3' WHEN bucket = 'M2' THEN 'm2'
       WHEN bucket = 'M1' AND score >= 600 THEN 'm1-good' WHEN bucket = 'M1' THEN 'm1'
-      ELSE 'everyone-else' END AS rule_name
+      ELSE 'everyone-else' END AS rule_name,
+    dpd > 0 AND amount_due > 10 AS worked  -- cn-card's small balance keeps 10.00 or less out
   FROM seg
 )
 SELECT account_id, customer_id, dpd, bucket, amount_due, balance, fees, interest,
   CAST(principal - paid_since + interest + fees AS DECIMAL(18, 2)) AS total_due, segment, tier,
   score, score_band,
-  CASE WHEN dpd > 0 THEN rule_name END AS rule,
-  CASE WHEN dpd > 0 THEN CASE rule_name WHEN 'deceased' THEN 'write_off_review'
+  CASE WHEN worked THEN rule_name END AS rule,
+  CASE WHEN worked THEN CASE rule_name WHEN 'deceased' THEN 'write_off_review'
       WHEN 'bankruptcy' THEN 'legal'
     WHEN 'dispute' THEN 'junior' WHEN 'hardship' THEN 'intermediate'
     WHEN 'charge-off' THEN 'write_off_review' WHEN 'late-agency' THEN 'outsource'
     WHEN 'legal-m4' THEN 'legal' WHEN 'm3' THEN 'advanced' WHEN 'm2' THEN 'intermediate'
     ELSE 'junior' END END AS level,
-  CASE WHEN dpd > 0 THEN CASE rule_name WHEN 'deceased' THEN 'letter'
+  CASE WHEN worked THEN CASE rule_name WHEN 'deceased' THEN 'letter'
       WHEN 'bankruptcy' THEN 'legal_notice'
     WHEN 'dispute' THEN 'letter' WHEN 'hardship' THEN 'call;letter'
     WHEN 'charge-off' THEN 'letter;agency_placement'
@@ -223,13 +239,13 @@ SELECT account_id, customer_id, dpd, bucket, amount_due, balance, fees, interest
     WHEN 'm3' THEN 'call;contact_person_enquiry;letter' WHEN 'm2' THEN 'call;letter'
     WHEN 'm1-good' THEN 'sms_reminder' WHEN 'm1' THEN 'sms_reminder;call' ELSE 'call' END END
     AS treatments,
-  CASE WHEN dpd > 0 THEN CASE rule_name WHEN 'deceased' THEN 'write_off_review'
+  CASE WHEN worked THEN CASE rule_name WHEN 'deceased' THEN 'write_off_review'
       WHEN 'bankruptcy' THEN 'legal'
     WHEN 'dispute' THEN 'disputes' WHEN 'hardship' THEN 'hardship'
     WHEN 'charge-off' THEN 'write_off_review' WHEN 'late-agency' THEN 'agency'
     WHEN 'legal-m4' THEN 'legal' WHEN 'm3' THEN 'field' WHEN 'm2' THEN 'mid_call'
     WHEN 'm1-good' THEN 'early_sms' ELSE 'early_call' END END AS queue,
-  CASE WHEN dpd > 0 THEN CASE rule_name WHEN 'deceased' THEN 10 WHEN 'bankruptcy' THEN 40
+  CASE WHEN worked THEN CASE rule_name WHEN 'deceased' THEN 10 WHEN 'bankruptcy' THEN 40
     WHEN 'dispute' THEN 30 WHEN 'hardship' THEN 50 WHEN 'charge-off' THEN 20
     WHEN 'late-agency' THEN 60 WHEN 'legal-m4' THEN 80 WHEN 'm3' THEN 90 WHEN 'm2' THEN 70
     WHEN 'm1-good' THEN 20 WHEN 'm1' THEN 50 ELSE 40 END END AS priority,
@@ -303,10 +319,18 @@ def pandas_cycle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     s = s[s.grp != "-"].sort_values(["account_id", "grp", "due_date", "cycle_date"])
     s["cum"] = s.groupby(["account_id", "grp"]).mind.cumsum()
     s["unpaid"] = np.where(s.cum > s.gpaid, np.minimum(s.mind, s.cum - s.gpaid), 0)
-    s = s[s.unpaid > 0]
+    s = s[s.unpaid > 0].copy()
     n = s.unpaid * 5
     q, r = n // 100, n % 100
     s["fee"] = q + np.select([r * 2 > 100, r * 2 < 100], [1, 0], q % 2)
+    # cn-card's non-accrual at 90 days: no fee on a statement due on or after as_of - dpd + 90.
+    oldest = s.groupby("account_id").due_date.transform("min")
+    acct_dpd = np.where(
+        s.uncovered.astype(bool),
+        s.status.fillna(0) * 30 + (asof - s.cut).dt.days,
+        (asof - oldest).dt.days,
+    )
+    s["fee"] = np.where((asof - s.due_date).dt.days > acct_dpd - 90, s.fee, 0)
     f = s.groupby("account_id").agg(amount_due=("unpaid", "sum"), fees=("fee", "sum"),
                                     oldest=("due_date", "min"))  # fmt: skip
     a = a.merge(f, "left", left_on="account_id", right_index=True)
@@ -316,13 +340,16 @@ def pandas_cycle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         [a.status.fillna(0) * 30 + (asof - a.cut).dt.days, (asof - a.oldest).dt.days], 0,
     ).astype("int64")  # fmt: skip
     a["balance"] = np.maximum(a.principal - a.since, 0)
-    n = a.balance * 5 * a.dpd
+    n = a.balance * 5 * np.minimum(a.dpd, 90)  # no interest after 90 days past due
     q, r = n // 10000, n % 10000
     a["interest"] = np.where(
         (a.balance > 0) & (a.dpd > 0),
         q + np.select([r * 2 > 10000, r * 2 < 10000], [1, 0], q % 2),
         0,
     )
+    # The cap: interest + fees at most 1x the unpaid principal, fees first.
+    a["fees"] = np.minimum(a.fees, a.balance)
+    a["interest"] = np.minimum(a.interest, a.balance - a.fees)
     a["total_due"] = a.principal - a.since + a.interest + a.fees
     a = a.merge(ch, "left", "customer_id").merge(months_late, "left", left_on="account_id",
                                                  right_index=True)  # fmt: skip
@@ -368,7 +395,8 @@ def pandas_cycle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ["deceased", "bankruptcy", "dispute", "hardship", "charge-off", "late-agency", "legal-m4",
          "m3", "m2", "m1-good", "m1"], "everyone-else",
     )  # fmt: skip
-    a["rule"] = pd.Series(rule, index=a.index).where(a.dpd > 0)
+    # Worked only past due by more than cn-card's small balance (10.00, here 1,000 cents).
+    a["rule"] = pd.Series(rule, index=a.index).where((a.dpd > 0) & (a.amount_due > 1000))
     return a
 
 
@@ -444,6 +472,37 @@ def sync_bench(n: int) -> None:
         admin.dispose()
 
 
+def before_after(
+    con: duckdb.DuckDBPyConnection, before: str, after: str, args: argparse.Namespace
+) -> None:
+    """A (the baseline statement) and B (this version's) interleaved, A B A B ...; B/A ratios."""
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    for n in range(args.rounds):
+        for label, sql in (("A", before), ("B", after)):
+            con.execute(f"DROP TABLE IF EXISTS bench_{label}")
+            t = time.perf_counter()
+            con.execute(f"CREATE TEMP TABLE bench_{label} AS {sql}")
+            times[label].append(time.perf_counter() - t)
+        print(
+            f"round {n + 1}: A {times['A'][-1]:.2f} s, B {times['B'][-1]:.2f} s, "
+            f"B/A {times['B'][-1] / times['A'][-1]:.3f}"
+        )
+    ratios = sorted(b / a for a, b in zip(times["A"], times["B"], strict=True))
+    median = ratios[len(ratios) // 2] if len(ratios) % 2 else (
+        (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+    )  # fmt: skip
+    differ = con.execute(
+        f"SELECT count(*) FROM (SELECT {COMPARED} FROM bench_B "
+        f"EXCEPT ALL SELECT {COMPARED} FROM bench_A)"
+    ).fetchone()
+    print(
+        f"B/A over {args.rounds} rounds: median {median:.3f}, spread {ratios[0]:.3f}-"
+        f"{ratios[-1]:.3f}; A median {sorted(times['A'])[len(ratios) // 2]:.2f} s, "
+        f"B median {sorted(times['B'])[len(ratios) // 2]:.2f} s; peak RSS {rss_gb():.2f} GB; "
+        f"rows whose decisions differ: {differ[0] if differ else '?'}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("accounts", type=int, nargs="?", default=1_000_000, help="0: sync only")
@@ -454,6 +513,9 @@ def main() -> None:
     ap.add_argument(
         "--memory-limit", default="5GB", help="DuckDB memory_limit (the cycle's default); '' = none"
     )
+    ap.add_argument("--emit-sql", type=Path, help="write the compiled cycle SQL here and stop")
+    ap.add_argument("--against", type=Path, help="baseline cycle SQL: time A/B interleaved")
+    ap.add_argument("--rounds", type=int, default=3, help="A/B rounds with --against")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.sync:
@@ -466,6 +528,14 @@ def main() -> None:
         con.execute("SET memory_limit = ?", [args.memory_limit])
     con.register("live_cases", stages.LIVE_CASES.empty_table())
     ibis_con = ibis.duckdb.from_connection(con)
+    if args.emit_sql:
+        args.emit_sql.write_text(cycle_sql(ibis_con), encoding="utf-8")
+        print(f"compiled cycle SQL written to {args.emit_sql}")
+        return
+    if args.against:
+        before_after(con, args.against.read_text(encoding="utf-8"), cycle_sql(ibis_con), args)
+        con.close()
+        return
 
     def timed(label: str, sql: str) -> float:
         best = float("inf")

@@ -1,16 +1,18 @@
-"""DuckDB and Spark give identical decisions on the real data, champion/challenger arms included."""
+"""DuckDB and Spark give identical decisions on the real data, champion/challenger arms included,
+and where interest and fees stop (a profile whose stop, cap and small balance all bite)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from arrears.delinquency.fees import load_fee_schedule
+from arrears.delinquency.fees import FeeSchedule, load_fee_schedule
 from arrears.engine import stages
 from arrears.engine.backends import SNAPSHOT_TABLES, DuckDBBackend, SparkBackend, spark_session
 from arrears.portfolio.uci import read_uci
@@ -19,6 +21,7 @@ from arrears.strategy.loader import SHIPPED, parse
 
 pytestmark = [pytest.mark.spark, pytest.mark.realdata, pytest.mark.slow]
 AS_OF = date(2005, 10, 1)
+LATER = date(2006, 6, 1)  # eight months on: every delinquent account is past the stops below
 COLUMNS = [c for c in stages.DECISION_COLUMNS if c != "as_of"]
 
 
@@ -47,7 +50,9 @@ def _decisions(path: Path) -> pa.Table:
     con = duckdb.connect(str(path), read_only=True)
     try:
         cols = ", ".join(COLUMNS)
-        return con.execute(f"SELECT {cols} FROM decisions ORDER BY account_id").fetch_arrow_table()
+        return con.execute(
+            f"SELECT {cols} FROM decisions ORDER BY as_of, account_id"
+        ).fetch_arrow_table()
     finally:
         con.close()
 
@@ -65,6 +70,18 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
     )
     loaded = parse(text)
     schedule = load_fee_schedule("cn-card")
+    base = schedule.model_dump(by_alias=True)
+    tight = FeeSchedule.model_validate(
+        base
+        | {
+            "accrual": {
+                "stop": {**base["accrual"]["stop"], "after_dpd": 45},
+                "cap_ratio": "0.03",
+            },
+            "small_balance": "150.00",
+        }
+    )
+    runs = ((AS_OF, schedule), (LATER, tight))
     live = stages.LIVE_CASES.empty_table()
     results = {}
     for name in ("duckdb", "spark"):
@@ -74,16 +91,17 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
         )
         try:
             snap, live_table = backend.snapshot(), backend.live_cases(live)
-            n = backend.materialize(
-                lambda s=snap, lt=live_table: stages.decisions(  # type: ignore[misc]
-                    s, lt, as_of=AS_OF, strategy=loaded.strategy,
-                    strategy_hash=loaded.sha256, schedule=schedule,
-                ),
-                as_of=AS_OF,
-            )  # fmt: skip
+            for as_of, sched in runs:
+                n = backend.materialize(
+                    lambda s=snap, lt=live_table, a=as_of, f=sched: stages.decisions(
+                        s, lt, as_of=a, strategy=loaded.strategy,
+                        strategy_hash=loaded.sha256, schedule=f,
+                    ),
+                    as_of=as_of,
+                )  # fmt: skip
+                assert n == 30_000
         finally:
             backend.close()
-        assert n == 30_000
         results[name] = _decisions(path)
     duck, spk = results["duckdb"], results["spark"]
     assert duck.schema == spk.schema
@@ -92,3 +110,8 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
     arms = duck.column("arm").value_counts().to_pylist()
     assert {a["values"] for a in arms} == {"champion", "challenger"}
     assert sum(duck.column("dpd").to_pylist()) > 0
+    # The later run crossed the stop and the cap: interest and fees are bounded by them.
+    later = duck.slice(30_000).to_pylist()
+    cap = [(r["balance"] * Decimal("0.03")).quantize(Decimal("0.01")) for r in later]
+    assert all(r["interest"] + r["fees"] <= c for r, c in zip(later, cap, strict=True))
+    assert sum(1 for r in later if r["dpd"] > 45) > 6000

@@ -227,6 +227,33 @@ def test_account_show_other_fee_schedule(cli: Any, session: Session) -> None:
     assert out["breakdown"]["fees"] == "60.00"  # 30.00 per past-due statement
 
 
+def test_account_show_says_where_accrual_stopped(cli: Any, session: Session) -> None:
+    """Invariant 8: 500 is 240 days late (8 cycles reported); us-card charges off at 180."""
+    arrange_book(session)
+    out = run_json(
+        cli, "account", "show", "500", "--as-of", AS_OF, "--fee-schedule", "us-card",
+        "--locale", "en",
+    )  # fmt: skip
+    b = out["breakdown"]
+    assert out["dpd"] == 240
+    assert b["accrual"]["stop"] == "charge_off"
+    assert b["accrual"]["stopped_on"] == "2005-08-02"  # 2005-02-03 + 180 days
+    assert b["accrual"]["interest_days"] == 180
+    # Late fees on the four statements due before the charge-off, none on August and September.
+    fees = [i["amount"] for i in b["items"] if i["kind"] == "fee"]
+    assert fees == ["30.00"] * 4 + ["0.00"] * 2
+    (stop,) = [i for i in b["items"] if i["kind"] == "accrual_stop"]
+    assert stop["amount"] == "0.00"
+    assert "stopped on 2005-08-02" in stop["explanation"]
+    assert "charge-off" in stop["explanation"]
+    assert sum(D(i["amount"]) for i in b["items"]) == D(b["total_due"])
+    human = cli("account", "show", "500", "--as-of", AS_OF, "--fee-schedule", "us-card",
+                "--locale", "zh-CN")  # fmt: skip
+    assert human.exit_code == 0, human.stderr
+    assert "accrual_stop" in human.stdout
+    assert "核销" in human.stdout
+
+
 def test_account_show_unknown_id(cli: Any) -> None:
     result = cli("account", "show", "nope", "--as-of", AS_OF)
     assert result.exit_code == 1

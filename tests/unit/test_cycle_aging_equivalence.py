@@ -1,10 +1,13 @@
-"""The columnar aging/fees/interest (Ibis) agree with the pure rules account by account."""
+"""The columnar aging/fees/interest (Ibis) agree with the pure rules account by account,
+including where accrual stops (charge-off / non-accrual, the cap on charges) and which accounts
+are worth a case (the small-balance threshold)."""
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import ibis
 import pyarrow as pa
@@ -12,6 +15,7 @@ import pytest
 
 from arrears.delinquency import (
     AccountTerms,
+    FeeSchedule,
     PaymentFact,
     StatementFact,
     StatusReport,
@@ -21,7 +25,25 @@ from arrears.delinquency import (
 from arrears.engine.columnar import Snapshot, age_and_price
 
 AS_OF = date(2026, 3, 15)
+# Two years on, most delinquent accounts are far past every stop (the UCI "viewed today" case).
+LATER = date(2028, 3, 15)
 D = pa.decimal128(18, 2)
+# Profiles whose stops and caps bite early, so the generated accounts cross them both ways.
+TIGHT = {
+    "cn-tight": "extends: cn-card\naccrual: {stop: {kind: non_accrual, after_dpd: 45, "
+    "label: {en: non-accrual, zh-CN: 停止计息}}, cap_ratio: 0.03}\nsmall_balance: 150.00\n",
+    "us-tight": "extends: us-card\naccrual: {stop: {kind: charge_off, after_dpd: 75, "
+    "label: {en: charge-off, zh-CN: 核销}}, cap_ratio: 0.015}\nsmall_balance: 1.00\n",
+    "no-stop": "extends: generic\naccrual: {stop: null, cap_ratio: null}\n",
+}
+
+
+def schedule_for(name: str, tmp_path: Path) -> FeeSchedule:
+    if name not in TIGHT:
+        return load_fee_schedule(name)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(TIGHT[name], encoding="utf-8")
+    return load_fee_schedule(str(path))
 
 
 def _money(rng: random.Random, hi: int) -> Decimal:
@@ -120,38 +142,42 @@ def snapshot(rows: dict[str, list[dict[str, object]]]) -> Snapshot:
     )
 
 
-@pytest.mark.parametrize("schedule_name", ["cn-card", "us-card", "generic"])
-def test_columnar_aging_matches_the_pure_rules(schedule_name: str) -> None:
-    schedule = load_fee_schedule(schedule_name)
-    rows = portfolio(1500, seed=hash(schedule_name) % 1000)
+@pytest.mark.parametrize("as_of", [AS_OF, LATER], ids=["2026-03", "2028-03"])
+@pytest.mark.parametrize(
+    "schedule_name", ["cn-card", "us-card", "generic", "cn-tight", "us-tight", "no-stop"]
+)
+def test_columnar_aging_matches_the_pure_rules(
+    schedule_name: str, as_of: date, tmp_path: Path
+) -> None:
+    schedule = schedule_for(schedule_name, tmp_path)
+    rows = portfolio(1500, seed=sum(map(ord, schedule_name)) + as_of.year)
     con = ibis.duckdb.connect()
-    got = con.to_pyarrow(age_and_price(snapshot(rows), as_of=AS_OF, schedule=schedule)).to_pylist()
+    got = con.to_pyarrow(age_and_price(snapshot(rows), as_of=as_of, schedule=schedule)).to_pylist()
     by_acct = {r["account_id"]: r for r in got}
     assert len(by_acct) == 1500
     mismatches = []
-    delinquent = 0
+    delinquent = stopped = capped = kept_out = 0
+    facts: dict[str, tuple[list[StatementFact], list[PaymentFact], list[StatusReport]]] = {
+        str(a["account_id"]): ([], [], []) for a in rows["accounts"]
+    }
+    for r in rows["statements"]:
+        facts[str(r["account_id"])][0].append(
+            StatementFact(r["cycle_date"], r["due_date"], r["closing_balance"], r["minimum_due"])
+        )
+    for r in rows["payments"]:
+        facts[str(r["account_id"])][1].append(
+            PaymentFact(r["paid_on"], r["amount"], r["reference"])
+        )
+    for r in rows["delinquency"]:
+        facts[str(r["account_id"])][2].append(StatusReport(r["reported_on"], r["status"]))
     for a in rows["accounts"]:
         acct = a["account_id"]
-        st = [
-            StatementFact(r["cycle_date"], r["due_date"], r["closing_balance"], r["minimum_due"])
-            for r in rows["statements"]
-            if r["account_id"] == acct
-        ]
-        py = [
-            PaymentFact(r["paid_on"], r["amount"], r["reference"])
-            for r in rows["payments"]
-            if r["account_id"] == acct
-        ]
-        rp = [
-            StatusReport(r["reported_on"], r["status"])
-            for r in rows["delinquency"]
-            if r["account_id"] == acct
-        ]
+        st, py, rp = facts[str(acct)]
         want = owed_breakdown(
             terms=AccountTerms(str(a["currency"]), Decimal("0.1")),
             statements=st,
             payments=py,
-            as_of=AS_OF,
+            as_of=as_of,
             reports=rp,
             schedule=schedule,
         )
@@ -163,10 +189,28 @@ def test_columnar_aging_matches_the_pure_rules(schedule_name: str) -> None:
             want.fees,
             want.interest,
             want.total_due,
+            want.collectible,
         )
-        actual = (g["dpd"], g["bucket"], g["amount_due"], g["fees"], g["interest"], g["total_due"])
+        actual = (
+            g["dpd"],
+            g["bucket"],
+            g["amount_due"],
+            g["fees"],
+            g["interest"],
+            g["total_due"],
+            g["collectible"],
+        )
         delinquent += want.aging.dpd > 0
+        stopped += want.accrual.stopped_on is not None and want.accrual.interest_days > 0
+        capped += want.accrual.capped > 0
+        kept_out += want.aging.dpd > 0 and not want.collectible
         if expected != actual:
             mismatches.append((acct, expected, actual))
     assert not mismatches, mismatches[:5]
     assert delinquent > 300  # the generated portfolio exercises the delinquent paths
+    # ... and crosses the profile's stop, its cap and its small-balance threshold.
+    if schedule.accrual.stop is not None:
+        assert stopped > 50
+    if schedule.accrual.cap_ratio is not None and schedule_name in TIGHT:
+        assert capped > 50
+    assert kept_out > 0  # reports with nothing owed, at least

@@ -190,7 +190,9 @@ def test_fees_never_bear_interest(
     fee_a: dict[str, object],
     fee_b: dict[str, object],
 ) -> None:
+    # Without the cap on charges (which interest shares with the fees, tested below).
     base = SCHEDULES["cn-card"].model_dump(by_alias=True)
+    base["accrual"]["cap_ratio"] = None
     one = FeeSchedule.model_validate({**base, "late_fee": fee_a})
     two = FeeSchedule.model_validate({**base, "late_fee": fee_b})
     as_of = EPOCH + timedelta(days=day)
@@ -199,3 +201,87 @@ def test_fees_never_bear_interest(
     b2 = owed_breakdown(schedule=two, **kw)  # type: ignore[arg-type]
     assert b1.interest == b2.interest
     assert b1.total_due - b1.fees == b2.total_due - b2.fees
+
+
+accruals = st.fixed_dictionaries(
+    {
+        "stop": st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {
+                    "kind": st.sampled_from(["charge_off", "non_accrual"]),
+                    "after_dpd": st.integers(1, 240),
+                    "label": st.just({"en": "stop", "zh-CN": "停"}),
+                }
+            ),
+        ),
+        "cap_ratio": st.one_of(st.none(), st.integers(0, 300).map(lambda r: Decimal(r) / 100)),
+    }
+)
+
+
+def _with_accrual(name: str, accrual: dict[str, object]) -> FeeSchedule:
+    return FeeSchedule.model_validate(
+        {**SCHEDULES[name].model_dump(by_alias=True), "accrual": accrual}
+    )
+
+
+@given(statements, payments, reports, st.sampled_from(sorted(SCHEDULES)), accruals, st.data())
+@settings(max_examples=200)
+def test_nothing_accrues_once_the_stop_is_reached(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    rs: list[StatusReport],
+    name: str,
+    accrual: dict[str, object],
+    data: st.DataObject,
+) -> None:
+    """Invariant 8: past the profile's stop, waiting adds no interest and no fee."""
+    schedule = _with_accrual(name, accrual)
+    stop = schedule.accrual.stop
+    # After every event (statements, payments, reports), so only time passes in between.
+    first = EPOCH + timedelta(days=data.draw(st.integers(451, 700)))
+    later = first + timedelta(days=data.draw(st.integers(1, 8000)))
+    kw = {"terms": TERMS, "statements": ss, "payments": ps, "reports": rs, "schedule": schedule}
+    b1 = owed_breakdown(as_of=first, **kw)  # type: ignore[arg-type]
+    b2 = owed_breakdown(as_of=later, **kw)  # type: ignore[arg-type]
+    if stop is not None and b1.aging.dpd >= stop.after_dpd:
+        assert b2.accrual.stopped_on == b1.accrual.stopped_on
+        assert (b2.interest, b2.fees, b2.total_due) == (b1.interest, b1.fees, b1.total_due)
+        assert any(i.kind == "accrual_stop" for i in b2.items)
+    if stop is not None:
+        assert b2.accrual.interest_days <= stop.after_dpd
+        unbounded = _with_accrual(name, {"stop": None, "cap_ratio": None})
+        ref = owed_breakdown(as_of=later, **{**kw, "schedule": unbounded})  # type: ignore[arg-type]
+        assert b2.interest <= ref.interest
+        assert b2.fees <= ref.fees
+
+
+@given(statements, payments, reports, as_of_days, st.sampled_from(sorted(SCHEDULES)), accruals)
+@settings(max_examples=200)
+def test_interest_and_fees_stay_within_the_cap(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    rs: list[StatusReport],
+    day: int,
+    name: str,
+    accrual: dict[str, object],
+) -> None:
+    """Invariant 8: interest + fees <= cap_ratio x the unpaid principal; the items still sum."""
+    schedule = _with_accrual(name, accrual)
+    as_of = EPOCH + timedelta(days=day)
+    b = owed_breakdown(
+        terms=TERMS, statements=ss, payments=ps, as_of=as_of, reports=rs, schedule=schedule
+    )
+    assert sum((i.amount for i in b.items), Decimal(0)) == b.total_due
+    assert b.principal + b.interest + b.fees + b.payments == b.total_due
+    assert b.interest >= 0
+    assert all(i.amount >= 0 for i in b.items if i.kind == "fee")
+    ratio = schedule.accrual.cap_ratio
+    if ratio is not None:
+        unpaid = max(b.principal + b.payments, Decimal(0))
+        assert b.interest + b.fees <= (ratio * unpaid).quantize(CENT)
+    # Where accrual stopped, one line says so, in both languages, with nothing to pay on it.
+    stops = [i for i in b.items if i.kind == "accrual_stop"]
+    assert len(stops) == (1 if b.accrual.stopped else 0)
+    assert all(i.amount == 0 and i.explanation["en"] and i.explanation["zh-CN"] for i in stops)

@@ -44,7 +44,8 @@ def features(rows: list[dict[str, Any]]) -> ibis.Table:
         [
             ("account_id", pa.string()), ("customer_id", pa.string()), ("dpd", pa.int32()),
             ("bucket", pa.string()), ("amount_due", pa.decimal128(18, 2)),
-            ("balance", pa.decimal128(18, 2)), ("credit_limit", pa.decimal128(18, 2)),
+            ("balance", pa.decimal128(18, 2)), ("collectible", pa.bool_()),
+            ("credit_limit", pa.decimal128(18, 2)),
             ("product", pa.string()), ("occupation", pa.string()),
             ("identity_category", pa.string()), ("age", pa.int32()), ("city", pa.string()),
             ("province", pa.string()), ("flags", pa.string()), ("months_late_12m", pa.int32()),
@@ -53,7 +54,10 @@ def features(rows: list[dict[str, Any]]) -> ibis.Table:
             ("broken_promises", pa.int32()), ("problem_customer", pa.bool_()),
         ]
     )  # fmt: skip
-    return ibis.memtable(pa.Table.from_pylist([base | r for r in rows], schema=schema))
+    # The engine's ``collectible`` (something past due above the small balance): past due here
+    # unless a row says otherwise.
+    full = [base | {"collectible": r.get("dpd", 0) > 0} | r for r in rows]
+    return ibis.memtable(pa.Table.from_pylist(full, schema=schema))
 
 
 def decide(rows: list[dict[str, Any]], text: str = DEFAULT) -> dict[str, dict[str, Any]]:
@@ -93,6 +97,30 @@ def test_segments_scores_and_rules() -> None:
     assert got["young"]["segment"] == "YOUNG"
     assert (got["rich"]["segment"], got["rich"]["level"], got["rich"]["treatments"]) == (
         "HIGH_LIMIT", "legal", "legal_notice;field_visit;call")  # fmt: skip
+
+
+def test_an_account_with_nothing_collectible_past_due_gets_no_case() -> None:
+    """Invariant 2: a reported status keeps dpd > 0 with nothing owed; no level, no queue."""
+    got = decide(
+        [
+            {"account_id": "owes", "dpd": 30, "bucket": "M1", "amount_due": Decimal("120.00")},
+            {"account_id": "nothing", "dpd": 30, "bucket": "M1", "collectible": False},
+            {
+                "account_id": "kept",
+                "dpd": 30,
+                "bucket": "M1",
+                "collectible": False,
+                "previous_level": "legal",
+                "previous_queue": "legal",
+                "previous_treatments": "legal_notice",
+                "previous_priority": 80,
+            },
+        ]
+    )
+    assert (got["owes"]["level"], got["owes"]["queue"]) == ("junior", "early_sms")
+    for account in ("nothing", "kept"):  # never_downgrade does not keep a case with nothing due
+        row = got[account]
+        assert (row["rule"], row["level"], row["queue"], row["treatments"]) == (None,) * 4
 
 
 def test_flag_matching_is_by_whole_word() -> None:

@@ -10,6 +10,7 @@ from arrears.delinquency.aging import (
 )
 from arrears.delinquency.breakdown import (
     AccountTerms,
+    Accrual,
     BreakdownItem,
     OwedBreakdown,
     owed_breakdown,
@@ -22,12 +23,21 @@ from arrears.delinquency.buckets import (
     bucket_for,
     bucket_for_status,
 )
-from arrears.delinquency.fees import FeeSchedule, load_fee_schedule, shipped_schedules
+from arrears.delinquency.fees import (
+    AccrualPolicy,
+    AccrualStop,
+    FeeSchedule,
+    load_fee_schedule,
+    shipped_schedules,
+)
 
 __all__ = [
     "BUCKET_NAMES",
     "DEFAULT_BUCKETS",
     "AccountTerms",
+    "Accrual",
+    "AccrualPolicy",
+    "AccrualStop",
     "Aging",
     "BreakdownItem",
     "Bucket",

@@ -1,7 +1,9 @@
 """The owed breakdown: what the cardholder owes on ``as_of`` and why, line by line.
 
 Every item carries one plain sentence in English and Simplified Chinese with the actual amounts,
-dates and rates; the items sum exactly to ``total_due``.
+dates and rates; the items sum exactly to ``total_due``. Where the profile stopped interest and
+fees (charge-off or non-accrual after a day count, or the cap on charges), an ``accrual_stop``
+item of amount 0 says when and why.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from arrears.delinquency.aging import (
     age,
 )
 from arrears.delinquency.buckets import DEFAULT_BUCKETS, BucketScheme
-from arrears.delinquency.fees import FeeSchedule, PercentFee
+from arrears.delinquency.fees import AccrualStop, FeeSchedule, PercentFee
 from arrears.kit.money import round_money
 
-ItemKind = Literal["principal", "interest", "fee", "payment"]
+ItemKind = Literal["principal", "interest", "fee", "accrual_stop", "payment"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,26 @@ class BreakdownItem:
 
 
 @dataclass(frozen=True)
+class Accrual:
+    """Where interest and fees stopped on this account, if they did.
+
+    ``stopped_on``: the day the account reached the profile's stop (charge-off / non-accrual);
+    ``interest_days``: the days past due that bore interest; ``cap``: the most interest plus
+    fees may come to (None without a cap); ``capped``: what the cap kept off the account.
+    """
+
+    stop: AccrualStop | None
+    stopped_on: date | None
+    interest_days: int
+    cap: Decimal | None
+    capped: Decimal
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_on is not None or self.capped > 0
+
+
+@dataclass(frozen=True)
 class OwedBreakdown:
     as_of: date
     currency: str
@@ -52,6 +74,8 @@ class OwedBreakdown:
     fees: Decimal
     payments: Decimal  # negative: money received since the latest statement
     total_due: Decimal
+    accrual: Accrual
+    collectible: bool  # worth a case: past due by more than the profile's small balance
 
 
 def owed_breakdown(
@@ -81,11 +105,43 @@ def owed_breakdown(
     principal = round_money(latest.closing_balance, cur) if latest else ZERO
     paid_since = sum((round_money(p.amount, cur) for p in since), ZERO)
     unpaid_principal = max(principal - paid_since, ZERO)
-    interest = schedule.interest_for(unpaid_principal, aging.dpd, cur)
+    charged_interest = schedule.interest_for(unpaid_principal, aging.dpd, cur)
+    stopped_on = schedule.stopped_on(as_of, aging.dpd)
+    accrues = [schedule.accrues_fee(pd.due_date, as_of, aging.dpd) for pd in aging.past_due]
+    fees_each = [
+        schedule.fee_for(pd.unpaid, cur) if ok else ZERO
+        for pd, ok in zip(aging.past_due, accrues, strict=True)
+    ]
+
+    # The cap on charges: fees keep their place (they were charged first, when each statement
+    # fell due), interest gets what is left; past the cap, fees go latest first.
+    cap = schedule.charges_cap(unpaid_principal, cur)
+    interest, fees_kept = charged_interest, list(fees_each)
+    if cap is not None:
+        room = cap
+        for i, fee in enumerate(fees_kept):
+            fees_kept[i] = min(fee, room)
+            room -= fees_kept[i]
+        interest = min(charged_interest, room)
+    capped = charged_interest - interest + sum(fees_each, ZERO) - sum(fees_kept, ZERO)
+    accrual = Accrual(
+        stop=schedule.accrual.stop,
+        stopped_on=stopped_on,
+        interest_days=schedule.interest_days(aging.dpd),
+        cap=cap,
+        capped=capped,
+    )
 
     items = [_principal_item(latest, principal, as_of, cur)]
-    items.append(_interest_item(schedule, unpaid_principal, aging, interest, cur))
-    items.extend(_fee_item(schedule, pd, cur) for pd in aging.past_due)
+    items.append(
+        _interest_item(schedule, unpaid_principal, aging, accrual, charged_interest, interest, cur)
+    )
+    items.extend(
+        _fee_item(schedule, pd, ok, fee, kept, accrual, cur)
+        for pd, ok, fee, kept in zip(aging.past_due, accrues, fees_each, fees_kept, strict=True)
+    )
+    if accrual.stopped:
+        items.append(_stop_item(schedule, aging, accrual, unpaid_principal, cur))
     items.extend(
         BreakdownItem(
             "payment",
@@ -110,6 +166,8 @@ def owed_breakdown(
         fees=fees,
         payments=-paid_since,
         total_due=sum((i.amount for i in items), ZERO),
+        accrual=accrual,
+        collectible=schedule.collectible(aging.dpd, aging.amount_past_due),
     )
 
 
@@ -155,7 +213,13 @@ def _principal_item(
 
 
 def _interest_item(
-    schedule: FeeSchedule, unpaid: Decimal, aging: Aging, interest: Decimal, cur: str
+    schedule: FeeSchedule,
+    unpaid: Decimal,
+    aging: Aging,
+    accrual: Accrual,
+    charged: Decimal,
+    interest: Decimal,
+    cur: str,
 ) -> BreakdownItem:
     rule = schedule.interest
     name_en, name_zh = rule.label.en, rule.label.zh_cn
@@ -184,21 +248,57 @@ def _interest_item(
                 f"{r.status} cycles late as reported on {r.reported_on}, plus {extra} days since"
             )
             since_zh = f"{r.reported_on} 报告逾期 {r.status} 期，其后又 {extra} 天"
-        text = {
-            "en": f"{name_en.capitalize()}: {rate_en} on the unpaid principal {_m(unpaid, cur)} "
-            f"for {aging.dpd} days past due ({since_en}) = {_m(interest, cur)}. "
-            "Fees bear no interest.",
-            "zh-CN": f"{name_zh}：未还本金 {_m(unpaid, cur)} × {rate_zh} × 逾期 {aging.dpd} 天"
-            f"（{since_zh}）= {_m(interest, cur)}。费用不计息。",
-        }
+        days_en, days_zh = f"{aging.dpd} days past due", f"逾期 {aging.dpd} 天"
+        if accrual.interest_days < aging.dpd and accrual.stop is not None:
+            days_en = (
+                f"{accrual.interest_days} of {aging.dpd} days past due "
+                f"(none after the {accrual.stop.label.en} on {accrual.stopped_on})"
+            )
+            days_zh = (
+                f"逾期 {aging.dpd} 天中的 {accrual.interest_days} 天"
+                f"（{accrual.stopped_on} {accrual.stop.label.zh_cn}后不再计息）"
+            )
+        en = (
+            f"{name_en.capitalize()}: {rate_en} on the unpaid principal {_m(unpaid, cur)} "
+            f"for {days_en} ({since_en}) = {_m(charged, cur)}"
+        )
+        zh = (
+            f"{name_zh}：未还本金 {_m(unpaid, cur)} × {rate_zh} × {days_zh}"
+            f"（{since_zh}）= {_m(charged, cur)}"
+        )
+        if interest < charged:
+            en += f", limited to {_m(interest, cur)} by the cap on interest and fees"
+            zh += f"，受息费上限约束，计 {_m(interest, cur)}"
+        text = {"en": en + ". Fees bear no interest.", "zh-CN": zh + "。费用不计息。"}
     return BreakdownItem("interest", interest, text)
 
 
-def _fee_item(schedule: FeeSchedule, pd: PastDue, cur: str) -> BreakdownItem:
+def _fee_item(
+    schedule: FeeSchedule,
+    pd: PastDue,
+    accrues: bool,
+    fee: Decimal,
+    kept: Decimal,
+    accrual: Accrual,
+    cur: str,
+) -> BreakdownItem:
     rule = schedule.late_fee
-    fee = schedule.fee_for(pd.unpaid, cur)
     which_en = f"the statement of {pd.cycle_date} (due {pd.due_date})"
     which_zh = f"{pd.cycle_date} 账单（到期还款日 {pd.due_date}）"
+    if not accrues:
+        stop = accrual.stop
+        assert stop is not None
+        return BreakdownItem(
+            "fee",
+            ZERO,
+            {
+                "en": f"No {rule.label.en} on {which_en}: it fell due on or after the "
+                f"{stop.label.en} on {accrual.stopped_on} ({stop.after_dpd} days past due), "
+                "after which no fees accrue.",
+                "zh-CN": f"{which_zh}不收{rule.label.zh_cn}：到期日在 {accrual.stopped_on}"
+                f"（逾期 {stop.after_dpd} 天）{stop.label.zh_cn}之后，不再收取费用。",
+            },
+        )
     if isinstance(rule, PercentFee):
         raw = round_money(rule.rate * pd.unpaid, cur)
         en = (
@@ -222,4 +322,40 @@ def _fee_item(schedule: FeeSchedule, pd: PastDue, cur: str) -> BreakdownItem:
             en += f", limited to {_m(fee, cur)} (cap, or no more than the unpaid minimum "
             en += f"{_m(pd.unpaid, cur)})"
             zh += f"，以封顶或未还最低还款额 {_m(pd.unpaid, cur)} 为限，计 {_m(fee, cur)}"
-    return BreakdownItem("fee", fee, {"en": en + ".", "zh-CN": zh + "。"})
+    if kept < fee:
+        en += f"; {_m(kept, cur)} charged, the rest is over the cap on interest and fees"
+        zh += f"；受息费上限约束，实收 {_m(kept, cur)}"
+    return BreakdownItem("fee", kept, {"en": en + ".", "zh-CN": zh + "。"})
+
+
+def _stop_item(
+    schedule: FeeSchedule, aging: Aging, accrual: Accrual, unpaid: Decimal, cur: str
+) -> BreakdownItem:
+    """Amount 0: where interest and fees stopped and why (the profile's stop, or its cap)."""
+    en: list[str] = []
+    zh: list[str] = []
+    stop = accrual.stop
+    if stop is not None and accrual.stopped_on is not None:
+        en.append(
+            f"Interest and fees stopped on {accrual.stopped_on}, when the account reached "
+            f"{stop.after_dpd} days past due: {stop.label.en} under the {schedule.name} profile. "
+            f"It is {aging.dpd} days past due on {aging.as_of}; the principal is still owed."
+        )
+        zh.append(
+            f"账户于 {accrual.stopped_on} 逾期满 {stop.after_dpd} 天，按 {schedule.name} 规则"
+            f"{stop.label.zh_cn}，此后不再计收利息和费用；截至 {aging.as_of} 逾期 {aging.dpd} 天，"
+            "本金仍须偿还。"
+        )
+    if accrual.capped > 0 and accrual.cap is not None:
+        ratio = schedule.accrual.cap_ratio
+        assert ratio is not None
+        en.append(
+            f"Interest and fees are capped at {_pct(ratio)} of the unpaid principal "
+            f"{_m(unpaid, cur)} = {_m(accrual.cap, cur)}; {_m(accrual.capped, cur)} over "
+            "the cap is not charged."
+        )
+        zh.append(
+            f"利息与费用合计以未还本金 {_m(unpaid, cur)} 的 {_pct(ratio)} 为上限"
+            f"（{_m(accrual.cap, cur)}），超出的 {_m(accrual.capped, cur)} 不予计收。"
+        )
+    return BreakdownItem("accrual_stop", ZERO, {"en": " ".join(en), "zh-CN": "".join(zh)})

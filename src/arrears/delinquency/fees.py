@@ -2,11 +2,14 @@
 
 Shipped profiles live in ``arrears/delinquency/schedules/``: ``cn-card`` (default), ``us-card``,
 ``generic``. A bank copies one and edits it, or writes ``extends: cn-card`` and overrides only
-the values that differ.
+the values that differ. Each profile also says where interest and fees stop (``accrual``: a
+charge-off or non-accrual day count, a cap on charges) and which past-due amounts are too small
+to open a case (``small_balance``).
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -95,8 +98,36 @@ class InterestRule(BaseModel):
         return principal * self.annual_rate * days / self.days_in_year
 
 
+class AccrualStop(BaseModel):
+    """After ``after_dpd`` days past due no more interest or fees accrue to the account.
+
+    ``charge_off``: the receivable is written off (us-card: 180 days, FFIEC policy);
+    ``non_accrual``: it stays on the books but accrues nothing more (cn-card).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["charge_off", "non_accrual"]
+    after_dpd: int = Field(ge=1, le=100_000)
+    label: Label
+
+
+class AccrualPolicy(BaseModel):
+    """Where accrual stops: a day count (``stop``) and a cap on interest plus fees.
+
+    ``cap_ratio``: interest plus fees are at most this multiple of the unpaid principal; null
+    means no cap. Both null: interest and fees accrue for as long as the account is past due.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stop: AccrualStop | None = None
+    cap_ratio: Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=1000)] | None = None
+
+
 class FeeSchedule(BaseModel):
-    """One profile: the late/breach fee and the penalty interest of a card product."""
+    """One profile: the late/breach fee and the penalty interest of a card product, where they
+    stop, and the past-due amount below which no case is opened."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -104,6 +135,41 @@ class FeeSchedule(BaseModel):
     description: str = ""
     late_fee: Annotated[PercentFee | FixedFee, Field(discriminator="kind")]
     interest: InterestRule
+    accrual: AccrualPolicy = AccrualPolicy()
+    # An account whose amount past due is at or below this is not worked (no case), though it
+    # still ages and is priced. 0: any amount past due is worked.
+    small_balance: Amount = Decimal("0")
+
+    def interest_days(self, dpd: int) -> int:
+        """The days past due that bear interest: none after the stop."""
+        stop = self.accrual.stop
+        return dpd if stop is None else min(dpd, stop.after_dpd)
+
+    def stopped_on(self, as_of: date, dpd: int) -> date | None:
+        """The day accrual stopped (the account reached the stop's day count), or None."""
+        stop = self.accrual.stop
+        if stop is None or dpd < stop.after_dpd:
+            return None
+        return as_of - timedelta(days=dpd - stop.after_dpd)
+
+    def accrues_fee(self, due_date: date, as_of: date, dpd: int) -> bool:
+        """Whether a statement due on ``due_date`` attracts a fee: it fell due before the stop.
+
+        The stop date is ``as_of - dpd + after_dpd`` (the day the account reached the stop).
+        """
+        stop = self.accrual.stop
+        return stop is None or (as_of - due_date).days > dpd - stop.after_dpd
+
+    def charges_cap(self, unpaid_principal: Decimal, currency: str) -> Decimal | None:
+        """The most interest plus fees may come to, rounded once; None without a cap."""
+        ratio = self.accrual.cap_ratio
+        if ratio is None:
+            return None
+        return round_money(ratio * max(unpaid_principal, Decimal("0")), currency)
+
+    def collectible(self, dpd: int, amount_past_due: Decimal) -> bool:
+        """Worth a case: past due, by more than the small-balance threshold."""
+        return dpd > 0 and amount_past_due > self.small_balance
 
     def fee_for(self, unpaid: Decimal, currency: str) -> Decimal:
         """The fee one past-due statement attracts, rounded to the currency's minor unit."""
@@ -121,10 +187,12 @@ class FeeSchedule(BaseModel):
         return round_money(fee, currency)
 
     def interest_for(self, principal: Decimal, dpd: int, currency: str) -> Decimal:
-        """Penalty interest on ``principal`` for ``dpd`` days, rounded once."""
-        if principal <= 0 or dpd <= 0:
+        """Penalty interest on ``principal`` for the interest-bearing days of ``dpd``, rounded
+        once (before any cap on charges)."""
+        days = self.interest_days(dpd)
+        if principal <= 0 or days <= 0:
             return Decimal("0")
-        return round_money(self.interest.accrue(principal, dpd), currency)
+        return round_money(self.interest.accrue(principal, days), currency)
 
 
 def _schedules_dir() -> Any:

@@ -155,9 +155,12 @@ def with_fee(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
 
 
 def with_interest(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
-    """Add ``interest`` on the unpaid principal (column ``balance``) for ``dpd`` days."""
+    """Add ``interest`` on the unpaid principal (column ``balance``) for ``dpd`` days, none
+    after the profile's stop (charge-off / non-accrual)."""
     rule = schedule.interest
     days = t.dpd.cast("int64")
+    if schedule.accrual.stop is not None:
+        days = ibis.least(days, schedule.accrual.stop.after_dpd).cast("int64")
     if rule.daily_rate is not None:
         num, den = rational(rule.daily_rate)
     else:
@@ -169,6 +172,20 @@ def with_interest(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
     return t.mutate(interest=((t.balance > 0) & (t.dpd > 0)).ifelse(accrued, money(dec(0))))
 
 
+def with_charges_cap(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
+    """Cap ``interest`` + ``fees`` at ``cap_ratio`` x the unpaid principal (``balance``).
+
+    Fees keep their place, interest gets what is left (the pure rules do the same).
+    """
+    ratio = schedule.accrual.cap_ratio
+    if ratio is None:
+        return t
+    num, den = rational(ratio)
+    t = with_rounded(t, "_cap", cents(t.balance) * num, den)
+    t = t.mutate(fees=money(ibis.least(t.fees, t._cap)))
+    return t.mutate(interest=money(ibis.least(t.interest, t._cap - t.fees))).drop("_cap")
+
+
 def age_and_price(
     snap: Snapshot,
     *,
@@ -176,7 +193,8 @@ def age_and_price(
     schedule: FeeSchedule,
     buckets: BucketScheme = DEFAULT_BUCKETS,
 ) -> ir.Table:
-    """One row per account: dpd, bucket, amount past due, fees, interest, principal, total due."""
+    """One row per account: dpd, bucket, amount past due, fees, interest, principal, total due,
+    and ``collectible`` (past due by more than the profile's small balance: worth a case)."""
     asof = ibis.literal(as_of, type="date")
     zero = money(dec(0))
     acc = snap.accounts.select("account_id", "customer_id", "currency")
@@ -283,6 +301,17 @@ def age_and_price(
     )
     st = st.filter(st.unpaid > 0)
     st = with_fee(st, schedule)
+    if schedule.accrual.stop is not None:
+        # No fee on a statement that fell due on or after the day the account reached the stop
+        # (as_of - dpd + after_dpd): the pure rule's ``accrues_fee``. The account's dpd, per
+        # statement: the report's on an uncovered report, else from the oldest past-due one.
+        whole = ibis.window(group_by=st.account_id)
+        acct_dpd = ibis.cases(
+            (st.uncovered, st.status * DAYS_PER_CYCLE + days_between(asof, st.cut)),
+            else_=days_between(asof, st.due_date.min().over(whole)),
+        )
+        accrues = days_between(asof, st.due_date) > acct_dpd - schedule.accrual.stop.after_dpd
+        st = st.mutate(fee=accrues.ifelse(st.fee, zero))
     past = st.group_by("account_id").aggregate(
         amount_past_due=st.unpaid.sum(),
         fees=st.fee.sum(),
@@ -316,6 +345,10 @@ def age_and_price(
         balance=money(ibis.greatest(out.principal - out.paid_since, zero)),
     )
     out = with_interest(out, schedule)
+    out = with_charges_cap(out, schedule)
+    out = out.mutate(
+        collectible=(out.dpd > 0) & (out.amount_past_due > money(dec(schedule.small_balance)))
+    )
     return out.select(
         "account_id",
         "customer_id",
@@ -327,4 +360,5 @@ def age_and_price(
         fees=out.fees,
         interest=out.interest,
         total_due=money(out.principal - out.paid_since + out.interest + out.fees),
+        collectible=out.collectible,
     )

@@ -250,6 +250,16 @@ class AccountView:
                 "fees": fmt(b.fees, cur),
                 "payments": fmt(b.payments, cur),
                 "total_due": fmt(b.total_due, cur),
+                # Where interest and fees stopped (the profile's stop or cap), if they did.
+                "accrual": {
+                    "stop": b.accrual.stop.kind if b.accrual.stop else None,
+                    "after_dpd": b.accrual.stop.after_dpd if b.accrual.stop else None,
+                    "stopped_on": b.accrual.stopped_on,
+                    "interest_days": b.accrual.interest_days,
+                    "cap": fmt(b.accrual.cap, cur) if b.accrual.cap is not None else None,
+                    "capped": fmt(b.accrual.capped, cur),
+                },
+                "collectible": b.collectible,
             },
         }
 

@@ -2,7 +2,8 @@
 
 Input: one row per account with the columns listed in ``FEATURES`` (built by the engine).
 Output: the same rows with segment, tier, score, score band, arm, rule, level, treatments,
-queue and priority. Accounts that are not past due (dpd 0) get no level, queue or treatments.
+queue and priority. Accounts that are not ``collectible`` (not past due, or past due by no more
+than the fee profile's small balance) get no level, queue or treatments: no case.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ FEATURES = (
     "bucket",
     "amount_due",
     "balance",
+    "collectible",
     "credit_limit",
     "product",
     "occupation",
@@ -242,7 +244,9 @@ def decide(t: ir.Table, s: Strategy) -> ir.Table:
         queue=pick([r.queue for r in rules]),
         priority=pick([r.priority for r in rules]).cast("int32"),
     )
-    delinquent = t.dpd > 0
+    # Worked only with something past due above the profile's small balance: a reported
+    # status can keep dpd > 0 with nothing owed (docs/delinquency.md, reported path).
+    worked = t.collectible
     if s.never_downgrade:
         # An open case keeps its higher level (and where it is worked) while still delinquent.
         keep = level_rank(t.previous_level) > level_rank(t.level)
@@ -255,11 +259,11 @@ def decide(t: ir.Table, s: Strategy) -> ir.Table:
         )
     none = ibis.null("string")
     return t.mutate(
-        rule=delinquent.ifelse(t.rule, none),
-        level=delinquent.ifelse(t.level, none),
-        treatments=delinquent.ifelse(t.treatments, none),
-        queue=delinquent.ifelse(t.queue, none),
-        priority=delinquent.ifelse(t.priority, ibis.null("int32")),
+        rule=worked.ifelse(t.rule, none),
+        level=worked.ifelse(t.level, none),
+        treatments=worked.ifelse(t.treatments, none),
+        queue=worked.ifelse(t.queue, none),
+        priority=worked.ifelse(t.priority, ibis.null("int32")),
     ).drop("_rule")
 
 

@@ -1,0 +1,77 @@
+"""The case page's breakdown says where interest and fees stopped (issue 13, invariant 8).
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from arrears.config import Settings
+from arrears.kit.clock import clock
+from arrears.web.app import create_app
+from tests.web_seed import NOW, PASSWORD, Seeded, seed
+
+# The seeded case's oldest unpaid instalment fell due on 2026-09-25; seen on 2027-03-01 it is
+# 157 days past due, past cn-card's non-accrual at 90 days (2026-12-24).
+LATER = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(session: Session) -> Seeded:
+    with clock.frozen(NOW):
+        result = seed(session)
+        session.commit()
+    return result
+
+
+@pytest.fixture
+def app_client(db_url: str, seeded: Seeded) -> Iterator[TestClient]:
+    clock.freeze(LATER)
+    app = create_app(Settings(database_url=db_url, fee_schedule="cn-card"))
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        clock.unfreeze()
+        app.state.engine.dispose()
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrf_token": client.cookies.get("arrears_csrf", ""),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def test_case_page_breakdown_says_where_accrual_stopped(
+    app_client: TestClient, seeded: Seeded
+) -> None:
+    sign_in(app_client, "compliance_officer")
+    case_id = seeded.work_orders[0]
+    account = app_client.get(f"/api/v1/workbench/cases/{case_id}").json()["accounts"][0]
+    assert account["dpd"] == 157
+    (stop,) = [i for i in account["items"] if i["kind"] == "accrual_stop"]
+    assert Decimal(stop["amount"]) == 0
+    assert "stopped on 2026-12-24" in stop["explanation"]["en"]
+    assert "non-accrual" in stop["explanation"]["en"]
+    assert "停止计息" in stop["explanation"]["zh-CN"]
+    # 90 days of interest, not 157.
+    interest = next(i for i in account["items"] if i["kind"] == "interest")
+    assert "90 of 157 days past due" in interest["explanation"]["en"]
+    page = app_client.get(f"/cases/{case_id}").text
+    assert 'data-kind="accrual_stop"' in page
+    assert "accrual stopped" in page
+    assert "stopped on 2026-12-24" in page
