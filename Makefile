@@ -20,14 +20,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium or a CJK font missing: run 'sudo apt-get install chromium fonts-wqy-microhei'"; exit 1; fi; }
 
-# Front-end assets (htmx) from the npm registry, pinned by package-lock.json; served by the app.
+# Front-end assets (htmx, Swagger UI, ReDoc) from the npm registry, pinned by package-lock.json;
+# served by the app. No install scripts run, and ReDoc's peer dependencies are not installed: the
+# app serves only the packages' prebuilt bundles.
 assets: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
 	  else echo "npm missing: run 'sudo apt-get install npm'"; exit 1; fi; }
-	npm ci --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent --ignore-scripts --omit=peer
 	touch $@
 
 demo: $(STAMP) assets

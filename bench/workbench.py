@@ -279,11 +279,16 @@ def seed(url: str, *, collectors: int, cases: int) -> list[dict[str, Any]]:
     ]
 
 
+# The server's key, so the bench can sign each collector's CSRF token as the server would.
+SECRET_KEY = "bench-" + "k" * 32
+
+
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ARREARS_DATABASE_URL": url, "ARREARS_LOCALE": "zh-CN"}
+    env["ARREARS_SECRET_KEY"] = SECRET_KEY
     cmd = [sys.executable, "-m", "uvicorn", "arrears.web.app:serve_app", "--factory"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    cmd += ["--log-level", "warning", "--no-access-log"]
+    cmd += ["--log-level", "warning", "--no-access-log", "--no-proxy-headers"]
     proc = subprocess.Popen(cmd, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -355,6 +360,8 @@ def run_load(
     from locust.contrib.fasthttp import FastHttpUser
     from locust.env import Environment
 
+    from arrears.web.security import session_csrf_token
+
     pool = list(collectors)
     random.Random(7).shuffle(pool)
     # geventhttpclient (FastHttpUser) costs a fraction of the CPU of requests (HttpUser) per
@@ -369,9 +376,9 @@ def run_load(
         def on_start(self) -> None:
             me = pool.pop() if pool else random.choice(collectors)
             self.cases = me["cases"]
-            self.headers = {
-                "Cookie": f"arrears_session={me['token']}; arrears_csrf=bench-csrf-token"
-            }
+            self.headers = {"Cookie": f"arrears_session={me['token']}"}
+            # CSRF tokens are bound to the session: the one the server would put in the page.
+            self.csrf = session_csrf_token(SECRET_KEY, me["token"])
 
         @task(3)
         def queue(self) -> None:
@@ -393,7 +400,7 @@ def run_load(
                     "channel": "call",
                     "party": "debtor",
                     "outcome": random.choice(["no_answer", "right_party_contact", "busy"]),
-                    "csrf_token": "bench-csrf-token",
+                    "csrf_token": self.csrf,
                 },
                 headers=self.headers,
                 name="contact post",

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arrears.vocabulary import Locale
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """``"10.0.0.5, 192.168.0.0/16"`` -> networks; a bad entry raises ``ValueError``."""
+    networks = []
+    for part in text.split(","):
+        entry = part.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"not an IP address or CIDR: {entry!r}") from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -55,6 +72,18 @@ class Settings(BaseSettings):
         "the next start marks it failed.",
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For is "
+            "believed; empty (the default): the header is ignored and the peer is the client."
+        ),
+    )
+    security_policy: str = Field(
+        default="default",
+        description="Security policy (throttling, session and token lifetimes): name or path.",
+    )
+
     @model_validator(mode="after")
     def _stale_outlasts_heartbeats(self) -> Settings:
         # A live run that misses a beat or two (a busy store) must not be taken for dead.
@@ -64,6 +93,16 @@ class Settings(BaseSettings):
                 f"(3 x {self.cycle_heartbeat_seconds:g} s)"
             )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)  # a typo must fail at start-up, not silently trust nobody
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -223,4 +224,130 @@ def test_case_page_in_chinese(server: tuple[str, Seeded], browser: object) -> No
     _shot(page, "9_case_zh")
     # Back to English for whoever signs in next as this user.
     page.click("#switch-locale")  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]
+
+
+# --- web hardening (issue 14 §6) ----------------------------------------------------------------
+
+
+def _csp_violations(page: object) -> list[str]:
+    """Console reports of anything the Content-Security-Policy refused, collected as they come."""
+    found: list[str] = []
+    page.on(  # type: ignore[attr-defined]
+        "console",
+        lambda m: (
+            found.append(f"{m.text} at {m.location}")
+            if "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    return found
+
+
+def test_back_after_sign_out_does_not_show_the_customers_page(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    base, seeded = server
+    clock.freeze(EARLY + timedelta(minutes=20))
+    page = _sign_in(browser, base, "collector")
+    page.goto(f"{base}/cases/{seeded.work_orders[0]}")  # type: ignore[attr-defined]
+    assert "张1" in page.locator("main").inner_text()  # type: ignore[attr-defined]
+    page.click("#sign-out")  # type: ignore[attr-defined]
+    page.wait_for_url("**/sign-in")  # type: ignore[attr-defined]
+    page.go_back()  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    _shot(page, "10_back_after_sign_out")
+    assert "张1" not in page.content()  # type: ignore[attr-defined]
+    assert "/sign-in" in page.url  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_api_docs_and_redoc_render_without_any_other_host(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    base, _ = server
+    ours = urlsplit(base).netloc
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    elsewhere: list[str] = []
+    context.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if urlsplit(r.url).netloc not in ("", ours) else None,
+    )
+    refused = _csp_violations(page)
+    page.goto(f"{base}/api/docs")
+    operations = page.locator(".opblock")
+    operations.first.wait_for(timeout=20_000)
+    assert operations.count() >= 10
+    page.wait_for_load_state("networkidle")
+    _shot(page, "11_api_docs")
+    page.goto(f"{base}/api/redoc")
+    page.get_by_text("Collections workbench and integration API.").first.wait_for(timeout=20_000)
+    assert page.locator("[role=menuitem], li[data-item-id]").count() >= 10
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / "web_12_api_redoc.png"))  # the first screen: it is long
+    context.close()
+    assert elsewhere == []
+    assert refused == []
+
+
+def test_pages_work_under_the_content_security_policy(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    base, seeded = server
+    clock.freeze(EARLY + timedelta(minutes=20))  # 08:10 local: calls allowed
+    collector = _sign_in(browser, base, "collector")
+    refused = _csp_violations(collector)
+    collector.goto(f"{base}/cases/{seeded.work_orders[2]}")  # type: ignore[attr-defined]
+    # HTMX still loads the script panel and runs the live pre-check (case 3, so the collector's
+    # day on case 1 keeps its own history).
+    collector.locator("#script-panel").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    collector.select_option("#contact-party", "debtor")  # type: ignore[attr-defined]
+    collector.locator("#precheck-slot #precheck[data-allowed=true]").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    collector.select_option("#contact-outcome", "no_answer")  # type: ignore[attr-defined]
+    collector.click("#log-contact")  # type: ignore[attr-defined]
+    collector.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert collector.locator("#last-attempt").count() == 1  # type: ignore[attr-defined]
+    collector.context.close()  # type: ignore[attr-defined]
+
+    lead = _sign_in(browser, base, "team_lead")
+    on_dashboard = _csp_violations(lead)
+    lead.goto(f"{base}/dashboard")  # type: ignore[attr-defined]
+    lead.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    # The figures travel as data and static/charts.js draws them: at least the KPI chart.
+    figures = lead.locator(".plot[data-figure]")  # type: ignore[attr-defined]
+    assert figures.count() >= 1
+    assert lead.locator(".plot[data-figure] .main-svg").count() >= figures.count()  # type: ignore[attr-defined]
+    # Plotly's own rules (modebar, hover) went in through the CSSOM into the one empty <style>
+    # the policy admits.
+    rules = lead.evaluate(  # type: ignore[attr-defined]
+        "document.getElementById('plotly.js-style-global').sheet.cssRules.length"
+    )
+    assert rules > 0
+    lead.locator(".plot[data-figure]").first.hover()  # type: ignore[attr-defined]
+    _shot(lead, "13_dashboard_under_csp")
+    lead.context.close()  # type: ignore[attr-defined]
+    assert refused == []
+    # The one refusal: the stylesheet of MapLibre (map traces) that plotly.min.js injects as it
+    # loads. The dashboard draws no maps; the policy keeps it out, as it should.
+    assert all("/assets/plotly.min.js" in v and "style-src" in v for v in on_dashboard)
+    assert len(on_dashboard) <= 1
+
+
+def test_swagger_try_it_out_works_for_a_signed_in_browser(
+    server: tuple[str, Seeded], browser: object
+) -> None:
+    """The docs page hands Swagger UI the session's CSRF token, for this origin only."""
+    base, _ = server
+    clock.freeze(EARLY + timedelta(minutes=20))
+    page = _sign_in(browser, base, "analyst")
+    page.goto(f"{base}/api/docs")  # type: ignore[attr-defined]
+    operation = page.locator("#operations-auth-issue_token_api_v1_tokens_post")  # type: ignore[attr-defined]
+    operation.locator(".opblock-summary").click()
+    operation.locator(".try-out__btn").click()
+    operation.locator("textarea.body-param__text").fill('{"name": "from-the-docs"}')
+    operation.locator(".execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for(timeout=10_000)
+    assert status.inner_text().strip().startswith("201")
     page.context.close()  # type: ignore[attr-defined]

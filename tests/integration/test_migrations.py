@@ -59,7 +59,7 @@ def test_the_portfolio_and_audit_branches_go_down_and_up_again(db_url: str) -> N
     for branch in ("portfolio", "audit"):
         runner.downgrade(db_url, f"{branch}@-1")
     assert not {"p001", "a001"} & set(runner.current(db_url))
-    assert "h001" in runner.current(db_url)  # the other branches stay where they were
+    assert "h002" in runner.current(db_url)  # the other branches stay where they were (auth: h002)
     runner.upgrade(db_url)
     assert {"p001", "a001"} <= set(runner.current(db_url))
 

@@ -3,6 +3,7 @@ denials per role, agency isolation, masking, the breakdown on the case view."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -62,8 +63,14 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Test
     return client
 
 
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
 def csrf(client: TestClient) -> str:
-    return client.cookies.get("arrears_csrf") or ""
+    """The CSRF token the app puts in its pages for this client's session (or, signed out, for
+    its pre-session nonce), read from a page as a browser has it."""
+    found = _CSRF_META.search(client.get("/sign-in").text)
+    return found.group(1) if found else ""
 
 
 def api_routes(client: TestClient) -> list[tuple[str, str]]:

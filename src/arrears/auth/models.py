@@ -73,7 +73,7 @@ class ApiToken(Base):
 
 
 class SignInAttempt(Base):
-    """One sign-in try; failures per username and address within a window are throttled."""
+    """One sign-in try; failures per username and per address within a window are throttled."""
 
     __tablename__ = "sign_in_attempt"
 
@@ -83,4 +83,8 @@ class SignInAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     succeeded: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
-    __table_args__ = (Index("ix_sign_in_attempt_who_at", "username", "ip", "at"),)
+    # Throttling counts failures per username and per address over a recent window.
+    __table_args__ = (
+        Index("ix_sign_in_attempt_who_at", "username", "ip", "at"),
+        Index("ix_sign_in_attempt_ip_at", "ip", "at"),
+    )

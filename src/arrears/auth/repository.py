@@ -53,13 +53,29 @@ def live_sessions_of(session: Session, user_id: int) -> Sequence[UserSession]:
     ).all()
 
 
-def recent_failures(session: Session, *, username: str, ip: str, since: datetime) -> int:
+def failures_for_username(session: Session, *, username: str, since: datetime) -> int:
+    """Failed sign-ins for ``username`` since ``since``, from any address."""
     return int(
         session.scalar(
             select(func.count())
             .select_from(SignInAttempt)
             .where(
                 SignInAttempt.username == username,
+                SignInAttempt.at >= since,
+                SignInAttempt.succeeded.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+def failures_from_address(session: Session, *, ip: str, since: datetime) -> int:
+    """Failed sign-ins from ``ip`` since ``since``, for any username."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(SignInAttempt)
+            .where(
                 SignInAttempt.ip == ip,
                 SignInAttempt.at >= since,
                 SignInAttempt.succeeded.is_(False),

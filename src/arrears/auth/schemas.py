@@ -77,7 +77,14 @@ class ApiTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=80)
-    days: int | None = Field(default=90, ge=1, le=730, description="Lifetime; null: no expiry.")
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Lifetime in days; omitted or null: the security policy's default. Every token "
+            "expires: longer than the policy's maximum is refused (409)."
+        ),
+    )
 
 
 class ApiTokenCreated(BaseModel):

@@ -19,19 +19,17 @@ from arrears.auth.passwords import (
 )
 from arrears.auth.policy import Principal
 from arrears.auth.schemas import UserCreate, UserUpdate
+from arrears.auth.security_policy import SecurityPolicy, security_policy
 from arrears.auth.sessions import (
-    SESSION_RULES,
-    SIGN_IN_LIMIT,
-    RateLimit,
-    SessionRules,
     new_token,
     session_alive,
     throttled,
+    token_alive,
     token_digest,
 )
 from arrears.kit import audit
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 
 TOKEN_PREFIX = "arr_"
 
@@ -189,18 +187,25 @@ def sign_in(
     username: str,
     password: str,
     ip: str,
-    limit: RateLimit = SIGN_IN_LIMIT,
+    policy: SecurityPolicy | None = None,
 ) -> tuple[User, str]:
     """Check the password and open a session; returns the user and the cookie token.
 
-    Raises ``TooManyAttempts`` once ``limit`` failures for this username and address fall in the
-    window (checked before the password, so a throttled guess learns nothing), and
-    ``SignInFailed`` for a wrong username, password or a deactivated user.
+    Raises ``TooManyAttempts`` once the policy's failures for this username (from any address)
+    or from this address (for any username) fall in the window, checked before the password so
+    a throttled guess learns nothing; ``SignInFailed`` for a wrong username, password or a
+    deactivated user. ``ip`` is the client as ``ARREARS_TRUSTED_PROXIES`` allows us to know it.
     """
+    limits = (policy or security_policy()).sign_in
     username = username.strip().lower()
     now = clock.now()
-    failures = repo.recent_failures(session, username=username, ip=ip, since=now - limit.window)
-    if throttled(recent_failures=failures, limit=limit):
+    since = now - limits.window
+    if throttled(
+        username_failures=repo.failures_for_username(session, username=username, since=since),
+        address_failures=repo.failures_from_address(session, ip=ip, since=since),
+        per_username=limits.failures_per_username,
+        per_address=limits.failures_per_address,
+    ):
         raise TooManyAttempts("too many sign-in attempts: try again later")
     user = repo.user_by_username(session, username)
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
@@ -233,9 +238,10 @@ def sign_in(
 
 
 def resolve_session(
-    *, session: Session, token: str, rules: SessionRules = SESSION_RULES
+    *, session: Session, token: str, policy: SecurityPolicy | None = None
 ) -> Principal | None:
     """The principal behind a session cookie, or None if unknown, ended or expired."""
+    rules = (policy or security_policy()).sessions.rules
     found = repo.session_by_token_hash(session, token_digest(token))
     if found is None:
         return None
@@ -262,10 +268,34 @@ def end_session(*, session: Session, token: str) -> None:
         session.flush()
 
 
+def token_lifetime(days: int | None, policy: SecurityPolicy | None = None) -> int:
+    """The lifetime in days a token request gets: the policy's default when none is asked for;
+    longer than the policy's maximum is refused (a rule, not a malformed request: 409)."""
+    limits = (policy or security_policy()).api_tokens
+    if days is None:
+        return limits.default_days
+    if days < 1:
+        raise BadInput(f"days: a token lives at least 1 day (got {days})")
+    if days > limits.max_days:
+        raise RuleRefused(
+            f"days: {days} is longer than the security policy allows "
+            f"(at most {limits.max_days} days)"
+        )
+    return days
+
+
 def issue_api_token(
-    *, session: Session, user_id: int, name: str, days: int | None, actor: str
+    *,
+    session: Session,
+    user_id: int,
+    name: str,
+    days: int | None,
+    actor: str,
+    policy: SecurityPolicy | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new bearer token for ``user_id``; the secret is returned once and stored hashed."""
+    """A new bearer token for ``user_id``; the secret is returned once and stored hashed.
+    Every token expires: ``days`` (None: the policy's default), at most the policy's maximum."""
+    lifetime = token_lifetime(days, policy)
     get_user(session=session, user_id=user_id)
     secret = new_token(TOKEN_PREFIX)
     now = clock.now()
@@ -275,7 +305,7 @@ def issue_api_token(
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         token_hash=token_digest(secret),
         created_at=now,
-        expires_at=None if days is None else now + timedelta(days=days),
+        expires_at=now + timedelta(days=lifetime),
     )
     session.add(token)
     session.flush()
@@ -285,7 +315,12 @@ def issue_api_token(
         action="api_token.issue",
         entity="api_token",
         entity_id=token.id,
-        after={"user_id": user_id, "name": name, "prefix": token.prefix},
+        after={
+            "user_id": user_id,
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
     )
     return token, secret
 
@@ -302,17 +337,27 @@ def revoke_api_token(*, session: Session, user_id: int, token_id: int, actor: st
         )
 
 
-def resolve_api_token(*, session: Session, secret: str) -> Principal | None:
+def resolve_api_token(
+    *, session: Session, secret: str, policy: SecurityPolicy | None = None
+) -> Principal | None:
+    """The principal behind a bearer token, or None if unknown, revoked or expired."""
     found = repo.api_token_by_hash(session, token_digest(secret))
     if found is None:
         return None
     token, user = found
+    policy = policy or security_policy()
     now = clock.now()
     if token.revoked_at is not None or not user.active:
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    if not token_alive(
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        now=now,
+        max_lifetime=timedelta(days=policy.api_tokens.max_days),
+    ):
         return None
-    if token.last_used_at is None or now - token.last_used_at >= SESSION_RULES.touch_every:
+    touch_every = policy.sessions.rules.touch_every
+    if token.last_used_at is None or now - token.last_used_at >= touch_every:
         token.last_used_at = now
         session.flush()
     return principal_of(user, via="token")

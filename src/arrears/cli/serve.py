@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
+from typing import Any
 
 import typer
 
 from arrears.cli.output import console
 from arrears.config import get_settings
+
+# Uvicorn would otherwise rewrite the client address from X-Forwarded-For for any peer on
+# 127.0.0.1 (its default FORWARDED_ALLOW_IPS): the app alone decides whom to believe
+# (ARREARS_TRUSTED_PROXIES), so a header from a local peer cannot dodge the sign-in throttle.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 app = typer.Typer(help="Serve the web workbench and the JSON API.", invoke_without_command=True)
 
@@ -34,6 +41,9 @@ def serve(
         # Worker processes build the app from the environment, so the flag travels there.
         if secure_cookies:
             os.environ["ARREARS_SECURE_COOKIES"] = "1"
+        if not settings.secret_key:
+            # One key for all workers: a CSRF token signed by one must hold at another.
+            os.environ["ARREARS_SECRET_KEY"] = secrets.token_urlsafe(32)
         uvicorn.run(
             "arrears.web.app:serve_app",
             factory=True,
@@ -41,6 +51,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            **UVICORN_OPTIONS,
         )
         return
     uvicorn.run(
@@ -48,4 +59,5 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        **UVICORN_OPTIONS,
     )

@@ -1,4 +1,5 @@
-"""The app factory: JSON API under /api/v1 (OpenAPI at /api/docs), server-rendered pages, assets.
+"""The app factory: JSON API under /api/v1 (Swagger UI at /api/docs, ReDoc at /api/redoc),
+server-rendered pages, assets.
 
 The API is the single-domain routers (``auth.api``, ``compliance.api``) and the case routes of
 ``web.api`` (which call the workbench's flows); the pages are ``web``'s own modules. Both are
@@ -11,12 +12,13 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from arrears.auth.security_policy import load_security_policy
 from arrears.config import Settings, get_settings
 from arrears.kit.db import make_engine
 from arrears.web import assets, errors
@@ -49,6 +51,28 @@ def warm_up(engine: Engine) -> None:
         connection.close()
 
 
+def _docs_page(request: Request, template: str) -> Response:
+    """Swagger UI or ReDoc from the app's own assets. ReDoc writes its styles into <style>
+    elements at run time: these pages admit those carrying the page's nonce (ReDoc stamps its
+    own with it) and the few its bundle inserts as it loads, by hash; ReDoc's search runs in a
+    worker it builds from a blob. Scripts stay 'self' only."""
+    nonce = secrets.token_urlsafe(16)
+    hashes = " ".join(assets.STYLE_HASHES)
+    policy = (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src 'self' 'nonce-{nonce}' {hashes}; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    html = environment.get_template(template).render(
+        openapi_url=request.app.openapi_url,
+        nonce=nonce,
+        assets=request.app.state.assets,
+        csrf_token=getattr(request.state, "csrf_token", ""),
+    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+
 def serve_app() -> FastAPI:
     """The factory ``arrears serve`` runs (in every worker): ``create_app``, warmed up."""
     return create_app(warm=True)
@@ -70,9 +94,12 @@ def create_app(
     if secure_cookies is None:
         secure_cookies = settings.secure_cookies
     if not settings.secret_key:
-        # Sessions and tokens are random and stored hashed; the key only salts nothing critical,
-        # so a per-process key is acceptable when none is configured.
+        # The key signs CSRF tokens. Without one configured a per-process key works for a single
+        # process (pages rendered before a restart then ask to be reloaded); `arrears serve
+        # --workers N` hands its workers one shared key; production sets ARREARS_SECRET_KEY.
         settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
+    # A bad policy file fails here, at start-up, not at the first sign-in.
+    security_policy = load_security_policy(settings.security_policy)
     if engine is None:
         kwargs = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20}
         engine = make_engine(settings.database_url, **kwargs)
@@ -89,7 +116,8 @@ def create_app(
         title="arrears",
         version="0.1.0",
         description="Collections workbench and integration API.",
-        docs_url="/api/docs",
+        # Served below from the app's own copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
         default_response_class=MaskedJSONResponse,
@@ -100,6 +128,8 @@ def create_app(
     app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.assets = assets.discover()
     app.state.secure_cookies = secure_cookies
+    app.state.trusted_proxies = settings.trusted_proxy_networks
+    app.state.security_policy = security_policy
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 
@@ -138,11 +168,20 @@ def create_app(
         path = app.state.assets.get(name)
         if path is None:
             return Response(status_code=404)
-        return FileResponse(
-            path,
-            media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
+        media_type = "text/css" if path.suffix == ".css" else "text/javascript"
+        cache = {"Cache-Control": "public, max-age=86400"}
+        if name in assets.REWRITES:
+            content = assets.rewritten(path, name)
+            return Response(content, media_type=media_type, headers=cache)
+        return FileResponse(path, media_type=media_type, headers=cache)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return _docs_page(request, "api_docs.html")
+
+    @app.get("/api/redoc", include_in_schema=False)
+    def api_redoc(request: Request) -> Response:
+        return _docs_page(request, "api_redoc.html")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -17,6 +17,7 @@ from arrears.auth.dependencies import DbSession, OptionalUser, require
 from arrears.auth.errors import SignInFailed, TooManyAttempts
 from arrears.auth.policy import HOME, ROLES, Principal
 from arrears.auth.schemas import ApiTokenCreate, ApiTokenOut, UserCreate, UserOut, UserUpdate
+from arrears.auth.security_policy import security_policy
 from arrears.cases.repository import QueueFilter
 from arrears.delinquency import BUCKET_NAMES
 from arrears.kit.errors import ArrearsError
@@ -38,7 +39,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    # Resolved by the auth middleware: X-Forwarded-For counts only from ARREARS_TRUSTED_PROXIES.
+    return str(getattr(request.state, "client_ip", "unknown"))
 
 
 @router.get("/")
@@ -63,7 +65,11 @@ def sign_in(
 ) -> Response:
     try:
         user, token = auth_service.sign_in(
-            session=session, username=username, password=password, ip=_client_ip(request)
+            session=session,
+            username=username,
+            password=password,
+            ip=_client_ip(request),
+            policy=request.app.state.security_policy,
         )
     except (SignInFailed, TooManyAttempts) as exc:
         # The failed attempt is recorded (committed) so the rate limit counts it.
@@ -338,7 +344,13 @@ def _tokens_page(
         ApiTokenOut.model_validate(t).model_dump()
         for t in auth_repo.api_tokens_of(session, principal.user_id)
     ]
-    context: dict[str, object] = {"tokens": tokens, "secret": None, "error": None, **extra}
+    context: dict[str, object] = {
+        "tokens": tokens,
+        "secret": None,
+        "error": None,
+        "limits": security_policy().api_tokens.model_dump(),
+        **extra,
+    }
     return render(request, "tokens.html", context)
 
 
@@ -354,7 +366,7 @@ def tokens_issue(
     request: Request,
     session: DbSession,
     name: Annotated[str, Form()],
-    days: Annotated[str, Form()] = "90",
+    days: Annotated[str, Form()] = "",
     principal: Principal = Depends(require("tokens.manage")),
 ) -> Response:
     try:
@@ -368,6 +380,8 @@ def tokens_issue(
         )
     except (ValidationError, ValueError) as exc:
         return _tokens_page(request, session, principal, error=_first_error(exc))
+    except ArrearsError as exc:  # e.g. longer than the security policy allows
+        return _tokens_page(request, session, principal, error=exc.message)
     return _tokens_page(request, session, principal, secret=secret)
 
 

@@ -1,0 +1,116 @@
+"""The sign-in throttle as `arrears serve` runs it (Uvicorn over TCP on 127.0.0.1): a rotating
+X-Forwarded-For from a peer that is not a trusted proxy changes nothing. Uvicorn's own
+proxy-header rewrite trusted any local peer and let each guess look like a new client."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arrears.auth.models import UserSession
+from arrears.auth.security_policy import load_security_policy
+from arrears.cli.serve import UVICORN_OPTIONS
+from arrears.config import Settings
+from arrears.kit.clock import clock
+from arrears.kit.db import make_engine
+from arrears.web.app import create_app
+from tests.web_seed import NOW, PASSWORD, seed
+
+pytestmark = [pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    path = tmp_path / "arrears.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with clock.frozen(NOW), Session(engine) as session:
+        seed(session, customers=1)
+        session.commit()
+    engine.dispose()
+    clock.freeze(NOW)
+    app = create_app(Settings(database_url=url, locale="en"))
+    port = _free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        clock.unfreeze()
+        app.state.engine.dispose()
+
+
+def _form_token(client: httpx.Client) -> str:
+    page = client.get("/sign-in").text
+    found = re.search(r'<meta name="csrf-token" content="([^"]*)">', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_rotating_forwarded_for_from_a_local_peer_is_still_throttled(
+    served: tuple[str, str],
+) -> None:
+    base, url = served
+    per_address = load_security_policy("default").sign_in.failures_per_address
+    with httpx.Client(base_url=base) as client:
+        token = _form_token(client)
+        # Spraying usernames, each guess claiming another address: all come from one peer.
+        for n in range(per_address):
+            guess = client.post(
+                "/sign-in",
+                data={"username": f"guess{n}", "password": "wrong-guess", "csrf_token": token},
+                headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+            )
+            assert guess.status_code == 401
+        refused = client.post(
+            "/sign-in",
+            data={"username": "collector", "password": PASSWORD, "csrf_token": token},
+            headers={"X-Forwarded-For": "198.51.100.99"},
+        )
+        assert refused.status_code == 429
+    clock.freeze(NOW + timedelta(minutes=16))  # the window passes
+    with httpx.Client(base_url=base) as client:
+        signed = client.post(
+            "/sign-in",
+            data={"username": "analyst", "password": PASSWORD, "csrf_token": _form_token(client)},
+            headers={"X-Forwarded-For": "198.51.100.98"},
+            follow_redirects=False,
+        )
+        assert signed.status_code == 303
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            ips = session.scalars(select(UserSession.ip)).all()
+    finally:
+        engine.dispose()
+    assert ips == ["127.0.0.1"]  # the peer, not what the header claimed
