@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.web.app import create_app
-from tests.web_seed import NOW, PASSWORD, Seeded, seed
+from tests.integration.test_web_api import sign_in
+from tests.web_seed import NOW, Seeded, seed
 
 # The seeded case's oldest unpaid instalment fell due on 2026-09-25; seen on 2027-03-01 it is
 # 157 days past due, past cn-card's non-accrual at 90 days (2026-12-24).
@@ -39,21 +40,6 @@ def app_client(db_url: str, seeded: Seeded) -> Iterator[TestClient]:
     finally:
         clock.unfreeze()
         app.state.engine.dispose()
-
-
-def sign_in(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "csrf_token": client.cookies.get("arrears_csrf", ""),
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
 
 
 def test_case_page_breakdown_says_where_accrual_stopped(
