@@ -1,5 +1,6 @@
 """The cycle end to end on a small portfolio, on SQLite and PostgreSQL: open, update, raise
-levels (not escalate), close, idempotent reruns, a crash mid-sync leaves nothing behind."""
+levels (not escalate), close and end the closed cases' assignments, idempotent reruns, a crash
+mid-sync leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -280,6 +281,70 @@ def test_a_roll_keeps_the_status_and_the_collector(cycle_env: Path, engine: Engi
             {"level": "intermediate"},
             {"level": "advanced", "queue": c3.queue},
         )
+
+
+def test_the_close_step_ends_the_assignment_and_placement(cycle_env: Path, engine: Engine) -> None:
+    """Issue 13, invariant 1: a closed case holds no assignment, ended and audited per case."""
+    run(engine)
+    held = _hold(engine, {"C2": "staff", "C4": "agency", "C3": "staff"})
+    later = date(2026, 4, 1)
+    rows = _later_rows(later)
+    # C4 (placed with the agency) pays everything too.
+    rows["delinquency"] = [r for r in rows["delinquency"] if r["account_id"] != "A4"]
+    rows["payments"].append(
+        {"account_id": "A4", "paid_on": date(2026, 3, 12), "amount": Decimal("1000.00"),
+         "reference": "P2"}
+    )  # fmt: skip
+    write_warehouse(get_settings().warehouse, rows)
+    result = run(engine, as_of=later)
+    assert result.cases["closed"] == 2
+    wo = cases(engine)
+    with sa.orm.Session(engine) as s:
+        ended = {
+            a.id: (a.ended_at is not None, a.ended_reason) for a in s.scalars(sa.select(Assignment))
+        }
+        assert ended == {
+            held["C2"]: (True, "case_closed"),
+            held["C4"]: (True, "case_closed"),
+            held["C3"]: (False, None),  # still delinquent, still held
+        }
+        events = s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "assignment.ended")
+        ).all()
+        assert {(e.entity_id, e.actor, e.before["staff"], e.before["agency_id"] is not None,
+                 e.reason) for e in events} == {
+            (str(wo["C2"].id), "cycle", "O01", False, "case closed (cured)"),
+            (str(wo["C4"].id), "cycle", None, True, "case closed (cured)"),
+        }  # fmt: skip
+    # Rerun: nothing more to end, nothing audited twice.
+    run(engine, as_of=later)
+    with sa.orm.Session(engine) as s:
+        assert (
+            len(
+                s.scalars(
+                    sa.select(AuditEvent).where(AuditEvent.action == "assignment.ended")
+                ).all()
+            )
+            == 2
+        )
+
+
+def test_a_case_closed_before_the_rule_is_released_by_the_next_cycle(
+    cycle_env: Path, engine: Engine
+) -> None:
+    run(engine)
+    held = _hold(engine, {"C5": "staff"})
+    with engine.begin() as conn:  # closed the old way: the assignment stayed live
+        conn.execute(
+            sa.update(WorkOrder)
+            .where(WorkOrder.customer_ref == "C5")
+            .values(status="closed", close_reason="written_off", closed_on=AS_OF)
+        )
+    run(engine)
+    with sa.orm.Session(engine) as s:
+        row = s.get(Assignment, held["C5"])
+        assert row is not None
+        assert (row.ended_at is not None, row.ended_reason) == (True, "case_closed")
 
 
 def test_broken_promises_from_the_workflow_feed_the_rules(cycle_env: Path, engine: Engine) -> None:

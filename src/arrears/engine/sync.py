@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from arrears.kit.db import UTCDateTime
 from arrears.vocabulary import LEVELS
+from arrears.workforce import closing
 
 
 def text(sql: str) -> TextClause:
@@ -234,7 +235,8 @@ def sync_cases(
 
     lap("match")
 
-    # 2. Close the cured: live work orders whose customer is no longer delinquent.
+    # 2. Close the cured: live work orders whose customer is no longer delinquent; their
+    # assignments end (workforce.closing).
     cured = (
         "status <> 'closed' AND NOT EXISTS "
         f"(SELECT 1 FROM {STAGE_CASE} s WHERE s.customer_ref = work_order.customer_ref)"
@@ -257,6 +259,8 @@ def sync_cases(
         ),
         p,
     ).rowcount  # type: ignore[attr-defined]
+    # A closed case holds no assignment: its collector or agency lets it go, audited per case.
+    closing.end_assignments_of_closed(session=session, actor=ACTOR, at=now)
 
     lap("close")
 
