@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from arrears.kit import config_file
 from arrears.vocabulary import BUCKETS
 
 STATUSES = tuple(range(-2, 9))  # -2 .. 8
@@ -103,7 +104,4 @@ def dump_yaml(calibration: Calibration) -> str:
 
 def load_calibration(name_or_path: str = "synth_calibration") -> Calibration:
     """The embedded calibration (by name) or another one (by path)."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = HERE / f"{name_or_path}.yaml"
-    return Calibration.model_validate(yaml.safe_load(path.read_text()))
+    return config_file.load(Calibration, HERE, name_or_path, "calibration")
