@@ -58,15 +58,6 @@ class Calibration(BaseModel):
             mix[bucket_index(status)] += count / total
         return mix
 
-    def pooled_roll_rates(self) -> list[list[float]]:
-        """The bucket-to-bucket roll-rate matrix, all five months pooled (for reporting)."""
-        counts = [[0] * len(BUCKETS) for _ in BUCKETS]
-        for matrix in self.transitions:
-            for a, row in zip(self.statuses, matrix, strict=True):
-                for b, n in zip(self.statuses, row, strict=True):
-                    counts[bucket_index(a)][bucket_index(b)] += n
-        return [[n / (sum(row) or 1) for n in row] for row in counts]
-
 
 def calibrate_from_uci(path: Path) -> Calibration:
     """Count the April mix, the monthly status transitions and the September mix in the CSV."""
