@@ -106,7 +106,10 @@ def transition(
     hold_reason: str | None = None,
     escalated_to: str | None = None,
 ) -> WorkOrder:
-    """Move a case to ``to`` if the state machine allows it; audited with before and after."""
+    """Move a case to ``to`` if the state machine allows it; audited with before and after.
+
+    People's moves come through ``workforce.closing.transition``: a closed case must also let go
+    of its assignment, which this domain cannot see."""
     wo = get(session=session, work_order_id=work_order_id)
     check_version(wo, expected_version)
     return apply_move(

@@ -119,12 +119,14 @@ def transition(
     actor: str | None = opts.ACTOR,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Move a case through the state machine (illegal moves are refused)."""
-    from arrears.cases import service, views
+    """Move a case through the state machine (illegal moves are refused); closing it ends its
+    assignment."""
+    from arrears.cases import views
     from arrears.kit.db import unit_of_work
+    from arrears.workforce import closing
 
     with unit_of_work() as session:
-        wo = service.transition(
+        wo = closing.transition(
             session=session,
             work_order_id=work_order_id,
             to=to,

@@ -1,6 +1,5 @@
 """Promises to pay, reconciliation with payments, repayment plans, settlements, maker-checker.
-
-Keyword-only; flush, never commit.
+Keyword-only; flush, never commit. No reconciliation for a day after the center's today.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
 from arrears.delinquency import PaymentFact
-from arrears.kit import audit
-from arrears.kit.clock import clock
+from arrears.kit import audit, dates
+from arrears.kit.clock import center_today, clock
 from arrears.kit.errors import BadInput, Conflict, NotFound
 from arrears.kit.money import ZERO, round_money, to_decimal
 from arrears.portfolio import repository as portfolio_repository
@@ -173,7 +172,7 @@ def reconcile_case(
     *, session: Session, work_order_id: int, actor: str, as_of: date | None = None
 ) -> dict[str, Any]:
     """Mark the case's promises and plan instalments against its accounts' payments."""
-    as_of = as_of or clock.today()
+    as_of = dates.not_after_today(as_of or center_today(), "the reconciliation's as-of date")
     wo = case_service.get(session=session, work_order_id=work_order_id)
     rules = policy()
     promises = [p for p in repository.promises_of(session, wo.id) if p.status != "cancelled"]
@@ -269,6 +268,7 @@ def reconcile_case(
 
 def reconcile_all(*, session: Session, actor: str, as_of: date | None = None) -> dict[str, Any]:
     """Reconcile every case with a pending promise or an active plan."""
+    as_of = dates.not_after_today(as_of or center_today(), "the reconciliation's as-of date")
     counts: dict[str, int] = {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0}
     for work_order_id in repository.work_orders_with_open_items(session):
         result = reconcile_case(

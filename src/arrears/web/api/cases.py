@@ -21,6 +21,7 @@ from arrears.cases.schemas import (
 from arrears.kit.serialize import jsonable
 from arrears.workbench import case_view, reassign, three_stops
 from arrears.workbench.script import case_script
+from arrears.workforce import closing
 from arrears.workforce.schemas import Reassignment, ReassignRequest
 from arrears.workforce.scoping import scoped_work_orders, visible_work_order
 
@@ -86,9 +87,10 @@ def transition(
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
-    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409."""
+    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409.
+    Closing it ends its assignment."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    wo = case_service.transition(
+    wo = closing.transition(
         session=session,
         work_order_id=work_order_id,
         to=body.to,
