@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio.models import Cardholder
 from arrears.workforce import (
     agency_service,
@@ -58,6 +60,13 @@ def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") ->
         session.flush()
         ids.append(wo.id)
     return ids
+
+
+@pytest.fixture(autouse=True)
+def _after_the_test_days() -> Iterator[None]:
+    """The tests allocate up to mid-December 2026: the center's today is later than that."""
+    with clock.frozen(datetime(2027, 1, 31, 2, 0, tzinfo=UTC)):
+        yield
 
 
 @pytest.fixture
@@ -306,6 +315,16 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
     assert "bogus" in bad_update.stderr
     assert cli("staff", "leave", "S001", "--on", "2026-11-28").exit_code == 0
     assert json.loads(cli("staff", "show", "N001", "--json").stdout)["mentor"] == "S002"
+
+
+def test_allocation_for_a_day_after_the_centers_today_is_refused(world: Session) -> None:
+    """The service itself refuses a future as-of (CLI, API and simulator alike); nothing written."""
+    session = world
+    with clock.frozen(NOW), pytest.raises(RuleRefused, match="after today"):
+        allocation_service.allocate(session=session, as_of=AS_OF + timedelta(days=1))
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    assert not session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "allocation.run"))
 
 
 def test_bad_input_changes_nothing(world: Session) -> None:

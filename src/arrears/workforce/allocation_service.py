@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arrears.kit import audit
 from arrears.kit.clock import clock
+from arrears.kit.dates import not_after_today
 from arrears.kit.errors import BadInput, Conflict, NotFound
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
@@ -42,7 +43,9 @@ def allocate(
     rules: al.AllocationRules | None = None,
     policy: TrainingPolicy | None = None,
 ) -> schemas.AllocationSummary:
-    """Allocate every live work order (bulk). Running it twice changes nothing the second time."""
+    """Allocate every live work order (bulk). Running it twice changes nothing the second time.
+    A day after the center's today is refused (``RuleRefused``, nothing written), whoever asks."""
+    not_after_today(as_of, "the allocation's as-of date")
     rules = rules or allocation_rules()
     policy = policy or training_policy()
     now = clock.now()
