@@ -4,10 +4,10 @@ runs, rebalancing when someone leaves, placement and recall, pay from the store,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
