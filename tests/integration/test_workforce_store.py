@@ -226,14 +226,55 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
     session.commit()
     assert summary.reasons["recalled_contract_end"] == 2  # the legal cases, now with seniors
     assert summary.reasons["unallocatable_no_eligible_staff"] == 1  # outsource: nobody in house
-    for day in (later, later + timedelta(days=1)):
+    # placed -> open when recalled (one legal move; placed -> assigned is none), then assigned
+    # on the next run once the collector holds it.
+    for day, expected in (
+        (later, ["open", "open", "open"]),
+        (later + timedelta(days=1), ["assigned", "assigned", "open"]),
+    ):
         current = live(session)
         statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
-        assert [statuses[i] for i in placed_ids] == ["assigned", "assigned", "open"]
+        assert [statuses[i] for i in placed_ids] == expected
         assert placed_ids[2] not in current
         assert grades(session)[current[placed_ids[0]].staff_id] == "senior_collection_specialist"
         allocation_service.allocate(session=session, as_of=day + timedelta(days=1))
         session.commit()
+
+
+def test_status_moves_follow_the_state_machine_one_audit_event_per_case(world: Session) -> None:
+    """Issue 12: a promised case placed with an agency keeps ``promised`` (promised -> placed
+    is no move); every status the allocator changes is one ``work_order.transition`` event."""
+    session = world
+    promised, fresh = make_work_orders(session, ["legal", "legal"], bucket="M5")
+    session.execute(sa.update(WorkOrder).where(WorkOrder.id == promised).values(status="promised"))
+    agency_service.add_agency(session=session, data=schemas.AgencyCreate(code="AG1", name="One"))
+    agency_service.add_contract(
+        session=session,
+        data=schemas.AgencyContractCreate(
+            agency="AG1",
+            code="AG1-2026",
+            buckets=["M5"],
+            levels=["legal"],
+            commission_pct=D("18.00"),
+            start_date=date(2026, 1, 1),
+        ),
+    )
+    session.commit()
+    allocation_service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    current = live(session)
+    assert current[promised].agency_id is not None
+    assert current[fresh].agency_id is not None
+    statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
+    assert statuses[promised] == "promised"
+    assert statuses[fresh] == "placed"
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "work_order.transition")
+    ).all()
+    moved = {int(e.entity_id): (e.before, e.after) for e in events}
+    assert len(events) == len(moved) == len(LEVELS) + 1  # every open case once; not the promise
+    assert moved[fresh] == ({"status": "open"}, {"status": "placed"})
+    assert promised not in moved
 
 
 def test_pay_statement_from_the_store(world: Session) -> None:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arrears.cases.states import TRANSITIONS
 from arrears.kit.errors import BadInput
 from arrears.workforce import allocation as al
 from arrears.workforce import allocation_pass
@@ -411,3 +412,58 @@ def test_a_language_falls_back_to_its_family_only_when_nobody_speaks_it() -> Non
     assert d.reason == "unallocatable_no_eligible_staff"
     [d] = allocation_pass.allocate([taiwan], [mainland], rules=RULES_EXACT, as_of=AS_OF)
     assert d.reason == "unallocatable_no_eligible_staff"
+
+
+# --- status moves go through the case state machine (issue 12, invariant 9) -------------------
+
+
+@st.composite
+def case_histories(draw: st.DrawFn) -> str:
+    """A live case's status after a random walk of legal moves from ``open``."""
+    status = "open"
+    for _ in range(draw(st.integers(0, 8))):
+        targets = sorted(TRANSITIONS[status] - {"closed"})
+        if not targets:
+            break
+        status = draw(st.sampled_from(targets))
+    return status
+
+
+@given(world=worlds(), data=st.data())
+@settings(max_examples=150)
+def test_the_allocator_never_makes_a_move_the_state_machine_forbids(
+    world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]], data: st.DataObject
+) -> None:
+    cases, staff, contracts = world
+    statuses = {c.id: data.draw(case_histories()) for c in cases}
+    for night in range(3):  # feed each night's result back: recalls, leavers, re-placements
+        decisions = allocation_pass.allocate(
+            cases, staff, contracts, rules=RULES, as_of=AS_OF + timedelta(days=night)
+        )
+        for c, d in zip(cases, decisions, strict=True):
+            before = statuses[c.id]
+            after = al.status_after(
+                before, to_staff=d.staff_id is not None, to_agency=d.agency_id is not None
+            )
+            assert after == before or after in TRANSITIONS[before], (before, after, d.reason)
+            statuses[c.id] = after
+        cases = [
+            replace(
+                c,
+                staff_id=d.staff_id,
+                assigned_level=c.level if d.staff_id is not None else None,
+                contract_id=d.contract_id,
+                placed_on=(c.placed_on or AS_OF) if d.contract_id is not None else None,
+            )
+            for c, d in zip(cases, decisions, strict=True)
+        ]
+
+
+def test_a_promised_case_placed_with_an_agency_keeps_its_status() -> None:
+    assert al.status_after("promised", to_staff=False, to_agency=True) == "promised"
+    assert al.status_after("kept", to_staff=False, to_agency=True) == "kept"
+    assert al.status_after("open", to_staff=False, to_agency=True) == "placed"
+    # Recalled to a collector: back in house first (placed -> assigned is not a move).
+    assert al.status_after("placed", to_staff=True, to_agency=False) == "open"
+    assert al.status_after("open", to_staff=True, to_agency=False) == "assigned"
+    assert al.status_after("assigned", to_staff=False, to_agency=False) == "open"

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arrears.cases.states import TRANSITIONS
+
 GRADES = ("collection_officer", "senior_collection_specialist", "team_lead", "manager")
 Grade = Literal["collection_officer", "senior_collection_specialist", "team_lead", "manager"]
 # Levels a person is cleared to work (declared on the staff row and gated by training).
@@ -159,3 +161,21 @@ def explain(
         "unallocatable_no_capacity": f"everyone who may take {pool} is at capacity",
     }
     return texts[name]
+
+
+def status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
+    """The case status once allocation has given it a holder (a collector, an agency) or none.
+
+    At most one move, and only one the case state machine (``cases/states.py``) allows; a case
+    whose status cannot make the move keeps its status and still gets its holder. So a
+    ``promised`` or ``kept`` case placed with an agency stays ``promised`` / ``kept`` (the
+    promise's outcome is the truth the collector and the agency need), and a case recalled from
+    an agency to a collector goes ``placed -> open`` (back in house); it becomes ``assigned`` on
+    the next run. Never undoes a collector's progress (in_progress, promised, escalated ...)."""
+    if to_agency:
+        wanted = "placed"
+    elif to_staff:
+        wanted = {"open": "assigned", "placed": "open"}.get(status, status)
+    else:
+        wanted = "open" if status in ("assigned", "placed") else status
+    return wanted if wanted in TRANSITIONS.get(status, frozenset()) else status

@@ -157,16 +157,30 @@ def allocate(
                     "assigned_at": now,
                 }
             )
+    # Status moves: one legal move of the case state machine per case, each audited.
     to_status: dict[str, list[int]] = defaultdict(list)
+    transitions: list[dict[str, Any]] = []
     to_staff, to_agency = (new_staff >= 0).tolist(), (new_agency >= 0).tolist()
     for k, w in enumerate(work_orders):
-        status = _status_after(w.status, to_staff=to_staff[k], to_agency=to_agency[k])
+        status = al.status_after(w.status, to_staff=to_staff[k], to_agency=to_agency[k])
         if status != w.status:
             to_status[status].append(w.id)
+            transitions.append(
+                {
+                    "actor": actor,
+                    "action": "work_order.transition",
+                    "entity": "work_order",
+                    "entity_id": str(w.id),
+                    "before": {"status": w.status},
+                    "after": {"status": status},
+                    "reason": f"allocation {as_of}: {al.REASONS[int(result.reason[k])]}",
+                }
+            )
     repo.end_assignments(session, to_end, now)
     session.flush()
     repo.insert_assignments(session, to_insert)
     repo.set_work_order_status(session, to_status, now)
+    audit.record_many(session, transitions)
     codes, n = np.unique(result.reason, return_counts=True)
     counts = {al.REASONS[int(c)]: int(x) for c, x in zip(codes, n, strict=True)}
     audit.record(
@@ -202,16 +216,6 @@ def allocate(
         ],
         load=_load_by_grade(members, result.staff, case_table.balance, staff_table.load),
     )
-
-
-def _status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
-    """Work-order status that reflects the allocation, without undoing the collector's progress."""
-    if to_agency:
-        return "placed"
-    if to_staff:
-        # Recalled from an agency (placed -> open -> assigned) or freshly opened.
-        return "assigned" if status in ("open", "placed") else status
-    return "open" if status in ("assigned", "placed") else status
 
 
 # --- single-case reassignment (team lead) --------------------------------------------------------
@@ -344,9 +348,19 @@ def reassign(
         session.flush()
     except IntegrityError as exc:  # someone else moved the case in the meantime
         raise Conflict(f"case {work_order_id} was just reassigned by someone else") from exc
-    status = _status_after(case.status, to_staff=True, to_agency=False)
+    status = al.status_after(case.status, to_staff=True, to_agency=False)
     if status != case.status:
         repo.set_work_order_status(session, {status: [case.id]}, now)
+        audit.record(
+            session,
+            actor=actor,
+            action="work_order.transition",
+            entity="work_order",
+            entity_id=case.id,
+            before={"status": case.status},
+            after={"status": status},
+            reason=f"reassigned to {member.code}",
+        )
     audit.record(
         session,
         actor=actor,
