@@ -53,7 +53,7 @@ def allocate(
     live = repo.live_assignments(session)
     recalled = repo.recalled_from(session)
     passed = repo.passed_courses(session)
-    held = repo.held_load(session)
+    with_plan = repo.plan_work_orders(session)
     members = repo.allocatable_staff(session)
     contract_rows = repo.list_contracts(session)
 
@@ -66,8 +66,8 @@ def allocate(
             trained_levels=trained_levels(passed.get(m.id, set()), policy),
             languages=frozenset(m.languages),
             regions=frozenset(m.regions),
-            status=m.status,
-            load=held.get(m.id, 0),
+            status=status_on(m, as_of),
+            new_hire=in_probation(m, as_of, rules),
         )
         for m in members
     ]
@@ -107,6 +107,7 @@ def allocate(
         contract_id=[c.contract_id if c is not None else None for c in current],
         placed_on=[c.as_of if c is not None and c.contract_id else None for c in current],
         recalled_from_agency=[recalled.get(w.id) for w in work_orders],
+        pinned=[w.status == "on_hold" or w.id in with_plan for w in work_orders],
     )
     case_table, staff_table = build_tables(columns, staff_in, contracts_in, as_of=as_of)
     result = allocate_table(case_table, staff_table, contracts_in, rules=rules, as_of=as_of)
@@ -214,8 +215,26 @@ def allocate(
             }
             for k in stuck[:10].tolist()
         ],
+        unassigned_reasons={
+            columns.id[k]: al.REASONS[int(result.reason[k])] for k in stuck.tolist()
+        },
         load=_load_by_grade(members, result.staff, case_table.balance, staff_table.load),
     )
+
+
+def status_on(member: Staff, day: date) -> str:
+    """A person's status for allocating ``day``: not yet hired counts as unavailable (no cases
+    before the hire date, also on a back-dated run), left from the leave date on."""
+    if member.left_on is not None and member.left_on <= day:
+        return "left"
+    if member.hire_date > day:
+        return "on_leave"
+    return member.status
+
+
+def in_probation(member: Staff, day: date, rules: al.AllocationRules) -> bool:
+    """Within the allocation policy's probation period from the hire date."""
+    return 0 <= (day - member.hire_date).days < rules.probation.days
 
 
 # --- single-case reassignment (team lead) --------------------------------------------------------
