@@ -8,7 +8,6 @@ import typer
 
 from arrears.cli import _workforce as w
 from arrears.cli.output import console, err_console, print_json
-from arrears.kit.dates import not_after_today
 
 app = typer.Typer(help="Allocate work orders to staff and agencies.")
 
@@ -24,8 +23,8 @@ def allocate(
     from arrears.kit.db import unit_of_work
     from arrears.workforce import allocation_service, policies
 
-    # Nobody is allocated work for a day that has not come (the server owns time).
-    day = not_after_today(w.required_day(as_of, "--as-of"), "--as-of")
+    # A day that has not come is refused by the service itself (CLI, API, simulator alike).
+    day = w.required_day(as_of, "--as-of")
     policy = policies.allocation_rules(rules)
     spinner = err_console.status("allocating", spinner="dots") if not as_json else nullcontext()
     with spinner, unit_of_work() as session:
