@@ -154,7 +154,7 @@ def test_an_officer_cannot_approve_a_plan_by_typing_a_role(
     session.commit()
     plan_id = _proposed_plan(session, seeded.work_orders[0], "72716.00")
 
-    typed = cli("cases", "approve", str(plan_id), "team_lead", "--actor", "officer")
+    typed = cli("cases", "approve", str(plan_id), "--role", "team_lead", "--actor", "officer")
     assert typed.exit_code == 2  # neither option exists any more
     officer = cli("cases", "approve", str(plan_id), "--as", "collector")
     assert officer.exit_code == 1
