@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arrears.kit.config_file import parse
 from arrears.kit.errors import BadInput
 from arrears.workforce import allocation as al
 from arrears.workforce import allocation_pass
-from arrears.workforce.policies import load, parse
+from arrears.workforce.policies import load
 
 AS_OF = date(2026, 11, 29)
 RULES = load(al.AllocationRules, "policies", "allocation")
