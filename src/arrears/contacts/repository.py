@@ -6,10 +6,35 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from arrears.contacts.models import ContactAttempt, OutboxMessage
+from arrears.portfolio.models import Cardholder
+
+
+def lock_debtor(session: Session, cardholder_id: int) -> None:
+    """Take the customer's lock for the rest of this transaction: every decision that counts
+    his contact history (daily caps, 7 in 7, a third party once) waits here, so two collectors
+    never count the same history and both insert (issue 14).
+
+    PostgreSQL: a row lock on the cardholder (``SELECT ... FOR UPDATE``), released at commit or
+    rollback. SQLite has one writer, but pysqlite opens the transaction only at the first write,
+    so reads before it see a state another writer is about to change: a no-op ``UPDATE`` of the
+    row takes the write lock now (``BEGIN IMMEDIATE`` semantics from this point), and the count
+    read after it is the latest.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Cardholder.id).where(Cardholder.id == cardholder_id).with_for_update()
+        )
+    else:
+        session.execute(
+            update(Cardholder)
+            .where(Cardholder.id == cardholder_id)
+            .values(id=Cardholder.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def attempts(

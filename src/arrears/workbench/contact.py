@@ -16,6 +16,7 @@ from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
+from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
 from arrears.contacts import step_by_step
 from arrears.contacts.models import ContactAttempt
@@ -86,11 +87,16 @@ def log_attempt(
     """
     _check_words(body)
     wo = case_service.get(session=session, work_order_id=work_order_id)
-    if wo.status == "closed":
-        raise BadInput(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {wo.id} has no cardholder")
+    # One contact decision per customer at a time; then read the case and the customer as
+    # they are now (another collector may have just logged the first contact).
+    contact_repository.lock_debtor(session, holder.id)
+    session.refresh(wo)
+    session.refresh(holder)
+    if wo.status == "closed":
+        raise BadInput(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
     at = (body.at or clock.now()).astimezone(UTC)
     contact = _contact_person(session, holder.id, body)
 
