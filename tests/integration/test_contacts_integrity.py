@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder
+from arrears.cases.models import ThreeStop, WorkOrder
 from arrears.contacts.models import ContactAttempt
 from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
@@ -199,3 +199,45 @@ def test_the_cli_takes_a_late_entry_and_no_longer_a_time_of_its_own(
     assert payload["at"].startswith("2026-03-02T01:00:00")
     refused = cli("cases", "contact", str(wo_id), "--outcome", "no_answer", "--at", made)
     assert refused.exit_code == 2
+
+
+# --- links to a contact attempt stay within the case ---------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["other_case", "unknown", "huge", "blocked"])
+def test_a_stop_naming_a_contact_of_another_case_or_none_is_refused(
+    api: tuple[TestClient, dict[str, str], int],  # noqa: F811 - the fixture imported above
+    session: Session,
+    link: str,
+) -> None:
+    """Another team's attempt id used to be linked; an unknown one was a 500. Now one 422 for
+    all, naming the field and telling nothing of the other case."""
+    client, tokens, wo_id = api
+    attempt_id = _attempt_for(session, wo_id, link)
+    answer = client.post(
+        f"/api/v1/cases/{wo_id}/stops",
+        headers=_as(tokens, "collector"),
+        json={"stop": 1, "contact_attempt_id": attempt_id},
+    )
+    assert answer.status_code == 422, answer.text
+    assert f"contact_attempt_id: {attempt_id} is not a contact made on case {wo_id}" in answer.text
+    assert count(session, ThreeStop) == 0
+
+
+def _attempt_for(session: Session, wo_id: int, link: str) -> int:
+    """An attempt id of the kind ``link`` names, for a promise or a stop on ``wo_id``."""
+    if link == "unknown":
+        return 999_999
+    if link == "huge":
+        return 2**70
+    if link == "blocked":
+        with clock.frozen(NIGHT):
+            blocked = _log(session, wo_id, outcome="no_answer")
+        session.commit()
+        assert blocked.status == "blocked"
+        return blocked.id
+    other = seed(session, ref="C2")
+    made = _log(session, other, outcome="right_party_contact")
+    session.commit()
+    assert made.status == "made"
+    return made.id

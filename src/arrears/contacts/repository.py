@@ -48,6 +48,16 @@ def attempts(
     return session.scalars(query.order_by(ContactAttempt.at, ContactAttempt.id)).all()
 
 
+# The largest id a BIGINT holds: a larger one names no row, and must not reach the database.
+_MAX_ID = 2**63 - 1
+
+
+def attempt(session: Session, attempt_id: int) -> ContactAttempt | None:
+    if not 0 < attempt_id <= _MAX_ID:
+        return None
+    return session.get(ContactAttempt, attempt_id)
+
+
 def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime) -> Sequence[Any]:
     """Attempts that actually happened since ``since``: the compliance history of a customer.
 

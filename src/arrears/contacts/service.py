@@ -221,6 +221,26 @@ def record_attempt(*, session: Session, attempt: ContactAttempt, actor: str) -> 
     return attempt
 
 
+def linked_attempt(
+    *, session: Session, work_order_id: int, contact_attempt_id: int | None
+) -> int | None:
+    """The contact attempt a promise or a stop names, if it is one made on this case.
+
+    Another case's attempt (another team's), an unknown id and a blocked attempt (a contact that
+    never happened) all get the same 422 naming the field: the answer tells nothing of other
+    cases, and a link can never be a 500.
+    """
+    if contact_attempt_id is None:
+        return None
+    found = repository.attempt(session, contact_attempt_id)
+    if found is None or found.work_order_id != work_order_id or found.status != "made":
+        raise BadInput(
+            f"contact_attempt_id: {contact_attempt_id} is not a contact made on case "
+            f"{work_order_id}"
+        )
+    return found.id
+
+
 def attempt_dict(a: ContactAttempt) -> dict[str, Any]:
     return {
         "id": a.id,
