@@ -45,17 +45,19 @@ def log_attempt(
     actor: str,
     role: str | None = None,
     collector: str = "bank",
+    now: datetime | None = None,
     **fields: object,
 ) -> ContactAttempt:
-    """The contact flow with the request's fields as keywords."""
-    return contact.log_attempt(
-        session=session,
-        work_order_id=work_order_id,
-        body=ContactIn(**fields),  # type: ignore[arg-type]
-        actor=actor,
-        role=role,
-        collector=collector,
-    )
+    """The contact flow with the request's fields as keywords, the server's clock at ``now``."""
+    with clock.frozen(now or clock.now()):
+        return contact.log_attempt(
+            session=session,
+            work_order_id=work_order_id,
+            body=ContactIn(**fields),  # type: ignore[arg-type]
+            actor=actor,
+            role=role,
+            collector=collector,
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -266,7 +268,7 @@ def test_a_call_at_night_is_stored_blocked_with_rule_and_next_time(session: Sess
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=night,
+        now=night,
     )
     session.commit()
     assert attempt.status == "blocked"
@@ -290,7 +292,7 @@ def test_the_daily_cap_blocks_the_fourth_call(session: Session) -> None:
                 party="debtor",
                 outcome="no_answer",
                 actor="u:lee",
-                at=MORNING + timedelta(minutes=minutes),
+                now=MORNING + timedelta(minutes=minutes),
             ).status
         )
     assert results == ["made", "made", "made", "blocked"]
@@ -308,7 +310,7 @@ def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
             party="debtor",
             outcome=outcome,
             actor="u:lee",
-            at=MORNING + timedelta(minutes=minutes),
+            now=MORNING + timedelta(minutes=minutes),
         ).status
         for minutes, outcome in ((0, "wrong_number"), (60, "no_answer"), (120, "no_answer"))
     ]
@@ -321,7 +323,7 @@ def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=MORNING + timedelta(minutes=180),
+        now=MORNING + timedelta(minutes=180),
     )
     assert fourth.status == "blocked"
 
@@ -353,7 +355,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
             party="debtor",
             outcome="no_answer",
             actor="u:lee",
-            at=MORNING + timedelta(days=day),
+            now=MORNING + timedelta(days=day),
         )
     later = log_attempt(
         session=session,
@@ -364,7 +366,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
         purpose="callback_request",
         outcome="third_party_contact",
         actor="u:lee",
-        at=MORNING + timedelta(days=5),
+        now=MORNING + timedelta(days=5),
     )
     assert later.status == "made"
     with pytest.raises(BadInput, match="never told of the debt"):
@@ -390,7 +392,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
             party="debtor",
             outcome="no_answer",
             actor="u:lee",
-            at=MORNING + timedelta(days=day),
+            now=MORNING + timedelta(days=day),
         )
     attempt = log_attempt(
         session=session,
@@ -401,7 +403,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
         purpose="callback_request",
         outcome="third_party_contact",
         actor="u:lee",
-        at=MORNING + timedelta(days=6),
+        now=MORNING + timedelta(days=6),
         content="请转告李伟尽快还款，他的信用卡已逾期欠款",
     )
     assert attempt.status == "blocked"
@@ -430,7 +432,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=MORNING + timedelta(days=1),
+        now=MORNING + timedelta(days=1),
     )
     assert later.status == "blocked"
     assert any(rule.startswith("hold.dispute") for rule in later.compliance_rules)

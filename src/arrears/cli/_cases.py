@@ -23,15 +23,15 @@ def required_day(value: str, option: str) -> date:
     return day
 
 
-def when(value: str | None) -> datetime | None:
+def when(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
         at = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise BadInput(f"--at: not an ISO 8601 time: {value!r}") from exc
+        raise BadInput(f"{option}: not an ISO 8601 time: {value!r}") from exc
     if at.tzinfo is None:
-        raise BadInput("--at needs a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
+        raise BadInput(f"{option} needs a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
     return at
 
 

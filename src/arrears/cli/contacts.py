@@ -23,7 +23,12 @@ def contact(
     duration: int | None = typer.Option(None, "--duration", help="seconds"),
     notes: str | None = typer.Option(None, "--notes"),
     content: str | None = typer.Option(None, "--content", help="message text (sms/email)"),
-    at: str | None = typer.Option(None, "--at", help="ISO 8601 with offset; default now"),
+    made_at: str | None = typer.Option(
+        None,
+        "--made-at",
+        help="a late entry: when the contact was made (ISO 8601 with offset, within the "
+        "late-entry window); default: recorded now",
+    ),
     user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
@@ -48,7 +53,7 @@ def contact(
         duration_seconds=duration,
         notes=notes,
         content=content,
-        at=opts.when(at),
+        made_at=opts.when(made_at, "--made-at"),
     )
     with unit_of_work() as session:
         me = identity.on_case(session, user, "case.work", work_order_id)
