@@ -151,17 +151,17 @@ def reconcile(
     """Mark promises and plan instalments against the payments received."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import nightly
 
     day = parse_day(as_of, "--as-of")
     with unit_of_work() as session:
         if work_order_id is None:
-            payload: Any = service.reconcile_all(
+            payload: Any = nightly.reconcile_all(
                 session=session, actor=opts.actor_name(actor), as_of=day
             )
         else:
             payload = jsonable(
-                service.reconcile_case(
+                nightly.reconcile_case(
                     session=session,
                     work_order_id=work_order_id,
                     actor=opts.actor_name(actor),
