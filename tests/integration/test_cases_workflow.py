@@ -29,6 +29,7 @@ from arrears.portfolio.models import (
     Phone,
     Statement,
 )
+from arrears.promises import nightly as promise_nightly
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
 from arrears.workbench import contact, three_stops
@@ -524,7 +525,7 @@ def test_a_kept_promise_moves_the_case_to_kept(session: Session) -> None:
     assert session.get(WorkOrder, wo_id).status == "promised"  # type: ignore[union-attr]
     _pay(session, wo_id, date(2026, 3, 5), "1020.00", "P1")
     with clock.frozen(datetime(2026, 3, 5, 12, tzinfo=UTC)):
-        result = promise_service.reconcile_case(
+        result = promise_nightly.reconcile_case(
             session=session, work_order_id=wo_id, actor="system:reconcile"
         )
     session.commit()
@@ -549,7 +550,7 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
     _pay(session, wo_id, date(2026, 3, 6), "100.00", "P1")
     session.commit()
     with clock.frozen(datetime(2026, 3, 12, 2, tzinfo=UTC)):
-        promise_service.reconcile_all(session=session, actor="system:reconcile")
+        promise_nightly.reconcile_all(session=session, actor="system:reconcile")
         session.commit()
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
@@ -561,7 +562,7 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
     assert session.scalars(sa.select(Promise.paid)).one() == D("100.00")
     # Reconciling again changes nothing: the verdict stands and the count does not grow.
     with clock.frozen(datetime(2026, 3, 13, 2, tzinfo=UTC)):
-        promise_service.reconcile_all(session=session, actor="system:reconcile")
+        promise_nightly.reconcile_all(session=session, actor="system:reconcile")
     assert wo.broken_promises == 1
 
 
@@ -597,7 +598,7 @@ def test_a_small_plan_is_active_at_once_and_tracked(session: Session) -> None:
     _pay(session, wo_id, date(2026, 3, 9), "300.00", "I1")
     session.commit()
     with clock.frozen(datetime(2026, 5, 20, 2, tzinfo=UTC)):
-        promise_service.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
+        promise_nightly.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
     session.commit()
     detail = promise_service.plan_dict(session=session, plan=plan)
     assert [i["status"] for i in detail["instalments"]] == ["kept", "missed", "missed"]

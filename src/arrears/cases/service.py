@@ -74,7 +74,7 @@ def flush(session: Session, what: str) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        session.rollback()
+        # Raise only: the boundary rolls the transaction back, a batch its savepoint.
         raise Conflict(
             f"{what} was changed by someone else at the same time: reload and try again"
         ) from exc
@@ -316,7 +316,6 @@ def record_stop(
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise Conflict(f"stop {stop} was just recorded on case {wo.id} by someone else") from exc
     audit.record(
         session,
@@ -415,11 +414,15 @@ def schedule_follow_up(
     actor: str,
     note: str | None = None,
     source: str | None = None,
+    not_before: date | None = None,
 ) -> FollowUp:
-    """A follow-up task; the case's next action moves to it if that is sooner."""
+    """A follow-up task; the case's next action moves to it if that is sooner.
+
+    ``not_before`` (default today) is the earliest due date accepted: a back-dated nightly run
+    dates its follow-ups from its own as-of date, not from the wall clock."""
     if kind not in FOLLOW_UP_KINDS:
         raise BadInput(f"kind must be one of: {', '.join(FOLLOW_UP_KINDS)} (got {kind!r})")
-    if due_on < clock.today():
+    if due_on < (not_before or clock.today()):
         raise BadInput(f"a follow-up cannot be due in the past ({due_on})")
     wo = get(session=session, work_order_id=work_order_id)
     task = FollowUp(

@@ -165,17 +165,17 @@ def reconcile(
     `system`, as a nightly scheduler does."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import nightly
 
     day = parse_day(as_of, "--as-of")
     with unit_of_work() as session:
         if work_order_id is None:
             by = identity.actor(identity.optional(session, user, "cycle.run"))
-            payload: Any = service.reconcile_all(session=session, actor=by, as_of=day)
+            payload: Any = nightly.reconcile_all(session=session, actor=by, as_of=day)
         else:
             me = identity.on_case(session, user, "case.work", work_order_id)
             payload = jsonable(
-                service.reconcile_case(
+                nightly.reconcile_case(
                     session=session,
                     work_order_id=work_order_id,
                     actor=me.actor,
