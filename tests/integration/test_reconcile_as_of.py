@@ -19,6 +19,7 @@ from arrears.cases.models import FollowUp, WorkOrder
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import RuleRefused
+from arrears.promises import nightly as promise_nightly
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise
 from tests.integration.test_cases_api import _as, api  # noqa: F401 (the fixture)
@@ -133,12 +134,12 @@ def test_the_center_s_today_not_the_utc_date_is_the_limit(session: Session) -> N
         promise(session, wo_id)
     evening = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 2026-03-03 04:00 in Shanghai
     with clock.frozen(evening):
-        result = promise_service.reconcile_case(
+        result = promise_nightly.reconcile_case(
             session=session, work_order_id=wo_id, actor="sys", as_of=date(2026, 3, 3)
         )
         assert result["as_of"] == date(2026, 3, 3)
-        assert promise_service.reconcile_case(session=session, work_order_id=wo_id, actor="sys")[
+        assert promise_nightly.reconcile_case(session=session, work_order_id=wo_id, actor="sys")[
             "as_of"
         ] == date(2026, 3, 3)
         with pytest.raises(RuleRefused, match="2026-03-04 is after today"):
-            promise_service.reconcile_all(session=session, actor="sys", as_of=date(2026, 3, 4))
+            promise_nightly.reconcile_all(session=session, actor="sys", as_of=date(2026, 3, 4))

@@ -13,6 +13,8 @@ from arrears.kit.dates import parse_day
 
 app = typer.Typer()
 
+SUPERSEDE = "replace the case's live promise, plan or settlement (cancelled, audited)"
+
 
 @app.command()
 def promise(
@@ -20,10 +22,11 @@ def promise(
     amount: str = typer.Option(..., "--amount"),
     due: str = typer.Option(..., "--due", help="YYYY-MM-DD"),
     channel: str = typer.Option("call", "--channel"),
+    supersede: bool = typer.Option(False, "--supersede", help=SUPERSEDE),
     user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Take a promise to pay."""
+    """Take a promise to pay (at most what the case owes today)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
     from arrears.promises import service
@@ -38,6 +41,7 @@ def promise(
             due_on=due_on,
             channel=channel,
             actor=me.actor,
+            supersede=supersede,
         )
         payload = jsonable(service.promise_dict(found))
     opts.show(
@@ -50,22 +54,26 @@ def promise(
 @app.command()
 def plan(
     work_order_id: int,
-    total: str = typer.Option(..., "--total"),
     instalments: int = typer.Option(..., "--instalments", min=1),
     first: str = typer.Option(..., "--first", help="first due date YYYY-MM-DD"),
     frequency: str = typer.Option("monthly", "--frequency"),
+    total: str | None = typer.Option(
+        None, "--total", help="default: what the case owes; less only as the policy allows"
+    ),
+    supersede: bool = typer.Option(False, "--supersede", help=SUPERSEDE),
     user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Propose an instalment plan (above the threshold it waits for a checker)."""
+    """Propose an instalment plan over what the case owes (outside the auto-approval bounds it
+    waits for a checker)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import plan_service, service
 
     first_due = opts.required_day(first, "--first")
     with unit_of_work() as session:
         me = identity.on_case(session, user, "case.work", work_order_id)
-        found = service.propose_plan(
+        found = plan_service.propose_plan(
             session=session,
             work_order_id=work_order_id,
             total=total,
@@ -73,6 +81,7 @@ def plan(
             first_due_on=first_due,
             frequency=frequency,
             actor=me.actor,
+            supersede=supersede,
         )
         payload = jsonable(service.plan_dict(session=session, plan=found))
     opts.show(
@@ -88,27 +97,27 @@ def plan(
 @app.command()
 def settle(
     work_order_id: int,
-    balance: str = typer.Option(..., "--balance"),
     discount: str = typer.Option(..., "--discount", help="share waived, e.g. 0.20"),
     due: str = typer.Option(..., "--due"),
+    supersede: bool = typer.Option(False, "--supersede", help=SUPERSEDE),
     user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Propose a settlement offer (a discount on the balance)."""
+    """Propose a settlement offer (a discount on what the case owes today)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import plan_service, service
 
     due_on = opts.required_day(due, "--due")
     with unit_of_work() as session:
         me = identity.on_case(session, user, "settlement.propose", work_order_id)
-        found = service.propose_settlement(
+        found = plan_service.propose_settlement(
             session=session,
             work_order_id=work_order_id,
-            balance=balance,
             discount=discount,
             due_on=due_on,
             actor=me.actor,
+            supersede=supersede,
         )
         payload = jsonable(service.plan_dict(session=session, plan=found))
     opts.show(
@@ -131,7 +140,7 @@ def approve(
     from arrears.kit.db import unit_of_work
     from arrears.kit.errors import NotFound
     from arrears.kit.serialize import jsonable
-    from arrears.promises import repository, service
+    from arrears.promises import plan_service, repository, service
     from arrears.workforce.scoping import visible_work_order
 
     with unit_of_work() as session:
@@ -140,7 +149,7 @@ def approve(
         if proposed is None:
             raise NotFound(f"no plan {plan_id}")
         visible_work_order(session=session, principal=me, work_order_id=proposed.work_order_id)
-        found = service.decide_plan(
+        found = plan_service.decide_plan(
             session=session,
             plan_id=plan_id,
             approve=not reject,

@@ -13,9 +13,15 @@ from arrears.cases import views
 from arrears.kit.errors import NotFound
 from arrears.kit.serialize import jsonable
 from arrears.promises import nightly as promise_nightly
-from arrears.promises import repository
+from arrears.promises import plan_service, repository
 from arrears.promises import service as promise_service
-from arrears.promises.schemas import DecisionIn, PlanIn, PromiseIn, ReconcileIn, SettlementIn
+from arrears.promises.schemas import (
+    DecisionIn,
+    PlanCreate,
+    PromiseCreate,
+    ReconcileIn,
+    SettlementCreate,
+)
 from arrears.workforce.scoping import visible_work_order
 
 router = APIRouter(tags=["promises"])
@@ -24,7 +30,7 @@ router = APIRouter(tags=["promises"])
 @router.post("/cases/{work_order_id}/promises", status_code=201)
 def take_promise(
     work_order_id: int,
-    body: PromiseIn,
+    body: PromiseCreate,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
@@ -39,6 +45,7 @@ def take_promise(
         contact_attempt_id=body.contact_attempt_id,
         actor=principal.actor,
         expected_version=body.version,
+        supersede=body.supersede,
     )
     wo = case_service.get(session=session, work_order_id=work_order_id)
     return {**jsonable(promise_service.promise_dict(promise)), "case": views.summary(wo)}
@@ -81,13 +88,13 @@ def reconcile_all(
 @router.post("/cases/{work_order_id}/plans", status_code=201)
 def propose_plan(
     work_order_id: int,
-    body: PlanIn,
+    body: PlanCreate,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
     """An instalment plan; above the threshold it waits for a checker."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    plan = promise_service.propose_plan(
+    plan = plan_service.propose_plan(
         session=session,
         work_order_id=work_order_id,
         total=body.total,
@@ -98,6 +105,7 @@ def propose_plan(
         due_dates=body.due_dates,
         actor=principal.actor,
         expected_version=body.version,
+        supersede=body.supersede,
     )
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
@@ -105,20 +113,20 @@ def propose_plan(
 @router.post("/cases/{work_order_id}/settlements", status_code=201)
 def propose_settlement(
     work_order_id: int,
-    body: SettlementIn,
+    body: SettlementCreate,
     session: DbSession,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> dict[str, Any]:
     """A settlement offer (a discount on the balance); approved by a checker."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    plan = promise_service.propose_settlement(
+    plan = plan_service.propose_settlement(
         session=session,
         work_order_id=work_order_id,
-        balance=body.balance,
         discount=body.discount,
         due_on=body.due_on,
         actor=principal.actor,
         expected_version=body.version,
+        supersede=body.supersede,
     )
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
@@ -146,7 +154,7 @@ def decide_plan(
     if plan is None:
         raise NotFound(f"no plan {plan_id}")
     visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
-    plan = promise_service.decide_plan(
+    plan = plan_service.decide_plan(
         session=session,
         plan_id=plan_id,
         approve=body.approve,
