@@ -179,8 +179,8 @@ def test_blocked_call_is_stored_and_explained_then_allowed_call_and_promise(
     assert promise.json()["case"]["status"] == "promised"
     case = client.get(f"/api/v1/cases/{wo_id}", headers=h).json()
     assert sorted(c["status"] for c in case["contacts"]) == ["blocked", "made"]
-    assert case["contact_persons"]["unlocked"] is False
-    assert case["breakdown"][0]["total_due"]
+    assert case["contact_persons_unlock"]["unlocked"] is False
+    assert case["accounts"][0]["total_due"]
     session.expire_all()
     assert count(session, ContactAttempt) == 2
 

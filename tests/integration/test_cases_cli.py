@@ -93,7 +93,7 @@ def test_a_collector_day_from_the_command_line(
 
         shown = cli("cases", "show", str(wo_id), "--json")
         detail = json.loads(shown.stdout)
-        assert detail["status"] == "promised"
+        assert detail["work_order"]["status"] == "promised"
         assert len(detail["contacts"]) == 2
 
         script = cli("cases", "script", str(wo_id), "--locale", "en")

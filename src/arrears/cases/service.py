@@ -195,6 +195,20 @@ def move_if_legal(
 # --- taking the next case ----------------------------------------------------------------------
 
 
+def next_case(
+    *, session: Session, base: Select[WorkOrder] | None = None, queue: str | None = None
+) -> WorkOrder | None:
+    """The one next-case rule (page, API and CLI): the first of ``repository.next_candidates``
+    as of the center's today, within ``base`` (the caller's scope), or None."""
+    found = repository.next_candidates(
+        session,
+        base=base if base is not None else select(WorkOrder),
+        today=clock.today(),
+        queue=queue,
+    )
+    return found[0] if found else None
+
+
 def take_next(
     *,
     session: Session,
@@ -202,14 +216,11 @@ def take_next(
     base: Select[WorkOrder] | None = None,
     queue: str | None = None,
 ) -> WorkOrder:
-    """The most urgent workable case in the caller's scope, moved to in_progress."""
-    today = clock.today()
-    candidates = repository.next_candidates(
-        session, base=base if base is not None else select(WorkOrder), today=today, queue=queue
-    )
-    if not candidates:
+    """The most urgent workable case in the caller's scope (``next_case``), moved to
+    in_progress."""
+    wo = next_case(session=session, base=base, queue=queue)
+    if wo is None:
         raise NotFound("no case is due in your queue right now")
-    wo = candidates[0]
     move_if_legal(
         session=session, work_order=wo, to="in_progress", actor=actor, reason="taken from queue"
     )

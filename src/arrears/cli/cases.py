@@ -64,20 +64,21 @@ def show(work_order_id: int, as_json: bool = opts.JSON) -> None:
     from arrears.workbench import case_view
 
     with unit_of_work() as session:
-        payload = case_view.case_detail(
-            session, service.get(session=session, work_order_id=work_order_id)
+        view = case_view.build_case_view(
+            session=session, work_order=service.get(session=session, work_order_id=work_order_id)
         )
+    payload = view.model_dump(mode="json")
     if as_json:
         print_json(payload)
         return
-    opts.show_summary(payload, False)
-    for part in payload["breakdown"]:
+    opts.show_summary(payload["work_order"], False)
+    for part in payload["accounts"]:
         console.print(f"  account {part['account_ref']}: total due {part['total_due']}")
         for item in part["items"]:
             console.print(
                 f"    {item['kind']:<9} {item['amount']:>12}  {item['explanation']['en']}"
             )
-    unlock = payload["contact_persons"]
+    unlock = payload["contact_persons_unlock"]
     console.print(
         f"  contact persons: {'unlocked' if unlock['unlocked'] else 'locked'}: {unlock['reason']}"
     )
