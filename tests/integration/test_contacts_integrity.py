@@ -23,6 +23,7 @@ from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, BadInput, RuleRefused
 from arrears.workbench import contact
 from tests.integration.test_cases_api import _as, api  # noqa: F401 - the API fixture
+from tests.integration.test_cases_cli import works_the_case
 from tests.integration.test_cases_workflow import MORNING, count, seed
 
 BURST = 8  # collectors logging a call on one debtor at the same moment
@@ -189,9 +190,19 @@ def test_the_cli_takes_a_late_entry_and_no_longer_a_time_of_its_own(
     session: Session, cli: Any
 ) -> None:
     wo_id = seed(session)
+    works_the_case(session, wo_id)
     made = (MORNING - timedelta(hours=1)).isoformat()
     logged = cli(
-        "cases", "contact", str(wo_id), "--outcome", "no_answer", "--made-at", made, "--json"
+        "cases",
+        "contact",
+        str(wo_id),
+        "--outcome",
+        "no_answer",
+        "--made-at",
+        made,
+        "--json",
+        "--as",
+        "lee",
     )
     assert logged.exit_code == 0, logged.stderr
     payload = json.loads(logged.stdout)

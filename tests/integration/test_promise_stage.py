@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -121,14 +122,22 @@ def test_a_partial_payment_leaves_the_case_out_of_promised_and_never_kept(
 
 
 def test_a_partial_payment_with_another_promise_kept_is_not_kept(session: Session) -> None:
+    """A book from before one live arrangement per case may still hold two pending promises on
+    one case (the service no longer makes them, so the second is written as the old code did)."""
     wo_id = promised_case(session, "C1")
-    promise_service.take_promise(
-        session=session,
-        work_order_id=wo_id,
-        amount="200.00",
-        due_on=date(2026, 3, 8),
-        channel="call",
-        actor="u:lee",
+    first = promise_of(session, wo_id)
+    session.add(
+        Promise(
+            work_order_id=wo_id,
+            amount=Decimal("200.00"),
+            currency=first.currency,
+            due_on=date(2026, 3, 8),
+            made_on=first.made_on,
+            channel="call",
+            taken_by="u:lee",
+            created_at=first.created_at,
+            updated_at=first.created_at,
+        )
     )
     session.commit()
     # 600 for the first (partial), then 200 for the second (kept in full).
