@@ -17,6 +17,7 @@ from arrears.kit.clock import clock
 from arrears.workforce.models import Assignment, Staff
 from tests.integration.test_cases_api import _as, api  # noqa: F401 (the fixture)
 from tests.integration.test_cases_workflow import MORNING, seed
+from tests.web_seed import stored_user
 
 
 def hold(session: Session, work_order_id: int) -> int:
@@ -100,7 +101,13 @@ def test_closing_from_the_cli_ends_the_assignment_audited(cli: Any, session: Ses
     with clock.frozen(MORNING):
         wo_id = seed(session)
         held = hold(session, wo_id)
-        res = cli("cases", "transition", str(wo_id), "closed", "--close-reason", "paid", "--json")
+        officer = session.get(Assignment, held)
+        assert officer is not None
+        stored_user(session, "o01", "collector", staff_id=officer.staff_id)
+        session.commit()
+        res = cli(
+            "cases", "transition", str(wo_id), "closed", "--close-reason", "paid", "--as", "o01"
+        )
         assert res.exit_code == 0, res.stderr
     assert ended(session, held) == (True, "case_closed")
     (event,) = ended_events(session)

@@ -440,10 +440,10 @@ def test_the_cycle_reconciles_promises_first_so_todays_decisions_see_a_broken_on
         s.commit()
     # Before the due date and its three days' grace nothing is decided.
     early = run(engine, as_of=date(2026, 3, 5))
-    assert early.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 0}
+    assert early.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 0, "skipped": 0}
     # No payment came: broken, counted on the case the decisions read the same night.
     late = run(engine, as_of=date(2026, 3, 10))
-    assert late.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 1}
+    assert late.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 1, "skipped": 0}
     with sa.orm.Session(engine) as s:
         assert s.scalars(sa.select(Promise.status)).one() == "broken"
         assert s.get(WorkOrder, c2).broken_promises == 1
@@ -453,4 +453,4 @@ def test_the_cycle_reconciles_promises_first_so_todays_decisions_see_a_broken_on
         assert set(record.durations) == set(service.STAGES)
     # A verdict is final: the rerun finds nothing more to decide.
     again = run(engine, as_of=date(2026, 3, 10))
-    assert again.promises == {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0}
+    assert again.promises == {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0, "skipped": 0}

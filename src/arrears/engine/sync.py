@@ -314,7 +314,9 @@ def sync_cases(
         + f", {json_cast.format('s.treatments')}, :hash, false, 0, "
         + json_cast.format("'{}'")
         + ", :as_of, :as_of, :run, :run, :now, :now, 1 "
-        f"FROM {STAGE_CASE} s WHERE s.wo_id IS NULL AND s.cardholder_id IS NOT NULL"
+        f"FROM {STAGE_CASE} s WHERE s.wo_id IS NULL AND s.cardholder_id IS NOT NULL "
+        # In customer order: the new ids do not depend on how the stage was read or joined.
+        "ORDER BY s.customer_ref"
     )
     new_after = _json_object(
         pg,

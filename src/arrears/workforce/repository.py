@@ -136,13 +136,26 @@ def _allocation_inputs() -> Select[*tuple[Any, ...]]:
 
 
 def live_work_orders(session: Session) -> list[Row[Any]]:
-    """Every live, allocatable work order with what allocation needs, in id order."""
-    query = (
-        _allocation_inputs()
-        .where(WorkOrder.status.not_in(("closed", "on_hold")))
-        .order_by(WorkOrder.id)
-    )
+    """Every live work order with what allocation needs, in id order (cases on hold too: they
+    stay with their collector, but a leaver's must move)."""
+    query = _allocation_inputs().where(WorkOrder.status != "closed").order_by(WorkOrder.id)
     return list(session.execute(query))
+
+
+# A plan or settlement in these states keeps the case with the collector who agreed it.
+PLAN_HOLDS = ("proposed", "approved", "active")
+
+
+def plan_work_orders(session: Session) -> set[int]:
+    """Live work orders with a plan or settlement being agreed or paid."""
+    from arrears.promises.models import RepaymentPlan
+
+    query = (
+        select(RepaymentPlan.work_order_id)
+        .join(WorkOrder, WorkOrder.id == RepaymentPlan.work_order_id)
+        .where(RepaymentPlan.status.in_(PLAN_HOLDS), WorkOrder.status != "closed")
+    )
+    return {int(w) for w in session.scalars(query)}
 
 
 def live_assignments(session: Session) -> dict[int, Any]:
@@ -157,21 +170,6 @@ def live_assignments(session: Session) -> dict[int, Any]:
         Assignment.as_of,
     ).where(Assignment.ended_at.is_(None))
     return {row.work_order_id: row for row in session.execute(query)}
-
-
-def held_load(session: Session) -> dict[int, int]:
-    """Open cases per collector that allocation does not touch (work orders on hold)."""
-    query = (
-        select(Assignment.staff_id, func.count())
-        .join(WorkOrder, WorkOrder.id == Assignment.work_order_id)
-        .where(
-            Assignment.ended_at.is_(None),
-            Assignment.staff_id.is_not(None),
-            WorkOrder.status == "on_hold",
-        )
-        .group_by(Assignment.staff_id)
-    )
-    return {int(s): int(n) for s, n in session.execute(query).tuples() if s is not None}
 
 
 def recalled_from(session: Session) -> dict[int, int]:
