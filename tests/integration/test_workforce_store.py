@@ -67,7 +67,7 @@ def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") ->
 @pytest.fixture(autouse=True)
 def _after_the_test_days() -> Iterator[None]:
     """The tests allocate up to mid-December 2026: the center's today is later than that."""
-    with clock.frozen(datetime(2027, 1, 31, 2, 0, tzinfo=UTC)):
+    with clock.frozen(datetime(2026, 12, 31, 2, 0, tzinfo=UTC)):
         yield
 
 
@@ -574,3 +574,88 @@ def test_a_zh_tw_customer_goes_to_a_zh_speaker_and_a_french_one_waits(world: Ses
     assert "zh-CN" in spoken[current[taiwan].staff_id]
     assert paris not in current
     assert summary.reasons["unallocatable_no_eligible_staff"] == 1
+
+
+def _person(session: Session, code: str, grade: str, hired: date) -> None:
+    staff_service.add_staff(
+        session=session,
+        data=schemas.StaffCreate(
+            code=code,
+            name=code,
+            employment_type="establishment",
+            grade=grade,
+            levels=["junior"],
+            capacity=10,
+            hire_date=hired,
+        ),
+    )
+
+
+def mentor_of(session: Session, code: str) -> str | None:
+    return staff_service.get_staff(session=session, code=code).mentor
+
+
+def test_mentors_go_to_staff_in_probation_and_end_with_it(session: Session) -> None:
+    """Invariant 7: a veteran gets no mentor; a hire entered early gets one from the hire date;
+    the cap counts current mentees only; probation's end and the command end a mentorship."""
+    with clock.frozen(NOW):
+        _person(session, "S1", "senior_collection_specialist", date(2020, 1, 1))
+        _person(session, "VET", "collection_officer", date(2022, 3, 1))
+        _person(session, "EARLY", "collection_officer", AS_OF + timedelta(days=7))
+        session.commit()
+        assert mentor_of(session, "VET") is None  # hired years ago
+        assert mentor_of(session, "EARLY") is None  # not started yet
+        # Three old mentorships nobody ended (as before): they must not fill the seats.
+        session.execute(
+            sa.update(Staff)
+            .where(Staff.code == "VET")
+            .values(mentor_id=sa.select(Staff.id).where(Staff.code == "S1").scalar_subquery())
+        )
+        _person(session, "NEW", "collection_officer", AS_OF - timedelta(days=10))
+        session.commit()
+        assert mentor_of(session, "NEW") == "S1"
+        with pytest.raises(RuleRefused, match="not in probation"):
+            staff_service.assign_mentor(session=session, code="VET")
+        session.rollback()
+    first_day = AS_OF + timedelta(days=7)
+    allocation_service.allocate(session=session, as_of=first_day)  # the nightly run
+    session.commit()
+    assert mentor_of(session, "VET") is None  # out of probation: ended
+    assert mentor_of(session, "EARLY") == "S1"  # in probation from the hire date
+    ends = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "staff.mentor_end"))
+    assert [e.reason for e in ends] == ["probation of 90 days ended"]
+    loads = staff_service.mentor_loads(session=session)
+    assert [(m.mentor, sorted(m.mentees)) for m in loads] == [("S1", ["EARLY", "NEW"])]
+
+    out = staff_service.end_mentoring(session=session, code="NEW", reason="ready early")
+    session.commit()
+    assert out.mentor is None
+    event = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "staff.mentor_end").order_by(AuditEvent.id)
+    ).all()[-1]
+    assert event.reason == "ready early"
+    with pytest.raises(RuleRefused, match="no mentor"):
+        staff_service.end_mentoring(session=session, code="NEW", reason="again")
+    session.rollback()
+    # Probation over for everyone: the nightly run ends the rest.
+    later = AS_OF + timedelta(days=100)
+    with clock.frozen(datetime(2027, 3, 9, 2, 0, tzinfo=UTC)):
+        allocation_service.allocate(session=session, as_of=later)
+    session.commit()
+    assert mentor_of(session, "EARLY") is None
+
+
+def test_end_mentoring_from_the_cli(cli: Any) -> None:
+    assert cli("staff", "seed", "--officers", "5", "--seniors", "2", "--leads", "0").exit_code == 0
+    mentored = [
+        s["code"]
+        for s in json.loads(cli("staff", "list", "--json").stdout)
+        if s.get("mentor") is not None
+    ]
+    assert mentored  # the seed's recent hires
+    res = cli("training", "end-mentoring", mentored[0], "--reason", "moved team", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["mentor"] is None
+    again = cli("training", "end-mentoring", mentored[0], "--reason", "again")
+    assert again.exit_code == 1
+    assert "has no mentor" in again.stderr

@@ -89,3 +89,21 @@ def mentor(staff: str, actor: str | None = w.ACTOR, as_json: bool = w.JSON) -> N
     with unit_of_work() as session:
         out = staff_service.assign_mentor(session=session, code=staff, actor=w.actor(actor))
     w.emit(out, as_json, ("code", "name", "mentor"))
+
+
+@app.command("end-mentoring")
+def end_mentoring(
+    staff: str,
+    reason: str = typer.Option(..., "--reason", help="Why the mentoring ends (audited)."),
+    actor: str | None = w.ACTOR,
+    as_json: bool = w.JSON,
+) -> None:
+    """End someone's mentoring now (it also ends by itself when probation ends)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import staff_service
+
+    with unit_of_work() as session:
+        out = staff_service.end_mentoring(
+            session=session, code=staff, reason=reason, actor=w.actor(actor)
+        )
+    w.emit(out, as_json, ("code", "name", "mentor"))

@@ -20,7 +20,7 @@ from arrears.kit.dates import not_after_today
 from arrears.kit.errors import BadInput, Conflict, NotFound
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
-from arrears.workforce import schemas
+from arrears.workforce import schemas, staff_service
 from arrears.workforce.allocation_pass import allocate_table
 from arrears.workforce.allocation_tables import (
     CaseColumns,
@@ -48,6 +48,10 @@ def allocate(
     not_after_today(as_of, "the allocation's as-of date")
     rules = rules or allocation_rules()
     policy = policy or training_policy()
+    # The nightly workforce run: mentorships follow probation before the cases are dealt.
+    staff_service.review_mentorships(
+        session=session, day=as_of, actor=actor, policy=policy, days=rules.probation_days
+    )
     now = clock.now()
     work_orders = repo.live_work_orders(session)
     live = repo.live_assignments(session)
@@ -234,7 +238,7 @@ def status_on(member: Staff, day: date) -> str:
 
 def in_probation(member: Staff, day: date, rules: al.AllocationRules) -> bool:
     """Within the allocation policy's probation period from the hire date."""
-    return 0 <= (day - member.hire_date).days < rules.probation.days
+    return al.in_probation(member.hire_date, day, rules.probation.days)
 
 
 # --- single-case reassignment (team lead) --------------------------------------------------------
