@@ -393,7 +393,9 @@ def test_pay_statement_from_the_store(world: Session) -> None:
         performance_service.pay_statement(session=session, code="NOPE", month=date(2026, 10, 1))
 
 
-def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
+def test_cli_end_to_end(
+    cli: Any, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli("staff", "seed", "--officers", "3", "--seniors", "2", "--leads", "0").exit_code == 0
     roster = tmp_path / "roster.csv"
     roster.write_text(
@@ -426,18 +428,13 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
     report = json.loads(cli("promotion", "report", "--json", "--as-of", "2026-11-29").stdout)
     assert {r["track"] for r in report} == {"officer_to_senior", "dispatch_to_establishment"}
     assert all(r["criteria"] for r in report)
-    record = cli(
-        "training",
-        "record",
-        "N001",
-        "--course",
-        "credit_education",
-        "--score",
-        "75",
-        "--on",
-        "2026-11-20",
-        "--json",
-    )
+    completion = ("N001", "--course", "credit_education", "--score", "75", "--on", "2026-11-20")
+    nobody = cli("training", "record", *completion)  # a person's act: a stored user records it
+    assert nobody.exit_code == 2
+    assert "--as USERNAME (or ARREARS_USER) is required" in nobody.stderr
+    assert cli("users", "add", "ops", "admin").exit_code == 0  # the first admin
+    monkeypatch.setenv("ARREARS_USER", "ops")
+    record = cli("training", "record", *completion, "--json")
     assert json.loads(record.stdout)["passed"] is True
     bad_update = cli("staff", "update", "N001", "--levels", "junior,bogus")
     assert bad_update.exit_code == 2

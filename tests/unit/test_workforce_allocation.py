@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arrears.cases.states import TRANSITIONS
+from arrears.kit.config_file import parse
 from arrears.kit.errors import BadInput
 from arrears.workforce import allocation as al
 from arrears.workforce import allocation_pass
-from arrears.workforce.policies import load, parse
+from arrears.workforce.policies import load
 
 AS_OF = date(2026, 11, 29)
 RULES = load(al.AllocationRules, "policies", "allocation")

@@ -425,6 +425,33 @@ def live_assignment_of(session: Session, work_order_id: int) -> Assignment | Non
     )
 
 
+def live_assignments_of_closed(
+    session: Session, work_order_ids: Sequence[int] | None = None
+) -> list[Any]:
+    """Live assignments (collector or agency) of closed cases: every one, or these cases'."""
+    query = (
+        select(
+            Assignment.id,
+            Assignment.work_order_id,
+            Assignment.staff_id,
+            Staff.code.label("staff"),
+            Assignment.agency_id,
+            WorkOrder.close_reason,
+        )
+        .join(WorkOrder, WorkOrder.id == Assignment.work_order_id)
+        .outerjoin(Staff, Staff.id == Assignment.staff_id)
+        .where(Assignment.ended_at.is_(None), WorkOrder.status == "closed")
+        .order_by(Assignment.work_order_id)
+    )
+    if work_order_ids is None:
+        return list(session.execute(query))
+    return [
+        row
+        for part in chunks(list(work_order_ids))
+        for row in session.execute(query.where(Assignment.work_order_id.in_(part)))
+    ]
+
+
 def live_count_of(session: Session, staff_id: int) -> int:
     """Open cases a collector holds now (any live assignment, held cases included)."""
     query = select(func.count()).where(

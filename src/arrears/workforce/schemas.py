@@ -12,8 +12,6 @@ from arrears.workforce.allocation import STAFF_LEVELS, Grade
 from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement
 from arrears.workforce.promotion import CriterionResult, TrackResult
 
-StaffStatus = Literal["active", "on_leave", "left"]
-
 __all__ = [
     "Agency",
     "AgencyContract",
