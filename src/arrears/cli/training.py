@@ -98,7 +98,7 @@ def mentor(staff: str, user: identity.AsUser = None, as_json: bool = w.JSON) -> 
 def end_mentoring(
     staff: str,
     reason: str = typer.Option(..., "--reason", help="Why the mentoring ends (audited)."),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """End someone's mentoring now (it also ends by itself when probation ends)."""
@@ -106,7 +106,6 @@ def end_mentoring(
     from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        out = staff_service.end_mentoring(
-            session=session, code=staff, reason=reason, actor=w.actor(actor)
-        )
+        by = identity.require(session, user, "staff.manage").actor
+        out = staff_service.end_mentoring(session=session, code=staff, reason=reason, actor=by)
     w.emit(out, as_json, ("code", "name", "mentor"))
