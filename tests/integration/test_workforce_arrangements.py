@@ -110,6 +110,7 @@ def test_nobody_gets_cases_before_the_hire_date_and_a_leavers_held_cases_move(
     session.commit()
     n1 = session.scalar(sa.select(Staff.id).where(Staff.code == "N1"))
     assert n1 not in {r.staff_id for r in live(session).values()}
+    assert summary.load["collection_officer"]["staff"] == 4  # the load figures leave N1 out too
     unassigned = set(session.scalars(sa.select(WorkOrder.id))) - set(live(session))
     assert set(summary.unassigned_reasons) == unassigned
     held = next(i for i, r in live(session).items() if grades(session)[r.staff_id] != "team_lead")

@@ -222,7 +222,9 @@ def allocate(
         unassigned_reasons={
             columns.id[k]: al.REASONS[int(result.reason[k])] for k in stuck.tolist()
         },
-        load=_load_by_grade(members, result.staff, case_table.balance, staff_table.load),
+        load=_load_by_grade(
+            members, result.staff, case_table.balance, staff_table.load, staff_table.status
+        ),
     )
 
 
@@ -408,9 +410,14 @@ def reassign(
 
 
 def _load_by_grade(
-    members: list[Staff], rows: npt.NDArray[np.int64], balances: npt.NDArray[np.int64], held: Any
+    members: list[Staff],
+    rows: npt.NDArray[np.int64],
+    balances: npt.NDArray[np.int64],
+    held: Any,
+    status: npt.NDArray[np.int64],
 ) -> dict[str, dict[str, object]]:
-    """Per grade, over active collectors: min/max/mean open cases and min/max balance held."""
+    """Per grade, over collectors active on the run's day (hired, not left, not on leave):
+    min/max/mean open cases and min/max balance held."""
     m = len(members)
     taken = rows >= 0
     counts = np.bincount(rows[taken], minlength=m)[:m] + np.asarray(held)
@@ -418,7 +425,7 @@ def _load_by_grade(
     np.add.at(money, rows[taken], balances[taken])
     out: dict[str, dict[str, object]] = {}
     for grade in al.GRADES:
-        idx = [i for i, s in enumerate(members) if s.grade == grade and s.status == "active"]
+        idx = [i for i, s in enumerate(members) if s.grade == grade and status[i] == 0]
         if not idx:
             continue
         c, b = counts[idx], money[idx]
