@@ -3,12 +3,14 @@ case owes, one live arrangement per case (supersede is explicit and audited)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -18,13 +20,23 @@ from arrears.kit.errors import RuleRefused
 from arrears.promises import arrangements, plan_service
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
+from tests.integration import test_cases_api, test_web_case_actions
+from tests.integration.test_cases_api import _as
 from tests.integration.test_cases_workflow import MORNING, count, seed
+from tests.integration.test_web_api import csrf, sign_in
+from tests.web_seed import NOW, Seeded
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def frozen() -> Iterator[None]:
     with clock.frozen(MORNING):
         yield
+
+
+pytestmark = pytest.mark.usefixtures("frozen")
+# The HTTP fixtures of the API and case-page suites: a seeded store and a signed-in client.
+api = test_cases_api.api
+ctx = test_web_case_actions.ctx
 
 
 def owed(session: Session, wo_id: int) -> D:
@@ -212,3 +224,74 @@ def test_one_live_arrangement_per_case_a_new_one_supersedes_only_when_told(
     ).one()
     assert proposed.after is not None
     assert proposed.after["supersedes"] == [f"plan:{plan.id}"]
+
+
+# --- over HTTP: typed bodies, 409 for a second arrangement, idempotency keys ----------------------
+
+
+def test_the_api_takes_no_balance_and_refuses_a_second_arrangement_without_supersede(
+    api: tuple[TestClient, dict[str, str], int],
+) -> None:
+    client, tokens, wo_id = api
+    h = _as(tokens, "collector")
+    typed = client.post(
+        f"/api/v1/cases/{wo_id}/settlements",
+        headers=h,
+        json={"balance": "1000000.00", "discount": "0.20", "due_on": "2026-03-20"},
+    )
+    assert typed.status_code == 422, typed.text
+    assert "balance" in typed.text
+    body = {"amount": "500.00", "due_on": "2026-03-06"}
+    assert client.post(f"/api/v1/cases/{wo_id}/promises", headers=h, json=body).status_code == 201
+    second = client.post(f"/api/v1/cases/{wo_id}/promises", headers=h, json=body)
+    assert second.status_code == 409, second.text
+    assert "supersede" in second.text
+    replaced = client.post(
+        f"/api/v1/cases/{wo_id}/promises", headers=h, json={**body, "supersede": True}
+    )
+    assert replaced.status_code == 201, replaced.text
+
+
+def test_an_api_double_submit_with_one_idempotency_key_is_one_record(
+    api: tuple[TestClient, dict[str, str], int], session: Session
+) -> None:
+    client, tokens, wo_id = api
+    h = {**_as(tokens, "collector"), "Idempotency-Key": "7f1c-promise-1"}
+    body = {"amount": "500.00", "due_on": "2026-03-06"}
+    first = client.post(f"/api/v1/cases/{wo_id}/promises", headers=h, json=body)
+    again = client.post(f"/api/v1/cases/{wo_id}/promises", headers=h, json=body)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json()
+    other = client.post(
+        f"/api/v1/cases/{wo_id}/promises", headers=h, json={**body, "amount": "600.00"}
+    )
+    assert other.status_code == 422, other.text
+    assert "Idempotency-Key '7f1c-promise-1' was already used for a different request" in other.text
+    plan = {"instalments": 3, "first_due_on": "2026-03-10", "supersede": True}
+    plan_key = {**_as(tokens, "collector"), "Idempotency-Key": "7f1c-plan-1"}
+    one = client.post(f"/api/v1/cases/{wo_id}/plans", headers=plan_key, json=plan)
+    two = client.post(f"/api/v1/cases/{wo_id}/plans", headers=plan_key, json=plan)
+    assert (one.status_code, two.status_code) == (201, 201), two.text
+    assert two.json()["id"] == one.json()["id"]
+    session.expire_all()
+    assert count(session, Promise) == 1
+    assert count(session, RepaymentPlan) == 1
+
+
+def test_a_form_submitted_twice_is_one_promise(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    client, seeded = ctx
+    clock.freeze(NOW + timedelta(hours=2))
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    page = client.get(f"/cases/{case_id}")
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.text)
+    assert key is not None
+    form = {"amount": "1900.00", "due_on": "2026-11-25", "idempotency_key": key.group(1)}
+    first = client.post(f"/cases/{case_id}/promise", data={**form, "csrf_token": csrf(client)})
+    again = client.post(f"/cases/{case_id}/promise", data={**form, "csrf_token": csrf(client)})
+    assert 'id="action-done"' in first.text
+    assert 'id="action-done"' in again.text  # the same outcome, not a refusal
+    session.expire_all()
+    assert count(session, Promise) == 1
