@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from arrears.auth.models import User
 from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.kit.errors import RuleRefused
+from arrears.kit.errors import NotPermitted, RuleRefused
+from arrears.portfolio.models import CardAccount, Statement
 from arrears.promises import arrangements, plan_service
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
@@ -295,3 +297,83 @@ def test_a_form_submitted_twice_is_one_promise(
     assert 'id="action-done"' in again.text  # the same outcome, not a refusal
     session.expire_all()
     assert count(session, Promise) == 1
+
+
+# --- the approval chain --------------------------------------------------------------------------
+
+
+def _owing(session: Session, amount: str, ref: str) -> int:
+    """A seeded case whose statements are raised so that it owes a little over ``amount``."""
+    wo_id = seed(session, ref=ref)
+    account = sa.select(CardAccount.id).where(CardAccount.external_ref == f"A-{ref}")
+    session.execute(
+        sa.update(Statement)
+        .where(Statement.account_id.in_(account.scalar_subquery()))
+        .values(closing_balance=D(amount), minimum_due=D("500"))
+    )
+    session.commit()
+    return wo_id
+
+
+def test_a_team_leads_own_plan_and_a_plan_over_200000_have_someone_to_approve_them(
+    session: Session,
+) -> None:
+    session.add(
+        User(
+            username="hc",
+            display_name="Head of collections",
+            password_hash="x",
+            role="head_of_collections",
+            locale="en",
+            active=True,
+            created_at=MORNING,
+            password_changed_at=MORNING,
+        )
+    )
+    session.commit()  # the role is one the store accepts
+    own = plan_service.propose_plan(
+        session=session,
+        work_order_id=_owing(session, "30000.00", "C1"),
+        instalments=6,
+        first_due_on=date(2026, 3, 10),
+        actor="user:lead",
+    )
+    assert own.status == "proposed"
+    with pytest.raises(NotPermitted, match="maker"):
+        plan_service.decide_plan(
+            session=session, plan_id=own.id, approve=True, actor="user:lead", role="team_lead"
+        )
+    plan_service.decide_plan(
+        session=session, plan_id=own.id, approve=True, actor="user:hc", role="head_of_collections"
+    )
+    assert own.status == "active"
+    session.commit()
+
+    big = plan_service.propose_plan(
+        session=session,
+        work_order_id=_owing(session, "250000.00", "C2"),
+        instalments=24,
+        first_due_on=date(2026, 3, 10),
+        actor="user:ann",
+    )
+    with pytest.raises(NotPermitted, match="head of collections must approve"):
+        plan_service.decide_plan(
+            session=session, plan_id=big.id, approve=True, actor="user:lead", role="team_lead"
+        )
+    plan_service.decide_plan(
+        session=session, plan_id=big.id, approve=True, actor="user:hc", role="head_of_collections"
+    )
+    assert (big.status, big.checker) == ("active", "user:hc")
+
+
+def test_the_cli_refuses_to_start_without_a_top_approver(
+    cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arrears.auth import policy as roles
+
+    monkeypatch.setitem(roles.CASE_SCOPE, "head_of_collections", "none")
+    result = cli("cases", "list")  # type: ignore[operator]
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "approval.chain: head_of_collections sees no case" in lines[0]

@@ -1,4 +1,5 @@
-"""Idempotency keys of creating requests (issue 14 §4): one record per double submit.
+"""Idempotency keys of creating requests (issue 14 §4): one record per double submit; the
+head of collections, the top of the approval chain, may be a user's role.
 
 Revision ID: g003
 Revises: g002
@@ -15,7 +16,20 @@ import arrears.kit.db
 revision: str = "g003"
 down_revision: str | Sequence[str] | None = "g002"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+# app_user comes from the auth branch.
+depends_on: str | Sequence[str] | None = "h001"
+
+_ROLES_BEFORE = (
+    "'collector','senior_specialist','team_lead','compliance_officer','analyst','admin',"
+    "'agency_user'"
+)
+_ROLES_AFTER = _ROLES_BEFORE + ",'head_of_collections'"
+
+
+def _role_check(roles: str) -> None:
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_app_user_role"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_app_user_role"), f"role IN ({roles})")
 
 
 def upgrade() -> None:
@@ -31,7 +45,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_key")),
         sa.UniqueConstraint("actor", "key", name=op.f("uq_idempotency_key_actor_key")),
     )
+    _role_check(_ROLES_AFTER)
 
 
 def downgrade() -> None:
+    _role_check(_ROLES_BEFORE)
     op.drop_table("idempotency_key")
