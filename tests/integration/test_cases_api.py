@@ -151,12 +151,13 @@ def test_blocked_call_is_stored_and_explained_then_allowed_call_and_promise(
 ) -> None:
     client, tokens, wo_id = api
     h = _as(tokens, "collector")
-    night = datetime(2026, 3, 2, 14, 30, tzinfo=UTC).isoformat()  # 22:30 in Shanghai
-    blocked = client.post(
-        f"/api/v1/cases/{wo_id}/contacts",
-        headers=h,
-        json={"channel": "call", "outcome": "no_answer", "at": night},
-    )
+    night = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai, on the server's clock
+    with clock.frozen(night):
+        blocked = client.post(
+            f"/api/v1/cases/{wo_id}/contacts",
+            headers=h,
+            json={"channel": "call", "outcome": "no_answer"},
+        )
     assert blocked.status_code == 201, blocked.text
     body = blocked.json()
     assert body["status"] == "blocked"
@@ -178,8 +179,8 @@ def test_blocked_call_is_stored_and_explained_then_allowed_call_and_promise(
     assert promise.json()["case"]["status"] == "promised"
     case = client.get(f"/api/v1/cases/{wo_id}", headers=h).json()
     assert sorted(c["status"] for c in case["contacts"]) == ["blocked", "made"]
-    assert case["contact_persons"]["unlocked"] is False
-    assert case["breakdown"][0]["total_due"]
+    assert case["contact_persons_unlock"]["unlocked"] is False
+    assert case["accounts"][0]["total_due"]
     session.expire_all()
     assert count(session, ContactAttempt) == 2
 

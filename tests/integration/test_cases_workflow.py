@@ -29,6 +29,7 @@ from arrears.portfolio.models import (
     Phone,
     Statement,
 )
+from arrears.promises import nightly as promise_nightly
 from arrears.promises import plan_service
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
@@ -46,17 +47,19 @@ def log_attempt(
     actor: str,
     role: str | None = None,
     collector: str = "bank",
+    now: datetime | None = None,
     **fields: object,
 ) -> ContactAttempt:
-    """The contact flow with the request's fields as keywords."""
-    return contact.log_attempt(
-        session=session,
-        work_order_id=work_order_id,
-        body=ContactIn(**fields),  # type: ignore[arg-type]
-        actor=actor,
-        role=role,
-        collector=collector,
-    )
+    """The contact flow with the request's fields as keywords, the server's clock at ``now``."""
+    with clock.frozen(now or clock.now()):
+        return contact.log_attempt(
+            session=session,
+            work_order_id=work_order_id,
+            body=ContactIn(**fields),  # type: ignore[arg-type]
+            actor=actor,
+            role=role,
+            collector=collector,
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -267,7 +270,7 @@ def test_a_call_at_night_is_stored_blocked_with_rule_and_next_time(session: Sess
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=night,
+        now=night,
     )
     session.commit()
     assert attempt.status == "blocked"
@@ -291,7 +294,7 @@ def test_the_daily_cap_blocks_the_fourth_call(session: Session) -> None:
                 party="debtor",
                 outcome="no_answer",
                 actor="u:lee",
-                at=MORNING + timedelta(minutes=minutes),
+                now=MORNING + timedelta(minutes=minutes),
             ).status
         )
     assert results == ["made", "made", "made", "blocked"]
@@ -309,7 +312,7 @@ def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
             party="debtor",
             outcome=outcome,
             actor="u:lee",
-            at=MORNING + timedelta(minutes=minutes),
+            now=MORNING + timedelta(minutes=minutes),
         ).status
         for minutes, outcome in ((0, "wrong_number"), (60, "no_answer"), (120, "no_answer"))
     ]
@@ -322,7 +325,7 @@ def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=MORNING + timedelta(minutes=180),
+        now=MORNING + timedelta(minutes=180),
     )
     assert fourth.status == "blocked"
 
@@ -354,7 +357,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
             party="debtor",
             outcome="no_answer",
             actor="u:lee",
-            at=MORNING + timedelta(days=day),
+            now=MORNING + timedelta(days=day),
         )
     later = log_attempt(
         session=session,
@@ -365,7 +368,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
         purpose="callback_request",
         outcome="third_party_contact",
         actor="u:lee",
-        at=MORNING + timedelta(days=5),
+        now=MORNING + timedelta(days=5),
     )
     assert later.status == "made"
     with pytest.raises(BadInput, match="never told of the debt"):
@@ -391,7 +394,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
             party="debtor",
             outcome="no_answer",
             actor="u:lee",
-            at=MORNING + timedelta(days=day),
+            now=MORNING + timedelta(days=day),
         )
     attempt = log_attempt(
         session=session,
@@ -402,7 +405,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
         purpose="callback_request",
         outcome="third_party_contact",
         actor="u:lee",
-        at=MORNING + timedelta(days=6),
+        now=MORNING + timedelta(days=6),
         content="请转告李伟尽快还款，他的信用卡已逾期欠款",
     )
     assert attempt.status == "blocked"
@@ -431,7 +434,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=MORNING + timedelta(days=1),
+        now=MORNING + timedelta(days=1),
     )
     assert later.status == "blocked"
     assert any(rule.startswith("hold.dispute") for rule in later.compliance_rules)
@@ -523,7 +526,7 @@ def test_a_kept_promise_moves_the_case_to_kept(session: Session) -> None:
     assert session.get(WorkOrder, wo_id).status == "promised"  # type: ignore[union-attr]
     _pay(session, wo_id, date(2026, 3, 5), "1020.00", "P1")
     with clock.frozen(datetime(2026, 3, 5, 12, tzinfo=UTC)):
-        result = promise_service.reconcile_case(
+        result = promise_nightly.reconcile_case(
             session=session, work_order_id=wo_id, actor="system:reconcile"
         )
     session.commit()
@@ -548,7 +551,7 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
     _pay(session, wo_id, date(2026, 3, 6), "100.00", "P1")
     session.commit()
     with clock.frozen(datetime(2026, 3, 12, 2, tzinfo=UTC)):
-        promise_service.reconcile_all(session=session, actor="system:reconcile")
+        promise_nightly.reconcile_all(session=session, actor="system:reconcile")
         session.commit()
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
@@ -560,7 +563,7 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
     assert session.scalars(sa.select(Promise.paid)).one() == D("100.00")
     # Reconciling again changes nothing: the verdict stands and the count does not grow.
     with clock.frozen(datetime(2026, 3, 13, 2, tzinfo=UTC)):
-        promise_service.reconcile_all(session=session, actor="system:reconcile")
+        promise_nightly.reconcile_all(session=session, actor="system:reconcile")
     assert wo.broken_promises == 1
 
 
@@ -594,7 +597,7 @@ def test_a_small_plan_is_active_at_once_and_tracked(session: Session) -> None:
     _pay(session, wo_id, date(2026, 3, 9), "1781.54", "I1")
     session.commit()
     with clock.frozen(datetime(2026, 5, 20, 2, tzinfo=UTC)):
-        promise_service.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
+        promise_nightly.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
     session.commit()
     detail = promise_service.plan_dict(session=session, plan=plan)
     assert [i["status"] for i in detail["instalments"]] == ["kept", "missed", "missed"]

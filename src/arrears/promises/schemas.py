@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,3 +60,50 @@ class DecisionIn(_Body):
 
 class ReconcileIn(_Body):
     as_of: date | None = None
+
+
+# --- what the routes answer --------------------------------------------------------------------
+
+
+class PromiseOut(BaseModel):
+    id: int
+    work_order_id: int
+    amount: Decimal
+    currency: str
+    due_on: date
+    made_on: date
+    channel: str
+    status: str
+    paid: Decimal
+    settled_on: date | None
+    taken_by: str
+    version: int
+
+
+class InstalmentOut(BaseModel):
+    seq: int
+    due_on: date
+    amount: Decimal
+    status: str
+    paid: Decimal
+
+
+class PlanOut(BaseModel):
+    """A repayment plan or settlement; ``instalments`` where the route loads them."""
+
+    id: int
+    work_order_id: int
+    kind: str
+    status: str
+    balance: Decimal
+    discount: Decimal
+    total: Decimal
+    instalment_count: int
+    first_due_on: date
+    frequency: str
+    needs_checker: bool
+    maker: str
+    checker: str | None
+    missed: int
+    version: int
+    instalments: list[InstalmentOut] = Field(default_factory=list)

@@ -36,7 +36,7 @@ SERVICE_CALLS = (
     ("workforce.performance_service", "derive_metrics, pay_statement, promotion_report"),
     ("engine.service", "run_cycle"),
     ("engine.service", "begin_cycle (future-date probe, rolled back)"),
-    ("promises.service", "reconcile_all (future-date probe, rolled back)"),
+    ("promises.nightly", "reconcile_all (future-date probe, rolled back)"),
     ("workforce.scoping", "scoped_work_orders"),
     ("cases.service", "take_next, set_next_action"),
     ("workbench.three_stops", "give_stop"),
@@ -463,7 +463,7 @@ def approve_plan(*, session: Session, plan_id: int, actor: str) -> None:
 def future_refusals(*, session: Session, day: date, actor: str) -> dict[str, str | None]:
     """Ask allocation and reconciliation for ``day`` (after today) inside the caller's
     transaction, which the caller rolls back: ``None`` when refused, else what happened."""
-    from arrears.promises import service as promises
+    from arrears.promises import nightly as promises
     from arrears.workforce import allocation_service
 
     found: dict[str, str | None] = {}

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
-from arrears.cases import service as case_service
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
@@ -87,7 +86,6 @@ def _int_or_none(value: str | None) -> int | None:
 
 def case_extras(*, session: Session, principal: Principal, view: CaseView) -> dict[str, Any]:
     """The case page's action panels: what the forms need, from the domains' services."""
-    wo_id = view.work_order.id
     extras: dict[str, Any] = {
         "channels": CHANNELS,
         "parties": PARTIES,
@@ -95,13 +93,10 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
         "purposes": CONTACT_PERSON_PURPOSES,
         "can_work": principal.can("case.work"),
         "can_settle": principal.can("settlement.propose"),
-        "stops": case_service.stops_summary(session=session, work_order_id=wo_id),
-        "promises": [
-            promise_service.promise_dict(p) for p in promise_repository.promises_of(session, wo_id)
-        ],
-        "plans": [
-            promise_service.plan_summary(p) for p in promise_repository.plans_of(session, wo_id)
-        ],
+        # The case view already holds what the panels list: one read, one shape.
+        "stops": view.three_stops.model_dump(),
+        "promises": [p.model_dump() for p in view.promises],
+        "plans": [p.model_dump() for p in view.plans],
         "form_keys": _form_keys(),
         "can_reassign": principal.can("case.reassign"),
         "reassign_targets": reassign.reassign_targets(session=session, principal=principal)

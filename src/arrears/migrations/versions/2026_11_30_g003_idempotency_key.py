@@ -16,8 +16,10 @@ import arrears.kit.db
 revision: str = "g003"
 down_revision: str | Sequence[str] | None = "g002"
 branch_labels: str | Sequence[str] | None = None
-# app_user comes from the auth branch.
-depends_on: str | Sequence[str] | None = "h001"
+# app_user comes from the auth branch (h001), which alembic applies before this one on a fresh
+# store. Not a depends_on: with g004 also on g002, a depends_on breaks alembic's head bookkeeping
+# (KeyError '0001' on upgrade from scratch).
+depends_on: str | Sequence[str] | None = None
 
 _ROLES_BEFORE = (
     "'collector','senior_specialist','team_lead','compliance_officer','analyst','admin',"
@@ -27,6 +29,8 @@ _ROLES_AFTER = _ROLES_BEFORE + ",'head_of_collections'"
 
 
 def _role_check(roles: str) -> None:
+    if "app_user" not in sa.inspect(op.get_bind()).get_table_names():
+        raise RuntimeError("migration g003 needs app_user: upgrade the auth branch (h001) first")
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_app_user_role"), type_="check")
         batch_op.create_check_constraint(op.f("ck_app_user_role"), f"role IN ({roles})")

@@ -15,6 +15,7 @@ from arrears.cases import views
 from arrears.kit import idempotency
 from arrears.kit.errors import NotFound
 from arrears.kit.serialize import jsonable
+from arrears.promises import nightly as promise_nightly
 from arrears.promises import plan_service, repository
 from arrears.promises import service as promise_service
 from arrears.promises.schemas import (
@@ -114,7 +115,7 @@ def reconcile_case(
 ) -> dict[str, Any]:
     """Mark the case's promises and plan instalments against the payments received."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    result = promise_service.reconcile_case(
+    result = promise_nightly.reconcile_case(
         session=session, work_order_id=work_order_id, actor=principal.actor, as_of=body.as_of
     )
     wo = case_service.get(session=session, work_order_id=work_order_id)
@@ -126,7 +127,7 @@ def reconcile_all(
     body: ReconcileIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:
     """Reconcile every case with a pending promise or an active plan (operations)."""
-    return promise_service.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
+    return promise_nightly.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
 
 
 @router.post("/cases/{work_order_id}/plans", status_code=201)
