@@ -377,3 +377,18 @@ def test_the_cli_refuses_to_start_without_a_top_approver(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "approval.chain: head_of_collections sees no case" in lines[0]
+
+
+def test_the_app_refuses_to_start_without_a_top_approver(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arrears.auth import policy as roles
+    from arrears.config import Settings
+    from arrears.kit.errors import BadInput
+    from arrears.web.app import create_app
+
+    monkeypatch.setitem(
+        roles.POLICY, "head_of_collections", roles.POLICY["head_of_collections"] - {"plan.approve"}
+    )
+    with pytest.raises(BadInput, match="head_of_collections lacks plan.approve"):
+        create_app(Settings(database_url=db_url))

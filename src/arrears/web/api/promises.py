@@ -31,7 +31,7 @@ router = APIRouter(tags=["promises"])
 
 # Send one with every creating POST: a retry with the same key and body replays the first
 # response (same status) and creates nothing; the same key with another body is 422.
-IdempotencyKey = Annotated[
+IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
         alias=idempotency.HEADER,
@@ -65,7 +65,7 @@ def take_promise(
     work_order_id: int,
     body: PromiseCreate,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
     """A promise to pay an amount by a date; the case moves to promised."""
@@ -135,7 +135,7 @@ def propose_plan(
     work_order_id: int,
     body: PlanCreate,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
     """An instalment plan over what the case owes; outside the policy's auto-approval bounds it
@@ -173,7 +173,7 @@ def propose_settlement(
     work_order_id: int,
     body: SettlementCreate,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> dict[str, Any]:
     """A settlement offer (a discount on what the case owes); approved by a checker."""
