@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
+from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +18,7 @@ from arrears.auth.policy import Principal
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
+from arrears.kit import idempotency
 from arrears.kit.errors import ArrearsError, NotPermitted
 from arrears.kit.validation import build
 from arrears.promises import plan_service
@@ -44,16 +46,38 @@ def _act(
     work_order_id: int,
     done: str,
     action: Callable[[], object],
+    form_key: str | None = None,
+    form: dict[str, object] | None = None,
 ) -> RedirectResponse:
     """Run one case-page form action: the case must be visible (else the error propagates);
-    a refusal rolls back and comes back as the page's error banner, success as ``done``."""
+    a refusal rolls back and comes back as the page's error banner, success as ``done``.
+
+    A creating form carries the key rendered with it (``form_key``) and its fields (``form``):
+    submitted twice, it acts once and the second submit gets the same outcome."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
+
+    def run() -> dict[str, Any]:
         action()
+        return {"done": done}
+
+    try:
+        outcome = idempotency.once(
+            session,
+            actor=principal.actor,
+            key=form_key or None,
+            scope=f"form /cases/{work_order_id}/{done}",
+            payload=form or {},
+            run=run,
+        )
     except ArrearsError as exc:
         session.rollback()
         return _back(work_order_id, error=exc.message)
-    return _back(work_order_id, done=done)
+    return _back(work_order_id, **outcome)
+
+
+def _form_keys() -> dict[str, str]:
+    """One idempotency key per creating form, fresh at every render of the page."""
+    return {form: uuid4().hex for form in ("promise", "plan", "settlement")}
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -73,6 +97,7 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
         "stops": view.three_stops.model_dump(),
         "promises": [p.model_dump() for p in view.promises],
         "plans": [p.model_dump() for p in view.plans],
+        "form_keys": _form_keys(),
         "can_reassign": principal.can("case.reassign"),
         "reassign_targets": reassign.reassign_targets(session=session, principal=principal)
         if principal.can("case.reassign")
@@ -224,6 +249,7 @@ def take_promise(
     channel: Annotated[str, Form()] = "call",
     version: Annotated[int | None, Form()] = None,
     supersede: Annotated[bool, Form()] = False,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
     return _act(
@@ -231,6 +257,8 @@ def take_promise(
         principal=principal,
         work_order_id=work_order_id,
         done="promise",
+        form_key=idempotency_key,
+        form={"amount": amount, "due_on": due_on, "channel": channel, "supersede": supersede},
         action=lambda: promise_service.take_promise(
             session=session,
             work_order_id=work_order_id,
@@ -251,6 +279,7 @@ def propose_settlement(
     discount: Annotated[str, Form()],
     due_on: Annotated[date, Form()],
     supersede: Annotated[bool, Form()] = False,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> Response:
     """A settlement on what the case owes today (the balance is the store's, not a field)."""
@@ -259,6 +288,8 @@ def propose_settlement(
         principal=principal,
         work_order_id=work_order_id,
         done="settlement",
+        form_key=idempotency_key,
+        form={"discount": discount, "due_on": due_on, "supersede": supersede},
         action=lambda: plan_service.propose_settlement(
             session=session,
             work_order_id=work_order_id,
@@ -277,6 +308,7 @@ def propose_plan(
     instalments: Annotated[int, Form()],
     first_due_on: Annotated[date, Form()],
     supersede: Annotated[bool, Form()] = False,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
     """An instalment plan over what the case owes today; outside the policy's auto-approval
@@ -286,6 +318,8 @@ def propose_plan(
         principal=principal,
         work_order_id=work_order_id,
         done="plan",
+        form_key=idempotency_key,
+        form={"instalments": instalments, "first_due_on": first_due_on, "supersede": supersede},
         action=lambda: plan_service.propose_plan(
             session=session,
             work_order_id=work_order_id,
