@@ -60,6 +60,17 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
 
 
+def _who_and_why(
+    party: str, contact_person_id: str | None, purpose: str | None
+) -> tuple[int | None, str | None]:
+    """The contact form's selects as the contact flow wants them: a contact person only for
+    party contact_person, a purpose for a contact person or a third party (the lawful
+    third-party contact: a call-back request or the customer's whereabouts)."""
+    person = _int_or_none(contact_person_id) if party == "contact_person" else None
+    why = (purpose or None) if party in ("contact_person", "third_party") else None
+    return person, why
+
+
 def case_extras(*, session: Session, principal: Principal, view: CaseView) -> dict[str, Any]:
     """The case page's action panels: what the forms need, from the domains' services."""
     wo_id = view.work_order.id
@@ -132,8 +143,7 @@ def contact_precheck(
     """HTMX: would this contact be allowed now? Runs the real contact path (compliance
     decision and the workflow's step-by-step rule) and rolls it back: a check changes nothing."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    if party != "contact_person":
-        contact_person_id = purpose = None
+    person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
         attempt = contact.log_attempt(
             session=session,
@@ -143,8 +153,8 @@ def contact_precheck(
                 channel=channel,
                 party=party,
                 outcome="no_answer",
-                contact_person_id=_int_or_none(contact_person_id),
-                purpose=purpose or None,
+                contact_person_id=person_id,
+                purpose=purpose,
             ),
             actor=principal.actor,
             role=principal.role,
@@ -172,8 +182,7 @@ def contact_log(
 ) -> Response:
     """Log the attempt: made if compliance allows it now, stored as blocked otherwise."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    if party != "contact_person":
-        contact_person_id = purpose = None
+    person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
         attempt = contact.log_attempt(
             session=session,
@@ -183,8 +192,8 @@ def contact_log(
                 channel=channel,
                 party=party,
                 outcome=outcome,
-                contact_person_id=_int_or_none(contact_person_id),
-                purpose=purpose or None,
+                contact_person_id=person_id,
+                purpose=purpose,
                 notes=(notes or "").strip() or None,
             ),
             actor=principal.actor,
