@@ -213,7 +213,7 @@ def test_one_collector_day_on_the_real_data(
 
         # 7. the case is kept...
         shown = client.get(f"/api/v1/cases/{wo_id}", headers=h).json()
-        assert shown["status"] == "kept"
+        assert shown["work_order"]["status"] == "kept"
         assert shown["promises"][0]["paid"] == f"{past_due:f}"
         assert [c["status"] for c in shown["contacts"]] == ["made", "blocked"]
 
@@ -223,4 +223,7 @@ def test_one_collector_day_on_the_real_data(
     assert json.loads(nxt.stdout)["cases"]["closed"] >= 1
     with clock.frozen(datetime(2005, 10, 5, 8, 0, tzinfo=UTC)):
         final = client.get(f"/api/v1/cases/{wo_id}", headers=h).json()
-    assert (final["status"], final["close_reason"]) == ("closed", "cured")
+    assert (final["work_order"]["status"], final["work_order"]["close_reason"]) == (
+        "closed",
+        "cured",
+    )

@@ -3,7 +3,6 @@ promises modules)."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -15,13 +14,6 @@ from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
 JSON = typer.Option(False, "--json", help="Print JSON for machines.")
-
-
-def actor_name(actor: str | None) -> str:
-    return actor or f"cli:{getpass.getuser()}"
-
-
-ACTOR = typer.Option(None, "--actor", help="Who acts (audit trail); default cli:<login>.")
 
 
 def required_day(value: str, option: str) -> date:
