@@ -278,3 +278,28 @@ def test_a_lawful_third_party_contact_can_be_logged_from_the_page(
     last = session.scalars(select(ContactAttempt).order_by(ContactAttempt.id.desc())).first()
     assert last is not None
     assert (last.status, last.compliance_rules) == ("blocked", ["third_party.purpose"])
+
+
+def test_a_late_entry_from_the_page_is_decided_when_it_was_made(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    """At 23:00 no call may be made, but the call made at 20:00 on a visit may be entered: the
+    form's late-entry field is the center's wall clock."""
+    client, seeded = ctx  # the clock says 23:00 in Shanghai
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    form = {"channel": "call", "party": "debtor", "outcome": "right_party_contact"}
+    client.post(
+        f"/cases/{case_id}/contact",
+        data={**form, "made_at": "2026-11-20T20:00", "csrf_token": csrf(client)},
+    )
+    session.expire_all()
+    attempt = session.scalars(select(ContactAttempt)).one()
+    assert (attempt.status, attempt.late_entry) == ("made", True)
+    assert attempt.at == NOW + timedelta(hours=10)  # 20:00 in Shanghai
+    refused = client.post(
+        f"/cases/{case_id}/contact",
+        data={**form, "made_at": "2026-11-21T09:00", "csrf_token": csrf(client)},
+    )
+    assert "after now" in refused.text
+    assert _attempts(session) == 1

@@ -5,8 +5,9 @@ settlements, the script; and the team lead's approvals. No rule is decided here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
-from arrears.kit.errors import ArrearsError, NotPermitted
+from arrears.kit.errors import ArrearsError, BadInput, NotPermitted
 from arrears.kit.validation import build
 from arrears.promises import plan_service
 from arrears.promises import repository as promise_repository
@@ -58,6 +60,19 @@ def _act(
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
+
+
+def _made_at(value: str | None) -> datetime | None:
+    """The form's late-entry time (a ``datetime-local`` field: the center's wall clock)."""
+    if not value or not value.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadInput(f"made_at: not a date and time: {value!r}") from exc
+    if local.tzinfo is not None:
+        return local
+    return local.replace(tzinfo=ZoneInfo(get_settings().time_zone))
 
 
 def _who_and_why(
@@ -134,6 +149,7 @@ def contact_precheck(
     party: Annotated[str, Form()] = "debtor",
     contact_person_id: Annotated[str | None, Form()] = None,
     purpose: Annotated[str | None, Form()] = None,
+    made_at: Annotated[str | None, Form()] = None,
     principal: Principal = Depends(require("compliance.check")),
 ) -> Response:
     """HTMX: would this contact be allowed now? Runs the real contact path (compliance
@@ -151,6 +167,7 @@ def contact_precheck(
                 outcome="no_answer",
                 contact_person_id=person_id,
                 purpose=purpose,
+                made_at=_made_at(made_at),
             ),
             actor=principal.actor,
             role=principal.role,
@@ -174,9 +191,11 @@ def contact_log(
     contact_person_id: Annotated[str | None, Form()] = None,
     purpose: Annotated[str | None, Form()] = None,
     notes: Annotated[str | None, Form()] = None,
+    made_at: Annotated[str | None, Form()] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    """Log the attempt: made if compliance allows it now, stored as blocked otherwise."""
+    """Log the attempt: made if compliance allows it now, stored as blocked otherwise; with
+    ``made_at``, a late entry of a contact made earlier (offline, a visit)."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
@@ -191,6 +210,7 @@ def contact_log(
                 contact_person_id=person_id,
                 purpose=purpose,
                 notes=(notes or "").strip() or None,
+                made_at=_made_at(made_at),
             ),
             actor=principal.actor,
             role=principal.role,
