@@ -810,6 +810,10 @@ class FlakyGateway:
         self.refusals = refusals
         self.taken: list[outbox.Outgoing] = []
 
+    def handed(self, message: outbox.Outgoing) -> str | None:
+        taken = any(m.dedupe_key == message.dedupe_key for m in self.taken)
+        return f"gw-{message.id}" if taken else None
+
     def send(self, message: outbox.Outgoing) -> str:
         if self.refusals > 0:
             self.refusals -= 1
@@ -848,7 +852,7 @@ def test_the_outbox_relay_sends_once_through_the_spool(engine: Engine, tmp_path:
     spool = outbox.SpoolTransport(tmp_path / "spool")
     ten = datetime(2026, 2, 16, 2, tzinfo=UTC)  # 10:00 in Shanghai
     assert _relay(engine, ten, spool).as_dict() == {
-        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
     assert _relay(engine, ten, spool).sent == 0  # sent is sent
     (line,) = (tmp_path / "spool" / "sms-20260216.jsonl").read_text("utf-8").splitlines()
     handed = json.loads(line)
@@ -888,7 +892,7 @@ def test_a_refusing_gateway_is_retried_then_the_message_fails(engine: Engine) ->
     assert _relay(engine, ten, gateway).retrying == 1
     assert _relay(engine, ten, gateway).failed == 1
     assert _relay(engine, ten, gateway).as_dict() == {
-        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
     with Session(engine) as s:
         message = s.scalars(sa.select(OutboxMessage)).one()
         assert (message.status, message.attempts) == ("failed", 3)
@@ -910,5 +914,7 @@ def test_two_relays_never_take_the_same_message(engine: Engine, db_url: str) -> 
 
     first = SecondRelayMidSend()
     assert _relay(engine, ten, first).sent == 1
-    assert seen_by_second == [{"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}]
+    assert seen_by_second == [
+        {"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}
+    ]
     assert len(first.taken) == 1
