@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
-from arrears.promises import service as promise_service
+from arrears.promises import plan_service
 from arrears.web.app import create_app
 from arrears.workforce.models import Assignment
 from tests.web_seed import NOW, PASSWORD, Seeded, seed
@@ -63,10 +63,9 @@ def server(
             )
         )
         session.flush()
-        promise_service.propose_settlement(
+        plan_service.propose_settlement(
             session=session,
             work_order_id=seeded.work_orders[2],
-            balance="10000.00",
             discount="0.20",
             due_on=date(2026, 11, 28),
             actor="user:collector",

@@ -134,7 +134,6 @@ def test_team_lead_approves_a_settlement_collector_cannot(
     proposed = client.post(
         f"/cases/{case_id}/settlement",
         data={
-            "balance": "10000.00",
             "discount": "0.20",
             "due_on": "2026-11-28",
             "csrf_token": csrf(client),
@@ -188,7 +187,6 @@ def test_collector_proposes_an_instalment_plan(
     done = client.post(
         f"/cases/{case_id}/plan",
         data={
-            "total": "6000.00",
             "instalments": "6",
             "first_due_on": "2026-12-01",
             "csrf_token": csrf(client),
@@ -198,12 +196,12 @@ def test_collector_proposes_an_instalment_plan(
     plan = session.scalars(select(RepaymentPlan)).one()
     assert plan.kind == "plan"
     assert plan.instalment_count == 6
-    assert str(plan.total) == "6000.00"
+    assert plan.total == plan.balance  # what the case owes, from the store
     past = client.post(
         f"/cases/{case_id}/plan",
         data={
-            "total": "6000.00",
             "instalments": "6",
+            "supersede": "true",
             "first_due_on": "2020-01-01",
             "csrf_token": csrf(client),
         },

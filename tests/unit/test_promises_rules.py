@@ -246,6 +246,13 @@ def test_maker_checker_limits_by_role() -> None:
         )
 
 
+def test_a_plan_is_approved_at_once_only_inside_every_bound_of_the_policy() -> None:
+    rules = load_promise_policy().approval
+    assert not needs_checker(kind="plan", at_stake=D("20000.00"), instalments=12, rules=rules)
+    assert needs_checker(kind="plan", at_stake=D("100.00"), instalments=13, rules=rules)
+    assert needs_checker(kind="plan", at_stake=D("100.00"), covers_owed=False, rules=rules)
+
+
 def test_plan_options_depend_on_the_account() -> None:
     policy = load_promise_policy()
     kwargs: dict[str, Any] = {

@@ -182,19 +182,6 @@ def queue(
     return [(r[0], r[1]) for r in rows], int(total or 0)
 
 
-def next_case_id(session: Session, *, scope: ColumnElement[bool], today: date) -> int | None:
-    """The first case of the queue that is due for action today (or has no date set)."""
-    where = _queue_where(scope, QueueFilter())
-    where.append(or_(WorkOrder.next_action_on.is_(None), WorkOrder.next_action_on <= today))
-    return session.scalar(
-        select(WorkOrder.id)
-        .join(Cardholder, Cardholder.id == WorkOrder.cardholder_id)
-        .where(*where)
-        .order_by(*_QUEUE_ORDER)
-        .limit(1)
-    )
-
-
 def work_order_audit(
     session: Session, work_order_id: int, *, limit: int = 200
 ) -> Sequence[AuditEvent]:

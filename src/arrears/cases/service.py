@@ -74,7 +74,7 @@ def flush(session: Session, what: str) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        session.rollback()
+        # Raise only: the boundary rolls the transaction back, a batch its savepoint.
         raise Conflict(
             f"{what} was changed by someone else at the same time: reload and try again"
         ) from exc
@@ -106,7 +106,10 @@ def transition(
     hold_reason: str | None = None,
     escalated_to: str | None = None,
 ) -> WorkOrder:
-    """Move a case to ``to`` if the state machine allows it; audited with before and after."""
+    """Move a case to ``to`` if the state machine allows it; audited with before and after.
+
+    People's moves come through ``workforce.closing.transition``: a closed case must also let go
+    of its assignment, which this domain cannot see."""
     wo = get(session=session, work_order_id=work_order_id)
     check_version(wo, expected_version)
     return apply_move(
@@ -192,6 +195,20 @@ def move_if_legal(
 # --- taking the next case ----------------------------------------------------------------------
 
 
+def next_case(
+    *, session: Session, base: Select[WorkOrder] | None = None, queue: str | None = None
+) -> WorkOrder | None:
+    """The one next-case rule (page, API and CLI): the first of ``repository.next_candidates``
+    as of the center's today, within ``base`` (the caller's scope), or None."""
+    found = repository.next_candidates(
+        session,
+        base=base if base is not None else select(WorkOrder),
+        today=clock.today(),
+        queue=queue,
+    )
+    return found[0] if found else None
+
+
 def take_next(
     *,
     session: Session,
@@ -199,14 +216,11 @@ def take_next(
     base: Select[WorkOrder] | None = None,
     queue: str | None = None,
 ) -> WorkOrder:
-    """The most urgent workable case in the caller's scope, moved to in_progress."""
-    today = clock.today()
-    candidates = repository.next_candidates(
-        session, base=base if base is not None else select(WorkOrder), today=today, queue=queue
-    )
-    if not candidates:
+    """The most urgent workable case in the caller's scope (``next_case``), moved to
+    in_progress."""
+    wo = next_case(session=session, base=base, queue=queue)
+    if wo is None:
         raise NotFound("no case is due in your queue right now")
-    wo = candidates[0]
     move_if_legal(
         session=session, work_order=wo, to="in_progress", actor=actor, reason="taken from queue"
     )
@@ -313,7 +327,6 @@ def record_stop(
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise Conflict(f"stop {stop} was just recorded on case {wo.id} by someone else") from exc
     audit.record(
         session,
@@ -412,11 +425,15 @@ def schedule_follow_up(
     actor: str,
     note: str | None = None,
     source: str | None = None,
+    not_before: date | None = None,
 ) -> FollowUp:
-    """A follow-up task; the case's next action moves to it if that is sooner."""
+    """A follow-up task; the case's next action moves to it if that is sooner.
+
+    ``not_before`` (default today) is the earliest due date accepted: a back-dated nightly run
+    dates its follow-ups from its own as-of date, not from the wall clock."""
     if kind not in FOLLOW_UP_KINDS:
         raise BadInput(f"kind must be one of: {', '.join(FOLLOW_UP_KINDS)} (got {kind!r})")
-    if due_on < clock.today():
+    if due_on < (not_before or clock.today()):
         raise BadInput(f"a follow-up cannot be due in the past ({due_on})")
     wo = get(session=session, work_order_id=work_order_id)
     task = FollowUp(

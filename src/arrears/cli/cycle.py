@@ -76,7 +76,7 @@ def run(
     console.print(
         f"[bold]cycle {result.as_of}[/bold] on {result.engine}: {result.accounts:,} accounts; "
         f"work orders opened {c['opened']:,}, updated {c['updated']:,}, closed {c['closed']:,}, "
-        f"unchanged {c['unchanged']:,} (escalated {c['escalated']:,})"
+        f"unchanged {c['unchanged']:,} (level raised {c['level_raised']:,})"
     )
     p = result.promises
     console.print(

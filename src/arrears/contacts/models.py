@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -64,7 +65,12 @@ class ContactAttempt(Base):
     compliance_profile: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     compliance_check_id: Mapped[int | None] = mapped_column(ForeignKey("compliance_check.id"))
     compliance_detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # When the server recorded it. ``at`` is when the contact was made: the same instant, except
+    # for a late entry (made offline or on a visit, entered afterwards within the policy window).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    late_entry: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=sa.false()
+    )
 
     __table_args__ = (
         Index("ix_contact_attempt_work_order_at", "work_order_id", "at"),

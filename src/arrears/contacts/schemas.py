@@ -25,7 +25,14 @@ class ContactIn(_Body):
     content: str | None = Field(default=None, max_length=4000)
     fields: dict[str, str] | None = None
     script: str | None = None
-    at: datetime | None = Field(default=None, description="when (default: now); aware")
+    made_at: datetime | None = Field(
+        default=None,
+        description=(
+            "only for a late entry: when a contact made offline or on a visit happened, with its "
+            "offset, within the late-entry window (default 24 h); otherwise the server records "
+            "the contact at its own time"
+        ),
+    )
     override_reason: str | None = Field(
         default=None, description="compliance officers only: go ahead despite a block"
     )
@@ -33,3 +40,51 @@ class ContactIn(_Body):
 
 class CourtesyIn(_Body):
     on: date
+
+
+# --- what the routes answer --------------------------------------------------------------------
+
+
+class ContactComplianceOut(BaseModel):
+    """The compliance decision stored with the attempt (and the profile's own details)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    allowed: bool | None
+    rules: list[str]
+    reason: str | None
+    next_allowed_at: datetime | None
+    profile: str | None
+    check_id: int | None = None
+
+
+class ContactAttemptOut(BaseModel):
+    id: int
+    work_order_id: int
+    at: datetime
+    collector: str
+    channel: str
+    direction: str
+    party: str
+    contact_person_id: int | None
+    relation: str | None
+    purpose: str | None
+    address_used: str | None
+    status: str
+    outcome: str | None
+    duration_seconds: int | None
+    notes: str | None
+    recording_ref: str | None
+    compliance: ContactComplianceOut
+
+
+class UnlockOut(BaseModel):
+    """Step by step: whether the case's contact persons may be contacted, when and why."""
+
+    unlocked: bool
+    unlocks_on: date | None
+    reason: str
+    attempts_made: int
+    attempts_needed: int
+    window_started_on: date
+    purposes: dict[str, list[str]]

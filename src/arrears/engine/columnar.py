@@ -50,11 +50,6 @@ def work(value: ir.Value) -> ir.DecimalValue:
     return value.cast(WORK)
 
 
-def mul(a: ir.Value, b: ir.Value) -> ir.DecimalValue:
-    """An exact product in the working type (cast back so chained products cannot overflow)."""
-    return (work(a) * work(b)).cast(PRODUCT)
-
-
 def money(value: ir.Value) -> ir.DecimalValue:
     return value.cast(MONEY)
 

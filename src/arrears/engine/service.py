@@ -30,7 +30,7 @@ from arrears.kit.dates import not_after_today
 from arrears.kit.db import UnitOfWork
 from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.portfolio import warehouse
-from arrears.promises import service as promise_service
+from arrears.promises import nightly as promise_nightly
 from arrears.strategy.loader import LoadedStrategy, load_strategy
 from arrears.vocabulary import LEVELS
 
@@ -407,7 +407,7 @@ def finish_cycle(
                 heartbeat.hold(),
                 UnitOfWork(store) as uow,
             ):
-                promises = promise_service.reconcile_all(
+                promises = promise_nightly.reconcile_all(
                     session=uow.session, actor=ACTOR, as_of=as_of
                 )
                 uow.commit()

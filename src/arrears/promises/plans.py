@@ -102,10 +102,24 @@ def settlement_amount(
     return round_money(balance * (Decimal(1) - discount), currency)
 
 
-def needs_checker(*, kind: str, at_stake: Decimal, rules: ApprovalRules) -> bool:
-    """Whether a proposal must be approved by a checker before it binds."""
-    limit = rules.plan_auto_approve_up_to if kind == "plan" else rules.settlement_auto_approve_up_to
-    return at_stake > limit
+def needs_checker(
+    *,
+    kind: str,
+    at_stake: Decimal,
+    rules: ApprovalRules,
+    instalments: int = 1,
+    covers_owed: bool = True,
+) -> bool:
+    """Whether a proposal must be approved by a checker before it binds: it is approved at once
+    only inside every auto-approval bound of the policy (amount at stake, and for a plan the
+    number of instalments and covering all that is owed)."""
+    if kind == "settlement":
+        return at_stake > rules.settlement_auto_approve_up_to
+    return (
+        at_stake > rules.plan_auto_approve_up_to
+        or instalments > rules.plan_auto_approve_max_instalments
+        or not covers_owed
+    )
 
 
 def check_approver(

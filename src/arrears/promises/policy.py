@@ -33,6 +33,8 @@ class PlanRules(BaseModel):
     max_instalments: int = Field(default=36, ge=1, le=120)
     grace_days: int = Field(default=3, ge=0, le=60)
     max_missed: int = Field(default=2, ge=1, le=12)
+    # The least share of what the case owes that a plan may cover (1.00: all of it).
+    min_cover: Decimal = Field(default=Decimal("1.00"), gt=0, le=1)
 
 
 class SettlementRules(BaseModel):
@@ -45,6 +47,7 @@ class ApprovalRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     plan_auto_approve_up_to: Decimal = Field(default=Decimal("20000"), ge=0)
+    plan_auto_approve_max_instalments: int = Field(default=12, ge=1, le=120)
     settlement_auto_approve_up_to: Decimal = Field(default=Decimal("0"), ge=0)
     role_limits: dict[str, Decimal] = Field(default_factory=dict)
 

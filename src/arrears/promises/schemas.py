@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,29 +12,44 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PromiseIn(_Body):
-    amount: str = Field(description="e.g. '1020.00'")
+_SUPERSEDE = Field(
+    default=False,
+    description="replace the case's live promise, plan or settlement (cancelled and audited); "
+    "without it a case that has one refuses a new arrangement (409)",
+)
+
+
+class PromiseCreate(_Body):
+    amount: str = Field(description="e.g. '1020.00'; at most what the case owes today")
     due_on: date
     channel: str = "call"
     contact_attempt_id: int | None = None
     version: int | None = None
+    supersede: bool = _SUPERSEDE
 
 
-class PlanIn(_Body):
-    total: str
+class PlanCreate(_Body):
+    total: str | None = Field(
+        default=None,
+        description="leave out: the plan covers what the case owes today; less only down to "
+        "the policy's plan.min_cover share",
+    )
     instalments: int | None = None
     first_due_on: date
     frequency: str = "monthly"
     amounts: list[str] | None = None
     due_dates: list[date] | None = None
     version: int | None = None
+    supersede: bool = _SUPERSEDE
 
 
-class SettlementIn(_Body):
-    balance: str
+class SettlementCreate(_Body):
+    """The balance is what the case owes today, from the store: it is not a field."""
+
     discount: str = Field(description="share of the balance waived, e.g. '0.20'")
     due_on: date
     version: int | None = None
+    supersede: bool = _SUPERSEDE
 
 
 class DecisionIn(_Body):
@@ -44,3 +60,50 @@ class DecisionIn(_Body):
 
 class ReconcileIn(_Body):
     as_of: date | None = None
+
+
+# --- what the routes answer --------------------------------------------------------------------
+
+
+class PromiseOut(BaseModel):
+    id: int
+    work_order_id: int
+    amount: Decimal
+    currency: str
+    due_on: date
+    made_on: date
+    channel: str
+    status: str
+    paid: Decimal
+    settled_on: date | None
+    taken_by: str
+    version: int
+
+
+class InstalmentOut(BaseModel):
+    seq: int
+    due_on: date
+    amount: Decimal
+    status: str
+    paid: Decimal
+
+
+class PlanOut(BaseModel):
+    """A repayment plan or settlement; ``instalments`` where the route loads them."""
+
+    id: int
+    work_order_id: int
+    kind: str
+    status: str
+    balance: Decimal
+    discount: Decimal
+    total: Decimal
+    instalment_count: int
+    first_due_on: date
+    frequency: str
+    needs_checker: bool
+    maker: str
+    checker: str | None
+    missed: int
+    version: int
+    instalments: list[InstalmentOut] = Field(default_factory=list)

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
-from arrears.cases import service as case_service
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
 from arrears.kit.errors import ArrearsError, NotPermitted
 from arrears.kit.validation import build
+from arrears.promises import plan_service
 from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
 from arrears.vocabulary import CHANNELS
@@ -62,7 +62,6 @@ def _int_or_none(value: str | None) -> int | None:
 
 def case_extras(*, session: Session, principal: Principal, view: CaseView) -> dict[str, Any]:
     """The case page's action panels: what the forms need, from the domains' services."""
-    wo_id = view.work_order.id
     extras: dict[str, Any] = {
         "channels": CHANNELS,
         "parties": PARTIES,
@@ -70,13 +69,10 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
         "purposes": CONTACT_PERSON_PURPOSES,
         "can_work": principal.can("case.work"),
         "can_settle": principal.can("settlement.propose"),
-        "stops": case_service.stops_summary(session=session, work_order_id=wo_id),
-        "promises": [
-            promise_service.promise_dict(p) for p in promise_repository.promises_of(session, wo_id)
-        ],
-        "plans": [
-            promise_service.plan_summary(p) for p in promise_repository.plans_of(session, wo_id)
-        ],
+        # The case view already holds what the panels list: one read, one shape.
+        "stops": view.three_stops.model_dump(),
+        "promises": [p.model_dump() for p in view.promises],
+        "plans": [p.model_dump() for p in view.plans],
         "can_reassign": principal.can("case.reassign"),
         "reassign_targets": reassign.reassign_targets(session=session, principal=principal)
         if principal.can("case.reassign")
@@ -227,6 +223,7 @@ def take_promise(
     due_on: Annotated[date, Form()],
     channel: Annotated[str, Form()] = "call",
     version: Annotated[int | None, Form()] = None,
+    supersede: Annotated[bool, Form()] = False,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
     return _act(
@@ -242,6 +239,7 @@ def take_promise(
             channel=channel,
             actor=principal.actor,
             expected_version=version,
+            supersede=supersede,
         ),
     )
 
@@ -250,23 +248,24 @@ def take_promise(
 def propose_settlement(
     work_order_id: int,
     session: DbSession,
-    balance: Annotated[str, Form()],
     discount: Annotated[str, Form()],
     due_on: Annotated[date, Form()],
+    supersede: Annotated[bool, Form()] = False,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> Response:
+    """A settlement on what the case owes today (the balance is the store's, not a field)."""
     return _act(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
         done="settlement",
-        action=lambda: promise_service.propose_settlement(
+        action=lambda: plan_service.propose_settlement(
             session=session,
             work_order_id=work_order_id,
-            balance=balance,
             discount=discount,
             due_on=due_on,
             actor=principal.actor,
+            supersede=supersede,
         ),
     )
 
@@ -275,24 +274,25 @@ def propose_settlement(
 def propose_plan(
     work_order_id: int,
     session: DbSession,
-    total: Annotated[str, Form()],
     instalments: Annotated[int, Form()],
     first_due_on: Annotated[date, Form()],
+    supersede: Annotated[bool, Form()] = False,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    """An instalment plan; above the policy's threshold it waits for a checker."""
+    """An instalment plan over what the case owes today; outside the policy's auto-approval
+    bounds it waits for a checker."""
     return _act(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
         done="plan",
-        action=lambda: promise_service.propose_plan(
+        action=lambda: plan_service.propose_plan(
             session=session,
             work_order_id=work_order_id,
-            total=total,
             instalments=instalments,
             first_due_on=first_due_on,
             actor=principal.actor,
+            supersede=supersede,
         ),
     )
 
@@ -370,7 +370,7 @@ def decide(
         if not principal.can(permission):
             raise NotPermitted(f"your role ({principal.role}) may not {permission}")
         visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
-        promise_service.decide_plan(
+        plan_service.decide_plan(
             session=session,
             plan_id=plan_id,
             approve=decision == "approve",

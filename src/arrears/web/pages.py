@@ -165,7 +165,7 @@ def next_case(
     found = queue.next_case(session=session, principal=principal)
     if found is None:
         return flash.redirect("/queue", done="queue")
-    return RedirectResponse(f"/cases/{found}", status_code=303)
+    return RedirectResponse(f"/cases/{found.id}", status_code=303)
 
 
 @router.get("/cases/{work_order_id}")

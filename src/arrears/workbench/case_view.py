@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,19 +16,20 @@ from arrears.auth import service as auth_service
 from arrears.auth.policy import Principal
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
-from arrears.cases import views
 from arrears.cases.models import WorkOrder, WorkOrderAccount
+from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
+from arrears.cases.states import allowed_from
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
+from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
 from arrears.kit.errors import BadInput, NotFound, NotPermitted
-from arrears.kit.serialize import jsonable
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import CardAccount, Payment
 from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
+from arrears.promises.schemas import PlanOut, PromiseOut
 from arrears.workbench.schemas import (
     AccountOut,
-    BreakdownItemOut,
     CaseView,
     ContactPersonOut,
     CustomerOut,
@@ -42,11 +42,17 @@ from arrears.workforce.scoping import visible_work_order
 
 
 def case_view(*, session: Session, principal: Principal, work_order_id: int) -> CaseView:
-    """Everything the case page shows, for a case in the principal's scope (else NotFound)."""
+    """The case view of a case in the principal's scope (else NotFound, as for a missing one)."""
     wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return build_case_view(session=session, work_order=wo)
+
+
+def build_case_view(*, session: Session, work_order: WorkOrder) -> CaseView:
+    """Everything the case page shows and the API answers for one case, read once."""
+    wo = work_order
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
-        raise NotFound(f"case {work_order_id} has no customer")
+        raise NotFound(f"case {wo.id} has no customer")
     # The workflow's own breakdown (as of today), so the page and the script quote one figure.
     ledger = case_service.ledger(session=session, work_order_id=wo.id)
     owed_by_ref = {part.account_ref: part.breakdown for part in ledger.breakdowns}
@@ -81,8 +87,15 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
                 total_due=owed.total_due,
             )
         )
+    found_profile = case_repository.profile(session, wo.cardholder_id)
     return CaseView(
-        work_order=WorkOrderOut.model_validate(wo, from_attributes=True),
+        work_order=WorkOrderOut.model_validate(
+            {
+                **{f: getattr(wo, f) for f in _WORK_ORDER_COLUMNS},
+                "escalated_to": (wo.extra or {}).get("escalated_to"),
+                "allowed_transitions": list(allowed_from(wo.status)),
+            }
+        ),
         customer=CustomerOut(
             id=holder.id,
             external_ref=holder.external_ref,
@@ -108,7 +121,51 @@ def case_view(*, session: Session, principal: Principal, work_order_id: int) -> 
         ),
         accounts=accounts,
         total_due=total_due,
+        contact_persons_unlock=_unlock(session, wo),
+        three_stops=ThreeStopsOut.model_validate(
+            case_service.stops_summary(session=session, work_order_id=wo.id)
+        ),
+        follow_ups=[
+            FollowUpOut.model_validate(f, from_attributes=True)
+            for f in case_repository.follow_ups(session, wo.id)
+        ],
+        profile=ProfileOut.model_validate(case_service.profile_dict(found_profile))
+        if found_profile
+        else None,
+        promises=[
+            PromiseOut.model_validate(promise_service.promise_dict(p))
+            for p in promise_repository.promises_of(session, wo.id)
+        ],
+        plans=[
+            PlanOut.model_validate(promise_service.plan_dict(session=session, plan=p))
+            for p in promise_repository.plans_of(session, wo.id)
+        ],
+        contacts=[
+            ContactAttemptOut.model_validate(contact_service.attempt_dict(a))
+            for a in contact_repository.attempts(session, work_order_id=wo.id)
+        ],
         timeline=_timeline(session, wo.id, ledger.payments),
+    )
+
+
+# The header's columns, read straight from the work order.
+_WORK_ORDER_COLUMNS = tuple(
+    name
+    for name in WorkOrderOut.model_fields
+    if name not in ("escalated_to", "allowed_transitions")
+)
+
+
+def _unlock(session: Session, wo: WorkOrder) -> UnlockOut:
+    status = contact_service.unlock_status(session=session, work_order=wo)
+    return UnlockOut(
+        unlocked=status.unlocked,
+        unlocks_on=status.unlocks_on,
+        reason=status.reason,
+        attempts_made=status.attempts_made,
+        attempts_needed=status.attempts_needed,
+        window_started_on=status.window_started_on,
+        purposes={k: list(v) for k, v in status.purposes.items()},
     )
 
 
@@ -247,64 +304,3 @@ def unmask(
         field=field if item_id is None else f"{field}:{item_id}",
     )
     return Unmasked(field=field, item_id=item_id, value=value)
-
-
-# --- the case as one JSON document (the API's /cases/{id}) ---------------------------------------
-
-
-def _unlock(session: Session, wo: WorkOrder) -> dict[str, Any]:
-    status = contact_service.unlock_status(session=session, work_order=wo)
-    return jsonable(
-        {
-            "unlocked": status.unlocked,
-            "unlocks_on": status.unlocks_on,
-            "reason": status.reason,
-            "attempts_made": status.attempts_made,
-            "attempts_needed": status.attempts_needed,
-            "window_started_on": status.window_started_on,
-            "purposes": {k: list(v) for k, v in status.purposes.items()},
-        }
-    )
-
-
-def case_detail(session: Session, wo: WorkOrder) -> dict[str, Any]:
-    """Everything the collector needs on one case."""
-    found = case_repository.profile(session, wo.cardholder_id)
-    return {
-        **views.summary(wo),
-        "breakdown": views.breakdown(session, wo.id),
-        "contact_persons": _unlock(session, wo),
-        "three_stops": jsonable(case_service.stops_summary(session=session, work_order_id=wo.id)),
-        "follow_ups": jsonable(
-            [
-                {
-                    "id": f.id,
-                    "due_on": f.due_on,
-                    "kind": f.kind,
-                    "note": f.note,
-                    "status": f.status,
-                    "source": f.source,
-                }
-                for f in case_repository.follow_ups(session, wo.id)
-            ]
-        ),
-        "profile": jsonable(case_service.profile_dict(found)) if found else None,
-        "promises": jsonable(
-            [
-                promise_service.promise_dict(p)
-                for p in promise_repository.promises_of(session, wo.id)
-            ]
-        ),
-        "plans": jsonable(
-            [
-                promise_service.plan_dict(session=session, plan=p)
-                for p in promise_repository.plans_of(session, wo.id)
-            ]
-        ),
-        "contacts": jsonable(
-            [
-                contact_service.attempt_dict(a)
-                for a in contact_repository.attempts(session, work_order_id=wo.id)
-            ]
-        ),
-    }

@@ -6,10 +6,11 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.policy import Principal
 from arrears.cases import repository as case_repository
-from arrears.kit.clock import clock
+from arrears.cases import service as case_service
+from arrears.cases.models import WorkOrder
 from arrears.kit.errors import NotPermitted
 from arrears.workbench.schemas import QueuePage, QueueRow
-from arrears.workforce.scoping import work_order_filter
+from arrears.workforce.scoping import scoped_work_orders, work_order_filter
 
 MAX_PAGE = 200
 
@@ -54,7 +55,17 @@ def queue_page(
     )
 
 
-def next_case(*, session: Session, principal: Principal) -> int | None:
-    return case_repository.next_case_id(
-        session, scope=work_order_filter(principal), today=clock.today()
+def next_case(
+    *, session: Session, principal: Principal, queue: str | None = None
+) -> WorkOrder | None:
+    """The case to work next within the caller's scope: the one rule
+    (``cases.service.next_case``) that the page's "next case", ``GET /workbench/next`` and
+    ``POST /cases/next`` all use."""
+    return case_service.next_case(session=session, base=scoped_work_orders(principal), queue=queue)
+
+
+def take_next(*, session: Session, principal: Principal, queue: str | None = None) -> WorkOrder:
+    """``next_case``, moved to in_progress (NotFound when nothing is due)."""
+    return case_service.take_next(
+        session=session, actor=principal.actor, base=scoped_work_orders(principal), queue=queue
     )

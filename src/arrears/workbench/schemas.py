@@ -8,6 +8,10 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
+from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
+from arrears.promises.schemas import PlanOut, PromiseOut
+
 
 class QueueRow(BaseModel):
     id: int
@@ -64,12 +68,6 @@ class CustomerOut(BaseModel):
     contact_persons: list[ContactPersonOut]
 
 
-class BreakdownItemOut(BaseModel):
-    kind: str
-    amount: Decimal
-    explanation: dict[str, str]
-
-
 class AccountOut(BaseModel):
     id: int | None
     account_ref: str
@@ -98,7 +96,11 @@ class TimelineEntry(BaseModel):
 
 class WorkOrderOut(BaseModel):
     id: int
+    customer_ref: str
     status: str
+    close_reason: str | None
+    hold_reason: str | None
+    escalated_to: str | None
     bucket: str
     dpd: int
     amount_due: Decimal
@@ -114,16 +116,28 @@ class WorkOrderOut(BaseModel):
     broken_promises: int
     next_action_on: date | None
     opened_on: date
+    closed_on: date | None
     # The header's bucket and DPD are the cycle's, as of this date; the breakdown's are today's.
     last_cycle_as_of: date | None = None
     version: int
+    allowed_transitions: list[str]
 
 
 class CaseView(BaseModel):
+    """The one case view: the case page renders it, ``GET /cases/{id}`` and
+    ``GET /workbench/cases/{id}`` answer it, ``arrears case show`` prints it."""
+
     work_order: WorkOrderOut
     customer: CustomerOut
     accounts: list[AccountOut]
     total_due: Decimal
+    contact_persons_unlock: UnlockOut
+    three_stops: ThreeStopsOut
+    follow_ups: list[FollowUpOut]
+    profile: ProfileOut | None
+    promises: list[PromiseOut]
+    plans: list[PlanOut]
+    contacts: list[ContactAttemptOut]
     timeline: list[TimelineEntry]
 
 

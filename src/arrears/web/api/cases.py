@@ -20,7 +20,10 @@ from arrears.cases.schemas import (
 )
 from arrears.kit.serialize import jsonable
 from arrears.workbench import case_view, reassign, three_stops
+from arrears.workbench import queue as workbench_queue
+from arrears.workbench.schemas import CaseView
 from arrears.workbench.script import case_script
+from arrears.workforce import closing
 from arrears.workforce.schemas import Reassignment, ReassignRequest
 from arrears.workforce.scoping import scoped_work_orders, visible_work_order
 
@@ -55,19 +58,17 @@ def take_next(
     queue: str | None = None,
 ) -> dict[str, Any]:
     """Take the most urgent due case in your scope; it moves to in_progress."""
-    wo = case_service.take_next(
-        session=session, actor=principal.actor, base=scoped_work_orders(principal), queue=queue
-    )
+    wo = workbench_queue.take_next(session=session, principal=principal, queue=queue)
     return views.summary(wo)
 
 
-@router.get("/{work_order_id}")
+@router.get("/{work_order_id}", response_model=CaseView)
 def show(
     work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
-) -> dict[str, Any]:
-    """The case: figures, breakdown, contact-person unlock, stops, promises, plans, contacts."""
-    wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return case_view.case_detail(session, wo)
+) -> CaseView:
+    """The case view (as ``/workbench/cases/{id}`` and the case page): figures, breakdown,
+    contact-person unlock, stops, follow-ups, profile, promises, plans, contacts, timeline."""
+    return case_view.case_view(session=session, principal=principal, work_order_id=work_order_id)
 
 
 @router.get("/{work_order_id}/breakdown")
@@ -86,9 +87,10 @@ def transition(
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
-    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409."""
+    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409.
+    Closing it ends its assignment."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    wo = case_service.transition(
+    wo = closing.transition(
         session=session,
         work_order_id=work_order_id,
         to=body.to,

@@ -12,9 +12,16 @@ from arrears.cases import service as case_service
 from arrears.cases import views
 from arrears.kit.errors import NotFound
 from arrears.kit.serialize import jsonable
-from arrears.promises import repository
+from arrears.promises import nightly as promise_nightly
+from arrears.promises import plan_service, repository
 from arrears.promises import service as promise_service
-from arrears.promises.schemas import DecisionIn, PlanIn, PromiseIn, ReconcileIn, SettlementIn
+from arrears.promises.schemas import (
+    DecisionIn,
+    PlanCreate,
+    PromiseCreate,
+    ReconcileIn,
+    SettlementCreate,
+)
 from arrears.workforce.scoping import visible_work_order
 
 router = APIRouter(tags=["promises"])
@@ -23,7 +30,7 @@ router = APIRouter(tags=["promises"])
 @router.post("/cases/{work_order_id}/promises", status_code=201)
 def take_promise(
     work_order_id: int,
-    body: PromiseIn,
+    body: PromiseCreate,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
@@ -38,6 +45,7 @@ def take_promise(
         contact_attempt_id=body.contact_attempt_id,
         actor=principal.actor,
         expected_version=body.version,
+        supersede=body.supersede,
     )
     wo = case_service.get(session=session, work_order_id=work_order_id)
     return {**jsonable(promise_service.promise_dict(promise)), "case": views.summary(wo)}
@@ -62,7 +70,7 @@ def reconcile_case(
 ) -> dict[str, Any]:
     """Mark the case's promises and plan instalments against the payments received."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    result = promise_service.reconcile_case(
+    result = promise_nightly.reconcile_case(
         session=session, work_order_id=work_order_id, actor=principal.actor, as_of=body.as_of
     )
     wo = case_service.get(session=session, work_order_id=work_order_id)
@@ -74,19 +82,19 @@ def reconcile_all(
     body: ReconcileIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:
     """Reconcile every case with a pending promise or an active plan (operations)."""
-    return promise_service.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
+    return promise_nightly.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
 
 
 @router.post("/cases/{work_order_id}/plans", status_code=201)
 def propose_plan(
     work_order_id: int,
-    body: PlanIn,
+    body: PlanCreate,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
     """An instalment plan; above the threshold it waits for a checker."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    plan = promise_service.propose_plan(
+    plan = plan_service.propose_plan(
         session=session,
         work_order_id=work_order_id,
         total=body.total,
@@ -97,6 +105,7 @@ def propose_plan(
         due_dates=body.due_dates,
         actor=principal.actor,
         expected_version=body.version,
+        supersede=body.supersede,
     )
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
@@ -104,20 +113,20 @@ def propose_plan(
 @router.post("/cases/{work_order_id}/settlements", status_code=201)
 def propose_settlement(
     work_order_id: int,
-    body: SettlementIn,
+    body: SettlementCreate,
     session: DbSession,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> dict[str, Any]:
     """A settlement offer (a discount on the balance); approved by a checker."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    plan = promise_service.propose_settlement(
+    plan = plan_service.propose_settlement(
         session=session,
         work_order_id=work_order_id,
-        balance=body.balance,
         discount=body.discount,
         due_on=body.due_on,
         actor=principal.actor,
         expected_version=body.version,
+        supersede=body.supersede,
     )
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
@@ -145,7 +154,7 @@ def decide_plan(
     if plan is None:
         raise NotFound(f"no plan {plan_id}")
     visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
-    plan = promise_service.decide_plan(
+    plan = plan_service.decide_plan(
         session=session,
         plan_id=plan_id,
         approve=body.approve,

@@ -50,7 +50,8 @@ def next_case(
     session: DbSession, principal: Principal = Depends(require("queue.read"))
 ) -> NextCase:
     """The case to work next (highest priority due today), or null when the queue is done."""
-    return NextCase(work_order_id=queue.next_case(session=session, principal=principal))
+    found = queue.next_case(session=session, principal=principal)
+    return NextCase(work_order_id=found.id if found else None)
 
 
 @router.get("/workbench/cases/{work_order_id}", response_model=CaseView, tags=["workbench"])
