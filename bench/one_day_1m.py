@@ -14,7 +14,7 @@ warehouse file; every run below starts from its own copy of it.
 Then, interleaved A B A B ... for ``--rounds`` rounds, on day 1 with the project's clock frozen:
 A = the real services, as the simulator calls them (``simulation/actions.py``):
   import   ``import_folder`` (the import path: validation, store upsert, warehouse);
-  promises ``promises.service.reconcile_all`` (the nightly promise stage's public entry);
+  promises ``promises.nightly.reconcile_all`` (the nightly promise stage's public entry);
   cycle    ``engine.service.run_cycle``: its own durations give compute = snapshot + compute +
            write, and sync (its promise stage finds nothing left to do);
   allocation ``workforce allocation_service.allocate``.
@@ -244,11 +244,11 @@ def services(db: str, warehouse: Path, extract: Path, work: Path) -> dict[str, f
             actions.import_folder(folder=extract, warehouse=warehouse)
             took["import"] = time.perf_counter() - t
             clock.freeze(at(DAY1, "21:00"))
-            from arrears.promises import service as promise_service
+            from arrears.promises import nightly as promise_stage
 
             t = time.perf_counter()
             with UnitOfWork(engine) as uow:
-                counts = promise_service.reconcile_all(session=uow.session, actor=ACTOR, as_of=DAY1)
+                counts = promise_stage.reconcile_all(session=uow.session, actor=ACTOR, as_of=DAY1)
                 uow.commit()
             took["promises"] = time.perf_counter() - t
             result = actions.run_cycle(as_of=DAY1, settings=settings, store=engine,
@@ -386,7 +386,7 @@ def floors(db: str, warehouse: Path, extract: Path) -> dict[str, float]:
             "SELECT customer_id, arg_max(bucket, dpd), max(dpd), sum(amount_due), "
             "arg_max(level, dpd), arg_max(queue, dpd), max(priority) FROM bench_floor "
             "WHERE level IS NOT NULL GROUP BY customer_id ORDER BY customer_id"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
         con.close()
         took["cycle"] = time.perf_counter() - t
 
