@@ -11,6 +11,7 @@ from arrears.auth.policy import Principal
 from arrears.cases import service as case_service
 from arrears.cases import views
 from arrears.kit.errors import NotFound
+from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
 from arrears.promises import repository
 from arrears.promises import service as promise_service
@@ -22,7 +23,7 @@ router = APIRouter(tags=["promises"])
 
 @router.post("/cases/{work_order_id}/promises", status_code=201)
 def take_promise(
-    work_order_id: int,
+    work_order_id: Id,
     body: PromiseIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
@@ -45,7 +46,7 @@ def take_promise(
 
 @router.get("/cases/{work_order_id}/promises")
 def list_promises(
-    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+    work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> list[dict[str, Any]]:
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     return jsonable(
@@ -55,7 +56,7 @@ def list_promises(
 
 @router.post("/cases/{work_order_id}/reconcile")
 def reconcile_case(
-    work_order_id: int,
+    work_order_id: Id,
     body: ReconcileIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
@@ -79,7 +80,7 @@ def reconcile_all(
 
 @router.post("/cases/{work_order_id}/plans", status_code=201)
 def propose_plan(
-    work_order_id: int,
+    work_order_id: Id,
     body: PlanIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
@@ -103,7 +104,7 @@ def propose_plan(
 
 @router.post("/cases/{work_order_id}/settlements", status_code=201)
 def propose_settlement(
-    work_order_id: int,
+    work_order_id: Id,
     body: SettlementIn,
     session: DbSession,
     principal: Principal = Depends(require("settlement.propose")),
@@ -124,7 +125,7 @@ def propose_settlement(
 
 @router.get("/plans/{plan_id}")
 def show_plan(
-    plan_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+    plan_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> dict[str, Any]:
     plan = repository.plan(session, plan_id)
     if plan is None:
@@ -135,7 +136,7 @@ def show_plan(
 
 @router.post("/plans/{plan_id}/decision")
 def decide_plan(
-    plan_id: int,
+    plan_id: Id,
     body: DecisionIn,
     session: DbSession,
     principal: Principal = Depends(require_any("plan.approve", "settlement.approve")),
