@@ -22,7 +22,7 @@ from arrears.contacts.models import ContactAttempt
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, DIRECTIONS, OUTCOMES, PARTIES
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import ContactPerson
 from arrears.vocabulary import CHANNELS
@@ -87,7 +87,7 @@ def log_attempt(
     _check_words(body)
     wo = case_service.get(session=session, work_order_id=work_order_id)
     if wo.status == "closed":
-        raise BadInput(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
+        raise RuleRefused(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {wo.id} has no cardholder")
