@@ -20,7 +20,14 @@ from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, IllegalTransition, NotFound, NotPermitted
+from arrears.kit.errors import (
+    BadInput,
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    NotPermitted,
+    RuleRefused,
+)
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -445,7 +452,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
 
 def test_stop_two_without_stop_one_is_refused_and_nothing_written(session: Session) -> None:
     wo_id = seed(session)
-    with pytest.raises(BadInput, match="stop 2 cannot be given before stop 1"):
+    with pytest.raises(RuleRefused, match="stop 2 cannot be given before stop 1"):
         three_stops.give_stop(session=session, work_order_id=wo_id, stop=2, actor="u:lee")
     session.rollback()
     assert count(session, ThreeStop) == 0
@@ -469,7 +476,7 @@ def test_three_stops_in_order_escalate_and_flag_the_customer(session: Session) -
     assert "平等" in session.scalars(sa.select(ThreeStop.wording).where(ThreeStop.stop == 2)).one()
     tasks = session.scalars(sa.select(FollowUp.kind)).all()
     assert tasks == ["escalation"]
-    with pytest.raises(BadInput, match="all three stops"):
+    with pytest.raises(RuleRefused, match="all three stops"):
         three_stops.give_stop(session=session, work_order_id=wo_id, stop=1, actor="u:lee")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.dates import not_after_today
-from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
 from arrears.workforce import schemas, staff_service
@@ -298,11 +298,11 @@ def reassign(
     if case.status == "placed" or (current is not None and current.agency_id is not None):
         raise Conflict(f"case {work_order_id} is placed with an agency; recall it first")
     if current is not None and current.staff_id == member.id:
-        raise BadInput(f"{member.code} already holds case {work_order_id}")
+        raise RuleRefused(f"{member.code} already holds case {work_order_id}")
     if within_team_of is not None:
         lead = repo.staff_by_id(session, within_team_of)
         if lead is None or lead.team_id is None or member.team_id != lead.team_id:
-            raise BadInput(f"{member.code} is not in your team")
+            raise RuleRefused(f"{member.code} is not in your team")
 
     # The allocator's own rules, on a one-case, one-person table.
     trained = trained_levels(repo.passed_courses(session, member.id).get(member.id, set()), policy)
@@ -342,10 +342,10 @@ def reassign(
     level = al.CASE_LEVELS[level_idx]
     if not bool(ok[0]):
         why = _why_ineligible(member, level, trained, case, rules)
-        raise BadInput(f"{member.code} may not take case {work_order_id}: {why}")
+        raise RuleRefused(f"{member.code} may not take case {work_order_id}: {why}")
     held = repo.live_count_of(session, member.id)
     if held + 1 > member.capacity:
-        raise BadInput(f"{member.code} is at capacity ({held} of {member.capacity} open cases)")
+        raise RuleRefused(f"{member.code} is at capacity ({held} of {member.capacity} open cases)")
 
     now = clock.now()
     before: dict[str, Any] = {"staff_id": None, "staff": None, "assignment_id": None}
