@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -91,16 +92,27 @@ class Roster(_Strict):
         return self
 
 
+STAFF_LEVELS = ("junior", "intermediate", "advanced", "legal")
+
+
+def may_work(
+    grade: str, levels: Iterable[str], level: str, level_grades: Mapping[str, Iterable[str]]
+) -> bool:
+    """Whether a person of ``grade`` cleared for ``levels`` may work cases at ``level``: the
+    allocation policy's grades for the level, and for a staff level the person's own clearance."""
+    if grade not in level_grades.get(level, ()):
+        return False
+    return level not in STAFF_LEVELS or level in levels
+
+
 def check_levels(roster: Roster, level_grades: dict[str, list[str]]) -> None:
     """Refuse a roster that leaves a case level nobody may work (``BadInput``, one line)."""
     people = roster.members
     for level, grades in level_grades.items():
         if not grades:  # agencies only
             covered = roster.agency is not None and level in roster.agency.levels
-        elif level in ("junior", "intermediate", "advanced", "legal"):
-            covered = any(m.grade in grades and level in m.levels for m in people)
         else:
-            covered = any(m.grade in grades for m in people)
+            covered = any(may_work(m.grade, m.levels, level, level_grades) for m in people)
         if not covered:
             who = " or ".join(grades) if grades else "an agency contract"
             raise BadInput(f"--roster: nobody for level {level} (needs {who} cleared for it)")
