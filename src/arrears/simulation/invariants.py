@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from arrears.cases.states import TRANSITIONS
+from arrears.simulation import capacity
 from arrears.simulation import repository as repo
-from arrears.simulation import roster
 
 # Policy values the product does not define yet (see the module docstring).
 DEFAULT_SMALL_BALANCE = Decimal("0.00")  # invariant 2: amounts at or below it are "nothing"
@@ -130,71 +130,19 @@ def no_case_without_arrears(session: Session, facts: DayFacts) -> list[Violation
 # 3 ------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Pool:
-    """Case levels worked by the same people (linked by anyone who may work both)."""
-
-    levels: set[str]
-    capacity: int = 0
-
-
-def _pools(session: Session, facts: DayFacts) -> dict[str, _Pool]:
-    """Level -> the pool of people who may work it that day, with their capacity: the allocation
-    policy's grades and each person's cleared levels; a new hire in probation counts at the
-    policy's load share of the grade's veterans' mean capacity, at the lowest level only."""
-    level_grades = facts.value("level_grades", None)
-    probation = _probation_days(facts)
-    share = float(facts.value("probation_load_share", DEFAULT_PROBATION_LOAD_SHARE))
-    lowest_only = bool(facts.value("probation_lowest_level_only", True))
-    people = [
-        s
-        for s in repo.staff(session)
-        if s.employment_type != "agency"
-        and s.status == "active"
-        and s.hire_date <= facts.day
-        and (s.left_on is None or s.left_on > facts.day)
-    ]
-
-    def new(s: Any) -> bool:
-        return (facts.day - s.hire_date).days < probation
-
-    def works(s: Any) -> list[str]:
-        if level_grades is None:  # no policy: the declared levels
-            return [lv for lv in LEVEL_RANK if lv in s.levels]
-        return [lv for lv in LEVEL_RANK if roster.may_work(s.grade, s.levels, lv, level_grades)]
-
-    veterans: dict[str, list[int]] = defaultdict(list)
-    for s in people:
-        if not new(s):
-            veterans[s.grade].append(s.capacity)
-    pools: dict[str, _Pool] = {}
-    for s in people:
-        levels = works(s)
-        capacity = s.capacity
-        if new(s):
-            levels = levels[:1] if lowest_only else levels
-            if veterans[s.grade]:
-                mean = sum(veterans[s.grade]) / len(veterans[s.grade])
-                capacity = min(capacity, int(share * mean))
-        if not levels:
-            continue
-        pool = _Pool(set(levels), capacity)
-        for other in {id(p): p for lv in levels if (p := pools.get(lv))}.values():
-            pool.levels |= other.levels
-            pool.capacity += other.capacity
-        for lv in pool.levels:
-            pools[lv] = pool
-    return pools
-
-
 def unassigned_within_capacity(session: Session, facts: DayFacts) -> list[Violation]:
     """With capacity available, at most 1% of open cases are unassigned, each with a reason.
-    Capacity is counted per level: the cases of a level against the seats of the people who may
-    work it (a department short of seniors has no room for advanced cases, however idle its
-    officers)."""
+    Capacity per level (``capacity.pools``): an idle officer is no seat for an advanced case."""
     cases = repo.open_cases(session)
     unassigned = [c for c in cases if c.staff_id is None and c.agency_id is None]
-    pools = _pools(session, facts)
+    pools = capacity.pools(
+        repo.staff(session),
+        facts.day,
+        level_grades=facts.value("level_grades", None),
+        probation_days=_probation_days(facts),
+        load_share=float(facts.value("probation_load_share", DEFAULT_PROBATION_LOAD_SHARE)),
+        lowest_level_only=bool(facts.value("probation_lowest_level_only", True)),
+    )
     open_in_pool: dict[int, int] = defaultdict(int)
     for c in cases:
         if c.agency_id is None and c.level in pools:
@@ -218,7 +166,7 @@ def unassigned_within_capacity(session: Session, facts: DayFacts) -> list[Violat
                     "reason": reasons.get(c.id, "unallocatable (see the day's reasons)"),
                     "open_cases": len(cases),
                     "unassigned": len(unassigned),
-                    "levels": sorted(pools[c.level].levels, key=LEVEL_RANK.__getitem__),
+                    "levels": sorted(pools[c.level].levels, key=capacity.LEVELS.index),
                     "open_at_levels": open_in_pool[id(pools[c.level])],
                     "capacity": pools[c.level].capacity,
                 },
