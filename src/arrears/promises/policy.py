@@ -43,13 +43,59 @@ class SettlementRules(BaseModel):
     max_discount: Decimal = Field(default=Decimal("0.50"), ge=0, lt=1)
 
 
+class ApprovalLevel(BaseModel):
+    """One level of the approval chain: a role and the largest amount at stake it may approve
+    (``null``: no limit, the top of the chain)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: str = Field(min_length=1)
+    up_to: Decimal | None = Field(default=None, gt=0)
+
+
 class ApprovalRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     plan_auto_approve_up_to: Decimal = Field(default=Decimal("20000"), ge=0)
     plan_auto_approve_max_instalments: int = Field(default=12, ge=1, le=120)
     settlement_auto_approve_up_to: Decimal = Field(default=Decimal("0"), ge=0)
-    role_limits: dict[str, Decimal] = Field(default_factory=dict)
+    # Lowest level first; a proposal goes to the levels whose limit covers it.
+    chain: tuple[ApprovalLevel, ...] = (
+        ApprovalLevel(role="team_lead", up_to=Decimal("200000")),
+        ApprovalLevel(role="head_of_collections", up_to=None),
+    )
+
+    @model_validator(mode="after")
+    def _every_request_has_an_approver(self) -> ApprovalRules:
+        if not self.chain:
+            raise ValueError("the approval chain names no role: nobody could approve anything")
+        roles = [level.role for level in self.chain]
+        if len(set(roles)) != len(roles):
+            raise ValueError(f"a role appears twice in the approval chain ({', '.join(roles)})")
+        *lower, top = self.chain
+        if top.up_to is not None:
+            raise ValueError(
+                f"the approval chain ends at {top.role} (up to {top.up_to}): a proposal above it "
+                "would have nobody to approve it; add a top level with no limit (up_to: null)"
+            )
+        limits = [level.up_to for level in lower]
+        if any(limit is None for limit in limits):
+            raise ValueError("only the top of the approval chain may have no limit")
+        if limits != sorted(limits) or len(set(limits)) != len(limits):  # type: ignore[type-var]
+            raise ValueError("the approval chain's limits must rise from one level to the next")
+        if limits and self.plan_auto_approve_up_to > limits[0]:  # type: ignore[operator]
+            raise ValueError(
+                f"plan_auto_approve_up_to ({self.plan_auto_approve_up_to}) is above what the "
+                f"first approver ({lower[0].role}, {limits[0]}) may approve"
+            )
+        return self
+
+    def limit_of(self, role: str) -> tuple[bool, Decimal | None]:
+        """(whether the role is in the chain, its limit: ``None`` for no limit)."""
+        for level in self.chain:
+            if level.role == role:
+                return True, level.up_to
+        return False, None
 
 
 class OfferRules(BaseModel):
