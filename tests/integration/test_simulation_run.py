@@ -32,7 +32,6 @@ BROKEN_TODAY = (
     "accrual_stops",
     "mentors_for_probation_only",
     "new_hires_eased_in",
-    "nothing_in_the_future",
     "plan_keeps_collector",
     "promise_status_truthful",
     "unassigned_within_capacity",
