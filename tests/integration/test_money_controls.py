@@ -433,3 +433,49 @@ def test_a_burst_of_plans_on_one_case_leaves_one_live_arrangement(engine: Engine
         live = arrangements.live(session=s, work_order_id=wo_id)
     assert len(live) == 1, outcomes
     assert sorted(outcomes) == ["RuleRefused"] * (BURST - 1) + ["made"]
+
+
+def test_a_burst_of_one_idempotent_request_makes_one_promise(engine: Engine) -> None:
+    """The same request (one key) sent by a nervous client six times at once makes one promise.
+    PostgreSQL: the others wait on the key's unique index and replay the first response. SQLite
+    may instead answer a duplicate that arrived while the first was in flight with the 409 the
+    Idempotency-Key draft names for that case ("still being processed"): nothing doubled."""
+    from arrears.kit import idempotency
+
+    with Session(engine) as setup:
+        wo_id = seed(setup)
+    start = threading.Barrier(BURST)
+    responses: list[object] = []
+
+    def one(_: int) -> None:
+        with Session(engine) as s:
+            start.wait()
+            try:
+                response = idempotency.once(
+                    s,
+                    actor="user:lee",
+                    key="burst-1",
+                    scope=f"POST /cases/{wo_id}/promises",
+                    payload={"amount": "500.00"},
+                    run=lambda: {"id": _promise(s, wo_id).id},
+                )
+                s.commit()
+                responses.append(response)
+            except ArrearsError as exc:
+                s.rollback()
+                responses.append(f"{type(exc).__name__}: {exc.message}")
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(BURST)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as s:
+        assert count(s, Promise) == 1
+        promise_id = s.scalars(sa.select(Promise.id)).one()
+    replay = {"id": promise_id}
+    busy = "Conflict: the request with Idempotency-Key 'burst-1' is still being processed"
+    assert replay in responses
+    if engine.dialect.name == "postgresql":
+        assert responses == [replay] * BURST
+    assert set(map(str, responses)) <= {str(replay), busy}
