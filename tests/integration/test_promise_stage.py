@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
@@ -49,40 +50,75 @@ def promise_of(session: Session, wo_id: int) -> Promise:
     return session.scalars(sa.select(Promise).where(Promise.work_order_id == wo_id)).one()
 
 
+def refuse_updates_of_promise(session: Session, promise_id: int) -> None:
+    """A store trigger that refuses to update one promise row: a case the night cannot write
+    (a lock timeout, a constraint, a concurrent edit the store rejects)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text(
+                "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+            )
+        )
+        session.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_promise BEFORE UPDATE ON promise FOR EACH ROW "
+                f"WHEN (OLD.id = {promise_id}) EXECUTE FUNCTION refuse_update()"
+            )
+        )
+    else:
+        session.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_promise BEFORE UPDATE ON promise "
+                f"WHEN OLD.id = {promise_id} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )
+        )
+    session.commit()
+
+
 def test_a_conflicting_case_is_skipped_and_the_rest_of_the_night_stands(
     session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = promised_case(session, "C1")
     second = promised_case(session, "C2")
-    _pay(session, first, date(2026, 3, 6), "100.00", "P1")
-    _pay(session, second, date(2026, 3, 6), "100.00", "P2")
+    third = promised_case(session, "C3")
+    for wo_id in (first, second, third):
+        _pay(session, wo_id, date(2026, 3, 6), "100.00", f"P{wo_id}")
     session.commit()
-    # The stage has read the second case; then someone else saves it (its version moves on).
-    stale = session.get(WorkOrder, second)
-    assert stale is not None
-    session.execute(
-        sa.update(WorkOrder)
-        .where(WorkOrder.id == second)
-        .values(version=WorkOrder.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    refuse_updates_of_promise(session, promise_of(session, second).id)
     with clock.frozen(NIGHT), caplog.at_level("WARNING", logger="arrears.promises.nightly"):
         counts = nightly.reconcile_all(session=session, actor="system:reconcile")
         session.commit()
-    assert counts["broken"] == 1
-    assert counts["skipped"] == 1
-    assert f"case {second}" in caplog.text
+    assert (counts["broken"], counts["skipped"]) == (2, 1)
+    assert f"case {second} skipped" in caplog.text
     session.expire_all()
-    assert promise_of(session, first).status == "broken"
-    assert session.get(WorkOrder, first).status == "broken"  # type: ignore[union-attr]
-    # The conflicting case is left for the next night, untouched.
+    for kept_going in (first, third):
+        assert promise_of(session, kept_going).status == "broken"
+        assert session.get(WorkOrder, kept_going).status == "broken"  # type: ignore[union-attr]
+    # The case that could not be written is left as it was, for the next night.
     assert promise_of(session, second).status == "pending"
     assert session.get(WorkOrder, second).status == "promised"  # type: ignore[union-attr]
+    assert session.scalars(sa.select(FollowUp.work_order_id)).all() == [first, third]
+
+
+def test_a_case_saved_meanwhile_is_reconciled_on_its_fresh_state(session: Session) -> None:
+    wo_id = promised_case(session, "C1")
+    _pay(session, wo_id, date(2026, 3, 6), "100.00", "P1")
+    session.commit()
+    # The session holds the case as read; then someone else saves it (its version moves on).
+    assert session.get(WorkOrder, wo_id) is not None
+    session.execute(
+        sa.update(WorkOrder)
+        .where(WorkOrder.id == wo_id)
+        .values(version=WorkOrder.version + 1)
+        .execution_options(synchronize_session=False)
+    )
     with clock.frozen(NIGHT):
-        again = nightly.reconcile_all(session=session, actor="system:reconcile")
+        counts = nightly.reconcile_all(session=session, actor="system:reconcile")
         session.commit()
-    assert (again["broken"], again["skipped"]) == (1, 0)
-    assert promise_of(session, second).status == "broken"
+    assert (counts["broken"], counts["skipped"]) == (1, 0)
+    session.expire_all()
+    assert session.get(WorkOrder, wo_id).status == "broken"  # type: ignore[union-attr]
 
 
 def test_follow_ups_are_dated_from_the_run_as_of_date_not_the_wall_clock(
@@ -122,13 +158,21 @@ def test_a_partial_payment_leaves_the_case_out_of_promised_and_never_kept(
 
 def test_a_partial_payment_with_another_promise_kept_is_not_kept(session: Session) -> None:
     wo_id = promised_case(session, "C1")
-    promise_service.take_promise(
-        session=session,
-        work_order_id=wo_id,
-        amount="200.00",
-        due_on=date(2026, 3, 8),
-        channel="call",
-        actor="u:lee",
+    # A second live promise, as books from before one-arrangement-per-case may hold.
+    session.add(
+        Promise(
+            work_order_id=wo_id,
+            amount=D("200.00"),
+            currency="CNY",
+            due_on=date(2026, 3, 8),
+            made_on=date(2026, 3, 2),
+            channel="call",
+            status="pending",
+            paid=D("0.00"),
+            taken_by="u:lee",
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
     )
     session.commit()
     # 600 for the first (partial), then 200 for the second (kept in full).

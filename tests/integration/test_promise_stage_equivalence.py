@@ -18,7 +18,7 @@ from arrears.cases.models import WorkOrderAccount
 from arrears.delinquency import PaymentFact
 from arrears.kit.clock import clock
 from arrears.portfolio.models import Payment
-from arrears.promises import nightly
+from arrears.promises import matching, nightly
 from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 from arrears.promises.plans import Instalment, track
 from arrears.promises.reconcile import PromiseFact, reconcile
@@ -171,16 +171,16 @@ def test_sql_matching_gives_the_pure_rules_verdicts(session: Session, seed_value
     seen: set[str] = set()
     for as_of in (date(2026, 2, 1), date(2026, 2, 20), date(2026, 3, 20)):
         want_promises, want_instalments, want_plans = expected(session, as_of)
-        nightly.match(session, as_of=as_of, rules=policy())
+        matching.match(session, as_of=as_of, rules=policy())
         got_promises = {
             v.promise_id: (v.status, v.paid, v.settled_on)
-            for v in nightly.promise_verdicts(session)
+            for v in matching.promise_verdicts(session)
         }
         got_instalments = {
-            v.instalment_id: (v.status, v.paid) for v in nightly.instalment_verdicts(session)
+            v.instalment_id: (v.status, v.paid) for v in matching.instalment_verdicts(session)
         }
-        got_plans = {v.plan_id: (v.status, v.missed) for v in nightly.plan_verdicts(session)}
-        nightly.drop(session)
+        got_plans = {v.plan_id: (v.status, v.missed) for v in matching.plan_verdicts(session)}
+        matching.drop(session)
         assert got_promises == want_promises, as_of
         assert got_instalments == want_instalments, as_of
         assert got_plans == want_plans, as_of

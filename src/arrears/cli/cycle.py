@@ -82,6 +82,7 @@ def run(
     console.print(
         f"promises reconciled on {p['cases']:,} cases: kept {p['kept']:,}, "
         f"partially kept {p['partially_kept']:,}, broken {p['broken']:,}"
+        + (f"; skipped {p['skipped']:,} (left for the next night)" if p.get("skipped") else "")
     )
     for title, counts in (
         ("bucket", result.buckets),

@@ -3,381 +3,40 @@
 Runs as the daily cycle's first stage and on demand (`arrears cases reconcile`, the API).
 
 Set-based: the payments of every case with a pending promise or an active plan are matched to
-its promises and plan instalments in SQL (temporary tables, window sums, ``UPDATE ... FROM``),
-on SQLite and PostgreSQL alike; the rules are those of ``promises/reconcile.py`` and
-``promises/plans.py`` (``tests/integration/test_promise_stage_equivalence.py`` checks the SQL
-against them on a generated book). Only the cases whose verdicts changed tonight are then
-written, each in its own savepoint: a case that conflicts (someone saved it meanwhile) is
+its promises and plan instalments in SQL (``promises/matching.py``). The verdicts that changed
+tonight are then written together (rows loaded by id in a few queries, one flush); if that
+write fails on a row, each case is written in its own savepoint instead: the failing case is
 skipped and logged, and the rest of the night stands. Case statuses move only through the state
-machine (``cases/states.py``). Keyword-only; flush, never commit.
+machine (``cases/states.py``, via ``cases/batch.py``). Keyword-only; flush, never commit.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, TextClause, bindparam, text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from arrears.cases import batch as case_batch
 from arrears.cases import service as case_service
+from arrears.cases.models import WorkOrder
 from arrears.kit import audit, dates
 from arrears.kit.clock import center_today, clock
-from arrears.kit.errors import ArrearsError
-from arrears.promises import repository
-from arrears.promises.models import PlanInstalment
+from arrears.kit.errors import ArrearsError, Conflict
+from arrears.promises import matching, repository
+from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
 from arrears.promises.policy import PromisePolicy
 from arrears.promises.service import plan_summary, policy, promise_dict
 
 log = logging.getLogger(__name__)
 
-CASES = "promise_stage_case"
-PROMISES = "promise_stage_promise"
-POOL = "promise_stage_pool"
-TAKE = "promise_stage_take"
-INSTALMENTS = "promise_stage_instalment"
-PLANS = "promise_stage_plan"
-TABLES = (CASES, PROMISES, POOL, TAKE, INSTALMENTS, PLANS)
-
-
-# --- SQL that reads the same on SQLite and PostgreSQL ------------------------------------------
-
-
-def _sql(statement: str) -> TextClause:
-    """SQL text whose ``:as_of`` binds as a date on every store."""
-    clause = text(statement)
-    return clause.bindparams(bindparam("as_of", type_=Date())) if ":as_of" in statement else clause
-
-
-def _cents(expr: str) -> str:
-    # Money is NUMERIC(18, 2); SQLite keeps it as text and would sum it as floats, so every
-    # amount is matched in exact integer hundredths.
-    return f"CAST(ROUND({expr} * 100) AS BIGINT)"
-
-
-def _plus_days(pg: bool, expr: str, days: int) -> str:
-    return f"({expr} + {int(days)})" if pg else f"date({expr}, '+{int(days)} days')"
-
-
-def _utc_day(pg: bool, expr: str) -> str:
-    return f"CAST(({expr} AT TIME ZONE 'UTC') AS DATE)" if pg else f"date({expr})"
-
-
-def _ratio(value: Decimal) -> tuple[int, int]:
-    """A policy ratio as an exact integer fraction (0.50 -> 1/2), to compare in integers."""
-    num, den = value.as_integer_ratio()
-    return num, den
-
-
-def _money(cents: int) -> Decimal:
-    return Decimal(int(cents)).scaleb(-2)
-
-
-# --- matching, in SQL --------------------------------------------------------------------------
-
-
-def match(
-    session: Session, *, as_of: date, rules: PromisePolicy, work_order_id: int | None = None
-) -> int:
-    """Stage tonight's verdicts in temporary tables; returns how many cases were looked at.
-
-    A payment counts for a promise from the day it was made to due date + grace; several
-    promises are filled oldest due date first, each taking the earliest payments left (one
-    statement per promise rank, over every case at once: a case rarely holds more than a few).
-    An instalment is kept when the payments since the plan started, by its due date + grace,
-    cover it and every earlier one."""
-    pg = session.get_bind().dialect.name == "postgresql"
-    drop(session)
-    only = "" if work_order_id is None else f" AND work_order_id = {int(work_order_id)}"
-    temp = "CREATE TEMPORARY TABLE"
-    session.execute(_sql(f"{temp} {CASES} (work_order_id BIGINT PRIMARY KEY)"))
-    session.execute(
-        _sql(
-            f"INSERT INTO {CASES} (work_order_id) "
-            f"SELECT work_order_id FROM promise WHERE status = 'pending'{only} "
-            f"UNION SELECT work_order_id FROM repayment_plan WHERE status = 'active'{only}"
-        )
-    )
-    cases = int(session.execute(_sql(f"SELECT count(*) FROM {CASES}")).scalar_one())
-
-    grace = rules.promise.grace_days
-    session.execute(
-        _sql(
-            f"{temp} {PROMISES} (promise_id BIGINT PRIMARY KEY, work_order_id BIGINT NOT NULL, "
-            "turn INTEGER NOT NULL, amount_c BIGINT NOT NULL, made_on DATE NOT NULL, "
-            "closes_on DATE NOT NULL, paid_c BIGINT NOT NULL, last_on DATE, "
-            "status VARCHAR(16), settled_on DATE)"
-        )
-    )
-    session.execute(
-        _sql(
-            f"INSERT INTO {PROMISES} (promise_id, work_order_id, turn, amount_c, made_on, "
-            "closes_on, paid_c) "
-            "SELECT p.id, p.work_order_id, ROW_NUMBER() OVER (PARTITION BY p.work_order_id "
-            f"ORDER BY p.due_on, p.made_on, p.id), {_cents('p.amount')}, p.made_on, "
-            f"{_plus_days(pg, 'p.due_on', grace)}, 0 "
-            f"FROM promise p JOIN {CASES} c ON c.work_order_id = p.work_order_id "
-            "WHERE p.status <> 'cancelled'"
-        )
-    )
-    # The payments each case may use: on its accounts, by the as-of date, since its earliest
-    # promise or plan (nothing older can count).
-    since = (
-        f"SELECT work_order_id, MIN(since) AS since FROM ("
-        f"SELECT work_order_id, made_on AS since FROM {PROMISES} UNION ALL "
-        f"SELECT rp.work_order_id, {_utc_day(pg, 'rp.created_at')} FROM repayment_plan rp "
-        f"JOIN {CASES} c ON c.work_order_id = rp.work_order_id WHERE rp.status = 'active'"
-        ") s GROUP BY work_order_id"
-    )
-    session.execute(
-        _sql(
-            f"{temp} {POOL} (work_order_id BIGINT NOT NULL, payment_id BIGINT NOT NULL, "
-            "paid_on DATE NOT NULL, amount_c BIGINT NOT NULL, left_c BIGINT NOT NULL, "
-            "PRIMARY KEY (work_order_id, payment_id))"
-        )
-    )
-    session.execute(
-        _sql(
-            f"INSERT INTO {POOL} (work_order_id, payment_id, paid_on, amount_c, left_c) "
-            f"SELECT s.work_order_id, pay.id, pay.paid_on, {_cents('pay.amount')}, "
-            f"{_cents('pay.amount')} FROM ({since}) s "
-            "JOIN work_order_account a ON a.work_order_id = s.work_order_id "
-            "JOIN card_account ca ON ca.external_ref = a.account_ref "
-            "JOIN payment pay ON pay.account_id = ca.id "
-            "WHERE pay.paid_on >= s.since AND pay.paid_on <= :as_of AND pay.amount > 0"
-        ),
-        {"as_of": as_of},
-    )
-    session.execute(_sql(f"CREATE INDEX ix_{POOL}_day ON {POOL} (work_order_id, paid_on)"))
-    session.execute(_sql(f"CREATE INDEX ix_{PROMISES}_turn ON {PROMISES} (turn, work_order_id)"))
-    if pg:
-        for table in (CASES, PROMISES, POOL):
-            session.execute(_sql(f"ANALYZE {table}"))
-
-    turns = session.execute(_sql(f"SELECT MAX(turn) FROM {PROMISES}")).scalar_one() or 0
-    for turn in range(1, int(turns) + 1):
-        _fill(session, turn)
-
-    kept_n, kept_d = _ratio(rules.promise.kept_ratio)
-    part_n, part_d = _ratio(rules.promise.partial_ratio)
-    session.execute(
-        _sql(
-            f"UPDATE {PROMISES} SET status = CASE "
-            f"WHEN paid_c * {kept_d} >= amount_c * {kept_n} THEN 'kept' "
-            "WHEN :as_of <= closes_on THEN 'pending' "
-            f"WHEN paid_c * {part_d} >= amount_c * {part_n} THEN 'partially_kept' "
-            "ELSE 'broken' END"
-        ),
-        {"as_of": as_of},
-    )
-    session.execute(
-        _sql(
-            f"UPDATE {PROMISES} SET settled_on = CASE status WHEN 'kept' THEN last_on "
-            "WHEN 'pending' THEN NULL ELSE closes_on END"
-        )
-    )
-    _track(session, pg=pg, as_of=as_of, rules=rules)
-    return cases
-
-
-def _fill(session: Session, turn: int) -> None:
-    """Each case's promise of rank ``turn`` takes the earliest payments left in its window."""
-    session.execute(
-        _sql(
-            f"CREATE TEMPORARY TABLE {TAKE} AS SELECT work_order_id, payment_id, promise_id, "
-            "paid_on, CASE WHEN need_c - before_c <= 0 THEN 0 "
-            "WHEN need_c - before_c < left_c THEN need_c - before_c ELSE left_c END AS take_c "
-            "FROM (SELECT pl.work_order_id, pl.payment_id, pl.paid_on, pl.left_c, "
-            "pr.promise_id, pr.amount_c AS need_c, "
-            "SUM(pl.left_c) OVER (PARTITION BY pl.work_order_id ORDER BY pl.paid_on, "
-            "pl.payment_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - pl.left_c "
-            f"AS before_c FROM {POOL} pl JOIN {PROMISES} pr "
-            f"ON pr.work_order_id = pl.work_order_id AND pr.turn = {int(turn)} "
-            "WHERE pl.left_c > 0 AND pl.paid_on >= pr.made_on AND pl.paid_on <= pr.closes_on"
-            ") w"
-        )
-    )
-    session.execute(_sql(f"DELETE FROM {TAKE} WHERE take_c <= 0"))
-    session.execute(
-        _sql(
-            f"UPDATE {POOL} SET left_c = {POOL}.left_c - t.take_c FROM {TAKE} t "
-            f"WHERE t.work_order_id = {POOL}.work_order_id AND t.payment_id = {POOL}.payment_id"
-        )
-    )
-    session.execute(
-        _sql(
-            f"UPDATE {PROMISES} SET paid_c = t.paid_c, last_on = t.last_on FROM "
-            f"(SELECT promise_id, SUM(take_c) AS paid_c, MAX(paid_on) AS last_on FROM {TAKE} "
-            f"GROUP BY promise_id) t WHERE t.promise_id = {PROMISES}.promise_id"
-        )
-    )
-    session.execute(_sql(f"DROP TABLE {TAKE}"))
-
-
-def _track(session: Session, *, pg: bool, as_of: date, rules: PromisePolicy) -> None:
-    """Instalments of the active plans kept, missed or pending; each plan's status."""
-    closes = _plus_days(pg, "i.due_on", rules.plan.grace_days)
-    started = _utc_day(pg, "rp.created_at")
-    # Paid by the instalment's close: every payment since the plan started, up to the close.
-    session.execute(
-        _sql(
-            f"CREATE TEMPORARY TABLE {INSTALMENTS} AS SELECT instalment_id, plan_id, "
-            "work_order_id, seq, "
-            "CASE WHEN by_close_c >= due_c THEN 'kept' WHEN :as_of > closes_on THEN 'missed' "
-            "ELSE 'pending' END AS status, "
-            "CASE WHEN by_close_c - (due_c - amount_c) <= 0 THEN 0 "
-            "WHEN by_close_c - (due_c - amount_c) >= amount_c THEN amount_c "
-            "ELSE by_close_c - (due_c - amount_c) END AS paid_c "
-            "FROM (SELECT i.id AS instalment_id, i.plan_id, rp.work_order_id, i.seq, "
-            f"{_cents('i.amount')} AS amount_c, {closes} AS closes_on, "
-            f"SUM({_cents('i.amount')}) OVER (PARTITION BY i.plan_id ORDER BY i.seq "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS due_c, "
-            f"(SELECT COALESCE(SUM(pl.amount_c), 0) FROM {POOL} pl "
-            f"WHERE pl.work_order_id = rp.work_order_id AND pl.paid_on >= {started} "
-            f"AND pl.paid_on <= {closes}) AS by_close_c "
-            "FROM plan_instalment i JOIN repayment_plan rp ON rp.id = i.plan_id "
-            f"JOIN {CASES} c ON c.work_order_id = rp.work_order_id "
-            "WHERE rp.status = 'active') x"
-        ),
-        {"as_of": as_of},
-    )
-    session.execute(
-        _sql(
-            f"CREATE TEMPORARY TABLE {PLANS} AS SELECT plan_id, work_order_id, "
-            "SUM(CASE WHEN status = 'missed' THEN 1 ELSE 0 END) AS missed, "
-            f"CASE WHEN SUM(CASE WHEN status = 'missed' THEN 1 ELSE 0 END) >= "
-            f"{int(rules.plan.max_missed)} THEN 'broken' "
-            "WHEN SUM(CASE WHEN status <> 'kept' THEN 1 ELSE 0 END) = 0 THEN 'completed' "
-            f"ELSE 'active' END AS status FROM {INSTALMENTS} GROUP BY plan_id, work_order_id"
-        )
-    )
-
-
-def drop(session: Session) -> None:
-    """Drop the stage's temporary tables (also those a failed run left on a pooled connection)."""
-    for table in TABLES:
-        session.execute(_sql(f"DROP TABLE IF EXISTS {table}"))
-
-
-# --- what changed tonight ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PromiseVerdict:
-    promise_id: int
-    work_order_id: int
-    status: str
-    paid: Decimal
-    settled_on: date | None
-
-
-@dataclass(frozen=True)
-class InstalmentVerdict:
-    instalment_id: int
-    plan_id: int
-    work_order_id: int
-    seq: int
-    status: str
-    paid: Decimal
-
-
-@dataclass(frozen=True)
-class PlanVerdict:
-    plan_id: int
-    work_order_id: int
-    status: str
-    missed: int
-
-
-@dataclass
-class CaseChanges:
-    """One case's verdicts that differ from the store, and whether a promise stays pending."""
-
-    promises: list[PromiseVerdict] = field(default_factory=list)
-    instalments: list[InstalmentVerdict] = field(default_factory=list)
-    plans: list[PlanVerdict] = field(default_factory=list)
-    pending_left: bool = False
-
-
-def promise_verdicts(session: Session, *, changed_only: bool = False) -> list[PromiseVerdict]:
-    """The staged promise verdicts (rank order per case); only those that differ from the
-    store's pending promises with ``changed_only`` (a final verdict stands)."""
-    where = (
-        f" JOIN promise p ON p.id = v.promise_id WHERE p.status = 'pending' AND "
-        f"(v.status <> 'pending' OR {_cents('p.paid')} <> v.paid_c)"
-        if changed_only
-        else ""
-    )
-    rows = session.execute(
-        _sql(
-            "SELECT v.promise_id, v.work_order_id, v.status, v.paid_c, v.settled_on "
-            f"FROM {PROMISES} v{where} ORDER BY v.work_order_id, v.turn"
-        ).columns(settled_on=Date())
-    )
-    return [PromiseVerdict(r[0], r[1], r[2], _money(r[3]), r[4]) for r in rows]
-
-
-def instalment_verdicts(session: Session, *, changed_only: bool = False) -> list[InstalmentVerdict]:
-    where = (
-        f" JOIN plan_instalment i ON i.id = v.instalment_id "
-        f"WHERE i.status <> v.status OR {_cents('i.paid')} <> v.paid_c"
-        if changed_only
-        else ""
-    )
-    rows = session.execute(
-        _sql(
-            "SELECT v.instalment_id, v.plan_id, v.work_order_id, v.seq, v.status, v.paid_c "
-            f"FROM {INSTALMENTS} v{where} ORDER BY v.plan_id, v.seq"
-        )
-    )
-    return [InstalmentVerdict(r[0], r[1], r[2], r[3], r[4], _money(r[5])) for r in rows]
-
-
-def plan_verdicts(session: Session, *, changed_only: bool = False) -> list[PlanVerdict]:
-    where = (
-        " JOIN repayment_plan rp ON rp.id = v.plan_id "
-        "WHERE rp.status <> v.status OR rp.missed <> v.missed"
-        if changed_only
-        else ""
-    )
-    rows = session.execute(
-        _sql(
-            f"SELECT v.plan_id, v.work_order_id, v.status, v.missed FROM {PLANS} v{where} "
-            "ORDER BY v.plan_id"
-        )
-    )
-    return [PlanVerdict(r[0], r[1], r[2], int(r[3])) for r in rows]
-
-
-def _changes(session: Session) -> dict[int, CaseChanges]:
-    by_case: dict[int, CaseChanges] = defaultdict(CaseChanges)
-    for v in promise_verdicts(session, changed_only=True):
-        by_case[v.work_order_id].promises.append(v)
-    for i in instalment_verdicts(session, changed_only=True):
-        by_case[i.work_order_id].instalments.append(i)
-    for p in plan_verdicts(session, changed_only=True):
-        by_case[p.work_order_id].plans.append(p)
-    if by_case:
-        # Pending promises that stay pending tonight: the case keeps its live promise.
-        still = session.execute(
-            _sql(
-                f"SELECT DISTINCT v.work_order_id FROM {PROMISES} v "
-                "JOIN promise p ON p.id = v.promise_id "
-                "WHERE p.status = 'pending' AND v.status = 'pending'"
-            )
-        ).scalars()
-        for wo_id in still:
-            if wo_id in by_case:
-                by_case[wo_id].pending_left = True
-    return dict(by_case)
-
-
-# --- writing one case's verdicts ---------------------------------------------------------------
+# --- writing the night's verdicts --------------------------------------------------------------
 
 
 @dataclass
@@ -386,136 +45,175 @@ class CaseResult:
     plans: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _apply(
+def _chunks(ids: Sequence[int], size: int = 5_000) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def _load(session: Session, model: Any, ids: Sequence[int], lock: bool) -> dict[int, Any]:
+    """Rows by id in a few queries; with ``lock`` (PostgreSQL) rows another transaction holds
+    are left out (``SKIP LOCKED``) instead of waited for."""
+    found: dict[int, Any] = {}
+    for chunk in _chunks(ids):
+        query = select(model).where(model.id.in_(chunk))
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        found.update({row.id: row for row in session.scalars(query)})
+    return found
+
+
+def _write(
     session: Session,
     *,
-    work_order_id: int,
-    changes: CaseChanges,
+    changes: dict[int, matching.CaseChanges],
     as_of: date,
     actor: str,
     rules: PromisePolicy,
-) -> CaseResult:
-    """Write one case's verdicts: promises (audited), the case's broken-promise count and
-    status (by the state machine), follow-ups dated from the as-of date, instalments, plans."""
-    wo = case_service.get(session=session, work_order_id=work_order_id)
-    result = CaseResult()
-    newly: dict[str, int] = defaultdict(int)
+) -> tuple[dict[int, CaseResult], list[int]]:
+    """Write the verdicts of ``changes`` in one flush; returns each case's result and the cases
+    left out because another transaction holds them (PostgreSQL ``SKIP LOCKED``).
+
+    Promises (audited), the case's broken-promise count and status (by the state machine),
+    follow-ups dated from the as-of date, instalments and plans (audited)."""
+    lock = session.get_bind().dialect.name == "postgresql"
+    cases = _load(session, WorkOrder, list(changes), lock)
+    promises = _load(
+        session, Promise, [v.promise_id for c in changes.values() for v in c.promises], lock
+    )
+    plans = _load(
+        session,
+        RepaymentPlan,
+        sorted(
+            {p.plan_id for c in changes.values() for p in c.plans}
+            | {i.plan_id for c in changes.values() for i in c.instalments}
+        ),
+        lock,
+    )
+    items = _load(
+        session,
+        PlanInstalment,
+        [i.instalment_id for c in changes.values() for i in c.instalments],
+        lock,
+    )
+    held = sorted(
+        wo_id
+        for wo_id, c in changes.items()
+        if wo_id not in cases
+        or any(v.promise_id not in promises for v in c.promises)
+        or any(i.instalment_id not in items or i.plan_id not in plans for i in c.instalments)
+        or any(p.plan_id not in plans for p in c.plans)
+    )
+    now = clock.now()
     follow_up_on = as_of + timedelta(days=rules.promise.follow_up_days)
-    for verdict in changes.promises:
-        promise = repository.promise(session, verdict.promise_id)
-        if promise is None or promise.status != "pending":
-            continue  # a final verdict stands: later payments do not re-open it
-        before = {"status": promise.status, "paid": f"{promise.paid:f}"}
-        promise.status = verdict.status
-        promise.paid = verdict.paid
-        promise.settled_on = verdict.settled_on
-        promise.updated_at = clock.now()
-        case_service.flush(session, f"promise {promise.id}")
-        audit.record(
-            session,
-            actor=actor,
-            action="promise.reconcile",
-            entity="promise",
-            entity_id=promise.id,
-            before=before,
-            after={"status": promise.status, "paid": f"{promise.paid:f}"},
-            reason=f"reconciled as of {as_of.isoformat()}",
-        )
-        result.changed.append({"promise_id": promise.id, "status": promise.status})
-        newly[promise.status] += 1
-        if promise.status in ("broken", "partially_kept"):
-            case_service.schedule_follow_up(
-                session=session,
-                work_order_id=wo.id,
-                due_on=follow_up_on,
-                not_before=as_of,
-                kind="broken_promise",
-                note=f"promise {promise.id} {promise.status.replace('_', ' ')}: "
-                f"{promise.paid} of {promise.amount} paid",
+    results: dict[int, CaseResult] = {}
+    tasks: list[Any] = []
+    for wo_id, change in sorted(changes.items()):
+        if wo_id in held:
+            continue
+        wo = cases[wo_id]
+        result = results[wo_id] = CaseResult()
+        newly: dict[str, int] = defaultdict(int)
+        for verdict in change.promises:
+            promise = promises[verdict.promise_id]
+            if promise.status != "pending":
+                continue  # a final verdict stands (or it was cancelled meanwhile)
+            before = {"status": promise.status, "paid": f"{promise.paid:f}"}
+            promise.status = verdict.status
+            promise.paid = verdict.paid
+            promise.settled_on = verdict.settled_on
+            promise.updated_at = now
+            audit.record(
+                session,
                 actor=actor,
-                source=f"promise:{promise.id}",
+                action="promise.reconcile",
+                entity="promise",
+                entity_id=promise.id,
+                before=before,
+                after={"status": promise.status, "paid": f"{promise.paid:f}"},
+                reason=f"reconciled as of {as_of.isoformat()}",
             )
-    if newly["broken"]:
-        before_count = wo.broken_promises
-        wo.broken_promises = before_count + newly["broken"]
-        wo.updated_at = clock.now()
-        case_service.flush(session, f"case {wo.id}")
-        audit.record(
-            session,
-            actor=actor,
-            action="work_order.broken_promises",
-            entity="work_order",
-            entity_id=wo.id,
-            before={"broken_promises": before_count},
-            after={"broken_promises": wo.broken_promises},
-        )
-        case_service.move_if_legal(
-            session=session, work_order=wo, to="broken", actor=actor, reason="promise broken"
-        )
-    elif newly["partially_kept"] and not changes.pending_left:
-        # Not kept in full and no promise left pending: the case is no longer "promised", and
-        # never "kept". It does not count as a broken promise for the strategy.
-        case_service.move_if_legal(
-            session=session,
-            work_order=wo,
-            to="broken",
-            actor=actor,
-            reason="promise partially kept",
-        )
-    elif newly["kept"] and not changes.pending_left:
-        case_service.move_if_legal(
-            session=session, work_order=wo, to="kept", actor=actor, reason="promise kept"
-        )
-    _apply_plans(session, changes=changes, as_of=as_of, actor=actor, result=result)
-    session.flush()
-    return result
-
-
-def _apply_plans(
-    session: Session, *, changes: CaseChanges, as_of: date, actor: str, result: CaseResult
-) -> None:
-    touched: set[int] = set()
-    for item in changes.instalments:
-        row = session.get(PlanInstalment, item.instalment_id)
-        if row is None:
-            continue
-        row.status, row.paid = item.status, item.paid
-        touched.add(item.plan_id)
-    moved = {p.plan_id: p for p in changes.plans}
-    for plan_id in sorted(touched | set(moved)):
-        plan = repository.plan(session, plan_id)
-        if plan is None:
-            continue
-        verdict = moved.get(plan_id)
-        if verdict is not None:
-            before = plan_summary(plan)
-            plan.status = verdict.status
-            plan.missed = verdict.missed
-            plan.updated_at = clock.now()
-            case_service.flush(session, f"plan {plan.id}")
+            result.changed.append({"promise_id": promise.id, "status": promise.status})
+            newly[promise.status] += 1
+            if promise.status in ("broken", "partially_kept"):
+                tasks.append(
+                    case_batch.stage_follow_up(
+                        session=session,
+                        work_order=wo,
+                        due_on=follow_up_on,
+                        not_before=as_of,
+                        kind="broken_promise",
+                        note=f"promise {promise.id} {promise.status.replace('_', ' ')}: "
+                        f"{promise.paid} of {promise.amount} paid",
+                        actor=actor,
+                        source=f"promise:{promise.id}",
+                    )
+                )
+        if newly["broken"]:
+            audit.record(
+                session,
+                actor=actor,
+                action="work_order.broken_promises",
+                entity="work_order",
+                entity_id=wo.id,
+                before={"broken_promises": wo.broken_promises},
+                after={"broken_promises": wo.broken_promises + newly["broken"]},
+            )
+            wo.broken_promises += newly["broken"]
+            wo.updated_at = now
+        # The case follows its promises by the state machine. A partial payment with nothing
+        # left pending: no longer "promised", and never "kept"; it does not count as a broken
+        # promise for the strategy.
+        to, why = None, ""
+        if newly["broken"]:
+            to, why = "broken", "promise broken"
+        elif newly["partially_kept"] and not change.pending_left:
+            to, why = "broken", "promise partially kept"
+        elif newly["kept"] and not change.pending_left:
+            to, why = "kept", "promise kept"
+        if to:
+            case_batch.stage_move_if_legal(
+                session=session, work_order=wo, to=to, actor=actor, reason=why
+            )
+        for item in change.instalments:
+            row = items[item.instalment_id]
+            row.status, row.paid = item.status, item.paid
+        for tracked in change.plans:
+            plan = plans[tracked.plan_id]
+            before_plan = plan_summary(plan)
+            plan.status, plan.missed, plan.updated_at = tracked.status, tracked.missed, now
             audit.record(
                 session,
                 actor=actor,
                 action="plan.track",
                 entity="repayment_plan",
                 entity_id=plan.id,
-                before=before,
-                after=plan_summary(plan),
+                before=before_plan,
+                after={**plan_summary(plan), "version": plan.version + 1},
                 reason=f"tracked as of {as_of.isoformat()}",
             )
             if plan.status == "broken":
-                case_service.schedule_follow_up(
-                    session=session,
-                    work_order_id=plan.work_order_id,
-                    due_on=as_of + timedelta(days=1),
-                    not_before=as_of,
-                    kind="plan_missed",
-                    note=f"plan {plan.id} broken after {plan.missed} missed instalments",
-                    actor=actor,
-                    source=f"plan:{plan.id}",
+                tasks.append(
+                    case_batch.stage_follow_up(
+                        session=session,
+                        work_order=wo,
+                        due_on=as_of + timedelta(days=1),
+                        not_before=as_of,
+                        kind="plan_missed",
+                        note=f"plan {plan.id} broken after {plan.missed} missed instalments",
+                        actor=actor,
+                        source=f"plan:{plan.id}",
+                    )
                 )
-        session.flush()
-        result.plans.append(plan_summary(plan))
+    session.flush()
+    for task in tasks:
+        case_batch.audit_follow_up(session=session, task=task, actor=actor)
+    session.flush()
+    for wo_id, change in changes.items():
+        if wo_id in results:
+            touched = {i.plan_id for i in change.instalments} | {p.plan_id for p in change.plans}
+            results[wo_id].plans = [plan_summary(plans[pid]) for pid in sorted(touched)]
+    return results, held
 
 
 # --- the entry points --------------------------------------------------------------------------
@@ -524,35 +222,50 @@ def _apply_plans(
 def reconcile_all(*, session: Session, actor: str, as_of: date | None = None) -> dict[str, int]:
     """Reconcile every case with a pending promise or an active plan.
 
-    Each case's verdicts are written in a savepoint: a case that conflicts is skipped (logged,
-    counted as ``skipped``) and is reconciled again the next night; the others stand."""
+    The night's verdicts are written together in a savepoint. If that write fails on some
+    row, it is rolled back and each case is written in its own savepoint: a case that fails
+    is skipped (logged, counted as ``skipped``) and reconciled again the next night; the others
+    stand. On PostgreSQL a case another transaction holds right now is skipped the same way."""
     as_of = dates.not_after_today(as_of or center_today(), "the reconciliation's as-of date")
     rules = policy()
     session.flush()
-    cases = match(session, as_of=as_of, rules=rules)
-    changes = _changes(session)
-    drop(session)
+    cases = matching.match(session, as_of=as_of, rules=rules)
+    changes = matching.changes(session)
+    matching.drop(session)
     counts = {"cases": cases, "kept": 0, "partially_kept": 0, "broken": 0, "skipped": 0}
-    for work_order_id in sorted(changes):
-        try:
-            with session.begin_nested():
-                result = _apply(
-                    session,
-                    work_order_id=work_order_id,
-                    changes=changes[work_order_id],
-                    as_of=as_of,
-                    actor=actor,
-                    rules=rules,
-                )
-        except (ArrearsError, SQLAlchemyError) as exc:
-            counts["skipped"] += 1
-            log.warning(
-                "promise stage as of %s: case %s skipped, left for the next night: %s",
-                as_of,
-                work_order_id,
-                getattr(exc, "message", exc),
-            )
-            continue
+    written: dict[int, CaseResult] = {}
+    skipped: dict[int, str] = {}
+    try:
+        with session.begin_nested():
+            written, held = _write(session, changes=changes, as_of=as_of, actor=actor, rules=rules)
+        skipped.update({wo_id: "held by another transaction" for wo_id in held})
+    except (ArrearsError, SQLAlchemyError):
+        session.expire_all()
+        for wo_id in sorted(changes):
+            try:
+                with session.begin_nested():
+                    one, held = _write(
+                        session,
+                        changes={wo_id: changes[wo_id]},
+                        as_of=as_of,
+                        actor=actor,
+                        rules=rules,
+                    )
+            except (ArrearsError, SQLAlchemyError) as exc:
+                skipped[wo_id] = str(getattr(exc, "message", exc)).splitlines()[0]
+                session.expire_all()
+                continue
+            written.update(one)
+            skipped.update({held_id: "held by another transaction" for held_id in held})
+    for wo_id, why in sorted(skipped.items()):
+        log.warning(
+            "promise stage as of %s: case %s skipped, left for the next night: %s",
+            as_of,
+            wo_id,
+            why,
+        )
+    counts["skipped"] = len(skipped)
+    for result in written.values():
         for change in result.changed:
             if change["status"] in counts:
                 counts[change["status"]] += 1
@@ -563,17 +276,18 @@ def reconcile_case(
     *, session: Session, work_order_id: int, actor: str, as_of: date | None = None
 ) -> dict[str, Any]:
     """Mark one case's promises and plan instalments against its accounts' payments (the same
-    stage, for one case; a conflict is the caller's 409)."""
+    stage, for one case; a failure is the caller's, a case held elsewhere a ``Conflict``)."""
     as_of = dates.not_after_today(as_of or center_today(), "the reconciliation's as-of date")
     wo = case_service.get(session=session, work_order_id=work_order_id)
     rules = policy()
     session.flush()
-    match(session, as_of=as_of, rules=rules, work_order_id=wo.id)
-    changes = _changes(session).get(wo.id, CaseChanges())
-    drop(session)
-    result = _apply(
-        session, work_order_id=wo.id, changes=changes, as_of=as_of, actor=actor, rules=rules
-    )
+    matching.match(session, as_of=as_of, rules=rules, work_order_id=wo.id)
+    changes = matching.changes(session).get(wo.id, matching.CaseChanges())
+    matching.drop(session)
+    results, held = _write(session, changes={wo.id: changes}, as_of=as_of, actor=actor, rules=rules)
+    if held:
+        raise Conflict(f"case {wo.id} is being changed by someone else: try again")
+    result = results.get(wo.id, CaseResult())
     promises = [p for p in repository.promises_of(session, wo.id) if p.status != "cancelled"]
     return {
         "work_order_id": wo.id,

@@ -151,7 +151,7 @@ def create_app(
         compliance_api.router,
     ]
     for router in api_routers:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     page_routers = [
         pages.router,
         case_actions.router,

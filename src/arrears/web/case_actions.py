@@ -5,9 +5,10 @@ settlements, the script; and the team lead's approvals. No rule is decided here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
 from arrears.kit import idempotency
-from arrears.kit.errors import ArrearsError, NotPermitted
+from arrears.kit.errors import ArrearsError, BadInput, NotPermitted
 from arrears.kit.validation import build
 from arrears.promises import plan_service
 from arrears.promises import repository as promise_repository
@@ -82,6 +84,30 @@ def _form_keys() -> dict[str, str]:
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
+
+
+def _made_at(value: str | None) -> datetime | None:
+    """The form's late-entry time (a ``datetime-local`` field: the center's wall clock)."""
+    if not value or not value.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadInput(f"made_at: not a date and time: {value!r}") from exc
+    if local.tzinfo is not None:
+        return local
+    return local.replace(tzinfo=ZoneInfo(get_settings().time_zone))
+
+
+def _who_and_why(
+    party: str, contact_person_id: str | None, purpose: str | None
+) -> tuple[int | None, str | None]:
+    """The contact form's selects as the contact flow wants them: a contact person only for
+    party contact_person, a purpose for a contact person or a third party (the lawful
+    third-party contact: a call-back request or the customer's whereabouts)."""
+    person = _int_or_none(contact_person_id) if party == "contact_person" else None
+    why = (purpose or None) if party in ("contact_person", "third_party") else None
+    return person, why
 
 
 def case_extras(*, session: Session, principal: Principal, view: CaseView) -> dict[str, Any]:
@@ -148,13 +174,13 @@ def contact_precheck(
     party: Annotated[str, Form()] = "debtor",
     contact_person_id: Annotated[str | None, Form()] = None,
     purpose: Annotated[str | None, Form()] = None,
+    made_at: Annotated[str | None, Form()] = None,
     principal: Principal = Depends(require("compliance.check")),
 ) -> Response:
     """HTMX: would this contact be allowed now? Runs the real contact path (compliance
     decision and the workflow's step-by-step rule) and rolls it back: a check changes nothing."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    if party != "contact_person":
-        contact_person_id = purpose = None
+    person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
         attempt = contact.log_attempt(
             session=session,
@@ -164,8 +190,9 @@ def contact_precheck(
                 channel=channel,
                 party=party,
                 outcome="no_answer",
-                contact_person_id=_int_or_none(contact_person_id),
-                purpose=purpose or None,
+                contact_person_id=person_id,
+                purpose=purpose,
+                made_at=_made_at(made_at),
             ),
             actor=principal.actor,
             role=principal.role,
@@ -189,12 +216,13 @@ def contact_log(
     contact_person_id: Annotated[str | None, Form()] = None,
     purpose: Annotated[str | None, Form()] = None,
     notes: Annotated[str | None, Form()] = None,
+    made_at: Annotated[str | None, Form()] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    """Log the attempt: made if compliance allows it now, stored as blocked otherwise."""
+    """Log the attempt: made if compliance allows it now, stored as blocked otherwise; with
+    ``made_at``, a late entry of a contact made earlier (offline, a visit)."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    if party != "contact_person":
-        contact_person_id = purpose = None
+    person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
         attempt = contact.log_attempt(
             session=session,
@@ -204,9 +232,10 @@ def contact_log(
                 channel=channel,
                 party=party,
                 outcome=outcome,
-                contact_person_id=_int_or_none(contact_person_id),
-                purpose=purpose or None,
+                contact_person_id=person_id,
+                purpose=purpose,
                 notes=(notes or "").strip() or None,
+                made_at=_made_at(made_at),
             ),
             actor=principal.actor,
             role=principal.role,

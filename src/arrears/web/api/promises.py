@@ -14,6 +14,7 @@ from arrears.cases import service as case_service
 from arrears.cases import views
 from arrears.kit import idempotency
 from arrears.kit.errors import NotFound
+from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
 from arrears.promises import nightly as promise_nightly
 from arrears.promises import plan_service, repository
@@ -62,7 +63,7 @@ def _once(
 
 @router.post("/cases/{work_order_id}/promises", status_code=201)
 def take_promise(
-    work_order_id: int,
+    work_order_id: Id,
     body: PromiseCreate,
     session: DbSession,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -98,7 +99,7 @@ def take_promise(
 
 @router.get("/cases/{work_order_id}/promises")
 def list_promises(
-    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+    work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> list[dict[str, Any]]:
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     return jsonable(
@@ -108,7 +109,7 @@ def list_promises(
 
 @router.post("/cases/{work_order_id}/reconcile")
 def reconcile_case(
-    work_order_id: int,
+    work_order_id: Id,
     body: ReconcileIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
@@ -132,7 +133,7 @@ def reconcile_all(
 
 @router.post("/cases/{work_order_id}/plans", status_code=201)
 def propose_plan(
-    work_order_id: int,
+    work_order_id: Id,
     body: PlanCreate,
     session: DbSession,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -170,7 +171,7 @@ def propose_plan(
 
 @router.post("/cases/{work_order_id}/settlements", status_code=201)
 def propose_settlement(
-    work_order_id: int,
+    work_order_id: Id,
     body: SettlementCreate,
     session: DbSession,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -203,7 +204,7 @@ def propose_settlement(
 
 @router.get("/plans/{plan_id}")
 def show_plan(
-    plan_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+    plan_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> dict[str, Any]:
     plan = repository.plan(session, plan_id)
     if plan is None:
@@ -214,7 +215,7 @@ def show_plan(
 
 @router.post("/plans/{plan_id}/decision")
 def decide_plan(
-    plan_id: int,
+    plan_id: Id,
     body: DecisionIn,
     session: DbSession,
     principal: Principal = Depends(require_any("plan.approve", "settlement.approve")),
