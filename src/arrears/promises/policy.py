@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from arrears.kit.errors import BadInput
+from arrears.kit import config_file
 
 
 class PromiseRules(BaseModel):
@@ -121,19 +119,6 @@ class PromisePolicy(BaseModel):
 
 def load_promise_policy(name_or_path: str = "default") -> PromisePolicy:
     """Load a shipped policy by name or a YAML file by path; errors name the field."""
-    path = Path(name_or_path)
-    if path.suffix in {".yaml", ".yml"} and path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        shipped = resources.files("arrears.promises") / "policies" / f"{name_or_path}.yaml"
-        if not shipped.is_file():
-            raise BadInput(f"no promise policy named {name_or_path!r}")
-        text = shipped.read_text(encoding="utf-8")
-    try:
-        return PromisePolicy.model_validate(yaml.safe_load(text) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"promise policy {name_or_path}: {where}: {first['msg']}") from exc
-    except yaml.YAMLError as exc:
-        raise BadInput(f"promise policy {name_or_path}: not valid YAML: {exc}") from exc
+    return config_file.load(
+        PromisePolicy, Path(__file__).parent / "policies", name_or_path, "promise policy"
+    )
