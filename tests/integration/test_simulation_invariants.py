@@ -291,6 +291,11 @@ def test_an_active_plan_keeps_its_collector(session: Session) -> None:
     assert found[0].example["agreed_with"] == "O1"
     assert found[0].example["now_with"] == "O2"
     assert found[0].example["moved_because"] == "level_changed"
+    # A collector who has left the bank has no plan to keep: the case moves on.
+    first.status, first.left_on = "left", DAY
+    held.ended_reason = "assignee_left"
+    session.flush()
+    assert inv.plan_keeps_collector(session, facts()) == []
 
 
 # 6

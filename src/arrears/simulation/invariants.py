@@ -4,9 +4,8 @@ Each check is its own function: given the store (a session) and the day's facts,
 the violations it finds, each with a key (what is wrong: a case, a person, a plan) and a small
 example (case ids, staff codes, dates) a reader can look up. A check reads; it changes nothing.
 
-Where a rule needs a policy value the product does not have yet, the value is read from where it
-will live (the allocation, training or fee policy) when that field exists, and otherwise from the
-``DEFAULT_*`` constants below.
+A policy value is read from the allocation, training or fee policy where the field exists, and
+otherwise from the ``DEFAULT_*`` constants below.
 """
 
 from __future__ import annotations
@@ -232,10 +231,12 @@ def roll_is_not_escalation(session: Session, facts: DayFacts) -> list[Violation]
 
 
 def plan_keeps_collector(session: Session, facts: DayFacts) -> list[Violation]:
-    """An active plan or settlement keeps its collector."""
+    """An active plan or settlement keeps its collector (while the collector is at the bank)."""
     plans = repo.active_plans(session)
     history = repo.assignment_history(session, sorted({p.work_order_id for p in plans}))
-    codes = {s.id: s.code for s in repo.staff(session)}
+    people = repo.staff(session)
+    codes = {s.id: s.code for s in people}
+    gone = {s.id for s in people if s.left_on is not None and s.left_on <= facts.day}
     found = []
     for p in plans:
         rows = history.get(p.work_order_id, [])
@@ -244,8 +245,8 @@ def plan_keeps_collector(session: Session, facts: DayFacts) -> list[Violation]:
             for r in rows
             if r.assigned_at <= p.created_at and (r.ended_at is None or r.ended_at > p.created_at)
         ]
-        if not then or then[-1].staff_id is None:
-            continue  # nobody held it when it was agreed: no collector to keep
+        if not then or then[-1].staff_id is None or then[-1].staff_id in gone:
+            continue  # nobody held it when it was agreed, or they left: no collector to keep
         holder = then[-1].staff_id
         live = [r for r in rows if r.ended_at is None]
         now = live[-1].staff_id if live else None
