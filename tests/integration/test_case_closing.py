@@ -17,6 +17,7 @@ from arrears.kit.clock import clock
 from arrears.workforce.models import Assignment, Staff
 from tests.integration.test_cases_api import _as, api  # noqa: F401 (the fixture)
 from tests.integration.test_cases_workflow import MORNING, seed
+from tests.web_seed import stored_user
 
 
 def hold(session: Session, work_order_id: int) -> int:
@@ -100,7 +101,13 @@ def test_closing_from_the_cli_ends_the_assignment_audited(cli: Any, session: Ses
     with clock.frozen(MORNING):
         wo_id = seed(session)
         held = hold(session, wo_id)
-        res = cli("cases", "transition", str(wo_id), "closed", "--close-reason", "paid", "--json")
+        officer = session.get(Assignment, held)
+        assert officer is not None
+        stored_user(session, "o01", "collector", staff_id=officer.staff_id)
+        session.commit()
+        res = cli(
+            "cases", "transition", str(wo_id), "closed", "--close-reason", "paid", "--as", "o01"
+        )
         assert res.exit_code == 0, res.stderr
     assert ended(session, held) == (True, "case_closed")
     (event,) = ended_events(session)
@@ -132,3 +139,25 @@ def test_the_payment_that_closes_a_case_still_counts_for_its_collector(session: 
         session.commit()
     row = session.scalars(sa.select(StaffMetricMonth)).one()
     assert row.recovered == D("5200.00")
+
+
+def test_the_last_holder_still_reads_the_case_it_closed(session: Session) -> None:
+    """Ending the assignment does not hide the closed case from the collector who held it."""
+    from arrears.auth.policy import Principal
+    from arrears.workforce import closing
+    from arrears.workforce.scoping import scoped_work_orders
+
+    with clock.frozen(MORNING):
+        wo_id = seed(session)
+        seed(session, ref="C2")
+        held = hold(session, wo_id)
+        officer = session.get(Assignment, held).staff_id
+        closing.transition(
+            session=session, work_order_id=wo_id, to="closed", actor="x", close_reason="paid"
+        )
+        session.commit()
+    me = Principal(user_id=1, username="o01", role="collector", staff_id=officer)
+    stranger = Principal(user_id=2, username="o02", role="collector", staff_id=officer + 1)
+    # C2's case is open and unassigned: nobody's. C1's is closed: still its last holder's.
+    assert [w.id for w in session.scalars(scoped_work_orders(me))] == [wo_id]
+    assert session.scalars(scoped_work_orders(stranger)).all() == []

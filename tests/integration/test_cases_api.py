@@ -102,7 +102,9 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_written(
     assert r.status_code == 422
     assert "must match to the cent" in r.text
     r = client.post(f"/api/v1/cases/{wo_id}/stops", headers=h, json={"stop": 2})
-    assert r.status_code == 422
+    # Well formed, refused by the three-stops rule: 409, apart from malformed input's 422.
+    assert r.status_code == 409
+    assert r.json()["error"] == "rule_refused"
     assert "before stop 1" in r.text
     session.expire_all()
     assert count(session, Promise) == 0

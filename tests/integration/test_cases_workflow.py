@@ -20,7 +20,14 @@ from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, IllegalTransition, NotFound, NotPermitted
+from arrears.kit.errors import (
+    BadInput,
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    NotPermitted,
+    RuleRefused,
+)
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -445,7 +452,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
 
 def test_stop_two_without_stop_one_is_refused_and_nothing_written(session: Session) -> None:
     wo_id = seed(session)
-    with pytest.raises(BadInput, match="stop 2 cannot be given before stop 1"):
+    with pytest.raises(RuleRefused, match="stop 2 cannot be given before stop 1"):
         three_stops.give_stop(session=session, work_order_id=wo_id, stop=2, actor="u:lee")
     session.rollback()
     assert count(session, ThreeStop) == 0
@@ -469,7 +476,7 @@ def test_three_stops_in_order_escalate_and_flag_the_customer(session: Session) -
     assert "平等" in session.scalars(sa.select(ThreeStop.wording).where(ThreeStop.stop == 2)).one()
     tasks = session.scalars(sa.select(FollowUp.kind)).all()
     assert tasks == ["escalation"]
-    with pytest.raises(BadInput, match="all three stops"):
+    with pytest.raises(RuleRefused, match="all three stops"):
         three_stops.give_stop(session=session, work_order_id=wo_id, stop=1, actor="u:lee")
 
 
@@ -810,6 +817,10 @@ class FlakyGateway:
         self.refusals = refusals
         self.taken: list[outbox.Outgoing] = []
 
+    def handed(self, message: outbox.Outgoing) -> str | None:
+        taken = any(m.dedupe_key == message.dedupe_key for m in self.taken)
+        return f"gw-{message.id}" if taken else None
+
     def send(self, message: outbox.Outgoing) -> str:
         if self.refusals > 0:
             self.refusals -= 1
@@ -848,7 +859,7 @@ def test_the_outbox_relay_sends_once_through_the_spool(engine: Engine, tmp_path:
     spool = outbox.SpoolTransport(tmp_path / "spool")
     ten = datetime(2026, 2, 16, 2, tzinfo=UTC)  # 10:00 in Shanghai
     assert _relay(engine, ten, spool).as_dict() == {
-        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
     assert _relay(engine, ten, spool).sent == 0  # sent is sent
     (line,) = (tmp_path / "spool" / "sms-20260216.jsonl").read_text("utf-8").splitlines()
     handed = json.loads(line)
@@ -888,7 +899,7 @@ def test_a_refusing_gateway_is_retried_then_the_message_fails(engine: Engine) ->
     assert _relay(engine, ten, gateway).retrying == 1
     assert _relay(engine, ten, gateway).failed == 1
     assert _relay(engine, ten, gateway).as_dict() == {
-        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
     with Session(engine) as s:
         message = s.scalars(sa.select(OutboxMessage)).one()
         assert (message.status, message.attempts) == ("failed", 3)
@@ -910,5 +921,7 @@ def test_two_relays_never_take_the_same_message(engine: Engine, db_url: str) -> 
 
     first = SecondRelayMidSend()
     assert _relay(engine, ten, first).sent == 1
-    assert seen_by_second == [{"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}]
+    assert seen_by_second == [
+        {"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}
+    ]
     assert len(first.taken) == 1

@@ -22,7 +22,9 @@ from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotPermitted
+from arrears.portfolio.models import ImportBatch
 from arrears.promises.models import RepaymentPlan
+from tests.unit.test_import_extract import minimal, write_extract
 from tests.web_seed import NOW, _password_hash, seed, stored_user
 
 Cli = Callable[..., Any]
@@ -239,4 +241,39 @@ def test_users_first_admin_then_only_an_admin_adds_and_disables(
         ("user.create", "system"),
         ("user.create", "user:ops"),
         ("user.update", "user:ops"),
+    ]
+
+
+def test_an_import_names_its_stored_user_or_runs_as_the_import_job(
+    env: Path, engine: Engine, session: Session, cli: Cli
+) -> None:
+    stored_user(session, "ops", "admin")
+    stored_user(session, "lee", "collector")
+    session.commit()
+    folder = write_extract(env / "extract", minimal())
+    ghost = cli("import", "portfolio", str(folder), "--as", "ghost")
+    assert ghost.exit_code == 2
+    assert "--as: no user 'ghost' in the store" in ghost.stderr
+    collector = cli("import", "portfolio", str(folder), "--as", "lee")
+    assert collector.exit_code == 1
+    assert "user 'lee' (collector) may not imports.manage" in collector.stderr
+    with Session(engine) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+    done = cli("import", "portfolio", str(folder), "--as", "ops")
+    assert done.exit_code == 0, done.stderr
+    next_day = minimal()
+    next_day["payments"] = next_day["payments"][:1]  # another file
+    other = write_extract(env / "other", next_day)
+    assert cli("import", "portfolio", str(other)).exit_code == 0  # a scheduler: no user
+    with Session(engine) as s:
+        actors = s.execute(
+            sa.select(AuditEvent.action, AuditEvent.actor)
+            .where(AuditEvent.entity == "import_batch")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(a) for a in actors] == [
+        ("portfolio.import", "user:ops"),
+        ("portfolio.import.complete", "user:ops"),
+        ("portfolio.import", "import"),
+        ("portfolio.import.complete", "import"),
     ]

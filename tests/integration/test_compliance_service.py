@@ -12,7 +12,7 @@ from arrears.compliance import service
 from arrears.compliance.models import ComplianceCheck
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotPermitted
+from arrears.kit.errors import BadInput, Conflict, NotPermitted, RuleRefused
 from tests.unit.compliance_helpers import US, call, ny, person, proposal
 from tests.web_seed import stored_user
 
@@ -114,7 +114,7 @@ def test_an_allowed_decision_cannot_be_overridden(session: Session) -> None:
         _, ok = service.check(
             session=session, profile=US, person=person(), proposed=proposal(ny(7, 10)), actor="c"
         )
-    with pytest.raises(BadInput, match="nothing to override"):
+    with pytest.raises(RuleRefused, match="nothing to override"):
         service.override(
             session=session, check_id=ok.id, actor="o", role="compliance_officer", reason="r"
         )

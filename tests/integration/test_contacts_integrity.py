@@ -21,8 +21,10 @@ from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, BadInput, RuleRefused
+from arrears.promises.models import Promise
 from arrears.workbench import contact
 from tests.integration.test_cases_api import _as, api  # noqa: F401 - the API fixture
+from tests.integration.test_cases_cli import works_the_case
 from tests.integration.test_cases_workflow import MORNING, count, seed
 
 BURST = 8  # collectors logging a call on one debtor at the same moment
@@ -186,12 +188,21 @@ def test_a_late_entry_is_checked_against_the_history_after_it(session: Session) 
 
 
 def test_the_cli_takes_a_late_entry_and_no_longer_a_time_of_its_own(
-    session: Session, cli: Any
+    session: Session, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wo_id = seed(session)
+    works_the_case(session, wo_id)
+    monkeypatch.setenv("ARREARS_USER", "lee")
     made = (MORNING - timedelta(hours=1)).isoformat()
     logged = cli(
-        "cases", "contact", str(wo_id), "--outcome", "no_answer", "--made-at", made, "--json"
+        "cases",
+        "contact",
+        str(wo_id),
+        "--outcome",
+        "no_answer",
+        "--made-at",
+        made,
+        "--json",
     )
     assert logged.exit_code == 0, logged.stderr
     payload = json.loads(logged.stdout)
@@ -241,3 +252,21 @@ def _attempt_for(session: Session, wo_id: int, link: str) -> int:
     session.commit()
     assert made.status == "made"
     return made.id
+
+
+@pytest.mark.parametrize("link", ["other_case", "unknown", "huge", "blocked"])
+def test_a_promise_naming_a_contact_of_another_case_or_none_is_refused(
+    api: tuple[TestClient, dict[str, str], int],  # noqa: F811 - the fixture imported above
+    session: Session,
+    link: str,
+) -> None:
+    client, tokens, wo_id = api
+    attempt_id = _attempt_for(session, wo_id, link)
+    answer = client.post(
+        f"/api/v1/cases/{wo_id}/promises",
+        headers=_as(tokens, "collector"),
+        json={"amount": "100.00", "due_on": "2026-03-06", "contact_attempt_id": attempt_id},
+    )
+    assert answer.status_code == 422, answer.text
+    assert f"contact_attempt_id: {attempt_id} is not a contact made on case {wo_id}" in answer.text
+    assert count(session, Promise) == 0

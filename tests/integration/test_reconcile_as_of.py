@@ -23,6 +23,7 @@ from arrears.promises import nightly as promise_nightly
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise
 from tests.integration.test_cases_api import _as, api  # noqa: F401 (the fixture)
+from tests.integration.test_cases_cli import works_the_case
 from tests.integration.test_cases_workflow import MORNING, seed
 
 # MORNING is 2026-03-02 10:00 in Shanghai: the center's today is 2026-03-02.
@@ -112,9 +113,10 @@ def test_the_cli_refuses_a_future_as_of_with_one_line(cli: Any, session: Session
     with clock.frozen(MORNING):
         wo_id = seed(session)
         promise(session, wo_id)
+        works_the_case(session, wo_id)
         for args in (
             ("cases", "reconcile", "--as-of", "2099-01-01"),
-            ("cases", "reconcile", str(wo_id), "--as-of", TOMORROW),
+            ("cases", "reconcile", str(wo_id), "--as-of", TOMORROW, "--as", "lee"),
         ):
             res = cli(*args)
             assert res.exit_code == 1, res.stderr
@@ -122,7 +124,9 @@ def test_the_cli_refuses_a_future_as_of_with_one_line(cli: Any, session: Session
             assert len(res.stderr.strip().splitlines()) == 1
             assert "Traceback" not in res.stderr
         untouched(session, wo_id)
-        res = cli("cases", "reconcile", str(wo_id), "--as-of", "2026-03-01", "--json")
+        res = cli(
+            "cases", "reconcile", str(wo_id), "--as-of", "2026-03-01", "--json", "--as", "lee"
+        )
         assert res.exit_code == 0, res.stderr
 
 

@@ -99,3 +99,85 @@ def test_page_and_api_show_one_case_view(app_client: TestClient, seeded: Seeded)
     assert page.status_code == 200
     assert "after payday" in page.text
     assert re.search(r"张1", page.text)
+
+
+def _fields(response: object) -> list[str]:
+    body = response.json()  # type: ignore[attr-defined]
+    return [d["field"] for d in body.get("detail") or []]
+
+
+def test_out_of_range_ids_offsets_and_nul_text_are_a_422_naming_the_field(
+    app_client: TestClient, seeded: Seeded
+) -> None:
+    sign_in(app_client, "collector")
+    token = {"X-CSRF-Token": csrf(app_client)}
+    case_id = seeded.work_orders[0]
+    huge = 2**63
+    probes = [
+        ("GET", f"/api/v1/workbench/cases/{huge}", None, "path.work_order_id"),
+        ("GET", f"/api/v1/cases/{huge}/breakdown", None, "path.work_order_id"),
+        ("POST", f"/api/v1/cases/follow-ups/{huge}/done", None, "path.follow_up_id"),
+        ("GET", f"/api/v1/cases?offset={huge}", None, "query.offset"),
+        ("GET", f"/api/v1/workbench/queue?offset={huge}", None, "query.offset"),
+        (
+            "POST",
+            f"/api/v1/cases/{case_id}/follow-ups",
+            {"due_on": "2026-11-23", "note": "call\x00back"},
+            "body.note",
+        ),
+        (
+            "POST",
+            f"/api/v1/cases/{case_id}/stops",
+            {"stop": 1, "contact_attempt_id": huge},
+            "body.contact_attempt_id",
+        ),
+        (
+            "PUT",
+            f"/api/v1/cases/{case_id}/next-action",
+            {"on": None, "version": huge},
+            "body.version",
+        ),
+    ]
+    for method, url, body, field in probes:
+        response = app_client.request(method, url, json=body, headers=token)
+        assert response.status_code == 422, (url, response.status_code, response.text)
+        assert field in _fields(response), (url, response.text)
+
+
+def test_huge_amounts_are_refused_in_the_api_and_the_form(
+    app_client: TestClient, seeded: Seeded
+) -> None:
+    sign_in(app_client, "collector")
+    token = csrf(app_client)
+    case_id = seeded.work_orders[0]
+    for amount in ("1e400", "1" * 30):
+        response = app_client.post(
+            f"/api/v1/cases/{case_id}/promises",
+            json={"amount": amount, "due_on": "2026-11-25"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert response.status_code == 422, response.text
+        assert "amount" in response.text
+    form = app_client.post(
+        f"/cases/{case_id}/promise",
+        data={"amount": "1" * 30, "due_on": "2026-11-25", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert form.status_code == 303
+    assert "too large an amount" in app_client.get(form.headers["location"]).text
+
+
+def test_explicit_nulls_on_a_user_are_a_422_or_an_unlink(
+    app_client: TestClient, seeded: Seeded
+) -> None:
+    sign_in(app_client, "admin")
+    token = {"X-CSRF-Token": csrf(app_client)}
+    url = f"/api/v1/users/{seeded.users['collector']}"
+    nulls = {"display_name": None, "role": None, "locale": None, "active": None}
+    refused = app_client.patch(url, json=nulls, headers=token)
+    assert refused.status_code == 422, refused.text
+    assert sorted(_fields(refused)) == sorted(f"body.{name}" for name in nulls)
+    # A null link is meaningful: it unlinks the user from their staff row.
+    unlinked = app_client.patch(url, json={"staff_id": None}, headers=token)
+    assert unlinked.status_code == 200, unlinked.text
+    assert unlinked.json()["staff_id"] is None

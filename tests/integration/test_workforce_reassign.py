@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import allocation_service, schemas, staff_service, training_service
 from arrears.workforce.models import AgencyContract, Assignment, Staff
 from tests.web_seed import NOW, Seeded, seed
@@ -136,7 +136,7 @@ def test_ineligible_target_is_refused_and_nothing_changes(
 ) -> None:
     session, seeded = world
     case = seeded.work_orders[0]
-    with pytest.raises(BadInput, match=message):
+    with pytest.raises(RuleRefused, match=message):
         allocation_service.reassign(
             session=session, work_order_id=case, to_staff=to_staff, reason="x"
         )
@@ -150,7 +150,7 @@ def test_capacity_is_enforced(world: tuple[Session, Seeded]) -> None:
         session=session, work_order_id=seeded.work_orders[0], to_staff="C2", reason="a"
     )
     session.commit()
-    with pytest.raises(BadInput, match=r"at capacity \(1 of 1"):
+    with pytest.raises(RuleRefused, match=r"at capacity \(1 of 1"):
         allocation_service.reassign(
             session=session, work_order_id=seeded.work_orders[2], to_staff="C2", reason="b"
         )
@@ -177,12 +177,12 @@ def test_refusals(world: tuple[Session, Seeded]) -> None:
         allocation_service.reassign(
             session=session, work_order_id=placed, to_staff="C2", reason="x"
         )
-    with pytest.raises(BadInput, match="already holds"):
+    with pytest.raises(RuleRefused, match="already holds"):
         allocation_service.reassign(
             session=session, work_order_id=first, to_staff="S-collector", reason="x"
         )
     add_collector(session, "OTHER", team="T2")
-    with pytest.raises(BadInput, match="not in your team"):
+    with pytest.raises(RuleRefused, match="not in your team"):
         allocation_service.reassign(
             session=session,
             work_order_id=first,

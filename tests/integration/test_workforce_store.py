@@ -19,7 +19,6 @@ from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio.models import Cardholder
-from arrears.promises.models import RepaymentPlan
 from arrears.workforce import (
     agency_service,
     allocation_service,
@@ -27,7 +26,6 @@ from arrears.workforce import (
     performance_service,
     schemas,
     staff_service,
-    training_service,
 )
 from arrears.workforce.models import Assignment, Staff, StaffMetricMonth
 
@@ -67,7 +65,7 @@ def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") ->
 @pytest.fixture(autouse=True)
 def _after_the_test_days() -> Iterator[None]:
     """The tests allocate up to mid-December 2026: the center's today is later than that."""
-    with clock.frozen(datetime(2027, 1, 31, 2, 0, tzinfo=UTC)):
+    with clock.frozen(datetime(2026, 12, 31, 2, 0, tzinfo=UTC)):
         yield
 
 
@@ -277,92 +275,6 @@ def test_status_moves_follow_the_state_machine_one_audit_event_per_case(world: S
     assert len(events) == len(moved) == len(LEVELS) + 1  # every open case once; not the promise
     assert moved[fresh] == ({"status": "open"}, {"status": "placed"})
     assert promised not in moved
-
-
-def officer_holding(session: Session, wo_id: int) -> int:
-    staff_id = live(session)[wo_id].staff_id
-    assert staff_id is not None
-    return int(staff_id)
-
-
-def test_a_case_with_an_active_plan_keeps_its_collector_when_its_level_changes(
-    world: Session,
-) -> None:
-    """Invariant 5: the plan keeps the officer who agreed it, though the case rolled to a level
-    that seniors work; without a plan the same roll moves the case (control)."""
-    session = world
-    with_plan, without = make_work_orders(session, ["junior", "junior"])
-    allocation_service.allocate(session=session, as_of=AS_OF)
-    session.commit()
-    holders = {i: officer_holding(session, i) for i in (with_plan, without)}
-    session.add(
-        RepaymentPlan(
-            work_order_id=with_plan,
-            kind="plan",
-            balance=D("1000.00"),
-            total=D("1000.00"),
-            currency="CNY",
-            frequency="monthly",
-            instalment_count=3,
-            first_due_on=AS_OF,
-            status="active",
-            maker="officer",
-            created_at=NOW,
-            updated_at=NOW,
-        )
-    )
-    session.execute(
-        sa.update(WorkOrder).where(WorkOrder.id.in_([with_plan, without])).values(level="advanced")
-    )
-    session.commit()
-    allocation_service.allocate(session=session, as_of=AS_OF)
-    session.commit()
-    assert officer_holding(session, with_plan) == holders[with_plan]
-    assert grades(session)[officer_holding(session, without)] == "senior_collection_specialist"
-
-
-def test_nobody_gets_cases_before_the_hire_date_and_a_leavers_held_cases_move(
-    world: Session,
-) -> None:
-    """Invariant 6 (dates) and 3 (every unassigned case has a reason)."""
-    session = world
-    staff_service.add_staff(
-        session=session,
-        data=schemas.StaffCreate(
-            code="N1",
-            name="Next month",
-            employment_type="establishment",
-            grade="collection_officer",
-            levels=["junior", "intermediate"],
-            capacity=50,
-            hire_date=AS_OF + timedelta(days=5),
-        ),
-        mentor=False,
-    )
-    for course in ("credit_education", "three_stops", "negotiation", "legal_compliance"):
-        training_service.record_completion(
-            session=session,
-            data=schemas.CompletionCreate(
-                staff="N1", course=course, score=D(100), completed_on=AS_OF - timedelta(days=9)
-            ),
-        )
-    summary = allocation_service.allocate(session=session, as_of=AS_OF)
-    session.commit()
-    n1 = session.scalar(sa.select(Staff.id).where(Staff.code == "N1"))
-    assert n1 not in {r.staff_id for r in live(session).values()}
-    unassigned = set(session.scalars(sa.select(WorkOrder.id))) - set(live(session))
-    assert set(summary.unassigned_reasons) == unassigned
-    held = next(i for i, r in live(session).items() if grades(session)[r.staff_id] != "team_lead")
-    leaver = officer_holding(session, held)
-    session.execute(sa.update(WorkOrder).where(WorkOrder.id == held).values(status="on_hold"))
-    code = session.scalar(sa.select(Staff.code).where(Staff.id == leaver))
-    assert code is not None
-    staff_service.leave(session=session, code=code, on=AS_OF)
-    session.commit()
-    allocation_service.allocate(session=session, as_of=AS_OF)
-    session.commit()
-    assert officer_holding(session, held) != leaver  # the held case did not stay with a leaver
-    assert session.get(WorkOrder, held).status == "on_hold"  # type: ignore[union-attr]
 
 
 def test_pay_statement_from_the_store(world: Session) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from arrears.cases import states
 from arrears.cases.three_stops import check_stop, escalates, next_stop
-from arrears.kit.errors import BadInput, IllegalTransition
+from arrears.kit.errors import BadInput, IllegalTransition, RuleRefused
 
 LEGAL = [(a, b) for a in states.STATES for b in states.allowed_from(a)]
 ILLEGAL = [(a, b) for a in states.STATES for b in states.STATES if b not in states.TRANSITIONS[a]]
@@ -80,16 +80,18 @@ def test_stops_go_in_order() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "stop", "message"),
+    ("given", "stop", "message", "error"),
     [
-        ([], 2, "stop 2 cannot be given before stop 1"),
-        ([], 3, "before stop 1, 2"),
-        ([1], 3, "before stop 2"),
-        ([1], 1, "already given; the next stop is 2"),
-        ([1, 2, 3], 1, "all three stops"),
-        ([], 4, "1, 2 or 3"),
+        ([], 2, "stop 2 cannot be given before stop 1", RuleRefused),
+        ([], 3, "before stop 1, 2", RuleRefused),
+        ([1], 3, "before stop 2", RuleRefused),
+        ([1], 1, "already given; the next stop is 2", RuleRefused),
+        ([1, 2, 3], 1, "all three stops", RuleRefused),
+        ([], 4, "1, 2 or 3", BadInput),
     ],
 )
-def test_stops_out_of_order_are_refused(given: list[int], stop: int, message: str) -> None:
-    with pytest.raises(BadInput, match=message):
+def test_stops_out_of_order_are_refused(
+    given: list[int], stop: int, message: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=message):
         check_stop(given=given, stop=stop)

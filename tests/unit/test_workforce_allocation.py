@@ -436,6 +436,9 @@ def test_the_allocator_never_makes_a_move_the_state_machine_forbids(
     world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]], data: st.DataObject
 ) -> None:
     cases, staff, contracts = world
+    # Plans, settlements and holds (pinned cases) and new hires in probation too.
+    cases = [replace(c, pinned=data.draw(st.booleans())) for c in cases]
+    staff = [replace(s, new_hire=data.draw(st.booleans())) for s in staff]
     statuses = {c.id: data.draw(case_histories()) for c in cases}
     for night in range(3):  # feed each night's result back: recalls, leavers, re-placements
         decisions = allocation_pass.allocate(

@@ -18,6 +18,7 @@ from arrears.auth.schemas import (
     UserOut,
     UserUpdate,
 )
+from arrears.kit.schema_types import Id
 
 router = APIRouter()
 
@@ -56,14 +57,14 @@ def create_user(
 
 @router.get("/users/{user_id}", response_model=UserOut, tags=["users"])
 def get_user(
-    user_id: int, session: DbSession, _: Principal = Depends(require("users.manage"))
+    user_id: Id, session: DbSession, _: Principal = Depends(require("users.manage"))
 ) -> UserOut:
     return UserOut.model_validate(auth_service.get_user(session=session, user_id=user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, tags=["users"])
 def update_user(
-    user_id: int,
+    user_id: Id,
     body: UserUpdate,
     session: DbSession,
     principal: Principal = Depends(require("users.manage")),
@@ -77,7 +78,7 @@ def update_user(
 
 @router.post("/users/{user_id}/reset-password", response_model=UserCreated, tags=["users"])
 def reset_password(
-    user_id: int, session: DbSession, principal: Principal = Depends(require("users.manage"))
+    user_id: Id, session: DbSession, principal: Principal = Depends(require("users.manage"))
 ) -> UserCreated:
     """Generate a new password (returned once) and end the user's sessions."""
     password = auth_service.reset_password(session=session, user_id=user_id, actor=principal.actor)
@@ -116,7 +117,7 @@ def issue_token(
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 def revoke_token(
-    token_id: int, session: DbSession, principal: Principal = Depends(require("tokens.manage"))
+    token_id: Id, session: DbSession, principal: Principal = Depends(require("tokens.manage"))
 ) -> None:
     auth_service.revoke_api_token(
         session=session, user_id=principal.user_id, token_id=token_id, actor=principal.actor

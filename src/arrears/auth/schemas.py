@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from arrears.auth.policy import Role
+from arrears.kit.schema_types import Body
 
 
 class UserOut(BaseModel):
@@ -23,9 +24,7 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(Body):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     display_name: str = Field(default="", max_length=120)
     role: Role
@@ -35,15 +34,21 @@ class UserCreate(BaseModel):
     locale: str = Field(default="zh-CN", pattern=r"^(en|zh-CN)$")
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(Body):
     display_name: str | None = Field(default=None, max_length=120)
     role: Role | None = None
     agency_id: int | None = None
     staff_id: int | None = None
     locale: str | None = Field(default=None, pattern=r"^(en|zh-CN)$")
     active: bool | None = None
+
+    @field_validator("display_name", "role", "locale", "active")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Sent as null: the column holds no null, and "no change" is leaving the field out.
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
 
 
 class UserCreated(BaseModel):
@@ -73,9 +78,7 @@ class ApiTokenOut(BaseModel):
     revoked_at: datetime | None
 
 
-class ApiTokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiTokenCreate(Body):
     name: str = Field(min_length=1, max_length=80)
     days: int | None = Field(
         default=None,

@@ -6,11 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from arrears.kit.schema_types import Body
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(Body):
+    """A request body: unknown fields refused, integers and text within the store's bounds."""
 
 
 class TransitionIn(_Body):

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from arrears.kit.errors import BadInput
+from arrears.kit.errors import BadInput, RuleRefused
 
 STOPS = (1, 2, 3)
 STOP_SCRIPTS = {1: "stop_1", 2: "stop_2", 3: "stop_3"}
 
 
 def check_stop(*, given: Sequence[int], stop: int) -> None:
-    """Refuse a stop out of order (``BadInput``); ``given`` are the stops already recorded."""
+    """Refuse a stop that is not 1, 2 or 3 (``BadInput``) or out of order (``RuleRefused``);
+    ``given`` are the stops already recorded."""
     if stop not in STOPS:
         raise BadInput(f"stop must be 1, 2 or 3 (got {stop})")
     expected = next_stop(given)
     if expected is None:
-        raise BadInput("all three stops have already been given on this case")
+        raise RuleRefused("all three stops have already been given on this case")
     if stop != expected:
         missing = ", ".join(str(s) for s in STOPS if s < stop and s not in given)
-        raise BadInput(
+        raise RuleRefused(
             f"stop {stop} cannot be given before stop {missing}: the three stops go in order"
             if missing
             else f"stop {stop} was already given; the next stop is {expected}"

@@ -132,6 +132,7 @@ def send_outbox(
         lambda: (
             f"sent {payload['sent']}, held {payload['held']} (compliance: not now), "
             f"expired {payload['expired']}, retrying {payload['retrying']}, "
-            f"failed {payload['failed']}; spool {folder}"
+            f"failed {payload['failed']}; already with the gateway after a crash "
+            f"{payload['recovered']}; spool {folder}"
         ),
     )

@@ -92,3 +92,20 @@ def mentor(staff: str, user: identity.AsUser = None, as_json: bool = w.JSON) -> 
         by = identity.require(session, user, "staff.manage").actor
         out = staff_service.assign_mentor(session=session, code=staff, actor=by)
     w.emit(out, as_json, ("code", "name", "mentor"))
+
+
+@app.command("end-mentoring")
+def end_mentoring(
+    staff: str,
+    reason: str = typer.Option(..., "--reason", help="Why the mentoring ends (audited)."),
+    user: identity.AsUser = None,
+    as_json: bool = w.JSON,
+) -> None:
+    """End someone's mentoring now (it also ends by itself when probation ends)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import staff_service
+
+    with unit_of_work() as session:
+        by = identity.require(session, user, "staff.manage").actor
+        out = staff_service.end_mentoring(session=session, code=staff, reason=reason, actor=by)
+    w.emit(out, as_json, ("code", "name", "mentor"))

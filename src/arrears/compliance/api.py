@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
@@ -16,13 +16,12 @@ from arrears.compliance.profile import load_profile, profile_names
 from arrears.compliance.schemas import Decision, ReportRow, Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.schema_types import Body, Id
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 
 
-class OverrideIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OverrideIn(Body):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -67,7 +66,7 @@ def show_profile(
 
 @router.post("/checks/{check_id}/override")
 def override(
-    check_id: int,
+    check_id: Id,
     body: OverrideIn,
     session: DbSession,
     principal: Principal = Depends(require("compliance.override")),

@@ -24,7 +24,7 @@ from arrears.compliance.schemas import (
 )
 from arrears.kit import audit
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotFound, NotPermitted
+from arrears.kit.errors import BadInput, Conflict, NotFound, NotPermitted, RuleRefused
 
 OVERRIDE_ROLE = "compliance_officer"
 
@@ -90,7 +90,7 @@ def override(
     if record is None:
         raise NotFound(f"no compliance check {check_id}")
     if record.allowed:
-        raise BadInput(f"compliance check {check_id} was allowed; there is nothing to override")
+        raise RuleRefused(f"compliance check {check_id} was allowed; there is nothing to override")
     if record.overridden_by is not None:
         raise Conflict(f"compliance check {check_id} was already overridden")
     before = {"overridden_by": None, "rules": list(record.rules)}

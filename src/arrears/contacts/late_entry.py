@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from importlib import resources
+from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from arrears.compliance.engine import decide
 from arrears.compliance.profile import Profile
 from arrears.compliance.schemas import Attempt, Debtor, Person, Proposed
+from arrears.kit import config_file
 from arrears.kit.errors import BadInput, RuleRefused
 
 # The rules that count the history: the ones a late entry can break for the attempts after it.
@@ -36,16 +36,11 @@ class LateEntryPolicy(BaseModel):
     window_hours: int = Field(default=24, ge=0, le=24 * 7)
 
 
-def load_late_entry_policy(name: str = "late_entry") -> LateEntryPolicy:
-    shipped = resources.files("arrears.contacts") / "policies" / f"{name}.yaml"
-    if not shipped.is_file():
-        raise BadInput(f"no late-entry policy named {name!r}")
-    try:
-        return LateEntryPolicy.model_validate(yaml.safe_load(shipped.read_text("utf-8")) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"late-entry policy {name}: {where}: {first['msg']}") from exc
+def load_late_entry_policy(name_or_path: str = "late_entry") -> LateEntryPolicy:
+    """The shipped policy by name, or a YAML file by path; errors name the field."""
+    return config_file.load(
+        LateEntryPolicy, Path(__file__).parent / "policies", name_or_path, "late-entry policy"
+    )
 
 
 def checked_made_at(made_at: datetime, *, now: datetime, policy: LateEntryPolicy) -> datetime:

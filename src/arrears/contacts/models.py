@@ -20,15 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.contacts.vocabulary import DIRECTIONS, OUTCOMES, PARTIES
-from arrears.kit.db import Base, BigId, UTCDateTime
+from arrears.kit.db import Base, BigId, UTCDateTime, one_of
 from arrears.vocabulary import CHANNELS
 
 ATTEMPT_STATUSES = ("made", "blocked")
 OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
 
 
 class ContactAttempt(Base):
@@ -75,11 +71,11 @@ class ContactAttempt(Base):
     __table_args__ = (
         Index("ix_contact_attempt_work_order_at", "work_order_id", "at"),
         Index("ix_contact_attempt_cardholder_at", "cardholder_id", "at"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
-        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
-        CheckConstraint(_in("party", PARTIES), name="party"),
-        CheckConstraint(_in("status", ATTEMPT_STATUSES), name="status"),
-        CheckConstraint("outcome IS NULL OR " + _in("outcome", OUTCOMES), name="outcome"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(one_of("party", PARTIES), name="party"),
+        CheckConstraint(one_of("status", ATTEMPT_STATUSES), name="status"),
+        CheckConstraint("outcome IS NULL OR " + one_of("outcome", OUTCOMES), name="outcome"),
         # Blocked means blocked: a blocked attempt has no outcome and was never allowed.
         CheckConstraint(
             "(status = 'made' AND outcome IS NOT NULL AND compliance_allowed) OR "
@@ -118,6 +114,6 @@ class OutboxMessage(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(128))
 
     __table_args__ = (
-        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
     )

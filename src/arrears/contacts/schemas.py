@@ -6,9 +6,11 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.kit.schema_types import Body
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class _Body(Body):
+    """A request body: unknown fields refused, integers and text within the store's bounds."""
 
 
 class ContactIn(_Body):

@@ -434,17 +434,17 @@ def finish_cycle(
                 snapshot, live_table = backend.snapshot(), backend.live_cases(live)
                 scores_table = backend.model_scores(scores) if scores is not None else None
                 accounts = backend.materialize(
-                    lambda: stages.decisions(
+                    lambda day: stages.decisions(
                         snapshot,
                         live_table,
-                        as_of=as_of,
+                        as_of=day,
                         strategy=loaded.strategy,
                         strategy_hash=loaded.sha256,
                         schedule=schedule,
                         model_scores=scores_table,
                     ),
                     as_of=as_of,
-                    key=(loaded.sha256, schedule.model_dump_json(), as_of),
+                    key=(loaded.sha256, schedule.model_dump_json(), scores is not None),
                 )
 
             with _timed(durations, "write", on_stage, heartbeat):

@@ -8,6 +8,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 _MINOR_UNITS = {"CNY": 2, "TWD": 2, "USD": 2, "GBP": 2, "EUR": 2, "HKD": 2, "JPY": 0, "KRW": 0}
 
 ZERO = Decimal("0")
+# Money columns are NUMERIC(18, 2) (kit.db.Money): 16 digits before the point.
+MAX_WHOLE_DIGITS = 16
 
 
 def quantum(currency: str = "CNY") -> Decimal:
@@ -40,6 +42,10 @@ def to_decimal(value: object) -> Decimal:
         raise ValueError(f"not an amount: {value!r}")
     if not result.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
+    if result.adjusted() >= MAX_WHOLE_DIGITS:
+        # The store's money columns are NUMERIC(18, 2): no amount has more whole digits, and
+        # rounding one that has would overflow the decimal context (a 500, not an answer).
+        raise ValueError(f"too large an amount: at most {MAX_WHOLE_DIGITS} digits before the point")
     return result
 
 

@@ -128,13 +128,14 @@ def check_approver(
     """Refuse (``NotPermitted``) a checker who made it, or whose role's limit is below it."""
     if checker == maker:
         raise NotPermitted("the maker of a proposal cannot approve it: another person must check")
-    limit = rules.role_limits.get(checker_role)
-    if limit is None:
+    in_chain, limit = rules.limit_of(checker_role)
+    if not in_chain:
         raise NotPermitted(f"the role {checker_role} cannot approve plans or settlements")
-    if at_stake > limit:
+    if limit is not None and at_stake > limit:
+        above = next(lv.role for lv in rules.chain if lv.up_to is None or lv.up_to >= at_stake)
         raise NotPermitted(
             f"{at_stake} is above the {checker_role} approval limit of {limit}: "
-            "a higher role must approve"
+            f"{above.replace('_', ' ')} must approve"
         )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from arrears.kit.schema_types import Body
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(Body):
+    """A request body: unknown fields refused, integers and text within the store's bounds."""
 
 
 _SUPERSEDE = Field(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from arrears.cases import service as case_service
+from arrears.contacts.service import linked_attempt
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, RuleRefused
@@ -55,6 +56,7 @@ def take_promise(
     The amount is at most what the case owes today; a live promise, plan or settlement on the
     case is replaced only with ``supersede``."""
     wo = arrangements.open_case(session, work_order_id, expected_version)
+    linked_attempt(session=session, work_order_id=wo.id, contact_attempt_id=contact_attempt_id)
     value = arrangements.amount(amount, "amount", wo.currency)
     today = clock.today()
     if channel not in CHANNELS:

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arrears.kit.errors import ArrearsError, NotAuthenticated
 
 API_PREFIX = "/api/"
+
+
+class ErrorOut(BaseModel):
+    """Every API error: a code (``bad_input``, ``rule_refused``, ``not_found``, ...) and a
+    message; ``detail`` names the fields of a malformed request, or carries the refusal's facts."""
+
+    error: str
+    message: str
+    detail: Any = Field(default=None, description="for bad_input: [{field, message}, ...]")
+
+
+# What every API route may answer besides its success; declared so the OpenAPI schema (and
+# the fuzzing that checks responses against it) describes the real error body.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in (
+        (401, "not signed in, or the token expired"),
+        (403, "the role may not do this, or compliance blocked it"),
+        (404, "no such record within the caller's scope"),
+        (409, "a business rule refused it, or someone changed the record first"),
+        (422, "the request is malformed; nothing was changed"),
+        (429, "too many attempts"),
+    )
+}
 
 
 def _wants_json(request: Request) -> bool:

@@ -23,7 +23,7 @@ from arrears.contacts.models import ContactAttempt
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, DIRECTIONS, OUTCOMES, PARTIES
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import ContactPerson
 from arrears.vocabulary import CHANNELS
@@ -96,7 +96,7 @@ def log_attempt(
     session.refresh(wo)
     session.refresh(holder)
     if wo.status == "closed":
-        raise BadInput(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
+        raise RuleRefused(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
     # The server owns time: a contact is recorded now, or, as a late entry, when the collector
     # says it was made (offline, a visit), within the policy's window.
     now = clock.now()

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
 from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
+from arrears.kit.schema_types import Body
 from arrears.promises.schemas import PlanOut, PromiseOut
 
 
@@ -141,7 +142,7 @@ class CaseView(BaseModel):
     timeline: list[TimelineEntry]
 
 
-class UnmaskRequest(BaseModel):
+class UnmaskRequest(Body):
     field: str  # id_number | address | phone | contact_phone
     item_id: int | None = None  # phone id or contact person id
 
@@ -150,3 +151,29 @@ class Unmasked(BaseModel):
     field: str
     item_id: int | None
     value: str | None
+
+
+class ScriptLineOut(BaseModel):
+    label: str
+    amount: Decimal
+    explanation: str
+
+
+class PlanOptionOut(BaseModel):
+    label_en: str
+    label_zh: str
+    kind: str
+    instalments: int
+    amount: Decimal
+
+
+class ScriptOut(BaseModel):
+    """A script rendered with the case's real figures; a letter carries its ``fields``."""
+
+    name: str
+    locale: str
+    level: str
+    text: str
+    plan_options: list[PlanOptionOut]
+    items: list[ScriptLineOut]
+    fields: dict[str, str] | None = None

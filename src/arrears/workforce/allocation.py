@@ -197,6 +197,12 @@ def explain(
     return texts[name]
 
 
+def in_probation(hire_date: date, day: date, days: int) -> bool:
+    """Hired on or before ``day`` and fewer than ``days`` days before it (the probation period
+    of the allocation policy; mentoring uses the same period)."""
+    return 0 <= (day - hire_date).days < days
+
+
 def status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
     """The case status once allocation has given it a holder (a collector, an agency) or none.
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.dates import not_after_today
-from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
-from arrears.workforce import schemas
+from arrears.workforce import schemas, staff_service
 from arrears.workforce.allocation_pass import allocate_table
 from arrears.workforce.allocation_tables import (
     CaseColumns,
@@ -48,6 +48,10 @@ def allocate(
     not_after_today(as_of, "the allocation's as-of date")
     rules = rules or allocation_rules()
     policy = policy or training_policy()
+    # The nightly workforce run: mentorships follow probation before the cases are dealt.
+    staff_service.review_mentorships(
+        session=session, day=as_of, actor=actor, policy=policy, days=rules.probation_days
+    )
     now = clock.now()
     work_orders = repo.live_work_orders(session)
     live = repo.live_assignments(session)
@@ -218,7 +222,9 @@ def allocate(
         unassigned_reasons={
             columns.id[k]: al.REASONS[int(result.reason[k])] for k in stuck.tolist()
         },
-        load=_load_by_grade(members, result.staff, case_table.balance, staff_table.load),
+        load=_load_by_grade(
+            members, result.staff, case_table.balance, staff_table.load, staff_table.status
+        ),
     )
 
 
@@ -234,7 +240,7 @@ def status_on(member: Staff, day: date) -> str:
 
 def in_probation(member: Staff, day: date, rules: al.AllocationRules) -> bool:
     """Within the allocation policy's probation period from the hire date."""
-    return 0 <= (day - member.hire_date).days < rules.probation.days
+    return al.in_probation(member.hire_date, day, rules.probation.days)
 
 
 # --- single-case reassignment (team lead) --------------------------------------------------------
@@ -292,11 +298,11 @@ def reassign(
     if case.status == "placed" or (current is not None and current.agency_id is not None):
         raise Conflict(f"case {work_order_id} is placed with an agency; recall it first")
     if current is not None and current.staff_id == member.id:
-        raise BadInput(f"{member.code} already holds case {work_order_id}")
+        raise RuleRefused(f"{member.code} already holds case {work_order_id}")
     if within_team_of is not None:
         lead = repo.staff_by_id(session, within_team_of)
         if lead is None or lead.team_id is None or member.team_id != lead.team_id:
-            raise BadInput(f"{member.code} is not in your team")
+            raise RuleRefused(f"{member.code} is not in your team")
 
     # The allocator's own rules, on a one-case, one-person table.
     trained = trained_levels(repo.passed_courses(session, member.id).get(member.id, set()), policy)
@@ -336,10 +342,10 @@ def reassign(
     level = al.CASE_LEVELS[level_idx]
     if not bool(ok[0]):
         why = _why_ineligible(member, level, trained, case, rules)
-        raise BadInput(f"{member.code} may not take case {work_order_id}: {why}")
+        raise RuleRefused(f"{member.code} may not take case {work_order_id}: {why}")
     held = repo.live_count_of(session, member.id)
     if held + 1 > member.capacity:
-        raise BadInput(f"{member.code} is at capacity ({held} of {member.capacity} open cases)")
+        raise RuleRefused(f"{member.code} is at capacity ({held} of {member.capacity} open cases)")
 
     now = clock.now()
     before: dict[str, Any] = {"staff_id": None, "staff": None, "assignment_id": None}
@@ -404,9 +410,14 @@ def reassign(
 
 
 def _load_by_grade(
-    members: list[Staff], rows: npt.NDArray[np.int64], balances: npt.NDArray[np.int64], held: Any
+    members: list[Staff],
+    rows: npt.NDArray[np.int64],
+    balances: npt.NDArray[np.int64],
+    held: Any,
+    status: npt.NDArray[np.int64],
 ) -> dict[str, dict[str, object]]:
-    """Per grade, over active collectors: min/max/mean open cases and min/max balance held."""
+    """Per grade, over collectors active on the run's day (hired, not left, not on leave):
+    min/max/mean open cases and min/max balance held."""
     m = len(members)
     taken = rows >= 0
     counts = np.bincount(rows[taken], minlength=m)[:m] + np.asarray(held)
@@ -414,7 +425,7 @@ def _load_by_grade(
     np.add.at(money, rows[taken], balances[taken])
     out: dict[str, dict[str, object]] = {}
     for grade in al.GRADES:
-        idx = [i for i, s in enumerate(members) if s.grade == grade and s.status == "active"]
+        idx = [i for i, s in enumerate(members) if s.grade == grade and status[i] == 0]
         if not idx:
             continue
         c, b = counts[idx], money[idx]

@@ -271,13 +271,12 @@ def passed_courses(session: Session, staff_id: int | None = None) -> dict[int, s
     return out
 
 
-def mentee_counts(session: Session) -> dict[int, int]:
-    query = (
-        select(Staff.mentor_id, func.count())
-        .where(Staff.mentor_id.is_not(None), Staff.status != "left")
-        .group_by(Staff.mentor_id)
+def mentees(session: Session) -> list[Row[Any]]:
+    """Everyone with a mentor: id, mentor, hire date, status (small: one row per mentee)."""
+    query = select(Staff.id, Staff.mentor_id, Staff.hire_date, Staff.status).where(
+        Staff.mentor_id.is_not(None)
     )
-    return {int(m): int(n) for m, n in session.execute(query).tuples() if m is not None}
+    return list(session.execute(query))
 
 
 def mentees_of(session: Session, mentor_id: int) -> list[Staff]:
@@ -288,6 +287,23 @@ def mentees_of(session: Session, mentor_id: int) -> list[Staff]:
             .order_by(Staff.code)
         )
     )
+
+
+def mentoring_candidates(session: Session, grades: Sequence[str]) -> list[Staff]:
+    """The bank's own active staff of the mentee grades (who may need a mentor)."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(
+                Staff.grade.in_(grades), Staff.employment_type != "agency", Staff.status == "active"
+            )
+            .order_by(Staff.id)
+        )
+    )
+
+
+def staff_with_mentor(session: Session) -> list[Staff]:
+    return list(session.scalars(select(Staff).where(Staff.mentor_id.is_not(None))))
 
 
 def mentor_candidates(session: Session, grades: Sequence[str]) -> list[Staff]:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from arrears.kit.schema_types import Body
 from arrears.workforce.allocation import STAFF_LEVELS, Grade
 from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement
 from arrears.workforce.promotion import CriterionResult, TrackResult
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-class _In(BaseModel):
+class _In(Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "g004"
-down_revision: str | Sequence[str] | None = "g002"
+down_revision: str | Sequence[str] | None = "g003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

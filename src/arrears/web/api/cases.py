@@ -3,8 +3,6 @@ profile, scripts, reassignment. Mounted under /api/v1 by the app factory."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 
 from arrears.auth.dependencies import DbSession, require
@@ -12,16 +10,22 @@ from arrears.auth.policy import Principal
 from arrears.cases import repository, views
 from arrears.cases import service as case_service
 from arrears.cases.schemas import (
+    AccountOwedOut,
+    CaseSummary,
+    FollowUpDone,
     FollowUpIn,
+    FollowUpOut,
     NextActionIn,
     ProfileIn,
+    ProfileOut,
     StopIn,
+    StopRecorded,
     TransitionIn,
 )
-from arrears.kit.serialize import jsonable
+from arrears.kit.schema_types import Id, Offset
 from arrears.workbench import case_view, reassign, three_stops
 from arrears.workbench import queue as workbench_queue
-from arrears.workbench.schemas import CaseView
+from arrears.workbench.schemas import CaseView, ScriptOut
 from arrears.workbench.script import case_script
 from arrears.workforce import closing
 from arrears.workforce.schemas import Reassignment, ReassignRequest
@@ -30,15 +34,15 @@ from arrears.workforce.scoping import scoped_work_orders, visible_work_order
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.get("")
+@router.get("", response_model=list[CaseSummary])
 def list_cases(
     session: DbSession,
     principal: Principal = Depends(require("queue.read")),
     status: str | None = None,
     queue: str | None = None,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
-) -> list[dict[str, Any]]:
+    offset: Offset = 0,
+) -> list[CaseSummary]:
     """Cases in the caller's scope, most urgent first."""
     found = repository.list_work_orders(
         session,
@@ -48,45 +52,45 @@ def list_cases(
         limit=limit,
         offset=offset,
     )
-    return [views.summary(wo) for wo in found]
+    return [views.case_summary(wo) for wo in found]
 
 
-@router.post("/next")
+@router.post("/next", response_model=CaseSummary)
 def take_next(
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
     queue: str | None = None,
-) -> dict[str, Any]:
+) -> CaseSummary:
     """Take the most urgent due case in your scope; it moves to in_progress."""
     wo = workbench_queue.take_next(session=session, principal=principal, queue=queue)
-    return views.summary(wo)
+    return views.case_summary(wo)
 
 
 @router.get("/{work_order_id}", response_model=CaseView)
 def show(
-    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+    work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> CaseView:
     """The case view (as ``/workbench/cases/{id}`` and the case page): figures, breakdown,
     contact-person unlock, stops, follow-ups, profile, promises, plans, contacts, timeline."""
     return case_view.case_view(session=session, principal=principal, work_order_id=work_order_id)
 
 
-@router.get("/{work_order_id}/breakdown")
+@router.get("/{work_order_id}/breakdown", response_model=list[AccountOwedOut])
 def breakdown(
-    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
-) -> list[dict[str, Any]]:
+    work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
+) -> list[AccountOwedOut]:
     """What is owed on each account and why, line by line (en and zh-CN)."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     return views.breakdown(session, work_order_id)
 
 
-@router.post("/{work_order_id}/transition")
+@router.post("/{work_order_id}/transition", response_model=CaseSummary)
 def transition(
-    work_order_id: int,
+    work_order_id: Id,
     body: TransitionIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
-) -> dict[str, Any]:
+) -> CaseSummary:
     """Move the case; illegal moves are 409 with the allowed list; stale versions are 409.
     Closing it ends its assignment."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
@@ -101,16 +105,16 @@ def transition(
         hold_reason=body.hold_reason,
         escalated_to=body.escalated_to,
     )
-    return views.summary(wo)
+    return views.case_summary(wo)
 
 
-@router.post("/{work_order_id}/stops", status_code=201)
+@router.post("/{work_order_id}/stops", status_code=201, response_model=StopRecorded)
 def give_stop(
-    work_order_id: int,
+    work_order_id: Id,
     body: StopIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
-) -> dict[str, Any]:
+) -> StopRecorded:
     """Record a stop (1, 2, 3 in order); stop 3 escalates to a senior specialist."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     record = three_stops.give_stop(
@@ -123,21 +127,21 @@ def give_stop(
         expected_version=body.version,
     )
     wo = case_service.get(session=session, work_order_id=work_order_id)
-    return {
-        "stop": record.stop,
-        "wording": record.wording,
-        "given_at": jsonable(record.given_at),
-        "case": views.summary(wo),
-    }
+    return StopRecorded(
+        stop=record.stop,
+        wording=record.wording,
+        given_at=record.given_at,
+        case=views.case_summary(wo),
+    )
 
 
-@router.post("/{work_order_id}/follow-ups", status_code=201)
+@router.post("/{work_order_id}/follow-ups", status_code=201, response_model=FollowUpOut)
 def schedule_follow_up(
-    work_order_id: int,
+    work_order_id: Id,
     body: FollowUpIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
-) -> dict[str, Any]:
+) -> FollowUpOut:
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     task = case_service.schedule_follow_up(
         session=session,
@@ -147,31 +151,29 @@ def schedule_follow_up(
         note=body.note,
         actor=principal.actor,
     )
-    return jsonable(
-        {"id": task.id, "due_on": task.due_on, "kind": task.kind, "status": task.status}
-    )
+    return FollowUpOut.model_validate(task, from_attributes=True)
 
 
-@router.post("/follow-ups/{follow_up_id}/done")
+@router.post("/follow-ups/{follow_up_id}/done", response_model=FollowUpDone)
 def complete_follow_up(
-    follow_up_id: int, session: DbSession, principal: Principal = Depends(require("case.work"))
-) -> dict[str, Any]:
+    follow_up_id: Id, session: DbSession, principal: Principal = Depends(require("case.work"))
+) -> FollowUpDone:
     task = repository.follow_up(session, follow_up_id)
     if task is not None:
         visible_work_order(session=session, principal=principal, work_order_id=task.work_order_id)
     task = case_service.complete_follow_up(
         session=session, follow_up_id=follow_up_id, actor=principal.actor
     )
-    return jsonable({"id": task.id, "status": task.status, "done_at": task.done_at})
+    return FollowUpDone(id=task.id, status=task.status, done_at=task.done_at)
 
 
-@router.put("/{work_order_id}/next-action")
+@router.put("/{work_order_id}/next-action", response_model=CaseSummary)
 def set_next_action(
-    work_order_id: int,
+    work_order_id: Id,
     body: NextActionIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
-) -> dict[str, Any]:
+) -> CaseSummary:
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     wo = case_service.set_next_action(
         session=session,
@@ -180,16 +182,16 @@ def set_next_action(
         actor=principal.actor,
         expected_version=body.version,
     )
-    return views.summary(wo)
+    return views.case_summary(wo)
 
 
-@router.put("/{work_order_id}/profile")
+@router.put("/{work_order_id}/profile", response_model=ProfileOut)
 def update_profile(
-    work_order_id: int,
+    work_order_id: Id,
     body: ProfileIn,
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
-) -> dict[str, Any]:
+) -> ProfileOut:
     """Listen, ask, check: only the fields you send change."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     found = case_service.update_profile(
@@ -203,31 +205,33 @@ def update_profile(
         agreed_solution=body.agreed_solution,
         expected_version=body.version,
     )
-    return jsonable(case_service.profile_dict(found))
+    return ProfileOut.model_validate(case_service.profile_dict(found))
 
 
-@router.get("/{work_order_id}/script")
+@router.get("/{work_order_id}/script", response_model=ScriptOut)
 def script(
-    work_order_id: int,
+    work_order_id: Id,
     session: DbSession,
     principal: Principal = Depends(require("case.read")),
     name: str | None = None,
     locale: str | None = None,
-) -> dict[str, Any]:
+) -> ScriptOut:
     """The script for the case's level (or ``name``), rendered with its real figures."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return case_script(
-        session=session,
-        work_order_id=work_order_id,
-        name=name,
-        locale=locale,
-        collector_name=principal.display_name or principal.username,
+    return ScriptOut.model_validate(
+        case_script(
+            session=session,
+            work_order_id=work_order_id,
+            name=name,
+            locale=locale,
+            collector_name=principal.display_name or principal.username,
+        )
     )
 
 
 @router.post("/{work_order_id}/reassign", response_model=Reassignment)
 def reassign_case(
-    work_order_id: int,
+    work_order_id: Id,
     body: ReassignRequest,
     session: DbSession,
     principal: Principal = Depends(require("case.reassign")),

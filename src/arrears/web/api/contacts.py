@@ -13,6 +13,7 @@ from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
 from arrears.contacts.schemas import ContactIn, CourtesyIn
 from arrears.kit.errors import NotPermitted
+from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
 from arrears.workbench import contact
 from arrears.workforce.scoping import visible_work_order
@@ -22,7 +23,7 @@ router = APIRouter(tags=["contacts"])
 
 @router.post("/cases/{work_order_id}/contacts", status_code=201)
 def log_attempt(
-    work_order_id: int,
+    work_order_id: Id,
     body: ContactIn,
     response: Response,
     session: DbSession,
@@ -47,7 +48,7 @@ def log_attempt(
 
 @router.get("/cases/{work_order_id}/contacts")
 def list_attempts(
-    work_order_id: int, session: DbSession, principal: Principal = Depends(require("case.read"))
+    work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> list[dict[str, Any]]:
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     return jsonable(

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
 from arrears.cases.repository import QueueFilter
+from arrears.kit.schema_types import Id, Offset
 from arrears.workbench import case_view, queue
 from arrears.workbench.schemas import CaseView, QueuePage, Unmasked, UnmaskRequest
 
@@ -30,7 +31,7 @@ def queue_page(
     search: str | None = Query(default=None, max_length=64),
     view: Literal["mine", "escalated"] = "mine",
     limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> QueuePage:
     """The caller's open cases in priority order, within the role's scope, with filters."""
     flt = QueueFilter(
@@ -56,7 +57,7 @@ def next_case(
 
 @router.get("/workbench/cases/{work_order_id}", response_model=CaseView, tags=["workbench"])
 def case(
-    work_order_id: int,
+    work_order_id: Id,
     session: DbSession,
     principal: Principal = Depends(require("case.read")),
 ) -> CaseView:
@@ -70,7 +71,7 @@ def case(
 
 @router.post("/workbench/cases/{work_order_id}/unmask", response_model=Unmasked, tags=["workbench"])
 def unmask(
-    work_order_id: int,
+    work_order_id: Id,
     body: UnmaskRequest,
     session: DbSession,
     principal: Principal = Depends(require("pii.unmask")),
