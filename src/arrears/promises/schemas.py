@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from arrears.kit.schema_types import Body
+from arrears.kit.schema_types import DB_INT_MAX, Body
 
 
 class _Body(Body):
@@ -24,7 +24,7 @@ class PromiseIn(_Body):
 
 class PlanIn(_Body):
     total: str
-    instalments: int | None = None
+    instalments: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
     first_due_on: date
     frequency: str = "monthly"
     amounts: list[str] | None = None

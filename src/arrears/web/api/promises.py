@@ -10,13 +10,12 @@ from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
 from arrears.cases import service as case_service
 from arrears.cases import views
-from arrears.kit.errors import NotFound
 from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
 from arrears.promises import repository
 from arrears.promises import service as promise_service
 from arrears.promises.schemas import DecisionIn, PlanIn, PromiseIn, ReconcileIn, SettlementIn
-from arrears.workforce.scoping import visible_work_order
+from arrears.workforce.scoping import visible_case_of, visible_work_order
 
 router = APIRouter(tags=["promises"])
 
@@ -128,9 +127,13 @@ def show_plan(
     plan_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> dict[str, Any]:
     plan = repository.plan(session, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+    visible_case_of(
+        session=session,
+        principal=principal,
+        work_order_id=plan.work_order_id if plan else None,
+        not_found=f"no plan {plan_id}",
+    )
+    assert plan is not None  # visible_case_of raised otherwise
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
 
@@ -142,10 +145,13 @@ def decide_plan(
     principal: Principal = Depends(require_any("plan.approve", "settlement.approve")),
 ) -> dict[str, Any]:
     """Maker-checker: approve or reject; the checker's role limit must cover the amount."""
-    plan = repository.plan(session, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+    found = repository.plan(session, plan_id)
+    visible_case_of(
+        session=session,
+        principal=principal,
+        work_order_id=found.work_order_id if found else None,
+        not_found=f"no plan {plan_id}",
+    )
     plan = promise_service.decide_plan(
         session=session,
         plan_id=plan_id,
