@@ -65,6 +65,7 @@ def synth(n_cases: int, n_staff: int, seed: int) -> tuple[CaseTable, StaffTable]
         contract=none.copy(),
         placed_days=none.copy(),
         recalled_agency=none.copy(),
+        pinned=np.zeros(n_cases, dtype=bool),
         buckets=buckets,
         languages=langs,
         regions=regions,
@@ -106,6 +107,7 @@ def synth(n_cases: int, n_staff: int, seed: int) -> tuple[CaseTable, StaffTable]
         regions=np.zeros((n_staff, 1), dtype=bool),
         # The bench's languages are of different families: no fallback to measure.
         families=staff_lang.copy(),
+        new_hire=np.zeros(n_staff, dtype=bool),
     )
     return cases, staff
 

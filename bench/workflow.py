@@ -162,7 +162,7 @@ def main() -> None:
             contact.log_attempt(
                 session=session,
                 work_order_id=wo_id,
-                body=ContactIn(channel="call", party="debtor", outcome="no_answer", at=NOW),
+                body=ContactIn(channel="call", party="debtor", outcome="no_answer"),
                 actor="u:lee",
             )
             session.rollback()

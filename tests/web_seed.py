@@ -247,3 +247,30 @@ def seed(session: Session, *, customers: int = 2) -> Seeded:
         seeded.users[role] = user.id
     session.flush()
     return seeded
+
+
+def stored_user(
+    session: Session,
+    username: str,
+    role: str,
+    *,
+    staff_id: int | None = None,
+    agency_id: int | None = None,
+    active: bool = True,
+) -> User:
+    """One more user in the store (flushed), e.g. for a CLI command's ``--as``."""
+    user = User(
+        username=username,
+        display_name=username,
+        password_hash=_password_hash(),
+        role=role,
+        agency_id=agency_id,
+        staff_id=staff_id,
+        locale="en",
+        active=active,
+        created_at=NOW,
+        password_changed_at=NOW,
+    )
+    session.add(user)
+    session.flush()
+    return user

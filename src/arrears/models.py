@@ -6,6 +6,7 @@ from arrears.compliance.models import ComplianceCheck
 from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
+from arrears.kit.idempotency import IdempotencyKey
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -28,6 +29,7 @@ from arrears.workforce.models import (
 )
 
 __all__ = [
+    "IdempotencyKey",
     "ContactAttempt",
     "CustomerProfile",
     "FollowUp",

@@ -22,7 +22,7 @@ Level = Literal["junior", "intermediate", "advanced", "legal", "outsource", "wri
 LEVELS: tuple[Level, ...] = get_args(Level)
 STAFF_LEVELS: tuple[Level, ...] = ("junior", "intermediate", "advanced", "legal")
 
-TREATMENTS: tuple[str, ...] = (
+Treatment = Literal[
     "sms_reminder",
     "call",
     "letter",
@@ -30,14 +30,14 @@ TREATMENTS: tuple[str, ...] = (
     "field_visit",
     "legal_notice",
     "agency_placement",
-)
+]
 
 # How a contact is made (the compliance engine counts each channel by its own rules).
 Channel = Literal["call", "sms", "email", "letter", "visit"]
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 # Customer flags the card system or the workflow sets; the strategy may segment on them.
-CUSTOMER_FLAGS: tuple[str, ...] = ("dispute", "bankruptcy", "deceased", "hardship", "vulnerable")
+CustomerFlag = Literal["dispute", "bankruptcy", "deceased", "hardship", "vulnerable"]
 
 # The work order's life (the state machine in cases/states.py says which moves are legal).
 WORK_ORDER_STATUSES: tuple[str, ...] = (

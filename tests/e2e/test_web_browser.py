@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
-from arrears.promises import service as promise_service
+from arrears.promises import plan_service
 from arrears.web.app import create_app
 from arrears.workforce.models import Assignment
 from tests.web_seed import NOW, PASSWORD, Seeded, seed
@@ -63,10 +63,9 @@ def server(
             )
         )
         session.flush()
-        promise_service.propose_settlement(
+        plan_service.propose_settlement(
             session=session,
             work_order_id=seeded.work_orders[2],
-            balance="10000.00",
             discount="0.20",
             due_on=date(2026, 11, 28),
             actor="user:collector",
@@ -175,6 +174,17 @@ def test_collector_day_next_case_breakdown_blocked_then_allowed_call_and_promise
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     assert page.locator("#settlement .plan-row").count() == 1  # type: ignore[attr-defined]
     assert page.locator("#action-done").count() == 1  # type: ignore[attr-defined]
+
+    # The lawful third-party contact from the page: a neighbour asked where the customer lives
+    # (the form's purpose reaches compliance; without it the engine blocks third_party.purpose).
+    page.select_option("#contact-party", "third_party")  # type: ignore[attr-defined]
+    page.select_option("#contact-purpose", "location_information")  # type: ignore[attr-defined]
+    page.locator("#precheck-slot #precheck[data-allowed=true]").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    page.select_option("#contact-outcome", "third_party_contact")  # type: ignore[attr-defined]
+    page.click("#log-contact")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert "Call logged" in page.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
+    _shot(page, "6_third_party_location_call")
     page.context.close()  # type: ignore[attr-defined]
 
 

@@ -1,8 +1,10 @@
-"""What an import leaves behind, as row counts and checksums, comparable between two stores.
+"""What an import or a cycle run leaves behind, as row counts and checksums, comparable between
+two stores: the one helper of every kill -9 test (imports, the cycle).
 
-Rows are taken by their natural keys (the card system's references, never surrogate ids or load
-times), so a store that went through a crash and a rerun compares equal to one loaded cleanly.
-Also a way to run the CLI as a separate process (the kill -9 tests need a process to kill).
+Rows are taken by their natural keys (the card system's references, never surrogate ids, run ids
+or load times), so a store that went through a crash and a rerun compares equal to one loaded
+cleanly. Also a way to run the CLI as a separate process (the kill -9 tests need a process to
+kill).
 """
 
 from __future__ import annotations
@@ -43,6 +45,22 @@ STORE_TABLES = {
 }
 
 
+_CASE = "JOIN work_order w ON w.id = t.work_order_id"
+# What the cycle writes to the store. Left out: ids, the runs' ids on the cases (a killed run used
+# one), timestamps, and the killed run's own record and audit events (compared apart).
+CYCLE_TABLES = {
+    "work_order": "SELECT customer_ref, status, close_reason, hold_reason, bucket, dpd, "
+    "amount_due, balance, fees, interest, currency, account_count, level, queue, priority, "
+    "segment, tier, score, arm, treatments, strategy_hash, problem_customer, broken_promises, "
+    "next_action_on, notes, extra, opened_on, closed_on, last_cycle_as_of FROM work_order",
+    "work_order_account": "SELECT w.customer_ref, t.account_ref, t.bucket, t.dpd, "
+    f"t.amount_due, t.fees, t.interest FROM work_order_account t {_CASE}",
+    "cycle_run": "SELECT as_of, engine, strategy_name, strategy_hash, status, actor, counts "
+    "FROM cycle_run WHERE status = 'succeeded'",
+    "audit_event": "SELECT actor, action, entity FROM audit_event WHERE entity <> 'cycle_run'",
+}
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, sort_keys=True)
@@ -59,17 +77,39 @@ def _digest(rows: list[tuple[Any, ...]]) -> tuple[int, str]:
     return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
-def store_state(url: str) -> dict[str, tuple[int, str]]:
-    """(row count, checksum) of every portfolio table and the import batches."""
+def store_state(url: str, tables: dict[str, str] = STORE_TABLES) -> dict[str, tuple[int, str]]:
+    """(row count, checksum) of every portfolio table and the import batches (or ``tables``)."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             return {
                 name: _digest([tuple(r) for r in conn.execute(sa.text(sql)).all()])
-                for name, sql in STORE_TABLES.items()
+                for name, sql in tables.items()
             }
     finally:
         engine.dispose()
+
+
+def end_state(url: str, warehouse: Path, out: Path | None = None) -> dict[str, Any]:
+    """Everything a kill -9 test compares after the daily loop: the store's portfolio and cycle
+    tables, the warehouse's tables and the Parquet files in ``out``."""
+    return {
+        "store": store_state(url, {**STORE_TABLES, **CYCLE_TABLES}),
+        "warehouse": warehouse_state(warehouse),
+        "parquet": parquet_state(out) if out is not None else {},
+    }
+
+
+def parquet_state(folder: Path) -> dict[str, tuple[int, str]]:
+    """(row count, checksum) of every Parquet file in ``folder``."""
+    con = duckdb.connect()
+    try:
+        return {
+            f.name: _digest(con.execute("SELECT * FROM read_parquet(?)", [str(f)]).fetchall())
+            for f in sorted(folder.glob("*.parquet"))
+        }
+    finally:
+        con.close()
 
 
 def audit_actions(url: str) -> list[str]:
@@ -114,13 +154,20 @@ def warehouse_state(path: Path) -> dict[str, tuple[int, str]]:
 
 
 def arrears(
-    url: str, warehouse: Path, *args: str, crash_at: str | None = None, cwd: Path | None = None
+    url: str,
+    warehouse: Path,
+    *args: str,
+    crash_at: str | None = None,
+    cwd: Path | None = None,
+    hooks: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``arrears ARGS`` in a child process against ``url`` and ``warehouse``."""
+    """``arrears ARGS`` in a child process against ``url`` and ``warehouse``; ``crash_at`` names an
+    import's kill point, ``hooks`` any other test hook's variables (the cycle's kill stage)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARREARS_")}
     env |= {"ARREARS_DATABASE_URL": url, "ARREARS_WAREHOUSE": str(warehouse)}
     if crash_at:
         env[CRASH_AT] = crash_at
+    env |= hooks or {}
     return subprocess.run(
         [sys.executable, "-m", "arrears.cli.main", *args],
         env=env,

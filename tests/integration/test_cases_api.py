@@ -97,7 +97,7 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_written(
     r = client.post(
         f"/api/v1/cases/{wo_id}/plans",
         headers=h,
-        json={"total": "100.00", "first_due_on": "2026-03-10", "amounts": ["50.00", "49.00"]},
+        json={"first_due_on": "2026-03-10", "amounts": ["50.00", "49.00"]},
     )
     assert r.status_code == 422
     assert "must match to the cent" in r.text
@@ -153,12 +153,13 @@ def test_blocked_call_is_stored_and_explained_then_allowed_call_and_promise(
 ) -> None:
     client, tokens, wo_id = api
     h = _as(tokens, "collector")
-    night = datetime(2026, 3, 2, 14, 30, tzinfo=UTC).isoformat()  # 22:30 in Shanghai
-    blocked = client.post(
-        f"/api/v1/cases/{wo_id}/contacts",
-        headers=h,
-        json={"channel": "call", "outcome": "no_answer", "at": night},
-    )
+    night = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai, on the server's clock
+    with clock.frozen(night):
+        blocked = client.post(
+            f"/api/v1/cases/{wo_id}/contacts",
+            headers=h,
+            json={"channel": "call", "outcome": "no_answer"},
+        )
     assert blocked.status_code == 201, blocked.text
     body = blocked.json()
     assert body["status"] == "blocked"
@@ -193,7 +194,7 @@ def test_settlement_maker_checker_over_http(
     offer = client.post(
         f"/api/v1/cases/{wo_id}/settlements",
         headers=_as(tokens, "collector"),
-        json={"balance": "5200.00", "discount": "0.10", "due_on": "2026-03-20"},
+        json={"discount": "0.10", "due_on": "2026-03-20"},
     )
     assert offer.status_code == 201, offer.text
     assert offer.json()["status"] == "proposed"
@@ -211,7 +212,7 @@ def test_settlement_maker_checker_over_http(
     )
     assert ok.status_code == 200, ok.text
     assert ok.json()["status"] == "active"
-    assert ok.json()["instalments"][0]["amount"] == "4680.00"
+    assert ok.json()["instalments"][0]["amount"] == "4810.14"  # 90 % of the 5,344.60 owed
 
 
 def test_script_and_three_stops_over_http(

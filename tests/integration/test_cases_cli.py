@@ -3,36 +3,68 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from arrears.kit.clock import clock
+from arrears.workforce.models import Assignment, Staff
 from tests.integration.test_cases_workflow import MORNING, seed
+from tests.web_seed import stored_user
 
 
-def test_a_collector_day_from_the_command_line(cli: Any, session: Session) -> None:
+def works_the_case(session: Session, work_order_id: int, username: str = "lee") -> None:
+    """A stored collector (user and staff row) to whom the case is assigned."""
+    now = clock.now()
+    staff = Staff(
+        code=f"S-{username}",
+        name=username,
+        employment_type="establishment",
+        grade="collection_officer",
+        levels=["junior"],
+        languages=["zh-CN"],
+        regions=[],
+        capacity=100,
+        hire_date=date(2024, 1, 1),
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(staff)
+    session.flush()
+    session.add(
+        Assignment(
+            work_order_id=work_order_id,
+            staff_id=staff.id,
+            level="junior",
+            reason="test",
+            as_of=now.date(),
+            assigned_at=now,
+        )
+    )
+    stored_user(session, username, "collector", staff_id=staff.id)
+    session.commit()
+
+
+def test_a_collector_day_from_the_command_line(
+    cli: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with clock.frozen(MORNING):
         wo_id = seed(session)
+        works_the_case(session, wo_id)
+        monkeypatch.setenv("ARREARS_USER", "lee")
         listed = cli("cases", "list", "--json")
         assert listed.exit_code == 0, listed.stderr
         assert [c["id"] for c in json.loads(listed.stdout)] == [wo_id]
 
-        taken = cli("cases", "next", "--json", "--actor", "u:lee")
+        taken = cli("cases", "next", "--json")
         assert json.loads(taken.stdout)["status"] == "in_progress"
 
-        blocked = cli(
-            "cases",
-            "contact",
-            str(wo_id),
-            "--outcome",
-            "no_answer",
-            "--at",
-            "2026-03-02T23:00:00+08:00",
-            "--json",
-        )
+        with clock.frozen(datetime(2026, 3, 2, 15, 0, tzinfo=UTC)):  # 23:00 in Shanghai
+            blocked = cli("cases", "contact", str(wo_id), "--outcome", "no_answer", "--json")
         assert blocked.exit_code == 1
         assert json.loads(blocked.stdout)["compliance"]["rules"] == ["time_window"]
 

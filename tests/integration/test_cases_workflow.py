@@ -36,6 +36,8 @@ from arrears.portfolio.models import (
     Phone,
     Statement,
 )
+from arrears.promises import nightly as promise_nightly
+from arrears.promises import plan_service
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
 from arrears.workbench import contact, three_stops
@@ -52,17 +54,19 @@ def log_attempt(
     actor: str,
     role: str | None = None,
     collector: str = "bank",
+    now: datetime | None = None,
     **fields: object,
 ) -> ContactAttempt:
-    """The contact flow with the request's fields as keywords."""
-    return contact.log_attempt(
-        session=session,
-        work_order_id=work_order_id,
-        body=ContactIn(**fields),  # type: ignore[arg-type]
-        actor=actor,
-        role=role,
-        collector=collector,
-    )
+    """The contact flow with the request's fields as keywords, the server's clock at ``now``."""
+    with clock.frozen(now or clock.now()):
+        return contact.log_attempt(
+            session=session,
+            work_order_id=work_order_id,
+            body=ContactIn(**fields),  # type: ignore[arg-type]
+            actor=actor,
+            role=role,
+            collector=collector,
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -273,7 +277,7 @@ def test_a_call_at_night_is_stored_blocked_with_rule_and_next_time(session: Sess
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=night,
+        now=night,
     )
     session.commit()
     assert attempt.status == "blocked"
@@ -297,7 +301,7 @@ def test_the_daily_cap_blocks_the_fourth_call(session: Session) -> None:
                 party="debtor",
                 outcome="no_answer",
                 actor="u:lee",
-                at=MORNING + timedelta(minutes=minutes),
+                now=MORNING + timedelta(minutes=minutes),
             ).status
         )
     assert results == ["made", "made", "made", "blocked"]
@@ -315,7 +319,7 @@ def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
             party="debtor",
             outcome=outcome,
             actor="u:lee",
-            at=MORNING + timedelta(minutes=minutes),
+            now=MORNING + timedelta(minutes=minutes),
         ).status
         for minutes, outcome in ((0, "wrong_number"), (60, "no_answer"), (120, "no_answer"))
     ]
@@ -328,7 +332,7 @@ def test_a_wrong_number_counts_as_a_dial_and_later_calls_are_still_decided(
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=MORNING + timedelta(minutes=180),
+        now=MORNING + timedelta(minutes=180),
     )
     assert fourth.status == "blocked"
 
@@ -360,7 +364,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
             party="debtor",
             outcome="no_answer",
             actor="u:lee",
-            at=MORNING + timedelta(days=day),
+            now=MORNING + timedelta(days=day),
         )
     later = log_attempt(
         session=session,
@@ -371,7 +375,7 @@ def test_contact_persons_unlock_only_after_debtor_only_days(session: Session) ->
         purpose="callback_request",
         outcome="third_party_contact",
         actor="u:lee",
-        at=MORNING + timedelta(days=5),
+        now=MORNING + timedelta(days=5),
     )
     assert later.status == "made"
     with pytest.raises(BadInput, match="never told of the debt"):
@@ -397,7 +401,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
             party="debtor",
             outcome="no_answer",
             actor="u:lee",
-            at=MORNING + timedelta(days=day),
+            now=MORNING + timedelta(days=day),
         )
     attempt = log_attempt(
         session=session,
@@ -408,7 +412,7 @@ def test_a_debt_mentioning_sms_to_a_contact_person_is_blocked(session: Session) 
         purpose="callback_request",
         outcome="third_party_contact",
         actor="u:lee",
-        at=MORNING + timedelta(days=6),
+        now=MORNING + timedelta(days=6),
         content="请转告李伟尽快还款，他的信用卡已逾期欠款",
     )
     assert attempt.status == "blocked"
@@ -437,7 +441,7 @@ def test_a_dispute_puts_the_case_on_hold_and_blocks_the_next_call(session: Sessi
         party="debtor",
         outcome="no_answer",
         actor="u:lee",
-        at=MORNING + timedelta(days=1),
+        now=MORNING + timedelta(days=1),
     )
     assert later.status == "blocked"
     assert any(rule.startswith("hold.dispute") for rule in later.compliance_rules)
@@ -529,7 +533,7 @@ def test_a_kept_promise_moves_the_case_to_kept(session: Session) -> None:
     assert session.get(WorkOrder, wo_id).status == "promised"  # type: ignore[union-attr]
     _pay(session, wo_id, date(2026, 3, 5), "1020.00", "P1")
     with clock.frozen(datetime(2026, 3, 5, 12, tzinfo=UTC)):
-        result = promise_service.reconcile_case(
+        result = promise_nightly.reconcile_case(
             session=session, work_order_id=wo_id, actor="system:reconcile"
         )
     session.commit()
@@ -554,7 +558,7 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
     _pay(session, wo_id, date(2026, 3, 6), "100.00", "P1")
     session.commit()
     with clock.frozen(datetime(2026, 3, 12, 2, tzinfo=UTC)):
-        promise_service.reconcile_all(session=session, actor="system:reconcile")
+        promise_nightly.reconcile_all(session=session, actor="system:reconcile")
         session.commit()
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
@@ -566,7 +570,7 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
     assert session.scalars(sa.select(Promise.paid)).one() == D("100.00")
     # Reconciling again changes nothing: the verdict stands and the count does not grow.
     with clock.frozen(datetime(2026, 3, 13, 2, tzinfo=UTC)):
-        promise_service.reconcile_all(session=session, actor="system:reconcile")
+        promise_nightly.reconcile_all(session=session, actor="system:reconcile")
     assert wo.broken_promises == 1
 
 
@@ -576,12 +580,11 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
 def test_a_plan_that_does_not_sum_is_refused_and_nothing_is_written(session: Session) -> None:
     wo_id = seed(session)
     with pytest.raises(BadInput, match="must match to the cent"):
-        promise_service.propose_plan(
+        plan_service.propose_plan(  # the case owes 5,344.60 today
             session=session,
             work_order_id=wo_id,
-            total="1000.00",
             first_due_on=date(2026, 3, 10),
-            amounts=["300.00", "300.00", "399.99"],
+            amounts=["1800.00", "1800.00", "1744.59"],
             actor="u:lee",
         )
     session.rollback()
@@ -590,19 +593,18 @@ def test_a_plan_that_does_not_sum_is_refused_and_nothing_is_written(session: Ses
 
 def test_a_small_plan_is_active_at_once_and_tracked(session: Session) -> None:
     wo_id = seed(session)
-    plan = promise_service.propose_plan(
+    plan = plan_service.propose_plan(
         session=session,
         work_order_id=wo_id,
-        total="900.00",
         instalments=3,
         first_due_on=date(2026, 3, 10),
         actor="u:lee",
     )
-    assert plan.status == "active"
-    _pay(session, wo_id, date(2026, 3, 9), "300.00", "I1")
+    assert (plan.status, plan.total) == ("active", D("5344.60"))  # what the case owes today
+    _pay(session, wo_id, date(2026, 3, 9), "1781.54", "I1")
     session.commit()
     with clock.frozen(datetime(2026, 5, 20, 2, tzinfo=UTC)):
-        promise_service.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
+        promise_nightly.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
     session.commit()
     detail = promise_service.plan_dict(session=session, plan=plan)
     assert [i["status"] for i in detail["instalments"]] == ["kept", "missed", "missed"]
@@ -612,24 +614,23 @@ def test_a_small_plan_is_active_at_once_and_tracked(session: Session) -> None:
 
 def test_a_settlement_needs_a_checker_whose_role_covers_it(session: Session) -> None:
     wo_id = seed(session)
-    offer = promise_service.propose_settlement(
+    offer = plan_service.propose_settlement(
         session=session,
         work_order_id=wo_id,
-        balance="5200.00",
         discount="0.20",
         due_on=date(2026, 3, 20),
         actor="u:ann",
     )
-    assert (offer.status, offer.total) == ("proposed", D("4160.00"))
+    assert (offer.status, offer.total) == ("proposed", D("4275.68"))  # 80 % of 5,344.60
     with pytest.raises(NotPermitted, match="collector cannot approve"):
-        promise_service.decide_plan(
+        plan_service.decide_plan(
             session=session, plan_id=offer.id, approve=True, actor="u:bob", role="collector"
         )
     with pytest.raises(NotPermitted, match="maker"):
-        promise_service.decide_plan(
+        plan_service.decide_plan(
             session=session, plan_id=offer.id, approve=True, actor="u:ann", role="team_lead"
         )
-    promise_service.decide_plan(
+    plan_service.decide_plan(
         session=session,
         plan_id=offer.id,
         approve=True,
@@ -816,6 +817,10 @@ class FlakyGateway:
         self.refusals = refusals
         self.taken: list[outbox.Outgoing] = []
 
+    def handed(self, message: outbox.Outgoing) -> str | None:
+        taken = any(m.dedupe_key == message.dedupe_key for m in self.taken)
+        return f"gw-{message.id}" if taken else None
+
     def send(self, message: outbox.Outgoing) -> str:
         if self.refusals > 0:
             self.refusals -= 1
@@ -854,7 +859,7 @@ def test_the_outbox_relay_sends_once_through_the_spool(engine: Engine, tmp_path:
     spool = outbox.SpoolTransport(tmp_path / "spool")
     ten = datetime(2026, 2, 16, 2, tzinfo=UTC)  # 10:00 in Shanghai
     assert _relay(engine, ten, spool).as_dict() == {
-        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
     assert _relay(engine, ten, spool).sent == 0  # sent is sent
     (line,) = (tmp_path / "spool" / "sms-20260216.jsonl").read_text("utf-8").splitlines()
     handed = json.loads(line)
@@ -894,7 +899,7 @@ def test_a_refusing_gateway_is_retried_then_the_message_fails(engine: Engine) ->
     assert _relay(engine, ten, gateway).retrying == 1
     assert _relay(engine, ten, gateway).failed == 1
     assert _relay(engine, ten, gateway).as_dict() == {
-        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}  # fmt: skip
+        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
     with Session(engine) as s:
         message = s.scalars(sa.select(OutboxMessage)).one()
         assert (message.status, message.attempts) == ("failed", 3)
@@ -916,5 +921,7 @@ def test_two_relays_never_take_the_same_message(engine: Engine, db_url: str) -> 
 
     first = SecondRelayMidSend()
     assert _relay(engine, ten, first).sent == 1
-    assert seen_by_second == [{"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0}]
+    assert seen_by_second == [
+        {"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}
+    ]
     assert len(first.taken) == 1

@@ -3,8 +3,10 @@ from the store, never from what was typed. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from arrears.auth.models import User
+from arrears.cases.models import FollowUp
 from arrears.cli import identity
 from arrears.engine.models import CycleRun
+from arrears.kit.audit import AuditEvent
+from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotPermitted
-from tests.web_seed import _password_hash
+from arrears.portfolio.models import ImportBatch
+from arrears.promises.models import RepaymentPlan
+from tests.unit.test_import_extract import minimal, write_extract
+from tests.web_seed import NOW, _password_hash, seed, stored_user
 
 Cli = Callable[..., Any]
 
@@ -107,3 +115,165 @@ def test_as_wins_over_the_environment(
         assert run.status == "failed"
         assert run.error is not None
         assert "abandoned by user:lead" in run.error
+
+
+def _proposed_plan(session: Session, work_order_id: int, total: str) -> int:
+    """A plan above the auto-approval limit, waiting for a checker (as the issue found it)."""
+    plan = RepaymentPlan(
+        work_order_id=work_order_id,
+        kind="plan",
+        balance=Decimal("80000.00"),
+        discount=Decimal(0),
+        total=Decimal(total),
+        currency="CNY",
+        frequency="monthly",
+        instalment_count=12,
+        first_due_on=date(2026, 12, 20),
+        status="proposed",
+        needs_checker=True,
+        maker="user:senior_specialist",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(plan)
+    session.commit()
+    return plan.id
+
+
+def _plan(engine: Engine, plan_id: int) -> RepaymentPlan:
+    with Session(engine) as s:
+        found = s.get(RepaymentPlan, plan_id)
+        assert found is not None
+        s.expunge(found)
+        return found
+
+
+def test_an_officer_cannot_approve_a_plan_by_typing_a_role(
+    session: Session, engine: Engine, cli: Cli
+) -> None:
+    """Issue 14: a collection officer approved a 72,716 plan by typing ``--role team_lead``."""
+    seeded = seed(session)
+    session.commit()
+    plan_id = _proposed_plan(session, seeded.work_orders[0], "72716.00")
+
+    typed = cli("cases", "approve", str(plan_id), "--role", "team_lead", "--actor", "officer")
+    assert typed.exit_code == 2  # neither option exists any more
+    officer = cli("cases", "approve", str(plan_id), "--as", "collector")
+    assert officer.exit_code == 1
+    assert "user 'collector' (collector) may not plan.approve" in officer.stderr
+    assert "\n" not in officer.stderr.strip()
+    nobody = cli("cases", "approve", str(plan_id))
+    assert nobody.exit_code == 2
+    assert "--as USERNAME (or ARREARS_USER) is required" in nobody.stderr
+    assert "\n" not in nobody.stderr.strip()
+    assert _plan(engine, plan_id).status == "proposed"  # none of those changed anything
+    with Session(engine) as s:
+        assert not s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "plan.approve")).all()
+
+    lead = cli("cases", "approve", str(plan_id), "--as", "team_lead", "--json")
+    assert lead.exit_code == 0, lead.stderr
+    approved = _plan(engine, plan_id)
+    assert (approved.status, approved.checker, approved.checker_role) == (
+        "active",
+        "user:team_lead",
+        "team_lead",
+    )
+
+
+def test_case_commands_act_within_the_stored_users_case_scope(
+    session: Session, engine: Engine, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded = seed(session)
+    stored_user(session, "other", "collector")  # no staff link: sees no case
+    session.commit()
+    mine, placed = seeded.work_orders  # the collector's case; the agency's case
+    follow = ("--due", "2026-11-25", "--kind", "call_back")
+    monkeypatch.setenv("ARREARS_USER", "collector")
+    assert cli("cases", "follow-up", str(placed), *follow).exit_code == 1  # not theirs
+    outside = cli("cases", "follow-up", str(mine), *follow, "--as", "other")
+    assert outside.exit_code == 1
+    assert f"no case {mine}" in outside.stderr
+    analyst = cli("cases", "follow-up", str(mine), *follow, "--as", "analyst")
+    assert analyst.exit_code == 1
+    assert "may not case.work" in analyst.stderr
+    with Session(engine) as s:
+        assert not s.scalars(sa.select(FollowUp)).all()
+    with clock.frozen(NOW):  # the seed's today
+        done = cli("cases", "follow-up", str(mine), *follow, "--json")
+    assert done.exit_code == 0, done.stderr
+    with Session(engine) as s:
+        [event] = s.scalars(sa.select(AuditEvent).where(AuditEvent.entity == "follow_up")).all()
+        assert event.actor == "user:collector"
+
+
+def test_users_first_admin_then_only_an_admin_adds_and_disables(
+    env: Path, engine: Engine, cli: Cli
+) -> None:
+    assert cli("users", "add", "lee", "collector").exit_code == 2  # no first admin yet
+    first = cli("users", "add", "ops", "admin", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout)["password"]
+    again = cli("users", "add", "ops2", "admin")
+    assert again.exit_code == 2  # the bootstrap is for the first admin only
+    assert "--as USERNAME (or ARREARS_USER) is required" in again.stderr
+    assert cli("users", "add", "lee", "collector", "--as", "ops").exit_code == 0
+    refused = cli("users", "add", "kim", "team_lead", "--as", "lee")
+    assert refused.exit_code == 1
+    assert "user 'lee' (collector) may not users.manage" in refused.stderr
+    bad = cli("users", "add", "kim", "boss", "--as", "ops")
+    assert bad.exit_code == 2
+    assert "role" in bad.stderr
+    assert cli("users", "disable", "ops", "--as", "ops").exit_code == 1  # not oneself
+    assert cli("users", "disable", "lee", "--as", "ops").exit_code == 0
+    listed = {u["username"]: u for u in json.loads(cli("users", "list", "--json").stdout)}
+    assert set(listed) == {"ops", "lee"}
+    assert (listed["lee"]["role"], listed["lee"]["active"]) == ("collector", False)
+    gone = cli("cases", "next", "--as", "lee")
+    assert gone.exit_code == 2
+    assert "user 'lee' is deactivated" in gone.stderr
+    with Session(engine) as s:
+        actors = s.execute(
+            sa.select(AuditEvent.action, AuditEvent.actor)
+            .where(AuditEvent.entity == "user")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(a) for a in actors] == [
+        ("user.create", "system"),
+        ("user.create", "user:ops"),
+        ("user.update", "user:ops"),
+    ]
+
+
+def test_an_import_names_its_stored_user_or_runs_as_the_import_job(
+    env: Path, engine: Engine, session: Session, cli: Cli
+) -> None:
+    stored_user(session, "ops", "admin")
+    stored_user(session, "lee", "collector")
+    session.commit()
+    folder = write_extract(env / "extract", minimal())
+    ghost = cli("import", "portfolio", str(folder), "--as", "ghost")
+    assert ghost.exit_code == 2
+    assert "--as: no user 'ghost' in the store" in ghost.stderr
+    collector = cli("import", "portfolio", str(folder), "--as", "lee")
+    assert collector.exit_code == 1
+    assert "user 'lee' (collector) may not imports.manage" in collector.stderr
+    with Session(engine) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+    done = cli("import", "portfolio", str(folder), "--as", "ops")
+    assert done.exit_code == 0, done.stderr
+    next_day = minimal()
+    next_day["payments"] = next_day["payments"][:1]  # another file
+    other = write_extract(env / "other", next_day)
+    assert cli("import", "portfolio", str(other)).exit_code == 0  # a scheduler: no user
+    with Session(engine) as s:
+        actors = s.execute(
+            sa.select(AuditEvent.action, AuditEvent.actor)
+            .where(AuditEvent.entity == "import_batch")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(a) for a in actors] == [
+        ("portfolio.import", "user:ops"),
+        ("portfolio.import.complete", "user:ops"),
+        ("portfolio.import", "import"),
+        ("portfolio.import.complete", "import"),
+    ]

@@ -14,6 +14,7 @@ from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, NotPermitted, RuleRefused
 from tests.unit.compliance_helpers import US, call, ny, person, proposal
+from tests.web_seed import stored_user
 
 DAY1 = datetime(2026, 4, 7, 14, 0, tzinfo=UTC)
 DAY2 = datetime(2026, 4, 8, 14, 0, tzinfo=UTC)
@@ -197,34 +198,34 @@ def test_report_counts_blocked_and_overridden_by_day_collector_and_rule(session:
 
 def test_report_and_override_through_the_cli(session: Session, cli: object) -> None:
     record = _blocked(session)
+    stored_user(session, "c7", "collector")
+    stored_user(session, "o1", "compliance_officer")  # the role comes from the store
     session.commit()
     refused = cli(  # type: ignore[operator]
         "compliance",
         "override",
         str(record.id),
-        "--actor",
+        "--as",
         "c7",
-        "--role",
-        "collector",
         "--reason",
         "x",
     )
     assert refused.exit_code == 1
-    assert "compliance_officer" in refused.stderr
+    assert "user 'c7' (collector) may not compliance.override" in refused.stderr
     done = cli(  # type: ignore[operator]
         "compliance",
         "override",
         str(record.id),
-        "--actor",
+        "--as",
         "o1",
-        "--role",
-        "compliance_officer",
         "--reason",
         "documented consent",
         "--json",
     )
     assert done.exit_code == 0, done.stderr
     import json
+
+    assert json.loads(done.stdout)["overridden_by"] == "user:o1"
 
     report = cli(  # type: ignore[operator]
         "compliance",

@@ -22,9 +22,11 @@ CALL = {"channel": "call", "party": "debtor", "outcome": "no_answer"}
 
 
 def _call(session: Session, wo_id: int, at: datetime) -> ContactAttempt:
-    return contact.log_attempt(
-        session=session, work_order_id=wo_id, body=ContactIn(**CALL, at=at), actor="u:lee"
-    )
+    """A call the server records at ``at`` (its clock, not the caller's word)."""
+    with clock.frozen(at):
+        return contact.log_attempt(
+            session=session, work_order_id=wo_id, body=ContactIn(**CALL), actor="u:lee"
+        )
 
 
 @pytest.fixture

@@ -181,8 +181,8 @@ def test_duckdb_and_spark_read_the_same_staged_model_scores(
                 live = backend.live_cases(stages.LIVE_CASES.empty_table())
                 ms = backend.model_scores(scores)
                 backend.materialize(
-                    lambda s=snap, lt=live, m=ms: stages.decisions(  # type: ignore[misc]
-                        s, lt, as_of=AS_OF, strategy=loaded.strategy,
+                    lambda day, s=snap, lt=live, m=ms: stages.decisions(  # type: ignore[misc]
+                        s, lt, as_of=day, strategy=loaded.strategy,
                         strategy_hash=loaded.sha256, schedule=schedule, model_scores=m,
                     ),
                     as_of=AS_OF,

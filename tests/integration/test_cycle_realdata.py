@@ -107,7 +107,7 @@ def test_cycle_on_the_real_data_opens_one_case_per_collectible_account(
         "updated": 0,
         "closed": 0,
         "unchanged": CASES,
-        "escalated": 0,
+        "level_raised": 0,
         "skipped": 0,
     }
 

@@ -93,8 +93,8 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
             snap, live_table = backend.snapshot(), backend.live_cases(live)
             for as_of, sched in runs:
                 n = backend.materialize(
-                    lambda s=snap, lt=live_table, a=as_of, f=sched: stages.decisions(
-                        s, lt, as_of=a, strategy=loaded.strategy,
+                    lambda day, s=snap, lt=live_table, f=sched: stages.decisions(
+                        s, lt, as_of=day, strategy=loaded.strategy,
                         strategy_hash=loaded.sha256, schedule=f,
                     ),
                     as_of=as_of,

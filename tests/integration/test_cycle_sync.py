@@ -1,5 +1,6 @@
-"""The cycle end to end on a small portfolio, on SQLite and PostgreSQL: open, update, escalate,
-close, idempotent reruns, a crash mid-sync leaves nothing behind."""
+"""The cycle end to end on a small portfolio, on SQLite and PostgreSQL: open, update, raise
+levels (not escalate), close and end the closed cases' assignments, idempotent reruns, a crash
+mid-sync leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from arrears.kit.audit import AuditEvent
 from arrears.portfolio.layout import arrow_schema
 from arrears.portfolio.models import Cardholder
 from arrears.portfolio.warehouse import ensure_tables
+from arrears.workforce.models import Agency, AgencyContract, Assignment, Staff
 
 AS_OF = date(2026, 3, 1)
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -123,7 +125,7 @@ def cases(engine: Engine) -> dict[str, WorkOrder]:
 def test_first_run_opens_one_case_per_delinquent_customer(cycle_env: Path, engine: Engine) -> None:
     result = run(engine, out=cycle_env / "out")
     assert result.cases == {"opened": 4, "updated": 0, "closed": 0, "unchanged": 0,
-                            "escalated": 0, "skipped": 0}  # fmt: skip
+                            "level_raised": 0, "skipped": 0}  # fmt: skip
     assert result.buckets == {"M0": 2, "M1": 2, "M2": 1, "M4": 1}
     wo = cases(engine)
     assert set(wo) == {"C2", "C3", "C4", "C5"}
@@ -164,11 +166,9 @@ def test_second_run_for_the_same_date_changes_nothing(cycle_env: Path, engine: E
     assert {k: (w.version, w.updated_at) for k, w in cases(engine).items()} == before
 
 
-def test_next_cycle_updates_escalates_and_closes_the_cured(cycle_env: Path, engine: Engine) -> None:
-    run(engine)
+def _later_rows(later: date) -> dict[str, list[dict[str, Any]]]:
+    """A month on: C2 pays everything (cured); C3 rolls to M3, C4 to M2, C5 to M5."""
     rows = portfolio()
-    later = date(2026, 4, 1)
-    # C2 pays everything (cured); C3 rolls to M3 (escalates to advanced).
     rows["payments"] = [{"account_id": "A2", "paid_on": date(2026, 3, 10),
                          "amount": Decimal("1000.00"), "reference": "P1"}]  # fmt: skip
     rows["delinquency"] += [
@@ -176,30 +176,175 @@ def test_next_cycle_updates_escalates_and_closes_the_cured(cycle_env: Path, engi
         {"account_id": "A4", "reported_on": later, "status": 2},
         {"account_id": "A5", "reported_on": later, "status": 5},
     ]
-    write_warehouse(get_settings().warehouse, rows)
+    return rows
+
+
+def test_next_cycle_updates_raises_levels_and_closes_the_cured(
+    cycle_env: Path, engine: Engine
+) -> None:
+    run(engine)
+    later = date(2026, 4, 1)
+    write_warehouse(get_settings().warehouse, _later_rows(later))
     result = run(engine, as_of=later)
     assert result.cases["closed"] == 1
     assert result.cases["opened"] == 0
     assert result.cases["updated"] == 3
+    assert result.cases["level_raised"] == 2
     wo = cases(engine)
     assert (wo["C2"].status, wo["C2"].close_reason, wo["C2"].closed_on) == (
         "closed", "cured", later)  # fmt: skip
-    assert (wo["C3"].level, wo["C3"].status, wo["C3"].bucket) == ("advanced", "escalated", "M3")
+    # A roll to a higher level changes the level only: the case is not escalated.
+    assert (wo["C3"].level, wo["C3"].status, wo["C3"].bucket) == ("advanced", "open", "M3")
+    assert wo["C3"].escalated_at is None
     assert wo["C3"].version == 2
     assert (wo["C5"].level, wo["C5"].queue) == ("outsource", "agency")
     with sa.orm.Session(engine) as s:
         events = s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "work_order.level_changed")
+        ).all()
+        assert {(e.entity_id, e.before["level"], e.after["level"], e.reason) for e in events} == {
+            (str(wo["C3"].id), "intermediate", "advanced", "level raised"),
+            (str(wo["C5"].id), "legal", "outsource", "level raised"),
+        }
+        assert not s.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "work_order.escalated")
         ).all()
-        assert {(e.entity_id, e.before["level"], e.after["level"]) for e in events} == {
-            (str(wo["C3"].id), "intermediate", "advanced"),
-            (str(wo["C5"].id), "legal", "outsource"),
-        }
     with sa.orm.Session(engine) as s:
         rows = s.execute(sa.select(WorkOrderAccount.account_ref, WorkOrderAccount.dpd)).all()
         # Replaced for the changed cases (no duplicates); the closed case keeps its last figures.
         assert sorted(rows) == [("A2", 30), ("A3", 90), ("A4", 60), ("A5", 150)]
     assert run(engine, as_of=later).cases["unchanged"] == 3
+
+
+def _hold(engine: Engine, holders: dict[str, str]) -> dict[str, int]:
+    """Give the live case of each customer to a collector (``"staff"``) or an agency
+    (``"agency"``), as allocation would; returns the assignment id per customer."""
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    out: dict[str, int] = {}
+    with sa.orm.Session(engine) as s:
+        officer = Staff(code="O01", name="O01", employment_type="establishment",
+                        grade="collection_officer", levels=["junior", "intermediate"],
+                        languages=[], regions=[], capacity=50, hire_date=date(2025, 1, 1),
+                        status="active", created_at=now, updated_at=now)  # fmt: skip
+        agency = Agency(code="AG1", name="AG1", status="active", created_at=now)
+        s.add_all([officer, agency])
+        s.flush()
+        contract = AgencyContract(agency_id=agency.id, code="AG1-1", buckets=["M1", "M2", "M4"],
+                                  levels=["outsource", "write_off_review", "junior"],
+                                  commission_pct=Decimal("18"), start_date=date(2026, 1, 1),
+                                  created_at=now)  # fmt: skip
+        s.add(contract)
+        s.flush()
+        for ref, who in holders.items():
+            wo = s.scalars(
+                sa.select(WorkOrder).where(
+                    WorkOrder.customer_ref == ref, WorkOrder.status != "closed"
+                )
+            ).one()
+            row = Assignment(work_order_id=wo.id, level=wo.level, reason="new", as_of=AS_OF,
+                             assigned_at=now)  # fmt: skip
+            if who == "staff":
+                row.staff_id, wo.status = officer.id, "in_progress"
+            else:
+                row.agency_id, row.contract_id, wo.status = agency.id, contract.id, "placed"
+            s.add(row)
+            s.flush()
+            out[ref] = row.id
+        s.commit()
+    return out
+
+
+def test_a_roll_keeps_the_status_and_the_collector(cycle_env: Path, engine: Engine) -> None:
+    """Issue 13, invariant 4: M2 -> M3 while a collector works the case is a level change."""
+    run(engine)
+    _hold(engine, {"C3": "staff"})
+    later = date(2026, 4, 1)
+    write_warehouse(get_settings().warehouse, _later_rows(later))
+    run(engine, as_of=later)
+    c3 = cases(engine)["C3"]
+    assert (c3.level, c3.status, c3.escalated_at) == ("advanced", "in_progress", None)
+    with sa.orm.Session(engine) as s:
+        live = s.scalars(
+            sa.select(Assignment).where(
+                Assignment.work_order_id == c3.id, Assignment.ended_at.is_(None)
+            )
+        ).one()
+        assert live.staff_id is not None  # the sync leaves who holds it to allocation
+        change = s.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "work_order.level_changed",
+                AuditEvent.entity_id == str(c3.id),
+            )
+        ).one()
+        assert (change.actor, change.before, change.after) == (
+            "cycle",
+            {"level": "intermediate"},
+            {"level": "advanced", "queue": c3.queue},
+        )
+
+
+def test_the_close_step_ends_the_assignment_and_placement(cycle_env: Path, engine: Engine) -> None:
+    """Issue 13, invariant 1: a closed case holds no assignment, ended and audited per case."""
+    run(engine)
+    held = _hold(engine, {"C2": "staff", "C4": "agency", "C3": "staff"})
+    later = date(2026, 4, 1)
+    rows = _later_rows(later)
+    # C4 (placed with the agency) pays everything too.
+    rows["delinquency"] = [r for r in rows["delinquency"] if r["account_id"] != "A4"]
+    rows["payments"].append(
+        {"account_id": "A4", "paid_on": date(2026, 3, 12), "amount": Decimal("1000.00"),
+         "reference": "P2"}
+    )  # fmt: skip
+    write_warehouse(get_settings().warehouse, rows)
+    result = run(engine, as_of=later)
+    assert result.cases["closed"] == 2
+    wo = cases(engine)
+    with sa.orm.Session(engine) as s:
+        ended = {
+            a.id: (a.ended_at is not None, a.ended_reason) for a in s.scalars(sa.select(Assignment))
+        }
+        assert ended == {
+            held["C2"]: (True, "case_closed"),
+            held["C4"]: (True, "case_closed"),
+            held["C3"]: (False, None),  # still delinquent, still held
+        }
+        events = s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "assignment.ended")
+        ).all()
+        assert {(e.entity_id, e.actor, e.before["staff"], e.before["agency_id"] is not None,
+                 e.reason) for e in events} == {
+            (str(wo["C2"].id), "cycle", "O01", False, "case closed (cured)"),
+            (str(wo["C4"].id), "cycle", None, True, "case closed (cured)"),
+        }  # fmt: skip
+    # Rerun: nothing more to end, nothing audited twice.
+    run(engine, as_of=later)
+    with sa.orm.Session(engine) as s:
+        assert (
+            len(
+                s.scalars(
+                    sa.select(AuditEvent).where(AuditEvent.action == "assignment.ended")
+                ).all()
+            )
+            == 2
+        )
+
+
+def test_a_case_closed_before_the_rule_is_released_by_the_next_cycle(
+    cycle_env: Path, engine: Engine
+) -> None:
+    run(engine)
+    held = _hold(engine, {"C5": "staff"})
+    with engine.begin() as conn:  # closed the old way: the assignment stayed live
+        conn.execute(
+            sa.update(WorkOrder)
+            .where(WorkOrder.customer_ref == "C5")
+            .values(status="closed", close_reason="written_off", closed_on=AS_OF)
+        )
+    run(engine)
+    with sa.orm.Session(engine) as s:
+        row = s.get(Assignment, held["C5"])
+        assert row is not None
+        assert (row.ended_at is not None, row.ended_reason) == (True, "case_closed")
 
 
 def test_broken_promises_from_the_workflow_feed_the_rules(cycle_env: Path, engine: Engine) -> None:
@@ -295,10 +440,10 @@ def test_the_cycle_reconciles_promises_first_so_todays_decisions_see_a_broken_on
         s.commit()
     # Before the due date and its three days' grace nothing is decided.
     early = run(engine, as_of=date(2026, 3, 5))
-    assert early.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 0}
+    assert early.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 0, "skipped": 0}
     # No payment came: broken, counted on the case the decisions read the same night.
     late = run(engine, as_of=date(2026, 3, 10))
-    assert late.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 1}
+    assert late.promises == {"cases": 1, "kept": 0, "partially_kept": 0, "broken": 1, "skipped": 0}
     with sa.orm.Session(engine) as s:
         assert s.scalars(sa.select(Promise.status)).one() == "broken"
         assert s.get(WorkOrder, c2).broken_promises == 1
@@ -308,4 +453,4 @@ def test_the_cycle_reconciles_promises_first_so_todays_decisions_see_a_broken_on
         assert set(record.durations) == set(service.STAGES)
     # A verdict is final: the rerun finds nothing more to decide.
     again = run(engine, as_of=date(2026, 3, 10))
-    assert again.promises == {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0}
+    assert again.promises == {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0, "skipped": 0}

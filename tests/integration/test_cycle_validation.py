@@ -76,7 +76,8 @@ def test_an_allocation_for_a_day_after_today_is_refused(
     today = center_today()
     res = cli("allocate", "--as-of", "2099-01-01")
     assert res.exit_code == 1
-    assert f"--as-of: 2099-01-01 is after today ({today})" in res.stderr
+    # The service refuses (CLI, API and simulator alike), in its own words.
+    assert f"the allocation's as-of date: 2099-01-01 is after today ({today})" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert _written(engine) == (0, 0, 0)
     assert cli("allocate", "--as-of", today.isoformat(), "--json").exit_code == 0

@@ -134,7 +134,9 @@ def test_portfolio_import_killed_reruns_to_the_clean_outcome(
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("point", ["before_store_commit", "after_store_commit"])
+@pytest.mark.parametrize(
+    "point", ["before_store_commit", "after_store_commit", "before_warehouse_commit"]
+)
 def test_uci_import_killed_reruns_to_the_clean_outcome(
     point: str, db_url: str, tmp_path: Path, small_uci: Path, request: pytest.FixtureRequest
 ) -> None:

@@ -134,7 +134,6 @@ def test_team_lead_approves_a_settlement_collector_cannot(
     proposed = client.post(
         f"/cases/{case_id}/settlement",
         data={
-            "balance": "10000.00",
             "discount": "0.20",
             "due_on": "2026-11-28",
             "csrf_token": csrf(client),
@@ -188,7 +187,6 @@ def test_collector_proposes_an_instalment_plan(
     done = client.post(
         f"/cases/{case_id}/plan",
         data={
-            "total": "6000.00",
             "instalments": "6",
             "first_due_on": "2026-12-01",
             "csrf_token": csrf(client),
@@ -198,12 +196,12 @@ def test_collector_proposes_an_instalment_plan(
     plan = session.scalars(select(RepaymentPlan)).one()
     assert plan.kind == "plan"
     assert plan.instalment_count == 6
-    assert str(plan.total) == "6000.00"
+    assert plan.total == plan.balance  # what the case owes, from the store
     past = client.post(
         f"/cases/{case_id}/plan",
         data={
-            "total": "6000.00",
             "instalments": "6",
+            "supersede": "true",
             "first_due_on": "2020-01-01",
             "csrf_token": csrf(client),
         },
@@ -236,3 +234,72 @@ def test_the_header_says_its_dpd_is_the_cycles_and_the_api_gives_the_date(
     assert view["work_order"]["last_cycle_as_of"] == "2026-11-20"
     client.post("/locale", data={"locale": "zh-CN", "csrf_token": csrf(client)})
     assert "(批处理日 2026-11-20)" in client.get(f"/cases/{seeded.work_orders[0]}").text
+
+
+def test_a_lawful_third_party_contact_can_be_logged_from_the_page(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    """The form's purpose used to be dropped for anyone but a contact person, so asking a third
+    party where the customer lives was always blocked (``third_party.purpose``) on the page
+    while the API allowed it."""
+    client, seeded = ctx
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    form = {
+        "channel": "call",
+        "party": "third_party",
+        "purpose": "location_information",
+        "outcome": "third_party_contact",
+        "contact_person_id": "",
+    }
+    with clock.frozen(NOW):
+        check = client.post(
+            f"/cases/{case_id}/contact/check",
+            data=form,
+            headers={"X-CSRF-Token": csrf(client), "HX-Request": "true"},
+        )
+        assert 'data-allowed="true"' in check.text, check.text
+        logged = client.post(f"/cases/{case_id}/contact", data={**form, "csrf_token": csrf(client)})
+    assert logged.status_code == 200
+    session.expire_all()
+    attempt = session.scalars(select(ContactAttempt)).one()
+    assert (attempt.party, attempt.purpose, attempt.status) == (
+        "third_party",
+        "location_information",
+        "made",
+    )
+    # Without a purpose a third party is still not told anything: blocked, as the engine says.
+    with clock.frozen(NOW):
+        client.post(
+            f"/cases/{case_id}/contact",
+            data={**form, "purpose": "", "csrf_token": csrf(client)},
+        )
+    session.expire_all()
+    last = session.scalars(select(ContactAttempt).order_by(ContactAttempt.id.desc())).first()
+    assert last is not None
+    assert (last.status, last.compliance_rules) == ("blocked", ["third_party.purpose"])
+
+
+def test_a_late_entry_from_the_page_is_decided_when_it_was_made(
+    ctx: tuple[TestClient, Seeded], session: Session
+) -> None:
+    """At 23:00 no call may be made, but the call made at 20:00 on a visit may be entered: the
+    form's late-entry field is the center's wall clock."""
+    client, seeded = ctx  # the clock says 23:00 in Shanghai
+    sign_in(client, "collector")
+    case_id = seeded.work_orders[0]
+    form = {"channel": "call", "party": "debtor", "outcome": "right_party_contact"}
+    client.post(
+        f"/cases/{case_id}/contact",
+        data={**form, "made_at": "2026-11-20T20:00", "csrf_token": csrf(client)},
+    )
+    session.expire_all()
+    attempt = session.scalars(select(ContactAttempt)).one()
+    assert (attempt.status, attempt.late_entry) == ("made", True)
+    assert attempt.at == NOW + timedelta(hours=10)  # 20:00 in Shanghai
+    refused = client.post(
+        f"/cases/{case_id}/contact",
+        data={**form, "made_at": "2026-11-21T09:00", "csrf_token": csrf(client)},
+    )
+    assert "after now" in refused.text
+    assert _attempts(session) == 1

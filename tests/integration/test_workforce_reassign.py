@@ -107,7 +107,7 @@ def test_legal_move_ends_old_row_opens_new_and_audits(world: tuple[Session, Seed
     # The next allocation run keeps the case with its new holder (continuity), once the
     # agency's contract no longer takes junior cases (else allocation would place it).
     session.execute(sa.update(AgencyContract).values(levels=["advanced"]))
-    allocation_service.allocate(session=session, as_of=date(2026, 11, 21))
+    allocation_service.allocate(session=session, as_of=date(2026, 11, 20))  # the center's today
     session.commit()
     assert holder(session, case) == new.staff_id
 

@@ -4,6 +4,7 @@ runs, rebalancing when someone leaves, placement and recall, pay from the store,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio.models import Cardholder
 from arrears.workforce import (
     agency_service,
@@ -58,6 +60,13 @@ def make_work_orders(session: Session, levels: list[str], bucket: str = "M2") ->
         session.flush()
         ids.append(wo.id)
     return ids
+
+
+@pytest.fixture(autouse=True)
+def _after_the_test_days() -> Iterator[None]:
+    """The tests allocate up to mid-December 2026: the center's today is later than that."""
+    with clock.frozen(datetime(2026, 12, 31, 2, 0, tzinfo=UTC)):
+        yield
 
 
 @pytest.fixture
@@ -217,14 +226,55 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
     session.commit()
     assert summary.reasons["recalled_contract_end"] == 2  # the legal cases, now with seniors
     assert summary.reasons["unallocatable_no_eligible_staff"] == 1  # outsource: nobody in house
-    for day in (later, later + timedelta(days=1)):
+    # placed -> open when recalled (one legal move; placed -> assigned is none), then assigned
+    # on the next run once the collector holds it.
+    for day, expected in (
+        (later, ["open", "open", "open"]),
+        (later + timedelta(days=1), ["assigned", "assigned", "open"]),
+    ):
         current = live(session)
         statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
-        assert [statuses[i] for i in placed_ids] == ["assigned", "assigned", "open"]
+        assert [statuses[i] for i in placed_ids] == expected
         assert placed_ids[2] not in current
         assert grades(session)[current[placed_ids[0]].staff_id] == "senior_collection_specialist"
         allocation_service.allocate(session=session, as_of=day + timedelta(days=1))
         session.commit()
+
+
+def test_status_moves_follow_the_state_machine_one_audit_event_per_case(world: Session) -> None:
+    """Issue 12: a promised case placed with an agency keeps ``promised`` (promised -> placed
+    is no move); every status the allocator changes is one ``work_order.transition`` event."""
+    session = world
+    promised, fresh = make_work_orders(session, ["legal", "legal"], bucket="M5")
+    session.execute(sa.update(WorkOrder).where(WorkOrder.id == promised).values(status="promised"))
+    agency_service.add_agency(session=session, data=schemas.AgencyCreate(code="AG1", name="One"))
+    agency_service.add_contract(
+        session=session,
+        data=schemas.AgencyContractCreate(
+            agency="AG1",
+            code="AG1-2026",
+            buckets=["M5"],
+            levels=["legal"],
+            commission_pct=D("18.00"),
+            start_date=date(2026, 1, 1),
+        ),
+    )
+    session.commit()
+    allocation_service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    current = live(session)
+    assert current[promised].agency_id is not None
+    assert current[fresh].agency_id is not None
+    statuses = dict(session.execute(sa.select(WorkOrder.id, WorkOrder.status)).tuples().all())
+    assert statuses[promised] == "promised"
+    assert statuses[fresh] == "placed"
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "work_order.transition")
+    ).all()
+    moved = {int(e.entity_id): (e.before, e.after) for e in events}
+    assert len(events) == len(moved) == len(LEVELS) + 1  # every open case once; not the promise
+    assert moved[fresh] == ({"status": "open"}, {"status": "placed"})
+    assert promised not in moved
 
 
 def test_pay_statement_from_the_store(world: Session) -> None:
@@ -255,7 +305,9 @@ def test_pay_statement_from_the_store(world: Session) -> None:
         performance_service.pay_statement(session=session, code="NOPE", month=date(2026, 10, 1))
 
 
-def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
+def test_cli_end_to_end(
+    cli: Any, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli("staff", "seed", "--officers", "3", "--seniors", "2", "--leads", "0").exit_code == 0
     roster = tmp_path / "roster.csv"
     roster.write_text(
@@ -288,24 +340,29 @@ def test_cli_end_to_end(cli: Any, db_url: str, tmp_path: Path) -> None:
     report = json.loads(cli("promotion", "report", "--json", "--as-of", "2026-11-29").stdout)
     assert {r["track"] for r in report} == {"officer_to_senior", "dispatch_to_establishment"}
     assert all(r["criteria"] for r in report)
-    record = cli(
-        "training",
-        "record",
-        "N001",
-        "--course",
-        "credit_education",
-        "--score",
-        "75",
-        "--on",
-        "2026-11-20",
-        "--json",
-    )
+    completion = ("N001", "--course", "credit_education", "--score", "75", "--on", "2026-11-20")
+    nobody = cli("training", "record", *completion)  # a person's act: a stored user records it
+    assert nobody.exit_code == 2
+    assert "--as USERNAME (or ARREARS_USER) is required" in nobody.stderr
+    assert cli("users", "add", "ops", "admin").exit_code == 0  # the first admin
+    monkeypatch.setenv("ARREARS_USER", "ops")
+    record = cli("training", "record", *completion, "--json")
     assert json.loads(record.stdout)["passed"] is True
     bad_update = cli("staff", "update", "N001", "--levels", "junior,bogus")
     assert bad_update.exit_code == 2
     assert "bogus" in bad_update.stderr
     assert cli("staff", "leave", "S001", "--on", "2026-11-28").exit_code == 0
     assert json.loads(cli("staff", "show", "N001", "--json").stdout)["mentor"] == "S002"
+
+
+def test_allocation_for_a_day_after_the_centers_today_is_refused(world: Session) -> None:
+    """The service itself refuses a future as-of (CLI, API and simulator alike); nothing written."""
+    session = world
+    with clock.frozen(NOW), pytest.raises(RuleRefused, match="after today"):
+        allocation_service.allocate(session=session, as_of=AS_OF + timedelta(days=1))
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    assert not session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "allocation.run"))
 
 
 def test_bad_input_changes_nothing(world: Session) -> None:

@@ -120,5 +120,5 @@ def test_model_profile_errors_name_the_field(tmp_path) -> None:  # type: ignore[
     typo.write_text("name: x\nseeed: 3\n")
     with pytest.raises(BadInput, match="seeed"):
         load_model_profile(str(typo))
-    with pytest.raises(BadInput, match="not found"):
+    with pytest.raises(BadInput, match="no model profile named .nope. \\(shipped: propensity"):
         load_model_profile("nope")

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -226,24 +228,76 @@ def test_maker_checker_limits_by_role() -> None:
         check_approver(
             at_stake=D("1"), maker="ann", checker="bob", checker_role="collector", rules=rules
         )
-    rules = rules.model_copy(
-        update={"role_limits": {**rules.role_limits, "senior_specialist": D("10000.00")}}
-    )
-    check_approver(
-        at_stake=D("10000.00"),
-        maker="ann",
-        checker="sam",
-        checker_role="senior_specialist",
-        rules=rules,
-    )
-    with pytest.raises(NotPermitted, match="above the senior_specialist approval limit"):
+    with pytest.raises(NotPermitted, match="head of collections must approve"):
         check_approver(
-            at_stake=D("10000.01"),
+            at_stake=D("200000.01"),
             maker="ann",
-            checker="sam",
-            checker_role="senior_specialist",
+            checker="lee",
+            checker_role="team_lead",
             rules=rules,
         )
+    check_approver(  # the top of the chain has no limit
+        at_stake=D("9999999.00"),
+        maker="ann",
+        checker="hc",
+        checker_role="head_of_collections",
+        rules=rules,
+    )
+
+
+@pytest.mark.parametrize(
+    ("chain", "message"),
+    [
+        ([{"role": "team_lead", "up_to": "200000"}], "would have nobody to approve it"),
+        ([], "names no role"),
+        (
+            [{"role": "team_lead", "up_to": None}, {"role": "head_of_collections", "up_to": None}],
+            "only the top",
+        ),
+        (
+            [
+                {"role": "team_lead", "up_to": "200000"},
+                {"role": "senior_specialist", "up_to": "100000"},
+                {"role": "head_of_collections"},
+            ],
+            "must rise",
+        ),
+        ([{"role": "team_lead", "up_to": "10000"}, {"role": "admin"}], "plan_auto_approve_up_to"),
+    ],
+)
+def test_an_approval_chain_without_a_top_approver_is_refused(
+    tmp_path: Path, chain: list[dict[str, object]], message: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump({"approval": {"chain": chain}}), encoding="utf-8")
+    with pytest.raises(BadInput, match=message):
+        load_promise_policy(str(path))
+
+
+def test_the_shipped_chain_is_checked_against_the_role_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from arrears.auth import policy as roles
+    from arrears.workbench import approval_chain
+
+    rules = load_promise_policy().approval
+    approval_chain.check(rules)  # every level exists, may approve and sees cases
+    monkeypatch.setitem(
+        roles.POLICY, "head_of_collections", roles.POLICY["head_of_collections"] - {"plan.approve"}
+    )
+    with pytest.raises(BadInput, match="head_of_collections lacks plan.approve"):
+        approval_chain.check(rules)
+    monkeypatch.setitem(roles.CASE_SCOPE, "head_of_collections", "none")
+    monkeypatch.setitem(roles.POLICY, "head_of_collections", roles.POLICY["team_lead"])
+    with pytest.raises(BadInput, match="sees no case"):
+        approval_chain.check(rules)
+
+
+def test_a_plan_is_approved_at_once_only_inside_every_bound_of_the_policy() -> None:
+    rules = load_promise_policy().approval
+    assert not needs_checker(kind="plan", at_stake=D("20000.00"), instalments=12, rules=rules)
+    assert needs_checker(kind="plan", at_stake=D("100.00"), instalments=13, rules=rules)
+    assert needs_checker(kind="plan", at_stake=D("100.00"), covers_owed=False, rules=rules)
 
 
 def test_plan_options_depend_on_the_account() -> None:

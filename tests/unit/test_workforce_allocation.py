@@ -9,13 +9,15 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from arrears.cases.states import TRANSITIONS
+from arrears.kit.config_file import parse
 from arrears.kit.errors import BadInput
 from arrears.workforce import allocation as al
 from arrears.workforce import allocation_pass
-from arrears.workforce.policies import load, parse
+from arrears.workforce.policies import load
 
 AS_OF = date(2026, 11, 29)
 RULES = load(al.AllocationRules, "policies", "allocation")
@@ -411,3 +413,132 @@ def test_a_language_falls_back_to_its_family_only_when_nobody_speaks_it() -> Non
     assert d.reason == "unallocatable_no_eligible_staff"
     [d] = allocation_pass.allocate([taiwan], [mainland], rules=RULES_EXACT, as_of=AS_OF)
     assert d.reason == "unallocatable_no_eligible_staff"
+
+
+# --- status moves go through the case state machine (issue 12, invariant 9) -------------------
+
+
+@st.composite
+def case_histories(draw: st.DrawFn) -> str:
+    """A live case's status after a random walk of legal moves from ``open``."""
+    status = "open"
+    for _ in range(draw(st.integers(0, 8))):
+        targets = sorted(TRANSITIONS[status] - {"closed"})
+        if not targets:
+            break
+        status = draw(st.sampled_from(targets))
+    return status
+
+
+@given(world=worlds(), data=st.data())
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_the_allocator_never_makes_a_move_the_state_machine_forbids(
+    world: tuple[list[al.CaseIn], list[al.StaffIn], list[al.ContractIn]], data: st.DataObject
+) -> None:
+    cases, staff, contracts = world
+    # Plans, settlements and holds (pinned cases) and new hires in probation too.
+    cases = [replace(c, pinned=data.draw(st.booleans())) for c in cases]
+    staff = [replace(s, new_hire=data.draw(st.booleans())) for s in staff]
+    statuses = {c.id: data.draw(case_histories()) for c in cases}
+    for night in range(3):  # feed each night's result back: recalls, leavers, re-placements
+        decisions = allocation_pass.allocate(
+            cases, staff, contracts, rules=RULES, as_of=AS_OF + timedelta(days=night)
+        )
+        for c, d in zip(cases, decisions, strict=True):
+            before = statuses[c.id]
+            after = al.status_after(
+                before, to_staff=d.staff_id is not None, to_agency=d.agency_id is not None
+            )
+            assert after == before or after in TRANSITIONS[before], (before, after, d.reason)
+            statuses[c.id] = after
+        cases = [
+            replace(
+                c,
+                staff_id=d.staff_id,
+                assigned_level=c.level if d.staff_id is not None else None,
+                contract_id=d.contract_id,
+                placed_on=(c.placed_on or AS_OF) if d.contract_id is not None else None,
+            )
+            for c, d in zip(cases, decisions, strict=True)
+        ]
+
+
+def test_a_promised_case_placed_with_an_agency_keeps_its_status() -> None:
+    assert al.status_after("promised", to_staff=False, to_agency=True) == "promised"
+    assert al.status_after("kept", to_staff=False, to_agency=True) == "kept"
+    assert al.status_after("open", to_staff=False, to_agency=True) == "placed"
+    # Recalled to a collector: back in house first (placed -> assigned is not a move).
+    assert al.status_after("placed", to_staff=True, to_agency=False) == "open"
+    assert al.status_after("open", to_staff=True, to_agency=False) == "assigned"
+    assert al.status_after("assigned", to_staff=False, to_agency=False) == "open"
+
+
+# --- invariant 5: an active plan or settlement keeps its collector ----------------------------
+
+
+def test_a_pinned_case_keeps_its_collector_through_level_change_escalation_and_capacity_cut() -> (
+    None
+):
+    contract = al.ContractIn(
+        id=1, agency_id=1, buckets=frozenset({"M1"}), levels=frozenset({"advanced"}), start=AS_OF
+    )
+    cases = [
+        # the case rolled to advanced and the contract would take it: the plan keeps it home
+        case(1, 500, "advanced", staff_id=1, assigned_level="junior", pinned=True),
+        case(2, 400, "junior", staff_id=1, assigned_level="junior", escalated=True, pinned=True),
+        case(3, 300, "junior", staff_id=1, assigned_level="junior", pinned=True),
+        case(4, 200, "junior", staff_id=1, assigned_level="junior"),
+    ]
+    staff = [officer(1, capacity=2), officer(2), senior(3)]
+    got = allocation_pass.allocate(cases, staff, [contract], rules=RULES, as_of=AS_OF)
+    assert [(d.staff_id, d.reason) for d in got] == [
+        (1, "kept"),
+        (1, "kept"),
+        (1, "kept"),  # pinned cases are never rebalanced, even over capacity
+        (2, "rebalanced"),
+    ]
+
+
+def test_a_pinned_case_moves_only_when_its_collector_left() -> None:
+    c = case(1, 500, staff_id=1, assigned_level="junior", pinned=True)
+    on_leave = allocation_pass.allocate(
+        [c], [officer(1, status="on_leave"), officer(2)], rules=RULES, as_of=AS_OF
+    )
+    assert (on_leave[0].staff_id, on_leave[0].reason) == (1, "kept")
+    left = allocation_pass.allocate(
+        [c], [officer(1, status="left"), officer(2)], rules=RULES, as_of=AS_OF
+    )
+    assert (left[0].staff_id, left[0].reason) == (2, "assignee_left")
+
+
+# --- invariant 6: new hires eased in -----------------------------------------------------------
+
+
+def test_a_new_hire_gets_a_capped_share_of_the_easier_cases() -> None:
+    staff = [officer(1, capacity=100), officer(2, capacity=100), officer(3, new_hire=True)]
+    cases = [case(i, 1_000 * i, "junior") for i in range(1, 41)]
+    cases += [case(100 + i, 2_000 * i, "intermediate") for i in range(1, 21)]
+    got = allocation_pass.allocate(cases, staff, rules=RULES, as_of=AS_OF)
+    balance = {c.id: c.balance_cents for c in cases}
+    level = {c.id: c.level for c in cases}
+    mine = [d.case_id for d in got if d.staff_id == 3]
+    veterans = [d.case_id for d in got if d.staff_id in (1, 2)]
+    assert mine
+    assert len(mine) + len(veterans) == len(cases)
+    assert len(mine) <= 0.5 * len(veterans) / 2  # at most half a veteran's mean load
+    assert {level[i] for i in mine} == {"junior"}  # the lowest level an officer works
+    assert max(balance[i] for i in mine) <= 20_000  # the smaller half of junior balances
+    mean = sum(balance[i] for i in mine) / len(mine)
+    assert mean < sum(balance[i] for i in veterans) / len(veterans)
+
+
+def test_a_new_hire_holding_large_accounts_hands_them_to_veterans() -> None:
+    cases = [case(i, 1_000 * i, staff_id=3, assigned_level="junior") for i in range(1, 11)]
+    staff = [officer(1), officer(2), officer(3, new_hire=True)]
+    got = {d.case_id: d for d in allocation_pass.allocate(cases, staff, rules=RULES, as_of=AS_OF)}
+    for i in range(6, 11):  # above the median balance
+        assert got[i].staff_id in (1, 2)
+        assert got[i].reason == "assignee_ineligible"
+    kept = [i for i in range(1, 6) if got[i].staff_id == 3]
+    assert kept
+    assert all(got[i].reason == "kept" for i in kept)

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from arrears.kit.config_file import parse
 from arrears.kit.errors import BadInput
 from arrears.workforce.compensation import Payee, PayPlan, month_statement, year_statement
 from arrears.workforce.metrics import MonthMetrics
-from arrears.workforce.policies import load, parse
+from arrears.workforce.policies import load
 
 PLAN = load(PayPlan, "plans", "default")
 D = Decimal

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from arrears.kit.config_file import parse
 from arrears.kit.errors import BadInput
 from arrears.workforce import promotion as pr
 from arrears.workforce.metrics import MonthMetrics
-from arrears.workforce.policies import load, parse
+from arrears.workforce.policies import load
 from arrears.workforce.training import (
     MentorCandidate,
     TrainingPolicy,

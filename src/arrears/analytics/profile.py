@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from arrears.kit.errors import BadInput
+from arrears.kit import config_file
 
 PROFILES = Path(__file__).parent / "profiles"
 
@@ -30,18 +28,4 @@ class ModelProfile(BaseModel):
 
 def load_model_profile(name_or_path: str = "propensity") -> ModelProfile:
     """A shipped profile by name, or a YAML file by path; errors name the field."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = PROFILES / f"{name_or_path}.yaml"
-    if not path.is_file():
-        raise BadInput(f"model profile not found: {name_or_path}")
-    try:
-        loaded: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BadInput(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return ModelProfile.model_validate(loaded)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path}: {field}: {first['msg']}") from exc
+    return config_file.load(ModelProfile, PROFILES, name_or_path, "model profile")

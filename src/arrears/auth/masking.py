@@ -57,7 +57,6 @@ MASKERS: dict[str, Callable[[str], str]] = {
     "address_used": mask_contact_address,
 }
 PII_KEYS = frozenset(MASKERS)
-PII_KINDS = ("id_number", "phone", "address")
 
 
 def mask_value(key: str, value: Any) -> Any:

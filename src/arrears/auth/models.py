@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.auth.policy import ROLES
-from arrears.kit.db import Base, BigId, UTCDateTime
+from arrears.kit.db import Base, BigId, UTCDateTime, one_of
 
 
 class User(Base):
@@ -30,7 +30,7 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        CheckConstraint("role IN (" + ",".join(f"'{r}'" for r in ROLES) + ")", name="role"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
         CheckConstraint("locale IN ('en', 'zh-CN')", name="locale"),
         CheckConstraint(
             "(role = 'agency_user') = (agency_id IS NOT NULL)", name="agency_iff_agency_user"

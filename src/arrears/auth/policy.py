@@ -12,6 +12,7 @@ Role = Literal[
     "collector",
     "senior_specialist",
     "team_lead",
+    "head_of_collections",
     "compliance_officer",
     "analyst",
     "admin",
@@ -21,6 +22,7 @@ ROLES: tuple[Role, ...] = (
     "collector",
     "senior_specialist",
     "team_lead",
+    "head_of_collections",
     "compliance_officer",
     "analyst",
     "admin",
@@ -82,6 +84,23 @@ POLICY: dict[str, frozenset[str]] = {
             "cycle.abandon",
         }
     ),
+    # The top of the approval chain (promises policy): approves what is above a team lead's
+    # limit or a team lead's own proposal, on every team's cases.
+    "head_of_collections": frozenset(
+        {
+            "queue.read",
+            "case.read",
+            "case.escalated.read",
+            "settlement.approve",
+            "plan.approve",
+            "dashboard.read",
+            "analytics.read",
+            "pii.unmask",
+            "audit.read",
+            "cycle.read",
+            "tokens.manage",
+        }
+    ),
     "compliance_officer": frozenset(
         {
             "case.read",
@@ -114,6 +133,7 @@ CASE_SCOPE: dict[str, CaseScope] = {
     "agency_user": "agency",
     "senior_specialist": "mentees",
     "team_lead": "team",
+    "head_of_collections": "all",
     "compliance_officer": "all",
     "analyst": "none",
     "admin": "none",
@@ -129,6 +149,7 @@ HOME: dict[str, str] = {
     "agency_user": "/queue",
     "senior_specialist": "/queue",
     "team_lead": "/queue",
+    "head_of_collections": "/approvals",
     "compliance_officer": "/compliance",
     "analyst": "/dashboard",
     "admin": "/admin/users",

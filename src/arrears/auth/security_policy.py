@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arrears.auth.sessions import SessionRules
 from arrears.config import get_settings
-from arrears.kit.errors import BadInput
+from arrears.kit import config_file
+
+POLICIES = Path(__file__).parent / "policies"
 
 
 class SignInLimits(BaseModel):
@@ -76,22 +76,7 @@ class SecurityPolicy(BaseModel):
 @lru_cache(maxsize=8)
 def load_security_policy(name_or_path: str = "default") -> SecurityPolicy:
     """Load a shipped policy by name or a YAML file by path; errors name the field."""
-    path = Path(name_or_path)
-    if path.suffix in {".yaml", ".yml"} and path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        shipped = resources.files("arrears.auth") / "policies" / f"{name_or_path}.yaml"
-        if not shipped.is_file():
-            raise BadInput(f"no security policy named {name_or_path!r}")
-        text = shipped.read_text(encoding="utf-8")
-    try:
-        return SecurityPolicy.model_validate(yaml.safe_load(text) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"security policy {name_or_path}: {where}: {first['msg']}") from exc
-    except yaml.YAMLError as exc:
-        raise BadInput(f"security policy {name_or_path}: not valid YAML: {exc}") from exc
+    return config_file.load(SecurityPolicy, POLICIES, name_or_path, "security policy")
 
 
 def security_policy(name: str | None = None) -> SecurityPolicy:

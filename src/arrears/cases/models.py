@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned
+from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned, one_of
 from arrears.vocabulary import (
     CLOSE_REASONS,
     LEVELS,
@@ -48,10 +48,6 @@ STATED_REASONS = (
     "other",
 )
 FACT_STATUSES = ("verified", "claimed")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
 
 
 class WorkOrder(Versioned, Base):
@@ -111,11 +107,11 @@ class WorkOrder(Versioned, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(_in("status", WORK_ORDER_STATUSES), name="status"),
+        CheckConstraint(one_of("status", WORK_ORDER_STATUSES), name="status"),
         CheckConstraint(
-            "close_reason IS NULL OR " + _in("close_reason", CLOSE_REASONS), name="close_reason"
+            "close_reason IS NULL OR " + one_of("close_reason", CLOSE_REASONS), name="close_reason"
         ),
-        CheckConstraint(_in("level", LEVELS), name="level"),
+        CheckConstraint(one_of("level", LEVELS), name="level"),
         CheckConstraint("broken_promises >= 0", name="broken_promises_non_negative"),
         CheckConstraint(
             "(status = 'closed') = (closed_on IS NOT NULL)", name="closed_on_iff_closed"
@@ -174,8 +170,8 @@ class FollowUp(Base):
     __table_args__ = (
         Index("ix_follow_up_work_order_status", "work_order_id", "status"),
         Index("ix_follow_up_due_on", "due_on"),
-        CheckConstraint(_in("kind", FOLLOW_UP_KINDS), name="kind"),
-        CheckConstraint(_in("status", FOLLOW_UP_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", FOLLOW_UP_KINDS), name="kind"),
+        CheckConstraint(one_of("status", FOLLOW_UP_STATUSES), name="status"),
     )
 
 
@@ -199,7 +195,7 @@ class CustomerProfile(Versioned, Base):
 
     __table_args__ = (
         CheckConstraint(
-            "stated_reason IS NULL OR " + _in("stated_reason", STATED_REASONS),
+            "stated_reason IS NULL OR " + one_of("stated_reason", STATED_REASONS),
             name="stated_reason",
         ),
     )

@@ -16,10 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from arrears.cases import repository
+from arrears.cases import batch, repository
 from arrears.cases.models import (
     FACT_STATUSES,
-    FOLLOW_UP_KINDS,
     STATED_REASONS,
     CustomerProfile,
     FollowUp,
@@ -27,7 +26,7 @@ from arrears.cases.models import (
     WorkOrder,
     WorkOrderAccount,
 )
-from arrears.cases.states import TRANSITIONS, plan_move
+from arrears.cases.states import plan_move
 from arrears.cases.three_stops import check_stop, escalates, next_stop
 from arrears.config import get_settings
 from arrears.delinquency import (
@@ -45,7 +44,7 @@ from arrears.kit.errors import BadInput, Conflict, NotFound
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import CardAccount, Payment
 
-ENTITY = "work_order"
+ENTITY = batch.ENTITY
 
 
 # --- loading and locking -----------------------------------------------------------------------
@@ -74,21 +73,10 @@ def flush(session: Session, what: str) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        session.rollback()
+        # Raise only: the boundary rolls the transaction back, a batch its savepoint.
         raise Conflict(
             f"{what} was changed by someone else at the same time: reload and try again"
         ) from exc
-
-
-def _snapshot(wo: WorkOrder) -> dict[str, Any]:
-    return {
-        "status": wo.status,
-        "close_reason": wo.close_reason,
-        "hold_reason": wo.hold_reason,
-        "escalated_to": (wo.extra or {}).get("escalated_to"),
-        "problem_customer": wo.problem_customer,
-        "version": wo.version,
-    }
 
 
 # --- the state machine -------------------------------------------------------------------------
@@ -106,7 +94,10 @@ def transition(
     hold_reason: str | None = None,
     escalated_to: str | None = None,
 ) -> WorkOrder:
-    """Move a case to ``to`` if the state machine allows it; audited with before and after."""
+    """Move a case to ``to`` if the state machine allows it; audited with before and after.
+
+    People's moves come through ``workforce.closing.transition``: a closed case must also let go
+    of its assignment, which this domain cannot see."""
     wo = get(session=session, work_order_id=work_order_id)
     check_version(wo, expected_version)
     return apply_move(
@@ -140,26 +131,11 @@ def apply_move(
         hold_reason=hold_reason,
         escalated_to=escalated_to,
     )
-    before = _snapshot(wo)
-    now = clock.now()
-    wo.status = move.status
-    wo.close_reason = move.close_reason
-    wo.closed_on = clock.today() if move.status == "closed" else None
-    wo.hold_reason = move.hold_reason
-    if move.escalated_to:
-        wo.escalated_at = now
-        wo.extra = {**(wo.extra or {}), "escalated_to": move.escalated_to}
-    wo.updated_at = now
+    before = batch.snapshot(wo)
+    batch.set_move(wo, move)
     flush(session, f"case {wo.id}")
-    audit.record(
-        session,
-        actor=actor,
-        action="work_order.transition",
-        entity=ENTITY,
-        entity_id=wo.id,
-        before=before,
-        after=_snapshot(wo),
-        reason=reason,
+    batch.audit_move(
+        session, wo, before=before, after=batch.snapshot(wo), actor=actor, reason=reason
     )
     session.flush()
     return wo
@@ -176,7 +152,7 @@ def move_if_legal(
 ) -> bool:
     """Follow the playbook automatically (e.g. a promise taken -> promised) when the machine
     allows it; leave the case where it is otherwise (a held case stays held)."""
-    if work_order.status == to or to not in TRANSITIONS.get(work_order.status, frozenset()):
+    if not batch.legal(work_order, to):
         return False
     apply_move(
         session=session,
@@ -324,7 +300,6 @@ def record_stop(
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise Conflict(f"stop {stop} was just recorded on case {wo.id} by someone else") from exc
     audit.record(
         session,
@@ -337,7 +312,7 @@ def record_stop(
         reason=f"stop {stop}",
     )
     if escalates(stop):
-        before = _snapshot(wo)
+        before = batch.snapshot(wo)
         wo.problem_customer = True
         wo.updated_at = clock.now()
         if not move_if_legal(
@@ -355,7 +330,7 @@ def record_stop(
                 entity=ENTITY,
                 entity_id=wo.id,
                 before=before,
-                after=_snapshot(wo),
+                after=batch.snapshot(wo),
                 reason="three stops given",
             )
         schedule_follow_up(
@@ -423,37 +398,25 @@ def schedule_follow_up(
     actor: str,
     note: str | None = None,
     source: str | None = None,
+    not_before: date | None = None,
 ) -> FollowUp:
-    """A follow-up task; the case's next action moves to it if that is sooner."""
-    if kind not in FOLLOW_UP_KINDS:
-        raise BadInput(f"kind must be one of: {', '.join(FOLLOW_UP_KINDS)} (got {kind!r})")
-    if due_on < clock.today():
-        raise BadInput(f"a follow-up cannot be due in the past ({due_on})")
+    """A follow-up task; the case's next action moves to it if that is sooner.
+
+    ``not_before`` (default today) is the earliest due date accepted: a back-dated nightly run
+    dates its follow-ups from its own as-of date, not from the wall clock."""
     wo = get(session=session, work_order_id=work_order_id)
-    task = FollowUp(
-        work_order_id=wo.id,
+    task = batch.stage_follow_up(
+        session=session,
+        work_order=wo,
         due_on=due_on,
         kind=kind,
+        actor=actor,
         note=note,
         source=source,
-        status="open",
-        created_by=actor,
-        created_at=clock.now(),
+        not_before=not_before,
     )
-    session.add(task)
-    if wo.next_action_on is None or due_on < wo.next_action_on:
-        wo.next_action_on = due_on
-        wo.updated_at = clock.now()
     flush(session, f"case {wo.id}")
-    audit.record(
-        session,
-        actor=actor,
-        action="follow_up.schedule",
-        entity="follow_up",
-        entity_id=task.id,
-        after={"work_order_id": wo.id, "due_on": due_on.isoformat(), "kind": kind},
-        reason=note,
-    )
+    batch.audit_follow_up(session=session, task=task, actor=actor)
     session.flush()
     return task
 

@@ -3,7 +3,6 @@ promises modules)."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -17,13 +16,6 @@ from arrears.kit.errors import BadInput
 JSON = typer.Option(False, "--json", help="Print JSON for machines.")
 
 
-def actor_name(actor: str | None) -> str:
-    return actor or f"cli:{getpass.getuser()}"
-
-
-ACTOR = typer.Option(None, "--actor", help="Who acts (audit trail); default cli:<login>.")
-
-
 def required_day(value: str, option: str) -> date:
     day = parse_day(value, option)
     if day is None:
@@ -31,15 +23,15 @@ def required_day(value: str, option: str) -> date:
     return day
 
 
-def when(value: str | None) -> datetime | None:
+def when(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
         at = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise BadInput(f"--at: not an ISO 8601 time: {value!r}") from exc
+        raise BadInput(f"{option}: not an ISO 8601 time: {value!r}") from exc
     if at.tzinfo is None:
-        raise BadInput("--at needs a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
+        raise BadInput(f"{option} needs a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
     return at
 
 

@@ -3,7 +3,6 @@ promotion)."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -17,13 +16,6 @@ from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
 JSON = typer.Option(False, "--json", help="Print JSON for machines.")
-ACTOR = typer.Option(None, "--actor", help="Who acts (audit trail); default cli:<login>.")
-
-
-def actor(value: str | None) -> str:
-    return value or f"cli:{getpass.getuser()}"
-
-
 day = parse_day
 
 

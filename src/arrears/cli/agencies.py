@@ -7,6 +7,7 @@ from decimal import Decimal
 import typer
 
 from arrears.cli import _workforce as w
+from arrears.cli import identity
 
 app = typer.Typer(help="Outside agencies: contracts, placements, recall.", no_args_is_help=True)
 
@@ -29,7 +30,7 @@ CONTRACT_COLUMNS = (
 def add(
     code: str,
     name: str = typer.Option(..., "--name"),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Register an agency."""
@@ -38,7 +39,8 @@ def add(
 
     data = w.build(schemas.AgencyCreate, code=code, name=name)
     with unit_of_work() as session:
-        out = agency_service.add_agency(session=session, data=data, actor=w.actor(actor))
+        by = identity.require(session, user, "agencies.manage").actor
+        out = agency_service.add_agency(session=session, data=data, actor=by)
     w.emit(out, as_json, ("code", "name", "status"))
 
 
@@ -66,7 +68,7 @@ def contract(
     recall_on_end: bool = typer.Option(True, "--recall-on-end/--no-recall-on-end"),
     recall_after_days: int | None = typer.Option(None, "--recall-after-days"),
     max_placements: int | None = typer.Option(None, "--max-placements"),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Add a contract: which buckets and levels the agency takes, commission, recall rules."""
@@ -93,7 +95,8 @@ def contract(
         max_placements=max_placements,
     )
     with unit_of_work() as session:
-        out = agency_service.add_contract(session=session, data=data, actor=w.actor(actor))
+        by = identity.require(session, user, "agencies.manage").actor
+        out = agency_service.add_contract(session=session, data=data, actor=by)
     w.emit(out, as_json, CONTRACT_COLUMNS)
 
 
@@ -101,7 +104,7 @@ def contract(
 def end_contract(
     code: str,
     on: str = typer.Option(..., "--on"),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """End a contract; placements are recalled at the next allocation if the contract says so."""
@@ -109,8 +112,9 @@ def end_contract(
     from arrears.workforce import agency_service
 
     with unit_of_work() as session:
+        by = identity.require(session, user, "agencies.manage").actor
         out = agency_service.end_contract(
-            session=session, code=code, on=w.required_day(on, "--on"), actor=w.actor(actor)
+            session=session, code=code, on=w.required_day(on, "--on"), actor=by
         )
     w.emit(out, as_json, CONTRACT_COLUMNS)
 

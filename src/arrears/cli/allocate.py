@@ -7,8 +7,8 @@ from contextlib import nullcontext
 import typer
 
 from arrears.cli import _workforce as w
+from arrears.cli import identity
 from arrears.cli.output import console, err_console, print_json
-from arrears.kit.dates import not_after_today
 
 app = typer.Typer(help="Allocate work orders to staff and agencies.")
 
@@ -17,21 +17,20 @@ app = typer.Typer(help="Allocate work orders to staff and agencies.")
 def allocate(
     as_of: str = typer.Option(..., "--as-of", help="Business date (YYYY-MM-DD)."),
     rules: str = typer.Option("allocation", "--rules", help="Allocation rules: name or path."),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Allocate every live work order: continuity, capacity, balance, placements, recall."""
     from arrears.kit.db import unit_of_work
     from arrears.workforce import allocation_service, policies
 
-    # Nobody is allocated work for a day that has not come (the server owns time).
-    day = not_after_today(w.required_day(as_of, "--as-of"), "--as-of")
+    # A day that has not come is refused by the service itself (CLI, API, simulator alike).
+    day = w.required_day(as_of, "--as-of")
     policy = policies.allocation_rules(rules)
     spinner = err_console.status("allocating", spinner="dots") if not as_json else nullcontext()
     with spinner, unit_of_work() as session:
-        out = allocation_service.allocate(
-            session=session, as_of=day, actor=w.actor(actor), rules=policy
-        )
+        by = identity.actor(identity.optional(session, user, "cycle.run"))
+        out = allocation_service.allocate(session=session, as_of=day, actor=by, rules=policy)
     if as_json:
         print_json(out)
         return

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from arrears.cli import _cases as opts
-from arrears.cli import contacts, promises
+from arrears.cli import contacts, identity, promises
 from arrears.cli.output import console, print_json
 
 app = typer.Typer(help="Work orders: state, contacts, promises, plans.", no_args_is_help=True)
@@ -94,17 +94,20 @@ def show(work_order_id: int, as_json: bool = opts.JSON) -> None:
 @app.command("next")
 def next_(
     queue: str | None = typer.Option(None, "--queue"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Take the most urgent due case (it moves to in_progress)."""
+    """Take the most urgent due case in your case scope (it moves to in_progress)."""
     from arrears.cases import service, views
     from arrears.kit.db import unit_of_work
+    from arrears.workforce.scoping import scoped_work_orders
 
     with unit_of_work() as session:
-        payload = views.summary(
-            service.take_next(session=session, actor=opts.actor_name(actor), queue=queue)
+        me = identity.require(session, user, "queue.read")
+        taken = service.take_next(
+            session=session, actor=me.actor, base=scoped_work_orders(me), queue=queue
         )
+        payload = views.summary(taken)
     opts.show_summary(payload, as_json)
 
 
@@ -117,19 +120,22 @@ def transition(
     hold_reason: str | None = typer.Option(None, "--hold-reason"),
     escalated_to: str | None = typer.Option(None, "--escalated-to"),
     version: int | None = typer.Option(None, "--version", help="refuse if the case moved on"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Move a case through the state machine (illegal moves are refused)."""
-    from arrears.cases import service, views
+    """Move a case through the state machine (illegal moves are refused); closing it ends its
+    assignment."""
+    from arrears.cases import views
     from arrears.kit.db import unit_of_work
+    from arrears.workforce import closing
 
     with unit_of_work() as session:
-        wo = service.transition(
+        me = identity.on_case(session, user, "case.work", work_order_id)
+        wo = closing.transition(
             session=session,
             work_order_id=work_order_id,
             to=to,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
             reason=reason,
             expected_version=version,
             close_reason=close_reason,
@@ -145,7 +151,7 @@ def stop(
     work_order_id: int,
     number: int = typer.Argument(..., help="1, 2 or 3"),
     locale: str | None = typer.Option(None, "--locale"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
     """Record one of the three stops (in order); stop 3 escalates the case."""
@@ -153,11 +159,12 @@ def stop(
     from arrears.workbench import three_stops
 
     with unit_of_work() as session:
+        me = identity.on_case(session, user, "case.work", work_order_id)
         record = three_stops.give_stop(
             session=session,
             work_order_id=work_order_id,
             stop=number,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
             locale=locale,
         )
         payload = {"stop": record.stop, "wording": record.wording}
@@ -188,7 +195,7 @@ def follow_up(
     due: str = typer.Option(..., "--due"),
     kind: str = typer.Option("call_back", "--kind"),
     note: str | None = typer.Option(None, "--note"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
     """Schedule a follow-up; the case's next action moves to it if sooner."""
@@ -197,13 +204,14 @@ def follow_up(
 
     due_on = opts.required_day(due, "--due")
     with unit_of_work() as session:
+        me = identity.on_case(session, user, "case.work", work_order_id)
         task = service.schedule_follow_up(
             session=session,
             work_order_id=work_order_id,
             due_on=due_on,
             kind=kind,
             note=note,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
         )
         payload = {"id": task.id, "due_on": task.due_on, "kind": task.kind}
     opts.show(payload, as_json, lambda: f"follow-up {payload['id']} on {payload['due_on']}")

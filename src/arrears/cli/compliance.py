@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 from rich.table import Table
 
+from arrears.cli import identity
 from arrears.cli.output import console, print_json
 from arrears.compliance.engine import decide_scenario
 from arrears.compliance.profile import (
@@ -114,18 +115,18 @@ def show(
 @app.command()
 def override(
     check_id: int = typer.Argument(..., help="Id of the blocked compliance check."),
-    actor: str = typer.Option(..., "--actor", help="Who overrides."),
-    role: str = typer.Option(..., "--role", help="Their role (must be compliance_officer)."),
     reason: str = typer.Option(..., "--reason", help="Why the block is overridden."),
+    user: identity.AsUser = None,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Override a blocked decision (compliance officers only; audited)."""
+    """Override a blocked decision as a stored compliance officer (audited)."""
     from arrears.compliance import service
     from arrears.kit.db import unit_of_work
 
     with unit_of_work() as session:
+        me = identity.require(session, user, "compliance.override")
         record = service.override(
-            session=session, check_id=check_id, actor=actor, role=role, reason=reason
+            session=session, check_id=check_id, actor=me.actor, role=me.role, reason=reason
         )
         rules = list(record.rules)
         result = {"id": record.id, "overridden_by": record.overridden_by, "rules": rules}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from arrears.cli import _cases as opts
+from arrears.cli import identity
 from arrears.cli.output import console, print_json
 
 app = typer.Typer()
@@ -22,8 +23,13 @@ def contact(
     duration: int | None = typer.Option(None, "--duration", help="seconds"),
     notes: str | None = typer.Option(None, "--notes"),
     content: str | None = typer.Option(None, "--content", help="message text (sms/email)"),
-    at: str | None = typer.Option(None, "--at", help="ISO 8601 with offset; default now"),
-    actor: str | None = opts.ACTOR,
+    made_at: str | None = typer.Option(
+        None,
+        "--made-at",
+        help="a late entry: when the contact was made (ISO 8601 with offset, within the "
+        "late-entry window); default: recorded now",
+    ),
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
     """Log a contact attempt; compliance decides first and a block is stored as blocked.
@@ -47,14 +53,15 @@ def contact(
         duration_seconds=duration,
         notes=notes,
         content=content,
-        at=opts.when(at),
+        made_at=opts.when(made_at, "--made-at"),
     )
     with unit_of_work() as session:
+        me = identity.on_case(session, user, "case.work", work_order_id)
         attempt = contact_flow.log_attempt(
             session=session,
             work_order_id=work_order_id,
             body=body,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
         )
         payload = jsonable(service.attempt_dict(attempt))
     if as_json:
@@ -74,18 +81,19 @@ def contact(
 @app.command()
 def courtesy(
     on: str = typer.Option(..., "--on", help="the send day YYYY-MM-DD"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Queue the courtesy greetings due on a day (checked by compliance) in the outbox."""
+    """Queue the courtesy greetings due on a day (checked by compliance) in the outbox.
+
+    Without --as (or ARREARS_USER) it acts as `system`, as a nightly scheduler does."""
     from arrears.contacts import outbox_service
     from arrears.kit.db import unit_of_work
 
     day = opts.required_day(on, "--on")
     with unit_of_work() as session:
-        queued = outbox_service.queue_courtesy_greetings(
-            session=session, on=day, actor=opts.actor_name(actor)
-        )
+        by = identity.actor(identity.optional(session, user, "cycle.run"))
+        queued = outbox_service.queue_courtesy_greetings(session=session, on=day, actor=by)
         payload = {"on": day, "queued": len(queued)}
     opts.show(payload, as_json, lambda: f"{payload['queued']} greetings queued for {day}")
 
@@ -96,10 +104,12 @@ def send_outbox(
         None, help="Folder the SMS gateway collects from (default ARREARS_OUTBOX_SPOOL)."
     ),
     limit: int = typer.Option(500, min=1, help="Messages per pass."),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Hand today's queued messages to the gateway, each re-checked by compliance now."""
+    """Hand today's queued messages to the gateway, each re-checked by compliance now.
+
+    Without --as (or ARREARS_USER) it acts as `system`, as the relay's scheduler does."""
     from pathlib import Path
 
     from arrears.config import get_settings
@@ -108,10 +118,11 @@ def send_outbox(
 
     folder = Path(spool) if spool else get_settings().outbox_spool
     with unit_of_work() as session:
+        by = identity.actor(identity.optional(session, user, "cycle.run"))
         run = outbox_service.send_outbox(
             session=session,
             transport=outbox.SpoolTransport(folder),
-            actor=opts.actor_name(actor),
+            actor=by,
             limit=limit,
         )
         payload = run.as_dict()
@@ -121,6 +132,7 @@ def send_outbox(
         lambda: (
             f"sent {payload['sent']}, held {payload['held']} (compliance: not now), "
             f"expired {payload['expired']}, retrying {payload['retrying']}, "
-            f"failed {payload['failed']}; spool {folder}"
+            f"failed {payload['failed']}; already with the gateway after a crash "
+            f"{payload['recovered']}; spool {folder}"
         ),
     )

@@ -76,12 +76,13 @@ def run(
     console.print(
         f"[bold]cycle {result.as_of}[/bold] on {result.engine}: {result.accounts:,} accounts; "
         f"work orders opened {c['opened']:,}, updated {c['updated']:,}, closed {c['closed']:,}, "
-        f"unchanged {c['unchanged']:,} (escalated {c['escalated']:,})"
+        f"unchanged {c['unchanged']:,} (level raised {c['level_raised']:,})"
     )
     p = result.promises
     console.print(
         f"promises reconciled on {p['cases']:,} cases: kept {p['kept']:,}, "
         f"partially kept {p['partially_kept']:,}, broken {p['broken']:,}"
+        + (f"; skipped {p['skipped']:,} (left for the next night)" if p.get("skipped") else "")
     )
     for title, counts in (
         ("bucket", result.buckets),

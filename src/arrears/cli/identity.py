@@ -19,8 +19,10 @@ Adopting it in a command (the whole API is the names below)::
 - ``AsUser``: the ``--as`` option as a type (``user: identity.AsUser = None``), or
   ``principal_option()`` for the ``user: str | None = identity.principal_option()`` style.
 - ``resolve(session, username) -> Principal``: the stored, active user.
-- ``require(session, username, permission) -> Principal``: a user must be given and hold the
-  permission (``NotPermitted``, exit 1, otherwise).
+- ``require(session, username, permission, *or_permissions) -> Principal``: a user must be given
+  and hold the permission (or one of the alternatives; ``NotPermitted``, exit 1, otherwise).
+- ``on_case(session, username, permission, work_order_id) -> Principal``: ``require``, and the
+  case must be within the user's case scope (``NotFound`` otherwise, as on the web).
 - ``optional(session, username, permission) -> Principal | None``: for commands a scheduler runs
   unattended: no user means ``None``, and ``actor(None)`` is ``system``.
 - ``actor(principal) -> str``: ``user:NAME``, or ``system`` without a user.
@@ -38,6 +40,7 @@ from sqlalchemy.orm import Session
 from arrears.auth.policy import Principal
 from arrears.auth.service import principal_for
 from arrears.kit.errors import BadInput, NotPermitted
+from arrears.workforce.scoping import visible_work_order
 
 ENV_VAR = "ARREARS_USER"
 # The actor of a command run without a user (a nightly scheduler): named as such in the audit.
@@ -67,11 +70,23 @@ def resolve(session: Session, username: str) -> Principal:
     return principal_for(session=session, username=username)
 
 
-def require(session: Session, username: str | None, permission: str) -> Principal:
-    """The acting user, who must be given and hold ``permission``."""
+def require(
+    session: Session, username: str | None, permission: str, *or_permissions: str
+) -> Principal:
+    """The acting user, who must be given and hold ``permission`` (or one of ``or_permissions``)."""
     if username is None or not username.strip():
         raise BadInput(f"--as USERNAME (or {ENV_VAR}) is required: who does this ({permission})?")
-    return _permitted(resolve(session, username), permission)
+    return _permitted(resolve(session, username), permission, *or_permissions)
+
+
+def on_case(
+    session: Session, username: str | None, permission: str, work_order_id: int
+) -> Principal:
+    """The acting user, who must hold ``permission`` and see case ``work_order_id`` in their
+    case scope (a case outside it is "no case N", exit 1, as on the web)."""
+    principal = require(session, username, permission)
+    visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
+    return principal
 
 
 def optional(session: Session, username: str | None, permission: str) -> Principal | None:
@@ -87,8 +102,8 @@ def actor(principal: Principal | None) -> str:
     return principal.actor if principal is not None else SYSTEM
 
 
-def _permitted(principal: Principal, permission: str) -> Principal:
-    if not principal.can(permission):
+def _permitted(principal: Principal, permission: str, *or_permissions: str) -> Principal:
+    if not any(principal.can(p) for p in (permission, *or_permissions)):
         raise NotPermitted(
             f"user {principal.username!r} ({principal.role}) may not {permission}: ask a user "
             "whose role may"

@@ -10,9 +10,11 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
+from arrears.cli import identity
 from arrears.cli.output import console, err_console, print_json, progress
 from arrears.config import get_settings
 from arrears.kit.dates import require_day
+from arrears.kit.db import unit_of_work
 from arrears.kit.errors import BadInput
 from arrears.portfolio import extract, importing, service
 from arrears.portfolio.extract import RowError
@@ -80,8 +82,13 @@ def _run(
     force: bool,
     warehouse_only: bool,
     as_json: bool,
+    user: str | None,
     outcomes: pa.Table | None = None,
 ) -> None:
+    # Who imports, before anything is written: a stored user who may manage imports, or (no user,
+    # as a scheduler runs it) the import job.
+    with unit_of_work() as session:
+        acting = identity.optional(session, user, "imports.manage")
     with progress(quiet=as_json) as bar:
         totals: dict[str, int] = {}
         tasks: dict[str, object] = {}
@@ -105,6 +112,7 @@ def _run(
             outcomes=outcomes,
             on_progress=on_progress,
             on_reject=lambda exc: _reject(exc, report),
+            actor=acting.actor if acting is not None else "import",
         )
     _finish(outcome, as_json, wh)
 
@@ -141,6 +149,7 @@ def portfolio(
         bool, typer.Option(help="Reload even if these exact files were imported before.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    user: identity.AsUser = None,
 ) -> None:
     """Import the bank's extract: validate every row, then load the store and the warehouse."""
     if on_error not in ("reject", "quarantine"):
@@ -156,6 +165,7 @@ def portfolio(
         force=force,
         warehouse_only=warehouse_only,
         as_json=as_json,
+        user=user,
     )
 
 
@@ -169,6 +179,7 @@ def uci(
         bool, typer.Option(help="Reload even if this file was imported before.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    user: identity.AsUser = None,
 ) -> None:
     """Import the real UCI card data (30,000 Taiwanese card holders, April to September 2005)."""
     from arrears.portfolio import uci as uci_reader
@@ -189,5 +200,6 @@ def uci(
         force=force,
         warehouse_only=False,
         as_json=as_json,
+        user=user,
         outcomes=outcomes,
     )

@@ -23,6 +23,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "cycle": ("cycle", "The daily cycle: age, price, segment, score, decide, sync."),
     "compliance": ("compliance", "The compliance engine: check, profiles, overrides, report."),
     "cases": ("cases", "Work orders: state, contacts, promises, plans."),
+    "users": ("users", "Users: who a command or a sign-in acts as (--as USERNAME)."),
     "staff": ("staff", "Staff: officers, specialists, leads."),
     "agencies": ("agencies", "Outside agencies: contracts, placements, recall."),
     "allocate": ("allocate", "Allocate work orders to staff and agencies."),
@@ -83,6 +84,7 @@ app = LazyGroups(
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; map expected errors to a one-line message and an exit code."""
     try:
+        _check_policies()
         result = app.main(args=argv, prog_name="arrears", standalone_mode=False)
     except ArrearsError as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc.message}")
@@ -104,6 +106,14 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print(f"[bold red]error:[/bold red] {_explain(exc)}")
         return _exit(1, argv)
     return _exit(result if isinstance(result, int) else 0, argv)
+
+
+def _check_policies() -> None:
+    """Refuse to start on a policy that would leave a request with nobody to act on it."""
+    from arrears.promises.policy import load_promise_policy
+    from arrears.workbench import approval_chain
+
+    approval_chain.check(load_promise_policy().approval)
 
 
 def _explain(exc: Exception) -> str:

@@ -7,10 +7,13 @@ from typing import Any
 import typer
 
 from arrears.cli import _cases as opts
+from arrears.cli import identity
 from arrears.cli.output import console, print_json
 from arrears.kit.dates import parse_day
 
 app = typer.Typer()
+
+SUPERSEDE = "replace the case's live promise, plan or settlement (cancelled, audited)"
 
 
 @app.command()
@@ -19,23 +22,26 @@ def promise(
     amount: str = typer.Option(..., "--amount"),
     due: str = typer.Option(..., "--due", help="YYYY-MM-DD"),
     channel: str = typer.Option("call", "--channel"),
-    actor: str | None = opts.ACTOR,
+    supersede: bool = typer.Option(False, "--supersede", help=SUPERSEDE),
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Take a promise to pay."""
+    """Take a promise to pay (at most what the case owes today)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
     from arrears.promises import service
 
     due_on = opts.required_day(due, "--due")
     with unit_of_work() as session:
+        me = identity.on_case(session, user, "case.work", work_order_id)
         found = service.take_promise(
             session=session,
             work_order_id=work_order_id,
             amount=amount,
             due_on=due_on,
             channel=channel,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
+            supersede=supersede,
         )
         payload = jsonable(service.promise_dict(found))
     opts.show(
@@ -48,28 +54,34 @@ def promise(
 @app.command()
 def plan(
     work_order_id: int,
-    total: str = typer.Option(..., "--total"),
     instalments: int = typer.Option(..., "--instalments", min=1),
     first: str = typer.Option(..., "--first", help="first due date YYYY-MM-DD"),
     frequency: str = typer.Option("monthly", "--frequency"),
-    actor: str | None = opts.ACTOR,
+    total: str | None = typer.Option(
+        None, "--total", help="default: what the case owes; less only as the policy allows"
+    ),
+    supersede: bool = typer.Option(False, "--supersede", help=SUPERSEDE),
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Propose an instalment plan (above the threshold it waits for a checker)."""
+    """Propose an instalment plan over what the case owes (outside the auto-approval bounds it
+    waits for a checker)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import plan_service, service
 
     first_due = opts.required_day(first, "--first")
     with unit_of_work() as session:
-        found = service.propose_plan(
+        me = identity.on_case(session, user, "case.work", work_order_id)
+        found = plan_service.propose_plan(
             session=session,
             work_order_id=work_order_id,
             total=total,
             instalments=instalments,
             first_due_on=first_due,
             frequency=frequency,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
+            supersede=supersede,
         )
         payload = jsonable(service.plan_dict(session=session, plan=found))
     opts.show(
@@ -85,26 +97,27 @@ def plan(
 @app.command()
 def settle(
     work_order_id: int,
-    balance: str = typer.Option(..., "--balance"),
     discount: str = typer.Option(..., "--discount", help="share waived, e.g. 0.20"),
     due: str = typer.Option(..., "--due"),
-    actor: str | None = opts.ACTOR,
+    supersede: bool = typer.Option(False, "--supersede", help=SUPERSEDE),
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Propose a settlement offer (a discount on the balance)."""
+    """Propose a settlement offer (a discount on what the case owes today)."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import plan_service, service
 
     due_on = opts.required_day(due, "--due")
     with unit_of_work() as session:
-        found = service.propose_settlement(
+        me = identity.on_case(session, user, "settlement.propose", work_order_id)
+        found = plan_service.propose_settlement(
             session=session,
             work_order_id=work_order_id,
-            balance=balance,
             discount=discount,
             due_on=due_on,
-            actor=opts.actor_name(actor),
+            actor=me.actor,
+            supersede=supersede,
         )
         payload = jsonable(service.plan_dict(session=session, plan=found))
     opts.show(
@@ -117,24 +130,31 @@ def settle(
 @app.command()
 def approve(
     plan_id: int,
-    role: str = typer.Option(..., "--role", help="the checker's role"),
     reject: bool = typer.Option(False, "--reject"),
     note: str | None = typer.Option(None, "--note"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Checker's decision on a proposed plan or settlement."""
+    """Checker's decision on a proposed plan or settlement, as a stored user whose role's limit
+    covers the amount at stake (the role comes from the store, never from the command line)."""
     from arrears.kit.db import unit_of_work
+    from arrears.kit.errors import NotFound
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import plan_service, repository, service
+    from arrears.workforce.scoping import visible_work_order
 
     with unit_of_work() as session:
-        found = service.decide_plan(
+        me = identity.require(session, user, "plan.approve", "settlement.approve")
+        proposed = repository.plan(session, plan_id)
+        if proposed is None:
+            raise NotFound(f"no plan {plan_id}")
+        visible_work_order(session=session, principal=me, work_order_id=proposed.work_order_id)
+        found = plan_service.decide_plan(
             session=session,
             plan_id=plan_id,
             approve=not reject,
-            actor=opts.actor_name(actor),
-            role=role,
+            actor=me.actor,
+            role=me.role,
             note=note,
         )
         payload = jsonable(service.plan_summary(found))
@@ -145,26 +165,29 @@ def approve(
 def reconcile(
     work_order_id: int | None = typer.Argument(None, help="one case; default all"),
     as_of: str | None = typer.Option(None, "--as-of"),
-    actor: str | None = opts.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """Mark promises and plan instalments against the payments received."""
+    """Mark promises and plan instalments against the payments received.
+
+    One case needs a user who works it; the whole book without --as (or ARREARS_USER) acts as
+    `system`, as a nightly scheduler does."""
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
-    from arrears.promises import service
+    from arrears.promises import nightly
 
     day = parse_day(as_of, "--as-of")
     with unit_of_work() as session:
         if work_order_id is None:
-            payload: Any = service.reconcile_all(
-                session=session, actor=opts.actor_name(actor), as_of=day
-            )
+            by = identity.actor(identity.optional(session, user, "cycle.run"))
+            payload: Any = nightly.reconcile_all(session=session, actor=by, as_of=day)
         else:
+            me = identity.on_case(session, user, "case.work", work_order_id)
             payload = jsonable(
-                service.reconcile_case(
+                nightly.reconcile_case(
                     session=session,
                     work_order_id=work_order_id,
-                    actor=opts.actor_name(actor),
+                    actor=me.actor,
                     as_of=day,
                 )
             )

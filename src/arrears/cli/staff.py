@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from arrears.cli import _workforce as w
+from arrears.cli import identity
 from arrears.cli.output import console
 
 app = typer.Typer(help="Staff: officers, specialists, leads.", no_args_is_help=True)
@@ -43,7 +44,7 @@ def add(
     levels: str = typer.Option("", "--levels", help="Comma list: junior,intermediate,..."),
     languages: str = typer.Option("zh-CN", "--languages"),
     regions: str = typer.Option("", "--regions"),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Add a staff member (a new officer gets a senior mentor automatically)."""
@@ -65,7 +66,8 @@ def add(
         regions=w.split(regions),
     )
     with unit_of_work() as session:
-        out = staff_service.add_staff(session=session, data=data, actor=w.actor(actor))
+        by = identity.require(session, user, "staff.manage").actor
+        out = staff_service.add_staff(session=session, data=data, actor=by)
     w.emit(out, as_json, COLUMNS)
 
 
@@ -106,7 +108,7 @@ def update(
     languages: str | None = typer.Option(None, "--languages"),
     regions: str | None = typer.Option(None, "--regions"),
     status: str | None = typer.Option(None, "--status", help="active or on_leave."),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Change capacity, grade, levels, ...; the next allocation rebalances."""
@@ -125,9 +127,8 @@ def update(
         status=status,
     )
     with unit_of_work() as session:
-        out = staff_service.update_staff(
-            session=session, code=code, changes=changes, actor=w.actor(actor)
-        )
+        by = identity.require(session, user, "staff.manage").actor
+        out = staff_service.update_staff(session=session, code=code, changes=changes, actor=by)
     w.emit(out, as_json, COLUMNS)
 
 
@@ -135,7 +136,7 @@ def update(
 def leave(
     code: str,
     on: str = typer.Option(..., "--on", help="Last day (YYYY-MM-DD)."),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Record that someone left; mentees get new mentors, cases move at the next allocation."""
@@ -143,8 +144,9 @@ def leave(
     from arrears.workforce import staff_service
 
     with unit_of_work() as session:
+        by = identity.require(session, user, "staff.manage").actor
         out = staff_service.leave(
-            session=session, code=code, on=w.required_day(on, "--on"), actor=w.actor(actor)
+            session=session, code=code, on=w.required_day(on, "--on"), actor=by
         )
     w.emit(out, as_json, COLUMNS)
     if not as_json and out.open_cases:
@@ -158,7 +160,7 @@ def import_(
         help="CSV: code,name,employment_type,grade,team,agency,levels,languages,regions,"
         "capacity,hire_date (lists with ;).",
     ),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Load a roster CSV; one bad row rejects the file (row and column named)."""
@@ -166,7 +168,8 @@ def import_(
     from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        count = staff_service.import_staff(session=session, path=path, actor=w.actor(actor))
+        by = identity.actor(identity.optional(session, user, "staff.manage"))
+        count = staff_service.import_staff(session=session, path=path, actor=by)
     w.emit({"imported": count}, as_json, ("imported",))
 
 
@@ -177,7 +180,7 @@ def seed(
     leads: int = typer.Option(2, "--leads", min=0),
     seed: int = typer.Option(7, "--seed"),
     agencies: int = typer.Option(1, "--agencies", min=0, help="Demo agencies with a contract."),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """A deterministic demo roster with teams, training records and mentors (idempotent)."""
@@ -185,6 +188,7 @@ def seed(
     from arrears.workforce import demo_roster
 
     with unit_of_work() as session:
+        by = identity.actor(identity.optional(session, user, "staff.manage"))
         out = demo_roster.seed_roster(
             session=session,
             officers=officers,
@@ -192,7 +196,7 @@ def seed(
             leads=leads,
             seed=seed,
             agencies=agencies,
-            actor=w.actor(actor),
+            actor=by,
         )
     w.emit(out, as_json, ("created", "skipped", "teams", "mentors_assigned", "agencies"))
 
@@ -204,7 +208,7 @@ def metrics(
         help="CSV: staff,month,recovered,promises_made,promises_kept,blocked_attempts,"
         "overrides,complaints,violations,qa_score.",
     ),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Load monthly performance records (pay and promotion read them); all rows or none."""
@@ -212,14 +216,15 @@ def metrics(
     from arrears.workforce import performance_service
 
     with unit_of_work() as session:
-        count = performance_service.import_metrics(session=session, path=path, actor=w.actor(actor))
+        by = identity.actor(identity.optional(session, user, "staff.manage"))
+        count = performance_service.import_metrics(session=session, path=path, actor=by)
     w.emit({"months": count}, as_json, ("months",))
 
 
 @app.command("metrics-derive")
 def metrics_derive(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Derive recovered, promises and blocked/overridden attempts per collector from the
@@ -234,7 +239,6 @@ def metrics_derive(
     except ValueError as exc:
         raise BadInput(f"--month: {exc}") from None
     with unit_of_work() as session:
-        count = performance_service.derive_metrics(
-            session=session, month=first, actor=w.actor(actor)
-        )
+        by = identity.actor(identity.optional(session, user, "staff.manage"))
+        count = performance_service.derive_metrics(session=session, month=first, actor=by)
     w.emit({"staff_months": count}, as_json, ("staff_months",))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from arrears.cli import _workforce as w
+from arrears.cli import identity
 from arrears.cli.output import console, print_json
 
 app = typer.Typer(help="Training: courses, completions, gates, mentors.", no_args_is_help=True)
@@ -34,7 +35,7 @@ def record(
     course: str = typer.Option(..., "--course"),
     score: str = typer.Option(..., "--score"),
     on: str = typer.Option(..., "--on", help="Completion date."),
-    actor: str | None = w.ACTOR,
+    user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
     """Record a course result (pass or fail by the course's pass mark)."""
@@ -49,7 +50,8 @@ def record(
         completed_on=w.required_day(on, "--on"),
     )
     with unit_of_work() as session:
-        out = training_service.record_completion(session=session, data=data, actor=w.actor(actor))
+        by = identity.require(session, user, "staff.manage").actor
+        out = training_service.record_completion(session=session, data=data, actor=by)
     w.emit(out, as_json, ("staff", "course", "score", "passed", "trained_levels"))
 
 
@@ -81,11 +83,29 @@ def mentors(as_json: bool = w.JSON) -> None:
 
 
 @app.command()
-def mentor(staff: str, actor: str | None = w.ACTOR, as_json: bool = w.JSON) -> None:
+def mentor(staff: str, user: identity.AsUser = None, as_json: bool = w.JSON) -> None:
     """(Re)assign a mentor: the least-loaded senior with a free seat."""
     from arrears.kit.db import unit_of_work
     from arrears.workforce import staff_service
 
     with unit_of_work() as session:
-        out = staff_service.assign_mentor(session=session, code=staff, actor=w.actor(actor))
+        by = identity.require(session, user, "staff.manage").actor
+        out = staff_service.assign_mentor(session=session, code=staff, actor=by)
+    w.emit(out, as_json, ("code", "name", "mentor"))
+
+
+@app.command("end-mentoring")
+def end_mentoring(
+    staff: str,
+    reason: str = typer.Option(..., "--reason", help="Why the mentoring ends (audited)."),
+    user: identity.AsUser = None,
+    as_json: bool = w.JSON,
+) -> None:
+    """End someone's mentoring now (it also ends by itself when probation ends)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import staff_service
+
+    with unit_of_work() as session:
+        by = identity.require(session, user, "staff.manage").actor
+        out = staff_service.end_mentoring(session=session, code=staff, reason=reason, actor=by)
     w.emit(out, as_json, ("code", "name", "mentor"))

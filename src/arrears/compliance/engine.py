@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from arrears.compliance.content import check_content, check_fields
 from arrears.compliance.profile import Profile
 from arrears.compliance.schemas import (
+    HOLD_FLAGS,
     Attempt,
     Consent,
     Debtor,
@@ -37,9 +38,7 @@ from arrears.kit.errors import BadInput
 
 DAY = 86400.0
 MAX_ITERATIONS = 64
-DEBTOR_FLAGS = frozenset(
-    {"attorney", "cease", "dispute_hold", "bankruptcy", "deceased", "time_barred"}
-)
+DEBTOR_FLAGS = frozenset({*HOLD_FLAGS, "time_barred"})
 HOLD_RULES = {
     "attorney": ("hold.attorney", "the person has an attorney: communicate with the attorney only"),
     "cease": ("hold.cease", "the person asked us to cease: only the three final notices may go"),

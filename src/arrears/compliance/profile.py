@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from arrears.compliance.schemas import Channel, Outcome, Purpose, Role
+from arrears.compliance.schemas import HOLD_FLAGS, Channel, Outcome, Purpose, Role
 from arrears.kit.errors import BadInput, NotFound
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
@@ -175,7 +175,7 @@ class Profile(_Section):
         for zone in self.fallback_time_zones:
             if not known_zone(zone):
                 raise ValueError(f"fallback_time_zones: unknown time zone {zone!r}")
-        unknown = set(self.holds) - {"attorney", "cease", "dispute_hold", "bankruptcy", "deceased"}
+        unknown = set(self.holds) - set(HOLD_FLAGS)
         if unknown:
             raise ValueError(f"holds: unknown hold {sorted(unknown)[0]!r}")
         return self

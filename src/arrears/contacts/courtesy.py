@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
 
-import yaml
 from holidays.calendars.chinese import _ChineseLunisolar
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.kit import config_file
 from arrears.kit.errors import BadInput
 
 _LUNAR = _ChineseLunisolar()
@@ -80,20 +79,9 @@ def debt_content(text: str, policy: CourtesyPolicy) -> list[str]:
 
 
 def load_courtesy_policy(name_or_path: str = "courtesy") -> CourtesyPolicy:
-    path = Path(name_or_path)
-    if path.suffix in {".yaml", ".yml"} and path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        shipped = resources.files("arrears.contacts") / "policies" / f"{name_or_path}.yaml"
-        if not shipped.is_file():
-            raise BadInput(f"no courtesy policy named {name_or_path!r}")
-        text = shipped.read_text(encoding="utf-8")
-    try:
-        policy = CourtesyPolicy.model_validate(yaml.safe_load(text) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"courtesy policy {name_or_path}: {where}: {first['msg']}") from exc
+    policy = config_file.load(
+        CourtesyPolicy, Path(__file__).parent / "policies", name_or_path, "courtesy policy"
+    )
     for g in policy.greetings:
         if g.occasion not in OCCASIONS:
             raise BadInput(f"courtesy policy {name_or_path}: greetings: unknown {g.occasion!r}")

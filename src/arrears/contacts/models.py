@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -19,15 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.contacts.vocabulary import DIRECTIONS, OUTCOMES, PARTIES
-from arrears.kit.db import Base, BigId, UTCDateTime
+from arrears.kit.db import Base, BigId, UTCDateTime, one_of
 from arrears.vocabulary import CHANNELS
 
 ATTEMPT_STATUSES = ("made", "blocked")
 OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
 
 
 class ContactAttempt(Base):
@@ -64,16 +61,21 @@ class ContactAttempt(Base):
     compliance_profile: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     compliance_check_id: Mapped[int | None] = mapped_column(ForeignKey("compliance_check.id"))
     compliance_detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # When the server recorded it. ``at`` is when the contact was made: the same instant, except
+    # for a late entry (made offline or on a visit, entered afterwards within the policy window).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    late_entry: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=sa.false()
+    )
 
     __table_args__ = (
         Index("ix_contact_attempt_work_order_at", "work_order_id", "at"),
         Index("ix_contact_attempt_cardholder_at", "cardholder_id", "at"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
-        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
-        CheckConstraint(_in("party", PARTIES), name="party"),
-        CheckConstraint(_in("status", ATTEMPT_STATUSES), name="status"),
-        CheckConstraint("outcome IS NULL OR " + _in("outcome", OUTCOMES), name="outcome"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(one_of("party", PARTIES), name="party"),
+        CheckConstraint(one_of("status", ATTEMPT_STATUSES), name="status"),
+        CheckConstraint("outcome IS NULL OR " + one_of("outcome", OUTCOMES), name="outcome"),
         # Blocked means blocked: a blocked attempt has no outcome and was never allowed.
         CheckConstraint(
             "(status = 'made' AND outcome IS NOT NULL AND compliance_allowed) OR "
@@ -112,6 +114,6 @@ class OutboxMessage(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(128))
 
     __table_args__ = (
-        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
     )

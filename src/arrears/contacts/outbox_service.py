@@ -20,7 +20,7 @@ from arrears.config import get_settings
 from arrears.contacts import compliance_question, courtesy, letters, outbox, repository, scripts
 from arrears.contacts import service as contact_service
 from arrears.contacts.models import OutboxMessage
-from arrears.kit import audit
+from arrears.kit import audit, faults
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput
 from arrears.portfolio import repository as portfolio_repository
@@ -143,6 +143,9 @@ class OutboxRun:
     expired: int = 0  # its day has passed: cancelled
     retrying: int = 0  # the gateway refused; tried again on the next pass
     failed: int = 0  # refused MAX_ATTEMPTS times
+    # of ``sent``: found already with the gateway (a pass died after the hand-over, before its
+    # commit), recorded as sent without handing them again
+    recovered: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -155,13 +158,25 @@ def send_outbox(
     at the moment of sending (queued for 10:00, the relay may run at 22:30).
 
     On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``: two relays never take
-    the same message. The caller commits; a crash before the commit re-sends, and the gateway
-    gets the dedupe key to drop the repeat.
+    the same message. The caller commits; a crash before the commit leaves the messages
+    queued, and the next pass asks the transport whether it already holds each one (by its
+    dedupe key) before handing it over, so nothing is handed twice.
     """
     now = clock.now()
     today = now.astimezone(ZoneInfo(get_settings().time_zone)).date()
     run = OutboxRun()
     for message in repository.claim_outbox(session, due_on=today, limit=limit):
+        # Handed over by a pass that died before its commit: a fact, whatever the hour or the
+        # day is now. Record it as sent; never hand it again.
+        already = transport.handed(outbox.Outgoing.of(message))
+        if already is not None:
+            message.provider_ref = already
+            message.status = "sent"
+            message.sent_at = now
+            message.last_error = None
+            run.sent += 1
+            run.recovered += 1
+            continue
         if message.send_on < today:
             message.status = "cancelled"
             message.last_error = f"expired: meant for {message.send_on}, not sent that day"
@@ -188,9 +203,11 @@ def send_outbox(
             message.last_error = f"held: {decision.reason}{when}"[:2000]
             run.held += 1
             continue
+        outgoing = outbox.Outgoing.of(message)
         message.attempts += 1
         try:
-            message.provider_ref = transport.send(outbox.Outgoing.of(message))
+            message.provider_ref = transport.send(outgoing)
+            faults.crash_point("outbox_after_hand_over")
         except outbox.TransportError as exc:
             message.last_error = f"gateway: {exc}"[:2000]
             if message.attempts >= outbox.MAX_ATTEMPTS:

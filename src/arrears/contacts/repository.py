@@ -6,10 +6,35 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from arrears.contacts.models import ContactAttempt, OutboxMessage
+from arrears.portfolio.models import Cardholder
+
+
+def lock_debtor(session: Session, cardholder_id: int) -> None:
+    """Take the customer's lock for the rest of this transaction: every decision that counts
+    his contact history (daily caps, 7 in 7, a third party once) waits here, so two collectors
+    never count the same history and both insert (issue 14).
+
+    PostgreSQL: a row lock on the cardholder (``SELECT ... FOR UPDATE``), released at commit or
+    rollback. SQLite has one writer, but pysqlite opens the transaction only at the first write,
+    so reads before it see a state another writer is about to change: a no-op ``UPDATE`` of the
+    row takes the write lock now (``BEGIN IMMEDIATE`` semantics from this point), and the count
+    read after it is the latest.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Cardholder.id).where(Cardholder.id == cardholder_id).with_for_update()
+        )
+    else:
+        session.execute(
+            update(Cardholder)
+            .where(Cardholder.id == cardholder_id)
+            .values(id=Cardholder.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def attempts(
@@ -21,6 +46,16 @@ def attempts(
     if cardholder_id is not None:
         query = query.where(ContactAttempt.cardholder_id == cardholder_id)
     return session.scalars(query.order_by(ContactAttempt.at, ContactAttempt.id)).all()
+
+
+# The largest id a BIGINT holds: a larger one names no row, and must not reach the database.
+_MAX_ID = 2**63 - 1
+
+
+def attempt(session: Session, attempt_id: int) -> ContactAttempt | None:
+    if not 0 < attempt_id <= _MAX_ID:
+        return None
+    return session.get(ContactAttempt, attempt_id)
 
 
 def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime) -> Sequence[Any]:

@@ -27,7 +27,14 @@ class ContactIn(_Body):
     content: str | None = Field(default=None, max_length=4000)
     fields: dict[str, str] | None = None
     script: str | None = None
-    at: datetime | None = Field(default=None, description="when (default: now); aware")
+    made_at: datetime | None = Field(
+        default=None,
+        description=(
+            "only for a late entry: when a contact made offline or on a visit happened, with its "
+            "offset, within the late-entry window (default 24 h); otherwise the server records "
+            "the contact at its own time"
+        ),
+    )
     override_reason: str | None = Field(
         default=None, description="compliance officers only: go ahead despite a block"
     )

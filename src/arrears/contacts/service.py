@@ -21,9 +21,9 @@ from arrears.compliance import service as compliance_service
 from arrears.compliance.content import check_content
 from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile, load_profile
-from arrears.compliance.schemas import Decision, Finding
+from arrears.compliance.schemas import Attempt, Decision, Finding
 from arrears.config import get_settings
-from arrears.contacts import compliance_question, repository, scripts
+from arrears.contacts import compliance_question, late_entry, repository, scripts
 from arrears.contacts.models import ContactAttempt
 from arrears.contacts.step_by_step import (
     DebtorAttempt,
@@ -32,6 +32,7 @@ from arrears.contacts.step_by_step import (
     contact_persons_unlock,
     load_step_by_step_policy,
 )
+from arrears.contacts.vocabulary import compliance_outcome
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput
@@ -48,6 +49,11 @@ def profile() -> Profile:
     caching it here kept the first profile for the process's life whatever the settings said;
     ``load_profile`` caches each profile by name."""
     return load_profile(get_settings().jurisdiction)
+
+
+@lru_cache(maxsize=4)
+def late_entry_policy(name: str = "late_entry") -> late_entry.LateEntryPolicy:
+    return late_entry.load_late_entry_policy(name)
 
 
 @lru_cache(maxsize=8)
@@ -98,8 +104,14 @@ def ask_compliance(
     actor: str,
     role: str | None,
     override_reason: str | None,
-) -> tuple[Decision, ComplianceCheck]:
-    """The engine's decision on a proposed contact, recorded (overridable by its officer)."""
+    late_outcome: str | None = None,
+) -> tuple[Decision, ComplianceCheck, list[tuple[Attempt, list[str]]]]:
+    """The engine's decision on a proposed contact, recorded (overridable by its officer).
+
+    A late entry (``late_outcome``: what the contact made at ``at`` came to) is also checked
+    against the history after it: the third element lists the later attempts it would have
+    made unlawful, with the counting rules (empty otherwise).
+    """
     flags = compliance_question.case_flags(
         holder, status=work_order.status, hold_reason=work_order.hold_reason
     )
@@ -122,7 +134,7 @@ def ask_compliance(
         session, cardholder_id=holder.id, since=at - timedelta(days=HISTORY_DAYS)
     )
     history = compliance_question.history(rows, holder=holder, contacts=contacts, debts=debts)
-    return compliance_service.check(
+    decision, check = compliance_service.check(
         session=session,
         profile=profile(),
         person=person,
@@ -133,6 +145,21 @@ def ask_compliance(
         role=role,
         override_reason=override_reason,
     )
+    breaches: list[tuple[Attempt, list[str]]] = []
+    if late_outcome is not None:
+        late = Attempt(
+            **proposed.model_dump(include=set(Attempt.model_fields) - {"outcome", "direction"}),
+            outcome=compliance_outcome(late_outcome),
+        )
+        breaches = late_entry.later_breaches(
+            profile=profile(),
+            person=person,
+            late=late,
+            history=history,
+            debtor=debtor,
+            now=clock.now(),
+        )
+    return decision, check, breaches
 
 
 # --- recording an attempt ----------------------------------------------------------------------
@@ -165,6 +192,21 @@ def record_attempt(*, session: Session, attempt: ContactAttempt, actor: str) -> 
         },
         reason=attempt.compliance_reason if not attempt.compliance_allowed else None,
     )
+    if attempt.late_entry:
+        audit.record(
+            session,
+            actor=actor,
+            action="contact.late_entry",
+            entity="contact_attempt",
+            entity_id=attempt.id,
+            after={
+                "made_at": attempt.at.isoformat(),
+                "recorded_at": attempt.created_at.isoformat(),
+                "status": attempt.status,
+                "rules": list(attempt.compliance_rules or []),
+            },
+            reason="entered after it was made",
+        )
     if note_findings:
         audit.record(
             session,
@@ -177,6 +219,26 @@ def record_attempt(*, session: Session, attempt: ContactAttempt, actor: str) -> 
         )
     session.flush()
     return attempt
+
+
+def linked_attempt(
+    *, session: Session, work_order_id: int, contact_attempt_id: int | None
+) -> int | None:
+    """The contact attempt a promise or a stop names, if it is one made on this case.
+
+    Another case's attempt (another team's), an unknown id and a blocked attempt (a contact that
+    never happened) all get the same 422 naming the field: the answer tells nothing of other
+    cases, and a link can never be a 500.
+    """
+    if contact_attempt_id is None:
+        return None
+    found = repository.attempt(session, contact_attempt_id)
+    if found is None or found.work_order_id != work_order_id or found.status != "made":
+        raise BadInput(
+            f"contact_attempt_id: {contact_attempt_id} is not a contact made on case "
+            f"{work_order_id}"
+        )
+    return found.id
 
 
 def attempt_dict(a: ContactAttempt) -> dict[str, Any]:
@@ -197,6 +259,10 @@ def attempt_dict(a: ContactAttempt) -> dict[str, Any]:
         "duration_seconds": a.duration_seconds,
         "notes": a.notes,
         "recording_ref": a.recording_ref,
+        # The server's time of the record; ``at`` is when the contact was made (the same
+        # instant unless it is a late entry).
+        "recorded_at": a.created_at,
+        "late_entry": a.late_entry,
         "compliance": {
             "allowed": a.compliance_allowed,
             "rules": list(a.compliance_rules or []),

@@ -13,16 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from arrears.contacts.vocabulary import PROGRESS_OUTCOMES
-from arrears.kit.errors import BadInput
+from arrears.kit import config_file
 
 Purpose = Literal["callback_request", "location_information"]
 Relation = Literal["spouse", "parent", "sibling", "colleague", "friend", "guarantor", "other"]
@@ -50,22 +48,9 @@ class StepByStepPolicy(BaseModel):
 
 def load_step_by_step_policy(name_or_path: str = "step_by_step") -> StepByStepPolicy:
     """Load a shipped policy by name or any YAML file by path; errors name the field."""
-    path = Path(name_or_path)
-    if path.suffix in {".yaml", ".yml"} and path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        shipped = resources.files("arrears.contacts") / "policies" / f"{name_or_path}.yaml"
-        if not shipped.is_file():
-            raise BadInput(f"no step-by-step policy named {name_or_path!r}")
-        text = shipped.read_text(encoding="utf-8")
-    try:
-        return StepByStepPolicy.model_validate(yaml.safe_load(text) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"step-by-step policy {name_or_path}: {where}: {first['msg']}") from exc
-    except yaml.YAMLError as exc:
-        raise BadInput(f"step-by-step policy {name_or_path}: not valid YAML: {exc}") from exc
+    return config_file.load(
+        StepByStepPolicy, Path(__file__).parent / "policies", name_or_path, "step-by-step policy"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Where the cycle's plan runs: DuckDB (the warehouse file itself) or Spark (local or a cluster).
 
 Both compute the same Ibis expression and leave the decisions in the warehouse table
-``decisions`` (rows of one as-of date replaced), which the later stages read.
+``decisions`` (rows of one as-of date replaced), which the later stages read. The plan takes the
+as-of date from the backend (``materialize`` hands it to the plan's builder): on DuckDB it is a
+session variable set before the statement runs, so the compiled SQL does not depend on the date
+and is compiled once per strategy and fee schedule, not every night.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Protocol
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -28,6 +32,13 @@ from arrears.portfolio import warehouse as wh
 SNAPSHOT_TABLES = ("cardholders", "accounts", "statements", "payments", "delinquency")
 ENGINES = ("duckdb", "spark")
 _SQL_CACHE: dict[Hashable, str] = {}
+AS_OF_VARIABLE = "arrears_cycle_as_of"
+PlanBuilder = Callable[[ir.DateValue], ir.Table]  # the as-of date (an expression) -> decisions
+
+
+@ibis.udf.scalar.builtin(name="getvariable")
+def _getvariable(name: str) -> dt.date:
+    """DuckDB's ``getvariable``: bound (folded to a constant) when the statement is planned."""
 
 
 class Backend(Protocol):
@@ -39,9 +50,7 @@ class Backend(Protocol):
 
     def model_scores(self, table: pa.Table) -> ir.Table: ...
 
-    def materialize(
-        self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
-    ) -> int: ...
+    def materialize(self, build: PlanBuilder, *, as_of: date, key: Hashable = None) -> int: ...
 
 
 def ensure_decisions(con: duckdb.DuckDBPyConnection) -> None:
@@ -100,16 +109,17 @@ class DuckDBBackend:
         self.con.register("model_scores", table)
         return self.ibis.table("model_scores")
 
-    def materialize(
-        self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
-    ) -> int:
-        # Building and compiling the plan costs seconds; the SQL only names tables, so a rerun
-        # with the same strategy, fee schedule and date reuses it.
+    def materialize(self, build: PlanBuilder, *, as_of: date, key: Hashable = None) -> int:
+        # Building and compiling the plan costs seconds; the SQL only names tables and reads the
+        # date from a variable, so every run with the same key (strategy, fee schedule) reuses it.
         sql = _SQL_CACHE.get(key) if key is not None else None
         if sql is None:
-            sql = str(ibis.to_sql(build(), dialect="duckdb"))
+            # Named: Ibis cannot derive a column name from a builtin call on a literal.
+            day = _getvariable(AS_OF_VARIABLE).name("as_of")
+            sql = str(ibis.to_sql(build(day), dialect="duckdb"))
             if key is not None:
                 _SQL_CACHE[key] = sql
+        self.con.execute(f"SET VARIABLE {AS_OF_VARIABLE} = ?", [as_of])
         return _replace_decisions(self.con, sql, as_of)
 
     def close(self) -> None:
@@ -185,10 +195,8 @@ class SparkBackend:
         pq.write_table(table, path)
         return self.ibis.read_parquet(str(path), table_name="model_scores")
 
-    def materialize(
-        self, build: Callable[[], ir.Table], *, as_of: date, key: Hashable = None
-    ) -> int:
-        expr = build()
+    def materialize(self, build: PlanBuilder, *, as_of: date, key: Hashable = None) -> int:
+        expr = build(ibis.literal(as_of, type="date"))
         out = self.tmp / "decisions"
         if out.exists():
             shutil.rmtree(out)

@@ -50,11 +50,6 @@ def work(value: ir.Value) -> ir.DecimalValue:
     return value.cast(WORK)
 
 
-def mul(a: ir.Value, b: ir.Value) -> ir.DecimalValue:
-    """An exact product in the working type (cast back so chained products cannot overflow)."""
-    return (work(a) * work(b)).cast(PRODUCT)
-
-
 def money(value: ir.Value) -> ir.DecimalValue:
     return value.cast(MONEY)
 
@@ -119,6 +114,12 @@ def with_rounded(
     return t.mutate(**{name: money(as_money)}).drop(
         "_rn", "_rneg", "_rd", "_ru", "_rr", "_rq", "_rc"
     )
+
+
+def date_value(as_of: date | ir.DateValue) -> ir.DateValue:
+    """The as-of date in a plan: a literal for a date, else the expression the backend gave (a
+    bound parameter, so one compiled plan serves every date: engine/backends.py)."""
+    return ibis.literal(as_of, type="date") if isinstance(as_of, date) else as_of
 
 
 def days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
@@ -189,13 +190,13 @@ def with_charges_cap(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
 def age_and_price(
     snap: Snapshot,
     *,
-    as_of: date,
+    as_of: date | ir.DateValue,
     schedule: FeeSchedule,
     buckets: BucketScheme = DEFAULT_BUCKETS,
 ) -> ir.Table:
     """One row per account: dpd, bucket, amount past due, fees, interest, principal, total due,
     and ``collectible`` (past due by more than the profile's small balance: worth a case)."""
-    asof = ibis.literal(as_of, type="date")
+    asof = date_value(as_of)
     zero = money(dec(0))
     acc = snap.accounts.select("account_id", "customer_id", "currency")
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arrears.kit.db import Base, BigId, UTCDateTime
+from arrears.kit.db import Base, BigId, UTCDateTime, one_of
 
 RUN_STATUSES = ("running", "succeeded", "failed")
 
@@ -40,9 +40,7 @@ class CycleRun(Base):
     stage: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN (" + ",".join(f"'{s}'" for s in RUN_STATUSES) + ")", name="status"
-        ),
+        CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
         # One run at a time (two would write the same warehouse tables): a second "running" row
         # is refused by the database itself, whoever starts it (CLI, the admin page, a scheduler).
         Index(

@@ -30,7 +30,7 @@ from arrears.kit.dates import not_after_today
 from arrears.kit.db import UnitOfWork
 from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.portfolio import warehouse
-from arrears.promises import service as promise_service
+from arrears.promises import nightly as promise_nightly
 from arrears.strategy.loader import LoadedStrategy, load_strategy
 from arrears.vocabulary import LEVELS
 
@@ -93,7 +93,9 @@ def customer_cases(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[pa.Tabl
     """Delinquent decisions rolled up to one row per customer (the work order) and its accounts.
 
     The lead account (highest level, then dpd, then amount due) gives the case its bucket, level
-    and queue; amounts are summed over the customer's delinquent accounts.
+    and queue; amounts are summed over the customer's delinquent accounts. Both come in customer
+    (then account) order: the sync opens work orders in this order, so it decides the case ids,
+    and DuckDB's threads return an unordered read in a different order from run to run.
     """
     cases = con.execute(
         f"""
@@ -118,6 +120,7 @@ def customer_cases(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[pa.Tabl
                l.segment, l.tier, CAST(l.score AS DECIMAL(12,4)) AS score, l.arm,
                CAST(to_json(string_split(l.treatments, ';')) AS VARCHAR) AS treatments
         FROM lead l JOIN total t USING (customer_id) WHERE l.rn = 1
+        ORDER BY l.customer_id
         """,
         {"as_of": as_of},
     ).fetch_arrow_table()
@@ -126,6 +129,7 @@ def customer_cases(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[pa.Tabl
         SELECT customer_id AS customer_ref, account_id AS account_ref, bucket, dpd, amount_due,
                fees, interest
         FROM decisions WHERE as_of = $as_of AND level IS NOT NULL
+        ORDER BY customer_id, account_id
         """,
         {"as_of": as_of},
     ).fetch_arrow_table()
@@ -403,7 +407,7 @@ def finish_cycle(
                 heartbeat.hold(),
                 UnitOfWork(store) as uow,
             ):
-                promises = promise_service.reconcile_all(
+                promises = promise_nightly.reconcile_all(
                     session=uow.session, actor=ACTOR, as_of=as_of
                 )
                 uow.commit()
@@ -430,17 +434,17 @@ def finish_cycle(
                 snapshot, live_table = backend.snapshot(), backend.live_cases(live)
                 scores_table = backend.model_scores(scores) if scores is not None else None
                 accounts = backend.materialize(
-                    lambda: stages.decisions(
+                    lambda day: stages.decisions(
                         snapshot,
                         live_table,
-                        as_of=as_of,
+                        as_of=day,
                         strategy=loaded.strategy,
                         strategy_hash=loaded.sha256,
                         schedule=schedule,
                         model_scores=scores_table,
                     ),
                     as_of=as_of,
-                    key=(loaded.sha256, schedule.model_dump_json(), as_of),
+                    key=(loaded.sha256, schedule.model_dump_json(), scores is not None),
                 )
 
             with _timed(durations, "write", on_stage, heartbeat):

@@ -5,7 +5,7 @@ Everything here builds Ibis expressions; the backend (DuckDB or Spark) runs them
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import ibis
 import ibis.expr.types as ir
@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from arrears.delinquency.buckets import DEFAULT_BUCKETS, BucketScheme
 from arrears.delinquency.fees import FeeSchedule
-from arrears.engine.columnar import Snapshot, age_and_price
+from arrears.engine.columnar import Snapshot, age_and_price, date_value
 from arrears.strategy import compile as strategy_compile
 from arrears.strategy.schema import Strategy
 
@@ -76,7 +76,7 @@ def features(
     aged: ir.Table,
     live: ir.Table,
     *,
-    as_of: date,
+    as_of: date | ir.DateValue,
     model_scores: ir.Table | None = None,
 ) -> ir.Table:
     """Join what segmentation, score and rules read onto the aged accounts.
@@ -95,8 +95,8 @@ def features(
         flags="flags",
     )
     rep = snap.delinquency
-    year_ago = ibis.literal(as_of - timedelta(days=365), type="date")
-    asof = ibis.literal(as_of, type="date")
+    asof = date_value(as_of)
+    year_ago = (asof - ibis.interval(days=365)).cast("date")
     recent = rep.filter((rep.reported_on <= asof) & (rep.reported_on > year_ago))
     late = recent.group_by(_late_acct=recent.account_id).aggregate(
         months_late_12m=(recent.status >= 1).ifelse(1, 0).sum().cast("int32")
@@ -113,11 +113,11 @@ def features(
         ms = model_scores.select(_ms_acct="account_id", model_score="score")
         t = t.left_join(ms, t.account_id == ms._ms_acct).drop("_ms_acct")
     b = t.birth_date
-    before_birthday = (b.month() > as_of.month) | (
-        (b.month() == as_of.month) & (b.day() > as_of.day)
+    before_birthday = (b.month() > asof.month()) | (
+        (b.month() == asof.month()) & (b.day() > asof.day())
     )
     return t.mutate(
-        age=(as_of.year - b.year() - before_birthday.ifelse(1, 0)).cast("int32"),
+        age=(asof.year() - b.year() - before_birthday.ifelse(1, 0)).cast("int32"),
         months_late_12m=t.months_late_12m.fill_null(0),
         broken_promises=t.broken_promises.fill_null(0),
         problem_customer=t.problem_customer.fill_null(False),
@@ -128,7 +128,7 @@ def decisions(
     snap: Snapshot,
     live: ir.Table,
     *,
-    as_of: date,
+    as_of: date | ir.DateValue,
     strategy: Strategy,
     strategy_hash: str,
     schedule: FeeSchedule,
@@ -138,12 +138,13 @@ def decisions(
     """One decision row per account for ``as_of`` (columns ``DECISION_COLUMNS``).
 
     A strategy whose score comes from the model needs ``model_scores`` (``MODEL_SCORES``).
+    ``as_of`` is a date or the backend's as-of expression (one compiled plan for every date).
     """
     aged = age_and_price(snap, as_of=as_of, schedule=schedule, buckets=buckets)
     feats = features(snap, aged, live, as_of=as_of, model_scores=model_scores)
     decided = strategy_compile.apply(feats, strategy)
     return decided.select(
-        as_of=ibis.literal(as_of, type="date"),
+        as_of=date_value(as_of),
         account_id=decided.account_id,
         customer_id=decided.customer_id,
         currency=decided.currency,

@@ -2,7 +2,7 @@
 
 One statement per step, never one round trip per account: the decisions go into a temporary
 staging table (COPY on PostgreSQL, executemany batches on SQLite), then set-based SQL opens,
-updates, escalates and closes work orders and writes their audit events. The caller commits once
+updates and closes work orders and writes their audit events. The caller commits once
 at the end (the cycle's sync step is a transaction boundary). Running it again for the same
 decisions changes nothing: only rows whose figures differ are updated.
 """
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from arrears.kit.db import UTCDateTime
 from arrears.vocabulary import LEVELS
+from arrears.workforce import closing
 
 
 def text(sql: str) -> TextClause:
@@ -89,7 +90,7 @@ class SyncCounts:
     updated: int
     closed: int
     unchanged: int
-    escalated: int
+    level_raised: int  # live cases whose level rose (a level change, not an escalation)
     skipped: int  # delinquent customers unknown to the operational store (no cardholder row)
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
 
@@ -99,7 +100,7 @@ class SyncCounts:
             "updated": self.updated,
             "closed": self.closed,
             "unchanged": self.unchanged,
-            "escalated": self.escalated,
+            "level_raised": self.level_raised,
             "skipped": self.skipped,
         }
 
@@ -185,7 +186,7 @@ def sync_cases(
     strategy_hash: str,
     now: datetime,
 ) -> SyncCounts:
-    """Open, update, escalate and close work orders so they match ``cases`` (flushes only).
+    """Open, update and close work orders so they match ``cases`` (flushes only).
 
     ``cases``: one row per delinquent customer (``CASE_COLUMNS``; treatments as JSON text);
     ``accounts``: the delinquent accounts behind them (``ACCOUNT_COLUMNS``).
@@ -234,7 +235,8 @@ def sync_cases(
 
     lap("match")
 
-    # 2. Close the cured: live work orders whose customer is no longer delinquent.
+    # 2. Close the cured: live work orders whose customer is no longer delinquent; their
+    # assignments end (workforce.closing).
     cured = (
         "status <> 'closed' AND NOT EXISTS "
         f"(SELECT 1 FROM {STAGE_CASE} s WHERE s.customer_ref = work_order.customer_ref)"
@@ -257,16 +259,21 @@ def sync_cases(
         ),
         p,
     ).rowcount  # type: ignore[attr-defined]
+    # A closed case holds no assignment: its collector or agency lets it go, audited per case.
+    closing.end_assignments_of_closed(session=session, actor=ACTOR, at=now)
 
     lap("close")
 
-    # 3. Level changes: audit before/after, escalate the case when the level rises.
+    # 3. Level changes: audited before/after, nothing else. A roll to a higher level is not an
+    # escalation: the level decides who may work the case (allocation reads it); ``escalated``
+    # is kept for problem customers (three stops, a person's decision), who go to seniors.
     up = f"{_rank('s.level')} > {_rank('s.prev_level')}"
     moved = (
-        f"SELECT :now, :actor, CASE WHEN {up} THEN 'work_order.escalated' "
-        "ELSE 'work_order.level_lowered' END, 'work_order', CAST(s.wo_id AS VARCHAR(80)), "
+        "SELECT :now, :actor, 'work_order.level_changed', 'work_order', "
+        "CAST(s.wo_id AS VARCHAR(80)), "
         f"{_json_object(pg, [('level', 's.prev_level')])}, "
-        f"{_json_object(pg, [('level', 's.level'), ('queue', 's.queue')])}, 'cycle decision' "
+        f"{_json_object(pg, [('level', 's.level'), ('queue', 's.queue')])}, "
+        f"CASE WHEN {up} THEN 'level raised' ELSE 'level lowered' END "
         f"FROM {STAGE_CASE} s WHERE s.wo_id IS NOT NULL AND s.level <> s.prev_level"
     )
     session.execute(
@@ -276,7 +283,7 @@ def sync_cases(
         ),
         p,
     )
-    escalated_row = session.execute(
+    raised = session.execute(
         text(f"SELECT count(*) FROM {STAGE_CASE} s WHERE s.wo_id IS NOT NULL AND {up}")
     ).scalar_one()
 
@@ -284,14 +291,9 @@ def sync_cases(
 
     # 4. Update the live work orders whose figures changed.
     sets = ", ".join(f"{c} = s.{c}" for c in COMPARED)
-    esc = f"{_rank('s.level')} > {_rank('work_order.level')}"
     updated = session.execute(
         text(
             f"UPDATE work_order SET {sets}, treatments = {json_cast.format('s.treatments')}, "
-            f"status = CASE WHEN {esc} AND work_order.status IN "
-            "('open', 'assigned', 'in_progress', 'broken') THEN 'escalated' "
-            "ELSE work_order.status END, "
-            f"escalated_at = CASE WHEN {esc} THEN :now ELSE work_order.escalated_at END, "
             "strategy_hash = :hash, last_cycle_as_of = :as_of, updated_by_run = :run, "
             "updated_at = :now, version = work_order.version + 1 "
             f"FROM {STAGE_CASE} s WHERE work_order.id = s.wo_id AND s.changed = 1"
@@ -312,7 +314,9 @@ def sync_cases(
         + f", {json_cast.format('s.treatments')}, :hash, false, 0, "
         + json_cast.format("'{}'")
         + ", :as_of, :as_of, :run, :run, :now, :now, 1 "
-        f"FROM {STAGE_CASE} s WHERE s.wo_id IS NULL AND s.cardholder_id IS NOT NULL"
+        f"FROM {STAGE_CASE} s WHERE s.wo_id IS NULL AND s.cardholder_id IS NOT NULL "
+        # In customer order: the new ids do not depend on how the stage was read or joined.
+        "ORDER BY s.customer_ref"
     )
     new_after = _json_object(
         pg,
@@ -374,7 +378,7 @@ def sync_cases(
         updated=updated,
         closed=closed,
         unchanged=int(unchanged),
-        escalated=int(escalated_row),
+        level_raised=int(raised),
         skipped=int(skipped),
         steps=steps,
     )

@@ -40,11 +40,6 @@ class Clock:
 clock = Clock()
 
 
-def utcnow() -> datetime:
-    """Shorthand for ``clock.now()``."""
-    return clock.now()
-
-
 def center_today() -> date:
     """Today in the center's time zone (``ARREARS_TIME_ZONE``): the last day anything may be
     dated, decided or reconciled for. After 16:00 UTC it is already tomorrow in Shanghai."""

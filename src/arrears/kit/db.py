@@ -43,6 +43,11 @@ NAMING = {
 }
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK that ``column`` holds one of ``values`` (a vocabulary's tuple)."""
+    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -51,9 +51,3 @@ class Conflict(ArrearsError):
 
 class IllegalTransition(Conflict):
     """A state machine refused the requested move."""
-
-
-class ComplianceBlocked(ArrearsError):
-    """The compliance engine blocked the action; ``detail`` holds the decision."""
-
-    status_code = 403

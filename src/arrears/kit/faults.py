@@ -23,7 +23,22 @@ IMPORT_POINTS = (
 )
 
 
+# Points the outbox relay offers (tests/integration/test_outbox_crash.py): right after the
+# gateway took a message, before the relay's transaction records it.
+OUTBOX_POINTS = ("outbox_after_hand_over",)
+
+_passes: dict[str, int] = {}
+
+
 def crash_point(name: str) -> None:
-    """Die here, at once, if ``ARREARS_TEST_CRASH_AT`` names this point."""
-    if os.environ.get(CRASH_AT) == name:
+    """Die here, at once, if ``ARREARS_TEST_CRASH_AT`` names this point; ``name:N`` dies the Nth
+    time the point is passed (mid-way through a batch)."""
+    wanted = os.environ.get(CRASH_AT)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _passes[name] = _passes.get(name, 0) + 1
+    if _passes[name] >= int(nth or 1):
         os.kill(os.getpid(), signal.SIGKILL)

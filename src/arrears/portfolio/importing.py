@@ -24,6 +24,7 @@ def _load_store(
     plan: service.ImportPlan,
     validated: extract.Validated,
     on_progress: service.Progress,
+    actor: str,
 ) -> int:
     """The store half of an import, one committed step at a time; returns the batch id.
 
@@ -43,7 +44,7 @@ def _load_store(
             batch = service.claim_batch(session, batch_id=batch_id)
             claimed = True
             outcome.loaded = service.load_batch(
-                session, batch=batch, validated=validated, on_progress=on_progress
+                session, batch=batch, validated=validated, actor=actor, on_progress=on_progress
             )
             crash_point("before_store_commit")
     except BaseException:
@@ -75,9 +76,11 @@ def run_import(
     outcomes: pa.Table | None = None,
     on_progress: service.Progress = _no_progress,
     on_reject: Callable[[service.ImportRejected], None] | None = None,
+    actor: str = "import",
 ) -> tuple[service.ImportOutcome, dict[str, int]]:
     """Import ``sources``; returns the outcome and the warehouse row counts. A file already
-    imported is done (nothing changes); a batch an interrupted run left is finished."""
+    imported is done (nothing changes); a batch an interrupted run left is finished. ``actor``
+    is who the audit trail names: the stored user who ran it, or the import job."""
     outcome = service.ImportOutcome(kind=kind, source=source, sha256=sha256)
     wh: dict[str, int] = {}
     plan = service.ImportPlan("load")
@@ -108,7 +111,7 @@ def run_import(
         if not warehouse_only:
             outcome.resumed = plan.state
             if plan.action == "load":
-                outcome.batch_id = _load_store(outcome, plan, validated, on_progress)
+                outcome.batch_id = _load_store(outcome, plan, validated, on_progress, actor)
             else:
                 outcome.batch_id, outcome.loaded = plan.batch_id, plan.counts
             outcome.state = "store_done"
@@ -125,7 +128,9 @@ def run_import(
             outcome.loaded = dict(wh)
         elif outcome.batch_id is not None:
             with unit_of_work() as session:
-                service.complete_batch(session, batch_id=outcome.batch_id, warehouse=wh)
+                service.complete_batch(
+                    session, batch_id=outcome.batch_id, warehouse=wh, actor=actor
+                )
             outcome.state = "complete"
     finally:
         validated.close()

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from arrears.kit.db import Base, BigId, Money, UTCDateTime
+from arrears.kit.db import Base, BigId, Money, UTCDateTime, one_of
 
 IDENTITY_CATEGORIES = (
     "civil_servant",
@@ -74,7 +74,7 @@ class Cardholder(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "identity_category IN (" + ",".join(f"'{c}'" for c in IDENTITY_CATEGORIES) + ")",
+            one_of("identity_category", IDENTITY_CATEGORIES),
             name="identity_category",
         ),
     )
@@ -113,7 +113,7 @@ class ContactPerson(Base):
     __table_args__ = (
         UniqueConstraint("cardholder_id", "name", "relation"),
         CheckConstraint(
-            "relation IN (" + ",".join(f"'{r}'" for r in CONTACT_RELATIONS) + ")",
+            one_of("relation", CONTACT_RELATIONS),
             name="relation",
         ),
     )
@@ -237,9 +237,7 @@ class ImportBatch(Base):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="loading")
 
     __table_args__ = (
-        CheckConstraint(
-            "state IN (" + ",".join(f"'{s}'" for s in IMPORT_STATES) + ")", name="state"
-        ),
+        CheckConstraint(one_of("state", IMPORT_STATES), name="state"),
         # At most one unfinished batch per file: two processes cannot both start the same import.
         Index(
             "uq_import_batch_unfinished",

@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.kit import config_file
 from arrears.kit.errors import BadInput
 from arrears.portfolio.layout import ORDER, arrow_schema
 from arrears.portfolio.synth_calibration import Calibration, load_calibration
@@ -78,17 +78,7 @@ class SynthProfile(BaseModel):
 
 def load_profile(name_or_path: str = "synth_cn") -> SynthProfile:
     """A synth profile by name (shipped in ``portfolio/profiles``) or by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = HERE / f"{name_or_path}.yaml"
-    if not path.is_file():
-        raise BadInput(f"no synth profile {name_or_path!r} ({path})")
-    try:
-        return SynthProfile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path.name}: {where}: {first['msg']}") from exc
+    return config_file.load(SynthProfile, HERE, name_or_path, "synth profile")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from arrears.kit import config_file
 from arrears.vocabulary import BUCKETS
 
 STATUSES = tuple(range(-2, 9))  # -2 .. 8
@@ -57,15 +58,6 @@ class Calibration(BaseModel):
             mix[bucket_index(status)] += count / total
         return mix
 
-    def pooled_roll_rates(self) -> list[list[float]]:
-        """The bucket-to-bucket roll-rate matrix, all five months pooled (for reporting)."""
-        counts = [[0] * len(BUCKETS) for _ in BUCKETS]
-        for matrix in self.transitions:
-            for a, row in zip(self.statuses, matrix, strict=True):
-                for b, n in zip(self.statuses, row, strict=True):
-                    counts[bucket_index(a)][bucket_index(b)] += n
-        return [[n / (sum(row) or 1) for n in row] for row in counts]
-
 
 def calibrate_from_uci(path: Path) -> Calibration:
     """Count the April mix, the monthly status transitions and the September mix in the CSV."""
@@ -103,7 +95,4 @@ def dump_yaml(calibration: Calibration) -> str:
 
 def load_calibration(name_or_path: str = "synth_calibration") -> Calibration:
     """The embedded calibration (by name) or another one (by path)."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = HERE / f"{name_or_path}.yaml"
-    return Calibration.model_validate(yaml.safe_load(path.read_text()))
+    return config_file.load(Calibration, HERE, name_or_path, "calibration")

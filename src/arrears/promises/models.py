@@ -18,16 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned
+from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned, one_of
 from arrears.promises.plans import FREQUENCIES, INSTALMENT_STATES, PLAN_STATES
 from arrears.promises.reconcile import PROMISE_STATES
 from arrears.vocabulary import CHANNELS
 
 PLAN_KINDS = ("plan", "settlement")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
 
 
 class Promise(Versioned, Base):
@@ -56,8 +52,8 @@ class Promise(Versioned, Base):
         Index("ix_promise_work_order_status", "work_order_id", "status"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("due_on >= made_on", name="due_after_made"),
-        CheckConstraint(_in("status", PROMISE_STATES), name="status"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("status", PROMISE_STATES), name="status"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
     )
 
 
@@ -90,9 +86,9 @@ class RepaymentPlan(Versioned, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("kind", PLAN_KINDS), name="kind"),
-        CheckConstraint(_in("status", PLAN_STATES), name="status"),
-        CheckConstraint(_in("frequency", FREQUENCIES), name="frequency"),
+        CheckConstraint(one_of("kind", PLAN_KINDS), name="kind"),
+        CheckConstraint(one_of("status", PLAN_STATES), name="status"),
+        CheckConstraint(one_of("frequency", FREQUENCIES), name="frequency"),
         CheckConstraint("total > 0", name="total_positive"),
         CheckConstraint("discount >= 0 AND discount < 1", name="discount_range"),
         CheckConstraint("instalment_count >= 1", name="instalment_count"),
@@ -115,5 +111,5 @@ class PlanInstalment(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "seq"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(_in("status", INSTALMENT_STATES), name="status"),
+        CheckConstraint(one_of("status", INSTALMENT_STATES), name="status"),
     )

@@ -102,10 +102,24 @@ def settlement_amount(
     return round_money(balance * (Decimal(1) - discount), currency)
 
 
-def needs_checker(*, kind: str, at_stake: Decimal, rules: ApprovalRules) -> bool:
-    """Whether a proposal must be approved by a checker before it binds."""
-    limit = rules.plan_auto_approve_up_to if kind == "plan" else rules.settlement_auto_approve_up_to
-    return at_stake > limit
+def needs_checker(
+    *,
+    kind: str,
+    at_stake: Decimal,
+    rules: ApprovalRules,
+    instalments: int = 1,
+    covers_owed: bool = True,
+) -> bool:
+    """Whether a proposal must be approved by a checker before it binds: it is approved at once
+    only inside every auto-approval bound of the policy (amount at stake, and for a plan the
+    number of instalments and covering all that is owed)."""
+    if kind == "settlement":
+        return at_stake > rules.settlement_auto_approve_up_to
+    return (
+        at_stake > rules.plan_auto_approve_up_to
+        or instalments > rules.plan_auto_approve_max_instalments
+        or not covers_owed
+    )
 
 
 def check_approver(
@@ -114,13 +128,14 @@ def check_approver(
     """Refuse (``NotPermitted``) a checker who made it, or whose role's limit is below it."""
     if checker == maker:
         raise NotPermitted("the maker of a proposal cannot approve it: another person must check")
-    limit = rules.role_limits.get(checker_role)
-    if limit is None:
+    in_chain, limit = rules.limit_of(checker_role)
+    if not in_chain:
         raise NotPermitted(f"the role {checker_role} cannot approve plans or settlements")
-    if at_stake > limit:
+    if limit is not None and at_stake > limit:
+        above = next(lv.role for lv in rules.chain if lv.up_to is None or lv.up_to >= at_stake)
         raise NotPermitted(
             f"{at_stake} is above the {checker_role} approval limit of {limit}: "
-            "a higher role must approve"
+            f"{above.replace('_', ' ')} must approve"
         )
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from arrears.kit.errors import BadInput
+from arrears.kit import config_file
 
 
 class PromiseRules(BaseModel):
@@ -33,6 +31,8 @@ class PlanRules(BaseModel):
     max_instalments: int = Field(default=36, ge=1, le=120)
     grace_days: int = Field(default=3, ge=0, le=60)
     max_missed: int = Field(default=2, ge=1, le=12)
+    # The least share of what the case owes that a plan may cover (1.00: all of it).
+    min_cover: Decimal = Field(default=Decimal("1.00"), gt=0, le=1)
 
 
 class SettlementRules(BaseModel):
@@ -41,12 +41,59 @@ class SettlementRules(BaseModel):
     max_discount: Decimal = Field(default=Decimal("0.50"), ge=0, lt=1)
 
 
+class ApprovalLevel(BaseModel):
+    """One level of the approval chain: a role and the largest amount at stake it may approve
+    (``null``: no limit, the top of the chain)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: str = Field(min_length=1)
+    up_to: Decimal | None = Field(default=None, gt=0)
+
+
 class ApprovalRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     plan_auto_approve_up_to: Decimal = Field(default=Decimal("20000"), ge=0)
+    plan_auto_approve_max_instalments: int = Field(default=12, ge=1, le=120)
     settlement_auto_approve_up_to: Decimal = Field(default=Decimal("0"), ge=0)
-    role_limits: dict[str, Decimal] = Field(default_factory=dict)
+    # Lowest level first; a proposal goes to the levels whose limit covers it.
+    chain: tuple[ApprovalLevel, ...] = (
+        ApprovalLevel(role="team_lead", up_to=Decimal("200000")),
+        ApprovalLevel(role="head_of_collections", up_to=None),
+    )
+
+    @model_validator(mode="after")
+    def _every_request_has_an_approver(self) -> ApprovalRules:
+        if not self.chain:
+            raise ValueError("the approval chain names no role: nobody could approve anything")
+        roles = [level.role for level in self.chain]
+        if len(set(roles)) != len(roles):
+            raise ValueError(f"a role appears twice in the approval chain ({', '.join(roles)})")
+        *lower, top = self.chain
+        if top.up_to is not None:
+            raise ValueError(
+                f"the approval chain ends at {top.role} (up to {top.up_to}): a proposal above it "
+                "would have nobody to approve it; add a top level with no limit (up_to: null)"
+            )
+        limits = [level.up_to for level in lower]
+        if any(limit is None for limit in limits):
+            raise ValueError("only the top of the approval chain may have no limit")
+        if limits != sorted(limits) or len(set(limits)) != len(limits):  # type: ignore[type-var]
+            raise ValueError("the approval chain's limits must rise from one level to the next")
+        if limits and self.plan_auto_approve_up_to > limits[0]:  # type: ignore[operator]
+            raise ValueError(
+                f"plan_auto_approve_up_to ({self.plan_auto_approve_up_to}) is above what the "
+                f"first approver ({lower[0].role}, {limits[0]}) may approve"
+            )
+        return self
+
+    def limit_of(self, role: str) -> tuple[bool, Decimal | None]:
+        """(whether the role is in the chain, its limit: ``None`` for no limit)."""
+        for level in self.chain:
+            if level.role == role:
+                return True, level.up_to
+        return False, None
 
 
 class OfferRules(BaseModel):
@@ -72,19 +119,6 @@ class PromisePolicy(BaseModel):
 
 def load_promise_policy(name_or_path: str = "default") -> PromisePolicy:
     """Load a shipped policy by name or a YAML file by path; errors name the field."""
-    path = Path(name_or_path)
-    if path.suffix in {".yaml", ".yml"} and path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        shipped = resources.files("arrears.promises") / "policies" / f"{name_or_path}.yaml"
-        if not shipped.is_file():
-            raise BadInput(f"no promise policy named {name_or_path!r}")
-        text = shipped.read_text(encoding="utf-8")
-    try:
-        return PromisePolicy.model_validate(yaml.safe_load(text) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"promise policy {name_or_path}: {where}: {first['msg']}") from exc
-    except yaml.YAMLError as exc:
-        raise BadInput(f"promise policy {name_or_path}: not valid YAML: {exc}") from exc
+    return config_file.load(
+        PromisePolicy, Path(__file__).parent / "policies", name_or_path, "promise policy"
+    )

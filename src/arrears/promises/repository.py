@@ -61,3 +61,9 @@ def pending_plans(
         .order_by(RepaymentPlan.id)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def lock_work_order(session: Session, work_order_id: int) -> None:
+    """Hold the case row until the transaction ends (FOR UPDATE on PostgreSQL; SQLite has one
+    writer): decisions that read the case's live arrangements are serialized per case."""
+    session.execute(select(WorkOrder.id).where(WorkOrder.id == work_order_id).with_for_update())

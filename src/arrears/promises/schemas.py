@@ -14,29 +14,44 @@ class _Body(Body):
     """A request body: unknown fields refused, integers and text within the store's bounds."""
 
 
-class PromiseIn(_Body):
-    amount: str = Field(description="e.g. '1020.00'")
+_SUPERSEDE = Field(
+    default=False,
+    description="replace the case's live promise, plan or settlement (cancelled and audited); "
+    "without it a case that has one refuses a new arrangement (409)",
+)
+
+
+class PromiseCreate(_Body):
+    amount: str = Field(description="e.g. '1020.00'; at most what the case owes today")
     due_on: date
     channel: str = "call"
     contact_attempt_id: int | None = None
     version: int | None = None
+    supersede: bool = _SUPERSEDE
 
 
-class PlanIn(_Body):
-    total: str
+class PlanCreate(_Body):
+    total: str | None = Field(
+        default=None,
+        description="leave out: the plan covers what the case owes today; less only down to "
+        "the policy's plan.min_cover share",
+    )
     instalments: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
     first_due_on: date
     frequency: str = "monthly"
     amounts: list[str] | None = None
     due_dates: list[date] | None = None
     version: int | None = None
+    supersede: bool = _SUPERSEDE
 
 
-class SettlementIn(_Body):
-    balance: str
+class SettlementCreate(_Body):
+    """The balance is what the case owes today, from the store: it is not a field."""
+
     discount: str = Field(description="share of the balance waived, e.g. '0.20'")
     due_on: date
     version: int | None = None
+    supersede: bool = _SUPERSEDE
 
 
 class DecisionIn(_Body):

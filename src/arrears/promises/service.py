@@ -1,11 +1,11 @@
-"""Promises to pay, reconciliation with payments, repayment plans, settlements, maker-checker.
+"""Promises to pay and how promises and plans are shown. Plans and settlements are proposed and
+decided in ``plan_service``; payments are matched to them by the nightly stage (``nightly``).
 
 Keyword-only; flush, never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -13,31 +13,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
-from arrears.cases.models import WorkOrder
-from arrears.delinquency import PaymentFact
+from arrears.contacts.service import linked_attempt
 from arrears.kit import audit
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotFound
-from arrears.kit.money import ZERO, round_money, to_decimal
-from arrears.portfolio import repository as portfolio_repository
-from arrears.promises import repository
-from arrears.promises.models import PlanInstalment, Promise, RepaymentPlan
+from arrears.kit.errors import BadInput, RuleRefused
+from arrears.promises import arrangements, repository
+from arrears.promises.models import Promise, RepaymentPlan
 from arrears.promises.plans import (
-    FREQUENCIES,
-    Instalment,
     PlanOption,
-    check_approver,
-    check_instalments,
-    needs_checker,
     plan_options,
-    schedule,
-    settlement_amount,
-    track,
 )
 from arrears.promises.policy import PromisePolicy, load_promise_policy
-from arrears.promises.reconcile import PromiseFact, reconcile
 from arrears.vocabulary import CHANNELS
 
 # How far ahead a promise may be dated: further out it is a plan, not a promise.
@@ -47,26 +34,6 @@ MAX_PROMISE_DAYS = 90
 @lru_cache(maxsize=8)
 def policy(name: str = "default") -> PromisePolicy:
     return load_promise_policy(name)
-
-
-def _amount(value: object, what: str, currency: str) -> Decimal:
-    try:
-        amount = to_decimal(value)
-    except ValueError as exc:
-        raise BadInput(f"{what}: {exc}") from exc
-    if amount <= ZERO:
-        raise BadInput(f"{what} must be positive (got {amount})")
-    if round_money(amount, currency) != amount:
-        raise BadInput(f"{what} has more decimals than {currency} allows (got {amount})")
-    return amount
-
-
-def _open_case(session: Session, work_order_id: int, expected_version: int | None) -> WorkOrder:
-    wo = case_service.get(session=session, work_order_id=work_order_id)
-    case_service.check_version(wo, expected_version)
-    if wo.status == "closed":
-        raise BadInput(f"case {wo.id} is closed ({wo.close_reason})")
-    return wo
 
 
 # --- promises ----------------------------------------------------------------------------------
@@ -82,10 +49,15 @@ def take_promise(
     actor: str,
     contact_attempt_id: int | None = None,
     expected_version: int | None = None,
+    supersede: bool = False,
 ) -> Promise:
-    """Record a promise to pay; the case moves to ``promised`` and its next action to the date."""
-    wo = _open_case(session, work_order_id, expected_version)
-    value = _amount(amount, "amount", wo.currency)
+    """Record a promise to pay; the case moves to ``promised`` and its next action to the date.
+
+    The amount is at most what the case owes today; a live promise, plan or settlement on the
+    case is replaced only with ``supersede``."""
+    wo = arrangements.open_case(session, work_order_id, expected_version)
+    linked_attempt(session=session, work_order_id=wo.id, contact_attempt_id=contact_attempt_id)
+    value = arrangements.amount(amount, "amount", wo.currency)
     today = clock.today()
     if channel not in CHANNELS:
         raise BadInput(f"channel must be one of: {', '.join(CHANNELS)} (got {channel!r})")
@@ -95,6 +67,14 @@ def take_promise(
         raise BadInput(
             f"a promise can be at most {MAX_PROMISE_DAYS} days ahead; propose a plan instead"
         )
+    owed = arrangements.owed_or_refuse(session=session, work_order=wo)
+    if value > owed:
+        raise RuleRefused(
+            f"a promise of {value} is more than case {wo.id} owes today ({owed} {wo.currency})"
+        )
+    superseded = arrangements.make_way(
+        session=session, work_order=wo, new="promise", supersede=supersede, actor=actor
+    )
     now = clock.now()
     promise = Promise(
         work_order_id=wo.id,
@@ -118,7 +98,7 @@ def take_promise(
         action="promise.take",
         entity="promise",
         entity_id=promise.id,
-        after=_plain(promise_dict(promise)),
+        after={**_plain(promise_dict(promise)), "owed": f"{owed:f}", "supersedes": superseded},
     )
     case_service.move_if_legal(
         session=session, work_order=wo, to="promised", actor=actor, reason="promise to pay taken"
@@ -160,130 +140,6 @@ def promise_dict(p: Promise) -> dict[str, Any]:
     }
 
 
-def _payments(session: Session, wo: WorkOrder, since: date | None) -> list[PaymentFact]:
-    refs = [a.account_ref for a in case_repository.accounts_of(session, wo.id)]
-    ids = [a.id for a in portfolio_repository.accounts_by_ref(session, refs)]
-    return [
-        PaymentFact(p.paid_on, p.amount, f"{p.account_id}:{p.reference}")
-        for p in portfolio_repository.payments_of(session, ids, since=since)
-    ]
-
-
-def reconcile_case(
-    *, session: Session, work_order_id: int, actor: str, as_of: date | None = None
-) -> dict[str, Any]:
-    """Mark the case's promises and plan instalments against its accounts' payments."""
-    as_of = as_of or clock.today()
-    wo = case_service.get(session=session, work_order_id=work_order_id)
-    rules = policy()
-    promises = [p for p in repository.promises_of(session, wo.id) if p.status != "cancelled"]
-    earliest = min((p.made_on for p in promises), default=None)
-    plans = [p for p in repository.plans_of(session, wo.id) if p.status == "active"]
-    plan_start = min((p.created_at.date() for p in plans), default=None)
-    since = min((d for d in (earliest, plan_start) if d is not None), default=None)
-    payments = _payments(session, wo, since) if since else []
-    changed: list[dict[str, Any]] = []
-
-    results = reconcile(
-        promises=[PromiseFact(p.id, p.amount, p.due_on, p.made_on) for p in promises],
-        payments=payments,
-        as_of=as_of,
-        rules=rules.promise,
-    )
-    by_id = {p.id: p for p in promises}
-    newly_broken = 0
-    newly_kept = 0
-    for result in results:
-        promise = by_id[result.id]
-        if (promise.status, promise.paid) == (result.status, result.paid):
-            continue
-        before = {"status": promise.status, "paid": f"{promise.paid:f}"}
-        # A final verdict stands: later payments do not re-open a broken promise.
-        if promise.status in ("kept", "partially_kept", "broken"):
-            continue
-        promise.status = result.status
-        promise.paid = result.paid
-        promise.settled_on = result.settled_on
-        promise.updated_at = clock.now()
-        case_service.flush(session, f"promise {promise.id}")
-        audit.record(
-            session,
-            actor=actor,
-            action="promise.reconcile",
-            entity="promise",
-            entity_id=promise.id,
-            before=before,
-            after={"status": promise.status, "paid": f"{promise.paid:f}"},
-            reason=f"reconciled as of {as_of.isoformat()}",
-        )
-        changed.append({"promise_id": promise.id, "status": promise.status})
-        if promise.status == "broken" or promise.status == "partially_kept":
-            newly_broken += promise.status == "broken"
-            case_service.schedule_follow_up(
-                session=session,
-                work_order_id=wo.id,
-                due_on=max(as_of, clock.today()) + timedelta(days=rules.promise.follow_up_days),
-                kind="broken_promise",
-                note=f"promise {promise.id} {promise.status.replace('_', ' ')}: "
-                f"{promise.paid} of {promise.amount} paid",
-                actor=actor,
-                source=f"promise:{promise.id}",
-            )
-        elif promise.status == "kept":
-            newly_kept += 1
-    if newly_broken:
-        before_count = wo.broken_promises
-        wo.broken_promises = before_count + newly_broken
-        wo.updated_at = clock.now()
-        case_service.flush(session, f"case {wo.id}")
-        audit.record(
-            session,
-            actor=actor,
-            action="work_order.broken_promises",
-            entity="work_order",
-            entity_id=wo.id,
-            before={"broken_promises": before_count},
-            after={"broken_promises": wo.broken_promises},
-        )
-        case_service.move_if_legal(
-            session=session, work_order=wo, to="broken", actor=actor, reason="promise broken"
-        )
-    elif newly_kept and not any(p.status == "pending" for p in promises):
-        case_service.move_if_legal(
-            session=session, work_order=wo, to="kept", actor=actor, reason="promise kept"
-        )
-    plan_changes = [
-        track_plan(session=session, plan=plan, payments=payments, as_of=as_of, actor=actor)
-        for plan in plans
-    ]
-    session.flush()
-    return {
-        "work_order_id": wo.id,
-        "as_of": as_of,
-        "status": wo.status,
-        "promises": [promise_dict(p) for p in promises],
-        "changed": changed,
-        "plans": [c for c in plan_changes if c],
-    }
-
-
-def reconcile_all(*, session: Session, actor: str, as_of: date | None = None) -> dict[str, Any]:
-    """Reconcile every case with a pending promise or an active plan."""
-    counts: dict[str, int] = {"cases": 0, "kept": 0, "partially_kept": 0, "broken": 0}
-    for work_order_id in repository.work_orders_with_open_items(session):
-        result = reconcile_case(
-            session=session, work_order_id=work_order_id, actor=actor, as_of=as_of
-        )
-        counts["cases"] += 1
-        for change in result["changed"]:
-            if change["status"] in counts:
-                counts[change["status"]] += 1
-    return counts
-
-
-# --- plans and settlements ---------------------------------------------------------------------
-
-
 def options_for(
     *, total_due: Decimal, amount_past_due: Decimal, dpd: int, currency: str
 ) -> list[PlanOption]:
@@ -297,271 +153,6 @@ def options_for(
         settlement_rules=rules.settlement,
         currency=currency,
     )
-
-
-def propose_plan(
-    *,
-    session: Session,
-    work_order_id: int,
-    total: object,
-    instalments: int | None = None,
-    first_due_on: date,
-    frequency: str = "monthly",
-    amounts: Sequence[object] | None = None,
-    due_dates: Sequence[date] | None = None,
-    actor: str,
-    expected_version: int | None = None,
-) -> RepaymentPlan:
-    """An instalment plan: n instalments from a first date, or the collector's own amounts,
-    which must sum to the total to the cent."""
-    wo = _open_case(session, work_order_id, expected_version)
-    value = _amount(total, "total", wo.currency)
-    rules = policy()
-    if frequency not in FREQUENCIES:
-        raise BadInput(f"frequency must be one of: {', '.join(FREQUENCIES)} (got {frequency!r})")
-    if amounts is not None:
-        if due_dates is not None and len(due_dates) != len(amounts):
-            raise BadInput("give one due date per instalment amount")
-        dates = (
-            list(due_dates)
-            if due_dates is not None
-            else [
-                i.due_on
-                for i in schedule(
-                    total=Decimal(len(amounts)),
-                    n=len(amounts),
-                    first_due=first_due_on,
-                    frequency=frequency,
-                )
-            ]
-        )
-        plan_rows = [
-            Instalment(seq=i + 1, due_on=dates[i], amount=_amount(a, f"amounts[{i}]", wo.currency))
-            for i, a in enumerate(amounts)
-        ]
-    else:
-        if instalments is None:
-            raise BadInput("give instalments (a count) or amounts")
-        if instalments > rules.plan.max_instalments:
-            raise BadInput(
-                f"a plan may have at most {rules.plan.max_instalments} instalments "
-                f"(got {instalments})"
-            )
-        plan_rows = schedule(
-            total=value,
-            n=instalments,
-            first_due=first_due_on,
-            frequency=frequency,
-            currency=wo.currency,
-        )
-    check_instalments(total=value, instalments=plan_rows, rules=rules.plan, today=clock.today())
-    return _save_plan(
-        session=session,
-        wo=wo,
-        kind="plan",
-        balance=value,
-        discount=Decimal(0),
-        rows=plan_rows,
-        frequency=frequency,
-        at_stake=value,
-        actor=actor,
-    )
-
-
-def propose_settlement(
-    *,
-    session: Session,
-    work_order_id: int,
-    balance: object,
-    discount: object,
-    due_on: date,
-    actor: str,
-    expected_version: int | None = None,
-) -> RepaymentPlan:
-    """A settlement offer: the balance less a discount, in one payment by ``due_on``."""
-    wo = _open_case(session, work_order_id, expected_version)
-    owed = _amount(balance, "balance", wo.currency)
-    try:
-        share = to_decimal(discount)
-    except ValueError as exc:
-        raise BadInput(f"discount: {exc}") from exc
-    pay = settlement_amount(
-        balance=owed, discount=share, rules=policy().settlement, currency=wo.currency
-    )
-    if due_on < clock.today():
-        raise BadInput(f"the settlement date {due_on} is in the past")
-    rows = [Instalment(seq=1, due_on=due_on, amount=pay)]
-    return _save_plan(
-        session=session,
-        wo=wo,
-        kind="settlement",
-        balance=owed,
-        discount=share,
-        rows=rows,
-        frequency="monthly",
-        at_stake=owed - pay,
-        actor=actor,
-    )
-
-
-def _save_plan(
-    *,
-    session: Session,
-    wo: WorkOrder,
-    kind: str,
-    balance: Decimal,
-    discount: Decimal,
-    rows: Sequence[Instalment],
-    frequency: str,
-    at_stake: Decimal,
-    actor: str,
-) -> RepaymentPlan:
-    checker_needed = needs_checker(kind=kind, at_stake=at_stake, rules=policy().approval)
-    now = clock.now()
-    plan = RepaymentPlan(
-        work_order_id=wo.id,
-        kind=kind,
-        balance=balance,
-        discount=discount,
-        total=sum((r.amount for r in rows), ZERO),
-        currency=wo.currency,
-        frequency=frequency,
-        instalment_count=len(rows),
-        first_due_on=rows[0].due_on,
-        status="proposed" if checker_needed else "active",
-        needs_checker=checker_needed,
-        maker=actor,
-        missed=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(plan)
-    session.flush()
-    for row in rows:
-        session.add(
-            PlanInstalment(
-                plan_id=plan.id,
-                seq=row.seq,
-                due_on=row.due_on,
-                amount=row.amount,
-                status="pending",
-                paid=Decimal("0.00"),
-            )
-        )
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=f"{kind}.propose",
-        entity="repayment_plan",
-        entity_id=plan.id,
-        after={**plan_summary(plan), "at_stake": f"{at_stake:f}"},
-    )
-    session.flush()
-    return plan
-
-
-def decide_plan(
-    *,
-    session: Session,
-    plan_id: int,
-    approve: bool,
-    actor: str,
-    role: str,
-    note: str | None = None,
-    expected_version: int | None = None,
-) -> RepaymentPlan:
-    """The checker's decision. Only a role whose limit covers the amount at stake may approve."""
-    plan = repository.plan(session, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    if expected_version is not None and expected_version != plan.version:
-        raise Conflict(f"plan {plan_id} was changed by someone else: reload and try again")
-    if plan.status != "proposed":
-        raise Conflict(f"plan {plan_id} is {plan.status}, not waiting for approval")
-    at_stake = plan.total if plan.kind == "plan" else plan.balance - plan.total
-    if approve:
-        check_approver(
-            at_stake=at_stake,
-            maker=plan.maker,
-            checker=actor,
-            checker_role=role,
-            rules=policy().approval,
-        )
-    elif actor == plan.maker:
-        raise BadInput("the maker withdraws a proposal by cancelling it, not by rejecting it")
-    before = plan_summary(plan)
-    plan.status = "active" if approve else "rejected"
-    plan.checker = actor
-    plan.checker_role = role
-    plan.decided_at = clock.now()
-    plan.decision_note = note
-    plan.updated_at = clock.now()
-    case_service.flush(session, f"plan {plan.id}")
-    audit.record(
-        session,
-        actor=actor,
-        action=f"{plan.kind}.{'approve' if approve else 'reject'}",
-        entity="repayment_plan",
-        entity_id=plan.id,
-        before=before,
-        after=plan_summary(plan),
-        reason=note,
-    )
-    session.flush()
-    return plan
-
-
-def track_plan(
-    *,
-    session: Session,
-    plan: RepaymentPlan,
-    payments: Sequence[PaymentFact],
-    as_of: date,
-    actor: str,
-) -> dict[str, Any] | None:
-    rows = repository.instalments(session, plan.id)
-    result = track(
-        instalments=[Instalment(r.seq, r.due_on, r.amount) for r in rows],
-        payments=payments,
-        started_on=plan.created_at.date(),
-        as_of=as_of,
-        rules=policy().plan,
-    )
-    changed = False
-    for row, status in zip(rows, result.instalments, strict=True):
-        if (row.status, row.paid) != (status.status, status.paid):
-            row.status, row.paid = status.status, status.paid
-            changed = True
-    if result.status != plan.status or result.missed != plan.missed:
-        before = plan_summary(plan)
-        plan.status = result.status
-        plan.missed = result.missed
-        plan.updated_at = clock.now()
-        case_service.flush(session, f"plan {plan.id}")
-        audit.record(
-            session,
-            actor=actor,
-            action="plan.track",
-            entity="repayment_plan",
-            entity_id=plan.id,
-            before=before,
-            after=plan_summary(plan),
-            reason=f"tracked as of {as_of.isoformat()}",
-        )
-        if plan.status == "broken":
-            case_service.schedule_follow_up(
-                session=session,
-                work_order_id=plan.work_order_id,
-                due_on=max(as_of, clock.today()) + timedelta(days=1),
-                kind="plan_missed",
-                note=f"plan {plan.id} broken after {plan.missed} missed instalments",
-                actor=actor,
-                source=f"plan:{plan.id}",
-            )
-        changed = True
-    session.flush()
-    return plan_summary(plan) if changed else None
 
 
 def plan_summary(plan: RepaymentPlan) -> dict[str, Any]:

@@ -36,7 +36,7 @@ SERVICE_CALLS = (
     ("workforce.performance_service", "derive_metrics, pay_statement, promotion_report"),
     ("engine.service", "run_cycle"),
     ("engine.service", "begin_cycle (future-date probe, rolled back)"),
-    ("promises.service", "reconcile_all (future-date probe, rolled back)"),
+    ("promises.nightly", "reconcile_all (future-date probe, rolled back)"),
     ("workforce.scoping", "scoped_work_orders"),
     ("cases.service", "take_next, set_next_action"),
     ("workbench.three_stops", "give_stop"),
@@ -46,9 +46,9 @@ SERVICE_CALLS = (
     ("promises.service", "policy (settlement terms)"),
     ("workbench.contact", "log_attempt"),
     ("promises.service", "take_promise"),
-    ("promises.service", "propose_plan"),
-    ("promises.service", "propose_settlement"),
-    ("promises.service", "decide_plan"),
+    ("promises.plan_service", "propose_plan"),
+    ("promises.plan_service", "propose_settlement"),
+    ("promises.plan_service", "decide_plan"),
     ("promises.service", "options_for"),
 )
 
@@ -367,6 +367,7 @@ def take_promise(
 ) -> int:
     from arrears.promises import service as promises
 
+    # A collector who takes a new promise on a case says it replaces what was agreed before.
     return promises.take_promise(
         session=session,
         work_order_id=work_order_id,
@@ -375,6 +376,7 @@ def take_promise(
         channel="call",
         actor=actor,
         contact_attempt_id=attempt_id,
+        supersede=True,
     ).id
 
 
@@ -390,22 +392,22 @@ def propose_plan(
     *,
     session: Session,
     work_order_id: int,
-    total: Decimal,
     instalments: int,
     first_due_on: date,
     actor: str,
 ) -> tuple[int, str, list[tuple[date, Decimal]]]:
-    """A plan; returns (plan id, status, [(due date, amount)])."""
+    """A plan over what the case owes (the store's figure; it replaces any live arrangement);
+    returns (plan id, status, [(due date, amount)])."""
+    from arrears.promises import plan_service
     from arrears.promises import repository as promise_repository
-    from arrears.promises import service as promises
 
-    plan = promises.propose_plan(
+    plan = plan_service.propose_plan(
         session=session,
         work_order_id=work_order_id,
-        total=total,
         instalments=instalments,
         first_due_on=first_due_on,
         actor=actor,
+        supersede=True,
     )
     rows = [(r.due_on, r.amount) for r in promise_repository.instalments(session, plan.id)]
     return plan.id, plan.status, rows
@@ -415,20 +417,21 @@ def propose_settlement(
     *,
     session: Session,
     work_order_id: int,
-    balance: Decimal,
     discount: Decimal,
     due_on: date,
     actor: str,
 ) -> tuple[int, str, Decimal]:
-    from arrears.promises import service as promises
+    """A settlement on what the case owes (the store's figure; it replaces any live
+    arrangement); returns (plan id, status, what the customer pays)."""
+    from arrears.promises import plan_service
 
-    plan = promises.propose_settlement(
+    plan = plan_service.propose_settlement(
         session=session,
         work_order_id=work_order_id,
-        balance=balance,
         discount=discount,
         due_on=due_on,
         actor=actor,
+        supersede=True,
     )
     return plan.id, plan.status, plan.total
 
@@ -442,9 +445,9 @@ def settlement_terms() -> tuple[int, Decimal]:
 
 
 def approve_plan(*, session: Session, plan_id: int, actor: str) -> None:
-    from arrears.promises import service as promises
+    from arrears.promises import plan_service
 
-    promises.decide_plan(
+    plan_service.decide_plan(
         session=session,
         plan_id=plan_id,
         approve=True,
@@ -460,7 +463,7 @@ def approve_plan(*, session: Session, plan_id: int, actor: str) -> None:
 def future_refusals(*, session: Session, day: date, actor: str) -> dict[str, str | None]:
     """Ask allocation and reconciliation for ``day`` (after today) inside the caller's
     transaction, which the caller rolls back: ``None`` when refused, else what happened."""
-    from arrears.promises import service as promises
+    from arrears.promises import nightly as promises
     from arrears.workforce import allocation_service
 
     found: dict[str, str | None] = {}

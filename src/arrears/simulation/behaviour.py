@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from arrears.kit.errors import BadInput
+from arrears.kit import config_file
 from arrears.simulation.calibration import BUCKETS, CURRENT_OUTCOMES, DELINQUENT_OUTCOMES
 
 HERE = Path(__file__).parent / "policies"
@@ -90,19 +89,7 @@ class Behaviour(_Strict):
 
 def load_behaviour(name_or_path: str = "behaviour") -> Behaviour:
     """The shipped ``behaviour.yaml`` or a file; a bad file is ``BadInput`` naming the field."""
-    path = Path(name_or_path)
-    if "/" not in name_or_path and not name_or_path.endswith((".yaml", ".yml")):
-        path = HERE / f"{name_or_path}.yaml"
-    if not path.exists():
-        raise BadInput(f"--behaviour: no file {name_or_path}")
-    try:
-        return Behaviour.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path.name}: {where}: {first['msg']}") from None
-    except yaml.YAMLError as exc:
-        raise BadInput(f"{path.name}: not YAML ({exc})") from None
+    return config_file.load(Behaviour, HERE, name_or_path, "behaviour model")
 
 
 # --- draws ---------------------------------------------------------------------------------------

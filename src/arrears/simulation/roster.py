@@ -8,9 +8,9 @@ import random
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arrears.kit import config_file
 from arrears.kit.errors import BadInput
 
 Grade = Literal["collection_officer", "senior_collection_specialist", "team_lead", "manager"]
@@ -110,16 +110,8 @@ def load_roster(path: Path) -> Roster:
     """A roster YAML file; unknown file or a bad field is ``BadInput`` with one line."""
     if not path.is_file():
         raise BadInput(f"--roster: no file {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BadInput(f"--roster {path.name}: not YAML ({str(exc).splitlines()[0]})") from None
-    try:
-        return Roster.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "file"
-        raise BadInput(f"--roster {path.name}: {where}: {first['msg']}") from None
+    raw = config_file.read(path, "--roster")
+    return config_file.parse(Roster, raw, source=f"--roster {path.name}")
 
 
 def expected_open(accounts: int) -> dict[str, float]:

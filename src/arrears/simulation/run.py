@@ -463,7 +463,11 @@ class _Department(CardSystem, Workday):
             day=day,
             time_zone=self.settings.time_zone,
             allocation_reasons=summary.reasons,
-            unallocatable_examples=[dict(e) for e in summary.unallocatable_examples],
+            # Every unassigned case with its reason (not only the first examples).
+            unallocatable_examples=[
+                {"work_order_id": case, "reason": why}
+                for case, why in summary.unassigned_reasons.items()
+            ],
             status_moves=moves,
             accounts_today=self.decided_today,
             accounts_yesterday=self.decided_before,

@@ -320,7 +320,6 @@ class Workday:
         plan_id, status, rows = actions.propose_plan(
             session=s,
             work_order_id=wo.id,
-            total=money(past_due),
             instalments=3,
             first_due_on=day + timedelta(days=7),
             actor=actor,
@@ -355,7 +354,6 @@ class Workday:
         plan_id, status, total = actions.propose_settlement(
             session=s,
             work_order_id=wo.id,
-            balance=wo.balance,
             discount=discount,
             due_on=due_on,
             actor=actor,

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arrears.vocabulary import Level
+from arrears.vocabulary import CustomerFlag, Level, Treatment
 
 IDENTITY_CATEGORIES = (
     "civil_servant",
@@ -26,16 +26,6 @@ IDENTITY_CATEGORIES = (
     "unknown",
 )
 
-Treatment = Literal[
-    "sms_reminder",
-    "call",
-    "letter",
-    "contact_person_enquiry",
-    "field_visit",
-    "legal_notice",
-    "agency_placement",
-]
-Flag = Literal["dispute", "bankruptcy", "deceased", "hardship", "vulnerable"]
 IdentityCategory = Literal[
     "civil_servant",
     "soe_employee",
@@ -142,8 +132,10 @@ class RuleWhen(_Strict):
     segment: tuple[str, ...] | None = None
     tier: tuple[int, ...] | None = None
     score_band: tuple[str, ...] | None = None
-    flags: tuple[Flag, ...] | None = Field(default=None, description="any of these flags")
-    without_flags: tuple[Flag, ...] | None = Field(default=None, description="none of these")
+    flags: tuple[CustomerFlag, ...] | None = Field(default=None, description="any of these flags")
+    without_flags: tuple[CustomerFlag, ...] | None = Field(
+        default=None, description="none of these"
+    )
     previous_level: tuple[Level | Literal["none"], ...] | None = None
     broken_promises: Range | None = None
     problem_customer: bool | None = None

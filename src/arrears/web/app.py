@@ -21,10 +21,12 @@ from sqlalchemy.orm import sessionmaker
 from arrears.auth.security_policy import load_security_policy
 from arrears.config import Settings, get_settings
 from arrears.kit.db import make_engine
+from arrears.promises import service as promise_service
 from arrears.web import assets, errors
 from arrears.web.responses import MaskedJSONResponse
 from arrears.web.security import AuthMiddleware, csrf_protect
 from arrears.web.templating import TEMPLATES, environment
+from arrears.workbench import approval_chain
 
 API_PREFIX = "/api/v1"
 STATIC = TEMPLATES.parent / "static"
@@ -100,6 +102,8 @@ def create_app(
         settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
     # A bad policy file fails here, at start-up, not at the first sign-in.
     security_policy = load_security_policy(settings.security_policy)
+    # So does an approval chain that would leave a proposal with nobody to approve it.
+    approval_chain.check(promise_service.policy().approval)
     if engine is None:
         kwargs = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20}
         engine = make_engine(settings.database_url, **kwargs)

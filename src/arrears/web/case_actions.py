@@ -5,8 +5,10 @@ settlements, the script; and the team lead's approvals. No rule is decided here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, OUTCOMES, PARTIES
-from arrears.kit.errors import ArrearsError, NotPermitted
+from arrears.kit import idempotency
+from arrears.kit.errors import ArrearsError, BadInput, NotPermitted
 from arrears.kit.validation import build
+from arrears.promises import plan_service
 from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
 from arrears.vocabulary import CHANNELS
@@ -43,20 +48,66 @@ def _act(
     work_order_id: int,
     done: str,
     action: Callable[[], object],
+    form_key: str | None = None,
+    form: dict[str, object] | None = None,
 ) -> RedirectResponse:
     """Run one case-page form action: the case must be visible (else the error propagates);
-    a refusal rolls back and comes back as the page's error banner, success as ``done``."""
+    a refusal rolls back and comes back as the page's error banner, success as ``done``.
+
+    A creating form carries the key rendered with it (``form_key``) and its fields (``form``):
+    submitted twice, it acts once and the second submit gets the same outcome."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    try:
+
+    def run() -> dict[str, Any]:
         action()
+        return {"done": done}
+
+    try:
+        outcome = idempotency.once(
+            session,
+            actor=principal.actor,
+            key=form_key or None,
+            scope=f"form /cases/{work_order_id}/{done}",
+            payload=form or {},
+            run=run,
+        )
     except ArrearsError as exc:
         session.rollback()
         return _back(work_order_id, error=exc.message)
-    return _back(work_order_id, done=done)
+    return _back(work_order_id, **outcome)
+
+
+def _form_keys() -> dict[str, str]:
+    """One idempotency key per creating form, fresh at every render of the page."""
+    return {form: uuid4().hex for form in ("promise", "plan", "settlement")}
 
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
+
+
+def _made_at(value: str | None) -> datetime | None:
+    """The form's late-entry time (a ``datetime-local`` field: the center's wall clock)."""
+    if not value or not value.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadInput(f"made_at: not a date and time: {value!r}") from exc
+    if local.tzinfo is not None:
+        return local
+    return local.replace(tzinfo=ZoneInfo(get_settings().time_zone))
+
+
+def _who_and_why(
+    party: str, contact_person_id: str | None, purpose: str | None
+) -> tuple[int | None, str | None]:
+    """The contact form's selects as the contact flow wants them: a contact person only for
+    party contact_person, a purpose for a contact person or a third party (the lawful
+    third-party contact: a call-back request or the customer's whereabouts)."""
+    person = _int_or_none(contact_person_id) if party == "contact_person" else None
+    why = (purpose or None) if party in ("contact_person", "third_party") else None
+    return person, why
 
 
 def case_extras(*, session: Session, principal: Principal, view: CaseView) -> dict[str, Any]:
@@ -72,6 +123,7 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
         "stops": view.three_stops.model_dump(),
         "promises": [p.model_dump() for p in view.promises],
         "plans": [p.model_dump() for p in view.plans],
+        "form_keys": _form_keys(),
         "can_reassign": principal.can("case.reassign"),
         "reassign_targets": reassign.reassign_targets(session=session, principal=principal)
         if principal.can("case.reassign")
@@ -122,13 +174,13 @@ def contact_precheck(
     party: Annotated[str, Form()] = "debtor",
     contact_person_id: Annotated[str | None, Form()] = None,
     purpose: Annotated[str | None, Form()] = None,
+    made_at: Annotated[str | None, Form()] = None,
     principal: Principal = Depends(require("compliance.check")),
 ) -> Response:
     """HTMX: would this contact be allowed now? Runs the real contact path (compliance
     decision and the workflow's step-by-step rule) and rolls it back: a check changes nothing."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    if party != "contact_person":
-        contact_person_id = purpose = None
+    person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
         attempt = contact.log_attempt(
             session=session,
@@ -138,8 +190,9 @@ def contact_precheck(
                 channel=channel,
                 party=party,
                 outcome="no_answer",
-                contact_person_id=_int_or_none(contact_person_id),
-                purpose=purpose or None,
+                contact_person_id=person_id,
+                purpose=purpose,
+                made_at=_made_at(made_at),
             ),
             actor=principal.actor,
             role=principal.role,
@@ -163,12 +216,13 @@ def contact_log(
     contact_person_id: Annotated[str | None, Form()] = None,
     purpose: Annotated[str | None, Form()] = None,
     notes: Annotated[str | None, Form()] = None,
+    made_at: Annotated[str | None, Form()] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    """Log the attempt: made if compliance allows it now, stored as blocked otherwise."""
+    """Log the attempt: made if compliance allows it now, stored as blocked otherwise; with
+    ``made_at``, a late entry of a contact made earlier (offline, a visit)."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    if party != "contact_person":
-        contact_person_id = purpose = None
+    person_id, purpose = _who_and_why(party, contact_person_id, purpose)
     try:
         attempt = contact.log_attempt(
             session=session,
@@ -178,9 +232,10 @@ def contact_log(
                 channel=channel,
                 party=party,
                 outcome=outcome,
-                contact_person_id=_int_or_none(contact_person_id),
-                purpose=purpose or None,
+                contact_person_id=person_id,
+                purpose=purpose,
                 notes=(notes or "").strip() or None,
+                made_at=_made_at(made_at),
             ),
             actor=principal.actor,
             role=principal.role,
@@ -222,6 +277,8 @@ def take_promise(
     due_on: Annotated[date, Form()],
     channel: Annotated[str, Form()] = "call",
     version: Annotated[int | None, Form()] = None,
+    supersede: Annotated[bool, Form()] = False,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
     return _act(
@@ -229,6 +286,8 @@ def take_promise(
         principal=principal,
         work_order_id=work_order_id,
         done="promise",
+        form_key=idempotency_key,
+        form={"amount": amount, "due_on": due_on, "channel": channel, "supersede": supersede},
         action=lambda: promise_service.take_promise(
             session=session,
             work_order_id=work_order_id,
@@ -237,6 +296,7 @@ def take_promise(
             channel=channel,
             actor=principal.actor,
             expected_version=version,
+            supersede=supersede,
         ),
     )
 
@@ -245,23 +305,27 @@ def take_promise(
 def propose_settlement(
     work_order_id: int,
     session: DbSession,
-    balance: Annotated[str, Form()],
     discount: Annotated[str, Form()],
     due_on: Annotated[date, Form()],
+    supersede: Annotated[bool, Form()] = False,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> Response:
+    """A settlement on what the case owes today (the balance is the store's, not a field)."""
     return _act(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
         done="settlement",
-        action=lambda: promise_service.propose_settlement(
+        form_key=idempotency_key,
+        form={"discount": discount, "due_on": due_on, "supersede": supersede},
+        action=lambda: plan_service.propose_settlement(
             session=session,
             work_order_id=work_order_id,
-            balance=balance,
             discount=discount,
             due_on=due_on,
             actor=principal.actor,
+            supersede=supersede,
         ),
     )
 
@@ -270,24 +334,28 @@ def propose_settlement(
 def propose_plan(
     work_order_id: int,
     session: DbSession,
-    total: Annotated[str, Form()],
     instalments: Annotated[int, Form()],
     first_due_on: Annotated[date, Form()],
+    supersede: Annotated[bool, Form()] = False,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    """An instalment plan; above the policy's threshold it waits for a checker."""
+    """An instalment plan over what the case owes today; outside the policy's auto-approval
+    bounds it waits for a checker."""
     return _act(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
         done="plan",
-        action=lambda: promise_service.propose_plan(
+        form_key=idempotency_key,
+        form={"instalments": instalments, "first_due_on": first_due_on, "supersede": supersede},
+        action=lambda: plan_service.propose_plan(
             session=session,
             work_order_id=work_order_id,
-            total=total,
             instalments=instalments,
             first_due_on=first_due_on,
             actor=principal.actor,
+            supersede=supersede,
         ),
     )
 
@@ -369,7 +437,7 @@ def decide(
         )
         if not principal.can(permission):
             raise NotPermitted(f"your role ({principal.role}) may not {permission}")
-        promise_service.decide_plan(
+        plan_service.decide_plan(
             session=session,
             plan_id=plan_id,
             approve=decision == "approve",

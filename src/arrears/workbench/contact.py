@@ -16,8 +16,9 @@ from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
+from arrears.contacts import late_entry, step_by_step
+from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
-from arrears.contacts import step_by_step
 from arrears.contacts.models import ContactAttempt
 from arrears.contacts.schemas import ContactIn
 from arrears.contacts.vocabulary import CONTACT_PERSON_PURPOSES, DIRECTIONS, OUTCOMES, PARTIES
@@ -86,12 +87,27 @@ def log_attempt(
     """
     _check_words(body)
     wo = case_service.get(session=session, work_order_id=work_order_id)
-    if wo.status == "closed":
-        raise RuleRefused(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {wo.id} has no cardholder")
-    at = (body.at or clock.now()).astimezone(UTC)
+    # One contact decision per customer at a time; then read the case and the customer as
+    # they are now (another collector may have just logged the first contact).
+    contact_repository.lock_debtor(session, holder.id)
+    session.refresh(wo)
+    session.refresh(holder)
+    if wo.status == "closed":
+        raise RuleRefused(f"case {wo.id} is closed ({wo.close_reason}); open cases only")
+    # The server owns time: a contact is recorded now, or, as a late entry, when the collector
+    # says it was made (offline, a visit), within the policy's window.
+    now = clock.now()
+    late = body.made_at is not None
+    at = (
+        late_entry.checked_made_at(
+            body.made_at, now=now, policy=contact_service.late_entry_policy()
+        )
+        if body.made_at is not None
+        else now
+    ).astimezone(UTC)
     contact = _contact_person(session, holder.id, body)
 
     address_used = body.address_used
@@ -111,7 +127,7 @@ def log_attempt(
         check_id = None
         permitted = True
     else:
-        decision, check = contact_service.ask_compliance(
+        decision, check, breaches = contact_service.ask_compliance(
             session=session,
             work_order=wo,
             holder=holder,
@@ -128,6 +144,7 @@ def log_attempt(
             actor=actor,
             role=role,
             override_reason=body.override_reason,
+            late_outcome=body.outcome if late else None,
         )
         check_id = check.id
         permitted = check.permitted
@@ -138,6 +155,16 @@ def log_attempt(
     detail: dict[str, object] = {"flags": list(decision.flags)}
     if check_id is not None and permitted and not decision.allowed:
         detail["overridden"] = True
+    if late and permitted and breaches:
+        permitted = False
+        rules.append(late_entry.LATE_ENTRY_RULE)
+        rules += [r for _, found in breaches for r in found if r not in rules]
+        later, found = breaches[0]
+        reason = (
+            f"a contact made at {at.isoformat()} and entered late would have put the attempt of "
+            f"{later.at.isoformat()} over {', '.join(found)}"
+        )
+        next_allowed = None
     if contact is not None and permitted:
         refusal = step_by_step.gate(
             policy=contact_service.step_by_step_policy(),
@@ -182,7 +209,8 @@ def log_attempt(
             compliance_profile=decision.profile,
             compliance_check_id=check_id,
             compliance_detail=detail,
-            created_at=clock.now(),
+            created_at=now,
+            late_entry=late,
         ),
     )
     if permitted and wo.status in ("open", "assigned"):

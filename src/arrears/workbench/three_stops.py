@@ -31,6 +31,9 @@ def give_stop(
     """Say stop ``stop`` (1, 2, 3 in order) and record it."""
     wo = case_service.get(session=session, work_order_id=work_order_id)
     case_service.check_version(wo, expected_version)
+    contact_service.linked_attempt(
+        session=session, work_order_id=wo.id, contact_attempt_id=contact_attempt_id
+    )
     check_stop(given=[s.stop for s in case_repository.stops_given(session, wo.id)], stop=stop)
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if locale is None:

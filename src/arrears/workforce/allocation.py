@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arrears.cases.states import TRANSITIONS
+
 GRADES = ("collection_officer", "senior_collection_specialist", "team_lead", "manager")
 Grade = Literal["collection_officer", "senior_collection_specialist", "team_lead", "manager"]
 # Levels a person is cleared to work (declared on the staff row and gated by training).
@@ -43,6 +45,30 @@ R = {name: code for code, name in enumerate(REASONS)}
 UNALLOCATABLE = (R["unallocatable_no_eligible_staff"], R["unallocatable_no_capacity"])
 
 
+class Probation(BaseModel):
+    """How new hires are eased in (invariant 6 of issue 13): a capped share of easier cases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days: int = Field(90, ge=0, description="Days from the hire date a person is in probation.")
+    load_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="At most this share of the mean load of the grade's veterans (cases).",
+    )
+    balance_quantile: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Only cases at or below this quantile of their level's balances "
+        "(0.5: the smaller half; never the largest accounts).",
+    )
+    lowest_level_only: bool = Field(
+        True, description="Only the lowest case level the person may work (junior for officers)."
+    )
+
+
 class AllocationRules(BaseModel):
     """Who may take which level; loaded from ``workforce/policies/allocation.yaml``."""
 
@@ -62,6 +88,12 @@ class AllocationRules(BaseModel):
     match_region: bool = False
     place_problem_customers: bool = False
     place_escalated: bool = False
+    probation: Probation = Probation()
+
+    @property
+    def probation_days(self) -> int:
+        """The probation period (mentoring and the invariants read it by this name)."""
+        return self.probation.days
 
     @model_validator(mode="after")
     def _levels_known(self) -> AllocationRules:
@@ -91,6 +123,9 @@ class CaseIn:
     contract_id: int | None = None  # current placement
     placed_on: date | None = None
     recalled_from_agency: int | None = None  # not placed back with an agency that recalled it
+    # An active (or proposed) plan or settlement, or a case on hold: it stays with its collector
+    # whatever else changes, unless the collector left.
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,7 @@ class StaffIn:
     regions: frozenset[str] = frozenset()
     status: str = "active"
     load: int = 0  # open cases outside this run
+    new_hire: bool = False  # in probation: a capped share of easier cases
 
 
 @dataclass(frozen=True)
@@ -159,3 +195,27 @@ def explain(
         "unallocatable_no_capacity": f"everyone who may take {pool} is at capacity",
     }
     return texts[name]
+
+
+def in_probation(hire_date: date, day: date, days: int) -> bool:
+    """Hired on or before ``day`` and fewer than ``days`` days before it (the probation period
+    of the allocation policy; mentoring uses the same period)."""
+    return 0 <= (day - hire_date).days < days
+
+
+def status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
+    """The case status once allocation has given it a holder (a collector, an agency) or none.
+
+    At most one move, and only one the case state machine (``cases/states.py``) allows; a case
+    whose status cannot make the move keeps its status and still gets its holder. So a
+    ``promised`` or ``kept`` case placed with an agency stays ``promised`` / ``kept`` (the
+    promise's outcome is the truth the collector and the agency need), and a case recalled from
+    an agency to a collector goes ``placed -> open`` (back in house); it becomes ``assigned`` on
+    the next run. Never undoes a collector's progress (in_progress, promised, escalated ...)."""
+    if to_agency:
+        wanted = "placed"
+    elif to_staff:
+        wanted = {"open": "assigned", "placed": "open"}.get(status, status)
+    else:
+        wanted = "open" if status in ("assigned", "placed") else status
+    return wanted if wanted in TRANSITIONS.get(status, frozenset()) else status

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 
 from arrears.workforce.allocation import (
     CASE_LEVELS,
+    GRADES,
     REASONS,
+    STAFF_LEVELS,
     AllocationRules,
     CaseIn,
     ContractIn,
@@ -41,6 +43,7 @@ from arrears.workforce.allocation import (
     explain,
 )
 from arrears.workforce.allocation_tables import (
+    BoolArray,
     CaseTable,
     IntArray,
     StaffTable,
@@ -123,7 +126,8 @@ def allocate_table(
         reason[kept] = R["placement_kept"]
         placed_count[k] = int(kept.sum())
 
-    placeable = reason < 0
+    # A case with a plan, a settlement or on hold stays in house with its collector.
+    placeable = (reason < 0) & ~cases.pinned
     if not rules.place_problem_customers:
         placeable &= ~cases.problem
     if not rules.place_escalated:
@@ -153,6 +157,11 @@ def allocate_table(
     # 2. Continuity for everything not with an agency.
     internal = out_contract < 0
     eff = effective_level(cases, rules)
+    # New hires in probation: the lowest level they may work, the easier half of its cases, and
+    # a capped share of a veteran's load (invariant 6 of issue 13).
+    staff = _probation_levels(staff, rules)
+    easy = _easy_cases(cases.balance, eff, internal, rules.probation.balance_quantile)
+    capacity = _probation_capacity(staff, eff, internal, rules)
     lang = cases.language if rules.match_language else np.zeros(n, dtype=np.int64)
     region = cases.region if rules.match_region else np.zeros(n, dtype=np.int64)
     n_lang, n_region = len(cases.languages.values) + 1, len(cases.regions.values) + 1
@@ -169,8 +178,12 @@ def allocate_table(
     srow = np.where(has_staff, cases.staff, 0)
     status = staff.status[srow] if len(staff) else np.zeros(n, dtype=np.int64)
     still_ok = elig[klass, srow] if len(staff) else np.zeros(n, dtype=bool)
+    if len(staff):
+        still_ok &= ~(staff.new_hire[srow] & ~easy)
     same_level = cases.assigned_level == cases.level
-    keep = has_staff & (status == 0) & same_level & still_ok
+    # Pinned cases stay with a collector who has not left, whatever else changed (invariant 5).
+    pinned = has_staff & cases.pinned & (status != 2)
+    keep = (has_staff & (status == 0) & same_level & still_ok) | pinned
     why = np.full(n, R["new"], dtype=np.int64)
     why[internal & (cases.staff == -2)] = R["assignee_left"]
     why[has_staff & ~still_ok] = R["assignee_ineligible"]
@@ -180,14 +193,21 @@ def allocate_table(
     # A recall reason (set above) outranks the generic ones.
     why = np.where(recall_why >= 0, recall_why, why)
 
-    room = np.maximum(staff.capacity - staff.load, 0)
+    room = np.maximum(capacity - staff.load, 0)
     kept_idx = np.flatnonzero(keep)
-    # Over capacity (capacity cut): keep the oldest cases (lowest id), rebalance the rest.
-    kept_idx = kept_idx[np.lexsort((cases.id[kept_idx], cases.staff[kept_idx]))]
+    # Over capacity (capacity cut, probation cap): keep pinned cases, then the oldest (lowest id),
+    # rebalance the rest. A pinned case is never rebalanced.
+    kept_idx = kept_idx[
+        np.lexsort((cases.id[kept_idx], ~cases.pinned[kept_idx], cases.staff[kept_idx]))
+    ]
     kept_staff = cases.staff[kept_idx]
     starts = np.r_[0, np.flatnonzero(np.diff(kept_staff)) + 1] if kept_idx.size else kept_idx
     rank = np.arange(kept_idx.size) - np.repeat(starts, np.diff(np.r_[starts, kept_idx.size]))
-    over = rank >= room[kept_staff] if kept_idx.size else np.zeros(0, dtype=bool)
+    over = (
+        (rank >= room[kept_staff]) & ~cases.pinned[kept_idx]
+        if kept_idx.size
+        else np.zeros(0, dtype=bool)
+    )
     why[kept_idx[over]] = R["rebalanced"]
     kept_idx = kept_idx[~over]
     out_staff[kept_idx] = cases.staff[kept_idx]
@@ -202,29 +222,93 @@ def allocate_table(
     pending = internal & (reason < 0)
     pending_classes = np.unique(klass[pending])
     pool_size = elig.sum(axis=1)
-    for j in sorted(pending_classes.tolist(), key=lambda c: (int(pool_size[c]), c)):
-        members = order[(pending & (klass == j))[order]]
-        pool = np.flatnonzero(elig[j])
+
+    def deal(members: IntArray, pool: IntArray) -> None:
         if pool.size == 0:
             reason[members] = R["unallocatable_no_eligible_staff"]
-            continue
-        free = np.maximum(staff.capacity[pool] - used[pool], 0)
+            return
+        free = np.maximum(capacity[pool] - used[pool], 0)
         total = int(free.sum())
         if total < members.size:
             reason[members[total:]] = R["unallocatable_no_capacity"]
             members = members[:total]
         if members.size == 0:
-            continue
-        quota = water_fill(used[pool], staff.capacity[pool], members.size)
-        rows = deal_by_balance(
-            cases.balance[members], balance_load[pool], quota
-        )  # positions in pool
+            return
+        quota = water_fill(used[pool], capacity[pool], members.size)
+        rows = deal_by_balance(cases.balance[members], balance_load[pool], quota)  # in pool
         chosen = pool[rows]
         out_staff[members] = chosen
         reason[members] = why[members]
         used[pool] += quota
         np.add.at(balance_load, chosen, cases.balance[members])
+
+    for j in sorted(pending_classes.tolist(), key=lambda c: (int(pool_size[c]), c)):
+        members = order[(pending & (klass == j))[order]]
+        pool = np.flatnonzero(elig[j])
+        newcomers = staff.new_hire[pool]
+        if newcomers.any():
+            # The larger balances go to veterans first; the easier ones to everyone.
+            deal(members[~easy[members]], pool[~newcomers])
+            deal(members[easy[members]], pool)
+        else:
+            deal(members, pool)
     return Allocation(staff=out_staff, contract=out_contract, reason=reason, recall=recall_why)
+
+
+def _probation_levels(staff: StaffTable, rules: AllocationRules) -> StaffTable:
+    """New hires keep only the lowest level they may work (grade, declared and trained)."""
+    if not (rules.probation.lowest_level_only and staff.new_hire.any()):
+        return staff
+    grade_mask = np.asarray(
+        [
+            sum(1 << i for i, lv in enumerate(STAFF_LEVELS) if g in rules.level_grades.get(lv, ()))
+            for g in GRADES
+        ],
+        dtype=np.int64,
+    )
+    may = staff.levels & staff.trained & grade_mask[staff.grade]
+    lowest = may & -may  # the lowest set bit
+    return replace(staff, levels=np.where(staff.new_hire, lowest, staff.levels))
+
+
+def _easy_cases(
+    balance: IntArray, level: IntArray, internal: BoolArray, quantile: float
+) -> BoolArray:
+    """Cases at or below the ``quantile`` of their (effective) level's balances in house."""
+    easy = np.zeros(balance.shape[0], dtype=bool)
+    for lv in np.unique(level[internal]).tolist():
+        mine = level == lv
+        limit = np.quantile(balance[mine & internal], quantile, method="lower")
+        easy |= mine & (balance <= limit)
+    return easy
+
+
+def _probation_capacity(
+    staff: StaffTable, level: IntArray, internal: BoolArray, rules: AllocationRules
+) -> IntArray:
+    """Capacity, with a new hire's cut to ``load_share`` of the expected mean load of the
+    grade's veterans: the grade's cases (in house, at levels it works, plus loads outside the run)
+    over veterans + share x new hires, at most the veterans' mean capacity."""
+    capacity = staff.capacity.copy()
+    if not staff.new_hire.any():
+        return capacity
+    share = rules.probation.load_share
+    counts = np.bincount(level[internal], minlength=len(CASE_LEVELS))
+    active = staff.status == 0
+    for g, grade in enumerate(GRADES):
+        of_grade = active & (staff.grade == g)
+        vets, new = of_grade & ~staff.new_hire, of_grade & staff.new_hire
+        if not vets.any() or not new.any():
+            continue
+        cases = sum(
+            int(counts[i]) for i, lv in enumerate(CASE_LEVELS) if grade in rules.level_grades[lv]
+        ) + int(staff.load[of_grade].sum())
+        expected = min(
+            cases / (int(vets.sum()) + share * int(new.sum())),
+            float(staff.capacity[vets].mean()),
+        )
+        capacity[new] = np.minimum(capacity[new], int(share * expected))
+    return capacity
 
 
 def water_fill(used: IntArray, capacity: IntArray, n: int) -> IntArray:

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from arrears.kit import audit
 from arrears.kit.clock import clock
+from arrears.kit.dates import not_after_today
 from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
-from arrears.workforce import schemas
+from arrears.workforce import schemas, staff_service
 from arrears.workforce.allocation_pass import allocate_table
 from arrears.workforce.allocation_tables import (
     CaseColumns,
@@ -42,15 +43,21 @@ def allocate(
     rules: al.AllocationRules | None = None,
     policy: TrainingPolicy | None = None,
 ) -> schemas.AllocationSummary:
-    """Allocate every live work order (bulk). Running it twice changes nothing the second time."""
+    """Allocate every live work order (bulk). Running it twice changes nothing the second time.
+    A day after the center's today is refused (``RuleRefused``, nothing written), whoever asks."""
+    not_after_today(as_of, "the allocation's as-of date")
     rules = rules or allocation_rules()
     policy = policy or training_policy()
+    # The nightly workforce run: mentorships follow probation before the cases are dealt.
+    staff_service.review_mentorships(
+        session=session, day=as_of, actor=actor, policy=policy, days=rules.probation_days
+    )
     now = clock.now()
     work_orders = repo.live_work_orders(session)
     live = repo.live_assignments(session)
     recalled = repo.recalled_from(session)
     passed = repo.passed_courses(session)
-    held = repo.held_load(session)
+    with_plan = repo.plan_work_orders(session)
     members = repo.allocatable_staff(session)
     contract_rows = repo.list_contracts(session)
 
@@ -63,8 +70,8 @@ def allocate(
             trained_levels=trained_levels(passed.get(m.id, set()), policy),
             languages=frozenset(m.languages),
             regions=frozenset(m.regions),
-            status=m.status,
-            load=held.get(m.id, 0),
+            status=status_on(m, as_of),
+            new_hire=in_probation(m, as_of, rules),
         )
         for m in members
     ]
@@ -104,6 +111,7 @@ def allocate(
         contract_id=[c.contract_id if c is not None else None for c in current],
         placed_on=[c.as_of if c is not None and c.contract_id else None for c in current],
         recalled_from_agency=[recalled.get(w.id) for w in work_orders],
+        pinned=[w.status == "on_hold" or w.id in with_plan for w in work_orders],
     )
     case_table, staff_table = build_tables(columns, staff_in, contracts_in, as_of=as_of)
     result = allocate_table(case_table, staff_table, contracts_in, rules=rules, as_of=as_of)
@@ -154,16 +162,30 @@ def allocate(
                     "assigned_at": now,
                 }
             )
+    # Status moves: one legal move of the case state machine per case, each audited.
     to_status: dict[str, list[int]] = defaultdict(list)
+    transitions: list[dict[str, Any]] = []
     to_staff, to_agency = (new_staff >= 0).tolist(), (new_agency >= 0).tolist()
     for k, w in enumerate(work_orders):
-        status = _status_after(w.status, to_staff=to_staff[k], to_agency=to_agency[k])
+        status = al.status_after(w.status, to_staff=to_staff[k], to_agency=to_agency[k])
         if status != w.status:
             to_status[status].append(w.id)
+            transitions.append(
+                {
+                    "actor": actor,
+                    "action": "work_order.transition",
+                    "entity": "work_order",
+                    "entity_id": str(w.id),
+                    "before": {"status": w.status},
+                    "after": {"status": status},
+                    "reason": f"allocation {as_of}: {al.REASONS[int(result.reason[k])]}",
+                }
+            )
     repo.end_assignments(session, to_end, now)
     session.flush()
     repo.insert_assignments(session, to_insert)
     repo.set_work_order_status(session, to_status, now)
+    audit.record_many(session, transitions)
     codes, n = np.unique(result.reason, return_counts=True)
     counts = {al.REASONS[int(c)]: int(x) for c, x in zip(codes, n, strict=True)}
     audit.record(
@@ -197,18 +219,28 @@ def allocate(
             }
             for k in stuck[:10].tolist()
         ],
-        load=_load_by_grade(members, result.staff, case_table.balance, staff_table.load),
+        unassigned_reasons={
+            columns.id[k]: al.REASONS[int(result.reason[k])] for k in stuck.tolist()
+        },
+        load=_load_by_grade(
+            members, result.staff, case_table.balance, staff_table.load, staff_table.status
+        ),
     )
 
 
-def _status_after(status: str, *, to_staff: bool, to_agency: bool) -> str:
-    """Work-order status that reflects the allocation, without undoing the collector's progress."""
-    if to_agency:
-        return "placed"
-    if to_staff:
-        # Recalled from an agency (placed -> open -> assigned) or freshly opened.
-        return "assigned" if status in ("open", "placed") else status
-    return "open" if status in ("assigned", "placed") else status
+def status_on(member: Staff, day: date) -> str:
+    """A person's status for allocating ``day``: not yet hired counts as unavailable (no cases
+    before the hire date, also on a back-dated run), left from the leave date on."""
+    if member.left_on is not None and member.left_on <= day:
+        return "left"
+    if member.hire_date > day:
+        return "on_leave"
+    return member.status
+
+
+def in_probation(member: Staff, day: date, rules: al.AllocationRules) -> bool:
+    """Within the allocation policy's probation period from the hire date."""
+    return al.in_probation(member.hire_date, day, rules.probation.days)
 
 
 # --- single-case reassignment (team lead) --------------------------------------------------------
@@ -341,9 +373,19 @@ def reassign(
         session.flush()
     except IntegrityError as exc:  # someone else moved the case in the meantime
         raise Conflict(f"case {work_order_id} was just reassigned by someone else") from exc
-    status = _status_after(case.status, to_staff=True, to_agency=False)
+    status = al.status_after(case.status, to_staff=True, to_agency=False)
     if status != case.status:
         repo.set_work_order_status(session, {status: [case.id]}, now)
+        audit.record(
+            session,
+            actor=actor,
+            action="work_order.transition",
+            entity="work_order",
+            entity_id=case.id,
+            before={"status": case.status},
+            after={"status": status},
+            reason=f"reassigned to {member.code}",
+        )
     audit.record(
         session,
         actor=actor,
@@ -368,9 +410,14 @@ def reassign(
 
 
 def _load_by_grade(
-    members: list[Staff], rows: npt.NDArray[np.int64], balances: npt.NDArray[np.int64], held: Any
+    members: list[Staff],
+    rows: npt.NDArray[np.int64],
+    balances: npt.NDArray[np.int64],
+    held: Any,
+    status: npt.NDArray[np.int64],
 ) -> dict[str, dict[str, object]]:
-    """Per grade, over active collectors: min/max/mean open cases and min/max balance held."""
+    """Per grade, over collectors active on the run's day (hired, not left, not on leave):
+    min/max/mean open cases and min/max balance held."""
     m = len(members)
     taken = rows >= 0
     counts = np.bincount(rows[taken], minlength=m)[:m] + np.asarray(held)
@@ -378,7 +425,7 @@ def _load_by_grade(
     np.add.at(money, rows[taken], balances[taken])
     out: dict[str, dict[str, object]] = {}
     for grade in al.GRADES:
-        idx = [i for i, s in enumerate(members) if s.grade == grade and s.status == "active"]
+        idx = [i for i, s in enumerate(members) if s.grade == grade and status[i] == 0]
         if not idx:
             continue
         c, b = counts[idx], money[idx]

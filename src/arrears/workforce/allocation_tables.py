@@ -66,6 +66,7 @@ class CaseColumns:
     contract_id: list[int | None]
     placed_on: list[date | None]
     recalled_from_agency: list[int | None]
+    pinned: list[bool] | None = None  # None: nothing pinned
 
     @classmethod
     def of(cls, cases: Sequence[CaseIn]) -> CaseColumns:
@@ -83,6 +84,7 @@ class CaseColumns:
             contract_id=[c.contract_id for c in cases],
             placed_on=[c.placed_on for c in cases],
             recalled_from_agency=[c.recalled_from_agency for c in cases],
+            pinned=[c.pinned for c in cases],
         )
 
 
@@ -104,6 +106,7 @@ class CaseTable:
     contract: IntArray  # current contract row, -1 none
     placed_days: IntArray  # days since placement, -1 none
     recalled_agency: IntArray  # agency id, -1 none
+    pinned: BoolArray  # stays with its collector (plan, settlement, hold) unless they left
     buckets: Codes
     languages: Codes
     regions: Codes
@@ -125,6 +128,7 @@ class StaffTable:
     regions: BoolArray  # (n_staff, n_region_codes)
     # (n_staff, n_language_codes): speaks a language with the code's primary subtag.
     families: BoolArray
+    new_hire: BoolArray  # in probation
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
@@ -179,6 +183,7 @@ def build_tables(
         contract=col([-1 if v is None else contract_row.get(v, -1) for v in c.contract_id]),
         placed_days=col([-1 if v is None else (as_of - v).days for v in c.placed_on]),
         recalled_agency=col([-1 if v is None else v for v in c.recalled_from_agency]),
+        pinned=flags(c.pinned if c.pinned is not None else [False] * n),
         buckets=buckets,
         languages=languages,
         regions=regions,
@@ -216,6 +221,7 @@ def build_tables(
         languages=lang,
         regions=reg,
         families=fam,
+        new_hire=np.asarray([s.new_hire for s in staff], dtype=bool).reshape(m),
     )
     return table, staff_table
 

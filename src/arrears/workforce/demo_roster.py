@@ -24,7 +24,7 @@ from arrears.workforce import repository as repo
 from arrears.workforce import schemas
 from arrears.workforce.agency_service import add_agency, add_contract
 from arrears.workforce.models import TrainingCompletion
-from arrears.workforce.policies import training_policy
+from arrears.workforce.policies import allocation_rules, training_policy
 from arrears.workforce.staff_service import add_staff, pair_with_mentor
 
 ACTOR = "system"
@@ -138,15 +138,16 @@ def seed_roster(
             )
         created += 1
     session.flush()
-    # Mentors once every senior exists: recent hires first.
+    # Mentors once every senior exists: recent hires (in probation) first.
+    probation = allocation_rules().probation_days
     for data, _ in plan:
         if data.code in existing or data.grade not in policy.mentoring.mentee_grades:
             continue
-        if (today - data.hire_date).days > 180:
-            continue
+        if not al.in_probation(data.hire_date, today, probation):
+            continue  # mentors go to staff in probation only
         member = repo.staff_by_code(session, data.code)
         if member is not None and pair_with_mentor(
-            session=session, member=member, policy=policy, actor=actor
+            session=session, member=member, policy=policy, actor=actor, day=today
         ):
             mentors += 1
     agencies_added = 0

@@ -24,10 +24,6 @@ class MonthMetrics(BaseModel):
     qa_score: Decimal | None = Field(None, ge=0, le=100)
 
 
-def month_start(value: date) -> date:
-    return value.replace(day=1)
-
-
 def parse_month(text: str) -> date:
     """``YYYY-MM`` to the first day of that month; ``ValueError`` otherwise."""
     try:

@@ -21,16 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned
+from arrears.kit.db import Base, BigId, Money, UTCDateTime, Versioned, one_of
 
 EMPLOYMENT_TYPES = ("labor_dispatch", "establishment", "agency")
 GRADES = ("collection_officer", "senior_collection_specialist", "team_lead", "manager")
 STAFF_STATUSES = ("active", "on_leave", "left")
 AGENCY_STATUSES = ("active", "suspended")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ",".join(f"'{v}'" for v in values) + ")"
 
 
 class Team(Base):
@@ -53,7 +49,7 @@ class Agency(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    __table_args__ = (CheckConstraint(_in("status", AGENCY_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", AGENCY_STATUSES), name="status"),)
 
 
 class AgencyContract(Base):
@@ -108,9 +104,9 @@ class Staff(Versioned, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("employment_type", EMPLOYMENT_TYPES), name="employment_type"),
-        CheckConstraint(_in("grade", GRADES), name="grade"),
-        CheckConstraint(_in("status", STAFF_STATUSES), name="status"),
+        CheckConstraint(one_of("employment_type", EMPLOYMENT_TYPES), name="employment_type"),
+        CheckConstraint(one_of("grade", GRADES), name="grade"),
+        CheckConstraint(one_of("status", STAFF_STATUSES), name="status"),
         CheckConstraint("capacity >= 0", name="capacity"),
         CheckConstraint(
             "(employment_type = 'agency') = (agency_id IS NOT NULL)", name="agency_iff_agency"

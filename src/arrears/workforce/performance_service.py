@@ -104,7 +104,9 @@ def derive_metrics(*, session: Session, month: date, actor: str = ACTOR) -> int:
     def holder(work_order_id: int, on: date) -> int | None:
         found = None
         for start, ended, staff_id in holders.get(work_order_id, ()):
-            if start <= on and (ended is None or on < ended or (ended == on == start)):
+            # The day an assignment ends still counts for its holder unless a later one starts
+            # that day: the payment that cures (and closes) a case counts for its collector.
+            if start <= on and (ended is None or on <= ended):
                 found = staff_id  # the latest assignment that covers the day wins
         return found
 

@@ -136,13 +136,26 @@ def _allocation_inputs() -> Select[*tuple[Any, ...]]:
 
 
 def live_work_orders(session: Session) -> list[Row[Any]]:
-    """Every live, allocatable work order with what allocation needs, in id order."""
-    query = (
-        _allocation_inputs()
-        .where(WorkOrder.status.not_in(("closed", "on_hold")))
-        .order_by(WorkOrder.id)
-    )
+    """Every live work order with what allocation needs, in id order (cases on hold too: they
+    stay with their collector, but a leaver's must move)."""
+    query = _allocation_inputs().where(WorkOrder.status != "closed").order_by(WorkOrder.id)
     return list(session.execute(query))
+
+
+# A plan or settlement in these states keeps the case with the collector who agreed it.
+PLAN_HOLDS = ("proposed", "approved", "active")
+
+
+def plan_work_orders(session: Session) -> set[int]:
+    """Live work orders with a plan or settlement being agreed or paid."""
+    from arrears.promises.models import RepaymentPlan
+
+    query = (
+        select(RepaymentPlan.work_order_id)
+        .join(WorkOrder, WorkOrder.id == RepaymentPlan.work_order_id)
+        .where(RepaymentPlan.status.in_(PLAN_HOLDS), WorkOrder.status != "closed")
+    )
+    return {int(w) for w in session.scalars(query)}
 
 
 def live_assignments(session: Session) -> dict[int, Any]:
@@ -157,21 +170,6 @@ def live_assignments(session: Session) -> dict[int, Any]:
         Assignment.as_of,
     ).where(Assignment.ended_at.is_(None))
     return {row.work_order_id: row for row in session.execute(query)}
-
-
-def held_load(session: Session) -> dict[int, int]:
-    """Open cases per collector that allocation does not touch (work orders on hold)."""
-    query = (
-        select(Assignment.staff_id, func.count())
-        .join(WorkOrder, WorkOrder.id == Assignment.work_order_id)
-        .where(
-            Assignment.ended_at.is_(None),
-            Assignment.staff_id.is_not(None),
-            WorkOrder.status == "on_hold",
-        )
-        .group_by(Assignment.staff_id)
-    )
-    return {int(s): int(n) for s, n in session.execute(query).tuples() if s is not None}
 
 
 def recalled_from(session: Session) -> dict[int, int]:
@@ -273,13 +271,12 @@ def passed_courses(session: Session, staff_id: int | None = None) -> dict[int, s
     return out
 
 
-def mentee_counts(session: Session) -> dict[int, int]:
-    query = (
-        select(Staff.mentor_id, func.count())
-        .where(Staff.mentor_id.is_not(None), Staff.status != "left")
-        .group_by(Staff.mentor_id)
+def mentees(session: Session) -> list[Row[Any]]:
+    """Everyone with a mentor: id, mentor, hire date, status (small: one row per mentee)."""
+    query = select(Staff.id, Staff.mentor_id, Staff.hire_date, Staff.status).where(
+        Staff.mentor_id.is_not(None)
     )
-    return {int(m): int(n) for m, n in session.execute(query).tuples() if m is not None}
+    return list(session.execute(query))
 
 
 def mentees_of(session: Session, mentor_id: int) -> list[Staff]:
@@ -290,6 +287,23 @@ def mentees_of(session: Session, mentor_id: int) -> list[Staff]:
             .order_by(Staff.code)
         )
     )
+
+
+def mentoring_candidates(session: Session, grades: Sequence[str]) -> list[Staff]:
+    """The bank's own active staff of the mentee grades (who may need a mentor)."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(
+                Staff.grade.in_(grades), Staff.employment_type != "agency", Staff.status == "active"
+            )
+            .order_by(Staff.id)
+        )
+    )
+
+
+def staff_with_mentor(session: Session) -> list[Staff]:
+    return list(session.scalars(select(Staff).where(Staff.mentor_id.is_not(None))))
 
 
 def mentor_candidates(session: Session, grades: Sequence[str]) -> list[Staff]:
@@ -409,6 +423,33 @@ def live_assignment_of(session: Session, work_order_id: int) -> Assignment | Non
             Assignment.work_order_id == work_order_id, Assignment.ended_at.is_(None)
         )
     )
+
+
+def live_assignments_of_closed(
+    session: Session, work_order_ids: Sequence[int] | None = None
+) -> list[Any]:
+    """Live assignments (collector or agency) of closed cases: every one, or these cases'."""
+    query = (
+        select(
+            Assignment.id,
+            Assignment.work_order_id,
+            Assignment.staff_id,
+            Staff.code.label("staff"),
+            Assignment.agency_id,
+            WorkOrder.close_reason,
+        )
+        .join(WorkOrder, WorkOrder.id == Assignment.work_order_id)
+        .outerjoin(Staff, Staff.id == Assignment.staff_id)
+        .where(Assignment.ended_at.is_(None), WorkOrder.status == "closed")
+        .order_by(Assignment.work_order_id)
+    )
+    if work_order_ids is None:
+        return list(session.execute(query))
+    return [
+        row
+        for part in chunks(list(work_order_ids))
+        for row in session.execute(query.where(Assignment.work_order_id.in_(part)))
+    ]
 
 
 def live_count_of(session: Session, staff_id: int) -> int:

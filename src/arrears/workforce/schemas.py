@@ -13,8 +13,6 @@ from arrears.workforce.allocation import STAFF_LEVELS, Grade
 from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement
 from arrears.workforce.promotion import CriterionResult, TrackResult
 
-StaffStatus = Literal["active", "on_leave", "left"]
-
 __all__ = [
     "Agency",
     "AgencyContract",
@@ -165,6 +163,10 @@ class AllocationSummary(BaseModel):
     placed_with_agencies: int
     unallocatable: int
     unallocatable_examples: list[dict[str, object]]
+    unassigned_reasons: dict[int, str] = Field(
+        default_factory=dict,
+        description="Every case left without a holder: work order id -> reason code.",
+    )
     load: dict[str, dict[str, object]] = Field(
         description="Per grade: staff, min/max/mean open cases and balance."
     )

@@ -1,7 +1,8 @@
 """Which work orders a principal may see: the one place every case query is scoped by.
 
 A role's scope (``arrears.auth.policy.CASE_SCOPE``: assigned, mentees, agency, team, all, none)
-maps to the workforce's live assignments (``assignment.ended_at IS NULL``), mentors and teams;
+maps to the workforce's live assignments (``assignment.ended_at IS NULL``; for a closed case the
+assignment its close ended, ``workforce.closing``), mentors and teams;
 that is why it lives here, above both cases and auth. ``visible_work_order`` loads one case or
 raises ``NotFound`` (never 403, so a URL does not reveal that a case outside the caller's scope
 exists).
@@ -15,11 +16,20 @@ from sqlalchemy.orm import Session
 from arrears.auth.policy import Principal
 from arrears.cases.models import WorkOrder
 from arrears.kit.errors import NotFound
+from arrears.workforce.closing import ENDED_REASON
 from arrears.workforce.models import Assignment, Staff
 
 
 def _live() -> ColumnElement[bool]:
-    return and_(Assignment.work_order_id == WorkOrder.id, Assignment.ended_at.is_(None))
+    """The assignment that holds the case: the live one or, for a closed case, the one its
+    close ended, so the last holder still reads (never works) a case it closed."""
+    return and_(
+        Assignment.work_order_id == WorkOrder.id,
+        or_(
+            Assignment.ended_at.is_(None),
+            and_(WorkOrder.status == "closed", Assignment.ended_reason == ENDED_REASON),
+        ),
+    )
 
 
 def work_order_filter(principal: Principal) -> ColumnElement[bool]:

@@ -1,8 +1,9 @@
 """Staff: the roster (add, update, leave, CSV import) and mentoring (who mentors whom).
 
-Mentoring sits with the staff rows because hiring and leaving move mentors: a new officer gets a
-mentor on arrival and a leaver's mentees get new ones. Keyword-only, flush never commit, return
-schemas; every change audited.
+Mentoring sits with the staff rows because hiring and leaving move mentors: a new officer in
+probation gets a mentor from the hire date, a leaver's mentees get new ones, and a mentorship
+ends with the probation period (the nightly run) or by command. Keyword-only, flush never commit,
+return schemas; every change audited.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from arrears.kit import audit
-from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.clock import center_today, clock
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
 from arrears.workforce import schemas
 from arrears.workforce.models import Staff, Team
-from arrears.workforce.policies import training_policy
+from arrears.workforce.policies import allocation_rules, training_policy
 from arrears.workforce.training import MentorCandidate, TrainingPolicy, pick_mentor, trained_levels
 
 ACTOR = "system"
@@ -155,7 +156,12 @@ def add_staff(
         after={"code": member.code, **_snapshot(member)},
     )
     policy = training_policy()
-    if mentor and data.employment_type != "agency" and data.grade in policy.mentoring.mentee_grades:
+    if (
+        mentor
+        and data.employment_type != "agency"
+        and data.grade in policy.mentoring.mentee_grades
+        and in_probation(member, center_today())
+    ):  # hired before their first day: the nightly run pairs them from the hire date
         pair_with_mentor(session=session, member=member, policy=policy, actor=actor)
     return _staff_out(session, member, policy=policy)
 
@@ -218,12 +224,14 @@ def leave(*, session: Session, code: str, on: date, actor: str = ACTOR) -> schem
         after=_snapshot(member),
     )
     policy = training_policy()
+    today = center_today()
     for mentee in repo.mentees_of(session, member.id):
         mentee.mentor_id = None
         session.flush()
-        pair_with_mentor(
-            session=session, member=mentee, policy=policy, actor=actor, exclude=member.id
-        )
+        if in_probation(mentee, today):
+            pair_with_mentor(
+                session=session, member=mentee, policy=policy, actor=actor, exclude=member.id
+            )
     return _staff_out(session, member, policy=policy)
 
 
@@ -299,10 +307,12 @@ def pair_with_mentor(
     policy: TrainingPolicy,
     actor: str,
     exclude: int | None = None,
+    day: date | None = None,
+    days: int | None = None,
 ) -> bool:
     """Give ``member`` the least-loaded mentor with a free seat (never ``exclude``); False when
-    every mentor is at the cap."""
-    counts = repo.mentee_counts(session)
+    every mentor is at the cap. Seats count current mentees only (in probation, not left)."""
+    counts = current_mentee_counts(session, day or center_today(), days)
     candidates = [
         MentorCandidate(
             id=s.id, grade=s.grade, mentees=counts.get(s.id, 0), active=s.status == "active"
@@ -328,10 +338,95 @@ def pair_with_mentor(
     return True
 
 
-def assign_mentor(*, session: Session, code: str, actor: str = ACTOR) -> schemas.Staff:
+def probation_days() -> int:
+    """The one probation period: the allocation policy's (``probation.days``)."""
+    return allocation_rules().probation_days
+
+
+def in_probation(member: Staff, day: date, days: int | None = None) -> bool:
+    """Active and within the probation period from the hire date on ``day``."""
+    days = probation_days() if days is None else days
+    return member.status == "active" and al.in_probation(member.hire_date, day, days)
+
+
+def current_mentee_counts(session: Session, day: date, days: int | None = None) -> dict[int, int]:
+    """Mentor id -> mentees still in probation on ``day`` (the cap counts only these)."""
+    days = probation_days() if days is None else days
+    counts: dict[int, int] = {}
+    for row in repo.mentees(session):
+        if row.status == "active" and al.in_probation(row.hire_date, day, days):
+            counts[row.mentor_id] = counts.get(row.mentor_id, 0) + 1
+    return counts
+
+
+def _end(session: Session, member: Staff, *, actor: str, reason: str) -> None:
+    before = member.mentor_id
+    member.mentor_id = None
+    member.updated_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.mentor_end",
+        entity="staff",
+        entity_id=member.id,
+        before={"mentor_id": before},
+        after={"mentor_id": None},
+        reason=reason,
+    )
+
+
+def end_mentoring(*, session: Session, code: str, reason: str, actor: str = ACTOR) -> schemas.Staff:
+    """End someone's mentorship now (a team lead's decision), audited with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("reason: say why the mentoring ends")
     member = repo.staff_by_code(session, code)
     if member is None:
         raise NotFound(f"no staff member {code!r}")
+    if member.mentor_id is None:
+        raise RuleRefused(f"{code} has no mentor")
+    _end(session, member, actor=actor, reason=reason)
+    return _staff_out(session, member, policy=training_policy())
+
+
+def review_mentorships(
+    *,
+    session: Session,
+    day: date,
+    actor: str = ACTOR,
+    policy: TrainingPolicy | None = None,
+    days: int | None = None,
+) -> tuple[int, int]:
+    """The nightly step: end the mentorships of people out of probation (or gone) on ``day``,
+    then give a mentor to each new hire of a mentee grade in probation who has none and finds a
+    free seat (lowest id first). Returns (ended, paired); a second run changes nothing."""
+    policy = policy or training_policy()
+    days = probation_days() if days is None else days
+    ended = paired = 0
+    for member in repo.staff_with_mentor(session):
+        if not in_probation(member, day, days):
+            why = "left" if member.status == "left" else f"probation of {days} days ended"
+            _end(session, member, actor=actor, reason=why)
+            ended += 1
+    for member in repo.mentoring_candidates(session, policy.mentoring.mentee_grades):
+        if member.mentor_id is None and in_probation(member, day, days):
+            paired += pair_with_mentor(
+                session=session, member=member, policy=policy, actor=actor, day=day, days=days
+            )
+    return ended, paired
+
+
+def assign_mentor(*, session: Session, code: str, actor: str = ACTOR) -> schemas.Staff:
+    """(Re)assign a mentor to someone in probation: mentors go to new hires only."""
+    member = repo.staff_by_code(session, code)
+    if member is None:
+        raise NotFound(f"no staff member {code!r}")
+    if not in_probation(member, center_today()):
+        raise RuleRefused(
+            f"{code} is not in probation (hired {member.hire_date}, probation "
+            f"{probation_days()} days): mentors go to new hires only"
+        )
     policy = training_policy()
     previous = member.mentor_id
     member.mentor_id = None
@@ -350,7 +445,8 @@ def mentor_loads(*, session: Session) -> list[schemas.MentorLoad]:
     for mentor in repo.mentor_candidates(session, policy.mentoring.mentor_grades):
         if mentor.status != "active":
             continue
-        mentees = repo.mentees_of(session, mentor.id)
+        today = center_today()
+        mentees = [m for m in repo.mentees_of(session, mentor.id) if in_probation(m, today)]
         out.append(
             schemas.MentorLoad(
                 mentor=mentor.code,

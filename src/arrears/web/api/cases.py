@@ -27,6 +27,7 @@ from arrears.workbench import case_view, reassign, three_stops
 from arrears.workbench import queue as workbench_queue
 from arrears.workbench.schemas import CaseView, ScriptOut
 from arrears.workbench.script import case_script
+from arrears.workforce import closing
 from arrears.workforce.schemas import Reassignment, ReassignRequest
 from arrears.workforce.scoping import scoped_work_orders, visible_case_of, visible_work_order
 
@@ -90,9 +91,10 @@ def transition(
     session: DbSession,
     principal: Principal = Depends(require("case.work")),
 ) -> CaseSummary:
-    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409."""
+    """Move the case; illegal moves are 409 with the allowed list; stale versions are 409.
+    Closing it ends its assignment."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    wo = case_service.transition(
+    wo = closing.transition(
         session=session,
         work_order_id=work_order_id,
         to=body.to,

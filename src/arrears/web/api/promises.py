@@ -2,45 +2,98 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
 from arrears.cases import service as case_service
 from arrears.cases import views
+from arrears.kit import idempotency
 from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
-from arrears.promises import repository
+from arrears.promises import nightly as promise_nightly
+from arrears.promises import plan_service, repository
 from arrears.promises import service as promise_service
-from arrears.promises.schemas import DecisionIn, PlanIn, PromiseIn, ReconcileIn, SettlementIn
+from arrears.promises.schemas import (
+    DecisionIn,
+    PlanCreate,
+    PromiseCreate,
+    ReconcileIn,
+    SettlementCreate,
+)
 from arrears.workforce.scoping import visible_case_of, visible_work_order
 
 router = APIRouter(tags=["promises"])
+
+# Send one with every creating POST: a retry with the same key and body replays the first
+# response (same status) and creates nothing; the same key with another body is 422.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        description="a fresh key per intended record (e.g. a UUID): a retry creates nothing",
+    ),
+]
+
+
+def _once(
+    *,
+    session: DbSession,
+    principal: Principal,
+    key: str | None,
+    scope: str,
+    body: BaseModel,
+    create: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    return idempotency.once(
+        session,
+        actor=principal.actor,
+        key=key,
+        scope=scope,
+        payload=body.model_dump(mode="json"),
+        run=create,
+    )
 
 
 @router.post("/cases/{work_order_id}/promises", status_code=201)
 def take_promise(
     work_order_id: Id,
-    body: PromiseIn,
+    body: PromiseCreate,
     session: DbSession,
+    idempotency_key: IdempotencyKeyHeader = None,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
     """A promise to pay an amount by a date; the case moves to promised."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    promise = promise_service.take_promise(
+
+    def create() -> dict[str, Any]:
+        promise = promise_service.take_promise(
+            session=session,
+            work_order_id=work_order_id,
+            amount=body.amount,
+            due_on=body.due_on,
+            channel=body.channel,
+            contact_attempt_id=body.contact_attempt_id,
+            actor=principal.actor,
+            expected_version=body.version,
+            supersede=body.supersede,
+        )
+        wo = case_service.get(session=session, work_order_id=work_order_id)
+        return {**jsonable(promise_service.promise_dict(promise)), "case": views.summary(wo)}
+
+    return _once(
         session=session,
-        work_order_id=work_order_id,
-        amount=body.amount,
-        due_on=body.due_on,
-        channel=body.channel,
-        contact_attempt_id=body.contact_attempt_id,
-        actor=principal.actor,
-        expected_version=body.version,
+        principal=principal,
+        key=idempotency_key,
+        scope=f"POST /cases/{work_order_id}/promises",
+        body=body,
+        create=create,
     )
-    wo = case_service.get(session=session, work_order_id=work_order_id)
-    return {**jsonable(promise_service.promise_dict(promise)), "case": views.summary(wo)}
 
 
 @router.get("/cases/{work_order_id}/promises")
@@ -62,7 +115,7 @@ def reconcile_case(
 ) -> dict[str, Any]:
     """Mark the case's promises and plan instalments against the payments received."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    result = promise_service.reconcile_case(
+    result = promise_nightly.reconcile_case(
         session=session, work_order_id=work_order_id, actor=principal.actor, as_of=body.as_of
     )
     wo = case_service.get(session=session, work_order_id=work_order_id)
@@ -74,52 +127,78 @@ def reconcile_all(
     body: ReconcileIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:
     """Reconcile every case with a pending promise or an active plan (operations)."""
-    return promise_service.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
+    return promise_nightly.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
 
 
 @router.post("/cases/{work_order_id}/plans", status_code=201)
 def propose_plan(
     work_order_id: Id,
-    body: PlanIn,
+    body: PlanCreate,
     session: DbSession,
+    idempotency_key: IdempotencyKeyHeader = None,
     principal: Principal = Depends(require("case.work")),
 ) -> dict[str, Any]:
-    """An instalment plan; above the threshold it waits for a checker."""
+    """An instalment plan over what the case owes; outside the policy's auto-approval bounds it
+    waits for a checker."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    plan = promise_service.propose_plan(
+
+    def create() -> dict[str, Any]:
+        plan = plan_service.propose_plan(
+            session=session,
+            work_order_id=work_order_id,
+            total=body.total,
+            instalments=body.instalments,
+            first_due_on=body.first_due_on,
+            frequency=body.frequency,
+            amounts=body.amounts,
+            due_dates=body.due_dates,
+            actor=principal.actor,
+            expected_version=body.version,
+            supersede=body.supersede,
+        )
+        return jsonable(promise_service.plan_dict(session=session, plan=plan))
+
+    return _once(
         session=session,
-        work_order_id=work_order_id,
-        total=body.total,
-        instalments=body.instalments,
-        first_due_on=body.first_due_on,
-        frequency=body.frequency,
-        amounts=body.amounts,
-        due_dates=body.due_dates,
-        actor=principal.actor,
-        expected_version=body.version,
+        principal=principal,
+        key=idempotency_key,
+        scope=f"POST /cases/{work_order_id}/plans",
+        body=body,
+        create=create,
     )
-    return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
 
 @router.post("/cases/{work_order_id}/settlements", status_code=201)
 def propose_settlement(
     work_order_id: Id,
-    body: SettlementIn,
+    body: SettlementCreate,
     session: DbSession,
+    idempotency_key: IdempotencyKeyHeader = None,
     principal: Principal = Depends(require("settlement.propose")),
 ) -> dict[str, Any]:
-    """A settlement offer (a discount on the balance); approved by a checker."""
+    """A settlement offer (a discount on what the case owes); approved by a checker."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    plan = promise_service.propose_settlement(
+
+    def create() -> dict[str, Any]:
+        plan = plan_service.propose_settlement(
+            session=session,
+            work_order_id=work_order_id,
+            discount=body.discount,
+            due_on=body.due_on,
+            actor=principal.actor,
+            expected_version=body.version,
+            supersede=body.supersede,
+        )
+        return jsonable(promise_service.plan_dict(session=session, plan=plan))
+
+    return _once(
         session=session,
-        work_order_id=work_order_id,
-        balance=body.balance,
-        discount=body.discount,
-        due_on=body.due_on,
-        actor=principal.actor,
-        expected_version=body.version,
+        principal=principal,
+        key=idempotency_key,
+        scope=f"POST /cases/{work_order_id}/settlements",
+        body=body,
+        create=create,
     )
-    return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
 
 @router.get("/plans/{plan_id}")
@@ -152,7 +231,7 @@ def decide_plan(
         work_order_id=found.work_order_id if found else None,
         not_found=f"no plan {plan_id}",
     )
-    plan = promise_service.decide_plan(
+    plan = plan_service.decide_plan(
         session=session,
         plan_id=plan_id,
         approve=body.approve,
