@@ -90,3 +90,8 @@ class UnlockOut(BaseModel):
     attempts_needed: int
     window_started_on: date
     purposes: dict[str, list[str]]
+
+
+class CourtesyQueued(BaseModel):
+    on: date
+    queued: int

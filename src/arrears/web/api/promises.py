@@ -19,9 +19,14 @@ from arrears.promises import nightly as promise_nightly
 from arrears.promises import plan_service, repository
 from arrears.promises import service as promise_service
 from arrears.promises.schemas import (
+    BookReconciled,
+    CaseReconciled,
     DecisionIn,
     PlanCreate,
+    PlanOut,
     PromiseCreate,
+    PromiseOut,
+    PromiseTaken,
     ReconcileIn,
     SettlementCreate,
 )
@@ -60,7 +65,7 @@ def _once(
     )
 
 
-@router.post("/cases/{work_order_id}/promises", status_code=201)
+@router.post("/cases/{work_order_id}/promises", status_code=201, response_model=PromiseTaken)
 def take_promise(
     work_order_id: Id,
     body: PromiseCreate,
@@ -96,7 +101,7 @@ def take_promise(
     )
 
 
-@router.get("/cases/{work_order_id}/promises")
+@router.get("/cases/{work_order_id}/promises", response_model=list[PromiseOut])
 def list_promises(
     work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> list[dict[str, Any]]:
@@ -106,7 +111,7 @@ def list_promises(
     )
 
 
-@router.post("/cases/{work_order_id}/reconcile")
+@router.post("/cases/{work_order_id}/reconcile", response_model=CaseReconciled)
 def reconcile_case(
     work_order_id: Id,
     body: ReconcileIn,
@@ -122,7 +127,7 @@ def reconcile_case(
     return {**jsonable(result), "case": views.summary(wo)}
 
 
-@router.post("/promises/reconcile")
+@router.post("/promises/reconcile", response_model=BookReconciled)
 def reconcile_all(
     body: ReconcileIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:
@@ -130,7 +135,7 @@ def reconcile_all(
     return promise_nightly.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
 
 
-@router.post("/cases/{work_order_id}/plans", status_code=201)
+@router.post("/cases/{work_order_id}/plans", status_code=201, response_model=PlanOut)
 def propose_plan(
     work_order_id: Id,
     body: PlanCreate,
@@ -168,7 +173,7 @@ def propose_plan(
     )
 
 
-@router.post("/cases/{work_order_id}/settlements", status_code=201)
+@router.post("/cases/{work_order_id}/settlements", status_code=201, response_model=PlanOut)
 def propose_settlement(
     work_order_id: Id,
     body: SettlementCreate,
@@ -201,7 +206,7 @@ def propose_settlement(
     )
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", response_model=PlanOut)
 def show_plan(
     plan_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> dict[str, Any]:
@@ -216,7 +221,7 @@ def show_plan(
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
 
-@router.post("/plans/{plan_id}/decision")
+@router.post("/plans/{plan_id}/decision", response_model=PlanOut)
 def decide_plan(
     plan_id: Id,
     body: DecisionIn,
