@@ -1,8 +1,10 @@
 """Bounded types for what callers send: a value the store cannot hold is a 422 naming the
 field, never a 500 from the database driver.
 
-- ids and offsets fit the store's INTEGER columns (PostgreSQL int4; SQLite would take more, and
-  PostgreSQL then refuses the same request with an error, so the bound is the smaller store's);
+- ids and offsets fit the store's BIGINT (ids are BIGINT on PostgreSQL, SQLite's INTEGER is as
+  wide; PostgreSQL's OFFSET is BIGINT): past it the driver fails, which was a 500;
+- a count the store keeps in an INTEGER column (a call's seconds, a plan's instalments) says so
+  with ``Field(le=DB_INT_MAX)`` where it is declared;
 - text carries no NUL byte (PostgreSQL refuses it in a text column);
 - amounts are bounded where they are parsed (``kit.money.to_decimal``: finite, at most 16 digits
   before the point, as NUMERIC(18, 2) holds).
@@ -17,12 +19,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DB_INT_MAX = 2**31 - 1
+DB_INT_MAX = 2**31 - 1  # INTEGER columns
+DB_BIGINT_MAX = 2**63 - 1  # BIGINT: ids, and PostgreSQL's OFFSET
 
-Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
-"""A row id: positive, within the store's INTEGER."""
+Id = Annotated[int, Field(ge=1, le=DB_BIGINT_MAX)]
+"""A row id: positive, within the store's BIGINT."""
 
-Offset = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
+Offset = Annotated[int, Field(ge=0, le=DB_BIGINT_MAX)]
 """How many rows to skip."""
 
 
@@ -33,13 +36,13 @@ def _no_nul(value: str) -> str:
 
 
 def _check_bounds(value: object) -> None:
-    """Every integer within the store's INTEGER, every text without NUL, also inside lists and
+    """Every integer within the store's BIGINT, every text without NUL, also inside lists and
     mappings (request bodies hold nothing the store keeps wider)."""
     if isinstance(value, bool):
         return
     if isinstance(value, int):
-        if not -DB_INT_MAX - 1 <= value <= DB_INT_MAX:
-            raise ValueError(f"must be between {-DB_INT_MAX - 1} and {DB_INT_MAX}")
+        if not -DB_BIGINT_MAX - 1 <= value <= DB_BIGINT_MAX:
+            raise ValueError(f"must be between {-DB_BIGINT_MAX - 1} and {DB_BIGINT_MAX}")
     elif isinstance(value, str):
         _no_nul(value)
     elif isinstance(value, list | tuple | set | frozenset):
