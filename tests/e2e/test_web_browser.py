@@ -169,12 +169,6 @@ def test_collector_day_next_case_breakdown_blocked_then_allowed_call_and_promise
     assert "1,900.00" in page.locator("#promise").inner_text()  # type: ignore[attr-defined]
     _shot(page, "5_promise_taken")
 
-    page.fill("#settlement-due", "2026-11-28")  # type: ignore[attr-defined]
-    page.click("#propose-settlement")  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
-    assert page.locator("#settlement .plan-row").count() == 1  # type: ignore[attr-defined]
-    assert page.locator("#action-done").count() == 1  # type: ignore[attr-defined]
-
     # The lawful third-party contact from the page: a neighbour asked where the customer lives
     # (the form's purpose reaches compliance; without it the engine blocks third_party.purpose).
     page.select_option("#contact-party", "third_party")  # type: ignore[attr-defined]
@@ -185,6 +179,14 @@ def test_collector_day_next_case_breakdown_blocked_then_allowed_call_and_promise
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     assert "Call logged" in page.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
     _shot(page, "6_third_party_location_call")
+
+    page.fill("#settlement-due", "2026-11-28")  # type: ignore[attr-defined]
+    # The promise is the case's live arrangement: the settlement replaces it, explicitly.
+    page.check("#settlement-supersede")  # type: ignore[attr-defined]
+    page.click("#propose-settlement")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("#settlement .plan-row").count() == 1  # type: ignore[attr-defined]
+    assert page.locator("#action-done").count() == 1  # type: ignore[attr-defined]
     page.context.close()  # type: ignore[attr-defined]
 
 

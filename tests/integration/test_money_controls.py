@@ -4,6 +4,7 @@ case owes, one live arrangement per case (supersede is explicit and audited)."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -11,13 +12,14 @@ from decimal import Decimal as D
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from arrears.auth.models import User
 from arrears.cases.models import WorkOrder
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.kit.errors import NotPermitted, RuleRefused
+from arrears.kit.errors import ArrearsError, NotPermitted, RuleRefused
 from arrears.portfolio.models import CardAccount, Statement
 from arrears.promises import arrangements, plan_service
 from arrears.promises import service as promise_service
@@ -392,3 +394,88 @@ def test_the_app_refuses_to_start_without_a_top_approver(
     )
     with pytest.raises(BadInput, match="head_of_collections lacks plan.approve"):
         create_app(Settings(database_url=db_url))
+
+
+BURST = 6  # collectors proposing a plan on one case at the same moment
+
+
+def test_a_burst_of_plans_on_one_case_leaves_one_live_arrangement(engine: Engine) -> None:
+    """A plan does not touch the case row, so its version cannot serialize proposals: the case
+    lock does. Without it, collectors proposing at once all made a live plan."""
+    with Session(engine) as setup:
+        wo_id = seed(setup)
+    start = threading.Barrier(BURST)
+    outcomes: list[str] = []
+
+    def one(n: int) -> None:
+        with Session(engine) as s:
+            start.wait()
+            try:
+                plan_service.propose_plan(
+                    session=s,
+                    work_order_id=wo_id,
+                    instalments=3,
+                    first_due_on=date(2026, 3, 10),
+                    actor=f"u:c{n}",
+                )
+                s.commit()
+                outcomes.append("made")
+            except ArrearsError as exc:
+                s.rollback()
+                outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(BURST)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as s:
+        live = arrangements.live(session=s, work_order_id=wo_id)
+    assert len(live) == 1, outcomes
+    assert sorted(outcomes) == ["RuleRefused"] * (BURST - 1) + ["made"]
+
+
+def test_a_burst_of_one_idempotent_request_makes_one_promise(engine: Engine) -> None:
+    """The same request (one key) sent by a nervous client six times at once makes one promise.
+    PostgreSQL: the others wait on the key's unique index and replay the first response. SQLite
+    may instead answer a duplicate that arrived while the first was in flight with the 409 the
+    Idempotency-Key draft names for that case ("still being processed"): nothing doubled."""
+    from arrears.kit import idempotency
+
+    with Session(engine) as setup:
+        wo_id = seed(setup)
+    start = threading.Barrier(BURST)
+    responses: list[object] = []
+
+    def one(_: int) -> None:
+        with Session(engine) as s:
+            start.wait()
+            try:
+                response = idempotency.once(
+                    s,
+                    actor="user:lee",
+                    key="burst-1",
+                    scope=f"POST /cases/{wo_id}/promises",
+                    payload={"amount": "500.00"},
+                    run=lambda: {"id": _promise(s, wo_id).id},
+                )
+                s.commit()
+                responses.append(response)
+            except ArrearsError as exc:
+                s.rollback()
+                responses.append(f"{type(exc).__name__}: {exc.message}")
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(BURST)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as s:
+        assert count(s, Promise) == 1
+        promise_id = s.scalars(sa.select(Promise.id)).one()
+    replay = {"id": promise_id}
+    busy = "Conflict: the request with Idempotency-Key 'burst-1' is still being processed"
+    assert replay in responses
+    if engine.dialect.name == "postgresql":
+        assert responses == [replay] * BURST
+    assert set(map(str, responses)) <= {str(replay), busy}

@@ -42,9 +42,12 @@ def amount(value: object, what: str, currency: str) -> Decimal:
 
 
 def open_case(session: Session, work_order_id: int, expected_version: int | None) -> WorkOrder:
-    """The case an arrangement is made on: it exists, is not closed, and was not changed since
-    the caller read it (when the caller says which version it read)."""
+    """The case an arrangement is made on, locked for the rest of the transaction and read as
+    it is now: it exists, is not closed, and was not changed since the caller read it (when the
+    caller says which version it read)."""
+    repository.lock_work_order(session, work_order_id)
     wo = case_service.get(session=session, work_order_id=work_order_id)
+    session.refresh(wo)
     case_service.check_version(wo, expected_version)
     if wo.status == "closed":
         raise BadInput(f"case {wo.id} is closed ({wo.close_reason})")
@@ -103,10 +106,8 @@ def make_way(
 ) -> list[str]:
     """Refuse a second live arrangement unless ``supersede``; then cancel the old ones (audited).
 
-    The case row is locked first (PostgreSQL; SQLite has one writer), so two collectors taking a
-    promise at once cannot both see an empty case. Returns what was superseded, e.g.
-    ``["promise:3", "plan:4"]``."""
-    repository.lock_work_order(session, work_order.id)
+    The case was locked by ``open_case``, so two collectors proposing at once cannot both see
+    an empty case. Returns what was superseded, e.g. ``["promise:3", "plan:4"]``."""
     current = live(session=session, work_order_id=work_order.id)
     if not current:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -64,6 +64,19 @@ def pending_plans(
 
 
 def lock_work_order(session: Session, work_order_id: int) -> None:
-    """Hold the case row until the transaction ends (FOR UPDATE on PostgreSQL; SQLite has one
-    writer): decisions that read the case's live arrangements are serialized per case."""
-    session.execute(select(WorkOrder.id).where(WorkOrder.id == work_order_id).with_for_update())
+    """Hold the case until the transaction ends, so decisions that read the case's live
+    arrangements are taken one at a time per case.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the case row. SQLite has one writer, but pysqlite
+    opens the transaction only at the first write, so a no-op ``UPDATE`` of the row takes the
+    write lock now (as ``contacts.repository.lock_debtor`` does) and what is read after it is the
+    latest."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(WorkOrder.id).where(WorkOrder.id == work_order_id).with_for_update())
+    else:
+        session.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == work_order_id)
+            .values(id=WorkOrder.id)
+            .execution_options(synchronize_session=False)
+        )

@@ -17,8 +17,8 @@ revision: str = "g003"
 down_revision: str | Sequence[str] | None = "g002"
 branch_labels: str | Sequence[str] | None = None
 # app_user comes from the auth branch (h001), which alembic applies before this one on a fresh
-# store. Not a depends_on: with g004 also on g002, a depends_on breaks alembic's head bookkeeping
-# (KeyError '0001' on upgrade from scratch).
+# store (the upgrade refuses in one line otherwise). Not a depends_on: one on the auth branch
+# broke alembic's head bookkeeping here (KeyError '0001' on an upgrade from scratch).
 depends_on: str | Sequence[str] | None = None
 
 _ROLES_BEFORE = (
