@@ -129,15 +129,15 @@ def test_out_of_range_ids_offsets_and_nul_text_are_a_422_naming_the_field(
         ),
         (
             "POST",
-            f"/api/v1/cases/{case_id}/stops",
-            {"stop": 1, "contact_attempt_id": huge},
-            "body.contact_attempt_id",
-        ),
-        (
-            "PUT",
-            f"/api/v1/cases/{case_id}/next-action",
-            {"on": None, "version": huge},
-            "body.version",
+            f"/api/v1/cases/{case_id}/contacts",
+            {
+                "channel": "call",
+                "outcome": "no_answer",
+                "party": "contact_person",
+                "contact_person_id": huge,
+                "purpose": "location",
+            },
+            "body.contact_person_id",
         ),
     ]
     for method, url, body, field in probes:
@@ -180,6 +180,9 @@ def test_explicit_nulls_on_a_user_are_a_422_or_an_unlink(
     assert refused.status_code == 422, refused.text
     assert sorted(_fields(refused)) == sorted(f"body.{name}" for name in nulls)
     # A null link is meaningful: it unlinks the user from their staff row.
+    huge = app_client.patch(url, json={"staff_id": 2**63}, headers=token)
+    assert huge.status_code == 422, huge.text
+    assert _fields(huge) == ["body.staff_id"]
     unlinked = app_client.patch(url, json={"staff_id": None}, headers=token)
     assert unlinked.status_code == 200, unlinked.text
     assert unlinked.json()["staff_id"] is None

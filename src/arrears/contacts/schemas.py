@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arrears.kit.schema_types import DB_INT_MAX, Body
+from arrears.kit.schema_types import DB_INT_MAX, Body, Id
 
 
 class _Body(Body):
@@ -18,7 +18,7 @@ class ContactIn(_Body):
     party: str = "debtor"
     outcome: str
     direction: str = "outbound"
-    contact_person_id: int | None = None
+    contact_person_id: Id | None = None
     purpose: str | None = None
     address_used: str | None = Field(default=None, max_length=255)
     duration_seconds: int | None = Field(default=None, le=DB_INT_MAX)
