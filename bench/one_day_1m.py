@@ -2,8 +2,9 @@
 
     python bench/one_day_1m.py [--accounts 1000000] [--promises-share 0.10] [--rounds 3]
 
-Measured so far at 50,000 accounts (17.6 minutes in all on the shared machine); at the default
-1M, expect hours until the promise stage writes its verdicts set-based (docs/simulation.md).
+Measured so far at 50,000 accounts (8-18 minutes in all on the shared machine); at the default
+1M expect well over an hour, most of it loading the book through the import path in the setup
+and the promise stage (docs/simulation.md).
 
 Setup (once, not timed against anything): a fresh PostgreSQL database and DuckDB warehouse (the
 simulator's sandbox), ``portfolio synth`` as of day 0 loaded through the import path, the default
