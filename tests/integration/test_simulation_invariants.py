@@ -162,6 +162,67 @@ def test_unassigned_cases_without_capacity_are_not_a_violation(session: Session)
     assert found == []
 
 
+LEVEL_GRADES = {
+    "junior": ["collection_officer"],
+    "intermediate": ["collection_officer"],
+    "advanced": ["senior_collection_specialist"],
+    "legal": ["senior_collection_specialist"],
+    "outsource": [],
+    "write_off_review": ["team_lead", "manager"],
+}
+SENIOR_LEVELS = ["junior", "intermediate", "advanced", "legal"]
+
+
+def test_seniors_full_is_no_capacity_for_advanced_cases(session: Session) -> None:
+    """Capacity is compared per level: free officers do not make room for an advanced case."""
+    officer = person(session, "O1", capacity=100)
+    senior = person(
+        session, "S1", grade="senior_collection_specialist", levels=SENIOR_LEVELS, capacity=1
+    )
+    assign(session, case(session), officer)
+    assign(session, case(session, level="advanced", bucket="M3"), senior)
+    waiting = case(session, level="advanced", bucket="M3")
+    policy = {"level_grades": LEVEL_GRADES}
+    reasons = {"unallocatable_no_capacity": 1}
+    found = inv.unassigned_within_capacity(
+        session, facts(policy=policy, allocation_reasons=reasons)
+    )
+    assert found == []
+    # With a free senior seat the same case is the allocator's miss.
+    senior.capacity = 2
+    session.flush()
+    found = inv.unassigned_within_capacity(
+        session, facts(policy=policy, allocation_reasons=reasons)
+    )
+    assert keys(found) == [f"case {waiting.id}"]
+    assert found[0].example["capacity"] == 2
+
+
+def test_a_new_hire_counts_with_the_probation_cap(session: Session) -> None:
+    """A new hire in probation counts at ``load_share`` of a veteran's capacity, lowest level."""
+    veteran = person(session, "O1", capacity=10)
+    person(session, "N1", capacity=10, hire_date=DAY - timedelta(days=5))
+    for _ in range(10):
+        assign(session, case(session), veteran)
+    for _ in range(8):
+        case(session)
+    policy = {"level_grades": LEVEL_GRADES, "probation_days": 90, "probation_load_share": 0.5}
+    reasons = {"unallocatable_no_capacity": 8}
+    # 18 junior cases for 10 + 5 seats: not within capacity.
+    found = inv.unassigned_within_capacity(
+        session, facts(policy=policy, allocation_reasons=reasons)
+    )
+    assert found == []
+    # Without the cap (a share of 1.0) the hire's 10 seats make 20: the 8 are the allocator's.
+    assert (
+        inv.unassigned_within_capacity(
+            session,
+            facts(policy={**policy, "probation_load_share": 1.0}, allocation_reasons=reasons),
+        )
+        != []
+    )
+
+
 # 4
 
 
@@ -230,6 +291,11 @@ def test_an_active_plan_keeps_its_collector(session: Session) -> None:
     assert found[0].example["agreed_with"] == "O1"
     assert found[0].example["now_with"] == "O2"
     assert found[0].example["moved_because"] == "level_changed"
+    # A collector who has left the bank has no plan to keep: the case moves on.
+    first.status, first.left_on = "left", DAY
+    held.ended_reason = "assignee_left"
+    session.flush()
+    assert inv.plan_keeps_collector(session, facts()) == []
 
 
 # 6

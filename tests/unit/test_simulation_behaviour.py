@@ -104,6 +104,16 @@ def test_the_default_roster_has_10_to_20_percent_headroom(accounts: int) -> None
     assert pytest.approx(1.15) == HEADROOM
 
 
+@pytest.mark.parametrize("accounts", [500, 1000, 3000, 30000])
+def test_the_default_roster_has_seniors_for_the_book_after_the_first_night(accounts: int) -> None:
+    """The synth book reports every account at exactly 30 x k dpd, so from the first night on the
+    UCI M2 accounts (8.89%) are at level advanced and M3 (1.07%) at legal: the seniors' work."""
+    roster = default_roster(accounts=accounts, days=60, seed=11)
+    seniors = sum(m.capacity for m in roster.members if m.grade == "senior_collection_specialist")
+    peak = (0.0889 + 0.0107) * accounts
+    assert 1.10 * peak <= seniors <= 1.20 * peak + 2 * 5  # rounding up per head
+
+
 def test_a_roster_without_anyone_for_a_level_is_refused() -> None:
     roster = Roster(
         members=[

@@ -4,9 +4,8 @@ Each check is its own function: given the store (a session) and the day's facts,
 the violations it finds, each with a key (what is wrong: a case, a person, a plan) and a small
 example (case ids, staff codes, dates) a reader can look up. A check reads; it changes nothing.
 
-Where a rule needs a policy value the product does not have yet, the value is read from where it
-will live (the allocation, training or fee policy) when that field exists, and otherwise from the
-``DEFAULT_*`` constants below.
+A policy value is read from the allocation, training or fee policy where the field exists, and
+otherwise from the ``DEFAULT_*`` constants below.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from arrears.cases.states import TRANSITIONS
+from arrears.simulation import capacity
 from arrears.simulation import repository as repo
 
 # Policy values the product does not define yet (see the module docstring).
@@ -129,26 +129,30 @@ def no_case_without_arrears(session: Session, facts: DayFacts) -> list[Violation
 # 3 ------------------------------------------------------------------------------------------------
 
 
-def _in_house_capacity(session: Session, day: date) -> int:
-    return sum(
-        s.capacity
-        for s in repo.staff(session)
-        if s.employment_type != "agency"
-        and s.status == "active"
-        and s.hire_date <= day
-        and s.grade in ("collection_officer", "senior_collection_specialist", "team_lead")
-    )
-
-
 def unassigned_within_capacity(session: Session, facts: DayFacts) -> list[Violation]:
-    """With capacity available, at most 1% of open cases are unassigned, each with a reason."""
+    """With capacity available, at most 1% of open cases are unassigned, each with a reason.
+    Capacity per level (``capacity.pools``): an idle officer is no seat for an advanced case."""
     cases = repo.open_cases(session)
     unassigned = [c for c in cases if c.staff_id is None and c.agency_id is None]
-    in_house = [c for c in cases if c.agency_id is None]
+    pools = capacity.pools(
+        repo.staff(session),
+        facts.day,
+        level_grades=facts.value("level_grades", None),
+        probation_days=_probation_days(facts),
+        load_share=float(facts.value("probation_load_share", DEFAULT_PROBATION_LOAD_SHARE)),
+        lowest_level_only=bool(facts.value("probation_lowest_level_only", True)),
+    )
+    open_in_pool: dict[int, int] = defaultdict(int)
+    for c in cases:
+        if c.agency_id is None and c.level in pools:
+            open_in_pool[id(pools[c.level])] += 1
+    with_room = [
+        c
+        for c in unassigned
+        if c.level in pools and pools[c.level].capacity >= open_in_pool[id(pools[c.level])]
+    ]
     found: list[Violation] = []
-    capacity = _in_house_capacity(session, facts.day)
-    share = len(unassigned) / len(cases) if cases else 0.0
-    if capacity >= len(in_house) and share > MAX_UNASSIGNED_SHARE:
+    if cases and len(with_room) / len(cases) > MAX_UNASSIGNED_SHARE:
         reasons = {e["work_order_id"]: e["reason"] for e in facts.unallocatable_examples}
         found += [
             Violation(
@@ -161,10 +165,12 @@ def unassigned_within_capacity(session: Session, facts: DayFacts) -> list[Violat
                     "reason": reasons.get(c.id, "unallocatable (see the day's reasons)"),
                     "open_cases": len(cases),
                     "unassigned": len(unassigned),
-                    "capacity": capacity,
+                    "levels": sorted(pools[c.level].levels, key=capacity.LEVELS.index),
+                    "open_at_levels": open_in_pool[id(pools[c.level])],
+                    "capacity": pools[c.level].capacity,
                 },
             )
-            for c in unassigned
+            for c in with_room
         ]
     explained = sum(n for r, n in facts.allocation_reasons.items() if r.startswith("unalloc"))
     if len(unassigned) > explained:
@@ -225,10 +231,12 @@ def roll_is_not_escalation(session: Session, facts: DayFacts) -> list[Violation]
 
 
 def plan_keeps_collector(session: Session, facts: DayFacts) -> list[Violation]:
-    """An active plan or settlement keeps its collector."""
+    """An active plan or settlement keeps its collector (while the collector is at the bank)."""
     plans = repo.active_plans(session)
     history = repo.assignment_history(session, sorted({p.work_order_id for p in plans}))
-    codes = {s.id: s.code for s in repo.staff(session)}
+    people = repo.staff(session)
+    codes = {s.id: s.code for s in people}
+    gone = {s.id for s in people if s.left_on is not None and s.left_on <= facts.day}
     found = []
     for p in plans:
         rows = history.get(p.work_order_id, [])
@@ -237,8 +245,8 @@ def plan_keeps_collector(session: Session, facts: DayFacts) -> list[Violation]:
             for r in rows
             if r.assigned_at <= p.created_at and (r.ended_at is None or r.ended_at > p.created_at)
         ]
-        if not then or then[-1].staff_id is None:
-            continue  # nobody held it when it was agreed: no collector to keep
+        if not then or then[-1].staff_id is None or then[-1].staff_id in gone:
+            continue  # nobody held it when it was agreed, or they left: no collector to keep
         holder = then[-1].staff_id
         live = [r for r in rows if r.ended_at is None]
         now = live[-1].staff_id if live else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -91,16 +92,27 @@ class Roster(_Strict):
         return self
 
 
+STAFF_LEVELS = ("junior", "intermediate", "advanced", "legal")
+
+
+def may_work(
+    grade: str, levels: Iterable[str], level: str, level_grades: Mapping[str, Iterable[str]]
+) -> bool:
+    """Whether a person of ``grade`` cleared for ``levels`` may work cases at ``level``: the
+    allocation policy's grades for the level, and for a staff level the person's own clearance."""
+    if grade not in level_grades.get(level, ()):
+        return False
+    return level not in STAFF_LEVELS or level in levels
+
+
 def check_levels(roster: Roster, level_grades: dict[str, list[str]]) -> None:
     """Refuse a roster that leaves a case level nobody may work (``BadInput``, one line)."""
     people = roster.members
     for level, grades in level_grades.items():
         if not grades:  # agencies only
             covered = roster.agency is not None and level in roster.agency.levels
-        elif level in ("junior", "intermediate", "advanced", "legal"):
-            covered = any(m.grade in grades and level in m.levels for m in people)
         else:
-            covered = any(m.grade in grades for m in people)
+            covered = any(may_work(m.grade, m.levels, level, level_grades) for m in people)
         if not covered:
             who = " or ".join(grades) if grades else "an agency contract"
             raise BadInput(f"--roster: nobody for level {level} (needs {who} cleared for it)")
@@ -119,18 +131,45 @@ def expected_open(accounts: int) -> dict[str, float]:
     return {level: share * accounts for level, share in EXPECTED_SHARE.items()}
 
 
+def after_first_night(accounts: int) -> dict[str, float]:
+    """The open cases per level from the first night on: the synth book reports every delinquent
+    account at exactly 30 x k days past due on its as-of day (docs/simulation.md, "Known
+    artefacts"), so the first night rolls each one bucket up (M1 to intermediate, M2 to advanced,
+    M3 to legal, M4 to the agency). New M1 cases come later, from statements; write-off review
+    keeps its share (the M6 part of ``outsource`` is not known apart; the lead's minimum covers it).
+    """
+    day0 = expected_open(accounts)
+    return {
+        "junior": 0.0,
+        "intermediate": day0["junior"],
+        "advanced": day0["intermediate"],
+        "legal": day0["advanced"],
+        "outsource": day0["legal"] + day0["outsource"],
+        "write_off_review": day0["write_off_review"],
+    }
+
+
+def peak_open(accounts: int, levels: tuple[str, ...]) -> float:
+    """The open cases at ``levels`` (one kind of people's work) at their peak: on the first day
+    (the UCI mix) or from the first night on (one bucket up), whichever holds more."""
+    return max(
+        sum(mix[lv] for lv in levels)
+        for mix in (expected_open(accounts), after_first_night(accounts))
+    )
+
+
 def default_roster(*, accounts: int, days: int, seed: int) -> Roster:
     """Officers, seniors, a lead and one agency, with capacity 10-20% above the expected open
-    cases of each kind; two officers hired during the run and one leaving."""
+    cases of each kind at its peak (``peak_open``); two officers hired during the run and one
+    leaving."""
     rng = random.Random(seed)
-    need = expected_open(accounts)
-    officer_need = (need["junior"] + need["intermediate"]) * HEADROOM
+    officer_need = peak_open(accounts, ("junior", "intermediate")) * HEADROOM
     officers = max(3, math.ceil(officer_need / OFFICER_TARGET))
     officer_capacity = max(math.ceil(officer_need / officers), 1)
-    senior_need = (need["advanced"] + need["legal"]) * HEADROOM
+    senior_need = peak_open(accounts, ("advanced", "legal")) * HEADROOM
     seniors = max(2, math.ceil(senior_need / SENIOR_TARGET))
     senior_capacity = max(math.ceil(senior_need / seniors), 5)
-    lead_capacity = max(math.ceil(need["write_off_review"] * HEADROOM), 5)
+    lead_capacity = max(math.ceil(peak_open(accounts, ("write_off_review",)) * HEADROOM), 5)
     members = [
         Member(
             code="L01",

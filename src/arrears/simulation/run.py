@@ -206,6 +206,10 @@ class _Department(CardSystem, Workday):
         found["small_balance"] = fees.small_balance
         found["non_accrual_dpd"] = fees.accrual.stop.after_dpd if fees.accrual.stop else None
         found["charges_cap"] = fees.accrual.cap_ratio
+        # Who may work which level, and a new hire's cap (invariant 3 counts capacity per level).
+        found["level_grades"] = {lv: list(g) for lv, g in rules.level_grades.items()}
+        found["probation_load_share"] = rules.probation.load_share
+        found["probation_lowest_level_only"] = rules.probation.lowest_level_only
         found["max_mentees"] = training.mentoring.max_mentees
         found["mentee_grades"] = tuple(training.mentoring.mentee_grades)
         found["mentor_grades"] = tuple(training.mentoring.mentor_grades)
