@@ -1,9 +1,8 @@
 """`arrears simulate` as the acceptance harness of the daily loop: a short run on SQLite and a
 shorter one on PostgreSQL; the JSON's shape, its determinism, metrics that add up, bad input.
 
-The assertion that every invariant holds is the acceptance test of issue 13. Other changes fix
-the rules it exposes, so it is expected to fail today (``xfail(strict=True)``): when they land it
-passes, strict turns that into a failure, and the marker goes.
+The assertion that every invariant holds, on both stores, is the acceptance test of issue 13:
+a department run for weeks keeps every rule of the product.
 """
 
 from __future__ import annotations
@@ -26,12 +25,6 @@ from arrears.simulation.run import Options, SimulationResult, simulate
 from tests.conftest import PG_ADMIN_URL
 
 START = date(2026, 1, 12)  # 20 days end on 31 January: a month end
-# Broken on the code of 2026-11-29 (the 60-day run in docs/simulation.md; this shorter run may
-# break fewer); each is fixed by another change of issue 13.
-BROKEN_TODAY = (
-    "accrual_stops",
-    "promise_status_truthful",
-)
 
 
 @contextmanager
@@ -123,11 +116,6 @@ def test_every_invariant_is_reported_with_examples(sqlite_run: SimulationResult)
         assert all("first_seen" in e for e in examples), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="broken on today's code, fixed by the other changes of issue 13: "
-    + ", ".join(BROKEN_TODAY),
-)
 def test_every_invariant_holds(sqlite_run: SimulationResult) -> None:
     """The acceptance test of issue 13: a department run holds every rule of the product."""
     broken = {n: r["examples"][:2] for n, r in sqlite_run.invariants.items() if not r["held"]}
@@ -165,6 +153,8 @@ def test_a_short_run_on_postgresql() -> None:
     assert result.summary["store"] == "postgresql"
     _consistent(result)
     assert result.summary["calls"] > 0
+    broken = {n: r["examples"][:2] for n, r in result.invariants.items() if not r["held"]}
+    assert broken == {}
 
 
 # --- the command ---------------------------------------------------------------------------------

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder
+from arrears.cases.models import FollowUp, WorkOrder
 from arrears.config import Settings
 from arrears.kit.clock import clock
+from arrears.promises.models import RepaymentPlan
 from arrears.web.app import create_app
 from arrears.workbench.schemas import CaseView
 from arrears.workforce.models import Assignment
@@ -127,15 +129,15 @@ def test_out_of_range_ids_offsets_and_nul_text_are_a_422_naming_the_field(
         ),
         (
             "POST",
-            f"/api/v1/cases/{case_id}/stops",
-            {"stop": 1, "contact_attempt_id": huge},
-            "body.contact_attempt_id",
-        ),
-        (
-            "PUT",
-            f"/api/v1/cases/{case_id}/next-action",
-            {"on": None, "version": huge},
-            "body.version",
+            f"/api/v1/cases/{case_id}/contacts",
+            {
+                "channel": "call",
+                "outcome": "no_answer",
+                "party": "contact_person",
+                "contact_person_id": huge,
+                "purpose": "location",
+            },
+            "body.contact_person_id",
         ),
     ]
     for method, url, body, field in probes:
@@ -178,6 +180,76 @@ def test_explicit_nulls_on_a_user_are_a_422_or_an_unlink(
     assert refused.status_code == 422, refused.text
     assert sorted(_fields(refused)) == sorted(f"body.{name}" for name in nulls)
     # A null link is meaningful: it unlinks the user from their staff row.
+    huge = app_client.patch(url, json={"staff_id": 2**63}, headers=token)
+    assert huge.status_code == 422, huge.text
+    assert _fields(huge) == ["body.staff_id"]
     unlinked = app_client.patch(url, json={"staff_id": None}, headers=token)
     assert unlinked.status_code == 200, unlinked.text
     assert unlinked.json()["staff_id"] is None
+
+
+def test_an_out_of_scope_plan_or_follow_up_answers_exactly_like_a_missing_one(
+    app_client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    # Case 2 is the agency's: the collector may not see it, nor what hangs off it.
+    theirs = seeded.work_orders[1]
+    with clock.frozen(NOW):
+        task = FollowUp(
+            work_order_id=theirs,
+            due_on=AS_OF,
+            kind="call_back",
+            status="open",
+            created_by="agency",
+            created_at=NOW,
+        )
+        plan = RepaymentPlan(
+            work_order_id=theirs,
+            kind="settlement",
+            balance=Decimal("10000.00"),
+            discount=Decimal("0.2000"),
+            total=Decimal("8000.00"),
+            currency="CNY",
+            frequency="monthly",
+            instalment_count=1,
+            first_due_on=AS_OF,
+            status="proposed",
+            needs_checker=True,
+            maker="agency",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add_all([task, plan])
+        session.commit()
+    missing = 10_000
+
+    def answers(method: str, url: str, body: dict[str, object] | None) -> tuple[int, str]:
+        response = app_client.request(method, url, json=body, headers=token)
+        return response.status_code, response.json()["message"]
+
+    sign_in(app_client, "collector")
+    token = {"X-CSRF-Token": csrf(app_client)}
+    assert missing not in (task.id, plan.id)
+    assert answers("POST", f"/api/v1/cases/follow-ups/{task.id}/done", None) == (
+        404,
+        f"no follow-up {task.id}",
+    )
+    assert answers("POST", f"/api/v1/cases/follow-ups/{missing}/done", None) == (
+        404,
+        f"no follow-up {missing}",
+    )
+    assert answers("GET", f"/api/v1/plans/{plan.id}", None) == (404, f"no plan {plan.id}")
+    assert answers("GET", f"/api/v1/plans/{missing}", None) == (404, f"no plan {missing}")
+    # A team lead of another scope deciding on the page: the banner reads as for a missing plan.
+    sign_in(app_client, "team_lead")
+    page_token = csrf(app_client)
+    banners = []
+    for plan_id in (plan.id, missing):
+        decided = app_client.post(
+            f"/approvals/{plan_id}",
+            data={"decision": "approve", "csrf_token": page_token},
+            follow_redirects=False,
+        )
+        assert decided.status_code == 303
+        banners.append(app_client.get(decided.headers["location"]).text)
+    assert f"no plan {plan.id} awaiting you" in banners[0]
+    assert f"no plan {missing} awaiting you" in banners[1]

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from arrears.auth.policy import Role
-from arrears.kit.schema_types import Body
+from arrears.kit.schema_types import Body, Id
 
 
 class UserOut(BaseModel):
@@ -29,16 +29,16 @@ class UserCreate(Body):
     display_name: str = Field(default="", max_length=120)
     role: Role
     password: str | None = Field(default=None, description="Generated when omitted.")
-    agency_id: int | None = None
-    staff_id: int | None = None
+    agency_id: Id | None = None
+    staff_id: Id | None = None
     locale: str = Field(default="zh-CN", pattern=r"^(en|zh-CN)$")
 
 
 class UserUpdate(Body):
     display_name: str | None = Field(default=None, max_length=120)
     role: Role | None = None
-    agency_id: int | None = None
-    staff_id: int | None = None
+    agency_id: Id | None = None
+    staff_id: Id | None = None
     locale: str | None = Field(default=None, pattern=r"^(en|zh-CN)$")
     active: bool | None = None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -12,7 +11,7 @@ from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
 from arrears.compliance import service
 from arrears.compliance.engine import decide_scenario
-from arrears.compliance.profile import load_profile, profile_names
+from arrears.compliance.profile import Profile, load_profile, profile_names
 from arrears.compliance.schemas import Decision, ReportRow, Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.errors import BadInput, NotFound
@@ -51,17 +50,20 @@ def check(
     return decide_scenario(body, profile=chosen)
 
 
-@router.get("/profiles")
-def profiles(principal: Principal = Depends(require("compliance.read"))) -> list[dict[str, str]]:
-    return [{"name": n, "title": load_profile(n).title} for n in profile_names()]
+class ProfileName(BaseModel):
+    name: str
+    title: str
 
 
-@router.get("/profiles/{name}")
-def show_profile(
-    name: str, principal: Principal = Depends(require("compliance.read"))
-) -> dict[str, Any]:
+@router.get("/profiles", response_model=list[ProfileName])
+def profiles(principal: Principal = Depends(require("compliance.read"))) -> list[ProfileName]:
+    return [ProfileName(name=n, title=load_profile(n).title) for n in profile_names()]
+
+
+@router.get("/profiles/{name}", response_model=Profile)
+def show_profile(name: str, principal: Principal = Depends(require("compliance.read"))) -> Profile:
     """A shipped profile with every default resolved."""
-    return load_profile(_shipped(name)).model_dump(mode="json")
+    return load_profile(_shipped(name))
 
 
 @router.post("/checks/{check_id}/override")

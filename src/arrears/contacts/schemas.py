@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arrears.kit.schema_types import Body
+from arrears.kit.schema_types import DB_INT_MAX, Body, Id
 
 
 class _Body(Body):
@@ -18,10 +18,10 @@ class ContactIn(_Body):
     party: str = "debtor"
     outcome: str
     direction: str = "outbound"
-    contact_person_id: int | None = None
+    contact_person_id: Id | None = None
     purpose: str | None = None
     address_used: str | None = Field(default=None, max_length=255)
-    duration_seconds: int | None = None
+    duration_seconds: int | None = Field(default=None, le=DB_INT_MAX)
     notes: str | None = Field(default=None, max_length=4000)
     recording_ref: str | None = Field(default=None, max_length=255)
     content: str | None = Field(default=None, max_length=4000)
@@ -90,3 +90,8 @@ class UnlockOut(BaseModel):
     attempts_needed: int
     window_started_on: date
     purposes: dict[str, list[str]]
+
+
+class CourtesyQueued(BaseModel):
+    on: date
+    queued: int

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from arrears.kit.schema_types import Body
+from arrears.cases.schemas import CaseSummary
+from arrears.kit.schema_types import DB_INT_MAX, Body
 
 
 class _Body(Body):
@@ -36,7 +38,7 @@ class PlanCreate(_Body):
         description="leave out: the plan covers what the case owes today; less only down to "
         "the policy's plan.min_cover share",
     )
-    instalments: int | None = None
+    instalments: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
     first_due_on: date
     frequency: str = "monthly"
     amounts: list[str] | None = None
@@ -109,3 +111,31 @@ class PlanOut(BaseModel):
     missed: int
     version: int
     instalments: list[InstalmentOut] = Field(default_factory=list)
+
+
+class PromiseTaken(PromiseOut):
+    """A promise just taken, with the case it moved."""
+
+    case: CaseSummary
+
+
+class CaseReconciled(BaseModel):
+    """One case's promises and plan instalments marked against its payments."""
+
+    work_order_id: int
+    as_of: date
+    status: str
+    promises: list[PromiseOut]
+    changed: list[dict[str, Any]] = Field(description="each promise whose status changed")
+    plans: list[dict[str, Any]] = Field(description="each plan instalment that changed")
+    case: CaseSummary
+
+
+class BookReconciled(BaseModel):
+    """The nightly promise stage over the book: how many cases, and the verdicts written."""
+
+    cases: int
+    kept: int
+    partially_kept: int
+    broken: int
+    skipped: int

@@ -32,7 +32,7 @@ from arrears.web.templating import render
 from arrears.workbench import contact, reassign, three_stops
 from arrears.workbench.schemas import CaseView
 from arrears.workbench.script import case_script
-from arrears.workforce.scoping import visible_work_order, work_order_filter
+from arrears.workforce.scoping import visible_case_of, visible_work_order, work_order_filter
 
 router = APIRouter(include_in_schema=False)
 
@@ -428,11 +428,15 @@ def decide(
     plan = promise_repository.plan(session, plan_id)
     permission = "settlement.approve" if plan and plan.kind == "settlement" else "plan.approve"
     try:
-        if plan is None:
-            raise NotPermitted(f"no plan {plan_id} awaiting you")
+        # Outside the scope reads exactly as missing: same words, before any other check.
+        visible_case_of(
+            session=session,
+            principal=principal,
+            work_order_id=plan.work_order_id if plan else None,
+            not_found=f"no plan {plan_id} awaiting you",
+        )
         if not principal.can(permission):
             raise NotPermitted(f"your role ({principal.role}) may not {permission}")
-        visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
         plan_service.decide_plan(
             session=session,
             plan_id=plan_id,

@@ -74,3 +74,21 @@ def visible_work_order(*, session: Session, principal: Principal, work_order_id:
     # (a request) and that second load is a lookup, not another round trip.
     session.info.setdefault("visible_work_orders", []).append(found)
     return found
+
+
+def visible_case_of(
+    *, session: Session, principal: Principal, work_order_id: int | None, not_found: str
+) -> WorkOrder:
+    """The case a record (a plan, a follow-up) hangs off, if the principal may see it.
+
+    Otherwise ``NotFound(not_found)``: the very error a missing record gets, so an id outside
+    the caller's scope answers exactly like one that does not exist.
+    """
+    if work_order_id is not None:
+        try:
+            return visible_work_order(
+                session=session, principal=principal, work_order_id=work_order_id
+            )
+        except NotFound:
+            pass
+    raise NotFound(not_found)

@@ -29,7 +29,7 @@ from arrears.workbench.schemas import CaseView, ScriptOut
 from arrears.workbench.script import case_script
 from arrears.workforce import closing
 from arrears.workforce.schemas import Reassignment, ReassignRequest
-from arrears.workforce.scoping import scoped_work_orders, visible_work_order
+from arrears.workforce.scoping import scoped_work_orders, visible_case_of, visible_work_order
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -159,8 +159,12 @@ def complete_follow_up(
     follow_up_id: Id, session: DbSession, principal: Principal = Depends(require("case.work"))
 ) -> FollowUpDone:
     task = repository.follow_up(session, follow_up_id)
-    if task is not None:
-        visible_work_order(session=session, principal=principal, work_order_id=task.work_order_id)
+    visible_case_of(
+        session=session,
+        principal=principal,
+        work_order_id=task.work_order_id if task else None,
+        not_found=f"no follow-up {follow_up_id}",
+    )
     task = case_service.complete_follow_up(
         session=session, follow_up_id=follow_up_id, actor=principal.actor
     )

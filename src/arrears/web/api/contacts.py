@@ -11,7 +11,7 @@ from arrears.auth.policy import Principal
 from arrears.contacts import outbox_service
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
-from arrears.contacts.schemas import ContactIn, CourtesyIn
+from arrears.contacts.schemas import ContactAttemptOut, ContactIn, CourtesyIn, CourtesyQueued
 from arrears.kit.errors import NotPermitted
 from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
@@ -21,7 +21,7 @@ from arrears.workforce.scoping import visible_work_order
 router = APIRouter(tags=["contacts"])
 
 
-@router.post("/cases/{work_order_id}/contacts", status_code=201)
+@router.post("/cases/{work_order_id}/contacts", status_code=201, response_model=ContactAttemptOut)
 def log_attempt(
     work_order_id: Id,
     body: ContactIn,
@@ -46,7 +46,7 @@ def log_attempt(
     return jsonable(contact_service.attempt_dict(attempt))
 
 
-@router.get("/cases/{work_order_id}/contacts")
+@router.get("/cases/{work_order_id}/contacts", response_model=list[ContactAttemptOut])
 def list_attempts(
     work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> list[dict[str, Any]]:
@@ -59,7 +59,7 @@ def list_attempts(
     )
 
 
-@router.post("/outbox/courtesy")
+@router.post("/outbox/courtesy", response_model=CourtesyQueued)
 def queue_courtesy(
     body: CourtesyIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:

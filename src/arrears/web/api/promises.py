@@ -13,20 +13,24 @@ from arrears.auth.policy import Principal
 from arrears.cases import service as case_service
 from arrears.cases import views
 from arrears.kit import idempotency
-from arrears.kit.errors import NotFound
 from arrears.kit.schema_types import Id
 from arrears.kit.serialize import jsonable
 from arrears.promises import nightly as promise_nightly
 from arrears.promises import plan_service, repository
 from arrears.promises import service as promise_service
 from arrears.promises.schemas import (
+    BookReconciled,
+    CaseReconciled,
     DecisionIn,
     PlanCreate,
+    PlanOut,
     PromiseCreate,
+    PromiseOut,
+    PromiseTaken,
     ReconcileIn,
     SettlementCreate,
 )
-from arrears.workforce.scoping import visible_work_order
+from arrears.workforce.scoping import visible_case_of, visible_work_order
 
 router = APIRouter(tags=["promises"])
 
@@ -61,7 +65,7 @@ def _once(
     )
 
 
-@router.post("/cases/{work_order_id}/promises", status_code=201)
+@router.post("/cases/{work_order_id}/promises", status_code=201, response_model=PromiseTaken)
 def take_promise(
     work_order_id: Id,
     body: PromiseCreate,
@@ -97,7 +101,7 @@ def take_promise(
     )
 
 
-@router.get("/cases/{work_order_id}/promises")
+@router.get("/cases/{work_order_id}/promises", response_model=list[PromiseOut])
 def list_promises(
     work_order_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> list[dict[str, Any]]:
@@ -107,7 +111,7 @@ def list_promises(
     )
 
 
-@router.post("/cases/{work_order_id}/reconcile")
+@router.post("/cases/{work_order_id}/reconcile", response_model=CaseReconciled)
 def reconcile_case(
     work_order_id: Id,
     body: ReconcileIn,
@@ -123,7 +127,7 @@ def reconcile_case(
     return {**jsonable(result), "case": views.summary(wo)}
 
 
-@router.post("/promises/reconcile")
+@router.post("/promises/reconcile", response_model=BookReconciled)
 def reconcile_all(
     body: ReconcileIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:
@@ -131,7 +135,7 @@ def reconcile_all(
     return promise_nightly.reconcile_all(session=session, actor=principal.actor, as_of=body.as_of)
 
 
-@router.post("/cases/{work_order_id}/plans", status_code=201)
+@router.post("/cases/{work_order_id}/plans", status_code=201, response_model=PlanOut)
 def propose_plan(
     work_order_id: Id,
     body: PlanCreate,
@@ -169,7 +173,7 @@ def propose_plan(
     )
 
 
-@router.post("/cases/{work_order_id}/settlements", status_code=201)
+@router.post("/cases/{work_order_id}/settlements", status_code=201, response_model=PlanOut)
 def propose_settlement(
     work_order_id: Id,
     body: SettlementCreate,
@@ -202,18 +206,22 @@ def propose_settlement(
     )
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", response_model=PlanOut)
 def show_plan(
     plan_id: Id, session: DbSession, principal: Principal = Depends(require("case.read"))
 ) -> dict[str, Any]:
     plan = repository.plan(session, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+    visible_case_of(
+        session=session,
+        principal=principal,
+        work_order_id=plan.work_order_id if plan else None,
+        not_found=f"no plan {plan_id}",
+    )
+    assert plan is not None  # visible_case_of raised otherwise
     return jsonable(promise_service.plan_dict(session=session, plan=plan))
 
 
-@router.post("/plans/{plan_id}/decision")
+@router.post("/plans/{plan_id}/decision", response_model=PlanOut)
 def decide_plan(
     plan_id: Id,
     body: DecisionIn,
@@ -221,10 +229,13 @@ def decide_plan(
     principal: Principal = Depends(require_any("plan.approve", "settlement.approve")),
 ) -> dict[str, Any]:
     """Maker-checker: approve or reject; the checker's role limit must cover the amount."""
-    plan = repository.plan(session, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    visible_work_order(session=session, principal=principal, work_order_id=plan.work_order_id)
+    found = repository.plan(session, plan_id)
+    visible_case_of(
+        session=session,
+        principal=principal,
+        work_order_id=found.work_order_id if found else None,
+        not_found=f"no plan {plan_id}",
+    )
     plan = plan_service.decide_plan(
         session=session,
         plan_id=plan_id,
