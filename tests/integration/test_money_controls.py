@@ -479,3 +479,26 @@ def test_a_burst_of_one_idempotent_request_makes_one_promise(engine: Engine) -> 
     if engine.dialect.name == "postgresql":
         assert responses == [replay] * BURST
     assert set(map(str, responses)) <= {str(replay), busy}
+
+
+def test_a_superseded_promise_leaves_the_case_no_longer_promised(session: Session) -> None:
+    """A plan replacing the pending promise returns the case to work (in_progress, audited):
+    `promised` with no pending promise is what the simulation's invariant 9 reports."""
+    wo_id = seed(session)
+    session.get(WorkOrder, wo_id).status = "in_progress"  # type: ignore[union-attr]
+    _promise(session, wo_id)
+    assert session.get(WorkOrder, wo_id).status == "promised"  # type: ignore[union-attr]
+    plan_service.propose_plan(
+        session=session,
+        work_order_id=wo_id,
+        instalments=3,
+        first_due_on=date(2026, 3, 10),
+        actor="u:a",
+        supersede=True,
+    )
+    session.commit()
+    session.expire_all()
+    assert session.get(WorkOrder, wo_id).status == "in_progress"  # type: ignore[union-attr]
+    # A new promise replacing the old one leaves the case promised.
+    _promise(session, wo_id, supersede=True)
+    assert session.get(WorkOrder, wo_id).status == "promised"  # type: ignore[union-attr]

@@ -21,7 +21,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "open": frozenset({"assigned", "in_progress", "escalated", "placed", "on_hold", "closed"}),
     "assigned": frozenset({"open", "in_progress", "escalated", "placed", "on_hold", "closed"}),
     "in_progress": frozenset({"assigned", "promised", "escalated", "placed", "on_hold", "closed"}),
-    "promised": frozenset({"kept", "broken", "escalated", "on_hold", "closed"}),
+    # promised -> in_progress: the promise was replaced by a plan or settlement (superseded).
+    "promised": frozenset({"in_progress", "kept", "broken", "escalated", "on_hold", "closed"}),
     "kept": frozenset({"in_progress", "promised", "closed"}),
     "broken": frozenset({"in_progress", "promised", "escalated", "placed", "on_hold", "closed"}),
     "escalated": frozenset({"assigned", "in_progress", "promised", "placed", "on_hold", "closed"}),

@@ -140,4 +140,10 @@ def make_way(
             after={"status": "cancelled"},
             reason=reason,
         )
+    if work_order.status == "promised" and any(c.entity == "promise" for c in current):
+        # No pending promise is left: the case is back at work until the new arrangement says
+        # otherwise (a new promise moves it to promised again).
+        case_service.move_if_legal(
+            session=session, work_order=work_order, to="in_progress", actor=actor, reason=reason
+        )
     return [f"{c.kind}:{c.id}" for c in current]
