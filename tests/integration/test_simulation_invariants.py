@@ -310,7 +310,10 @@ def test_new_hires_are_eased_in(session: Session) -> None:
     assert inv.new_hires_eased_in(session, facts()) == []
     biggest = case(session, balance=Decimal("90000.00"), level="intermediate")
     assign(session, biggest, new)
-    assign(session, case(session, balance=Decimal("800.00")), new)  # 3 cases: over half of 4
+    # The only intermediate case is not "the largest" of its level: nothing to compare it with.
+    assert keys(inv.new_hires_eased_in(session, facts())) == ["N1 balance", "N1 level"]
+    assign(session, case(session, balance=Decimal("7000.00"), level="intermediate"), veteran)
+    assign(session, case(session, balance=Decimal("800.00")), new)  # 3 cases: over half of 5
     found = keys(inv.new_hires_eased_in(session, facts()))
     assert found == ["N1 balance", "N1 largest", "N1 level", "N1 load"]
 

@@ -308,6 +308,8 @@ def new_hires_eased_in(session: Session, facts: DayFacts) -> list[Violation]:
     for c in cases:
         by_level[c.level].append(c.balance)
     for level, balances in by_level.items():
+        if len(balances) < 2:
+            continue  # the only case of its level is neither larger nor smaller than another
         ranked = sorted(balances, reverse=True)
         top[level] = ranked[max(int(len(ranked) * LARGEST_SHARE) - 1, 0)]
     cap_share = float(facts.value("probation_load_share", DEFAULT_PROBATION_LOAD_SHARE))
