@@ -8,7 +8,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
+from arrears.cases.schemas import (
+    BreakdownItemOut,
+    CaseSummary,
+    FollowUpOut,
+    ProfileOut,
+    ThreeStopsOut,
+)
 from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
 from arrears.kit.schema_types import Body
 from arrears.promises.schemas import PlanOut, PromiseOut
@@ -95,33 +101,14 @@ class TimelineEntry(BaseModel):
     actor: str | None = None
 
 
-class WorkOrderOut(BaseModel):
-    id: int
-    customer_ref: str
-    status: str
-    close_reason: str | None
-    hold_reason: str | None
-    escalated_to: str | None
-    bucket: str
-    dpd: int
-    amount_due: Decimal
-    balance: Decimal
-    currency: str
-    level: str
-    queue: str
-    priority: int
+class WorkOrderOut(CaseSummary):
+    """The case view's header: the case summary and the cycle's segment, tier and treatments."""
+
     segment: str | None
     tier: int | None
     treatments: list[str]
-    problem_customer: bool
-    broken_promises: int
-    next_action_on: date | None
-    opened_on: date
-    closed_on: date | None
     # The header's bucket and DPD are the cycle's, as of this date; the breakdown's are today's.
     last_cycle_as_of: date | None = None
-    version: int
-    allowed_transitions: list[str]
 
 
 class CaseView(BaseModel):
