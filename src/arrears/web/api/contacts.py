@@ -42,7 +42,8 @@ def log_attempt(
         role=principal.role,
         collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
     )
-    response.headers["Location"] = f"/api/v1/contacts/{attempt.id}"
+    # Where the new attempt can be read back: the case's contact log (no route per attempt).
+    response.headers["Location"] = f"/api/v1/cases/{work_order_id}/contacts"
     return jsonable(contact_service.attempt_dict(attempt))
 
 
