@@ -74,7 +74,6 @@ def _runs(engine: Engine) -> list[CycleRun]:
         ("compute", "stale"),
         ("write", "abandon"),  # the decisions are in the warehouse, the cases not synced
         ("sync", "abandon"),  # the Parquet file is written too
-        ("sync", "stale"),
     ],
 )
 def test_a_killed_cycle_reruns_to_the_clean_end_state(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from arrears.cases.states import TRANSITIONS
 from arrears.simulation import capacity
 from arrears.simulation import repository as repo
+from arrears.vocabulary import LEVELS
 
 # Policy values the product does not define yet (see the module docstring).
 DEFAULT_SMALL_BALANCE = Decimal("0.00")  # invariant 2: amounts at or below it are "nothing"
@@ -31,15 +32,11 @@ DEFAULT_ESCALATED_SHARE = 0.05  # invariant 4: "a small share of the book"
 DEFAULT_PROBATION_DAYS = 90  # invariants 6 and 7
 DEFAULT_PROBATION_LOAD_SHARE = 0.5  # invariant 6: a new hire's cases vs a veteran's, at most
 LARGEST_SHARE = 0.10  # invariant 6: "the largest accounts" = the top 10% of balances of a level
+INF = Decimal("Infinity")
 DEFAULT_NON_ACCRUAL_DPD = 180  # invariant 8: charge-off / non-accrual (FFIEC: 180 days)
 DEFAULT_CHARGES_CAP = Decimal("1.00")  # invariant 8: interest + fees at most x principal
 
-LEVEL_RANK = {
-    n: i
-    for i, n in enumerate(
-        ("junior", "intermediate", "advanced", "legal", "outsource", "write_off_review")
-    )
-}
+LEVEL_RANK = {n: i for i, n in enumerate(LEVELS)}
 
 
 @dataclass(frozen=True)
@@ -308,10 +305,8 @@ def new_hires_eased_in(session: Session, facts: DayFacts) -> list[Violation]:
     for c in cases:
         by_level[c.level].append(c.balance)
     for level, balances in by_level.items():
-        if len(balances) < 2:
-            continue  # the only case of its level is neither larger nor smaller than another
-        ranked = sorted(balances, reverse=True)
-        top[level] = ranked[max(int(len(ranked) * LARGEST_SHARE) - 1, 0)]
+        ranked = sorted(balances, reverse=True)  # a level's only case is not "the largest":
+        top[level] = ranked[max(int(len(ranked) * LARGEST_SHARE) - 1, 0)] if ranked[1:] else INF
     cap_share = float(facts.value("probation_load_share", DEFAULT_PROBATION_LOAD_SHARE))
     for s in people.values():
         if s.status != "active" or s.hire_date > facts.day or not new(s) or not held[s.id]:
@@ -358,7 +353,7 @@ def new_hires_eased_in(session: Session, facts: DayFacts) -> list[Violation]:
                         },
                     )
                 )
-        largest = [c.id for c in mine if c.balance >= top.get(c.level, Decimal("Infinity"))]
+        largest = [c.id for c in mine if c.balance >= top.get(c.level, INF)]
         if largest:
             found.append(
                 Violation(
