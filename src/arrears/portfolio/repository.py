@@ -136,14 +136,6 @@ def contact_persons(session: Session, cardholder_id: int) -> Sequence[ContactPer
     ).all()
 
 
-def accounts_by_ref(session: Session, refs: Sequence[str]) -> Sequence[CardAccount]:
-    if not refs:
-        return []
-    return session.scalars(
-        select(CardAccount).where(CardAccount.external_ref.in_(refs)).order_by(CardAccount.id)
-    ).all()
-
-
 def statements_of(session: Session, account_ids: Sequence[int]) -> Sequence[Statement]:
     if not account_ids:
         return []

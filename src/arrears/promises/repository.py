@@ -24,13 +24,6 @@ def promises_of(session: Session, work_order_id: int) -> Sequence[Promise]:
     ).all()
 
 
-def work_orders_with_open_items(session: Session) -> Sequence[int]:
-    """Cases with a pending promise or an active plan: what reconciliation must look at."""
-    with_promises = select(Promise.work_order_id).where(Promise.status == "pending")
-    with_plans = select(RepaymentPlan.work_order_id).where(RepaymentPlan.status == "active")
-    return sorted(set(session.scalars(with_promises.union(with_plans)).all()))
-
-
 def plan(session: Session, plan_id: int) -> RepaymentPlan | None:
     return session.get(RepaymentPlan, plan_id)
 

@@ -286,18 +286,16 @@ def call(
     session: Session,
     work_order_id: int,
     outcome: str,
-    at: datetime,
     actor: str,
     collector: str,
     contact_person_id: int | None = None,
 ) -> Call:
-    """One outbound call, through compliance: logged as made (with the outcome) or blocked."""
+    """One outbound call, through compliance: logged as made (with the outcome) or blocked, at
+    the clock's now (the server owns time; the simulator moves the clock)."""
     from arrears.contacts.schemas import ContactIn
     from arrears.contacts.vocabulary import RIGHT_PARTY_OUTCOMES
     from arrears.workbench import contact
 
-    # ``at`` is the frozen clock's now: the server owns time, the simulator moves the clock.
-    del at
     attempt = contact.log_attempt(
         session=session,
         work_order_id=work_order_id,

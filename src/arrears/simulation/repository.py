@@ -10,14 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, inspect, or_, select
+from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import ThreeStop, WorkOrder
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
-from arrears.portfolio.models import Cardholder
 from arrears.promises.models import Promise, RepaymentPlan
 from arrears.workforce.models import Assignment, Staff
 
@@ -25,10 +24,6 @@ from arrears.workforce.models import Assignment, Staff
 def store_tables(engine: Engine) -> list[str]:
     """The tables the store holds (an empty list: a fresh store)."""
     return sorted(inspect(engine).get_table_names())
-
-
-def store_has_rows(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Cardholder)) != 0
 
 
 def case_states(session: Session) -> dict[int, tuple[str, str, str]]:
@@ -287,14 +282,6 @@ def assignments_since(session: Session, since: date) -> Sequence[Any]:
         select(Assignment.id, Assignment.work_order_id, Assignment.as_of, Assignment.assigned_at)
         .where(Assignment.as_of >= since)
         .order_by(Assignment.id)
-    ).all()
-
-
-def reconcile_events(session: Session, since: Any) -> Sequence[Any]:
-    return session.execute(
-        select(AuditEvent.id, AuditEvent.entity_id, AuditEvent.at, AuditEvent.reason)
-        .where(AuditEvent.action == "promise.reconcile", AuditEvent.at >= since)
-        .order_by(AuditEvent.id)
     ).all()
 
 

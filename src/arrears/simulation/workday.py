@@ -70,7 +70,8 @@ class Workday:
         waiting: list[int] = []
         for code, staff_id in self._collectors(day):
             for n in range(self.b.workday.cases_per_collector):
-                moment = self.freeze(day, self.b.workday.start, n * self.b.workday.minutes_per_case)
+                # Each call is logged at the clock's now: the simulator moves the clock.
+                self.freeze(day, self.b.workday.start, n * self.b.workday.minutes_per_case)
                 actor = f"sim:{code}"
                 with UnitOfWork(self.engine) as uow:
                     wo = actions.take_next(
@@ -80,9 +81,7 @@ class Workday:
                         break
                     case_id = wo.id
                     try:
-                        plan = self._work_case(
-                            uow, wo, day, moment, actor, code, rng, counts, blocks
-                        )
+                        plan = self._work_case(uow, wo, day, actor, code, rng, counts, blocks)
                         uow.commit()
                         if plan is not None:
                             waiting.append(plan)
@@ -113,7 +112,6 @@ class Workday:
         uow: UnitOfWork,
         wo: Any,
         day: date,
-        moment: datetime,
         actor: str,
         code: str,
         rng: np.random.Generator,
@@ -124,6 +122,17 @@ class Workday:
         of a plan waiting for the lead's approval, if one was proposed."""
         s = uow.session
         a = self.b.assumptions
+
+        def call(outcome: str, contact_person_id: int | None = None) -> actions.Call:
+            return actions.call(
+                session=s,
+                work_order_id=wo.id,
+                outcome=outcome,
+                actor=actor,
+                collector=code,
+                contact_person_id=contact_person_id,
+            )
+
         index = self.by_customer.get(wo.customer_ref)
         traits = self.traits[index] if index is not None else bm.Traits(False, False, False)
         retry = a.retry_days_no_contact
@@ -132,27 +141,12 @@ class Workday:
             persons = actions.contact_person_ids(session=s, cardholder_id=wo.cardholder_id)
             if persons:
                 outcome = "callback_requested" if bm.reached(self.b, rng) else "no_answer"
-                result = actions.call(
-                    session=s,
-                    work_order_id=wo.id,
-                    outcome=outcome,
-                    at=moment,
-                    actor=actor,
-                    collector=code,
-                    contact_person_id=persons[0],
-                )
+                result = call(outcome, contact_person_id=persons[0])
                 counts["contact_person"] += 1
                 return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
         if not bm.reached(self.b, rng):
             outcome = bm.no_contact_outcome(self.b, rng)
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome=outcome,
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
+            result = call(outcome)
             if result.made:
                 self.no_contact[wo.id] += 1
             return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
@@ -160,14 +154,7 @@ class Workday:
         self.no_contact[wo.id] = 0
         retry = a.retry_days_conversation
         if traits.abusive:
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="abusive",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
+            result = call("abusive")
             if result.made:
                 given = actions.stops_given(session=s, work_order_id=wo.id)
                 first = len(given) + 1
@@ -182,14 +169,7 @@ class Workday:
                     counts["stops"] += 1
             return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
         if traits.disputer:
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="dispute",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
+            result = call("dispute")
             counts["disputes"] += result.made
             self._count(result, counts, blocks)
             return None  # the case is on hold; its review is the follow-up
@@ -200,42 +180,21 @@ class Workday:
             bucket != "M1" and past_due > 0 and rng.random() < a.plan_offer and not traits.hardship
         ):
             outcome = "hardship_claimed" if traits.hardship else "right_party_contact"
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome=outcome,
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
+            result = call(outcome)
             if result.made and past_due > 0:
                 return self._offer_plan(
                     s, wo, index, day, past_due, actor, rng, counts, blocks, result
                 )
             return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
         if wo.dpd >= settle_from and rng.random() < a.settlement_offer:
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="right_party_contact",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
+            result = call("right_party_contact")
             if result.made:
                 return self._offer_settlement(
                     s, wo, index, day, discount, actor, rng, counts, blocks, result
                 )
             return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
         if past_due > 0 and bm.promises(self.b, bucket, rng):
-            result = actions.call(
-                session=s,
-                work_order_id=wo.id,
-                outcome="promise_to_pay",
-                at=moment,
-                actor=actor,
-                collector=code,
-            )
+            result = call("promise_to_pay")
             if result.made:
                 self._count(result, counts, blocks)
                 lo, hi = a.promise_days
@@ -254,9 +213,7 @@ class Workday:
                 return None
             return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
         outcome = ("refused", "right_party_contact", "callback_requested")[int(rng.integers(0, 3))]
-        result = actions.call(
-            session=s, work_order_id=wo.id, outcome=outcome, at=moment, actor=actor, collector=code
-        )
+        result = call(outcome)
         return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
 
     def _count(self, result: actions.Call, counts: Counter[str], blocks: Counter[str]) -> None:

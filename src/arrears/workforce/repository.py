@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Row, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -226,24 +226,6 @@ def open_case_counts(session: Session) -> dict[int, int]:
         .group_by(Assignment.staff_id)
     )
     return {int(s): int(n) for s, n in session.execute(query).tuples() if s is not None}
-
-
-def live_load_by_staff(session: Session) -> list[Row[Any]]:
-    """Per collector: open cases and their balance (for the allocation summary)."""
-    query = (
-        select(
-            Staff.id,
-            Staff.grade,
-            func.count(Assignment.id).label("cases"),
-            func.coalesce(func.sum(WorkOrder.balance), 0).label("balance"),
-        )
-        .select_from(Staff)
-        .outerjoin(Assignment, and_(Assignment.staff_id == Staff.id, Assignment.ended_at.is_(None)))
-        .outerjoin(WorkOrder, WorkOrder.id == Assignment.work_order_id)
-        .where(Staff.status == "active", Staff.employment_type != "agency")
-        .group_by(Staff.id, Staff.grade)
-    )
-    return list(session.execute(query))
 
 
 def assignment_history(session: Session, work_order_id: int) -> list[Assignment]:
