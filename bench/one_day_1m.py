@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import resource
 import shutil
@@ -62,6 +63,7 @@ from sqlalchemy.engine import Engine, make_url
 from arrears.config import get_settings
 from arrears.kit.clock import clock
 from arrears.kit.db import UnitOfWork, engine_for, make_engine
+from arrears.migrations import runner
 from arrears.portfolio.layout import arrow_schema
 from arrears.simulation import actions
 from arrears.simulation import behaviour as bm
@@ -427,6 +429,8 @@ def copy_of(base: str, base_wh: Path, name: str, work: Path) -> tuple[str, Path]
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         f"WHERE datname = '{base}' AND pid <> pg_backend_pid()",
         f'CREATE DATABASE "{name}" TEMPLATE "{base}"')  # fmt: skip
+    # A kept setup may predate a migration: the copy is brought to the code's schema first.
+    runner.upgrade(url_of(name))
     wh = work / f"{name}.duckdb"
     shutil.copy(base_wh, wh)
     return name, wh
@@ -443,15 +447,50 @@ def main() -> None:
     ap.add_argument("--promises-share", type=float, default=0.10)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the set-up book (template database + files in --workdir) and reuse it when "
+        "the same --workdir already holds one; the 1M setup takes over an hour",
+    )
+    ap.add_argument("--setup-only", action="store_true", help="build the book (with --keep), stop")
     args = ap.parse_args()
+    if args.keep and args.workdir is None:
+        ap.error("--keep needs --workdir")
     work = args.workdir or Path(f"/tmp/arrears-bench-day-{os.getpid()}")
     work.mkdir(parents=True, exist_ok=True)
+    kept = work / "setup.json"
     base = f"arrears_bench_day_{os.getpid()}"
     start = time.perf_counter()
     print(f"one simulated day, {args.accounts:,} accounts, PostgreSQL + DuckDB", flush=True)
     try:
-        base_wh, extract, promised = setup(args.accounts, args.promises_share, work, base)
-        setup_s = time.perf_counter() - start
+        if args.keep and kept.exists():
+            state = json.loads(kept.read_text())
+            if state["accounts"] != args.accounts:
+                ap.error(f"{work} holds a book of {state['accounts']:,} accounts")
+            base, promised = state["base"], state["promised"]
+            base_wh, extract = Path(state["warehouse"]), Path(state["extract"])
+            print(f"  reusing the book set up in {state['setup_s']:.0f} s ({base})", flush=True)
+            setup_s = float(state["setup_s"])
+        else:
+            base_wh, extract, promised = setup(args.accounts, args.promises_share, work, base)
+            setup_s = time.perf_counter() - start
+            if args.keep:
+                kept.write_text(
+                    json.dumps(
+                        {
+                            "accounts": args.accounts,
+                            "base": base,
+                            "promised": promised,
+                            "warehouse": str(base_wh),
+                            "extract": str(extract),
+                            "setup_s": setup_s,
+                        }
+                    )
+                )
+        if args.setup_only:
+            print(f"set up in {setup_s:.0f} s; kept as {base} in {work}")
+            return
         rows: list[tuple[dict[str, float], dict[str, float]]] = []
         for r in range(args.rounds):
             db, wh = copy_of(base, base_wh, f"{base}_a", work)
@@ -484,7 +523,8 @@ def main() -> None:
         print(f"peak RSS of this process {peak:.0f} MiB; load {os.getloadavg()[0]:.1f}; "
               f"total {time.perf_counter() - start:.0f} s")  # fmt: skip
     finally:
-        sql("postgres", f'DROP DATABASE IF EXISTS "{base}" WITH (FORCE)')
+        if not args.keep:
+            sql("postgres", f'DROP DATABASE IF EXISTS "{base}" WITH (FORCE)')
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 

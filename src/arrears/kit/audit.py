@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, String, Text, insert, select
+from sqlalchemy import JSON, String, Table, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from arrears.kit import bulk
 from arrears.kit.clock import clock
 from arrears.kit.db import Base, BigId, UTCDateTime
 
@@ -63,8 +64,7 @@ def record_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
         return
     now = clock.now()
     rows = [{"at": now, "before": None, "after": None, "reason": None, **e} for e in events]
-    for start in range(0, len(rows), 5_000):
-        session.execute(insert(AuditEvent), rows[start : start + 5_000])
+    bulk.insert_rows(session, cast(Table, AuditEvent.__table__), rows)
 
 
 def search(

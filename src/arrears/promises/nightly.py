@@ -17,16 +17,17 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from arrears.cases import batch as case_batch
 from arrears.cases import service as case_service
-from arrears.cases.models import WorkOrder
-from arrears.kit import audit, dates
+from arrears.cases.models import FollowUp, WorkOrder
+from arrears.cases.states import plan_move
+from arrears.kit import audit, bulk, dates
 from arrears.kit.clock import center_today, clock
 from arrears.kit.errors import ArrearsError, Conflict
 from arrears.promises import matching, repository
@@ -51,15 +52,30 @@ def _chunks(ids: Sequence[int], size: int = 5_000) -> Iterator[list[int]]:
         yield ordered[start : start + size]
 
 
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _lock(query: Any, lock: bool) -> Any:
+    # On PostgreSQL rows another transaction holds are left out (SKIP LOCKED), not waited for.
+    return query.with_for_update(skip_locked=True) if lock else query
+
+
 def _load(session: Session, model: Any, ids: Sequence[int], lock: bool) -> dict[int, Any]:
-    """Rows by id in a few queries; with ``lock`` (PostgreSQL) rows another transaction holds
-    are left out (``SKIP LOCKED``) instead of waited for."""
+    """ORM rows by id in a few queries (the plans: a handful a night, audited as summaries)."""
     found: dict[int, Any] = {}
     for chunk in _chunks(ids):
-        query = select(model).where(model.id.in_(chunk))
-        if lock:
-            query = query.with_for_update(skip_locked=True)
+        query = _lock(select(model).where(model.id.in_(chunk)), lock)
         found.update({row.id: row for row in session.scalars(query)})
+    return found
+
+
+def _rows(session: Session, table: Table, ids: Sequence[int], lock: bool) -> dict[int, Row[Any]]:
+    """Plain rows by id (no ORM object each: a night may settle 100k promises)."""
+    found: dict[int, Row[Any]] = {}
+    for chunk in _chunks(ids):
+        query = _lock(select(table).where(table.c.id.in_(chunk)), lock)
+        found.update({row.id: row for row in session.execute(query)})
     return found
 
 
@@ -71,15 +87,19 @@ def _write(
     actor: str,
     rules: PromisePolicy,
 ) -> tuple[dict[int, CaseResult], list[int]]:
-    """Write the verdicts of ``changes`` in one flush; returns each case's result and the cases
+    """Write the verdicts of ``changes`` set-based; returns each case's result and the cases
     left out because another transaction holds them (PostgreSQL ``SKIP LOCKED``).
 
-    Promises (audited), the case's broken-promise count and status (by the state machine),
-    follow-ups dated from the as-of date, instalments and plans (audited)."""
+    Promises, cases and instalments by one executemany UPDATE per shape (version-checked), the
+    follow-ups by one INSERT, every audit event by one INSERT; plans through the ORM (a few a
+    night). Case statuses move by the state machine; follow-ups are dated from the as-of date."""
     lock = session.get_bind().dialect.name == "postgresql"
-    cases = _load(session, WorkOrder, list(changes), lock)
-    promises = _load(
-        session, Promise, [v.promise_id for c in changes.values() for v in c.promises], lock
+    cases = _rows(session, _table(WorkOrder), list(changes), lock)
+    promises = _rows(
+        session,
+        _table(Promise),
+        [v.promise_id for c in changes.values() for v in c.promises],
+        lock,
     )
     plans = _load(
         session,
@@ -90,9 +110,9 @@ def _write(
         ),
         lock,
     )
-    items = _load(
+    items = _rows(
         session,
-        PlanInstalment,
+        _table(PlanInstalment),
         [i.instalment_id for c in changes.values() for i in c.instalments],
         lock,
     )
@@ -107,60 +127,80 @@ def _write(
     now = clock.now()
     follow_up_on = as_of + timedelta(days=rules.promise.follow_up_days)
     results: dict[int, CaseResult] = {}
-    tasks: list[Any] = []
+    events: list[dict[str, Any]] = []
+    promise_rows: list[dict[str, Any]] = []
+    case_rows: list[dict[str, Any]] = []
+    item_rows: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+
+    def follow_up(wo_id: int, due_on: date, kind: str, note: str, source: str) -> date:
+        tasks.append(
+            case_batch.follow_up_values(
+                work_order_id=wo_id, due_on=due_on, kind=kind, actor=actor, note=note,
+                source=source, not_before=as_of,
+            )
+        )  # fmt: skip
+        return due_on
+
     for wo_id, change in sorted(changes.items()):
         if wo_id in held:
             continue
         wo = cases[wo_id]
         result = results[wo_id] = CaseResult()
         newly: dict[str, int] = defaultdict(int)
+        due_dates: list[date] = []
         for verdict in change.promises:
             promise = promises[verdict.promise_id]
             if promise.status != "pending":
                 continue  # a final verdict stands (or it was cancelled meanwhile)
-            before = {"status": promise.status, "paid": f"{promise.paid:f}"}
-            promise.status = verdict.status
-            promise.paid = verdict.paid
-            promise.settled_on = verdict.settled_on
-            promise.updated_at = now
-            audit.record(
-                session,
-                actor=actor,
-                action="promise.reconcile",
-                entity="promise",
-                entity_id=promise.id,
-                before=before,
-                after={"status": promise.status, "paid": f"{promise.paid:f}"},
-                reason=f"reconciled as of {as_of.isoformat()}",
-            )
-            result.changed.append({"promise_id": promise.id, "status": promise.status})
-            newly[promise.status] += 1
-            if promise.status in ("broken", "partially_kept"):
-                tasks.append(
-                    case_batch.stage_follow_up(
-                        session=session,
-                        work_order=wo,
-                        due_on=follow_up_on,
-                        not_before=as_of,
-                        kind="broken_promise",
-                        note=f"promise {promise.id} {promise.status.replace('_', ' ')}: "
-                        f"{promise.paid} of {promise.amount} paid",
-                        actor=actor,
-                        source=f"promise:{promise.id}",
-                    )
+            promise_rows.append(
+                {"row_id": promise.id, "row_version": promise.version, "status": verdict.status,
+                 "paid": verdict.paid, "settled_on": verdict.settled_on, "updated_at": now}
+            )  # fmt: skip
+            events.append(
+                {"actor": actor, "action": "promise.reconcile", "entity": "promise",
+                 "entity_id": str(promise.id),
+                 "before": {"status": promise.status, "paid": f"{promise.paid:f}"},
+                 "after": {"status": verdict.status, "paid": f"{verdict.paid:f}"},
+                 "reason": f"reconciled as of {as_of.isoformat()}"}
+            )  # fmt: skip
+            result.changed.append({"promise_id": promise.id, "status": verdict.status})
+            newly[verdict.status] += 1
+            if verdict.status in ("broken", "partially_kept"):
+                note = (
+                    f"promise {promise.id} {verdict.status.replace('_', ' ')}: "
+                    f"{verdict.paid} of {promise.amount} paid"
                 )
+                due_dates.append(
+                    follow_up(wo_id, follow_up_on, "broken_promise", note, f"promise:{promise.id}")
+                )
+        for item in change.instalments:
+            item_rows.append({"row_id": item.instalment_id, "status": item.status,
+                              "paid": item.paid})  # fmt: skip
+        for tracked in change.plans:
+            plan = plans[tracked.plan_id]
+            before_plan = plan_summary(plan)
+            plan.status, plan.missed, plan.updated_at = tracked.status, tracked.missed, now
+            events.append(
+                {"actor": actor, "action": "plan.track", "entity": "repayment_plan",
+                 "entity_id": str(plan.id), "before": before_plan,
+                 "after": {**plan_summary(plan), "version": plan.version + 1},
+                 "reason": f"tracked as of {as_of.isoformat()}"}
+            )  # fmt: skip
+            if plan.status == "broken":
+                note = f"plan {plan.id} broken after {plan.missed} missed instalments"
+                due_dates.append(
+                    follow_up(wo_id, as_of + timedelta(days=1), "plan_missed", note,
+                              f"plan:{plan.id}")
+                )  # fmt: skip
+        values: dict[str, Any] = {}
         if newly["broken"]:
-            audit.record(
-                session,
-                actor=actor,
-                action="work_order.broken_promises",
-                entity="work_order",
-                entity_id=wo.id,
-                before={"broken_promises": wo.broken_promises},
-                after={"broken_promises": wo.broken_promises + newly["broken"]},
-            )
-            wo.broken_promises += newly["broken"]
-            wo.updated_at = now
+            values["broken_promises"] = wo.broken_promises + newly["broken"]
+            events.append(
+                {"actor": actor, "action": "work_order.broken_promises", "entity": "work_order",
+                 "entity_id": str(wo.id), "before": {"broken_promises": wo.broken_promises},
+                 "after": {"broken_promises": values["broken_promises"]}}
+            )  # fmt: skip
         # The case follows its promises by the state machine. A partial payment with nothing
         # left pending: no longer "promised", and never "kept"; it does not count as a broken
         # promise for the strategy.
@@ -171,48 +211,41 @@ def _write(
             to, why = "broken", "promise partially kept"
         elif newly["kept"] and not change.pending_left:
             to, why = "kept", "promise kept"
-        if to:
-            case_batch.stage_move_if_legal(
-                session=session, work_order=wo, to=to, actor=actor, reason=why
-            )
-        for item in change.instalments:
-            row = items[item.instalment_id]
-            row.status, row.paid = item.status, item.paid
-        for tracked in change.plans:
-            plan = plans[tracked.plan_id]
-            before_plan = plan_summary(plan)
-            plan.status, plan.missed, plan.updated_at = tracked.status, tracked.missed, now
-            audit.record(
-                session,
-                actor=actor,
-                action="plan.track",
-                entity="repayment_plan",
-                entity_id=plan.id,
-                before=before_plan,
-                after={**plan_summary(plan), "version": plan.version + 1},
-                reason=f"tracked as of {as_of.isoformat()}",
-            )
-            if plan.status == "broken":
-                tasks.append(
-                    case_batch.stage_follow_up(
-                        session=session,
-                        work_order=wo,
-                        due_on=as_of + timedelta(days=1),
-                        not_before=as_of,
-                        kind="plan_missed",
-                        note=f"plan {plan.id} broken after {plan.missed} missed instalments",
-                        actor=actor,
-                        source=f"plan:{plan.id}",
-                    )
-                )
-    session.flush()
-    for task in tasks:
-        case_batch.audit_follow_up(session=session, task=task, actor=actor)
-    session.flush()
+        if to and case_batch.legal(wo, to):
+            values.update(case_batch.move_values(plan_move(wo.status, to), extra=wo.extra))
+            before = case_batch.snapshot(wo)
+            after = {**before, **{k: values[k] for k in ("status", "close_reason", "hold_reason")},
+                     "version": wo.version + 1}  # fmt: skip
+            events.append(
+                {"actor": actor, "action": "work_order.transition", "entity": "work_order",
+                 "entity_id": str(wo.id), "before": before, "after": after, "reason": why}
+            )  # fmt: skip
+        soonest = min(due_dates, default=None)
+        if soonest and (wo.next_action_on is None or soonest < wo.next_action_on):
+            values["next_action_on"] = soonest
+        if values:
+            case_rows.append({"row_id": wo.id, "row_version": wo.version, **values,
+                              "updated_at": now})  # fmt: skip
+    bulk.update_rows(session, _table(Promise), promise_rows)
+    bulk.update_rows(session, _table(WorkOrder), case_rows)
+    bulk.update_rows(session, _table(PlanInstalment), item_rows)
+    session.flush()  # the plans
+    if tasks:
+        ids = session.scalars(
+            insert(_table(FollowUp)).returning(_table(FollowUp).c.id, sort_by_parameter_order=True),
+            tasks,
+        ).all()
+        events.extend(
+            case_batch.follow_up_event(task_id=i, values=t, actor=actor)
+            for i, t in zip(ids, tasks, strict=True)
+        )
+    audit.record_many(session, events)
     for wo_id, change in changes.items():
         if wo_id in results:
             touched = {i.plan_id for i in change.instalments} | {p.plan_id for p in change.plans}
             results[wo_id].plans = [plan_summary(plans[pid]) for pid in sorted(touched)]
+    # ORM objects of these rows loaded earlier in the session are stale now.
+    session.expire_all()
     return results, held
 
 
