@@ -262,11 +262,11 @@ def test_the_debtors_language_by_default_chinese_embedded_and_rasterised(
     backend = "postgres" if db_url.startswith("postgresql") else "sqlite"
     image = pypdfium2.PdfDocument(str(out))[0].render(scale=1.5).to_pil().convert("L")
     image.save(ARTIFACTS / f"cn-card-zh-CN-{backend}.png")
-    dark = sum(1 for v in image.getdata() if v < 128)  # type: ignore[attr-defined]
+    dark = sum(1 for v in image.getdata() if v < 128)
     assert dark > 5_000, dark
     # The seal is red and on the first page: some pixels there are strongly red.
     colour = pypdfium2.PdfDocument(str(out))[0].render(scale=1.0).to_pil().convert("RGB")
-    assert any(r > 180 and g < 80 and b < 80 for r, g, b in colour.getdata())  # type: ignore[attr-defined]
+    assert any(r > 180 and g < 80 and b < 80 for r, g, b in colour.getdata())
 
 
 def test_bad_input_is_one_error_and_nothing_written(
@@ -323,10 +323,7 @@ def test_batch_prints_the_allowed_lists_the_refused_and_refuses_the_future(
         manifest = list(csv.DictReader(fh))
     assert [int(r["case_id"]) for r in manifest] == [good]
     row = manifest[0]
-    assert (row["kind"], row["locale"], row["pages"]) == ("cn-card", "en", "1") or row["pages"] in (
-        "1",
-        "2",
-    )
+    assert (row["kind"], row["locale"], row["pages"]) == ("cn-card", "en", "1")
     breakdown = shown(cli, "A-C1")
     assert D(row["total_due"]) == D(breakdown["total_due"])
     assert_amounts(pdf_text(out / row["file"]), breakdown)
