@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.contacts.letters.notice import validation_period_end
 from arrears.kit.clock import clock
+from arrears.kit.errors import BadInput
 from arrears.portfolio.models import CardAccount, Cardholder, Payment, Statement
 
 REPO = Path(__file__).resolve().parents[2]
@@ -331,3 +332,32 @@ def test_batch_prints_the_allowed_lists_the_refused_and_refuses_the_future(
         refused = {int(r["case_id"]): r["rules"] for r in csv.DictReader(fh)}
     assert refused == {homeless: "letter.address_missing", disputed: "hold.dispute"}
     assert sorted(p.name for p in out.glob("*.pdf")) == [row["file"]]
+
+
+def test_a_letter_logged_as_a_contact_carries_the_cases_letter_and_is_allowed(
+    session: Session,
+) -> None:
+    # Before: the contact flow passed the caller's fields (none), and every cn-card letter was
+    # blocked on content.required_field (name, amount, seal...).
+    from arrears.contacts.schemas import ContactIn
+    from arrears.workbench import contact
+
+    case = seed(session)
+    attempt = contact.log_attempt(
+        session=session,
+        work_order_id=case,
+        body=ContactIn(channel="letter", outcome="no_answer"),
+        actor="u:lee",
+        collector="bank",
+    )
+    session.commit()
+    assert attempt.compliance_allowed, attempt.compliance_rules
+
+    homeless = seed(session, ref="C2", address=None)
+    with pytest.raises(BadInput, match="no postal address"):
+        contact.log_attempt(
+            session=session,
+            work_order_id=homeless,
+            body=ContactIn(channel="letter", outcome="no_answer"),
+            actor="u:lee",
+        )

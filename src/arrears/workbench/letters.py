@@ -78,7 +78,7 @@ def default_kind() -> str:
     return name
 
 
-def check_letter(
+def compose(
     *,
     session: Session,
     wo: WorkOrder,
@@ -86,8 +86,9 @@ def check_letter(
     kind: str,
     locale: str | None,
     as_of: date,
-) -> CheckedLetter:
-    """The case's letter on ``as_of``, rendered as HTML and decided by compliance."""
+) -> tuple[notice.Letter, str]:
+    """The case's letter on ``as_of`` and its HTML page (amounts from the store, never the
+    caller)."""
     notice.check_kind(kind)
     lang = _locale(holder, locale)
     ledger = case_service.ledger(session=session, work_order_id=wo.id, as_of=as_of)
@@ -115,18 +116,45 @@ def check_letter(
         ],
         letterhead=letters.letterhead(lang),
     )
-    page = pdf.render_html(letter)
+    return letter, pdf.render_html(letter)
+
+
+def check_letter(
+    *,
+    session: Session,
+    wo: WorkOrder,
+    holder: Cardholder,
+    kind: str,
+    locale: str | None,
+    as_of: date,
+) -> CheckedLetter:
+    """The case's letter on ``as_of``, rendered as HTML and decided by compliance."""
+    letter, page = compose(
+        session=session, wo=wo, holder=holder, kind=kind, locale=locale, as_of=as_of
+    )
     decision = contact_service.letter_decision(
         session=session,
         work_order=wo,
         holder=holder,
         at=clock.now(),
-        debts=[p.account_ref for p in ledger.breakdowns],
+        debts=[a.account_ref for a in letter.accounts],
         content=pdf.plain_text(page),
         fields=pdf.letter_fields(letter),
         profile=load_profile(kind),
     )
     return CheckedLetter(letter, page, decision)
+
+
+def contact_letter(
+    *, session: Session, wo: WorkOrder, holder: Cardholder
+) -> tuple[str, dict[str, str]]:
+    """A letter logged as a contact: its text and fields, built by the server from today's
+    letter of the deployment's kind (a caller's fields never stand in for the store's)."""
+    letter, page = compose(
+        session=session, wo=wo, holder=holder, kind=default_kind(), locale=None,
+        as_of=clock.today(),
+    )  # fmt: skip
+    return pdf.plain_text(page), pdf.letter_fields(letter)
 
 
 def _case(session: Session, work_order_id: int) -> tuple[WorkOrder, Cardholder]:
