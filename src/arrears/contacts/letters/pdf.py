@@ -44,7 +44,9 @@ def words(locale: str, key: str, **values: object) -> str:
         if not isinstance(node, dict) or part not in node:
             raise BadInput(f"letter wording {key!r} is missing for {locale}")
         node = node[part]
-    return str(node).format(**values)
+    text = str(node).format(**values)
+    # A sentence may open with a value ("the Card Center is trying..."): it starts a sentence.
+    return text[:1].upper() + text[1:]
 
 
 def render_html(letter: Letter) -> str:
