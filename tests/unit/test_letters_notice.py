@@ -4,10 +4,14 @@ breakdown to itemised amounts, the fields each profile requires, and the wording
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import holidays
+import pypdf
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +19,7 @@ from hypothesis import strategies as st
 from arrears.compliance.content import check_content, check_fields
 from arrears.compliance.profile import load_profile
 from arrears.contacts.letters import letterhead, notice, pdf
+from arrears.contacts.letters.transport import PrintFolder
 from arrears.delinquency import AccountTerms, PaymentFact, StatementFact, owed_breakdown
 from arrears.delinquency.fees import load_fee_schedule
 from arrears.kit.errors import BadInput
@@ -116,3 +121,39 @@ def test_wording_is_complete_in_both_locales() -> None:
         return {prefix.rstrip(".")}
 
     assert keys(pdf.wording()["en"]) == keys(pdf.wording()["zh-CN"])
+
+
+@dataclass(frozen=True)
+class Queued:
+    """The fields of the pipeline's ``Outgoing`` a letter transport reads."""
+
+    dedupe_key: str
+    to: str
+    locale: str
+    html: str | None
+    fields: dict[str, str]
+
+
+def test_the_print_folder_transport_writes_the_pdf_once_with_its_manifest_line(
+    tmp_path: Path,
+) -> None:
+    letter = _letter("cn-card", "zh-CN")
+    message = Queued(
+        dedupe_key="letter:7:2026-03-02",
+        to=letter.address,
+        locale="zh-CN",
+        html=pdf.render_html(letter),
+        fields=pdf.letter_fields(letter),
+    )
+    folder = PrintFolder(tmp_path / "print")
+    assert folder.handed(message) is None
+    name = folder.send(message)
+    assert name == "letter_7_2026-03-02.pdf"
+    assert folder.handed(message) == name
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "print" / name).pages)
+    assert "信用卡逾期欠款正式通知函" in text
+    with (tmp_path / "print" / "manifest.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["file"], r["recipient"], r["pages"]) for r in rows] == [(name, "Pat Doe", "1")]
+    with pytest.raises(ValueError, match="no HTML"):
+        folder.send(Queued("x", "a", "en", None, {}))

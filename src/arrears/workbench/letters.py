@@ -9,7 +9,6 @@ Reads only: nothing is written to the store. What is sent is the outbound pipeli
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +24,7 @@ from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
 from arrears.contacts import letters
 from arrears.contacts import service as contact_service
-from arrears.contacts.letters import notice, pdf
-from arrears.kit import csvsafe
+from arrears.contacts.letters import notice, pdf, transport
 from arrears.kit.clock import clock
 from arrears.kit.dates import not_after_today
 from arrears.kit.errors import BadInput, NotFound, RuleRefused
@@ -34,21 +32,8 @@ from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import Cardholder
 from arrears.vocabulary import LOCALES
 
-MANIFEST = "manifest.csv"
+MANIFEST = transport.MANIFEST
 REFUSED = "refused.csv"
-MANIFEST_COLUMNS = (
-    "file",
-    "reference",
-    "case_id",
-    "kind",
-    "locale",
-    "recipient",
-    "address",
-    "currency",
-    "total_due",
-    "pages",
-    "sha256",
-)
 # The batch writes to cases whose treatments include a letter (the strategy decides who).
 LETTER_TREATMENT = "letter"
 ADDRESS_RULE = "letter.address_missing"
@@ -167,13 +152,6 @@ def _case(session: Session, work_order_id: int) -> tuple[WorkOrder, Cardholder]:
     return wo, holder
 
 
-def _write(path: Path, content: bytes) -> None:
-    """Whole or not at all: a half-written PDF never reaches the print house."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
-
-
 def render_case(
     *, session: Session, work_order_id: int, kind: str, locale: str | None, out: Path
 ) -> CheckedLetter:
@@ -194,7 +172,7 @@ def render_case(
             f"({', '.join(checked.decision.rules)}): {checked.decision.reason}"
         )
     document, _ = pdf.render_pdf(checked.html)
-    _write(out, document)
+    transport.write_whole(out, document)
     return checked
 
 
@@ -251,8 +229,8 @@ def batch(
                 )
         if on_progress is not None:
             on_progress(n, len(cases))
-    _csv(out / MANIFEST, MANIFEST_COLUMNS, result.printed)
-    _csv(out / REFUSED, ("case_id", "rules", "reason"), result.refused)
+    transport.write_csv(out / MANIFEST, transport.MANIFEST_COLUMNS, result.printed)
+    transport.write_csv(out / REFUSED, ("case_id", "rules", "reason"), result.refused)
     return result
 
 
@@ -260,7 +238,7 @@ def _print(checked: CheckedLetter, out: Path) -> dict[str, object]:
     letter = checked.letter
     document, pages = pdf.render_pdf(checked.html)
     name = f"{letter.reference}.pdf"
-    _write(out / name, document)
+    transport.write_whole(out / name, document)
     currency = letter.currency
     return {
         "file": name,
@@ -275,12 +253,3 @@ def _print(checked: CheckedLetter, out: Path) -> dict[str, object]:
         "pages": pages,
         "sha256": hashlib.sha256(document).hexdigest(),
     }
-
-
-def _csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, object]]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        w = csvsafe.writer(fh)
-        w.writerow(columns)
-        w.writerows([row[c] for c in columns] for row in rows)
-    os.replace(tmp, path)
