@@ -318,6 +318,13 @@ def test_batch_prints_the_allowed_lists_the_refused_and_refuses_the_future(
     assert "after today" in future.stderr
     assert not out.exists()
 
+    garbled = cli("letters", "batch", "--as-of", "2026-02-30", "--out", str(out))
+    assert garbled.exit_code == 2
+    assert "--as-of: not a date" in garbled.stderr
+    unknown = cli("letters", "batch", "--as-of", "2026-03-02", "--kind", "x", "--out", str(out))
+    assert unknown.exit_code == 2
+    assert not out.exists()
+
     result = cli("letters", "batch", "--as-of", "2026-03-02", "--out", str(out), "--json")
     assert result.exit_code == 0, result.stderr
     with (out / "manifest.csv").open(encoding="utf-8") as fh:

@@ -5,6 +5,7 @@ breakdown to itemised amounts, the fields each profile requires, and the wording
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -112,6 +113,14 @@ def test_a_letter_needs_an_address_and_a_known_kind() -> None:
         _letter("cn-card", address="   ")
     with pytest.raises(BadInput, match="kinds: cn-card, us-reg-f, uk-conc"):
         _letter("fr-x")
+
+
+def test_a_kind_without_a_template_is_one_clear_error() -> None:
+    letter = dataclasses.replace(_letter("cn-card"), kind="fr-x")
+    with pytest.raises(BadInput, match="no letter template for kind 'fr-x'"):
+        pdf.render_html(letter)
+    with pytest.raises(BadInput, match="letter wording 'cn-card.nope' is missing"):
+        pdf.words("en", "cn-card.nope")
 
 
 def test_wording_is_complete_in_both_locales() -> None:

@@ -25,7 +25,7 @@ from arrears.config import get_settings
 from arrears.contacts import letters
 from arrears.contacts import service as contact_service
 from arrears.contacts.letters import notice, pdf, transport
-from arrears.kit.clock import clock
+from arrears.kit.clock import center_today, clock
 from arrears.kit.dates import not_after_today
 from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio import repository as portfolio_repository
@@ -137,7 +137,7 @@ def contact_letter(
     letter of the deployment's kind (a caller's fields never stand in for the store's)."""
     letter, page = compose(
         session=session, wo=wo, holder=holder, kind=default_kind(), locale=None,
-        as_of=clock.today(),
+        as_of=center_today(),
     )  # fmt: skip
     return pdf.plain_text(page), pdf.letter_fields(letter)
 
@@ -164,7 +164,7 @@ def render_case(
         raise BadInput(f"--out: no folder {str(out.parent)!r}")
     wo, holder = _case(session, work_order_id)
     checked = check_letter(
-        session=session, wo=wo, holder=holder, kind=kind, locale=locale, as_of=clock.today()
+        session=session, wo=wo, holder=holder, kind=kind, locale=locale, as_of=center_today()
     )
     if not checked.decision.allowed:
         raise RuleRefused(
