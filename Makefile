@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench browser assets clean format
+.PHONY: demo test lint bench browser letters assets clean format
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium or a CJK font missing: run 'sudo apt-get install chromium fonts-wqy-microhei'"; exit 1; fi; }
 
+# WeasyPrint's Debian libraries (Pango, HarfBuzz via Pango) and a CJK font for the printed
+# letters: a Chinese letter shows characters, not boxes, and the font is embedded in the PDF.
+letters:
+	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei >/dev/null; \
+	  else echo "Pango or a CJK font missing: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei'"; exit 1; fi; }
+
 # Front-end assets (htmx, Swagger UI, ReDoc) from the npm registry, pinned by package-lock.json;
 # served by the app. No install scripts run, and ReDoc's peer dependencies are not installed: the
 # app serves only the packages' prebuilt bundles.
@@ -32,10 +39,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent --ignore-scripts --omit=peer
 	touch $@
 
-demo: $(STAMP) assets
+demo: $(STAMP) assets letters
 	$(VENV)/bin/arrears demo
 
-test: $(STAMP) browser assets
+test: $(STAMP) browser letters assets
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -29,6 +29,7 @@ PURE = (
     "contacts/step_by_step.py",
     "contacts/compliance_question.py",
     "contacts/courtesy.py",
+    "contacts/letters/notice.py",
     "compliance/engine.py",
     "promises/reconcile.py",
     "promises/plans.py",

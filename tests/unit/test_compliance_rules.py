@@ -28,6 +28,9 @@ from tests.unit.compliance_helpers import (
     utc,
 )
 
+# A Reg F validation notice carries these (1006.34(c)); with them only the rule under test decides.
+REG_F_LETTER = dict.fromkeys(US.content.required_fields["letter"], "given")
+
 # --- Reg F §1006.14(b)(2)(i)(A): more than 7 calls in 7 consecutive days
 
 
@@ -265,7 +268,8 @@ def test_uk_sunday_has_shorter_hours() -> None:
 def test_cease_allows_only_the_three_final_notices_in_writing() -> None:
     who = person(flags=["cease"])
     assert run(proposal(ny(7, 10)), who=who).rules == ["hold.cease"]
-    assert run(proposal(ny(7, 10), channel="letter"), who=who).rules == ["hold.cease"]
+    letter = proposal(ny(7, 10), channel="letter", fields=REG_F_LETTER)
+    assert run(letter, who=who).rules == ["hold.cease"]
     for purpose in ("final_notice_ending", "final_notice_remedy_may", "final_notice_remedy_will"):
         assert run(proposal(ny(7, 10), channel="letter", purpose=purpose), who=who).allowed
     ending_by_call = proposal(ny(7, 10), purpose="final_notice_ending")
@@ -296,7 +300,8 @@ def test_dispute_hold_stops_collection_but_not_verification() -> None:
     ("flag", "rule"), [("bankruptcy", "hold.bankruptcy"), ("deceased", "hold.deceased")]
 )
 def test_bankruptcy_and_deceased_block_collection(flag: str, rule: str) -> None:
-    decision = run(proposal(ny(7, 10), channel="letter"), who=person(flags=[flag]))
+    letter = proposal(ny(7, 10), channel="letter", fields=REG_F_LETTER)
+    decision = run(letter, who=person(flags=[flag]))
     assert decision.rules == [rule]
     assert decision.next_allowed_at is None
 
@@ -442,7 +447,12 @@ def test_words_match_on_word_edges_only() -> None:
 
 def test_time_barred_debt_may_not_be_threatened_with_suit() -> None:
     who = person(flags=["time_barred"])
-    letter = proposal(ny(7, 10), channel="letter", content="If you do not pay we will sue you.")
+    letter = proposal(
+        ny(7, 10),
+        channel="letter",
+        content="If you do not pay we will sue you.",
+        fields=REG_F_LETTER,
+    )
     assert run(letter, who=who).rules == ["time_barred.threat"]
     assert run(letter, who=person()).allowed
 

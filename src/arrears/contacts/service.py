@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from arrears.cases.models import WorkOrder
 from arrears.compliance import service as compliance_service
 from arrears.compliance.content import check_content
+from arrears.compliance.engine import decide
 from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile, load_profile
-from arrears.compliance.schemas import Attempt, Decision, Finding
+from arrears.compliance.schemas import Attempt, Debtor, Decision, Finding, Person, Proposed
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, late_entry, repository, scripts
 from arrears.contacts.models import ContactAttempt
@@ -112,10 +113,9 @@ def ask_compliance(
     against the history after it: the third element lists the later attempts it would have
     made unlawful, with the counting rules (empty otherwise).
     """
-    flags = compliance_question.case_flags(
-        holder, status=work_order.status, hold_reason=work_order.hold_reason
-    )
-    person, proposed, debtor = compliance_question.question(
+    person, proposed, debtor, history = _question(
+        session=session,
+        work_order=work_order,
         holder=holder,
         contact=contact,
         party=party,
@@ -127,13 +127,7 @@ def ask_compliance(
         purpose=purpose,
         content=content,
         fields=fields,
-        flags=flags,
     )
-    contacts = {c.id: c for c in portfolio_repository.contact_persons(session, holder.id)}
-    rows = repository.made_attempts_since(
-        session, cardholder_id=holder.id, since=at - timedelta(days=HISTORY_DAYS)
-    )
-    history = compliance_question.history(rows, holder=holder, contacts=contacts, debts=debts)
     decision, check = compliance_service.check(
         session=session,
         profile=profile(),
@@ -160,6 +154,80 @@ def ask_compliance(
             now=clock.now(),
         )
     return decision, check, breaches
+
+
+def _question(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    holder: Cardholder,
+    contact: ContactPerson | None,
+    party: str,
+    channel: str,
+    at: datetime,
+    collector: str,
+    debts: list[str],
+    address_used: str | None,
+    purpose: str | None,
+    content: str | None,
+    fields: dict[str, str] | None,
+) -> tuple[Person, Proposed, Debtor | None, list[Attempt]]:
+    """The engine's question about a contact, with the customer's history, from the store."""
+    flags = compliance_question.case_flags(
+        holder, status=work_order.status, hold_reason=work_order.hold_reason
+    )
+    person, proposed, debtor = compliance_question.question(
+        holder=holder,
+        contact=contact,
+        party=party,
+        channel=channel,
+        at=at,
+        collector=collector,
+        debts=debts,
+        address_used=address_used,
+        purpose=purpose,
+        content=content,
+        fields=fields,
+        flags=flags,
+    )
+    contacts = {c.id: c for c in portfolio_repository.contact_persons(session, holder.id)}
+    rows = repository.made_attempts_since(
+        session, cardholder_id=holder.id, since=at - timedelta(days=HISTORY_DAYS)
+    )
+    history = compliance_question.history(rows, holder=holder, contacts=contacts, debts=debts)
+    return person, proposed, debtor, history
+
+
+def letter_decision(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    holder: Cardholder,
+    at: datetime,
+    debts: list[str],
+    content: str,
+    fields: dict[str, str],
+    profile: Profile,
+) -> Decision:
+    """The engine's decision on a collection letter to the debtor: its full text and fields,
+    the holds and opt-outs. Not recorded: a rendered letter is not sent yet (the outbound
+    pipeline records what it queues and sends)."""
+    person, proposed, debtor, history = _question(
+        session=session,
+        work_order=work_order,
+        holder=holder,
+        contact=None,
+        party="debtor",
+        channel="letter",
+        at=at,
+        collector="letters",
+        debts=debts,
+        address_used=None,
+        purpose=None,
+        content=content,
+        fields=fields,
+    )
+    return decide(profile=profile, person=person, proposed=proposed, history=history, debtor=debtor)
 
 
 # --- recording an attempt ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import ContactPerson
 from arrears.vocabulary import CHANNELS
+from arrears.workbench import letters
 
 
 def _check_words(body: ContactIn) -> None:
@@ -127,6 +128,11 @@ def log_attempt(
         check_id = None
         permitted = True
     else:
+        content, fields = body.content, body.fields
+        if body.channel == "letter" and body.party == "debtor":
+            # A collection letter is the case's letter: its text and the fields its profile
+            # requires come from the store (a letter logged without them was always blocked).
+            content, fields = letters.contact_letter(session=session, wo=wo, holder=holder)
         decision, check, breaches = contact_service.ask_compliance(
             session=session,
             work_order=wo,
@@ -139,8 +145,8 @@ def log_attempt(
             debts=debts,
             address_used=address_used,
             purpose=body.purpose,
-            content=body.content,
-            fields=body.fields,
+            content=content,
+            fields=fields,
             actor=actor,
             role=role,
             override_reason=body.override_reason,

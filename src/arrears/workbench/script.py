@@ -63,6 +63,8 @@ def case_script(
         "bank_phone": head["bank_phone"],
         "bank_address": head["bank_address"],
         "bank_seal": head["bank_seal"],
+        "rights_obligations": head["rights_obligations"],
+        "debt_advice": head["debt_advice"],
         "legal_basis_en": letters.letterhead("en")["legal_basis"],
         "legal_basis_zh": letters.letterhead("zh-CN")["legal_basis"],
         "card_tail": (refs[0][-4:] if refs else ""),

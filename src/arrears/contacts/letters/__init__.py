@@ -1,5 +1,7 @@
 """The bank's letterhead and the fields a collection letter carries (the compliance profile says
-which are required: the cn-card profile asks for the seal, the legal basis, a dispute channel).
+which are required: the cn-card profile asks for the seal, the legal basis, a dispute channel;
+uk-conc for free debt advice). The printed letters (PDF) are ``notice`` (what they say) and
+``pdf`` (how they look).
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ def letter_fields(context: dict[str, Any]) -> dict[str, str]:
         "name": str(context.get("customer_name", "")),
         "amount": f"{context.get('total_due', '')} {context.get('currency', '')}".strip(),
         "reason_legal_basis": str(context.get("legal_basis_en", "")),
-        "rights_obligations": "repay under the agreement; query, dispute, propose a plan",
+        "rights_obligations": str(
+            context.get("rights_obligations") or letterhead("en")["rights_obligations"]
+        ),
         "dispute_channel": str(context.get("bank_phone", "")),
         "bank_contact": f"{context.get('bank_phone', '')} {context.get('bank_address', '')}",
         "seal": str(context.get("bank_seal", "")),
+        # Without it every uk-conc letter failed its required fields (CONC 7.3.7AR).
+        "debt_advice": str(context.get("debt_advice") or letterhead("en")["debt_advice"]),
     }

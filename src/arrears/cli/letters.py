@@ -1,0 +1,105 @@
+"""`arrears letters`: printed collection letters as PDF (one case, or the day's batch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from arrears.cli import identity
+from arrears.cli.output import console, print_json, progress
+
+app = typer.Typer(
+    help="Printed letters as PDF: one case, or the day's batch.", no_args_is_help=True
+)
+
+KIND_HELP = "cn-card (formal notice), us-reg-f (validation notice) or uk-conc (arrears notice)"
+JSON = typer.Option(False, "--json", help="Print JSON for machines.")
+
+
+@app.command()
+def render(
+    case: Annotated[int, typer.Option("--case", help="The case (work order) id.")],
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    out: Annotated[Path, typer.Option("--out", help="The PDF to write.")],
+    locale: Annotated[
+        str | None, typer.Option("--locale", help="en or zh-CN (default: the debtor's).")
+    ] = None,
+    user: identity.AsUser = None,
+    as_json: bool = JSON,
+) -> None:
+    """One case's letter as of today, checked by compliance first; nothing written if refused."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workbench import letters
+
+    with unit_of_work() as session:
+        if user:
+            identity.on_case(session, user, "case.work", case)
+        checked = letters.render_case(
+            session=session, work_order_id=case, kind=kind, locale=locale, out=out
+        )
+    letter = checked.letter
+    payload = {
+        "file": str(out),
+        "reference": letter.reference,
+        "case_id": letter.case_id,
+        "kind": letter.kind,
+        "locale": letter.locale,
+        "accounts": {a.account_ref: f"{a.total_due:f} {a.currency}" for a in letter.accounts},
+    }
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(f"{letter.reference} ({letter.locale}) → {out}")
+
+
+@app.command()
+def batch(
+    as_of: Annotated[str, typer.Option("--as-of", help="The letters' date, YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", help="The folder for the print house.")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help=KIND_HELP + " (default: the profile's)")
+    ] = None,
+    user: identity.AsUser = None,
+    as_json: bool = JSON,
+) -> None:
+    """One PDF per letter due (cases whose treatments include a letter), manifest.csv for the
+    print house; the letters compliance refuses are listed with their rule (refused.csv)."""
+    from arrears.kit.dates import require_day
+    from arrears.kit.db import unit_of_work
+    from arrears.workbench import letters
+
+    day = require_day(as_of, "--as-of")
+    with unit_of_work() as session, progress(quiet=as_json) as bar:
+        identity.optional(session, user, "case.work")
+        task = bar.add_task("letters", total=None)
+
+        def on_progress(n: int, total: int) -> None:
+            bar.update(task, completed=n, total=total)
+
+        result = letters.batch(
+            session=session, as_of=day, out=out, kind=kind, on_progress=on_progress
+        )
+    if as_json:
+        print_json(
+            {
+                "as_of": result.as_of,
+                "kind": result.kind,
+                "out": result.out,
+                "printed": result.printed,
+                "refused": result.refused,
+            }
+        )
+        return
+    console.print(
+        f"{len(result.printed)} letters ({result.kind}, {result.as_of}) → {out / letters.MANIFEST}"
+    )
+    if result.refused:
+        table = Table(title=f"refused by compliance: {len(result.refused)} ({letters.REFUSED})")
+        for column in ("case_id", "rules", "reason"):
+            table.add_column(column)
+        for row in result.refused[:50]:
+            table.add_row(str(row["case_id"]), str(row["rules"]), str(row["reason"]))
+        console.print(table)
