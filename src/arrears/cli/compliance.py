@@ -22,6 +22,7 @@ from arrears.compliance.schemas import Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.dates import parse_day
 from arrears.kit.errors import ArrearsError, BadInput
+from arrears.kit.textfile import read_utf8
 
 app = typer.Typer(
     help="The compliance engine: check a scenario, report blocks and overrides.",
@@ -32,7 +33,7 @@ app = typer.Typer(
 def read_scenario(path: Path) -> Scenario:
     """Parse a scenario file; any problem is a ``BadInput`` naming the file and the field."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the scenario ({exc.strerror})") from exc
     try:

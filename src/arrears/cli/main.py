@@ -100,6 +100,12 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return _exit(130, argv)
+    except UnicodeDecodeError as exc:  # a file in another encoding is bad input, whoever read it
+        err_console.print(
+            f"[bold red]error:[/bold red] input is not UTF-8 text ({exc.reason} at byte "
+            f"{exc.start}); save it as UTF-8"
+        )
+        return _exit(2, argv)
     except Exception as exc:  # the last net: a user never sees a traceback
         if os.environ.get("ARREARS_DEBUG"):
             raise

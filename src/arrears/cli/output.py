@@ -73,7 +73,11 @@ def progress(*, quiet: bool = False) -> Iterator[Progress]:
         disable=quiet,
     )
     with bar:
-        yield bar
+        try:
+            yield bar
+        finally:
+            if not bar.tasks:  # nothing was shown: leave no blank line above an error
+                bar.live.transient = True
 
 
 LOCALE = typer.Option(None, "--locale", help="en or zh-CN (default: ARREARS_LOCALE).")
