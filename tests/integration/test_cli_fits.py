@@ -82,25 +82,35 @@ def book(cli: Cli, env: Path) -> Iterator[dict[str, Any]]:
             assert done.exit_code == 0, (step, done.stderr)
             printed.append((step, done))
         cases = json.loads(cli("cases", "list", "--json").stdout)
+        staff = json.loads(cli("staff", "list", "--json").stdout)
         assert cases
-        yield {"printed": printed, "case": cases[0]["id"], "customer": cases[0]["customer_ref"]}
+        assert staff
+        yield {"printed": printed, "case": cases[0]["id"], "staff": staff[0]["code"]}
 
 
-def journey(case: int, account: str) -> list[tuple[str, ...]]:
+def journey(case: int, account: str, staff: str) -> list[tuple[str, ...]]:
     return [
         ("portfolio", "summary", "--as-of", AS_OF),
         ("account", "show", account, "--as-of", AS_OF),
         ("cycle", "history"),
         ("staff", "list"),
+        ("staff", "show", staff),
+        ("agencies", "list"),
+        ("agencies", "contracts"),
+        ("users", "list"),
         ("cases", "list"),
         ("cases", "show", str(case)),
         ("cases", "script", str(case)),
         ("compliance", "profiles"),
         ("compliance", "report"),
         ("training", "courses"),
+        ("training", "mentors"),
+        ("training", "status", staff),
         ("promotion", "report", "--as-of", AS_OF),
         ("report", "rolls"),
         ("report", "recovery"),
+        ("report", "kpis"),
+        ("report", "arms"),
     ]
 
 
@@ -119,7 +129,7 @@ def test_the_journeys_fit_80_columns_in_both_locales(
         for locale in LOCALES:
             monkeypatch.setenv("ARREARS_LOCALE", locale)
             get_settings.cache_clear()
-            for command in journey(book["case"], account):
+            for command in journey(book["case"], account, book["staff"]):
                 flags = ("--locale", locale) if command[:2] in PROSE else ()
                 headers.clear()
                 done = cli(*command, *flags)

@@ -25,6 +25,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.segment import Segment
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -118,6 +119,17 @@ class FitTable(Table):
         super().add_column(header, footer, **options)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # Lines end where their text ends: no run of padding a copy-paste or a diff would keep.
+        for line in Segment.split_lines(console.render(_Fitted(self), options)):
+            while line and not line[-1].text.strip() and not line[-1].control:
+                line.pop()
+            if line:
+                last = line[-1]
+                line[-1] = Segment(last.text.rstrip(), last.style, last.control)
+            yield from line
+            yield Segment.line()
+
+    def _layout(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.columns:
             yield from super().__rich_console__(console, options)
             return
@@ -159,10 +171,20 @@ class FitTable(Table):
             for key, column in zip(keys, self.columns, strict=True):
                 record.add_row(key, column._cells[row])
             if row:
-                yield Text("")
+                yield Segment.line()
             yield from console.render(record, options)
         if self.caption:
             yield from console.render(_text(console, self.caption, "table.caption"), options)
+
+
+class _Fitted:
+    """The table laid out for the width at hand (``FitTable._layout``), before trimming."""
+
+    def __init__(self, table: FitTable) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return self.table._layout(console, options)
 
 
 def table(*headers: str, **options: Any) -> FitTable:
