@@ -83,9 +83,16 @@ def book(cli: Cli, env: Path) -> Iterator[dict[str, Any]]:
             printed.append((step, done))
         cases = json.loads(cli("cases", "list", "--json").stdout)
         staff = json.loads(cli("staff", "list", "--json").stdout)
+        officer = next(
+            m["code"]
+            for m in staff
+            if m["grade"] == "collection_officer" and m["employment_type"] != "agency"
+        )
+        for user in (("boss", "admin"), ("lee", "collector", "--staff", officer, "--as", "boss")):
+            added = cli("users", "add", *user)
+            assert added.exit_code == 0, added.stderr
         assert cases
-        assert staff
-        yield {"printed": printed, "case": cases[0]["id"], "staff": staff[0]["code"]}
+        yield {"printed": printed, "case": cases[0]["id"], "staff": officer}
 
 
 def journey(case: int, account: str, staff: str) -> list[tuple[str, ...]]:
@@ -99,6 +106,7 @@ def journey(case: int, account: str, staff: str) -> list[tuple[str, ...]]:
         ("agencies", "contracts"),
         ("users", "list"),
         ("cases", "list"),
+        ("cases", "next", "--as", "lee"),
         ("cases", "show", str(case)),
         ("cases", "script", str(case)),
         ("compliance", "profiles"),
