@@ -122,3 +122,12 @@ def test_the_locale_of_prose_is_checked() -> None:
         output.resolve_locale("klingon")
     assert output.words("zh-CN")("Contact persons") == "联系人"
     assert output.words("en")("Contact persons") == "Contact persons"
+
+
+def test_an_error_line_keeps_brackets_rich_would_read_as_markup(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from arrears.cli.main import run
+
+    assert run(["account", "show", "A1", "--locale", "[bold]zh[/bold]"]) == 2
+    assert "got '[bold]zh[/bold]'" in capsys.readouterr().err
