@@ -131,3 +131,10 @@ def test_an_error_line_keeps_brackets_rich_would_read_as_markup(
 
     assert run(["account", "show", "A1", "--locale", "[bold]zh[/bold]"]) == 2
     assert "got '[bold]zh[/bold]'" in capsys.readouterr().err
+
+
+def test_a_result_line_is_text_not_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    from arrears.cli import _cases
+
+    _cases.show({}, False, lambda: "Dear [bold]Wang[/bold], [i]this[/i] is the card center")
+    assert "Dear [bold]Wang[/bold], [i]this[/i] is the card center" in capsys.readouterr().out
