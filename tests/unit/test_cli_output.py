@@ -122,6 +122,10 @@ def test_the_locale_of_prose_is_checked() -> None:
         output.resolve_locale("klingon")
     assert output.words("zh-CN")("Contact persons") == "联系人"
     assert output.words("en")("Contact persons") == "Contact persons"
+    # Every label `cases show` prints has its Chinese.
+    labels = re.findall(r"_\('([^']+)'\)", (CLI / "cases.py").read_text("utf-8"))
+    assert {"Account", "Total due", "Contact persons", "locked", "unlocked"} <= set(labels)
+    assert [label for label in labels if output.words("zh-CN")(label) == label] == []
 
 
 def test_an_error_line_keeps_brackets_rich_would_read_as_markup(
