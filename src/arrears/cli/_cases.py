@@ -36,11 +36,12 @@ def when(value: str | None, option: str) -> datetime | None:
 
 
 def show(payload: Any, as_json: bool, line: Callable[[], str]) -> None:
-    """A command's result: JSON for machines, else the one line ``line`` renders."""
+    """A command's result: JSON for machines, else the one line ``line`` renders, as text (a
+    script or a name holding ``[...]`` is printed whole, not read as markup)."""
     if as_json:
         print_json(payload)
     else:
-        console.print(line())
+        console.print(line(), markup=False, highlight=False)
 
 
 def show_summary(payload: dict[str, Any], as_json: bool) -> None:

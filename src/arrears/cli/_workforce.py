@@ -9,8 +9,8 @@ from typing import Any
 
 import typer
 from pydantic import BaseModel, ValidationError
-from rich.table import Table
 
+from arrears.cli import output
 from arrears.cli.output import console, print_json
 from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
@@ -46,7 +46,7 @@ def emit(payload: Any, as_json: bool, columns: Sequence[str], title: str | None 
         print_json(payload)
         return
     rows = payload if isinstance(payload, list) else [payload]
-    table = Table(title=title)
+    table = output.table(title=title)
     for column in columns:
         table.add_column(column)
     for row in rows:

@@ -6,15 +6,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.table import Table
 
+from arrears.cli import output
 from arrears.cli.output import console, print_json
 from arrears.config import get_settings
 from arrears.delinquency import load_fee_schedule
 from arrears.kit.db import UnitOfWork
-from arrears.kit.errors import BadInput
 from arrears.portfolio.inspection import account_view, parse_as_of
-from arrears.vocabulary import LOCALES
 
 app = typer.Typer(help="Look at one account.", no_args_is_help=True)
 
@@ -36,9 +34,7 @@ def show(
 ) -> None:
     """The account, its cardholder, history, DPD, bucket and what is owed, explained."""
     settings = get_settings()
-    lang = locale or settings.locale
-    if lang not in LOCALES:
-        raise BadInput(f"--locale must be one of {', '.join(LOCALES)}, got {lang!r}")
+    lang = output.resolve_locale(locale)
     day = parse_as_of(as_of)
     schedule = load_fee_schedule(fee_schedule or settings.fee_schedule)
     with UnitOfWork() as uow:
@@ -49,7 +45,7 @@ def show(
     if json_out:
         print_json(payload)
         return
-    _render(payload, "zh-CN" if lang == "zh-CN" else "en")
+    _render(payload, lang)
 
 
 _WORDS: dict[str, dict[Literal["en", "zh-CN"], str]] = {
@@ -79,7 +75,7 @@ def _render(p: dict[str, Any], lang: Literal["en", "zh-CN"]) -> None:
         f"{w('dpd')}: [bold]{p['dpd']}[/bold] · {w('bucket')}: [bold]{p['bucket']}[/bold] · "
         f"{w('past_due')}: {p['amount_past_due']} {cur}"
     )
-    statements = Table(title=w("statements"))
+    statements = output.table(title=w("statements"))
     for column in ("cycle_date", "due_date", "closing_balance", "minimum_due"):
         statements.add_column(column, justify="right")
     for s in p["statements"]:
@@ -91,7 +87,7 @@ def _render(p: dict[str, Any], lang: Literal["en", "zh-CN"]) -> None:
         )
     console.print(statements)
     if p["payments"]:
-        payments = Table(title=w("payments"))
+        payments = output.table(title=w("payments"))
         for column in ("paid_on", "amount", "channel", "reference"):
             payments.add_column(column)
         for pay in p["payments"]:
@@ -104,7 +100,7 @@ def _render(p: dict[str, Any], lang: Literal["en", "zh-CN"]) -> None:
             f"{w('reports')}: "
             + ", ".join(f"{r['reported_on']} → {r['status']}" for r in p["reports"])
         )
-    owed = Table(title=f"{w('owed')} ({p['fee_schedule']})", show_lines=True)
+    owed = output.table(title=f"{w('owed')} ({p['fee_schedule']})", show_lines=True)
     owed.add_column("item")
     owed.add_column("amount", justify="right")
     owed.add_column("why")

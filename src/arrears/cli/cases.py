@@ -7,10 +7,9 @@ collector)."""
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from arrears.cli import _cases as opts
-from arrears.cli import contacts, identity, promises
+from arrears.cli import contacts, identity, output, promises
 from arrears.cli.output import console, print_json
 
 app = typer.Typer(help="Work orders: state, contacts, promises, plans.", no_args_is_help=True)
@@ -40,7 +39,9 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "customer", "status", "bucket", "dpd", "due", "level", "queue", "next")
+    table = output.table(
+        "id", "customer", "status", "bucket", "dpd", "due", "level", "queue", "next"
+    )
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -57,12 +58,19 @@ def list_(
 
 
 @app.command()
-def show(work_order_id: int, as_json: bool = opts.JSON) -> None:
-    """One case: figures, breakdown, contact-person unlock, stops, promises, plans, contacts."""
+def show(
+    work_order_id: int,
+    locale: str | None = output.LOCALE,
+    as_json: bool = opts.JSON,
+) -> None:
+    """One case: figures, breakdown, contact persons (with the ids `cases contact
+    --contact-person` takes) and their unlock, stops, promises, plans, contacts."""
+    from arrears.auth.masking import mask_phone
     from arrears.cases import service
     from arrears.kit.db import unit_of_work
     from arrears.workbench import case_view
 
+    lang = output.resolve_locale(locale)
     with unit_of_work() as session:
         view = case_view.build_case_view(
             session=session, work_order=service.get(session=session, work_order_id=work_order_id)
@@ -71,17 +79,34 @@ def show(work_order_id: int, as_json: bool = opts.JSON) -> None:
     if as_json:
         print_json(payload)
         return
+    _ = output.words(lang)
     opts.show_summary(payload["work_order"], False)
     for part in payload["accounts"]:
-        console.print(f"  account {part['account_ref']}: total due {part['total_due']}")
+        console.print(
+            f"  {_('Account')} {part['account_ref']}: {_('Total due')} {part['total_due']}",
+            highlight=False,
+        )
         for item in part["items"]:
+            explanation = item["explanation"].get(lang) or item["explanation"]["en"]
             console.print(
-                f"    {item['kind']:<9} {item['amount']:>12}  {item['explanation']['en']}"
+                f"    {_(item['kind'])} {item['amount']}: {explanation}",
+                markup=False,
+                highlight=False,
             )
     unlock = payload["contact_persons_unlock"]
     console.print(
-        f"  contact persons: {'unlocked' if unlock['unlocked'] else 'locked'}: {unlock['reason']}"
+        f"  {_('Contact persons')} (--contact-person ID): "
+        f"{_('unlocked') if unlock['unlocked'] else _('locked')}: {unlock['reason']}",
+        markup=False,
+        highlight=False,
     )
+    for person in payload["customer"]["contact_persons"]:
+        phone = f": {mask_phone(person['phone'])}" if person["phone"] else ""
+        console.print(
+            f"    {person['id']} {person['name']} ({_(person['relation'])}){phone}",
+            markup=False,
+            highlight=False,
+        )
     for p in payload["promises"]:
         console.print(f"  promise {p['id']}: {p['amount']} by {p['due_on']}: {p['status']}")
     for c in payload["contacts"]:

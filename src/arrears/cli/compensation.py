@@ -6,9 +6,9 @@ release (``DEPRECATED`` in ``arrears.cli.main``)."""
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from arrears.cli import _workforce as w
+from arrears.cli import output
 from arrears.cli.output import console, print_json
 
 app = typer.Typer(
@@ -43,7 +43,9 @@ def statement(
     if as_json:
         print_json(out)
         return
-    table = Table(title=f"{out.staff_name} · {out.period} · plan {out.plan} ({out.currency})")
+    table = output.table(
+        title=f"{out.staff_name} · {out.period} · plan {out.plan} ({out.currency})"
+    )
     table.add_column("line")
     table.add_column("amount", justify="right")
     table.add_column("how")

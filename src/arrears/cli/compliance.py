@@ -8,9 +8,8 @@ from pathlib import Path
 import typer
 import yaml
 from pydantic import ValidationError
-from rich.table import Table
 
-from arrears.cli import identity
+from arrears.cli import identity, output
 from arrears.cli.output import console, print_json
 from arrears.compliance.engine import decide_scenario
 from arrears.compliance.profile import (
@@ -23,6 +22,7 @@ from arrears.compliance.schemas import Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.dates import parse_day
 from arrears.kit.errors import ArrearsError, BadInput
+from arrears.kit.textfile import read_utf8
 
 app = typer.Typer(
     help="The compliance engine: check a scenario, report blocks and overrides.",
@@ -33,7 +33,7 @@ app = typer.Typer(
 def read_scenario(path: Path) -> Scenario:
     """Parse a scenario file; any problem is a ``BadInput`` naming the file and the field."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the scenario ({exc.strerror})") from exc
     try:
@@ -93,7 +93,7 @@ def profiles_(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table("name", "title", "path")
+    table = output.table("name", "title", "path")
     for row in rows:
         table.add_row(row["name"], row["title"], row["path"])
     console.print(table)
@@ -162,7 +162,7 @@ def report(
     if as_json:
         print_json([r.model_dump() for r in rows])
         return
-    table = Table("day", "collector", "rule", "blocked", "overridden")
+    table = output.table("day", "collector", "rule", "blocked", "overridden")
     for r in rows:
         table.add_row(r.day, r.collector, r.rule, str(r.blocked), str(r.overridden))
     console.print(table)

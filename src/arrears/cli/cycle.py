@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from arrears.cli import identity
+from arrears.cli import identity, output
 from arrears.cli.output import console, print_json, progress
 from arrears.config import get_settings
 from arrears.kit.dates import require_day
@@ -89,7 +88,7 @@ def run(
         ("level", result.levels),
         ("arm", result.arms),
     ):
-        table = Table(title=f"accounts by {title}")
+        table = output.table(title=f"accounts by {title}")
         table.add_column(title)
         table.add_column("accounts", justify="right")
         for k, v in counts.items():
@@ -132,7 +131,7 @@ def history(
     if json_out:
         print_json(rows)
         return
-    table = Table(title="cycle runs (cases: +opened ~updated -closed =unchanged)")
+    table = output.table(title="cycle runs (cases: +opened ~updated -closed =unchanged)")
     for col in (
         "id",
         "as_of",

@@ -6,9 +6,9 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy import make_url, text
 
+from arrears.cli import output
 from arrears.cli.output import console, print_json
 from arrears.config import get_settings
 from arrears.kit.db import make_engine
@@ -96,7 +96,7 @@ def roles_command(
     if as_json:
         print_json({"role": name, "created": not exists, "grants": granted})
         return
-    table = Table(title=f"role {name} ({'created' if not exists else 'brought into line'})")
+    table = output.table(title=f"role {name} ({'created' if not exists else 'brought into line'})")
     table.add_column("table")
     table.add_column("may")
     for tbl, privileges in granted.items():

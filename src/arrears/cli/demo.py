@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from arrears.cli import output
 from arrears.cli.output import console
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError
@@ -80,15 +81,13 @@ def demo(
 
 def _demo_users() -> None:
     """One user per role, with a password generated now (none is written anywhere else)."""
-    from rich.table import Table
-
     from arrears.kit.db import unit_of_work
     from arrears.workforce.demo_roster import create_demo_users
 
     console.rule("[bold]8. demo users[/bold]  [dim](passwords are new at every start)[/dim]")
     with unit_of_work() as session:
         users = create_demo_users(session=session)
-    table = Table("user", "role", "password")
+    table = output.table("user", "role", "password")
     for username, role, password in users:
         table.add_row(username, role, password)
     console.print(table)

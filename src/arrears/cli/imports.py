@@ -8,9 +8,8 @@ from typing import Annotated
 
 import pyarrow as pa
 import typer
-from rich.table import Table
 
-from arrears.cli import identity
+from arrears.cli import identity, output
 from arrears.cli.output import console, err_console, print_json, progress
 from arrears.config import get_settings
 from arrears.kit.dates import require_day
@@ -27,7 +26,7 @@ _SHOWN = 20  # bad rows listed on the terminal; the --report file has them all
 
 
 def _show_errors(errors: list[RowError]) -> None:
-    table = Table(title=f"{len(errors)} problem(s)", show_lines=False)
+    table = output.table(title=f"{len(errors)} problem(s)", show_lines=False)
     for name in ("file", "row", "column", "reason", "value"):
         table.add_column(name)
     for e in errors[:_SHOWN]:
@@ -57,7 +56,7 @@ def _finish(outcome: service.ImportOutcome, as_json: bool, wh: dict[str, int]) -
             )
             + "[/yellow]"
         )
-    table = Table(title=f"imported {outcome.source}")
+    table = output.table(title=f"imported {outcome.source}")
     table.add_column("table")
     table.add_column("read", justify="right")
     table.add_column("loaded", justify="right")

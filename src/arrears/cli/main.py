@@ -7,6 +7,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 from typer import _click as click  # typer vendors click; its exceptions are these, not click's
 from typer.core import TyperGroup
 
@@ -88,7 +89,7 @@ def run(argv: list[str] | None = None) -> int:
         _check_policies()
         result = app.main(args=argv, prog_name="arrears", standalone_mode=False)
     except ArrearsError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}")
+        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
         return _exit(exc.exit_code, argv)
     except typer.Abort:
         err_console.print("aborted")
@@ -101,10 +102,16 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return _exit(130, argv)
+    except UnicodeDecodeError as exc:  # a file in another encoding is bad input, whoever read it
+        err_console.print(
+            f"[bold red]error:[/bold red] input is not UTF-8 text ({exc.reason} at byte "
+            f"{exc.start}); save it as UTF-8"
+        )
+        return _exit(2, argv)
     except Exception as exc:  # the last net: a user never sees a traceback
         if os.environ.get("ARREARS_DEBUG"):
             raise
-        err_console.print(f"[bold red]error:[/bold red] {_explain(exc)}")
+        err_console.print(f"[bold red]error:[/bold red] {escape(_explain(exc))}")
         return _exit(1, argv)
     return _exit(result if isinstance(result, int) else 0, argv)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from arrears.analytics import repository, service
 from arrears.analytics.model import load_model
+from arrears.cli import output
 from arrears.cli.output import console, print_json, progress
 from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
@@ -29,7 +29,7 @@ def _show(metrics: dict[str, Any]) -> None:
         f"{metrics['baseline_auc']:.4f} · {metrics['n_holdout']:,} holdout accounts · "
         f"top-decile lift {metrics['top_decile_lift']:.2f}"
     )
-    table = Table(title="Lift by score decile (holdout)")
+    table = output.table(title="Lift by score decile (holdout)")
     for col in ("decile", "accounts", "defaulters", "rate", "lift", "cumulative gain"):
         table.add_column(col, justify="right")
     for row in metrics["lift"]:

@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from arrears.cli import output
 from arrears.cli.output import console, print_json, progress
 from arrears.kit.db import UnitOfWork
 from arrears.portfolio import repository as portfolio_repo
@@ -34,7 +34,7 @@ def summary(
     if json_out:
         print_json(payload)
         return
-    table = Table(title=f"Portfolio on {day}: {payload['accounts']:,} accounts")
+    table = output.table(title=f"Portfolio on {day}: {payload['accounts']:,} accounts")
     for column in ("bucket", "accounts", "share"):
         table.add_column(column, justify="right")
     money = "balances" in payload
@@ -93,7 +93,7 @@ def synth(
     if json_out:
         print_json(payload)
         return
-    table = Table(title=f"{accounts:,} accounts as of {day} in {result.out}")
+    table = output.table(title=f"{accounts:,} accounts as of {day} in {result.out}")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, rows in result.rows.items():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from arrears.cli import _workforce as w
+from arrears.cli import output
 from arrears.cli.output import console, print_json
 
 app = typer.Typer(help="Promotion: eligibility explained.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def report(
     if as_json:
         print_json(rows)
         return
-    table = Table(title=f"promotion report {day}")
+    table = output.table(title=f"promotion report {day}")
     for column in ("track", "staff", "name", "status", "criteria"):
         table.add_column(column)
     for r in rows:

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
-from rich.table import Table
 
 from arrears.analytics import repository, service
 from arrears.analytics.kpis import collector_kpis
 from arrears.analytics.model import load_model
 from arrears.analytics.report import ReportData, render_html
+from arrears.cli import output
 from arrears.cli.output import console, err_console, print_json, progress
 from arrears.kit.clock import clock
 from arrears.kit.dates import parse_day
@@ -49,7 +49,9 @@ def rolls(json_out: JsonOpt = False, uci: UciOpt = None) -> None:
         print_json(result)
         return
     buckets = result["buckets"]
-    table = Table(title=f"Roll rates: accounts, summed over {result['transitions']} transitions")
+    table = output.table(
+        title=f"Roll rates: accounts, summed over {result['transitions']} transitions"
+    )
     table.add_column("from \\ to")
     for b in buckets:
         table.add_column(b, justify="right")
@@ -77,7 +79,7 @@ def recovery(
     if json_out:
         print_json(curves)
         return
-    table = Table(title="Recovery by month of entry (cumulative share of balance at entry)")
+    table = output.table(title="Recovery by month of entry (cumulative share of balance at entry)")
     table.add_column("entered")
     table.add_column("accounts", justify="right")
     months = max((len(c["points"]) for c in curves), default=0)
@@ -113,7 +115,7 @@ def kpis(
     if not rows:
         console.print("No contact attempts or promises recorded yet.")
         return
-    table = Table(title="Collector KPIs")
+    table = output.table(title="Collector KPIs")
     for col in (
         "collector",
         "attempts",
@@ -157,7 +159,7 @@ def arms(
     if not result["arms"]:
         console.print("No experiment results yet: the cycle has written no decisions with arms.")
         return
-    table = Table(title=f"Champion / challenger (paid within {horizon_days} days)")
+    table = output.table(title=f"Champion / challenger (paid within {horizon_days} days)")
     for col in ("arm", "role", "accounts", "pay rate", "95% interval", "recovered / account"):
         table.add_column(col)
     for a in result["arms"]:

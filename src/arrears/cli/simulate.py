@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from arrears.cli import output
 from arrears.cli.output import console, err_console, print_json, progress
 from arrears.kit.dates import parse_day
 
@@ -98,7 +98,7 @@ def _show(result: object) -> None:
         f"{s['calls']:,} calls ({s['calls_blocked']:,} blocked by compliance); "
         f"{s['promises_taken']:,} promises (kept rate {s['promise_kept_rate']})"
     )
-    table = Table(title="invariants")
+    table = output.table(title="invariants")
     for col in ("invariant", "held", "violations", "days broken", "first example"):
         table.add_column(col)
     for name, r in result.invariants.items():

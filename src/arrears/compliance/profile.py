@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from arrears.compliance.schemas import HOLD_FLAGS, Channel, Outcome, Purpose, Role
 from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.textfile import read_utf8
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -204,7 +205,7 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(read_utf8(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -277,8 +278,8 @@ def load_profile(name_or_path: str) -> Profile:
 def _line_of(path: Path, loc: tuple[int | str, ...]) -> int | None:
     """The YAML line of the deepest key of ``loc`` that this file itself sets."""
     try:
-        node: yaml.Node | None = yaml.compose(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        node: yaml.Node | None = yaml.compose(read_utf8(path))
+    except (OSError, yaml.YAMLError, BadInput):
         return None
     line = None
     for part in loc:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from arrears.kit.errors import BadInput
+from arrears.kit.textfile import read_utf8
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,7 +36,7 @@ def resolve(folder: Path, name_or_path: str, what: str) -> Path:
 def read(path: Path, what: str) -> object:
     """The YAML document in ``path``; a syntax error names the line."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(read_utf8(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from arrears.kit.errors import BadInput
+from arrears.kit.textfile import first_line, not_utf8
 from arrears.portfolio.layout import ORDER, ROW_RULES, SQL_TYPES, TABLES, Column, TableSpec
 
 
@@ -123,7 +124,7 @@ def _register_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> lis
         with path.open(newline="", encoding="utf-8-sig") as fh:
             header = next(csv.reader(fh), [])
     except UnicodeDecodeError as exc:
-        raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise not_utf8(path, exc) from None
     if not header:
         raise BadInput(f"{path.name}: empty file (a header row is required)")
     try:
@@ -136,7 +137,7 @@ def _register_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> lis
             ),
         )
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path.name}: cannot read as CSV ({exc})") from exc
+        raise BadInput(f"{path.name}: cannot read as CSV ({first_line(exc)})") from None
     data = data.append_column("_row", pa.array(range(1, data.num_rows + 1), pa.int64()))
     con.register(f"arrow_{table}", data)
     con.execute(f"CREATE OR REPLACE TEMP VIEW src_{table} AS SELECT * FROM arrow_{table}")
@@ -152,7 +153,7 @@ def _register_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) ->
         )
         names = [r[0] for r in con.execute(f"DESCRIBE src_{table}").fetchall()]
     except duckdb.Error as exc:
-        raise BadInput(f"{path.name}: cannot read as Parquet ({exc})") from exc
+        raise BadInput(f"{path.name}: not a readable Parquet file ({first_line(exc)})") from None
     return [n for n in names if n != "_row"]
 
 
@@ -299,28 +300,18 @@ def validate(
     )
     file_errors: list[RowError] = []
     for table in tables:
-        source = sources[table]
         if on_progress:
             on_progress(table)
-        if isinstance(source, pa.Table):
-            names = _register_arrow(con, table, source)
-        elif source.suffix.lower() == ".csv":
-            names = _register_csv(con, table, source)
-        else:
-            names = _register_parquet(con, table, source)
-        spec = TABLES[table]
-        present = set(names)
-        for extra in sorted(present - set(spec.column_names)):
-            file_errors.append(RowError(table, 0, extra, "unknown column"))
-        for col in spec.columns:
-            if col.required and col.name not in present:
-                file_errors.append(RowError(table, 0, col.name, "required column missing"))
-        row = con.execute(f"SELECT count(*) FROM src_{table}").fetchone()
-        result.rows_read[table] = int(row[0]) if row else 0
-        types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE src_{table}").fetchall()}
-        _check_table(con, spec, {k: v for k, v in types.items() if k in spec.column_names})
-        _check_duplicates(con, spec)
-        _check_parent(con, spec, known_refs, tables)
+        try:
+            errors, result.rows_read[table] = _validate_table(
+                con, table, sources[table], known_refs, tables
+            )
+        except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+            # A Parquet file whose footer reads but whose pages do not (truncated, corrupted).
+            con.close()
+            name = Path(files.get(table, table)).name
+            raise BadInput(f"{name}: not a readable Parquet file ({first_line(exc)})") from None
+        file_errors += errors
     result.errors = file_errors + [
         RowError(tbl, int(r), col, reason, value)
         for tbl, r, col, reason, value in con.execute(
@@ -328,6 +319,37 @@ def validate(
         ).fetchall()
     ]
     return result
+
+
+def _validate_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: Path | pa.Table,
+    known_refs: KnownRefs | None,
+    tables: tuple[str, ...],
+) -> tuple[list[RowError], int]:
+    """Register one table's source and check its rows: its file-level errors, rows read."""
+    if isinstance(source, pa.Table):
+        names = _register_arrow(con, table, source)
+    elif source.suffix.lower() == ".csv":
+        names = _register_csv(con, table, source)
+    else:
+        names = _register_parquet(con, table, source)
+    spec = TABLES[table]
+    present = set(names)
+    file_errors = [
+        RowError(table, 0, extra, "unknown column")
+        for extra in sorted(present - set(spec.column_names))
+    ]
+    for col in spec.columns:
+        if col.required and col.name not in present:
+            file_errors.append(RowError(table, 0, col.name, "required column missing"))
+    row = con.execute(f"SELECT count(*) FROM src_{table}").fetchone()
+    types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE src_{table}").fetchall()}
+    _check_table(con, spec, {k: v for k, v in types.items() if k in spec.column_names})
+    _check_duplicates(con, spec)
+    _check_parent(con, spec, known_refs, tables)
+    return file_errors, int(row[0]) if row else 0
 
 
 def _report(

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from arrears.kit.errors import BadInput
+from arrears.kit.textfile import not_utf8
 from arrears.portfolio.layout import arrow_schema
 
 MONTHS = 6
@@ -97,7 +98,7 @@ def read_uci(
                 )
             rows = list(reader)
     except UnicodeDecodeError as exc:
-        raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise not_utf8(path, exc) from None
     months = [_month(as_of, MONTHS - j) for j in range(MONTHS)]  # oldest first
     cycle_dates = [m.replace(day=STATEMENT_DAY) for m in months]
     due_dates = [c + timedelta(days=DUE_DAYS) for c in cycle_dates]

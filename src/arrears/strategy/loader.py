@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from arrears.delinquency.buckets import DEFAULT_BUCKETS
 from arrears.kit.errors import BadInput
+from arrears.kit.textfile import read_utf8
 from arrears.strategy.schema import Loc, Strategy, semantic_errors
 
 SHIPPED = Path(__file__).parent / "strategies"
@@ -121,4 +122,4 @@ def parse(text: str, *, source: str = "<string>") -> LoadedStrategy:
 def load_strategy(name_or_path: str = "default") -> LoadedStrategy:
     """Load and validate a strategy by shipped name or path."""
     path = resolve(name_or_path)
-    return parse(path.read_text(encoding="utf-8"), source=str(path))
+    return parse(read_utf8(path), source=str(path))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from arrears.kit import audit
 from arrears.kit.errors import BadInput, NotFound
 from arrears.kit.money import round_money
+from arrears.kit.textfile import not_utf8
 from arrears.workforce import repository as repo
 from arrears.workforce import schemas
 from arrears.workforce.compensation import Payee, month_statement, year_statement
@@ -69,6 +70,8 @@ def import_metrics(*, session: Session, path: Path, actor: str = ACTOR) -> int:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
     items = []
     for number, row in enumerate(rows, start=2):
         raw: dict[str, Any] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}

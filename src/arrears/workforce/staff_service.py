@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from arrears.kit import audit
 from arrears.kit.clock import center_today, clock
 from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
+from arrears.kit.textfile import not_utf8
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
 from arrears.workforce import schemas
@@ -266,6 +267,8 @@ def import_staff(*, session: Session, path: Path, actor: str = ACTOR) -> int:
             rows = list(reader)
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
     parsed: list[schemas.StaffCreate] = []
     seen: set[str] = set()
     for number, row in enumerate(rows, start=2):
