@@ -121,7 +121,7 @@ def test_the_breakdown_says_where_and_why_accrual_stopped() -> None:
     assert "核销" in zh
     interest = next(i for i in b.items if i.kind == "interest")
     assert "138 days past due after the itemization date 2005-09-05" in interest.explanation["en"]
-    assert "(none after the charge-off on 2006-01-21)" in interest.explanation["en"]
+    assert "; none after the charge-off on 2006-01-21)" in interest.explanation["en"]
     assert sum((i.amount for i in b.items), D(0)) == b.total_due
 
 

@@ -353,8 +353,8 @@ def _interest_item(
         days_en = f"{accrual.interest_days} days past due after the itemization date {on}"
         days_zh = f"账单日 {on} 之后逾期 {accrual.interest_days} 天"
         if accrual.stop is not None and accrual.stopped_on is not None:
-            days_en += f" (none after the {accrual.stop.label.en} on {accrual.stopped_on})"
-            days_zh += f"（{accrual.stopped_on} {accrual.stop.label.zh_cn}后不再计息）"
+            since_en += f"; none after the {accrual.stop.label.en} on {accrual.stopped_on}"
+            since_zh += f"；{accrual.stopped_on} {accrual.stop.label.zh_cn}后不再计息"
         en = (
             f"{name_en.capitalize()}: {rate_en} on the unpaid balance {_m(unpaid, cur)} "
             f"for {days_en} ({since_en}) = {_m(charged, cur)}"
