@@ -137,7 +137,9 @@ def test_first_run_opens_one_case_per_delinquent_customer(cycle_env: Path, engin
     # C3: two accounts, one delinquent; the case covers the delinquent one and sums amounts.
     assert wo["C3"].account_count == 1
     assert wo["C3"].amount_due == Decimal("200.00")
-    assert wo["C3"].fees == Decimal("10.00")  # 5% breach fee on each unpaid 100.00 instalment
+    # 5% breach fee on February's unpaid 100.00 (due 02-25, after the 02-05 itemization date);
+    # January's, due 01-25, is inside the February statement's balance (was 10.00, counted twice).
+    assert wo["C3"].fees == Decimal("5.00")
     with sa.orm.Session(engine) as s:
         refs = s.scalars(sa.select(WorkOrderAccount.account_ref)).all()
         assert sorted(refs) == ["A2", "A3", "A4", "A5"]

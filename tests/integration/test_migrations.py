@@ -56,12 +56,13 @@ def test_audit_event_cannot_be_truncated(session: Session, db_url: str) -> None:
 
 
 def test_the_portfolio_and_audit_branches_go_down_and_up_again(db_url: str) -> None:
-    for branch in ("portfolio", "audit"):
-        runner.downgrade(db_url, f"{branch}@-1")
-    assert not {"p001", "a001"} & set(runner.current(db_url))
+    # portfolio: i001 (statement itemisation) on p001 (import batch state); audit: a001.
+    for branch, steps in (("portfolio", 2), ("audit", 1)):
+        runner.downgrade(db_url, f"{branch}@-{steps}")
+    assert not {"i001", "p001", "a001"} & set(runner.current(db_url))
     assert "h002" in runner.current(db_url)  # the other branches stay where they were (auth: h002)
     runner.upgrade(db_url)
-    assert {"p001", "a001"} <= set(runner.current(db_url))
+    assert {"i001", "a001"} <= set(runner.current(db_url))
 
 
 def test_cli_upgrade_is_idempotent(db_url: str, cli: object) -> None:

@@ -196,11 +196,15 @@ def test_account_show_json(cli: Any, session: Session) -> None:
     assert out["payments"][0]["amount"] == "4000.00"
     b = out["breakdown"]
     assert sum(D(i["amount"]) for i in b["items"]) == D(b["total_due"])
-    assert [i["kind"] for i in b["items"]] == ["principal", "interest", "fee", "fee"]
-    assert b["interest"] == "185.00"  # 10000 x 0.05% x 37
-    assert b["fees"] == "100.00"  # 5% of 1000 twice
-    assert b["total_due"] == "10285.00"
-    assert "37 days" in b["items"][1]["explanation"]
+    # The itemization date 2005-09-05: its balance holds August's fee and the interest to then
+    # (was 10,285.00: 37 days of interest and both fees on top of it).
+    assert b["itemization_date"] == "2005-09-05"
+    assert [i["kind"] for i in b["items"]] == ["principal", "billed", "interest", "fee"]
+    assert b["interest"] == "130.00"  # 10000 x 0.05% x 26 days after 09-05
+    assert b["fees"] == "50.00"  # 5% of September's 1000 (due 09-25)
+    assert b["credits"] == "0.00"
+    assert b["total_due"] == "10180.00"
+    assert "26 days past due after the itemization date" in b["items"][2]["explanation"]
 
 
 def test_account_show_reported_path_in_chinese(cli: Any, session: Session) -> None:
@@ -208,7 +212,8 @@ def test_account_show_reported_path_in_chinese(cli: Any, session: Session) -> No
     out = run_json(cli, "account", "show", "300", "--as-of", "2005-10-11", "--locale", "zh-CN")
     assert (out["dpd"], out["bucket"]) == (40, "M2")
     assert out["reports"] == [{"reported_on": "2005-10-01", "status": 1}]
-    assert "逾期 40 天" in out["breakdown"]["items"][1]["explanation"]
+    # 40 days past due, 36 of them after the 09-05 statement.
+    assert "逾期 36 天" in out["breakdown"]["items"][2]["explanation"]
 
 
 def test_account_show_human_output(cli: Any, session: Session) -> None:
@@ -217,14 +222,14 @@ def test_account_show_human_output(cli: Any, session: Session) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Holder 200" in result.stdout
     assert "违约金" in result.stdout
-    assert "10,285.00" in result.stdout  # the total due
+    assert "10,180.00" in result.stdout  # the total due
 
 
 def test_account_show_other_fee_schedule(cli: Any, session: Session) -> None:
     arrange_book(session)
     out = run_json(cli, "account", "show", "200", "--as-of", AS_OF, "--fee-schedule", "us-card")
     assert out["fee_schedule"] == "us-card"
-    assert out["breakdown"]["fees"] == "60.00"  # 30.00 per past-due statement
+    assert out["breakdown"]["fees"] == "30.00"  # September's; August's is in the balance
 
 
 def test_account_show_says_where_accrual_stopped(cli: Any, session: Session) -> None:
@@ -238,10 +243,12 @@ def test_account_show_says_where_accrual_stopped(cli: Any, session: Session) -> 
     assert out["dpd"] == 240
     assert b["accrual"]["stop"] == "charge_off"
     assert b["accrual"]["stopped_on"] == "2005-08-02"  # 2005-02-03 + 180 days
-    assert b["accrual"]["interest_days"] == 180
-    # Late fees on the four statements due before the charge-off, none on August and September.
+    # Charged off before the 09-05 statement: nothing accrues after it (the fees and interest
+    # billed before are in that balance), and September, due after the charge-off, has no fee.
+    assert b["accrual"]["interest_days"] == 0
     fees = [i["amount"] for i in b["items"] if i["kind"] == "fee"]
-    assert fees == ["30.00"] * 4 + ["0.00"] * 2
+    assert fees == ["0.00"]
+    assert b["total_due"] == "10000.00"
     (stop,) = [i for i in b["items"] if i["kind"] == "accrual_stop"]
     assert stop["amount"] == "0.00"
     assert "stopped on 2005-08-02" in stop["explanation"]

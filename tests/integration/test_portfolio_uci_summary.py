@@ -48,5 +48,9 @@ def test_uci_import_then_summary_and_account_show(cli: Any, uci_csv: Path) -> No
     breakdown = account["breakdown"]
     items = [Decimal(i["amount"]) for i in breakdown["items"]]
     assert sum(items) == Decimal(breakdown["total_due"])
-    assert len([i for i in breakdown["items"] if i["kind"] == "fee"]) == 2
+    # The itemization-date model (tests/unit/test_delinquency_itemization.py): 3,913.00 on
+    # 2005-09-05, + 26 days of interest (50.87) + September's breach fee (19.56); was 4,065.46.
+    assert breakdown["itemization_date"] == "2005-09-05"
+    assert len([i for i in breakdown["items"] if i["kind"] == "fee"]) == 1
+    assert breakdown["total_due"] == "3983.43"
     assert all(i["explanation"] for i in breakdown["items"])

@@ -54,9 +54,11 @@ def test_case_page_breakdown_says_where_accrual_stopped(
     assert "stopped on 2026-12-24" in stop["explanation"]["en"]
     assert "non-accrual" in stop["explanation"]["en"]
     assert "停止计息" in stop["explanation"]["zh-CN"]
-    # 90 days of interest, not 157.
+    # Interest from the itemization date (the 2026-10-05 statement, whose balance holds what
+    # was billed before) to the non-accrual: 80 days, not 157 (nor 90 counted back from 09-25).
     interest = next(i for i in account["items"] if i["kind"] == "interest")
-    assert "90 of 157 days past due" in interest["explanation"]["en"]
+    assert "80 days past due after the itemization date 2026-10-05" in interest["explanation"]["en"]
+    assert "none after the non-accrual on 2026-12-24" in interest["explanation"]["en"]
     page = app_client.get(f"/cases/{case_id}").text
     assert 'data-kind="accrual_stop"' in page
     assert "accrual stopped" in page

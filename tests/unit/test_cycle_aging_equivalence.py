@@ -1,6 +1,8 @@
-"""The columnar aging/fees/interest (Ibis) agree with the pure rules account by account,
-including where accrual stops (charge-off / non-accrual, the cap on charges) and which accounts
-are worth a case (the small-balance threshold)."""
+"""The columnar aging/fees/interest (Ibis) agree with the pure rules account by account, to the
+cent: the itemization-date pricing (the latest statement's balance plus the interest and fees
+since its cycle date, less the payments since; a payment on the as-of day deducted without
+changing a charge), where accrual stops (charge-off / non-accrual, the cap on charges) and which
+accounts are worth a case (the small-balance threshold)."""
 
 from __future__ import annotations
 
@@ -31,9 +33,9 @@ D = pa.decimal128(18, 2)
 # Profiles whose stops and caps bite early, so the generated accounts cross them both ways.
 TIGHT = {
     "cn-tight": "extends: cn-card\naccrual: {stop: {kind: non_accrual, after_dpd: 45, "
-    "label: {en: non-accrual, zh-CN: 停止计息}}, cap_ratio: 0.03}\nsmall_balance: 150.00\n",
+    "label: {en: non-accrual, zh-CN: 停止计息}}, cap_ratio: 0.01}\nsmall_balance: 150.00\n",
     "us-tight": "extends: us-card\naccrual: {stop: {kind: charge_off, after_dpd: 75, "
-    "label: {en: charge-off, zh-CN: 核销}}, cap_ratio: 0.015}\nsmall_balance: 1.00\n",
+    "label: {en: charge-off, zh-CN: 核销}}, cap_ratio: 0.004}\nsmall_balance: 1.00\n",
     "no-stop": "extends: generic\naccrual: {stop: null, cap_ratio: null}\n",
 }
 
@@ -86,6 +88,16 @@ def portfolio(n: int, seed: int) -> dict[str, list[dict[str, object]]]:
                     "paid_on": date(2025, 8, 1) + timedelta(days=rng.randint(0, 240)),
                     "amount": _money(rng, 3000) + Decimal("0.01"),
                     "reference": f"P{i}-{j}",
+                }
+            )
+        if rng.random() < 0.1:
+            # Paid on a night the tests price: deducted, changing no charge of that night.
+            rows["payments"].append(
+                {
+                    "account_id": acct,
+                    "paid_on": rng.choice([AS_OF, LATER]),
+                    "amount": _money(rng, 3000) + Decimal("0.01"),
+                    "reference": f"P{i}-night",
                 }
             )
         for j in range(rng.choice([0, 0, 1, 2, 3])):
@@ -156,7 +168,7 @@ def test_columnar_aging_matches_the_pure_rules(
     by_acct = {r["account_id"]: r for r in got}
     assert len(by_acct) == 1500
     mismatches = []
-    delinquent = stopped = capped = kept_out = 0
+    delinquent = stopped = stopped_since = capped = kept_out = paid_today = 0
     facts: dict[str, tuple[list[StatementFact], list[PaymentFact], list[StatusReport]]] = {
         str(a["account_id"]): ([], [], []) for a in rows["accounts"]
     }
@@ -201,7 +213,15 @@ def test_columnar_aging_matches_the_pure_rules(
             g["collectible"],
         )
         delinquent += want.aging.dpd > 0
-        stopped += want.accrual.stopped_on is not None and want.accrual.interest_days > 0
+        stopped += want.accrual.stopped_on is not None
+        # The stop fell after the itemization date: interest ran up to it, not beyond.
+        stopped_since += (
+            want.accrual.stopped_on is not None
+            and want.itemization_date is not None
+            and want.accrual.stopped_on > want.itemization_date
+            and want.accrual.interest_days > 0
+        )
+        paid_today += want.aging.dpd > 0 and any(p.paid_on == as_of for p in py)
         capped += want.accrual.capped > 0
         kept_out += want.aging.dpd > 0 and not want.collectible
         if expected != actual:
@@ -211,6 +231,8 @@ def test_columnar_aging_matches_the_pure_rules(
     # ... and crosses the profile's stop, its cap and its small-balance threshold.
     if schedule.accrual.stop is not None:
         assert stopped > 50
+        assert stopped_since > 0
+    assert paid_today > 0  # the start-of-day position differs from the end-of-day one
     if schedule.accrual.cap_ratio is not None and schedule_name in TIGHT:
         assert capped > 50
     assert kept_out > 0  # reports with nothing owed, at least

@@ -65,64 +65,90 @@ def test_the_shipped_profiles_say_where_accrual_stops() -> None:
     assert generic.accrual.cap_ratio is not None
 
 
+# The same statements, the January to June minimums paid on the 20th: behind from 2005-07-25.
+LATE_STARTER = [PaymentFact(date(2005, m, 20), D("1000.00"), f"P{m}") for m in range(1, 7)]
+ITEMIZED_ON = date(2005, 9, 5)  # the September statement: 42 days after 2005-07-25
+
+
 def test_us_card_charges_off_at_180_days_and_then_accrues_nothing() -> None:
     us = load_fee_schedule("us-card")
-    b = owed(us, TODAY)
-    # Oldest unpaid instalment due 2005-01-25: 180 days past due on 2005-07-24.
-    assert b.aging.dpd == (TODAY - date(2005, 1, 25)).days
-    assert b.accrual.stopped_on == date(2005, 7, 24)
-    assert b.accrual.interest_days == 180
-    assert b.interest == (D(10_000) * D("0.2999") * 180 / 365).quantize(D("0.01"))
-    # Late fees on the six statements due before the charge-off, none on the three after it.
-    fees = [i.amount for i in b.items if i.kind == "fee"]
-    assert fees == [D("30.00")] * 6 + [D("0.00")] * 3
-    assert b.total_due == D(10_000) + b.interest + D("180.00")
+    b = owed(us, TODAY, payments=LATE_STARTER)
+    assert b.itemization_date == ITEMIZED_ON
+    # Oldest unpaid instalment due 2005-07-25: 180 days past due on 2006-01-21.
+    assert b.aging.dpd == (TODAY - date(2005, 7, 25)).days
+    assert b.accrual.stopped_on == date(2006, 1, 21)
+    # Interest from the itemization date to the charge-off: 180 - 42 = 138 days.
+    assert b.accrual.interest_days == 138 == (date(2006, 1, 21) - ITEMIZED_ON).days
+    assert b.interest == (D(10_000) * D("0.2999") * 138 / 365).quantize(D("0.01"))
+    assert b.interest == D("1133.87")
+    # One late fee: September's (due 09-25, before the charge-off). July's and August's fell
+    # due on or before 09-05 and are inside that statement's balance.
+    assert [i.amount for i in b.items if i.kind == "fee"] == [D("30.00")]
+    assert b.total_due == D(10_000) + D("1133.87") + D("30.00")
     # Seen on the day of the charge-off or 21 years later: the same figures.
-    at_stop = owed(us, date(2005, 10, 1))
+    at_stop = owed(us, date(2006, 1, 21), payments=LATE_STARTER)
     assert (at_stop.interest, at_stop.fees, at_stop.total_due) == (b.interest, b.fees, b.total_due)
 
 
-def test_the_breakdown_says_where_and_why_accrual_stopped() -> None:
+def test_charged_off_before_the_itemization_date_the_statement_balance_is_owed() -> None:
+    """Never paid: charged off on 2005-07-24, before the 09-05 statement. Nothing accrues
+    after it; the interest and fees billed before are in its balance, not added again."""
     b = owed(load_fee_schedule("us-card"), TODAY)
+    assert b.accrual.stopped_on == date(2005, 7, 24)
+    assert b.accrual.interest_days == 0
+    assert (b.interest, b.fees) == (0, 0)
+    assert b.total_due == D("10000.00")  # was 11,658.96: 180 days of interest and six fees on top
+    interest = next(i for i in b.items if i.kind == "interest")
+    assert "it stopped at the charge-off on 2005-07-24" in interest.explanation["en"]
+    (late,) = [i for i in b.items if i.kind == "fee"]
+    assert late.amount == 0
+    assert "No late fee" in late.explanation["en"]
+    assert "charge-off" in late.explanation["en"]
+    assert "不收滞纳金" in late.explanation["zh-CN"]
+
+
+def test_the_breakdown_says_where_and_why_accrual_stopped() -> None:
+    b = owed(load_fee_schedule("us-card"), TODAY, payments=LATE_STARTER)
     stops = [i for i in b.items if i.kind == "accrual_stop"]
     assert len(stops) == 1
     assert stops[0].amount == 0
     en, zh = stops[0].explanation["en"], stops[0].explanation["zh-CN"]
-    assert "2005-07-24" in en
+    assert "2006-01-21" in en
     assert "180 days past due" in en
     assert "charge-off" in en
-    assert "2005-07-24" in zh
+    assert "2006-01-21" in zh
     assert "180" in zh
     assert "核销" in zh
     interest = next(i for i in b.items if i.kind == "interest")
-    assert f"180 of {b.aging.dpd} days past due" in interest.explanation["en"]
-    late = [i for i in b.items if i.kind == "fee"][-1]
-    assert "No late fee" in late.explanation["en"]
-    assert "charge-off" in late.explanation["en"]
-    assert "不收滞纳金" in late.explanation["zh-CN"]
+    assert "138 days past due after the itemization date 2005-09-05" in interest.explanation["en"]
+    assert "; none after the charge-off on 2006-01-21)" in interest.explanation["en"]
     assert sum((i.amount for i in b.items), D(0)) == b.total_due
 
 
 def test_cn_card_stops_penalty_interest_and_fees_at_the_non_accrual_day_count() -> None:
     cn = load_fee_schedule("cn-card")
-    b = owed(cn, TODAY)
-    assert b.accrual.stopped_on == date(2005, 1, 25) + timedelta(days=90)
-    assert b.interest == D("450.00")  # 10,000 x 0.05% x 90 days
-    # Breach fees (5% of 1,000) on the statements due before 2005-04-25: January to March.
-    assert [i.amount for i in b.items if i.kind == "fee"] == [D("50.00")] * 3 + [D("0.00")] * 6
+    b = owed(cn, TODAY, payments=LATE_STARTER)
+    assert b.accrual.stopped_on == date(2005, 7, 25) + timedelta(days=90)
+    # 10,000 x 0.05% x 48 days (09-05 to the non-accrual on 10-23).
+    assert b.interest == D("240.00")
+    # September's breach fee (5% of 1,000): it fell due before the non-accrual.
+    assert [i.amount for i in b.items if i.kind == "fee"] == [D("50.00")]
+    assert b.total_due == D("10290.00")
     assert "停止计息" in next(i for i in b.items if i.kind == "accrual_stop").explanation["zh-CN"]
 
 
 def test_the_reported_path_stops_from_the_reported_date() -> None:
     """UCI: status 8 reported on 2005-10-01 is 240 days late; the stop is 180 days after
-    2005-02-03 (as_of - dpd), and statements due after it attract no fee."""
+    2005-02-03 (as_of - dpd), before the 09-05 statement: nothing accrues after it."""
     us = load_fee_schedule("us-card")
     six = STATEMENTS[3:]  # April to September
     b = owed(us, date(2005, 10, 1), six, reports=[StatusReport(date(2005, 10, 1), 8)])
     assert b.aging.dpd == 240
     assert b.accrual.stopped_on == date(2005, 8, 2)
-    assert [i.amount for i in b.items if i.kind == "fee"] == [D("30.00")] * 4 + [D("0.00")] * 2
-    assert b.accrual.interest_days == 180
+    # September fell due after the charge-off: no fee; April-August are in the balance.
+    assert [i.amount for i in b.items if i.kind == "fee"] == [D("0.00")]
+    assert b.accrual.interest_days == 0
+    assert b.total_due == D("10000.00")
 
 
 def test_the_cap_limits_interest_and_fees_to_a_share_of_the_unpaid_principal(
@@ -137,12 +163,11 @@ def test_the_cap_limits_interest_and_fees_to_a_share_of_the_unpaid_principal(
     stop = next(i for i in b.items if i.kind == "accrual_stop")
     assert "5% of the unpaid principal 8,000.00 TWD = 400.00 TWD" in stop.explanation["en"]
     assert "上限" in stop.explanation["zh-CN"]
-    # The payment covers two instalments: seven breach fees of 50.00 keep their place and
-    # interest gets what is left of the cap.
-    assert b.fees == D("350.00")
-    assert b.interest == D("50.00")
+    # September's breach fee of 50.00 keeps its place; interest gets what is left of the cap.
+    assert b.fees == D("50.00")
+    assert b.interest == D("350.00")
     assert (
-        "limited to 50.00 TWD by the cap"
+        "limited to 350.00 TWD by the cap"
         in next(i for i in b.items if i.kind == "interest").explanation["en"]
     )
 

@@ -149,18 +149,28 @@ def test_worked_example() -> None:
     assert (b.aging.dpd, b.aging.bucket) == (37, "M2")
     assert b.principal == D("10000.00")
     assert b.payments == D("0")  # P2 predates the September statement
-    # 10000.00 x 0.05% x 37 days = 185.00; fees 5% of 450.00 and of 1000.00
-    assert b.interest == D("185.00")
-    assert [i.amount for i in b.items if i.kind == "fee"] == [D("22.50"), D("50.00")]
-    assert b.total_due == D("10257.50")
+    # Itemization date 2005-09-05: its closing balance 10,000.00 already holds August's breach
+    # fee (due 08-25) and the interest billed through 09-05. Was 10,257.50 (interest for all 37
+    # days past due and August's fee on top: both counted twice).
+    assert (b.itemization_date, b.itemization_amount) == (date(2005, 9, 5), D("10000.00"))
+    # Past due since 08-25, but only the 26 days after 09-05 are new: 10000 x 0.05% x 26.
+    assert b.accrual.interest_days == 26
+    assert b.interest == D("130.00")
+    # One fee: September's minimum, due 09-25, after the itemization date (5% of 1,000.00).
+    assert [i.amount for i in b.items if i.kind == "fee"] == [D("50.00")]
+    assert b.total_due == D("10180.00")
+    assert b.total_due == b.itemization_amount + b.interest + b.fees + b.payments + b.credits
     interest = next(i for i in b.items if i.kind == "interest")
     assert "0.05% a day" in interest.explanation["en"]
-    assert "37 days" in interest.explanation["en"]
+    assert "26 days past due after the itemization date 2005-09-05" in interest.explanation["en"]
     assert "10,000.00 CNY" in interest.explanation["en"]
-    assert "逾期 37 天" in interest.explanation["zh-CN"]
+    assert "逾期 26 天" in interest.explanation["zh-CN"]
+    billed = next(i for i in b.items if i.kind == "billed")
+    assert billed.amount == 0
+    assert "already includes everything billed through 2005-09-05" in billed.explanation["en"]
     fee = [i for i in b.items if i.kind == "fee"][0]
-    assert "2005-08-25" in fee.explanation["en"]
-    assert "450.00" in fee.explanation["zh-CN"]
+    assert "2005-09-25" in fee.explanation["en"]
+    assert "1,000.00" in fee.explanation["zh-CN"]
     assert "违约金" in fee.explanation["zh-CN"]
 
 
@@ -193,18 +203,19 @@ def test_breakdown_on_the_reported_path() -> None:
     )
     assert (b.aging.dpd, b.aging.bucket) == (60, "M2")
     assert b.aging.reported == StatusReport(date(2005, 10, 1), 2)
-    assert b.interest == D("300.00")  # 10000 x 0.0005 x 60
+    # 60 days past due, 26 of them after 09-05: 10000 x 0.0005 x 26 (was 300.00, all 60 days).
+    assert b.interest == D("130.00")
     interest = next(i for i in b.items if i.kind == "interest")
     assert "2 cycles late as reported on 2005-10-01" in interest.explanation["en"]
     assert "报告逾期 2 期" in interest.explanation["zh-CN"]
-    assert b.fees == D("97.50")  # 5% of 950 + 5% of 1000
-    assert b.total_due == D("10397.50")
+    # September's 5% of 1000 only; August's 47.50 is inside the 09-05 balance (was 97.50).
+    assert b.fees == D("50.00")
+    assert b.total_due == D("10180.00")  # was 10,397.50
 
 
-def test_floor_and_cap_are_explained(tmp_path: Path) -> None:
-    schedule = load_fee_schedule(
-        write(tmp_path, "extends: cn-card\nlate_fee: {floor: 30, cap: 40}\n")
-    )
+@pytest.mark.parametrize(("bounds", "fee"), [("{floor: 60}", "60.00"), ("{cap: 40}", "40.00")])
+def test_floor_and_cap_are_explained(tmp_path: Path, bounds: str, fee: str) -> None:
+    schedule = load_fee_schedule(write(tmp_path, f"extends: cn-card\nlate_fee: {bounds}\n"))
     b = owed_breakdown(
         terms=CNY,
         statements=STATEMENTS,
@@ -212,12 +223,15 @@ def test_floor_and_cap_are_explained(tmp_path: Path) -> None:
         as_of=date(2005, 10, 1),
         schedule=schedule,
     )
-    first, second = (i for i in b.items if i.kind == "fee")
-    assert (first.amount, second.amount) == (D("30.00"), D("40.00"))
-    assert "floor" in first.explanation["en"]
-    assert "最低" in first.explanation["zh-CN"]
-    assert "cap" in second.explanation["en"]
-    assert "封顶" in second.explanation["zh-CN"]
+    # One fee since the itemization date: September's 5% of 1,000.00 = 50.00, clamped.
+    (item,) = (i for i in b.items if i.kind == "fee")
+    assert item.amount == D(fee)
+    if "floor" in bounds:
+        assert "floor" in item.explanation["en"]
+        assert "最低" in item.explanation["zh-CN"]
+    else:
+        assert "cap" in item.explanation["en"]
+        assert "封顶" in item.explanation["zh-CN"]
 
 
 def test_no_statement_yet() -> None:

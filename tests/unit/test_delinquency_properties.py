@@ -155,7 +155,14 @@ def test_breakdown_sums_exactly_to_the_total(
     assert sum((i.amount for i in b.items), Decimal(0)) == b.total_due
     assert b.principal + b.interest + b.fees + b.payments == b.total_due
     assert all(i.amount == i.amount.quantize(CENT) for i in b.items)
-    assert len([i for i in b.items if i.kind == "fee"]) == len(b.aging.past_due)
+    # One fee line per statement past due at the start of the day that fell due after the
+    # itemization date (the earlier ones are inside the statement balance).
+    start = age(statements=ss, payments=[p for p in ps if p.paid_on < as_of], as_of=as_of,
+                reports=rs)  # fmt: skip
+    on = b.itemization_date
+    assert len([i for i in b.items if i.kind == "fee"]) == len(
+        [pd for pd in start.past_due if on is not None and pd.due_date > on]
+    )
     assert all(i.explanation["en"] and i.explanation["zh-CN"] for i in b.items)
     assert b.interest >= 0
     assert b.fees >= 0
@@ -279,9 +286,119 @@ def test_interest_and_fees_stay_within_the_cap(
     assert all(i.amount >= 0 for i in b.items if i.kind == "fee")
     ratio = schedule.accrual.cap_ratio
     if ratio is not None:
-        unpaid = max(b.principal + b.payments, Decimal(0))
+        # The unpaid principal at the start of the day: a payment on as_of changes no charge.
+        on = b.itemization_date
+        before = [p for p in ps if on is not None and on < p.paid_on < as_of]
+        unpaid = max(b.principal - sum((p.amount for p in before), Decimal(0)), Decimal(0))
         assert b.interest + b.fees <= (ratio * unpaid).quantize(CENT)
     # Where accrual stopped, one line says so, in both languages, with nothing to pay on it.
     stops = [i for i in b.items if i.kind == "accrual_stop"]
     assert len(stops) == (1 if b.accrual.stopped else 0)
     assert all(i.amount == 0 and i.explanation["en"] and i.explanation["zh-CN"] for i in stops)
+
+
+# --- the itemization-date model (Reg F 1006.34(c)(2)(vi)-(viii)) --------------------------------
+
+credits = st.lists(
+    st.builds(
+        PaymentFact,
+        paid_on=st.integers(0, 450).map(lambda d: EPOCH + timedelta(days=d)),
+        amount=positive_cents,
+        reference=st.text("xyz9", max_size=3),
+    ),
+    max_size=3,
+)
+ALL_SCHEDULES = st.sampled_from(sorted(SCHEDULES))
+
+
+@given(statements, payments, credits, reports, as_of_days, ALL_SCHEDULES, accruals)
+@settings(max_examples=200)
+def test_nothing_dated_on_or_before_the_itemization_date_is_added_on_top(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    cs: list[PaymentFact],
+    rs: list[StatusReport],
+    day: int,
+    name: str,
+    accrual: dict[str, object],
+) -> None:
+    schedule = _with_accrual(name, accrual)
+    as_of = EPOCH + timedelta(days=day)
+    b = owed_breakdown(terms=TERMS, statements=ss, payments=ps, credits=cs, as_of=as_of,
+                       reports=rs, schedule=schedule)  # fmt: skip
+    issued = [s for s in ss if s.cycle_date <= as_of]
+    if not issued:
+        assert b.itemization_date is None
+        assert b.total_due == b.payments + b.credits
+        return
+    latest = max(issued, key=lambda s: s.cycle_date)
+    on = latest.cycle_date
+    assert (b.itemization_date, b.itemization_amount) == (on, latest.closing_balance)
+    # Interest only for days after it, fees only on statements that fell due after it.
+    assert b.accrual.interest_days <= (as_of - on).days
+    fee_dates = [i.explanation["en"] for i in b.items if i.kind == "fee"]
+    due_after = {str(s.due_date) for s in ss if s.due_date > on}
+    assert all(any(d in text for d in due_after) for text in fee_dates)
+    # What came after it, and only that: payments and credits dated after it.
+    paid = sum((p.amount for p in ps if on < p.paid_on <= as_of), Decimal(0))
+    credited = sum((c.amount for c in cs if on < c.paid_on <= as_of), Decimal(0))
+    assert (b.payments, b.credits) == (-paid, -credited)
+    assert b.total_due == b.itemization_amount + b.interest + b.fees - paid - credited
+    assert sum((i.amount for i in b.items), Decimal(0)) == b.total_due
+    assert b.interest >= 0
+    assert b.fees >= 0
+
+
+@given(statements, payments, credits, reports, as_of_days, ALL_SCHEDULES, accruals)
+@settings(max_examples=200)
+def test_paying_the_current_amount_leaves_nothing_owed(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    cs: list[PaymentFact],
+    rs: list[StatusReport],
+    day: int,
+    name: str,
+    accrual: dict[str, object],
+) -> None:
+    schedule = _with_accrual(name, accrual)
+    as_of = EPOCH + timedelta(days=day)
+    kw = {"terms": TERMS, "statements": ss, "credits": cs, "as_of": as_of, "reports": rs,
+          "schedule": schedule}  # fmt: skip
+    b = owed_breakdown(payments=ps, **kw)  # type: ignore[arg-type]
+    # A payment dated on the statement's own cycle date is inside its closing balance (the
+    # model's cut-off), so the payoff is paid on a later day.
+    if b.total_due <= 0 or as_of == b.itemization_date:
+        return
+    paid = owed_breakdown(payments=[*ps, PaymentFact(as_of, b.total_due, "payoff")], **kw)  # type: ignore[arg-type]
+    assert paid.total_due == 0
+    assert (paid.interest, paid.fees) == (b.interest, b.fees)
+
+
+@given(statements, payments, credits, reports, st.integers(0, 60), ALL_SCHEDULES, accruals)
+@settings(max_examples=200)
+def test_with_nothing_after_the_statement_the_total_is_its_closing_balance(
+    ss: list[StatementFact],
+    ps: list[PaymentFact],
+    cs: list[PaymentFact],
+    rs: list[StatusReport],
+    wait: int,
+    name: str,
+    accrual: dict[str, object],
+) -> None:
+    if not ss:
+        return
+    schedule = _with_accrual(name, accrual)
+    latest = max(ss, key=lambda s: s.cycle_date)
+    on = latest.cycle_date
+    # Nothing received after the statement; on its own date nothing can have accrued.
+    ps = [p for p in ps if p.paid_on <= on]
+    cs = [c for c in cs if c.paid_on <= on]
+    kw = {"terms": TERMS, "statements": ss, "payments": ps, "credits": cs, "reports": rs,
+          "schedule": schedule}  # fmt: skip
+    b = owed_breakdown(as_of=on, **kw)  # type: ignore[arg-type]
+    assert b.total_due == latest.closing_balance
+    assert [i.amount for i in b.items if i.amount != 0] in ([latest.closing_balance], [])
+    # Later, while the account stays current, nothing accrues either.
+    later = owed_breakdown(as_of=on + timedelta(days=wait), **kw)  # type: ignore[arg-type]
+    if later.aging.dpd == 0:
+        assert later.total_due == latest.closing_balance

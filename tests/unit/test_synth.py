@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -125,6 +126,37 @@ def test_statements_and_payments_hold_together(portfolio: Path) -> None:
         assert r["minimum_due"] >= 0  # type: ignore[operator]
     amounts = [r["amount"] for r in read(portfolio, "payments")]
     assert min(amounts) > 0  # type: ignore[type-var]
+
+
+def test_itemised_statements_add_up_to_their_own_balances(portfolio: Path) -> None:
+    """closing = previous + principal + interest + fees - what was received in the cycle, and
+    the previous balance is the prior statement's closing balance (docs/synth.md)."""
+    statements: dict[object, list[dict[str, object]]] = defaultdict(list)
+    for r in read(portfolio, "statements"):
+        statements[r["account_id"]].append(r)
+    payments: dict[object, list[dict[str, object]]] = defaultdict(list)
+    for r in read(portfolio, "payments"):
+        payments[r["account_id"]].append(r)
+    checked = charged = 0
+    for account, rows in list(statements.items())[:3000]:
+        rows.sort(key=lambda r: r["cycle_date"])  # type: ignore[arg-type,return-value]
+        assert rows[0]["previous_balance"] is None  # the carry-in is not in the extract
+        for prev, cur in zip(rows, rows[1:], strict=False):
+            received = sum(
+                (p["amount"] for p in payments[account]
+                 if prev["cycle_date"] < p["paid_on"] <= cur["cycle_date"]),  # type: ignore[operator]
+                Decimal(0),
+            )  # fmt: skip
+            assert cur["previous_balance"] == prev["closing_balance"]
+            parts = (cur["previous_balance"], cur["principal_billed"], cur["interest_billed"],
+                     cur["fees_billed"])  # fmt: skip
+            assert sum(parts) - received == cur["closing_balance"]  # type: ignore[arg-type]
+            assert cur["interest_billed"] >= 0  # type: ignore[operator]
+            assert cur["fees_billed"] >= 0  # type: ignore[operator]
+            charged += cur["fees_billed"] > 0  # type: ignore[operator]
+            checked += 1
+    assert checked > 10_000
+    assert charged > 100  # late accounts were billed fees
 
 
 def _id_check(number: str) -> bool:

@@ -233,9 +233,7 @@ def ledger(*, session: Session, work_order_id: int, as_of: date | None = None) -
     ids = [a.id for a in held]
     statements: dict[int, list[StatementFact]] = defaultdict(list)
     for s in portfolio_repository.statements_of(session, ids):
-        statements[s.account_id].append(
-            StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
-        )
+        statements[s.account_id].append(s.fact())
     payments = portfolio_repository.payments_of(session, ids)
     paid: dict[int, list[PaymentFact]] = defaultdict(list)
     for p in payments:

@@ -20,12 +20,29 @@ DAYS_PER_CYCLE = 30
 
 @dataclass(frozen=True)
 class StatementFact:
-    """One billing cycle: the minimum due is an instalment falling due on ``due_date``."""
+    """One billing cycle: the minimum due is an instalment falling due on ``due_date``.
+
+    The itemisation (optional, all four or none): the balance brought forward and the
+    principal, interest and fees billed in the cycle. The closing balance already holds them.
+    """
 
     cycle_date: date
     due_date: date
     closing_balance: Decimal
     minimum_due: Decimal
+    previous_balance: Decimal | None = None
+    principal_billed: Decimal | None = None
+    interest_billed: Decimal | None = None
+    fees_billed: Decimal | None = None
+
+    @property
+    def itemised(self) -> bool:
+        return None not in (
+            self.previous_balance,
+            self.principal_billed,
+            self.interest_billed,
+            self.fees_billed,
+        )
 
 
 @dataclass(frozen=True)

@@ -140,10 +140,16 @@ class FeeSchedule(BaseModel):
     # still ages and is priced. 0: any amount past due is worked.
     small_balance: Amount = Decimal("0")
 
-    def interest_days(self, dpd: int) -> int:
-        """The days past due that bear interest: none after the stop."""
+    def interest_days(self, dpd: int, since: int | None = None) -> int:
+        """The days past due that bear interest: none after the stop, and (with ``since``, the
+        days from the itemization date to the as-of date) none on or before that date, whose
+        interest the statement balance already holds."""
         stop = self.accrual.stop
-        return dpd if stop is None else min(dpd, stop.after_dpd)
+        days = dpd if stop is None else min(dpd, stop.after_dpd)
+        if since is None:
+            return days
+        # Past due from as_of - dpd; the days before the itemization date are dpd - since.
+        return max(0, days - max(0, dpd - since))
 
     def stopped_on(self, as_of: date, dpd: int) -> date | None:
         """The day accrual stopped (the account reached the stop's day count), or None."""
@@ -186,10 +192,12 @@ class FeeSchedule(BaseModel):
             fee = min(fee, rule.cap)
         return round_money(fee, currency)
 
-    def interest_for(self, principal: Decimal, dpd: int, currency: str) -> Decimal:
-        """Penalty interest on ``principal`` for the interest-bearing days of ``dpd``, rounded
-        once (before any cap on charges)."""
-        days = self.interest_days(dpd)
+    def interest_for(
+        self, principal: Decimal, dpd: int, currency: str, *, since: int | None = None
+    ) -> Decimal:
+        """Penalty interest on ``principal`` for the interest-bearing days of ``dpd`` (after the
+        itemization date, with ``since``), rounded once (before any cap on charges)."""
+        days = self.interest_days(dpd, since)
         if principal <= 0 or days <= 0:
             return Decimal("0")
         return round_money(self.interest.accrue(principal, days), currency)

@@ -156,12 +156,15 @@ def with_fee(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
 
 
 def with_interest(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
-    """Add ``interest`` on the unpaid principal (column ``balance``) for ``dpd`` days, none
-    after the profile's stop (charge-off / non-accrual)."""
+    """Add ``interest`` on the unpaid principal (column ``balance``) for the days past due
+    (``dpd``) after the itemization date (``since`` days before as_of), none after the
+    profile's stop (charge-off / non-accrual): ``FeeSchedule.interest_days``."""
     rule = schedule.interest
     days = t.dpd.cast("int64")
     if schedule.accrual.stop is not None:
         days = ibis.least(days, schedule.accrual.stop.after_dpd).cast("int64")
+    before = ibis.greatest(t.dpd.cast("int64") - t.since.cast("int64"), 0)
+    days = ibis.greatest(days - before, 0).cast("int64")
     if rule.daily_rate is not None:
         num, den = rational(rule.daily_rate)
     else:
@@ -170,7 +173,7 @@ def with_interest(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
         num, den = rational(rule.annual_rate)
         den *= rule.days_in_year
     accrued = rounded(cents(t.balance) * num * days, t.currency, den)
-    return t.mutate(interest=((t.balance > 0) & (t.dpd > 0)).ifelse(accrued, money(dec(0))))
+    return t.mutate(interest=((t.balance > 0) & (days > 0)).ifelse(accrued, money(dec(0))))
 
 
 def with_charges_cap(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
@@ -187,6 +190,69 @@ def with_charges_cap(t: ir.Table, schedule: FeeSchedule) -> ir.Table:
     return t.mutate(interest=money(ibis.least(t.interest, t._cap - t.fees))).drop("_cap")
 
 
+def _past_due(
+    st: ir.Table, asof: ir.DateValue, paid_after: str, window_paid: str, uncovered: str
+) -> ir.Table:
+    """The past-due statements (``unpaid`` > 0) when the payments ``paid_after`` the report
+    are applied oldest first: the pure rules' ``age``, set-based."""
+    zero = money(dec(0))
+    st = st.mutate(uncovered=st[uncovered])
+    grp = ibis.cases(
+        (st.uncovered & st.in_report, "R"),
+        ((st.cut.isnull() | (st.due_date > st.cut)) & (st.due_date < asof), "W"),
+        else_="-",
+    )
+    st = st.mutate(grp=grp).filter(ibis._.grp != "-")
+    st = st.mutate(group_paid=(st.grp == "R").ifelse(st[paid_after], st[window_paid]))
+    running = ibis.window(
+        group_by=[st.account_id, st.grp],
+        order_by=[st.due_date, st.cycle_date],
+        preceding=None,
+        following=0,
+    )
+    st = st.mutate(cum_min=st.minimum_due.sum().over(running))
+    st = st.mutate(
+        unpaid=money(
+            (st.cum_min > st.group_paid).ifelse(
+                ibis.least(st.minimum_due, st.cum_min - st.group_paid), zero
+            )
+        )
+    )
+    return st.filter(st.unpaid > 0)
+
+
+def _covered(ctx: ir.Table, paid_after: str, suffix: str) -> ir.Table:
+    """Whether the payments ``paid_after`` a late report cover it, and what pays the later
+    statements (docs/delinquency.md, reported path)."""
+    zero = money(dec(0))
+    paid = ctx[paid_after]
+    covered = ctx.late & (paid > 0) & (paid >= ctx.owed)
+    uncovered = ctx.late & ~covered
+    return ctx.mutate(
+        **{
+            f"uncovered{suffix}": uncovered,
+            f"window_paid{suffix}": ibis.cases(
+                (uncovered, zero), (covered, money(paid - ctx.owed)), else_=paid
+            ),
+        }
+    )
+
+
+def _dpd(
+    uncovered: ir.BooleanValue,
+    status: ir.IntegerValue,
+    cut: ir.DateValue,
+    oldest_due: ir.DateValue,
+    asof: ir.DateValue,
+) -> ir.IntegerValue:
+    """Days past due: the report's on an uncovered late report, else from the oldest due."""
+    return ibis.cases(
+        (uncovered, status * DAYS_PER_CYCLE + days_between(asof, cut)),
+        (oldest_due.notnull(), days_between(asof, oldest_due)),
+        else_=0,
+    ).cast("int32")
+
+
 def age_and_price(
     snap: Snapshot,
     *,
@@ -194,8 +260,15 @@ def age_and_price(
     schedule: FeeSchedule,
     buckets: BucketScheme = DEFAULT_BUCKETS,
 ) -> ir.Table:
-    """One row per account: dpd, bucket, amount past due, fees, interest, principal, total due,
-    and ``collectible`` (past due by more than the profile's small balance: worth a case)."""
+    """One row per account: dpd, bucket, amount past due, and the itemization-date pricing:
+    the latest statement's closing balance plus the interest and fees since its cycle date,
+    less the payments since (``owed_breakdown``, set-based); ``collectible`` is past due by
+    more than the profile's small balance: worth a case.
+
+    Charges are priced from the position at the start of as_of (payments before it), as the
+    pure rules do: a payment on as_of is deducted but changes no charge. ``balance`` is the
+    unpaid principal they run on.
+    """
     asof = date_value(as_of)
     zero = money(dec(0))
     acc = snap.accounts.select("account_id", "customer_id", "currency")
@@ -224,16 +297,22 @@ def age_and_price(
     pj = pay.join(ctx, pay.account_id == ctx.account_id).select(
         pay.account_id, pay.paid_on, pay.amount, ctx.cut, ctx.latest_cycle, ctx.currency
     )
+    after_cut = pj.cut.isnull() | (pj.paid_on > pj.cut)
+    since = pj.latest_cycle.isnull() | (pj.paid_on > pj.latest_cycle)
+    today = pj.paid_on == asof
+    paid_cents = rounded(cents(pj.amount), pj.currency)
     paid = pj.group_by("account_id").aggregate(
-        paid_after=(pj.cut.isnull() | (pj.paid_on > pj.cut)).ifelse(pj.amount, zero).sum(),
-        paid_since=(pj.latest_cycle.isnull() | (pj.paid_on > pj.latest_cycle))
-        .ifelse(rounded(cents(pj.amount), pj.currency), zero)
-        .sum(),
+        paid_after=after_cut.ifelse(pj.amount, zero).sum(),
+        paid_after_s=(after_cut & ~today).ifelse(pj.amount, zero).sum(),
+        paid_since=since.ifelse(paid_cents, zero).sum(),
+        paid_since_s=(since & ~today).ifelse(paid_cents, zero).sum(),
     )
     ctx = ctx.left_join(paid, ctx.account_id == paid.account_id).select(
         ctx,
         paid_after=money(paid.paid_after.fill_null(zero)),
+        paid_after_s=money(paid.paid_after_s.fill_null(zero)),
         paid_since=money(paid.paid_since.fill_null(zero)),
+        paid_since_s=money(paid.paid_since_s.fill_null(zero)),
     )
 
     # Statements with their account's context; the reported set = the last k due by the report.
@@ -244,8 +323,8 @@ def age_and_price(
         snap.statements.minimum_due,
         ctx.cut,
         ctx.status,
-        ctx.paid_after,
         ctx.currency,
+        ctx.latest_cycle,
     )
     by_due_desc = ibis.window(
         group_by=[st.account_id, st.due_date <= st.cut],
@@ -261,105 +340,79 @@ def age_and_price(
     ctx = ctx.left_join(owed, ctx.account_id == owed.account_id).select(
         ctx, owed=money(owed.owed.fill_null(zero))
     )
-    ctx = ctx.mutate(
-        late=ctx.status.notnull() & (ctx.status >= 1),
-        covered=ctx.status.notnull()
-        & (ctx.status >= 1)
-        & (ctx.paid_after > 0)
-        & (ctx.paid_after >= ctx.owed),
-    )
-    ctx = ctx.mutate(uncovered=ctx.late & ~ctx.covered)
-    # What the window of later statements is paid with (docs/delinquency.md, reported path).
-    ctx = ctx.mutate(
-        window_paid=ibis.cases(
-            (ctx.uncovered, zero),
-            (ctx.covered, money(ctx.paid_after - ctx.owed)),
-            else_=ctx.paid_after,
-        )
-    )
+    ctx = ctx.mutate(late=ctx.status.notnull() & (ctx.status >= 1))
+    # Two positions: the end of as_of (aging: dpd, bucket, amount past due) and its start,
+    # before the day's payments (pricing: the fees and the interest days).
+    ctx = _covered(_covered(ctx, "paid_after", ""), "paid_after_s", "_s")
 
-    st = st.join(ctx, st.account_id == ctx.account_id).select(st, ctx.uncovered, ctx.window_paid)
-    grp = ibis.cases(
-        (st.uncovered & st.in_report, "R"),
-        ((st.cut.isnull() | (st.due_date > st.cut)) & (st.due_date < asof), "W"),
-        else_="-",
+    st = st.join(ctx, st.account_id == ctx.account_id).select(
+        st, ctx.uncovered, ctx.window_paid, ctx.uncovered_s, ctx.window_paid_s,
+        ctx.paid_after, ctx.paid_after_s,
+    )  # fmt: skip
+    end = _past_due(st, asof, "paid_after", "window_paid", "uncovered")
+    past = end.group_by("account_id").aggregate(
+        amount_past_due=end.unpaid.sum(), oldest_due=end.due_date.min()
     )
-    st = st.mutate(grp=grp).filter(ibis._.grp != "-")
-    st = st.mutate(group_paid=(st.grp == "R").ifelse(st.paid_after, st.window_paid))
-    running = ibis.window(
-        group_by=[st.account_id, st.grp],
-        order_by=[st.due_date, st.cycle_date],
-        preceding=None,
-        following=0,
-    )
-    st = st.mutate(cum_min=st.minimum_due.sum().over(running))
-    st = st.mutate(
-        unpaid=money(
-            (st.cum_min > st.group_paid).ifelse(
-                ibis.least(st.minimum_due, st.cum_min - st.group_paid), zero
-            )
-        )
-    )
-    st = st.filter(st.unpaid > 0)
-    st = with_fee(st, schedule)
-    if schedule.accrual.stop is not None:
+    start = _past_due(st, asof, "paid_after_s", "window_paid_s", "uncovered_s")
+    # Fees since the itemization date: statements that fell due after it (one due on or
+    # before it is inside the closing balance already).
+    if schedule.accrual.stop is None:
+        fee_rows = with_fee(start.filter(start.due_date > start.latest_cycle), schedule)
+    else:
         # No fee on a statement that fell due on or after the day the account reached the stop
-        # (as_of - dpd + after_dpd): the pure rule's ``accrues_fee``. The account's dpd, per
-        # statement: the report's on an uncovered report, else from the oldest past-due one.
-        whole = ibis.window(group_by=st.account_id)
-        acct_dpd = ibis.cases(
-            (st.uncovered, st.status * DAYS_PER_CYCLE + days_between(asof, st.cut)),
-            else_=days_between(asof, st.due_date.min().over(whole)),
+        # (as_of - dpd + after_dpd): the pure rule's ``accrues_fee``, on the start position.
+        whole = ibis.window(group_by=start.account_id)
+        start = start.mutate(oldest=start.due_date.min().over(whole))
+        fee_rows = start.filter(start.due_date > start.latest_cycle)
+        fee_rows = with_fee(fee_rows, schedule)
+        acct_dpd = _dpd(fee_rows.uncovered, fee_rows.status, fee_rows.cut, fee_rows.oldest, asof)
+        accrues = days_between(asof, fee_rows.due_date) > (
+            acct_dpd - schedule.accrual.stop.after_dpd
         )
-        accrues = days_between(asof, st.due_date) > acct_dpd - schedule.accrual.stop.after_dpd
-        st = st.mutate(fee=accrues.ifelse(st.fee, zero))
-    past = st.group_by("account_id").aggregate(
-        amount_past_due=st.unpaid.sum(),
-        fees=st.fee.sum(),
-        oldest_due=st.due_date.min(),
-        past_due_count=st.count(),
-    )
+        fee_rows = fee_rows.mutate(fee=accrues.ifelse(fee_rows.fee, zero))
+    fees = fee_rows.group_by("account_id").aggregate(fees=fee_rows.fee.sum())
+    oldest_s = start.group_by("account_id").aggregate(oldest_due_s=start.due_date.min())
 
     out = ctx.left_join(past, ctx.account_id == past.account_id).select(
-        ctx.account_id,
-        ctx.customer_id,
-        ctx.currency,
-        ctx.uncovered,
-        ctx.cut,
-        ctx.status,
-        ctx.latest_balance,
-        ctx.paid_since,
+        ctx.account_id, ctx.customer_id, ctx.currency, ctx.uncovered, ctx.uncovered_s,
+        ctx.cut, ctx.status, ctx.latest_cycle, ctx.latest_balance, ctx.paid_since,
+        ctx.paid_since_s,
         amount_past_due=money(past.amount_past_due.fill_null(zero)),
-        fees=money(past.fees.fill_null(zero)),
         oldest_due=past.oldest_due,
+    )  # fmt: skip
+    out = out.left_join(fees, out.account_id == fees.account_id).select(
+        out, fees=money(fees.fees.fill_null(zero))
     )
-    dpd = ibis.cases(
-        (out.uncovered, out.status * DAYS_PER_CYCLE + days_between(asof, out.cut)),
-        (out.oldest_due.notnull(), days_between(asof, out.oldest_due)),
-        else_=0,
-    ).cast("int32")
+    out = out.left_join(oldest_s, out.account_id == oldest_s.account_id).select(
+        out, oldest_s.oldest_due_s
+    )
     out = out.mutate(
-        dpd=dpd, principal=rounded(cents(out.latest_balance.fill_null(zero)), out.currency)
+        dpd=_dpd(out.uncovered, out.status, out.cut, out.oldest_due, asof),
+        dpd_s=_dpd(out.uncovered_s, out.status, out.cut, out.oldest_due_s, asof),
+        since=days_between(asof, out.latest_cycle).fill_null(0),
+        principal=rounded(cents(out.latest_balance.fill_null(zero)), out.currency),
     )
     out = out.mutate(
         bucket=bucket_expr(out.dpd, buckets),
-        balance=money(ibis.greatest(out.principal - out.paid_since, zero)),
+        balance=money(ibis.greatest(out.principal - out.paid_since_s, zero)),
     )
-    out = with_interest(out, schedule)
-    out = with_charges_cap(out, schedule)
-    out = out.mutate(
-        collectible=(out.dpd > 0) & (out.amount_past_due > money(dec(schedule.small_balance)))
+    # Interest runs on the start position's days past due (``dpd_s``).
+    priced = with_interest(out.mutate(dpd=out.dpd_s, _dpd=out.dpd), schedule)
+    priced = priced.mutate(dpd=priced._dpd).drop("_dpd")
+    priced = with_charges_cap(priced, schedule)
+    priced = priced.mutate(
+        collectible=(priced.dpd > 0) & (priced.amount_past_due > money(dec(schedule.small_balance)))
     )
-    return out.select(
+    return priced.select(
         "account_id",
         "customer_id",
         "currency",
         "dpd",
         "bucket",
-        amount_due=out.amount_past_due,
-        balance=out.balance,
-        fees=out.fees,
-        interest=out.interest,
-        total_due=money(out.principal - out.paid_since + out.interest + out.fees),
-        collectible=out.collectible,
+        amount_due=priced.amount_past_due,
+        balance=priced.balance,
+        fees=priced.fees,
+        interest=priced.interest,
+        total_due=money(priced.principal - priced.paid_since + priced.interest + priced.fees),
+        collectible=priced.collectible,
     )

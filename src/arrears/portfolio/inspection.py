@@ -245,10 +245,12 @@ class AccountView:
                     }
                     for i in b.items
                 ],
+                "itemization_date": b.itemization_date,
                 "principal": fmt(b.principal, cur),
                 "interest": fmt(b.interest, cur),
                 "fees": fmt(b.fees, cur),
                 "payments": fmt(b.payments, cur),
+                "credits": fmt(b.credits, cur),
                 "total_due": fmt(b.total_due, cur),
                 # Where interest and fees stopped (the profile's stop or cap), if they did.
                 "accrual": {
@@ -282,10 +284,7 @@ def account_view(
     reports = tuple(repo.account_reports(session, account_id=account.id))
     breakdown = owed_breakdown(
         terms=AccountTerms(currency=account.currency, min_payment_ratio=account.min_payment_ratio),
-        statements=[
-            StatementFact(s.cycle_date, s.due_date, s.closing_balance, s.minimum_due)
-            for s in statements
-        ],
+        statements=[s.fact() for s in statements],
         payments=[PaymentFact(p.paid_on, p.amount, p.reference) for p in payments],
         reports=[StatusReport(r.reported_on, r.status) for r in reports],
         as_of=as_of,

@@ -133,6 +133,11 @@ TABLES: dict[str, TableSpec] = {
                 Column("due_date", "date", required=True),
                 Column("closing_balance", "money", required=True),
                 Column("minimum_due", "money", required=True),
+                # Optional itemisation (all four or none): what the closing balance holds.
+                Column("previous_balance", "money"),
+                Column("principal_billed", "money"),
+                Column("interest_billed", "money"),
+                Column("fees_billed", "money"),
             ),
             key=("account_id", "cycle_date"),
             parent=("account_id", "accounts"),
@@ -191,6 +196,17 @@ ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("statements", "minimum_due", "{minimum_due} < 0", "must not be negative"),
     ("statements", "due_date", "{due_date} < {cycle_date}", "due_date is before cycle_date"),
+    (
+        "statements",
+        "previous_balance",
+        "(CASE WHEN {previous_balance} IS NULL THEN 0 ELSE 1 END"
+        " + CASE WHEN {principal_billed} IS NULL THEN 0 ELSE 1 END"
+        " + CASE WHEN {interest_billed} IS NULL THEN 0 ELSE 1 END"
+        " + CASE WHEN {fees_billed} IS NULL THEN 0 ELSE 1 END) NOT IN (0, 4)",
+        "give all four of previous_balance, principal_billed, interest_billed, fees_billed or none",
+    ),
+    ("statements", "interest_billed", "{interest_billed} < 0", "must not be negative"),
+    ("statements", "fees_billed", "{fees_billed} < 0", "must not be negative"),
     ("payments", "amount", "{amount} <= 0", "must be greater than 0"),
 )
 

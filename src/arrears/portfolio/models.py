@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from arrears.delinquency.aging import StatementFact
 from arrears.kit.db import Base, BigId, Money, UTCDateTime, one_of
 
 IDENTITY_CATEGORIES = (
@@ -163,6 +164,11 @@ class Statement(Base):
     due_date: Mapped[date] = mapped_column(Date, nullable=False)
     closing_balance: Mapped[Decimal] = mapped_column(Money, nullable=False)
     minimum_due: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    # The itemisation, all four or none: what the closing balance holds (docs/delinquency.md).
+    previous_balance: Mapped[Decimal | None] = mapped_column(Money)
+    principal_billed: Mapped[Decimal | None] = mapped_column(Money)
+    interest_billed: Mapped[Decimal | None] = mapped_column(Money)
+    fees_billed: Mapped[Decimal | None] = mapped_column(Money)
 
     account: Mapped[CardAccount] = relationship(back_populates="statements", lazy="raise")
 
@@ -170,7 +176,29 @@ class Statement(Base):
         UniqueConstraint("account_id", "cycle_date"),
         CheckConstraint("due_date >= cycle_date", name="due_after_cycle"),
         CheckConstraint("minimum_due >= 0", name="minimum_due_non_negative"),
+        CheckConstraint(
+            "(previous_balance IS NULL AND principal_billed IS NULL AND interest_billed IS NULL"
+            " AND fees_billed IS NULL) OR (previous_balance IS NOT NULL AND principal_billed IS"
+            " NOT NULL AND interest_billed IS NOT NULL AND fees_billed IS NOT NULL)",
+            name="itemisation_whole",
+        ),
+        CheckConstraint(
+            "interest_billed >= 0 AND fees_billed >= 0", name="billed_charges_non_negative"
+        ),
     )
+
+    def fact(self) -> StatementFact:
+        """The statement as the pure rules read it."""
+        return StatementFact(
+            self.cycle_date,
+            self.due_date,
+            self.closing_balance,
+            self.minimum_due,
+            self.previous_balance,
+            self.principal_billed,
+            self.interest_billed,
+            self.fees_billed,
+        )
 
 
 class ReportedDelinquency(Base):

@@ -342,6 +342,7 @@ def load(
     accounts = _ids(validated, session, CardAccount, ("statements", "payments", "delinquency"))
     if "statements" in validated.tables:
         cols = ("cycle_date", "due_date", "closing_balance", "minimum_due")
+        cols += ("previous_balance", "principal_billed", "interest_billed", "fees_billed")
         for chunk in _rows(validated, "statements"):
             rows = [
                 {"account_id": accounts[r["account_id"]], **{c: r[c] for c in cols}} for r in chunk
@@ -351,7 +352,7 @@ def load(
                 model=Statement,
                 rows=rows,
                 keys=("account_id", "cycle_date"),
-                update=("due_date", "closing_balance", "minimum_due"),
+                update=cols[1:],
             )
             note("statements", len(rows))
     if "payments" in validated.tables:

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.delinquency.fees import PercentFee, load_fee_schedule
 from arrears.kit import config_file
 from arrears.kit.errors import BadInput
 from arrears.portfolio.layout import ORDER, arrow_schema
@@ -137,6 +138,51 @@ def _join(*parts: pa.Array | str) -> pa.Array:
 def _half_even_div(num: np.ndarray, den: int) -> np.ndarray:
     q, r = np.divmod(num, den)
     return q + ((2 * r > den) | ((2 * r == den) & (q % 2 == 1)))
+
+
+# The schedule the generated book is billed under (its itemised statements' interest and fees).
+BILLED_UNDER = "cn-card"
+
+
+def _itemise(
+    cycles: list[np.ndarray],
+    bills: list[np.ndarray],
+    minimums: list[np.ndarray],
+    late: list[np.ndarray],
+    paid_on: list[np.ndarray],
+    paid: list[np.ndarray],
+) -> list[tuple[pa.Array, pa.Array, pa.Array, pa.Array]]:
+    """Per month: previous balance, principal, interest and fees billed (cents -> DECIMAL), so
+    closing = previous + principal + interest + fees - what was received in the cycle. The
+    first month's carry-in is not in the extract: its itemisation is left out (nulls)."""
+    schedule = load_fee_schedule(BILLED_UNDER)
+    fee_rule, rate = schedule.late_fee, schedule.interest.daily_rate
+    assert rate is not None, "the synthetic book is billed at a daily rate"
+    r_num, r_den = _fraction(rate)
+    n = len(bills[0])
+    none = pa.nulls(n, pa.decimal128(18, 2))
+    out = [(none, none, none, none)]
+    for j in range(1, len(bills)):
+        days = (cycles[j] - cycles[j - 1]).astype(int)
+        prev, prev_min = bills[j - 1], minimums[j - 1]
+        # Past due at this cut: a month's penalty interest and the fee on the missed minimum.
+        interest = np.where(late[j], _half_even_div(np.maximum(prev, 0) * r_num * days, r_den), 0)
+        if isinstance(fee_rule, PercentFee):
+            f_num, f_den = _fraction(fee_rule.rate)
+            fee = _half_even_div(prev_min * f_num, f_den)
+        else:
+            fee = np.minimum(int(fee_rule.amount * 100), prev_min)
+        fees = np.where(late[j] & (prev_min > 0), fee, 0)
+        window = [(on > cycles[j - 1]) & (on <= cycles[j]) for on in paid_on]
+        received = sum((np.where(w, amt, 0) for w, amt in zip(window, paid, strict=True)), 0)
+        principal = bills[j] - prev - interest - fees + received
+        out.append((_money(prev), _money(principal), _money(interest), _money(fees)))
+    return out
+
+
+def _fraction(rate: Decimal) -> tuple[int, int]:
+    places = max(0, -int(rate.normalize().as_tuple().exponent))
+    return int(rate.scaleb(places)), 10**places
 
 
 def _shift_month(d: date, months: int) -> date:
@@ -451,6 +497,9 @@ def _chunk(
     rep_cols: dict[str, list[Any]] = {k: [] for k in arrow_schema("delinquency").names}
     pay_owner: list[np.ndarray] = []
     channel_all = _pick(rng, list(p.channels.values()), n * MONTHS).reshape(n, MONTHS)
+    kept: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("cycle", "bill", "min", "late", "on", "paid")
+    }
     for j in range(MONTHS):
         s = status[:, j].astype(np.int64)
         prev = status[:, j - 1].astype(np.int64) if j else s
@@ -485,6 +534,9 @@ def _chunk(
         paid_on = np.where(s <= 0, on_time, late)
         paid = np.flatnonzero(amount > 0)
         pay_owner.append(paid)
+        for key, value in (("cycle", cycle), ("bill", bill), ("min", minimum), ("late", s >= 1),
+                           ("on", paid_on), ("paid", amount)):  # fmt: skip
+            kept[key].append(value)
         ym = cut_month.astype("datetime64[M]").astype(int)
         yyyymm = (ym // 12 + 1970) * 100 + ym % 12 + 1
         pay_cols["account_id"].append(account_id.take(pa.array(paid)))
@@ -503,6 +555,16 @@ def _chunk(
         rep_cols["account_id"].append(account_id)
         rep_cols["reported_on"].append(pa.array(np.full(n, np.datetime64(report, "D"))))
         rep_cols["status"].append(pa.array(s.astype(np.int16)))
+
+    itemised = _itemise(kept["cycle"], kept["bill"], kept["min"], kept["late"], kept["on"],
+                        kept["paid"])  # fmt: skip
+    for columns in itemised:
+        for name, column in zip(
+            ("previous_balance", "principal_billed", "interest_billed", "fees_billed"),
+            columns,
+            strict=True,
+        ):
+            st_cols[name].append(column)
 
     def assemble(name: str, cols: dict[str, list[Any]], owner: list[np.ndarray]) -> pa.Table:
         table = pa.table(

@@ -52,6 +52,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
     """Create the extract tables and ``uci_outcomes`` if they are missing."""
     for table in ORDER:
         con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} ({table_ddl(table)})")
+        # A warehouse written before an optional column joined the layout gets it (empty).
+        for c in TABLES[table].columns:
+            if not c.required:
+                con.execute(
+                    f"ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS {c.name} "
+                    f"{SQL_TYPES[c.kind]}"
+                )
     con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.uci_outcomes ({UCI_OUTCOMES_DDL})")
 
 
