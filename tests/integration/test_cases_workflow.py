@@ -658,7 +658,7 @@ def test_courtesy_greetings_are_queued_in_the_transaction_and_rolled_back_with_i
     with clock.frozen(spring_eve), Session(engine) as s:
         queued = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 16), actor="system:courtesy"
-        )
+        ).queued
         assert len(queued) == 1
         assert "春节快乐" in queued[0].body
         s.rollback()
@@ -669,13 +669,13 @@ def test_courtesy_greetings_are_queued_in_the_transaction_and_rolled_back_with_i
         s.commit()
         again = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 16), actor="sys"
-        )
+        ).queued
         s.commit()
         assert again == []
         assert count(s, OutboxMessage) == 1
         none_today = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 18), actor="sys"
-        )
+        ).queued
         assert none_today == []
 
 
@@ -840,7 +840,7 @@ def _queue_greeting(engine: Engine) -> None:
             len(
                 outbox_service.queue_courtesy_greetings(
                     session=s, on=date(2026, 2, 16), actor="sys"
-                )
+                ).queued
             )
             == 1
         )

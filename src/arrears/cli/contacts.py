@@ -87,15 +87,33 @@ def courtesy(
     """Queue the courtesy greetings due on a day (checked by compliance) in the outbox.
 
     Without --as (or ARREARS_USER) it acts as `system`, as a nightly scheduler does."""
+    from dataclasses import asdict
+
     from arrears.contacts import outbox_service
     from arrears.kit.db import unit_of_work
 
     day = opts.required_day(on, "--on")
     with unit_of_work() as session:
         by = identity.actor(identity.optional(session, user, "cycle.run"))
-        queued = outbox_service.queue_courtesy_greetings(session=session, on=day, actor=by)
-        payload = {"on": day, "queued": len(queued)}
-    opts.show(payload, as_json, lambda: f"{payload['queued']} greetings queued for {day}")
+        run = outbox_service.queue_courtesy_greetings(session=session, on=day, actor=by)
+        payload = {
+            "on": day,
+            "queued": len(run.queued),
+            "skipped": [asdict(s) for s in run.skipped],
+        }
+
+    def lines() -> str:
+        from rich.markup import escape
+
+        head = f"{payload['queued']} greetings queued for {day}"
+        if not run.skipped:
+            return head
+        return "\n".join(
+            [f"{head}; {len(run.skipped)} customers skipped:"]
+            + [f"  {escape(s.customer_ref)}: {escape(s.reason)}" for s in run.skipped]
+        )
+
+    opts.show(payload, as_json, lines)
 
 
 @app.command("send-outbox")

@@ -92,6 +92,17 @@ class UnlockOut(BaseModel):
     purposes: dict[str, list[str]]
 
 
+class CourtesySkipped(BaseModel):
+    """A customer the batch could not greet, and why."""
+
+    cardholder_id: int
+    customer_ref: str
+    reason: str
+
+
 class CourtesyQueued(BaseModel):
     on: date
     queued: int
+    skipped: list[CourtesySkipped] = Field(
+        default_factory=list, description="customers not greeted, each with the reason"
+    )
