@@ -739,18 +739,24 @@ def test_the_customer_profile_records_listen_ask_check(session: Session) -> None
 
 def test_case_script_renders_the_real_breakdown(session: Session) -> None:
     wo_id = seed(session)
-    junior = case_script(session=session, work_order_id=wo_id, locale="en")
+    junior = case_script(session=session, work_order_id=wo_id, locale="en", collector_name="Chen")
     assert junior["name"] == "credit_education"
     assert "Total due" in junior["text"]
     assert any(i["label"] == "principal" for i in junior["items"])
-    letter = case_script(session=session, work_order_id=wo_id, name="formal_notice", locale="zh-CN")
+    letter = case_script(
+        session=session,
+        work_order_id=wo_id,
+        name="formal_notice",
+        locale="zh-CN",
+        collector_name="Chen",
+    )
     assert set(letter["fields"]) >= {"name", "amount", "seal", "reason_legal_basis"}
     assert "盖章" in letter["text"]
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
     wo.level = "intermediate"
     session.flush()
-    talk = case_script(session=session, work_order_id=wo_id, locale="en")
+    talk = case_script(session=session, work_order_id=wo_id, locale="en", collector_name="Chen")
     assert talk["name"] == "negotiation"
     kinds = [o["kind"] for o in talk["plan_options"]]
     # 36 days late: instalments yes, a settlement discount not yet (from 91 days).

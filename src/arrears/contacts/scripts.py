@@ -10,8 +10,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, UndefinedError
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    UndefinedError,
+    pass_context,
+)
+from jinja2.runtime import Context
 
+from arrears.kit import wording
 from arrears.kit.errors import BadInput
 from arrears.vocabulary import LOCALES
 
@@ -40,15 +49,34 @@ SCRIPTS = (
 )
 
 
+@pass_context
+def _money(context: Context, value: object) -> str:
+    """``{{ total_due|money }}``: grouped, at the currency's precision, in the script's locale
+    (Babel); an absent amount (no promise yet) stays blank."""
+    if value is None or value == "":
+        return ""
+    return wording.amount(str(value), context.get("currency", "CNY"), context["locale"])
+
+
+@pass_context
+def _count(context: Context, value: int, one: str, other: str) -> str:
+    """``{{ dpd|count('day', 'days') }}``: the number and the word, by the language's plural
+    rule ("1 day", "35 days")."""
+    return wording.count_of(int(value), one, other, context["locale"])
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     # Plain text, not HTML: the web layer escapes when it shows a script.
-    return Environment(
+    env = Environment(
         loader=PackageLoader("arrears.contacts", "scripts"),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
     )
+    env.filters["money"] = _money
+    env.filters["count"] = _count
+    return env
 
 
 def render(name: str, *, locale: str, context: dict[str, Any]) -> str:
@@ -60,7 +88,7 @@ def render(name: str, *, locale: str, context: dict[str, Any]) -> str:
     except TemplateNotFound as exc:
         raise BadInput(f"no script named {name!r}; known: {', '.join(SCRIPTS)}") from exc
     try:
-        return template.render(**context).strip()
+        return template.render({**context, "locale": locale}).strip()
     except UndefinedError as exc:
         raise BadInput(f"script {name} ({locale}) needs a value: {exc.message}") from exc
 

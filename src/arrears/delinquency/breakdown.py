@@ -25,6 +25,7 @@ from arrears.delinquency.aging import (
 )
 from arrears.delinquency.buckets import DEFAULT_BUCKETS, BucketScheme
 from arrears.delinquency.fees import AccrualStop, FeeSchedule, PercentFee
+from arrears.kit import wording
 from arrears.kit.money import round_money
 
 ItemKind = Literal["principal", "interest", "fee", "accrual_stop", "payment"]
@@ -172,7 +173,13 @@ def owed_breakdown(
 
 
 def _m(amount: Decimal, currency: str) -> str:
-    return f"{round_money(amount, currency):,f} {currency}"
+    # Grouped at the currency's precision, the same in English and Chinese (Babel).
+    return f"{wording.amount(amount, currency)} {currency}"
+
+
+def _days(count: int) -> str:
+    """English "1 day" / "35 days" (the Chinese wording has no plural)."""
+    return wording.count_of(count, "day", "days")
 
 
 def _pct(rate: Decimal) -> str:
@@ -237,7 +244,7 @@ def _interest_item(
     elif unpaid <= 0:
         text = {
             "en": f"No {name_en}: the statement balance is paid, "
-            f"although the account is {aging.dpd} days past due.",
+            f"although the account is {_days(aging.dpd)} past due.",
             "zh-CN": f"账单余额已还清，虽逾期 {aging.dpd} 天，不计{name_zh}。",
         }
     else:
@@ -245,13 +252,14 @@ def _interest_item(
         if aging.reported is not None:
             r, extra = aging.reported, (aging.as_of - aging.reported.reported_on).days
             since_en = (
-                f"{r.status} cycles late as reported on {r.reported_on}, plus {extra} days since"
+                f"{wording.count_of(r.status, 'cycle', 'cycles')} late as reported on "
+                f"{r.reported_on}, plus {_days(extra)} since"
             )
             since_zh = f"{r.reported_on} 报告逾期 {r.status} 期，其后又 {extra} 天"
-        days_en, days_zh = f"{aging.dpd} days past due", f"逾期 {aging.dpd} 天"
+        days_en, days_zh = f"{_days(aging.dpd)} past due", f"逾期 {aging.dpd} 天"
         if accrual.interest_days < aging.dpd and accrual.stop is not None:
             days_en = (
-                f"{accrual.interest_days} of {aging.dpd} days past due "
+                f"{accrual.interest_days} of {_days(aging.dpd)} past due "
                 f"(none after the {accrual.stop.label.en} on {accrual.stopped_on})"
             )
             days_zh = (
@@ -293,7 +301,7 @@ def _fee_item(
             ZERO,
             {
                 "en": f"No {rule.label.en} on {which_en}: it fell due on or after the "
-                f"{stop.label.en} on {accrual.stopped_on} ({stop.after_dpd} days past due), "
+                f"{stop.label.en} on {accrual.stopped_on} ({_days(stop.after_dpd)} past due), "
                 "after which no fees accrue.",
                 "zh-CN": f"{which_zh}不收{rule.label.zh_cn}：到期日在 {accrual.stopped_on}"
                 f"（逾期 {stop.after_dpd} 天）{stop.label.zh_cn}之后，不再收取费用。",
@@ -338,8 +346,9 @@ def _stop_item(
     if stop is not None and accrual.stopped_on is not None:
         en.append(
             f"Interest and fees stopped on {accrual.stopped_on}, when the account reached "
-            f"{stop.after_dpd} days past due: {stop.label.en} under the {schedule.name} profile. "
-            f"It is {aging.dpd} days past due on {aging.as_of}; the principal is still owed."
+            f"{_days(stop.after_dpd)} past due: {stop.label.en} under the {schedule.name} "
+            f"profile. It is {_days(aging.dpd)} past due on {aging.as_of}; the principal is "
+            "still owed."
         )
         zh.append(
             f"账户于 {accrual.stopped_on} 逾期满 {stop.after_dpd} 天，按 {schedule.name} 规则"

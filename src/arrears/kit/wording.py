@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 
 from arrears.kit.money import round_money, to_decimal
 
@@ -28,6 +28,11 @@ def amount(value: Decimal | int | str, currency: str = "CNY", locale: str = "en"
     return format_currency(
         rounded, currency, format="#,##0.00", locale=_babel(locale), currency_digits=True
     )
+
+
+def percent(rate: Decimal, locale: str = "en") -> str:
+    """``Decimal('0.0005')`` -> ``'0.05%'`` (up to three decimals, none when whole)."""
+    return format_percent(rate, format="#,##0.###%", locale=_babel(locale))
 
 
 def plural(count: int, one: str, other: str, locale: str = "en") -> str:

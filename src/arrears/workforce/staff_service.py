@@ -98,6 +98,18 @@ def get_staff(*, session: Session, code: str) -> schemas.Staff:
     return _staff_out(session, member)
 
 
+def holder_name(*, session: Session, work_order_id: int) -> str | None:
+    """Who works the case now, by name: the collector, or the agency it is placed with."""
+    live = repo.live_assignment_of(session, work_order_id)
+    if live is None:
+        return None
+    if live.staff_id is not None:
+        member = repo.staff_by_id(session, live.staff_id)
+        return member.name if member else None
+    agency = repo.agency_by_id(session, live.agency_id) if live.agency_id else None
+    return agency.name if agency else None
+
+
 def list_staff(
     *, session: Session, status: str | None = None, grade: str | None = None
 ) -> list[schemas.Staff]:
