@@ -9,12 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from arrears.auth.models import User
+from arrears.auth.service import issue_api_token
+from arrears.config import Settings
 from arrears.contacts.models import OutboxMessage
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.portfolio.models import Cardholder, Phone
+from arrears.web.app import create_app
 from tests.integration.test_cases_workflow import seed
 
 SPRING_EVE = datetime(2026, 2, 16, 1, tzinfo=UTC)  # 09:00 in Shanghai, the send day
@@ -66,3 +71,43 @@ def test_no_greeting_for_a_day_already_past(cli: Any, session: Session) -> None:
     assert not session.scalar(
         sa.select(AuditEvent.id).where(AuditEvent.action.in_(["outbox.courtesy"]))
     )
+
+
+def test_the_api_reports_the_skipped_and_refuses_a_past_day_with_422(
+    db_url: str, session: Session
+) -> None:
+    customers(session)
+    admin = User(
+        username="ops",
+        display_name="ops",
+        password_hash="x",
+        role="admin",
+        locale="en",
+        active=True,
+        created_at=SPRING_EVE,
+        password_changed_at=SPRING_EVE,
+    )
+    session.add(admin)
+    session.flush()
+    _, token = issue_api_token(session=session, user_id=admin.id, name="t", days=None, actor="t")
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(Settings(database_url=db_url, fee_schedule="cn-card"))
+    try:
+        with TestClient(app) as client:
+            with clock.frozen(datetime(2026, 2, 17, 1, tzinfo=UTC)):
+                late = client.post(
+                    "/api/v1/outbox/courtesy", json={"on": "2026-02-16"}, headers=headers
+                )
+            assert late.status_code == 422, late.text
+            assert "has passed" in late.text
+            with clock.frozen(SPRING_EVE):
+                done = client.post(
+                    "/api/v1/outbox/courtesy", json={"on": "2026-02-16"}, headers=headers
+                )
+            assert done.status_code == 200, done.text
+            body = done.json()
+            assert body["queued"] == 2
+            assert {s["customer_ref"] for s in body["skipped"]} == {"C2", "C3"}
+    finally:
+        app.state.engine.dispose()
