@@ -54,6 +54,10 @@ def test_every_script_names_its_collector_and_explains_the_charges(
         assert nobody.stderr.strip().splitlines() == [
             f"error: case {nobodys} has no collector: say who speaks (--as USERNAME, or sign in)"
         ]
+        for odd in ("fr", "!!"):  # refused as a language before any number is formatted
+            refused = cli("cases", "script", mine, "--locale", odd, "--as", "team_lead")
+            assert refused.exit_code == 2, (odd, refused.stderr)
+            assert "locale must be one of: en, zh-CN" in refused.stderr
         head = script(nobodys, "--as", "head_of_collections", "--locale", "en")
         assert "this is head_of_collections from the Card Center" in head
     # Past the cn-card non-accrual day (90 days): the script says the charges have stopped.

@@ -81,8 +81,7 @@ def _env() -> Environment:
 
 def render(name: str, *, locale: str, context: dict[str, Any]) -> str:
     """Render script ``name`` in ``locale``; a missing value is an error, never a blank."""
-    if locale not in LOCALES:
-        raise BadInput(f"locale must be one of: {', '.join(LOCALES)} (got {locale!r})")
+    check_locale(locale)
     try:
         template = _env().get_template(f"{locale}/{name}.j2")
     except TemplateNotFound as exc:
@@ -91,6 +90,13 @@ def render(name: str, *, locale: str, context: dict[str, Any]) -> str:
         return template.render({**context, "locale": locale}).strip()
     except UndefinedError as exc:
         raise BadInput(f"script {name} ({locale}) needs a value: {exc.message}") from exc
+
+
+def check_locale(locale: str) -> str:
+    """A language the scripts are written in (``BadInput`` otherwise, before any formatting)."""
+    if locale not in LOCALES:
+        raise BadInput(f"locale must be one of: {', '.join(LOCALES)} (got {locale!r})")
+    return locale
 
 
 def script_for_level(level: str) -> str:

@@ -44,7 +44,7 @@ def case_script(
     if holder is None:
         raise NotFound(f"case {wo.id} has no cardholder")
     locale = locale or (holder.language if holder.language in scripts.LOCALES else None)
-    locale = locale or get_settings().locale
+    locale = scripts.check_locale(locale or get_settings().locale)
     name = name or scripts.script_for_level(wo.level)
     collector_name = collector_name.strip() or (
         staff_service.holder_name(session=session, work_order_id=wo.id) or ""
