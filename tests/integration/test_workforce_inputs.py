@@ -179,3 +179,16 @@ def test_cli_refuses_with_one_line_and_exit_2(
         assert recovered["note"].startswith("0.00")
         future = cli("compensation", "statement", "O1", "--year", "2027")
         assert future.exit_code == 2
+        assert cli("staff", "metrics-derive", "--month", "2026-12").exit_code == 2
+        roster = tmp_path / "roster.csv"
+        roster.write_text(
+            "code,name,employment_type,grade,capacity,hire_date,languages\n"
+            "O7,Seven,establishment,collection_officer,10,2026-03-01,zh-CN;klingon!!\n",
+            encoding="utf-8",
+        )
+        bad_roster = cli("staff", "import", str(roster))
+        assert bad_roster.exit_code == 2
+        assert bad_roster.stderr.strip() == (
+            "error: roster.csv row 2, column languages: not a language tag Babel knows: "
+            "'klingon!!' (BCP-47, e.g. zh-CN, en, yue)"
+        )

@@ -102,7 +102,8 @@ def import_metrics(*, session: Session, path: Path, actor: str = ACTOR) -> int:
         except ValidationError as exc:
             first = exc.errors()[0]
             column = ".".join(str(p) for p in first["loc"])
-            raise BadInput(f"{path.name} row {number}, column {column}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise BadInput(f"{path.name} row {number}, column {column}: {message}") from None
     for number, item in enumerate(items, start=2):
         try:
             record_metrics(session=session, data=item, actor=actor)

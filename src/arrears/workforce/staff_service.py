@@ -309,7 +309,8 @@ def import_staff(*, session: Session, path: Path, actor: str = ACTOR) -> int:
         except ValidationError as exc:
             first = exc.errors()[0]
             column = ".".join(str(p) for p in first["loc"])
-            raise BadInput(f"{path.name} row {number}, column {column}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise BadInput(f"{path.name} row {number}, column {column}: {message}") from None
         if item.code in seen:
             raise BadInput(f"{path.name} row {number}, column code: duplicate {item.code!r}")
         try:
