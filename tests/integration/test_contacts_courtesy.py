@@ -8,12 +8,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from arrears.auth.models import User
 from arrears.auth.service import issue_api_token
+from arrears.cli import contacts as contacts_cli
 from arrears.config import Settings
 from arrears.contacts.models import OutboxMessage
 from arrears.kit.audit import AuditEvent
@@ -35,7 +37,7 @@ def customers(session: Session) -> None:
 
 
 def test_a_customer_it_cannot_greet_is_skipped_and_the_rest_greeted(
-    cli: Any, session: Session
+    cli: Any, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     customers(session)
     with clock.frozen(SPRING_EVE):
@@ -54,8 +56,25 @@ def test_a_customer_it_cannot_greet_is_skipped_and_the_rest_greeted(
         # The text shows each skipped customer on its own line under the count.
         again = cli("cases", "courtesy", "--on", "2026-02-16")
         assert again.exit_code == 0, again.stderr
-        assert "0 greetings queued for 2026-02-16; 2 customers skipped:" in again.stdout
-        assert "  C2: spring_festival: the name on file ('UCI client 2078')" in again.stdout
+        assert again.stdout.splitlines()[:2] == [
+            "0 greetings queued for 2026-02-16; 2 customers skipped",
+            "  by reason: name_not_greetable 1, no_mobile 1",
+        ]
+        flat = " ".join(again.stdout.split())  # Rich wraps long lines at the terminal width
+        assert {s["code"] for s in out["skipped"]} == {"name_not_greetable", "no_mobile"}
+        # A book of placeholder names is skipped whole: the text shows the first, JSON all.
+        monkeypatch.setattr(contacts_cli, "SKIPPED_SHOWN", 1)
+        short = cli("cases", "courtesy", "--on", "2026-02-16").stdout
+        assert "  ... and 1 more (--json lists every one)" in short.splitlines()
+        audit = session.scalars(
+            sa.select(AuditEvent.after).where(AuditEvent.action == "outbox.courtesy")
+        ).first()
+        assert audit is not None
+        assert audit["skipped"] == {"name_not_greetable": 1, "no_mobile": 1}
+        assert (
+            "C2: spring_festival: the name on file ('UCI client 2078') would put a number" in flat
+        )
+        assert "C3: no mobile number to text" in flat
 
 
 def test_no_greeting_for_a_day_already_past(cli: Any, session: Session) -> None:

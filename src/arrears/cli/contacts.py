@@ -78,6 +78,9 @@ def contact(
     raise typer.Exit(0 if payload["status"] == "made" else 1)
 
 
+SKIPPED_SHOWN = 20  # a whole book may be skipped (placeholder names): the text shows the first
+
+
 @app.command()
 def courtesy(
     on: str = typer.Option(..., "--on", help="the send day YYYY-MM-DD"),
@@ -103,14 +106,23 @@ def courtesy(
         }
 
     def lines() -> str:
+        from collections import Counter
+
         from rich.markup import escape
 
         head = f"{payload['queued']} greetings queued for {day}"
         if not run.skipped:
             return head
+        codes = Counter(s.code for s in run.skipped)
+        shown = run.skipped[:SKIPPED_SHOWN]
+        more = len(run.skipped) - len(shown)
         return "\n".join(
-            [f"{head}; {len(run.skipped)} customers skipped:"]
-            + [f"  {escape(s.customer_ref)}: {escape(s.reason)}" for s in run.skipped]
+            [
+                f"{head}; {len(run.skipped)} customers skipped",
+                "  by reason: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())),
+            ]
+            + [f"  {escape(s.customer_ref)}: {escape(s.reason)}" for s in shown]
+            + ([f"  ... and {more} more (--json lists every one)"] if more else [])
         )
 
     opts.show(payload, as_json, lines)

@@ -5,6 +5,7 @@ by compliance again at the moment of sending. Keyword-only; flush, never commit.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ class CourtesySkip:
 
     cardholder_id: int
     customer_ref: str
+    code: str  # no_mobile, name_not_greetable, compliance_blocked
     reason: str
 
 
@@ -85,13 +87,13 @@ def queue_courtesy_greetings(
         if holder is None:
             continue
 
-        def skip(reason: str, holder: Cardholder = holder) -> None:
-            run.skipped.append(CourtesySkip(holder.id, holder.external_ref, reason))
+        def skip(code: str, reason: str, holder: Cardholder = holder) -> None:
+            run.skipped.append(CourtesySkip(holder.id, holder.external_ref, code, reason))
 
         phones = [p for p in portfolio_repository.phones(session, holder.id) if p.type == "mobile"]
         number = compliance_question.e164(phones[0].number) if phones else None
         if number is None:
-            skip("no mobile number to text")
+            skip("no_mobile", "no mobile number to text")
             continue
         locale = holder.language if holder.language in scripts.LOCALES else settings.locale
         for greeting in due:
@@ -105,8 +107,9 @@ def queue_courtesy_greetings(
             )
             if debt := courtesy.debt_content(body, policy):
                 skip(
+                    "name_not_greetable",
                     f"{greeting.occasion}: the name on file ({holder.name!r}) would put "
-                    f"{' and '.join(debt)} in the greeting"
+                    f"{' and '.join(debt)} in the greeting",
                 )
                 continue
             send_at = datetime.combine(on, time(10), ZoneInfo(settings.time_zone))
@@ -114,7 +117,10 @@ def queue_courtesy_greetings(
                 session, holder=holder, wo=wo, number=number, body=body, at=send_at, actor=actor
             )
             if not check.permitted:
-                skip(f"{greeting.occasion}: blocked by compliance: {decision.reason}")
+                skip(
+                    "compliance_blocked",
+                    f"{greeting.occasion}: blocked by compliance: {decision.reason}",
+                )
                 continue
             message = OutboxMessage(
                 dedupe_key=key,
@@ -143,7 +149,8 @@ def queue_courtesy_greetings(
             entity_id=on.isoformat(),
             after={
                 "queued": len(run.queued),
-                "skipped": {s.cardholder_id: s.reason for s in run.skipped},
+                # Counts only: a whole book can be skipped; the command's output lists them.
+                "skipped": dict(Counter(s.code for s in run.skipped)),
                 "occasions": [g.occasion for g in due],
             },
         )

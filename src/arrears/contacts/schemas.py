@@ -97,6 +97,7 @@ class CourtesySkipped(BaseModel):
 
     cardholder_id: int
     customer_ref: str
+    code: str = Field(description="no_mobile, name_not_greetable or compliance_blocked")
     reason: str
 
 
