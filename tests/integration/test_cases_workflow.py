@@ -658,7 +658,7 @@ def test_courtesy_greetings_are_queued_in_the_transaction_and_rolled_back_with_i
     with clock.frozen(spring_eve), Session(engine) as s:
         queued = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 16), actor="system:courtesy"
-        )
+        ).queued
         assert len(queued) == 1
         assert "春节快乐" in queued[0].body
         s.rollback()
@@ -669,13 +669,13 @@ def test_courtesy_greetings_are_queued_in_the_transaction_and_rolled_back_with_i
         s.commit()
         again = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 16), actor="sys"
-        )
+        ).queued
         s.commit()
         assert again == []
         assert count(s, OutboxMessage) == 1
         none_today = outbox_service.queue_courtesy_greetings(
             session=s, on=date(2026, 2, 18), actor="sys"
-        )
+        ).queued
         assert none_today == []
 
 
@@ -739,18 +739,24 @@ def test_the_customer_profile_records_listen_ask_check(session: Session) -> None
 
 def test_case_script_renders_the_real_breakdown(session: Session) -> None:
     wo_id = seed(session)
-    junior = case_script(session=session, work_order_id=wo_id, locale="en")
+    junior = case_script(session=session, work_order_id=wo_id, locale="en", collector_name="Chen")
     assert junior["name"] == "credit_education"
     assert "Total due" in junior["text"]
     assert any(i["label"] == "principal" for i in junior["items"])
-    letter = case_script(session=session, work_order_id=wo_id, name="formal_notice", locale="zh-CN")
+    letter = case_script(
+        session=session,
+        work_order_id=wo_id,
+        name="formal_notice",
+        locale="zh-CN",
+        collector_name="Chen",
+    )
     assert set(letter["fields"]) >= {"name", "amount", "seal", "reason_legal_basis"}
     assert "盖章" in letter["text"]
     wo = session.get(WorkOrder, wo_id)
     assert wo is not None
     wo.level = "intermediate"
     session.flush()
-    talk = case_script(session=session, work_order_id=wo_id, locale="en")
+    talk = case_script(session=session, work_order_id=wo_id, locale="en", collector_name="Chen")
     assert talk["name"] == "negotiation"
     kinds = [o["kind"] for o in talk["plan_options"]]
     # 36 days late: instalments yes, a settlement discount not yet (from 91 days).
@@ -840,7 +846,7 @@ def _queue_greeting(engine: Engine) -> None:
             len(
                 outbox_service.queue_courtesy_greetings(
                     session=s, on=date(2026, 2, 16), actor="sys"
-                )
+                ).queued
             )
             == 1
         )

@@ -49,7 +49,9 @@ def _queue(engine: Engine) -> None:
         for n in range(CUSTOMERS):
             seed(setup, ref=f"C{n}")
     with clock.frozen(SPRING_EVE), Session(engine) as s:
-        queued = outbox_service.queue_courtesy_greetings(session=s, on=date(2026, 2, 16), actor="t")
+        queued = outbox_service.queue_courtesy_greetings(
+            session=s, on=date(2026, 2, 16), actor="t"
+        ).queued
         assert len(queued) == CUSTOMERS
         s.commit()
 

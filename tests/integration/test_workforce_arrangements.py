@@ -103,7 +103,7 @@ def test_nobody_gets_cases_before_the_hire_date_and_a_leavers_held_cases_move(
         training_service.record_completion(
             session=session,
             data=schemas.CompletionCreate(
-                staff="N1", course=course, score=D(100), completed_on=AS_OF - timedelta(days=9)
+                staff="N1", course=course, score=D(100), completed_on=AS_OF + timedelta(days=9)
             ),
         )
     summary = allocation_service.allocate(session=session, as_of=AS_OF)

@@ -295,7 +295,8 @@ def test_pay_statement_from_the_store(world: Session) -> None:
         session=session, code="S001", month=date(2026, 10, 1)
     )
     assert statement.total == D("5680.00")  # 4600 base + 1580 tiers - 300 - 200
-    year = performance_service.pay_statement(session=session, code="S001", year=2026)
+    with clock.frozen(datetime(2027, 1, 4, 2, tzinfo=UTC)):  # December 2026 has closed
+        year = performance_service.pay_statement(session=session, code="S001", year=2026)
     lines = {line.label: line.amount for line in year.lines}
     assert lines["2026-10 pay"] == D("5680.00")
     assert lines["year-end bonus: compliance violations"] == D("-500.00")

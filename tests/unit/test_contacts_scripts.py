@@ -24,7 +24,14 @@ CONTEXT = {
     "bucket": "M2",
     "total_due": "5210.40",
     "amount_past_due": "812.00",
-    "items": [{"label": "principal", "amount": "5000.00", "explanation": "the statement balance"}],
+    "items": [
+        {
+            "label": "principal",
+            "name": "statement balance",
+            "amount": "5000.00",
+            "explanation": "the statement balance",
+        }
+    ],
     "plan_options": [{"label_en": "3 monthly instalments", "label_zh": "分3期"}],
     "legal_basis_en": "Cardholder agreement, clause 12.",
     "legal_basis_zh": "信用卡领用合约第12条。",
@@ -32,6 +39,12 @@ CONTEXT = {
     "promise_due_on": "2026-02-10",
     "promise_amount": "800.00",
     "promise_paid": "0.00",
+    "interest_name": "overdraft interest",
+    "interest_rate": "0.05% a day",
+    "fee_name": "breach fee",
+    "fee_rule": "5% of that statement's unpaid minimum",
+    "charges_stopped_on": "",
+    "stop_name": "",
 }
 
 
@@ -57,8 +70,8 @@ def test_unknown_script_and_locale_are_refused() -> None:
 
 def test_credit_education_shows_the_breakdown_lines() -> None:
     text = scripts.render("credit_education", locale="zh-CN", context=CONTEXT)
-    assert "5000.00" in text
-    assert "5210.40" in text
+    assert "5,000.00" in text  # grouped, two decimals (Babel)
+    assert "5,210.40" in text
     assert "逾期35天" in text
 
 
@@ -145,3 +158,128 @@ def test_a_script_with_prohibited_words_is_refused(tmp_path: object) -> None:
         contact_service.checked_script(
             name="stop_1", locale="en", context={**CONTEXT, "customer_name": "jail"}
         )
+
+
+# --- wording against the fee schedules, plurals and amounts (issue 20, item 5) ----------------
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from arrears.delinquency.fees import charge_terms, load_fee_schedule, shipped_schedules  # noqa: E402
+from arrears.kit import wording  # noqa: E402
+from arrears.promises.plans import plan_options  # noqa: E402
+from arrears.promises.policy import load_promise_policy  # noqa: E402
+
+D = Decimal
+
+
+@pytest.mark.parametrize("schedule", shipped_schedules())
+def test_credit_education_says_what_accrues_daily_and_what_is_charged_per_statement(
+    schedule: str,
+) -> None:
+    """The script said breach fees "accrue every day"; they are charged once per statement."""
+    fees = load_fee_schedule(schedule)
+    en = scripts.render(
+        "credit_education", locale="en", context={**CONTEXT, **charge_terms(fees, "en", "CNY")}
+    )
+    interest, fee = fees.interest.label.en, fees.late_fee.label.en
+    assert f"{interest} (" in en
+    assert "accrues every day on the unpaid principal" in en
+    assert f"a {fee} (" in en
+    assert "charged once for each statement whose minimum payment is not paid by its due" in en
+    assert "fees and overdraft interest accrue every day" not in en
+    zh = scripts.render(
+        "credit_education",
+        locale="zh-CN",
+        context={**CONTEXT, **charge_terms(fees, "zh-CN", "CNY")},
+    )
+    assert f"{fees.interest.label.zh_cn}按未还本金每天计收" in zh
+    assert (
+        f"{fees.late_fee.label.zh_cn}不是每天收取，而是每期账单的最低还款额到期未还时收取一次" in zh
+    )
+    assert "违约金和透支利息会每天产生" not in zh
+
+
+def test_the_fee_rule_follows_the_profile() -> None:
+    cn = charge_terms(load_fee_schedule("cn-card"), "en", "CNY")
+    assert (cn["interest_rate"], cn["fee_rule"]) == (
+        "0.05% a day",
+        "5% of that statement's unpaid minimum",
+    )
+    us = charge_terms(load_fee_schedule("us-card"), "zh-CN", "USD")
+    assert (us["fee_name"], us["interest_rate"]) == ("滞纳金", "年利率29.99%")
+    assert us["fee_rule"] == "每期30.00 USD，封顶41.00 USD"
+
+
+def test_after_the_accrual_stop_the_script_does_not_say_charges_grow() -> None:
+    stopped = {**CONTEXT, "charges_stopped_on": "2026-01-24", "stop_name": "non-accrual"}
+    text = scripts.render("credit_education", locale="en", context=stopped)
+    assert "No overdraft interest or breach fee has been added since 2026-01-24" in text
+    assert "accrues every day" not in text
+
+
+@pytest.mark.parametrize("locale", scripts.LOCALES)
+def test_one_day_late_is_singular_and_amounts_are_grouped(locale: str) -> None:
+    text = scripts.render(
+        "formal_notice", locale=locale, context={**CONTEXT, "dpd": 1, "total_due": "1234567.5"}
+    )
+    assert "1,234,567.50" in text
+    if locale == "en":
+        assert "(1 day)" in text
+        assert "1 days" not in text
+    one = scripts.render("first_call", locale=locale, context={**CONTEXT, "amount_past_due": 800})
+    assert "800.00" in one
+
+
+@given(count=st.integers(min_value=0, max_value=10_000))
+def test_english_plurals_follow_babel(count: int) -> None:
+    assert wording.count_of(count, "cycle", "cycles") == (
+        f"{count} cycle" if count == 1 else f"{count} cycles"
+    )
+    assert wording.count_of(count, "天", "天", "zh-CN") == f"{count} 天"
+
+
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False))
+def test_amounts_have_two_decimals_and_groups_in_both_languages(value: object) -> None:
+    for locale in scripts.LOCALES:
+        text = wording.amount(value, "CNY", locale)  # type: ignore[arg-type]
+        whole, cents = text.lstrip("-").split(".")
+        assert len(cents) == 2
+        assert all(len(g) == 3 for g in whole.split(",")[1:])
+        assert text.replace(",", "") == f"{value:.2f}"
+
+
+def test_plan_option_labels_read_like_sentences() -> None:
+    policy = load_promise_policy()
+    options = plan_options(
+        total_due=D("12000"),
+        amount_past_due=D("3000"),
+        dpd=120,
+        offers=policy.offers,
+        plan_rules=policy.plan,
+        settlement_rules=policy.settlement,
+    )
+    assert options[0].label_en == "pay the past-due amount of 3,000.00 CNY now"
+    assert options[0].label_zh == "立即还清逾期金额3,000.00 CNY"
+    assert all("1 monthly instalments" not in o.label_en for o in options)
+    settle = next(o for o in options if o.kind == "settlement")
+    assert f"settle in full for {wording.amount(settle.amount)} CNY (" in settle.label_en
+    assert "," in settle.label_en.split(" CNY")[0]  # thousands grouped
+
+
+def test_a_rejected_settlement_is_reported_as_a_settlement() -> None:
+    from arrears.cli.promises import decided
+
+    settlement = {
+        "id": 4,
+        "kind": "settlement",
+        "status": "rejected",
+        "total": "9600.00",
+        "currency": "CNY",
+        "instalment_count": 1,
+    }
+    assert decided(settlement) == "settlement 4: rejected (pay 9,600.00 CNY once)"
+    plan = {**settlement, "id": 5, "kind": "plan", "status": "approved", "instalment_count": 1}
+    assert decided(plan) == "plan 5: approved (9,600.00 CNY over 1 instalment)"

@@ -31,6 +31,7 @@ from arrears.cases.three_stops import check_stop, escalates, next_stop
 from arrears.config import get_settings
 from arrears.delinquency import (
     AccountTerms,
+    FeeSchedule,
     OwedBreakdown,
     PaymentFact,
     StatementFact,
@@ -208,6 +209,13 @@ def _fee_schedule(name: str) -> Any:
     return load_fee_schedule(name)
 
 
+def fee_schedule() -> FeeSchedule:
+    """The fee profile the center runs (``ARREARS_FEE_SCHEDULE``): what the breakdown and the
+    scripts say about charges."""
+    schedule: FeeSchedule = _fee_schedule(get_settings().fee_schedule)
+    return schedule
+
+
 @dataclass(frozen=True)
 class AccountBreakdown:
     account_ref: str
@@ -241,7 +249,7 @@ def ledger(*, session: Session, work_order_id: int, as_of: date | None = None) -
     reports: dict[int, list[StatusReport]] = defaultdict(list)
     for r in portfolio_repository.reports_of(session, ids):
         reports[r.account_id].append(StatusReport(r.reported_on, r.status))
-    schedule = _fee_schedule(get_settings().fee_schedule)
+    schedule = fee_schedule()
     parts = [
         AccountBreakdown(
             account.external_ref,

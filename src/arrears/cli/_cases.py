@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from arrears.cli.output import console, print_json
+from arrears.kit import wording
 from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
@@ -51,6 +52,7 @@ def show_summary(payload: dict[str, Any], as_json: bool) -> None:
     console.print(
         f"case [bold]{payload['id']}[/bold] {payload['customer_ref']}: {payload['status']}"
         f"{' (' + payload['close_reason'] + ')' if payload.get('close_reason') else ''} · "
-        f"{payload['bucket']} dpd {payload['dpd']} · due {payload['amount_due']} "
+        f"{payload['bucket']} dpd {payload['dpd']} · due "
+        f"{wording.amount(payload['amount_due'], payload['currency'])} "
         f"{payload['currency']} · {payload['level']} / {payload['queue']} · v{payload['version']}"
     )

@@ -37,7 +37,8 @@ def build(model: type[BaseModel], **fields: Any) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         option = "--" + ".".join(str(p) for p in first["loc"]).replace("_", "-")
-        raise BadInput(f"{option}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's wrapper, not ours
+        raise BadInput(f"{option}: {message}") from None
 
 
 def emit(payload: Any, as_json: bool, columns: Sequence[str], title: str | None = None) -> None:

@@ -201,15 +201,26 @@ def script(
     work_order_id: int,
     name: str | None = typer.Option(None, "--name"),
     locale: str | None = typer.Option(None, "--locale"),
+    user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
-    """The script for the case's level (or --name), with the account's real figures."""
+    """The script for the case's level (or --name), with the account's real figures, in the
+    words of who speaks: the --as user, else the case's collector."""
     from arrears.kit.db import unit_of_work
     from arrears.workbench.script import case_script
 
     with unit_of_work() as session:
+        speaker = (
+            identity.on_case(session, user, "case.read", work_order_id).display_name
+            if user and user.strip()
+            else ""
+        )
         payload = case_script(
-            session=session, work_order_id=work_order_id, name=name, locale=locale
+            session=session,
+            work_order_id=work_order_id,
+            name=name,
+            locale=locale,
+            collector_name=speaker,
         )
     opts.show(payload, as_json, lambda: payload["text"])
 

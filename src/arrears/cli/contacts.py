@@ -78,6 +78,9 @@ def contact(
     raise typer.Exit(0 if payload["status"] == "made" else 1)
 
 
+SKIPPED_SHOWN = 20  # a whole book may be skipped (placeholder names): the text shows the first
+
+
 @app.command()
 def courtesy(
     on: str = typer.Option(..., "--on", help="the send day YYYY-MM-DD"),
@@ -87,15 +90,42 @@ def courtesy(
     """Queue the courtesy greetings due on a day (checked by compliance) in the outbox.
 
     Without --as (or ARREARS_USER) it acts as `system`, as a nightly scheduler does."""
+    from dataclasses import asdict
+
     from arrears.contacts import outbox_service
     from arrears.kit.db import unit_of_work
 
     day = opts.required_day(on, "--on")
     with unit_of_work() as session:
         by = identity.actor(identity.optional(session, user, "cycle.run"))
-        queued = outbox_service.queue_courtesy_greetings(session=session, on=day, actor=by)
-        payload = {"on": day, "queued": len(queued)}
-    opts.show(payload, as_json, lambda: f"{payload['queued']} greetings queued for {day}")
+        run = outbox_service.queue_courtesy_greetings(session=session, on=day, actor=by)
+        payload = {
+            "on": day,
+            "queued": len(run.queued),
+            "skipped": [asdict(s) for s in run.skipped],
+        }
+
+    def lines() -> str:
+        from collections import Counter
+
+        from rich.markup import escape
+
+        head = f"{payload['queued']} greetings queued for {day}"
+        if not run.skipped:
+            return head
+        codes = Counter(s.code for s in run.skipped)
+        shown = run.skipped[:SKIPPED_SHOWN]
+        more = len(run.skipped) - len(shown)
+        return "\n".join(
+            [
+                f"{head}; {len(run.skipped)} customers skipped",
+                "  by reason: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())),
+            ]
+            + [f"  {escape(s.customer_ref)}: {escape(s.reason)}" for s in shown]
+            + ([f"  ... and {more} more (--json lists every one)"] if more else [])
+        )
+
+    opts.show(payload, as_json, lines)
 
 
 @app.command("send-outbox")

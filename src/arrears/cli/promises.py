@@ -9,6 +9,7 @@ import typer
 from arrears.cli import _cases as opts
 from arrears.cli import identity
 from arrears.cli.output import console, print_json
+from arrears.kit import wording
 from arrears.kit.dates import parse_day
 
 app = typer.Typer()
@@ -47,7 +48,10 @@ def promise(
     opts.show(
         payload,
         as_json,
-        lambda: f"promise {payload['id']}: {payload['amount']} by {payload['due_on']}",
+        lambda: (
+            f"promise {payload['id']}: {_amount(payload['amount'], payload.get('currency'))} "
+            f"by {payload['due_on']}"
+        ),
     )
 
 
@@ -123,7 +127,10 @@ def settle(
     opts.show(
         payload,
         as_json,
-        lambda: f"settlement {payload['id']}: pay {payload['total']}: {payload['status']}",
+        lambda: (
+            f"settlement {payload['id']}: pay {_amount(payload['total'], payload['currency'])}: "
+            f"{payload['status']}"
+        ),
     )
 
 
@@ -158,7 +165,27 @@ def approve(
             note=note,
         )
         payload = jsonable(service.plan_summary(found))
-    opts.show(payload, as_json, lambda: f"plan {payload['id']}: {payload['status']}")
+    opts.show(payload, as_json, lambda: decided(payload))
+
+
+def decided(plan: dict[str, Any]) -> str:
+    """A checker's decision as a collector says it: "settlement 4: rejected", "plan 5:
+    approved (2,000.00 over 4 instalments)" (the kind first: a rejected settlement is not a
+    rejected plan)."""
+    kind = "settlement" if plan["kind"] == "settlement" else "plan"
+    what = (
+        f"pay {_amount(plan['total'], plan['currency'])} once"
+        if kind == "settlement"
+        else f"{_amount(plan['total'], plan['currency'])} over "
+        f"{wording.count_of(plan['instalment_count'], 'instalment', 'instalments')}"
+    )
+    return f"{kind} {plan['id']}: {plan['status']} ({what})"
+
+
+def _amount(value: str, currency: str | None = None) -> str:
+    """Grouped, two decimals (Babel), with the currency when the payload names it."""
+    text = wording.amount(value, currency or "CNY")
+    return f"{text} {currency}" if currency else text
 
 
 @app.command()

@@ -74,7 +74,7 @@ def debt_content(text: str, policy: CourtesyPolicy) -> list[str]:
     lowered = text.lower()
     found = [w for w in policy.debt_words if w.lower() in lowered]
     if any(ch.isdigit() for ch in text):
-        found.append("<a number: amounts and dates of debt never go in a greeting>")
+        found.append("a number (amounts and dates of debt never go in a greeting)")
     return found
 
 

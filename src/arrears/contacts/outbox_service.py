@@ -5,7 +5,8 @@ by compliance again at the moment of sending. Keyword-only; flush, never commit.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -21,26 +22,62 @@ from arrears.contacts import compliance_question, courtesy, letters, outbox, rep
 from arrears.contacts import service as contact_service
 from arrears.contacts.models import OutboxMessage
 from arrears.kit import audit, faults
-from arrears.kit.clock import clock
+from arrears.kit.clock import center_today, clock
 from arrears.kit.errors import BadInput
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import Cardholder
 
 
+@dataclass
+class CourtesySkip:
+    """A customer the batch did not greet, and why (the rest are greeted all the same)."""
+
+    cardholder_id: int
+    customer_ref: str
+    code: str  # no_mobile, name_not_greetable, compliance_blocked
+    reason: str
+
+
+@dataclass
+class CourtesyRun:
+    """What one courtesy batch queued and whom it skipped."""
+
+    queued: list[OutboxMessage] = field(default_factory=list)
+    skipped: list[CourtesySkip] = field(default_factory=list)
+
+
 def queue_courtesy_greetings(
     *, session: Session, on: date, actor: str, policy_name: str = "courtesy"
-) -> list[OutboxMessage]:
+) -> CourtesyRun:
     """Queue the greetings due ``on`` for every live case's customer, in this transaction.
 
     Each greeting passes the debt-content check and the compliance engine (as an SMS at 10:00
-    local time) or is not queued. Idempotent per customer, greeting and day.
+    local time) or is not queued; a customer who cannot be greeted (no mobile, a name that
+    would put a number in the text, a compliance block) is skipped with the reason and the
+    rest are greeted. Refused for a day already past. Idempotent per customer, greeting and day.
     """
+    today = center_today()
+    if on < today:
+        raise BadInput(
+            f"--on: {on} has passed (today is {today}); a greeting is for today or later"
+        )
     policy = courtesy.load_courtesy_policy(policy_name)
     due = courtesy.greetings_due(policy, on)
-    queued: list[OutboxMessage] = []
+    run = CourtesyRun()
     if not due:
-        return queued
+        return run
     settings = get_settings()
+    for greeting in due:  # the wording itself carrying debt content is the policy's fault: stop
+        for locale in scripts.LOCALES:
+            plain = scripts.render(
+                greeting.template,
+                locale=locale,
+                context={"customer_name": "", "bank_name": letters.bank_name(locale)},
+            )
+            if debt := courtesy.debt_content(plain, policy):
+                raise BadInput(
+                    f"greeting {greeting.template} ({locale}) carries debt content: {debt}"
+                )
     seen: set[int] = set()
     for wo in case_repository.live_work_orders(session):
         if wo.cardholder_id in seen:
@@ -49,9 +86,14 @@ def queue_courtesy_greetings(
         holder = portfolio_repository.cardholder(session, wo.cardholder_id)
         if holder is None:
             continue
+
+        def skip(code: str, reason: str, holder: Cardholder = holder) -> None:
+            run.skipped.append(CourtesySkip(holder.id, holder.external_ref, code, reason))
+
         phones = [p for p in portfolio_repository.phones(session, holder.id) if p.type == "mobile"]
         number = compliance_question.e164(phones[0].number) if phones else None
         if number is None:
+            skip("no_mobile", "no mobile number to text")
             continue
         locale = holder.language if holder.language in scripts.LOCALES else settings.locale
         for greeting in due:
@@ -63,14 +105,22 @@ def queue_courtesy_greetings(
                 locale=locale,
                 context={"customer_name": holder.name, "bank_name": letters.bank_name(locale)},
             )
-            debt = courtesy.debt_content(body, policy)
-            if debt:
-                raise BadInput(f"greeting {greeting.template} carries debt content: {debt}")
+            if debt := courtesy.debt_content(body, policy):
+                skip(
+                    "name_not_greetable",
+                    f"{greeting.occasion}: the name on file ({holder.name!r}) would put "
+                    f"{' and '.join(debt)} in the greeting",
+                )
+                continue
             send_at = datetime.combine(on, time(10), ZoneInfo(settings.time_zone))
             decision, check = _check_bank_sms(
                 session, holder=holder, wo=wo, number=number, body=body, at=send_at, actor=actor
             )
             if not check.permitted:
+                skip(
+                    "compliance_blocked",
+                    f"{greeting.occasion}: blocked by compliance: {decision.reason}",
+                )
                 continue
             message = OutboxMessage(
                 dedupe_key=key,
@@ -88,19 +138,24 @@ def queue_courtesy_greetings(
                 created_at=clock.now(),
             )
             session.add(message)
-            queued.append(message)
+            run.queued.append(message)
     session.flush()
-    if queued:
+    if run.queued or run.skipped:
         audit.record(
             session,
             actor=actor,
             action="outbox.courtesy",
             entity="outbox_message",
             entity_id=on.isoformat(),
-            after={"queued": len(queued), "occasions": [g.occasion for g in due]},
+            after={
+                "queued": len(run.queued),
+                # Counts only: a whole book can be skipped; the command's output lists them.
+                "skipped": dict(Counter(s.code for s in run.skipped)),
+                "occasions": [g.occasion for g in due],
+            },
         )
         session.flush()
-    return queued
+    return run
 
 
 def _check_bank_sms(

@@ -92,6 +92,18 @@ class UnlockOut(BaseModel):
     purposes: dict[str, list[str]]
 
 
+class CourtesySkipped(BaseModel):
+    """A customer the batch could not greet, and why."""
+
+    cardholder_id: int
+    customer_ref: str
+    code: str = Field(description="no_mobile, name_not_greetable or compliance_blocked")
+    reason: str
+
+
 class CourtesyQueued(BaseModel):
     on: date
     queued: int
+    skipped: list[CourtesySkipped] = Field(
+        default_factory=list, description="customers not greeted, each with the reason"
+    )

@@ -31,6 +31,7 @@ from arrears.delinquency.aging import (
 )
 from arrears.delinquency.buckets import DEFAULT_BUCKETS, BucketScheme
 from arrears.delinquency.fees import AccrualStop, FeeSchedule, PercentFee
+from arrears.kit import wording
 from arrears.kit.money import round_money
 
 ItemKind = Literal["principal", "billed", "interest", "fee", "accrual_stop", "payment", "credit"]
@@ -223,7 +224,13 @@ def _received_item(kind: Literal["payment", "credit"], p: PaymentFact, cur: str)
 
 
 def _m(amount: Decimal, currency: str) -> str:
-    return f"{round_money(amount, currency):,f} {currency}"
+    # Grouped at the currency's precision, the same in English and Chinese (Babel).
+    return f"{wording.amount(amount, currency)} {currency}"
+
+
+def _days(count: int) -> str:
+    """English "1 day" / "35 days" (the Chinese wording has no plural)."""
+    return wording.count_of(count, "day", "days")
 
 
 def _pct(rate: Decimal) -> str:
@@ -328,7 +335,7 @@ def _interest_item(
     elif unpaid <= 0:
         text = {
             "en": f"No {name_en}: the statement balance is paid, "
-            f"although the account is {aging.dpd} days past due.",
+            f"although the account is {_days(aging.dpd)} past due.",
             "zh-CN": f"账单余额已还清，虽逾期 {aging.dpd} 天，不计{name_zh}。",
         }
     elif accrual.interest_days == 0:
@@ -348,9 +355,12 @@ def _interest_item(
         since_en, since_zh = f"from {date.fromordinal(since)}", f"自 {date.fromordinal(since)} 起"
         if aging.reported is not None:
             r = aging.reported
-            since_en += f"; {r.status} cycles late as reported on {r.reported_on}"
+            since_en += (
+                f"; {wording.count_of(r.status, 'cycle', 'cycles')} late as reported on "
+                f"{r.reported_on}"
+            )
             since_zh += f"；{r.reported_on} 报告逾期 {r.status} 期"
-        days_en = f"{accrual.interest_days} days past due after the itemization date {on}"
+        days_en = f"{_days(accrual.interest_days)} past due after the itemization date {on}"
         days_zh = f"账单日 {on} 之后逾期 {accrual.interest_days} 天"
         if accrual.stop is not None and accrual.stopped_on is not None:
             since_en += f"; none after the {accrual.stop.label.en} on {accrual.stopped_on}"
@@ -390,7 +400,7 @@ def _fee_item(
             ZERO,
             {
                 "en": f"No {rule.label.en} on {which_en}: it fell due on or after the "
-                f"{stop.label.en} on {accrual.stopped_on} ({stop.after_dpd} days past due), "
+                f"{stop.label.en} on {accrual.stopped_on} ({_days(stop.after_dpd)} past due), "
                 "after which no fees accrue.",
                 "zh-CN": f"{which_zh}不收{rule.label.zh_cn}：到期日在 {accrual.stopped_on}"
                 f"（逾期 {stop.after_dpd} 天）{stop.label.zh_cn}之后，不再收取费用。",
@@ -435,8 +445,9 @@ def _stop_item(
     if stop is not None and accrual.stopped_on is not None:
         en.append(
             f"Interest and fees stopped on {accrual.stopped_on}, when the account reached "
-            f"{stop.after_dpd} days past due: {stop.label.en} under the {schedule.name} profile. "
-            f"It is {aging.dpd} days past due on {aging.as_of}; the principal is still owed."
+            f"{_days(stop.after_dpd)} past due: {stop.label.en} under the {schedule.name} "
+            f"profile. It is {_days(aging.dpd)} past due on {aging.as_of}; the principal is "
+            "still owed."
         )
         zh.append(
             f"账户于 {accrual.stopped_on} 逾期满 {stop.after_dpd} 天，按 {schedule.name} 规则"

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from arrears.kit import wording
 from arrears.kit.errors import BadInput
 from arrears.kit.money import round_money, to_decimal
 
@@ -201,6 +202,41 @@ class FeeSchedule(BaseModel):
         if principal <= 0 or days <= 0:
             return Decimal("0")
         return round_money(self.interest.accrue(principal, days), currency)
+
+
+def charge_terms(schedule: FeeSchedule, locale: str, currency: str) -> dict[str, str]:
+    """How each charge builds up, for the scripts: the interest accrues day by day on the
+    unpaid principal; the fee is charged once per statement whose minimum is unpaid at its due
+    date (never daily). Names, rate and rule in ``locale`` (``en`` or ``zh-CN``)."""
+    zh = locale == "zh-CN"
+    rule, interest = schedule.late_fee, schedule.interest
+    if interest.daily_rate is not None:
+        rate = wording.percent(interest.daily_rate, locale)
+        interest_rate = f"日利率{rate}" if zh else f"{rate} a day"
+    else:
+        assert interest.annual_rate is not None
+        rate = wording.percent(interest.annual_rate, locale)
+        interest_rate = f"年利率{rate}" if zh else f"{rate} a year"
+    if isinstance(rule, PercentFee):
+        rate = wording.percent(rule.rate, locale)
+        fee_rule = (
+            f"该期未还最低还款额的{rate}" if zh else f"{rate} of that statement's unpaid minimum"
+        )
+        if rule.floor > 0:
+            floor = wording.amount(rule.floor, currency, locale)
+            fee_rule += f"，最低{floor} {currency}" if zh else f", at least {floor} {currency}"
+    else:
+        fixed = wording.amount(rule.amount, currency, locale)
+        fee_rule = f"每期{fixed} {currency}" if zh else f"{fixed} {currency}"
+    if rule.cap is not None:
+        cap = wording.amount(rule.cap, currency, locale)
+        fee_rule += f"，封顶{cap} {currency}" if zh else f", at most {cap} {currency}"
+    return {
+        "interest_name": interest.label.zh_cn if zh else interest.label.en,
+        "interest_rate": interest_rate,
+        "fee_name": rule.label.zh_cn if zh else rule.label.en,
+        "fee_rule": fee_rule,
+    }
 
 
 def _schedules_dir() -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from arrears.kit.clock import center_today
-from arrears.kit.errors import BadInput, RuleRefused
+from arrears.kit.errors import ArrearsError, BadInput, RuleRefused
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -27,10 +27,11 @@ def require_day(value: str, option: str) -> date:
     return day
 
 
-def not_after_today(day: date, what: str) -> date:
+def not_after_today(day: date, what: str, *, refusal: type[ArrearsError] = RuleRefused) -> date:
     """Refuse a day after the center's today: the server owns time, whoever asks (a cycle,
-    a reconciliation or an allocation for a future day would decide what has not happened)."""
+    a reconciliation or an allocation for a future day would decide what has not happened).
+    A typed date that is simply impossible (a course passed tomorrow) is ``refusal=BadInput``."""
     today = center_today()
     if day > today:
-        raise RuleRefused(f"{what}: {day} is after today ({today}); nothing is dated in the future")
+        raise refusal(f"{what}: {day} is after today ({today}); nothing is dated in the future")
     return day

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from arrears.delinquency import PaymentFact
+from arrears.kit import wording
 from arrears.kit.errors import BadInput, NotPermitted
 from arrears.kit.money import ZERO, quantum, round_money
 from arrears.promises.policy import ApprovalRules, OfferRules, PlanRules, SettlementRules
@@ -216,6 +217,13 @@ def plan_options(
     currency: str = "CNY",
 ) -> list[PlanOption]:
     """The options this account qualifies for, in the order a negotiator offers them."""
+
+    def _en(value: Decimal) -> str:
+        return wording.amount(value, currency, "en")
+
+    def _zh(value: Decimal) -> str:
+        return wording.amount(value, currency, "zh-CN")
+
     options: list[PlanOption] = []
     if amount_past_due > ZERO:
         options.append(
@@ -224,8 +232,8 @@ def plan_options(
                 1,
                 amount_past_due,
                 amount_past_due,
-                f"pay the past-due amount of {amount_past_due} {currency} now",
-                f"立即还清逾期金额{amount_past_due} {currency}",
+                f"pay the past-due amount of {_en(amount_past_due)} {currency} now",
+                f"立即还清逾期金额{_zh(amount_past_due)} {currency}",
             )
         )
     for n in offers.instalment_counts:
@@ -242,8 +250,9 @@ def plan_options(
                 n,
                 first,
                 total_due,
-                f"{n} monthly instalments of about {first} {currency}",
-                f"分{n}期按月还款，每期约{first} {currency}",
+                f"{wording.count_of(n, 'monthly instalment', 'monthly instalments')} of about "
+                f"{_en(first)} {currency}",
+                f"分{n}期按月还款，每期约{_zh(first)} {currency}",
             )
         )
     discount = min(offers.settlement_discount, settlement_rules.max_discount)
@@ -251,15 +260,15 @@ def plan_options(
         pay = settlement_amount(
             balance=total_due, discount=discount, rules=settlement_rules, currency=currency
         )
-        pct = f"{(discount * 100).normalize():f}%"
+        pct = wording.percent(discount)
         options.append(
             PlanOption(
                 "settlement",
                 1,
                 pay,
                 pay,
-                f"settle in full for {pay} {currency} ({pct} discount, subject to approval)",
-                f"一次性结清{pay} {currency}（减免{pct}，需审批）",
+                f"settle in full for {_en(pay)} {currency} ({pct} discount, subject to approval)",
+                f"一次性结清{_zh(pay)} {currency}（减免{pct}，需审批）",
             )
         )
     return options

@@ -102,6 +102,7 @@ class PlanOut(BaseModel):
     balance: Decimal
     discount: Decimal
     total: Decimal
+    currency: str
     instalment_count: int
     first_due_on: date
     frequency: str

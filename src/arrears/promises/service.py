@@ -164,6 +164,7 @@ def plan_summary(plan: RepaymentPlan) -> dict[str, Any]:
         "balance": f"{plan.balance:f}",
         "discount": f"{plan.discount:f}",
         "total": f"{plan.total:f}",
+        "currency": plan.currency,
         "instalment_count": plan.instalment_count,
         "first_due_on": plan.first_due_on.isoformat(),
         "frequency": plan.frequency,

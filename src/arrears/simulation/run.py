@@ -280,6 +280,11 @@ class _Department(CardSystem, Workday):
             team=self.roster.team,
             actor=ACTOR,
         )
+        if hire_date <= clock.today():  # a hire entered ahead is trained from the first day
+            self._train(uow, member, hire_date)
+
+    def _train(self, uow: UnitOfWork, member: Any, hire_date: date) -> None:
+        """The member's courses, passed within two weeks of the hire (never before it)."""
         passes = actions.training_courses()
         for course in member.courses if member.courses is not None else sorted(passes):
             actions.record_completion(
@@ -426,12 +431,15 @@ class _Department(CardSystem, Workday):
 
     def _roster_events(self, i: int, day: date) -> None:
         hires = [h for h in self.roster.hires if max(h.day - h.entered_days_before, 0) == i]
+        starting = [h for h in self.roster.hires if h.day == i and h not in hires]
         leavers = [lv for lv in self.roster.leavers if lv.day == i]
-        if not hires and not leavers:
+        if not hires and not starting and not leavers:
             return
         with UnitOfWork(self.engine) as uow:
             for hire in hires:
                 self._enter(uow, hire, self.o.start + timedelta(days=hire.day))
+            for hire in starting:  # entered ahead: trained from today, the first day
+                self._train(uow, hire, day)
             for leaver in leavers:
                 actions.leave(session=uow.session, code=leaver.code, on=day, actor=ACTOR)
             uow.commit()

@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arrears.auth.policy import Principal
-from arrears.kit.money import fmt
+from arrears.kit import wording
 from arrears.web import flash
+from arrears.web.context import current_locale
 from arrears.web.i18n import gettext_, ngettext_, pick
 from arrears.web.responses import masked_for_viewer
 
@@ -22,9 +23,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _money(value: Decimal | None, currency: str = "") -> str:
+    """The one amount format (Babel, ``kit.wording``): grouped, the currency's decimals."""
     if value is None:
         return ""
-    text = f"{Decimal(fmt(value, currency or 'CNY')):,}"
+    text = wording.amount(value, currency or "CNY", current_locale.get())
     return f"{text} {currency}".strip()
 
 

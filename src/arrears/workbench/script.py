@@ -15,10 +15,12 @@ from arrears.compliance.content import check_fields
 from arrears.config import get_settings
 from arrears.contacts import letters, scripts
 from arrears.contacts import service as contact_service
+from arrears.delinquency.fees import charge_terms
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound
 from arrears.portfolio import repository as portfolio_repository
 from arrears.promises import service as promise_service
+from arrears.workforce import staff_service
 
 
 def case_script(
@@ -29,26 +31,53 @@ def case_script(
     locale: str | None = None,
     collector_name: str = "",
 ) -> dict[str, Any]:
-    """A script rendered with the case's real data: breakdown, plan options, latest promise.
+    """A script rendered with the case's real data: breakdown, plan options, latest promise,
+    and how the fee profile's charges build up (interest daily, the fee once per statement).
 
     Without ``name`` the level's script is chosen (junior: credit education, intermediate:
     negotiation, advanced: formal notice). Letters carry the fields the profile requires.
+    ``collector_name`` is who speaks (the signed-in user); without it, whoever works the case
+    (its collector, or the agency it is placed with); a case nobody works needs one.
     """
     wo = case_service.get(session=session, work_order_id=work_order_id)
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {wo.id} has no cardholder")
     locale = locale or (holder.language if holder.language in scripts.LOCALES else None)
-    locale = locale or get_settings().locale
+    locale = scripts.check_locale(locale or get_settings().locale)
     name = name or scripts.script_for_level(wo.level)
+    collector_name = collector_name.strip() or (
+        staff_service.holder_name(session=session, work_order_id=wo.id) or ""
+    )
+    if not collector_name:
+        raise BadInput(f"case {wo.id} has no collector: say who speaks (--as USERNAME, or sign in)")
     head = letters.letterhead(locale)
     parts = case_service.breakdowns(session=session, work_order_id=wo.id)
     lang = "zh-CN" if locale == "zh-CN" else "en"
+    terms = charge_terms(case_service.fee_schedule(), locale, wo.currency)
+    names = {
+        "principal": "账单余额" if lang == "zh-CN" else "statement balance",
+        "interest": terms["interest_name"],
+        "fee": terms["fee_name"],
+        "accrual_stop": "停止计费" if lang == "zh-CN" else "charges stopped",
+        "payment": "已收还款" if lang == "zh-CN" else "payment received",
+    }
     items = [
-        {"label": item.kind, "amount": f"{item.amount:f}", "explanation": item.explanation[lang]}
+        {
+            "label": item.kind,
+            "name": names.get(item.kind, item.kind),  # what the script reads out
+            "amount": item.amount,
+            "explanation": item.explanation[lang],
+        }
         for part in parts
         for item in part.breakdown.items
     ]
+    # Charges stopped on every account (charge-off, non-accrual): the script must not say they
+    # still grow. The day is the latest of the accounts' stops.
+    stops = [p.breakdown.accrual for p in parts]
+    stopped = bool(stops) and all(a.stopped for a in stops)
+    stopped_on = max((a.stopped_on for a in stops if a.stopped_on), default=None)
+    stop_label = next((a.stop for a in stops if a.stop), None)
     total_due = sum((p.breakdown.total_due for p in parts), wo.amount_due * 0)
     past_due = sum((p.breakdown.aging.amount_past_due for p in parts), wo.amount_due * 0)
     dpd = max((p.breakdown.aging.dpd for p in parts), default=wo.dpd)
@@ -57,8 +86,15 @@ def case_script(
     ]
     latest = promise_service.latest_promise(session=session, work_order_id=wo.id)
     context: dict[str, Any] = {
+        **terms,
+        "charges_stopped_on": stopped_on.isoformat() if stopped and stopped_on else "",
+        "stop_name": (
+            (stop_label.label.zh_cn if lang == "zh-CN" else stop_label.label.en)
+            if stop_label
+            else ""
+        ),
         "customer_name": holder.name,
-        "collector_name": collector_name or head["bank_name"],
+        "collector_name": collector_name,
         "bank_name": head["bank_name"],
         "bank_phone": head["bank_phone"],
         "bank_address": head["bank_address"],
@@ -73,8 +109,8 @@ def case_script(
         "dpd": dpd,
         "bucket": wo.bucket,
         "items": items,
-        "total_due": f"{total_due:f}",
-        "amount_past_due": f"{past_due:f}",
+        "total_due": total_due,
+        "amount_past_due": past_due,
         "plan_options": [
             {
                 "label_en": o.label_en,
@@ -89,8 +125,8 @@ def case_script(
         ],
         "promise_made_on": latest.made_on.isoformat() if latest else "",
         "promise_due_on": latest.due_on.isoformat() if latest else "",
-        "promise_amount": f"{latest.amount:f}" if latest else "",
-        "promise_paid": f"{latest.paid:f}" if latest else "",
+        "promise_amount": latest.amount if latest else "",
+        "promise_paid": latest.paid if latest else "",
     }
     text = contact_service.checked_script(name=name, locale=locale, context=context)
     result: dict[str, Any] = {

@@ -51,6 +51,12 @@ class Probation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     days: int = Field(90, ge=0, description="Days from the hire date a person is in probation.")
+    entered_ahead_days: int = Field(
+        90,
+        ge=0,
+        description="A hire may be entered at most this many days before the first day (a "
+        "signed offer); a later hire date is a typing error.",
+    )
     load_share: float = Field(
         0.5,
         gt=0,

@@ -294,14 +294,25 @@ def month_statement(
 
 
 def year_statement(
-    plan: PayPlan, *, payee: Payee, year: int, metrics: Sequence[MonthMetrics]
+    plan: PayPlan,
+    *,
+    payee: Payee,
+    year: int,
+    metrics: Sequence[MonthMetrics],
+    through: date | None = None,
 ) -> PayStatement:
-    """Twelve monthly totals (months employed) plus the year-end bonus after quality."""
+    """The monthly totals (months employed, up to the month of ``through``: the last closed
+    one of a year in progress) plus the year-end bonus after quality, pro rata."""
     cur = plan.currency
-    by_month = {m.month.replace(day=1): m for m in metrics if m.month.year == year}
+    last_month = through.month if through is not None and through.year == year else 12
+    by_month = {
+        m.month.replace(day=1): m
+        for m in metrics
+        if m.month.year == year and m.month.month <= last_month
+    }
     lines: list[PayLine] = []
     months_worked = 0
-    for month in range(1, 13):
+    for month in range(1, last_month + 1):
         first = date(year, month, 1)
         last = first.replace(day=calendar.monthrange(year, month)[1])
         if employed_days(payee, first, last) == 0:
@@ -339,7 +350,7 @@ def year_statement(
     return PayStatement(
         staff_id=payee.id,
         staff_name=payee.name,
-        period=str(year),
+        period=str(year) if last_month == 12 else f"{year}-01 to {year}-{last_month:02d}",
         plan=plan.name,
         currency=cur,
         lines=lines,

@@ -14,7 +14,8 @@ class MonthMetrics(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     month: date = Field(description="First day of the month.")
-    recovered: Decimal = Decimal("0.00")
+    # A reversal is the payment's own business, never a negative month (it would cut pay).
+    recovered: Decimal = Field(Decimal("0.00"), ge=0)
     promises_made: int = Field(0, ge=0)
     promises_kept: int = Field(0, ge=0)
     blocked_attempts: int = Field(0, ge=0, description="Contacts the compliance engine blocked.")

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from arrears.kit import audit
+from arrears.kit.clock import center_today
 from arrears.kit.errors import BadInput, NotFound
 from arrears.kit.money import round_money
 from arrears.kit.textfile import not_utf8
@@ -39,7 +40,11 @@ def record_metrics(
         raise NotFound(f"no staff member {data.staff!r}")
     if data.promises_kept > data.promises_made:
         raise BadInput("promises_kept: more than promises_made")
-    month = data.month.replace(day=1)
+    month = not_a_future_month(data.month.replace(day=1))
+    if _month_end(month) <= member.hire_date:
+        raise BadInput(
+            f"month: {month:%Y-%m} ends before {member.code}'s hire date ({member.hire_date})"
+        )
     row = repo.metric_month(session, member.id, month)
     values = data.model_dump(exclude={"staff", "month"})
     values["recovered"] = round_money(values["recovered"])
@@ -63,6 +68,24 @@ def record_metrics(
     )
 
 
+def _month_end(first: date) -> date:
+    """The first day of the next month."""
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def not_a_future_month(first: date) -> date:
+    """Refuse a month that has not started in the center's zone (``BadInput``)."""
+    today = center_today()
+    if first > today:
+        raise BadInput(f"month: {first:%Y-%m} has not started (today is {today})")
+    return first
+
+
+def last_closed_month(today: date) -> date:
+    """The first day of the last month that ended before ``today``."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 def import_metrics(*, session: Session, path: Path, actor: str = ACTOR) -> int:
     """Monthly metrics CSV (staff, month YYYY-MM, recovered, ...); all rows or none."""
     try:
@@ -82,7 +105,8 @@ def import_metrics(*, session: Session, path: Path, actor: str = ACTOR) -> int:
         except ValidationError as exc:
             first = exc.errors()[0]
             column = ".".join(str(p) for p in first["loc"])
-            raise BadInput(f"{path.name} row {number}, column {column}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise BadInput(f"{path.name} row {number}, column {column}: {message}") from None
     for number, item in enumerate(items, start=2):
         try:
             record_metrics(session=session, data=item, actor=actor)
@@ -97,8 +121,8 @@ def derive_metrics(*, session: Session, month: date, actor: str = ACTOR) -> int:
     attempts made under an override. Each event counts for whoever held the work order that day.
     Complaints, violations and QA scores come from the bank's own records and are left as loaded.
     Returns the number of staff months written."""
-    first = month.replace(day=1)
-    end = (first + timedelta(days=32)).replace(day=1)
+    first = not_a_future_month(month.replace(day=1))
+    end = _month_end(first)
     holders: dict[int, list[tuple[date, date | None, int]]] = defaultdict(list)
     for row in repo.assignment_intervals(session, first, end):
         ended = row.ended_at.date() if row.ended_at is not None else None
@@ -206,17 +230,22 @@ def pay_statement(
         raise NotFound(f"no staff member {code!r}")
     pay = pay_plan(plan)
     if month is not None:
-        first = month.replace(day=1)
-        end = (first + timedelta(days=32)).replace(day=1)
+        first = not_a_future_month(month.replace(day=1))
+        end = _month_end(first)
         rows = _metrics(repo.metric_months(session, [member.id], first, end)).get(member.id, [])
         return month_statement(
             pay, payee=_payee(member), month=first, metrics=rows[0] if rows else None
         )
     assert year is not None
+    # A year in progress stops at its last closed month: the month still running (and the
+    # ones to come) have no pay yet.
+    through = min(date(year, 12, 1), last_closed_month(center_today()))
+    if through.year < year:
+        raise BadInput(f"year: no month of {year} has closed yet (today is {center_today()})")
     rows = _metrics(
-        repo.metric_months(session, [member.id], date(year, 1, 1), date(year + 1, 1, 1))
+        repo.metric_months(session, [member.id], date(year, 1, 1), _month_end(through))
     ).get(member.id, [])
-    return year_statement(pay, payee=_payee(member), year=year, metrics=rows)
+    return year_statement(pay, payee=_payee(member), year=year, metrics=rows, through=through)
 
 
 def promotion_report(

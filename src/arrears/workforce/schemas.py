@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from arrears.kit.schema_types import Body
+from arrears.kit.wording import language_tag
 from arrears.workforce.allocation import STAFF_LEVELS, Grade
 from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement
 from arrears.workforce.promotion import CriterionResult, TrackResult
@@ -60,12 +61,22 @@ class StaffCreate(_In):
     def _known_levels(cls, value: list[str]) -> list[str]:
         return known_levels(value)
 
+    @field_validator("languages")
+    @classmethod
+    def _language_tags(cls, value: list[str]) -> list[str]:
+        return language_tags(value)
+
 
 def known_levels(value: list[str]) -> list[str]:
     unknown = [v for v in value if v not in STAFF_LEVELS]
     if unknown:
         raise ValueError(f"unknown levels {unknown}; expected {list(STAFF_LEVELS)}")
     return sorted(set(value), key=STAFF_LEVELS.index)
+
+
+def language_tags(value: list[str]) -> list[str]:
+    """BCP-47 tags Babel knows (allocation matches cases on them), each once, in the given order."""
+    return list(dict.fromkeys(language_tag(v) for v in value))
 
 
 class StaffUpdate(_In):
@@ -82,6 +93,11 @@ class StaffUpdate(_In):
     @classmethod
     def _known_levels(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else known_levels(value)
+
+    @field_validator("languages")
+    @classmethod
+    def _language_tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else language_tags(value)
 
 
 class Staff(BaseModel):
@@ -207,7 +223,7 @@ class MentorLoad(BaseModel):
 class MetricMonthCreate(_In):
     staff: str
     month: date
-    recovered: Decimal = Decimal("0.00")
+    recovered: Decimal = Field(Decimal("0.00"), ge=0, description="Never negative.")
     promises_made: int = Field(0, ge=0)
     promises_kept: int = Field(0, ge=0)
     blocked_attempts: int = Field(0, ge=0)

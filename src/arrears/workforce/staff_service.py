@@ -9,7 +9,7 @@ return schemas; every change audited.
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,18 @@ def get_staff(*, session: Session, code: str) -> schemas.Staff:
     return _staff_out(session, member)
 
 
+def holder_name(*, session: Session, work_order_id: int) -> str | None:
+    """Who works the case now, by name: the collector, or the agency it is placed with."""
+    live = repo.live_assignment_of(session, work_order_id)
+    if live is None:
+        return None
+    if live.staff_id is not None:
+        member = repo.staff_by_id(session, live.staff_id)
+        return member.name if member else None
+    agency = repo.agency_by_id(session, live.agency_id) if live.agency_id else None
+    return agency.name if agency else None
+
+
 def list_staff(
     *, session: Session, status: str | None = None, grade: str | None = None
 ) -> list[schemas.Staff]:
@@ -112,10 +124,23 @@ def list_staff(
     ]
 
 
+def check_hire_date(hire_date: date) -> date:
+    """A hire date at most ``probation.entered_ahead_days`` after the center's today (an offer
+    signed for next month); later is a typing error (2030), ``BadInput``."""
+    ahead = allocation_rules().probation.entered_ahead_days
+    latest = center_today() + timedelta(days=ahead)
+    if hire_date > latest:
+        raise BadInput(
+            f"hire_date: {hire_date} is more than {ahead} days after today ({center_today()})"
+        )
+    return hire_date
+
+
 def add_staff(
     *, session: Session, data: schemas.StaffCreate, actor: str = ACTOR, mentor: bool = True
 ) -> schemas.Staff:
     """Add a person; a new hire of a mentee grade gets the least-loaded senior as mentor."""
+    check_hire_date(data.hire_date)
     if repo.staff_by_code(session, data.code) is not None:
         raise Conflict(f"staff member {data.code!r} already exists")
     agency_id = None
@@ -209,6 +234,8 @@ def leave(*, session: Session, code: str, on: date, actor: str = ACTOR) -> schem
         raise NotFound(f"no staff member {code!r}")
     if member.status == "left":
         raise BadInput(f"{code} already left on {member.left_on}")
+    if on < member.hire_date:
+        raise BadInput(f"--on: {on} is before {code}'s hire date ({member.hire_date})")
     before = _snapshot(member)
     member.status = "left"
     member.left_on = on
@@ -285,9 +312,14 @@ def import_staff(*, session: Session, path: Path, actor: str = ACTOR) -> int:
         except ValidationError as exc:
             first = exc.errors()[0]
             column = ".".join(str(p) for p in first["loc"])
-            raise BadInput(f"{path.name} row {number}, column {column}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise BadInput(f"{path.name} row {number}, column {column}: {message}") from None
         if item.code in seen:
             raise BadInput(f"{path.name} row {number}, column code: duplicate {item.code!r}")
+        try:
+            check_hire_date(item.hire_date)
+        except BadInput as exc:
+            raise BadInput(f"{path.name} row {number}, column {exc.message}") from None
         seen.add(item.code)
         parsed.append(item)
     clash = repo.existing_codes(session, [p.code for p in parsed])

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from arrears.kit import audit
 from arrears.kit.clock import clock
+from arrears.kit.dates import not_after_today
 from arrears.kit.errors import BadInput, Conflict, NotFound
 from arrears.workforce import allocation as al
 from arrears.workforce import repository as repo
@@ -27,6 +28,12 @@ def record_completion(
     member = repo.staff_by_code(session, data.staff)
     if member is None:
         raise NotFound(f"no staff member {data.staff!r}")
+    not_after_today(data.completed_on, "completed_on", refusal=BadInput)
+    if data.completed_on < member.hire_date:
+        raise BadInput(
+            f"completed_on: {data.completed_on} is before {member.code}'s hire date "
+            f"({member.hire_date})"
+        )
     passed = policy.passes(data.course, data.score)
     row = TrainingCompletion(
         staff_id=member.id,

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from arrears.kit import wording
+
 
 @lru_cache(maxsize=4)
 def _letterheads() -> dict[str, dict[str, str]]:
@@ -30,11 +32,19 @@ def bank_name(locale: str) -> str:
     return letterhead(locale)["bank_name"]
 
 
+def _amount(context: dict[str, Any]) -> str:
+    """What is owed as the letter prints it: ``5,210.40 CNY``."""
+    total, currency = context.get("total_due", ""), str(context.get("currency", "CNY"))
+    if total in ("", None):
+        return ""
+    return f"{wording.amount(total, currency)} {currency}"
+
+
 def letter_fields(context: dict[str, Any]) -> dict[str, str]:
     """The fields a letter carries, named as the compliance profile's required fields."""
     return {
         "name": str(context.get("customer_name", "")),
-        "amount": f"{context.get('total_due', '')} {context.get('currency', '')}".strip(),
+        "amount": _amount(context),
         "reason_legal_basis": str(context.get("legal_basis_en", "")),
         "rights_obligations": str(
             context.get("rights_obligations") or letterhead("en")["rights_obligations"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
@@ -65,7 +66,11 @@ def queue_courtesy(
     body: CourtesyIn, session: DbSession, principal: Principal = Depends(require("cycle.run"))
 ) -> dict[str, Any]:
     """Queue the greetings due on ``on`` (Spring Festival, Mid-Autumn...) in the outbox."""
-    queued = outbox_service.queue_courtesy_greetings(
+    run = outbox_service.queue_courtesy_greetings(
         session=session, on=body.on, actor=principal.actor
     )
-    return {"on": body.on.isoformat(), "queued": len(queued)}
+    return {
+        "on": body.on.isoformat(),
+        "queued": len(run.queued),
+        "skipped": [asdict(s) for s in run.skipped],
+    }
