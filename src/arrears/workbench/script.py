@@ -58,8 +58,9 @@ def case_script(
     latest = promise_service.latest_promise(session=session, work_order_id=wo.id)
     context: dict[str, Any] = {
         "customer_name": holder.name,
-        "collector_name": collector_name or head["bank_name"],
+        "collector_name": collector_name or head["staff"],
         "bank_name": head["bank_name"],
+        "caller_name": head["caller_name"],
         "bank_phone": head["bank_phone"],
         "bank_address": head["bank_address"],
         "bank_seal": head["bank_seal"],
