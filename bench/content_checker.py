@@ -118,7 +118,7 @@ def quality(texts: list[tuple[str, str, str]], profile_name: str, title: str) ->
         f"  (baseline precision {pct(hits_old, hits_old + blocked_old).strip()})"
     )
     print(
-        f"{'lawful blocked':<20}{len(lawful):>4}  {blocked_new:>7} {'':>7} {'':>7}  {blocked_old:>8}"
+        f"{'lawful blocked':<20}{len(lawful):>4}  {blocked_new:>7} {'':>15}  {blocked_old:>8}"
     )
 
 

@@ -12,7 +12,7 @@ import string
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,7 @@ from arrears.kit import config_file
 from arrears.vocabulary import LOCALES
 
 REASONS_FILE = Path(__file__).parent / "reasons.yaml"
+D = TypeVar("D", bound=BaseModel)
 JOINERS = {"en": "; ", "zh-CN": "；"}
 
 
@@ -142,3 +143,11 @@ def localized(stored: Sequence[Mapping[str, Any]] | None, fallback: str, locale:
     """A stored decision's reason in ``locale``; rows stored before reasons had ids keep their
     text."""
     return explain(stored, locale) if stored else fallback
+
+
+def in_locale(decision: D, locale: str) -> D:
+    """A decision whose ``reason`` reads in ``locale`` (its ``reasons`` keep the rule ids)."""
+    reasons = getattr(decision, "reasons", None)
+    if not reasons:
+        return decision
+    return decision.model_copy(update={"reason": explain(reasons, locale)})

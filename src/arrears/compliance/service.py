@@ -13,6 +13,7 @@ from arrears.compliance import repository
 from arrears.compliance.engine import HistoryIndex, decide
 from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile
+from arrears.compliance.reasons import dumped
 from arrears.compliance.schemas import (
     Attempt,
     Consent,
@@ -68,6 +69,7 @@ def check(
             allowed=decision.allowed,
             rules=list(decision.rules),
             reason=decision.reason,
+            reasons=dumped(decision.reasons) or None,
             next_allowed_at=decision.next_allowed_at,
         ),
     )

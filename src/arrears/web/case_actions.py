@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.compliance.reasons import localized
 from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
@@ -28,6 +29,7 @@ from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
 from arrears.vocabulary import CHANNELS
 from arrears.web import flash
+from arrears.web.context import current_locale
 from arrears.web.templating import render
 from arrears.workbench import contact, reassign, three_stops
 from arrears.workbench.schemas import CaseView
@@ -160,7 +162,12 @@ def _attempt_view(attempt: Any) -> dict[str, Any]:
         "status": attempt.status,
         "allowed": attempt.compliance_allowed,
         "rules": list(attempt.compliance_rules or []),
-        "reason": attempt.compliance_reason,
+        # In the reader's language, from the rule ids and parameters stored with the attempt.
+        "reason": localized(
+            (attempt.compliance_detail or {}).get("reasons"),
+            attempt.compliance_reason,
+            current_locale.get(),
+        ),
         "next_allowed_at": attempt.compliance_next_allowed_at,
     }
 

@@ -44,7 +44,7 @@ def log_attempt(
     )
     # Where the new attempt can be read back: the case's contact log (no route per attempt).
     response.headers["Location"] = f"/api/v1/cases/{work_order_id}/contacts"
-    return jsonable(contact_service.attempt_dict(attempt))
+    return jsonable(contact_service.attempt_dict(attempt, locale=principal.locale))
 
 
 @router.get("/cases/{work_order_id}/contacts", response_model=list[ContactAttemptOut])
@@ -54,7 +54,7 @@ def list_attempts(
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     return jsonable(
         [
-            contact_service.attempt_dict(a)
+            contact_service.attempt_dict(a, locale=principal.locale)
             for a in contact_repository.attempts(session, work_order_id=work_order_id)
         ]
     )
