@@ -117,9 +117,7 @@ def quality(texts: list[tuple[str, str, str]], profile_name: str, title: str) ->
         f" {pct(hits_new, hits_new + blocked_new)}  {pct(hits_old, len(abusive)):>8}"
         f"  (baseline precision {pct(hits_old, hits_old + blocked_old).strip()})"
     )
-    print(
-        f"{'lawful blocked':<20}{len(lawful):>4}  {blocked_new:>7} {'':>15}  {blocked_old:>8}"
-    )
+    print(f"{'lawful blocked':<20}{len(lawful):>4}  {blocked_new:>7} {'':>15}  {blocked_old:>8}")
 
 
 def timed(fn: Callable[[], object]) -> float:
