@@ -69,3 +69,30 @@ def test_a_blocked_contact_reads_in_chinese_and_keeps_its_rule_in_the_payload(
             "params": {"weekday": "Mon", "time": "22:30", "zones": ["Asia/Shanghai"]},
         }
     ]
+
+
+def test_refusals_read_in_chinese_with_their_rule_in_the_detail(
+    api: tuple[TestClient, dict[str, str], int],  # noqa: F811
+) -> None:
+    client, tokens, wo_id = api
+    zh = {**_as(tokens, "collector"), "Accept-Language": "zh-CN"}
+    url = f"/api/v1/cases/{wo_id}/contacts"
+    overriding = client.post(
+        url, headers=zh, json={"channel": "call", "outcome": "no_answer", "override_reason": "x"}
+    )
+    assert overriding.status_code == 403
+    assert overriding.json()["message"] == "只有合规专员可以放行被合规拦截的操作"
+    assert overriding.json()["detail"]["rule"] == "override.role"
+    with clock.frozen(NIGHT):
+        late = client.post(
+            url,
+            headers=zh,
+            json={
+                "channel": "visit",
+                "outcome": "no_answer",
+                "made_at": "2026-02-27T10:00:00+08:00",
+            },
+        )
+    assert late.status_code == 409, late.text
+    assert late.json()["message"].startswith("补录时间：联系须在发生后24小时内补录")
+    assert late.json()["detail"]["rule"] == "late_entry.window"

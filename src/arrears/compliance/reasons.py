@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arrears.kit import config_file
+from arrears.kit.errors import ArrearsError
 from arrears.vocabulary import LOCALES
 
 REASONS_FILE = Path(__file__).parent / "reasons.yaml"
@@ -151,3 +152,26 @@ def in_locale(decision: D, locale: str) -> D:
     if not reasons:
         return decision
     return decision.model_copy(update={"reason": explain(reasons, locale)})
+
+
+E = TypeVar("E", bound=ArrearsError)
+
+
+def refusal(kind: type[E], reason: Reason) -> E:
+    """An error whose message is ``reason`` in English and whose detail carries the rule id and
+    parameters, so each reader's page or API answer can say it in their language."""
+    return kind(render(reason), detail=reason.model_dump(mode="json", exclude_none=True))
+
+
+def message_in(exc: ArrearsError, locale: str) -> str:
+    """An error's message in ``locale`` when it carries a reason (``refusal``), else as it is."""
+    detail = exc.detail
+    if isinstance(detail, dict) and isinstance(detail.get("rule"), str) and "params" in detail:
+        try:
+            reason = Reason.model_validate(
+                {k: detail[k] for k in ("rule", "params", "variant") if k in detail}
+            )
+        except ValueError:
+            return exc.message
+        return render(reason, locale)
+    return exc.message

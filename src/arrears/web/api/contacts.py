@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
+from arrears.compliance.reasons import Reason, refusal
 from arrears.contacts import outbox_service
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
@@ -33,7 +34,9 @@ def log_attempt(
     ``status: blocked`` and the rule, reason and ``next_allowed_at``), never as made."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     if body.override_reason is not None and not principal.can("compliance.override"):
-        raise NotPermitted("only a compliance officer may override a compliance block")
+        raise refusal(
+            NotPermitted, Reason(rule="override.role", params={"role": "compliance_officer"})
+        )
     attempt = contact.log_attempt(
         session=session,
         work_order_id=work_order_id,
