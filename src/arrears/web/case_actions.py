@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
-from arrears.compliance.reasons import localized
+from arrears.compliance.reasons import localized, message_in
 from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
@@ -75,7 +75,7 @@ def _act(
         )
     except ArrearsError as exc:
         session.rollback()
-        return _back(work_order_id, error=exc.message)
+        return _back(work_order_id, error=message_in(exc, current_locale.get()))
     return _back(work_order_id, **outcome)
 
 
@@ -207,7 +207,12 @@ def contact_precheck(
         )
         check: dict[str, Any] = _attempt_view(attempt)
     except ArrearsError as exc:
-        check = {"status": "invalid", "allowed": False, "rules": [], "reason": exc.message}
+        check = {
+            "status": "invalid",
+            "allowed": False,
+            "rules": [],
+            "reason": message_in(exc, current_locale.get()),
+        }
     finally:
         session.rollback()
     return render(request, "_contact_check.html", {"check": check, "channel": channel})
@@ -250,7 +255,7 @@ def contact_log(
         )
     except ArrearsError as exc:
         session.rollback()
-        return _back(work_order_id, error=exc.message)
+        return _back(work_order_id, error=message_in(exc, current_locale.get()))
     return _back(work_order_id, attempt=attempt.id)
 
 
