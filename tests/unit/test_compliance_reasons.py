@@ -121,3 +121,14 @@ def test_the_cli_writes_the_reason_in_the_locale_asked_for() -> None:
     assert code == 2
     assert out == ""
     assert "--locale must be one of en, zh-CN" in err
+
+
+def test_a_refused_script_is_explained_in_the_readers_language() -> None:
+    from arrears.compliance.content import check_content
+    from arrears.compliance.reasons import message_in
+
+    findings = check_content("你这个老赖", profile=CN)
+    error = BadInput("script x fails", detail=[f.model_dump() for f in findings])
+    assert message_in(error, "zh-CN") == "侮辱或贬低客户：“老赖”"
+    assert message_in(error, "en") == "insults or degrades the person: '老赖'"
+    assert message_in(BadInput("plain"), "zh-CN") == "plain"

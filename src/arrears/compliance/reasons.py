@@ -166,6 +166,13 @@ def refusal(kind: type[E], reason: Reason) -> E:
 def message_in(exc: ArrearsError, locale: str) -> str:
     """An error's message in ``locale`` when it carries a reason (``refusal``), else as it is."""
     detail = exc.detail
+    if (
+        isinstance(detail, list)
+        and detail
+        and all(isinstance(d, dict) and "rule" in d and "params" in d for d in detail)
+    ):
+        # Content findings (a script or message refused): their reasons, in the reader's words.
+        return explain(detail, locale)
     if isinstance(detail, dict) and isinstance(detail.get("rule"), str) and "params" in detail:
         try:
             reason = Reason.model_validate(

@@ -152,7 +152,7 @@ def script_panel(
             collector_name=principal.display_name,
         )
     except ArrearsError as exc:  # a script that can't be rendered must not hide the case
-        script = {"name": "", "text": "", "error": exc.message}
+        script = {"name": "", "text": "", "error": message_in(exc, principal.locale)}
     return render(request, "_script.html", {"script": script})
 
 
