@@ -420,12 +420,15 @@ def test_uk_vulnerable_customer_gets_pressure_free_treatment() -> None:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("Pay now or we will tell your employer.", "threat"),
-        ("You could be ARRESTED for this.", "threat"),
-        ("再不还钱就让你坐牢", "threat"),
-        ("我们会把你的情况发到你通讯录里的每个人", "public_embarrassment"),
+        ("Pay now or we will tell your employer.", "third_party_threat"),
+        ("You could be ARRESTED for this.", "arrest"),
+        ("再不还钱就让你坐牢", "arrest"),
+        ("我们会把你的情况发到你通讯录里的每个人", "shaming"),
         ("你这个老赖", "insult"),
-        ("A warrant has been issued.", "false_legal"),
+        ("A warrant has been issued.", "arrest"),
+        ("We'll notify your boss and your family.", "third_party_threat"),
+        ("我们会通知你的老板和家人", "third_party_threat"),
+        ("我们会在你们小区让你丢人", "shaming"),
     ],
 )
 def test_prohibited_content_in_english_and_chinese(text: str, category: str) -> None:
@@ -435,7 +438,7 @@ def test_prohibited_content_in_english_and_chinese(text: str, category: str) -> 
         audience="debtor",
     )
     assert category in {f.category for f in findings}
-    assert all(f.rule == "content.prohibited" for f in findings)
+    assert all(f.rule == f"content.{f.category}" for f in findings)
 
 
 def test_words_match_on_word_edges_only() -> None:

@@ -14,6 +14,7 @@ CONTEXT = {
     "customer_name": "Li Wei",
     "collector_name": "Chen",
     "bank_name": "Example Bank",
+    "caller_name": "Example Bank customer service",
     "bank_phone": "95555",
     "bank_address": "1 Bank Road",
     "bank_seal": "Example Bank Card Center",
@@ -131,9 +132,9 @@ def test_every_shipped_script_passes_the_prohibited_language_check(name: str, lo
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("Pay now or you will go to jail", "threat"),
-        ("We will tell your employer about this", "threat"),
-        ("不还钱就让你坐牢", "threat"),
+        ("Pay now or you will go to jail", "arrest"),
+        ("We will tell your employer about this", "third_party_threat"),
+        ("不还钱就让你坐牢", "arrest"),
         ("我们会把你曝光", None),
     ],
 )
@@ -142,7 +143,7 @@ def test_the_checker_catches_threats_in_english_and_chinese(
 ) -> None:
     findings = contact_service.content_findings(text)
     assert findings, text
-    assert all(f.rule == "content.prohibited" for f in findings)
+    assert all(f.rule == f"content.{f.category}" for f in findings)
     if category:
         assert category in {f.category for f in findings}
 

@@ -15,6 +15,21 @@ from arrears.kit.dates import parse_day
 from arrears.kit.errors import BadInput
 
 JSON = typer.Option(False, "--json", help="Print JSON for machines.")
+LOCALE = typer.Option(
+    None, "--locale", help="en or zh-CN: the language compliance reasons are written in."
+)
+
+
+def reader_locale(value: str | None, fallback: str | None = None) -> str:
+    """The language to write reasons in: ``--locale``, else ``fallback`` (the acting user's),
+    else ``ARREARS_LOCALE``; anything else is bad input."""
+    from arrears.config import get_settings
+    from arrears.vocabulary import LOCALES
+
+    chosen = value or fallback or get_settings().locale
+    if chosen not in LOCALES:
+        raise BadInput(f"--locale must be one of {', '.join(LOCALES)}, got {chosen!r}")
+    return chosen
 
 
 def required_day(value: str, option: str) -> date:

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from arrears.cli import identity, output
+from arrears.cli._cases import LOCALE, reader_locale
 from arrears.cli.output import console, print_json
 from arrears.compliance.engine import decide_scenario
 from arrears.compliance.profile import (
@@ -18,6 +19,7 @@ from arrears.compliance.profile import (
     load_profile,
     profile_names,
 )
+from arrears.compliance.reasons import in_locale
 from arrears.compliance.schemas import Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.dates import parse_day
@@ -57,12 +59,14 @@ def check(
     as_json: bool = typer.Option(
         True, "--json/--no-json", help="JSON (default) or one readable line."
     ),
+    locale: str | None = LOCALE,
 ) -> None:
     """Decide one scenario. Exit 0 allowed, 1 blocked, 2 invalid scenario."""
+    lang = reader_locale(locale)
     parsed = read_scenario(scenario)
     try:
         chosen = load_profile(profile) if profile else None
-        decision = decide_scenario(parsed, profile=chosen)
+        decision = in_locale(decide_scenario(parsed, profile=chosen), lang)
     except BadInput:
         raise
     except ArrearsError as exc:

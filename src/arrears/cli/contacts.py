@@ -30,6 +30,7 @@ def contact(
         "late-entry window); default: recorded now",
     ),
     user: identity.AsUser = None,
+    locale: str | None = opts.LOCALE,
     as_json: bool = opts.JSON,
 ) -> None:
     """Log a contact attempt; compliance decides first and a block is stored as blocked.
@@ -42,6 +43,8 @@ def contact(
     from arrears.kit.validation import build
     from arrears.workbench import contact as contact_flow
 
+    if locale is not None:
+        opts.reader_locale(locale)  # bad input before anything is written
     body = build(
         ContactIn,
         channel=channel,
@@ -63,7 +66,9 @@ def contact(
             body=body,
             actor=me.actor,
         )
-        payload = jsonable(service.attempt_dict(attempt))
+        payload = jsonable(
+            service.attempt_dict(attempt, locale=opts.reader_locale(locale, me.locale))
+        )
     if as_json:
         print_json(payload)
     elif payload["status"] == "made":

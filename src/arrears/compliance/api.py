@@ -12,6 +12,7 @@ from arrears.auth.policy import Principal
 from arrears.compliance import service
 from arrears.compliance.engine import decide_scenario
 from arrears.compliance.profile import Profile, load_profile, profile_names
+from arrears.compliance.reasons import in_locale
 from arrears.compliance.schemas import Decision, ReportRow, Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.errors import BadInput, NotFound
@@ -47,7 +48,7 @@ def check(
     if body.profile is not None:
         _shipped(body.profile)
     chosen = load_profile(_shipped(profile)) if profile else None
-    return decide_scenario(body, profile=chosen)
+    return in_locale(decide_scenario(body, profile=chosen), principal.locale)
 
 
 class ProfileName(BaseModel):

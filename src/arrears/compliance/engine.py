@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from arrears.compliance.content import check_content, check_fields
 from arrears.compliance.profile import Profile
+from arrears.compliance.reasons import Reason, render
 from arrears.compliance.schemas import (
     HOLD_FLAGS,
     Attempt,
@@ -39,12 +40,13 @@ from arrears.kit.errors import BadInput
 DAY = 86400.0
 MAX_ITERATIONS = 64
 DEBTOR_FLAGS = frozenset({*HOLD_FLAGS, "time_barred"})
+# Each hold flag's rule id (the sentences are in reasons.yaml).
 HOLD_RULES = {
-    "attorney": ("hold.attorney", "the person has an attorney: communicate with the attorney only"),
-    "cease": ("hold.cease", "the person asked us to cease: only the three final notices may go"),
-    "dispute_hold": ("hold.dispute", "the debt is disputed: collection waits for verification"),
-    "bankruptcy": ("hold.bankruptcy", "the person is in bankruptcy: collection is stayed"),
-    "deceased": ("hold.deceased", "the person is deceased: handled by the estate team only"),
+    "attorney": "hold.attorney",
+    "cease": "hold.cease",
+    "dispute_hold": "hold.dispute",
+    "bankruptcy": "hold.bankruptcy",
+    "deceased": "hold.deceased",
 }
 
 
@@ -89,9 +91,14 @@ _at = attrgetter("at")
 @dataclass
 class _Block:
     rule: str
-    reason: str
+    params: dict[str, object] = field(default_factory=dict)
     temporal: bool = False
     until: datetime | None = None
+    variant: str | None = None
+
+    @property
+    def reason(self) -> Reason:
+        return Reason(rule=self.rule, params=self.params, variant=self.variant)
 
 
 @dataclass
@@ -175,11 +182,12 @@ def decide(
 
     next_allowed = _next_allowed(ctx, [b for b in blocks if b.temporal])
     rules = list(dict.fromkeys(b.rule for b in blocks))
-    reason = "; ".join(dict.fromkeys(b.reason for b in blocks))
+    reasons = list({repr((b.rule, b.variant, b.params)): b.reason for b in blocks}.values())
     return Decision(
         allowed=False,
         rules=rules,
-        reason=reason,
+        reason="; ".join(dict.fromkeys(render(r) for r in reasons)),
+        reasons=reasons,
         next_allowed_at=next_allowed,
         flags=ctx.advisories,
         findings=ctx.findings,
@@ -218,24 +226,14 @@ def _standing_blocks(ctx: _Context, at: datetime) -> list[_Block]:
         and proposed.channel in ("call", "visit", "sms")
         and (proposed.at_work or _is_work_number(ctx.person, proposed.number))
     ):
-        blocks.append(_Block("employer_forbids", "the employer forbids collection contact at work"))
+        blocks.append(_Block("employer_forbids"))
     if profile.opt_out and f"opt_out:{proposed.channel}" in ctx.flags:
-        blocks.append(
-            _Block(
-                f"opt_out.{proposed.channel}",
-                f"the person asked not to be contacted by {proposed.channel}",
-            )
-        )
+        blocks.append(_Block(f"opt_out.{proposed.channel}", {"channel": proposed.channel}))
     if not debt_party:
         blocks += _third_party_blocks(ctx, at)
     vulnerable = profile.vulnerable.enabled and "vulnerable" in ctx.flags
     if vulnerable and proposed.channel in profile.vulnerable.blocked_channels:
-        blocks.append(
-            _Block(
-                "vulnerable.channel",
-                f"a vulnerable customer is not contacted by {proposed.channel}",
-            )
-        )
+        blocks.append(_Block("vulnerable.channel", {"channel": proposed.channel}))
     if proposed.content:
         ctx.findings += check_content(
             proposed.content,
@@ -247,14 +245,15 @@ def _standing_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     if debt_party and proposed.purpose == "collection":
         ctx.findings += check_fields(proposed.channel, proposed.fields, profile=profile)
     for finding in ctx.findings:
-        blocks.append(_Block(finding.rule, finding.message))
+        reason = finding.reason
+        blocks.append(_Block(reason.rule, reason.params))
     return blocks
 
 
 def _hold_blocks(ctx: _Context) -> list[_Block]:
     blocks = []
     proposed = ctx.proposed
-    for flag, (rule, reason) in HOLD_RULES.items():
+    for flag, rule in HOLD_RULES.items():
         hold = ctx.profile.holds.get(flag)
         if flag not in ctx.flags or hold is None:
             continue
@@ -264,7 +263,7 @@ def _hold_blocks(ctx: _Context) -> list[_Block]:
             hold.allowed_channels is None or proposed.channel in hold.allowed_channels
         ):
             continue
-        blocks.append(_Block(rule, reason))
+        blocks.append(_Block(rule))
     return blocks
 
 
@@ -278,12 +277,10 @@ def _third_party_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     policy, proposed = ctx.profile.third_party, ctx.proposed
     blocks = []
     if proposed.purpose not in policy.allowed_purposes:
-        allowed = " or ".join(p.replace("_", " ") for p in policy.allowed_purposes) or "nothing"
         blocks.append(
             _Block(
                 "third_party.purpose",
-                f"a {proposed.relation or 'third party'} may be contacted only for {allowed}; "
-                "discussing the debt with them would disclose it",
+                {"relation": proposed.relation, "purposes": list(policy.allowed_purposes)},
             )
         )
     if policy.once_per_party and proposed.third_party_exception is None:
@@ -296,14 +293,7 @@ def _third_party_blocks(ctx: _Context, at: datetime) -> list[_Block]:
                 else earlier.outcome not in ("not_in_service", "busy")
             )
             if reached:
-                blocks.append(
-                    _Block(
-                        "third_party.once",
-                        "this third party was already contacted "
-                        f"on {earlier.at.date().isoformat()}; once per third party unless they "
-                        "asked or the earlier answer was wrong",
-                    )
-                )
+                blocks.append(_Block("third_party.once", {"date": earlier.at.date().isoformat()}))
                 break
     return blocks
 
@@ -379,13 +369,12 @@ def _time_window_block(ctx: _Context, at: datetime, consented: bool) -> _Block |
         return None
     until = _next_window(tw_hours=tw.hours_for, zones=zones, at=at)
     local = at.astimezone(zone(zones[0]))
-    where = "every possible zone (" + ", ".join(zones) + ")" if len(zones) > 1 else zones[0]
-    reason = (
-        f"{local:%a %H:%M} local is outside the convenient hours in {where}"
-        if until
-        else f"no hour is convenient in all of {', '.join(zones)} at once"
-    )
-    return _Block("time_window", reason, temporal=True, until=until)
+    params: dict[str, object] = {"weekday": f"{local:%a}", "time": f"{local:%H:%M}"}
+    params["zones"] = list(zones)
+    variant = None if len(zones) == 1 else "zones"
+    if until is None:
+        params, variant = {"zones": list(zones)}, "never"
+    return _Block("time_window", params, temporal=True, until=until, variant=variant)
 
 
 def _in_window(*, tw_hours: object, zones: Sequence[str], at: datetime) -> bool:
@@ -482,8 +471,11 @@ def _frequency_blocks(
         blocks.append(
             _Block(
                 "reg_f.call_cap",
-                f"{freq.max_calls} calls in {freq.window_days} days already placed about "
-                f"{_debt_names(cap_debts)}",
+                {
+                    "max_calls": freq.max_calls,
+                    "window_days": freq.window_days,
+                    "debts": [d for d in cap_debts if d],
+                },
                 temporal=True,
                 until=cap_until,
             )
@@ -492,8 +484,7 @@ def _frequency_blocks(
         blocks.append(
             _Block(
                 "reg_f.cooldown",
-                f"a telephone conversation about {_debt_names(cool_debts)} took place within "
-                f"the last {freq.cooldown_days} days",
+                {"debts": [d for d in cool_debts if d], "cooldown_days": freq.cooldown_days},
                 temporal=True,
                 until=cool_until,
             )
@@ -505,17 +496,12 @@ def _frequency_blocks(
     return blocks
 
 
-def _debt_names(debts: Sequence[str]) -> str:
-    named = [d for d in debts if d]
-    return "debt " + ", ".join(named) if named else "the debt"
-
-
 def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     profile, proposed = ctx.profile, ctx.proposed
     blocks: list[_Block] = []
     cap = profile.daily_cap
     vulnerable = profile.vulnerable
-    caps: list[tuple[str, int, Sequence[str], bool, Sequence[str] | None, str]] = []
+    caps: list[tuple[str, int, Sequence[str], bool, Sequence[str] | None]] = []
     if (
         cap.enabled
         and proposed.channel in cap.channels
@@ -528,7 +514,6 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
                 cap.channels,
                 cap.per_collector,
                 cap.counted_outcomes,
-                f"already {cap.max_contacts} contact attempts today with this person",
             )
         )
     if (
@@ -543,8 +528,6 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
                 vulnerable.counted_channels,
                 False,
                 None,
-                f"a vulnerable customer is contacted at most {vulnerable.max_contacts_per_day} "
-                "time(s) a day",
             )
         )
     if not caps:
@@ -552,7 +535,7 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
     today = ctx.local_day(at)
     start = ctx.day_start(today)
     entries = ctx.index.between(proposed.person, start, at)
-    for rule, limit, channels, per_collector, outcomes, reason in caps:
+    for rule, limit, channels, per_collector, outcomes in caps:
         count = 0
         for attempt in entries:
             if attempt.direction != "outbound" or attempt.channel not in channels:
@@ -566,7 +549,7 @@ def _daily_blocks(ctx: _Context, at: datetime) -> list[_Block]:
             blocks.append(
                 _Block(
                     rule,
-                    reason,
+                    {"max_contacts": limit},
                     temporal=True,
                     until=ctx.day_start(today + timedelta(days=1)),
                 )

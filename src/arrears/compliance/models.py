@@ -28,6 +28,8 @@ class ComplianceCheck(Versioned, Base):
     allowed: Mapped[bool] = mapped_column(Boolean, nullable=False)
     rules: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Rule id + parameters per reason (reasons.yaml renders them in the reader's language).
+    reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     overridden_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

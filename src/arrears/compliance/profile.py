@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from arrears.compliance.content_rules import CORE_CATEGORIES, content_rules, normalised
 from arrears.compliance.schemas import HOLD_FLAGS, Channel, Outcome, Purpose, Role
 from arrears.kit.errors import BadInput, NotFound
 from arrears.kit.textfile import read_utf8
@@ -29,7 +30,8 @@ class _Section(BaseModel):
 
 
 class Phrases(_Section):
-    """The same list in English and Chinese; matched case-insensitively (English on word edges)."""
+    """The same list in English and Chinese; matched on the normalised text (English on word
+    edges)."""
 
     en: list[str] = Field(default_factory=list)
     zh: list[str] = Field(default_factory=list)
@@ -140,9 +142,24 @@ class Vulnerable(_Section):
 
 class Content(_Section):
     required_fields: dict[Channel, list[str]] = Field(default_factory=dict)
-    prohibited: dict[str, Phrases] = Field(
-        default_factory=dict, description="category -> phrases never allowed (threat, insult...)"
+    categories: list[str] = Field(
+        default_factory=lambda: list(CORE_CATEGORIES),
+        description="abuse categories checked (patterns in compliance/content_rules.yaml)",
     )
+    prohibited: dict[str, Phrases] = Field(
+        default_factory=dict, description="category -> extra fixed phrases this profile forbids"
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> Content:
+        known = content_rules().categories
+        for name in [*self.categories, *self.prohibited]:
+            if name not in known:
+                raise ValueError(
+                    f"content: unknown category {name!r}; known: {', '.join(sorted(known))}"
+                )
+        return self
+
     third_party_disclosure: Phrases = Field(default_factory=Phrases)
     time_barred_threats: Phrases = Field(default_factory=Phrases)
 
@@ -187,8 +204,10 @@ class Profile(_Section):
         # and this runs for every proposed message.
         compiled: dict[str, re.Pattern[str] | None] = self.__pydantic_private__["_compiled"]  # type: ignore[index]
         if key not in compiled:
-            parts = [rf"(?<!\w){re.escape(p)}(?!\w)" for p in phrases.en if p.strip()]
-            parts += [re.escape(p) for p in phrases.zh if p.strip()]
+            # Phrases are normalised like the text they are matched against.
+            en = [normalised(p) for p in phrases.en if p.strip()]
+            zh = [normalised(p) for p in phrases.zh if p.strip()]
+            parts = [rf"(?<!\w){re.escape(p)}(?!\w)" for p in en] + [re.escape(p) for p in zh]
             compiled[key] = re.compile("|".join(parts), re.IGNORECASE) if parts else None
         return compiled[key]
 

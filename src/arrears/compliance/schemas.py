@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from arrears.compliance.reasons import Reason
 from arrears.vocabulary import CHANNELS, Channel
 
 Role = Literal["debtor", "guarantor", "spouse", "attorney", "third_party"]
@@ -255,6 +256,12 @@ class Finding(BaseModel):
     category: str
     phrase: str
     message: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def reason(self) -> Reason:
+        """The finding as a reason any reader's locale can render."""
+        return Reason(rule=self.rule, params=self.params or {"phrase": self.phrase})
 
 
 class Decision(BaseModel):
@@ -264,7 +271,10 @@ class Decision(BaseModel):
 
     allowed: bool
     rules: list[str] = Field(default_factory=list)
-    reason: str = ""
+    reason: str = Field(default="", description="the reasons as one line, in the reader's locale")
+    reasons: list[Reason] = Field(
+        default_factory=list, description="machine-readable: rule id and parameters per reason"
+    )
     next_allowed_at: UtcOut | None = None
     flags: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from arrears.compliance import repository
 from arrears.compliance.engine import HistoryIndex, decide
 from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile
+from arrears.compliance.reasons import Reason, dumped, refusal
 from arrears.compliance.schemas import (
     Attempt,
     Consent,
@@ -68,6 +69,7 @@ def check(
             allowed=decision.allowed,
             rules=list(decision.rules),
             reason=decision.reason,
+            reasons=dumped(decision.reasons) or None,
             next_allowed_at=decision.next_allowed_at,
         ),
     )
@@ -83,16 +85,16 @@ def override(
 ) -> ComplianceCheck:
     """Let a blocked action go ahead: compliance officers only, with a reason; audited."""
     if role != OVERRIDE_ROLE:
-        raise NotPermitted(f"only a {OVERRIDE_ROLE} may override a compliance block")
+        raise refusal(NotPermitted, Reason(rule="override.role", params={"role": OVERRIDE_ROLE}))
     if not reason or not reason.strip():
         raise BadInput("an override needs a reason")
     record = repository.get(session, check_id)
     if record is None:
         raise NotFound(f"no compliance check {check_id}")
     if record.allowed:
-        raise RuleRefused(f"compliance check {check_id} was allowed; there is nothing to override")
+        raise refusal(RuleRefused, Reason(rule="override.nothing", params={"check": check_id}))
     if record.overridden_by is not None:
-        raise Conflict(f"compliance check {check_id} was already overridden")
+        raise refusal(Conflict, Reason(rule="override.done", params={"check": check_id}))
     before = {"overridden_by": None, "rules": list(record.rules)}
     record.overridden_by = actor
     record.override_reason = reason.strip()

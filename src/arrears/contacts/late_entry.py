@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arrears.compliance.engine import decide
 from arrears.compliance.profile import Profile
+from arrears.compliance.reasons import Reason, refusal
 from arrears.compliance.schemas import Attempt, Debtor, Person, Proposed
 from arrears.kit import config_file
 from arrears.kit.errors import BadInput, RuleRefused
@@ -57,9 +58,10 @@ def checked_made_at(made_at: datetime, *, now: datetime, policy: LateEntryPolicy
             "a contact is entered once it is made"
         )
     if now - made_at > timedelta(hours=policy.window_hours):
-        raise RuleRefused(
-            f"made_at: a contact may be entered late up to {policy.window_hours} h after it was "
-            f"made; this one was made {(now - made_at).total_seconds() / 3600:.1f} h ago"
+        ago = f"{(now - made_at).total_seconds() / 3600:.1f}"
+        raise refusal(
+            RuleRefused,
+            Reason(rule="late_entry.window", params={"hours": policy.window_hours, "ago": ago}),
         )
     return made_at
 

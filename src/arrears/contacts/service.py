@@ -22,6 +22,7 @@ from arrears.compliance.content import check_content
 from arrears.compliance.engine import decide
 from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile, load_profile
+from arrears.compliance.reasons import localized
 from arrears.compliance.schemas import Attempt, Debtor, Decision, Finding, Person, Proposed
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, late_entry, repository, scripts
@@ -309,7 +310,10 @@ def linked_attempt(
     return found.id
 
 
-def attempt_dict(a: ContactAttempt) -> dict[str, Any]:
+def attempt_dict(a: ContactAttempt, *, locale: str = "en") -> dict[str, Any]:
+    """An attempt as the API and CLI show it; the compliance reason in ``locale`` (the rule ids
+    and parameters stay in ``compliance.reasons``)."""
+    detail = a.compliance_detail or {}
     return {
         "id": a.id,
         "work_order_id": a.work_order_id,
@@ -334,11 +338,11 @@ def attempt_dict(a: ContactAttempt) -> dict[str, Any]:
         "compliance": {
             "allowed": a.compliance_allowed,
             "rules": list(a.compliance_rules or []),
-            "reason": a.compliance_reason,
+            **detail,
+            "reason": localized(detail.get("reasons"), a.compliance_reason, locale),
             "next_allowed_at": a.compliance_next_allowed_at,
             "profile": a.compliance_profile,
             "check_id": a.compliance_check_id,
-            **(a.compliance_detail or {}),
         },
     }
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.compliance.reasons import Reason, render
 from arrears.contacts.vocabulary import PROGRESS_OUTCOMES
 from arrears.kit import config_file
 
@@ -68,6 +69,7 @@ class Unlock:
     unlocked: bool
     unlocks_on: date | None
     reason: str
+    why: Reason
     attempts_made: int
     attempts_needed: int
     window_started_on: date
@@ -97,42 +99,56 @@ def contact_persons_unlock(
         "window_started_on": start,
         "purposes": purposes,
     }
-    since = "the latest right-party contact or promise" if progress else "work started"
+    since = "progress" if progress else "work"
+    needed = policy.min_debtor_attempts
     if today < opens_on:
+        why = Reason(
+            rule=STEP_BY_STEP,
+            params={
+                "days": policy.debtor_only_days,
+                "since": since,
+                "start": start.isoformat(),
+                "opens_on": opens_on.isoformat(),
+                "needed": needed,
+                "made": made,
+            },
+            variant="short" if made < needed else None,
+        )
         return Unlock(
             unlocked=False,
             unlocks_on=opens_on,
-            reason=(
-                f"debtor-only period: {policy.debtor_only_days} days since {since} "
-                f"({start.isoformat()}); contact persons unlock on {opens_on.isoformat()}"
-                + (
-                    f" if the debtor has had {policy.min_debtor_attempts} attempts by then"
-                    f" ({made} so far)"
-                    if made < policy.min_debtor_attempts
-                    else ""
-                )
-            ),
+            reason=render(why),
+            why=why,
             **common,  # type: ignore[arg-type]
         )
-    if made < policy.min_debtor_attempts:
-        missing = policy.min_debtor_attempts - made
+    if made < needed:
+        why = Reason(
+            rule=STEP_BY_STEP,
+            params={
+                "made": made,
+                "needed": needed,
+                "start": start.isoformat(),
+                "missing": needed - made,
+            },
+            variant="attempts",
+        )
         return Unlock(
             unlocked=False,
             unlocks_on=None,
-            reason=(
-                f"the debtor has had {made} of the {policy.min_debtor_attempts} attempts needed "
-                f"since {start.isoformat()}: make {missing} more before contacting contact persons"
-            ),
+            reason=render(why),
+            why=why,
             **common,  # type: ignore[arg-type]
         )
+    why = Reason(
+        rule=STEP_BY_STEP,
+        params={"days": (today - start).days, "made": made, "since": since},
+        variant="unlocked",
+    )
     return Unlock(
         unlocked=True,
         unlocks_on=opens_on,
-        reason=(
-            f"{(today - start).days} days and {made} debtor attempts since {since} without "
-            "progress: contact persons may be asked for a call-back or location, never told "
-            "of the debt"
-        ),
+        reason=render(why),
+        why=why,
         **common,  # type: ignore[arg-type]
     )
 
@@ -144,6 +160,7 @@ class Refusal:
     rule: str
     reason: str
     next_allowed_at: datetime | None = None
+    why: Reason | None = None
 
 
 def gate(
@@ -161,11 +178,11 @@ def gate(
         if unlock.unlocks_on is not None:
             opens = datetime.combine(unlock.unlocks_on, time(policy.contact_hour), zone)
             when = opens.astimezone(UTC)
-        return Refusal(STEP_BY_STEP, unlock.reason, when)
+        return Refusal(STEP_BY_STEP, unlock.reason, when, unlock.why)
     allowed = policy.purposes_for(relation)
     if purpose not in allowed:
-        return Refusal(
-            CONTACT_PERSON_PURPOSE,
-            f"a {relation} may be asked only for: " + (", ".join(allowed) or "nothing"),
+        why = Reason(
+            rule=CONTACT_PERSON_PURPOSE, params={"relation": relation, "allowed": list(allowed)}
         )
+        return Refusal(CONTACT_PERSON_PURPOSE, render(why), why=why)
     return None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.compliance.reasons import localized, message_in
 from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts.schemas import ContactIn
@@ -28,6 +29,7 @@ from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
 from arrears.vocabulary import CHANNELS
 from arrears.web import flash
+from arrears.web.context import current_locale
 from arrears.web.templating import render
 from arrears.workbench import contact, reassign, three_stops
 from arrears.workbench.schemas import CaseView
@@ -73,7 +75,7 @@ def _act(
         )
     except ArrearsError as exc:
         session.rollback()
-        return _back(work_order_id, error=exc.message)
+        return _back(work_order_id, error=message_in(exc, current_locale.get()))
     return _back(work_order_id, **outcome)
 
 
@@ -150,7 +152,7 @@ def script_panel(
             collector_name=principal.display_name,
         )
     except ArrearsError as exc:  # a script that can't be rendered must not hide the case
-        script = {"name": "", "text": "", "error": exc.message}
+        script = {"name": "", "text": "", "error": message_in(exc, principal.locale)}
     return render(request, "_script.html", {"script": script})
 
 
@@ -160,7 +162,12 @@ def _attempt_view(attempt: Any) -> dict[str, Any]:
         "status": attempt.status,
         "allowed": attempt.compliance_allowed,
         "rules": list(attempt.compliance_rules or []),
-        "reason": attempt.compliance_reason,
+        # In the reader's language, from the rule ids and parameters stored with the attempt.
+        "reason": localized(
+            (attempt.compliance_detail or {}).get("reasons"),
+            attempt.compliance_reason,
+            current_locale.get(),
+        ),
         "next_allowed_at": attempt.compliance_next_allowed_at,
     }
 
@@ -200,7 +207,12 @@ def contact_precheck(
         )
         check: dict[str, Any] = _attempt_view(attempt)
     except ArrearsError as exc:
-        check = {"status": "invalid", "allowed": False, "rules": [], "reason": exc.message}
+        check = {
+            "status": "invalid",
+            "allowed": False,
+            "rules": [],
+            "reason": message_in(exc, current_locale.get()),
+        }
     finally:
         session.rollback()
     return render(request, "_contact_check.html", {"check": check, "channel": channel})
@@ -243,7 +255,7 @@ def contact_log(
         )
     except ArrearsError as exc:
         session.rollback()
-        return _back(work_order_id, error=exc.message)
+        return _back(work_order_id, error=message_in(exc, current_locale.get()))
     return _back(work_order_id, attempt=attempt.id)
 
 

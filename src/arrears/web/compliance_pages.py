@@ -15,6 +15,7 @@ from arrears.auth.policy import Principal
 from arrears.compliance import repository as compliance_repository
 from arrears.compliance import service as compliance_service
 from arrears.compliance.profile import load_profile, profile_names
+from arrears.compliance.reasons import localized, message_in
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, NotFound
@@ -59,7 +60,7 @@ def blocked_actions(
                     "actor": c.actor,
                     "channel": c.channel,
                     "rules": list(c.rules or []),
-                    "reason": c.reason,
+                    "reason": localized(c.reasons, c.reason, principal.locale),
                     "next_allowed_at": c.next_allowed_at,
                     "overridden_by": c.overridden_by,
                     "override_reason": c.override_reason,
@@ -92,7 +93,7 @@ def override(
         )
     except ArrearsError as exc:
         session.rollback()
-        return flash.redirect("/compliance", error=exc.message)
+        return flash.redirect("/compliance", error=message_in(exc, principal.locale))
     return flash.redirect("/compliance", done=check_id)
 
 

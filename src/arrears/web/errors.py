@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from arrears.compliance.reasons import message_in
 from arrears.kit.errors import ArrearsError, NotAuthenticated
+from arrears.web.context import current_locale
 
 API_PREFIX = "/api/"
 
@@ -51,8 +53,10 @@ def _error_code(exc: ArrearsError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ArrearsError)
     async def arrears_error(request: Request, exc: ArrearsError) -> Response:
+        # A compliance refusal reads in the reader's language; its rule id stays in ``detail``.
+        message = message_in(exc, current_locale.get())
         if _wants_json(request):
-            body: dict[str, object] = {"error": _error_code(exc), "message": exc.message}
+            body: dict[str, object] = {"error": _error_code(exc), "message": message}
             if exc.detail is not None:
                 body["detail"] = exc.detail
             return JSONResponse(body, status_code=exc.status_code)
@@ -63,7 +67,7 @@ def install(app: FastAPI) -> None:
         return render(
             request,
             "error.html",
-            {"status": exc.status_code, "message": exc.message},
+            {"status": exc.status_code, "message": message},
             status_code=exc.status_code,
         )
 

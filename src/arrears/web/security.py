@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from dataclasses import replace
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -80,15 +81,20 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
-def _pick_locale(scope: Scope, cookies: dict[str, str], default: str) -> str:
-    if cookies.get(LOCALE_COOKIE) in LOCALES:
-        return cookies[LOCALE_COOKIE]
+def _accepted_locale(scope: Scope) -> str | None:
+    """The first language of ``Accept-Language`` we write in, if any."""
     accept = (_header(scope, b"accept-language") or "").lower()
     if accept.startswith("zh"):
         return "zh-CN"
     if accept.startswith("en"):
         return "en"
-    return default
+    return None
+
+
+def _pick_locale(scope: Scope, cookies: dict[str, str], default: str) -> str:
+    if cookies.get(LOCALE_COOKIE) in LOCALES:
+        return cookies[LOCALE_COOKIE]
+    return _accepted_locale(scope) or default
 
 
 def _headers(scope: Scope, wanted: bytes) -> str | None:
@@ -150,6 +156,12 @@ class AuthMiddleware:
         state["csrf_token"] = csrf_token(app_state.settings.secret_key, binding)
         state["session_ended"] = principal is None and SESSION_COOKIE in cookies
         default_locale = app_state.settings.locale
+        if principal is not None and principal.via == "token":
+            # An API client says per request which language it reads (Accept-Language);
+            # without one, the token's user's own setting.
+            asked = _accepted_locale(scope)
+            if asked is not None and asked != principal.locale:
+                principal = replace(principal, locale=asked)
         locale = principal.locale if principal else _pick_locale(scope, cookies, default_locale)
         state["principal"] = principal
         state["locale"] = locale

@@ -19,6 +19,7 @@ from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
 from arrears.cases.states import allowed_from
+from arrears.compliance.reasons import localized, render
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
 from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
@@ -44,10 +45,10 @@ from arrears.workforce.scoping import visible_work_order
 def case_view(*, session: Session, principal: Principal, work_order_id: int) -> CaseView:
     """The case view of a case in the principal's scope (else NotFound, as for a missing one)."""
     wo = visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
-    return build_case_view(session=session, work_order=wo)
+    return build_case_view(session=session, work_order=wo, locale=principal.locale)
 
 
-def build_case_view(*, session: Session, work_order: WorkOrder) -> CaseView:
+def build_case_view(*, session: Session, work_order: WorkOrder, locale: str = "en") -> CaseView:
     """Everything the case page shows and the API answers for one case, read once."""
     wo = work_order
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
@@ -121,7 +122,7 @@ def build_case_view(*, session: Session, work_order: WorkOrder) -> CaseView:
         ),
         accounts=accounts,
         total_due=total_due,
-        contact_persons_unlock=_unlock(session, wo),
+        contact_persons_unlock=_unlock(session, wo, locale),
         three_stops=ThreeStopsOut.model_validate(
             case_service.stops_summary(session=session, work_order_id=wo.id)
         ),
@@ -141,10 +142,10 @@ def build_case_view(*, session: Session, work_order: WorkOrder) -> CaseView:
             for p in promise_repository.plans_of(session, wo.id)
         ],
         contacts=[
-            ContactAttemptOut.model_validate(contact_service.attempt_dict(a))
+            ContactAttemptOut.model_validate(contact_service.attempt_dict(a, locale=locale))
             for a in contact_repository.attempts(session, work_order_id=wo.id)
         ],
-        timeline=_timeline(session, wo.id, ledger.payments),
+        timeline=_timeline(session, wo.id, ledger.payments, locale),
     )
 
 
@@ -156,12 +157,12 @@ _WORK_ORDER_COLUMNS = tuple(
 )
 
 
-def _unlock(session: Session, wo: WorkOrder) -> UnlockOut:
+def _unlock(session: Session, wo: WorkOrder, locale: str) -> UnlockOut:
     status = contact_service.unlock_status(session=session, work_order=wo)
     return UnlockOut(
         unlocked=status.unlocked,
         unlocks_on=status.unlocks_on,
-        reason=status.reason,
+        reason=render(status.why, locale),
         attempts_made=status.attempts_made,
         attempts_needed=status.attempts_needed,
         window_started_on=status.window_started_on,
@@ -196,7 +197,7 @@ def _at(day: date) -> datetime:
 
 
 def _timeline(
-    session: Session, work_order_id: int, payments: Sequence[Payment]
+    session: Session, work_order_id: int, payments: Sequence[Payment], locale: str = "en"
 ) -> list[TimelineEntry]:
     """Contacts, promises, level and status changes (from the audit trail) and payments."""
     entries = [
@@ -219,7 +220,12 @@ def _timeline(
                         attempt.channel,
                         attempt.party,
                         attempt.status,
-                        attempt.outcome or attempt.compliance_reason or "",
+                        attempt.outcome
+                        or localized(
+                            (attempt.compliance_detail or {}).get("reasons"),
+                            attempt.compliance_reason or "",
+                            locale,
+                        ),
                     )
                     if x
                 ),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
+from arrears.compliance.reasons import Reason, dumped, render
 from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
 from arrears.contacts import late_entry, step_by_step
@@ -157,6 +158,8 @@ def log_attempt(
 
     rules = list(decision.rules)
     reason = decision.reason
+    # Rule ids and parameters: the reason is written in each reader's language when read.
+    why = list(decision.reasons)
     next_allowed = decision.next_allowed_at
     detail: dict[str, object] = {"flags": list(decision.flags)}
     if check_id is not None and permitted and not decision.allowed:
@@ -166,10 +169,11 @@ def log_attempt(
         rules.append(late_entry.LATE_ENTRY_RULE)
         rules += [r for _, found in breaches for r in found if r not in rules]
         later, found = breaches[0]
-        reason = (
-            f"a contact made at {at.isoformat()} and entered late would have put the attempt of "
-            f"{later.at.isoformat()} over {', '.join(found)}"
+        late_why = Reason(
+            rule=late_entry.LATE_ENTRY_RULE,
+            params={"at": at.isoformat(), "later_at": later.at.isoformat(), "rules": found},
         )
+        reason, why = render(late_why), [late_why]
         next_allowed = None
     if contact is not None and permitted:
         refusal = step_by_step.gate(
@@ -183,6 +187,7 @@ def log_attempt(
             permitted = False
             rules.append(refusal.rule)
             reason = refusal.reason
+            why = [refusal.why] if refusal.why else []
             if refusal.next_allowed_at is not None:
                 next_allowed = refusal.next_allowed_at
 
@@ -214,7 +219,7 @@ def log_attempt(
             compliance_next_allowed_at=next_allowed,
             compliance_profile=decision.profile,
             compliance_check_id=check_id,
-            compliance_detail=detail,
+            compliance_detail={**detail, "reasons": dumped(why)} if why else detail,
             created_at=now,
             late_entry=late,
         ),

@@ -94,8 +94,9 @@ def case_script(
             else ""
         ),
         "customer_name": holder.name,
-        "collector_name": collector_name,
+        "collector_name": collector_name or head["staff"],
         "bank_name": head["bank_name"],
+        "caller_name": head["caller_name"],
         "bank_phone": head["bank_phone"],
         "bank_address": head["bank_address"],
         "bank_seal": head["bank_seal"],

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response
 
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
+from arrears.compliance.reasons import Reason, refusal
 from arrears.contacts import outbox_service
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
@@ -34,7 +35,9 @@ def log_attempt(
     ``status: blocked`` and the rule, reason and ``next_allowed_at``), never as made."""
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     if body.override_reason is not None and not principal.can("compliance.override"):
-        raise NotPermitted("only a compliance officer may override a compliance block")
+        raise refusal(
+            NotPermitted, Reason(rule="override.role", params={"role": "compliance_officer"})
+        )
     attempt = contact.log_attempt(
         session=session,
         work_order_id=work_order_id,
@@ -45,7 +48,7 @@ def log_attempt(
     )
     # Where the new attempt can be read back: the case's contact log (no route per attempt).
     response.headers["Location"] = f"/api/v1/cases/{work_order_id}/contacts"
-    return jsonable(contact_service.attempt_dict(attempt))
+    return jsonable(contact_service.attempt_dict(attempt, locale=principal.locale))
 
 
 @router.get("/cases/{work_order_id}/contacts", response_model=list[ContactAttemptOut])
@@ -55,7 +58,7 @@ def list_attempts(
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     return jsonable(
         [
-            contact_service.attempt_dict(a)
+            contact_service.attempt_dict(a, locale=principal.locale)
             for a in contact_repository.attempts(session, work_order_id=work_order_id)
         ]
     )
