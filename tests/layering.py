@@ -29,6 +29,8 @@ PURE = (
     "contacts/step_by_step.py",
     "contacts/compliance_question.py",
     "contacts/courtesy.py",
+    "channels/states.py",
+    "channels/transports.py",
     "compliance/engine.py",
     "promises/reconcile.py",
     "promises/plans.py",

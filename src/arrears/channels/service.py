@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from arrears.channels import repository, states, transports
+from arrears.channels import repository, states, templates, transports
 from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
 from arrears.config import get_settings
 from arrears.kit import audit, faults
@@ -369,3 +369,64 @@ def address_on_file(*, session: Session, cardholder_id: int, channel: str) -> st
 
 def local_today() -> date:
     return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
+
+
+def record_reply(
+    *, session: Session, receipt_id: str, message_key: str, text: str, actor: str
+) -> tuple[OutboxMessage, bool]:
+    """A reply to a message (an SMS answered "STOP"): an opt-out word opts the debtor out of
+    that channel. A receipt id seen before changes nothing."""
+    seen = repository.receipt(session, receipt_id)
+    if seen is not None:
+        found = repository.message(session, seen.message_id)
+        assert found is not None  # a foreign key
+        return found, False
+    message = repository.message_by_key(session, message_key)
+    if message is None:
+        raise NotFound(f"no message {message_key!r}")
+    session.add(
+        MessageReceipt(
+            receipt_id=receipt_id,
+            message_id=message.id,
+            status="reply",
+            detail=text[:2000],
+            received_at=clock.now(),
+        )
+    )
+    session.flush()
+    if templates.is_opt_out_reply(text):
+        opt_out(
+            session=session,
+            cardholder_id=message.cardholder_id,
+            channel=message.channel,
+            via="reply",
+            actor=actor,
+        )
+    return message, True
+
+
+def message_dict(message: OutboxMessage) -> dict[str, object]:
+    """A message as the API, the CLI and the case page show it."""
+    return {
+        "id": message.id,
+        "work_order_id": message.work_order_id,
+        "cardholder_id": message.cardholder_id,
+        "kind": message.kind,
+        "channel": message.channel,
+        "sent_to": message.address,
+        "template": message.template,
+        "locale": message.locale,
+        "subject": message.subject,
+        "body": message.body,
+        "status": message.status,
+        "held_rule": message.held_rule,
+        "next_allowed_at": message.next_allowed_at,
+        "reason": message.last_error,
+        "send_on": message.send_on,
+        "created_at": message.created_at,
+        "sent_at": message.sent_at,
+        "delivered_at": message.delivered_at,
+        "provider_ref": message.provider_ref,
+        "queued_by": message.queued_by,
+        "compliance": message.compliance,
+    }

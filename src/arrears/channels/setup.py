@@ -58,3 +58,7 @@ def opt_out_link(dedupe_key: str, settings: Settings | None = None) -> str | Non
         return None
     query = urlencode({"m": dedupe_key, "sig": link_signature(s.link_secret, dedupe_key)})
     return f"{s.public_url.rstrip('/')}{OPT_OUT_PATH}?{query}"
+
+
+def link_signature_ok(secret: str, dedupe_key: str, signature: str) -> bool:
+    return hmac.compare_digest(link_signature(secret, dedupe_key), signature)

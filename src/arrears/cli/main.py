@@ -23,6 +23,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "cycle": ("cycle", "The daily cycle: age, price, segment, score, decide, sync."),
     "compliance": ("compliance", "The compliance engine: check, profiles, overrides, report."),
     "cases": ("cases", "Work orders: state, contacts, promises, plans."),
+    "messages": ("messages", "Messages to debtors (SMS, e-mail): queue, send, list, opt-outs."),
     "users": ("users", "Users: who a command or a sign-in acts as (--as USERNAME)."),
     "staff": ("staff", "Staff: officers, specialists, leads."),
     "agencies": ("agencies", "Outside agencies: contracts, placements, recall."),

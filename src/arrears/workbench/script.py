@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
+from arrears.cases.models import WorkOrder
 from arrears.compliance.content import check_fields
 from arrears.config import get_settings
 from arrears.contacts import letters, scripts
@@ -18,6 +19,7 @@ from arrears.contacts import service as contact_service
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound
 from arrears.portfolio import repository as portfolio_repository
+from arrears.portfolio.models import Cardholder
 from arrears.promises import service as promise_service
 
 
@@ -41,6 +43,41 @@ def case_script(
     locale = locale or (holder.language if holder.language in scripts.LOCALES else None)
     locale = locale or get_settings().locale
     name = name or scripts.script_for_level(wo.level)
+    context = case_context(
+        session=session, work_order=wo, holder=holder, locale=locale, collector_name=collector_name
+    )
+    items = context["items"]
+    text = contact_service.checked_script(name=name, locale=locale, context=context)
+    result: dict[str, Any] = {
+        "name": name,
+        "locale": locale,
+        "level": wo.level,
+        "text": text,
+        "plan_options": context["plan_options"],
+        "items": items,
+    }
+    if name in scripts.LETTERS:
+        fields = letters.letter_fields(context)
+        missing = check_fields("letter", fields, profile=contact_service.profile())
+        if missing:
+            raise BadInput(
+                "the letter lacks required fields: " + ", ".join(f.phrase for f in missing)
+            )
+        result["fields"] = fields
+    return result
+
+
+def case_context(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    holder: Cardholder,
+    locale: str,
+    collector_name: str = "",
+) -> dict[str, Any]:
+    """The case's real figures a script, a message or a letter is rendered with (in ``locale``):
+    the breakdown as of today, the plan options, the latest promise, the bank's letterhead."""
+    wo = work_order
     head = letters.letterhead(locale)
     parts = case_service.breakdowns(session=session, work_order_id=wo.id)
     lang = "zh-CN" if locale == "zh-CN" else "en"
@@ -90,21 +127,4 @@ def case_script(
         "promise_amount": f"{latest.amount:f}" if latest else "",
         "promise_paid": f"{latest.paid:f}" if latest else "",
     }
-    text = contact_service.checked_script(name=name, locale=locale, context=context)
-    result: dict[str, Any] = {
-        "name": name,
-        "locale": locale,
-        "level": wo.level,
-        "text": text,
-        "plan_options": context["plan_options"],
-        "items": items,
-    }
-    if name in scripts.LETTERS:
-        fields = letters.letter_fields(context)
-        missing = check_fields("letter", fields, profile=contact_service.profile())
-        if missing:
-            raise BadInput(
-                "the letter lacks required fields: " + ", ".join(f.phrase for f in missing)
-            )
-        result["fields"] = fields
-    return result
+    return context
