@@ -20,7 +20,7 @@ from arrears.channels.transports import Transports
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, outbox_service
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, NotFound, NotPermitted
+from arrears.kit.errors import BadInput, NotAuthenticated, NotFound
 from arrears.portfolio import repository as portfolio_repository
 from arrears.vocabulary import LOCALES
 from arrears.workbench.script import case_context
@@ -115,8 +115,8 @@ def relay(
 def opt_out_by_link(*, session: Session, dedupe_key: str, signature: str) -> OutboxMessage:
     """The customer used the opt-out link of an e-mail: his opt-out of that channel."""
     secret = get_settings().link_secret
-    if not secret or not setup.link_signature_ok(secret, dedupe_key, signature):
-        raise NotPermitted("this opt-out link is not valid")
+    if not (secret and signature) or not setup.link_signature_ok(secret, dedupe_key, signature):
+        raise NotAuthenticated("this opt-out link is not valid")
     message = channel_repository.message_by_key(session, dedupe_key)
     if message is None:
         raise NotFound("this opt-out link names no message")

@@ -189,10 +189,16 @@ async def receipt(request: Request, session: DbSession) -> dict[str, Any]:
     return {"message_id": message.id, "status": message.status, "applied": applied}
 
 
-@router.api_route("/channels/opt-out", methods=["GET", "POST"], response_model=DebtorChannelOut)
-def opt_out_link(m: str, sig: str, session: DbSession) -> dict[str, Any]:
-    """The one-click opt-out link of an e-mail (RFC 8058 POST, or the link opened): the
-    customer's opt-out of that channel. Signed, so nobody opts out someone else."""
+@router.get("/channels/opt-out", response_model=DebtorChannelOut)
+def opt_out_link(session: DbSession, m: str = "", sig: str = "") -> dict[str, Any]:
+    """The opt-out link of an e-mail, opened: the customer's opt-out of that channel. Signed,
+    so nobody opts out someone else: a link without its signature is 401, nothing written."""
     message = messages.opt_out_by_link(session=session, dedupe_key=m, signature=sig)
     row = channel_repository.debtor_channel(session, message.cardholder_id, message.channel)
     return jsonable(_channel(row))
+
+
+@router.post("/channels/opt-out", response_model=DebtorChannelOut)
+def opt_out_one_click(session: DbSession, m: str = "", sig: str = "") -> dict[str, Any]:
+    """The same, as the mail client's one-click POST (RFC 8058, ``List-Unsubscribe-Post``)."""
+    return opt_out_link(session=session, m=m, sig=sig)
