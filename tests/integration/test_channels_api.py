@@ -294,3 +294,30 @@ def test_the_cli_queues_lists_and_sends_with_roles(
         assert json.loads(sent.stdout)["sent"] == 1
     assert (tmp_path / "spool" / "sms-20261120.jsonl").exists()
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_the_case_page_queues_a_message_and_shows_a_refusal_with_its_rule(
+    client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    case = seeded.work_orders[0]
+    sign_in(client, "collector")
+    page = client.get(f"/cases/{case}")
+    assert 'id="message-form"' in page.text
+    sent = client.post(
+        f"/cases/{case}/message",
+        data={"channel": "sms", "template": "payment_reminder", "csrf_token": csrf(client)},
+    )
+    assert sent.status_code == 200
+    assert "sms · payment_reminder (zh-CN) · queued" in sent.text
+    threat = client.post(
+        f"/cases/{case}/message",
+        data={
+            "channel": "sms",
+            "template": "collector_note",
+            "note": "再不还钱就告诉你单位",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert 'id="action-error"' in threat.text
+    assert "content.prohibited" in threat.text
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1

@@ -283,3 +283,56 @@ def test_an_opt_out_cancels_what_is_pending_and_stops_later_messages(
     session.refresh(message)
     assert message.status == "cancelled"
     assert not (tmp_path / "sms-20261120.jsonl").exists()
+
+
+def _email_on_file(session: Session, address: str = "zhang1@example.cn") -> None:
+    holder_id = session.scalar(sa.select(Cardholder.id).where(Cardholder.external_ref == "C0001"))
+    assert holder_id is not None
+    channel_service.set_channel(
+        session=session,
+        cardholder_id=holder_id,
+        channel="email",
+        address=address,
+        preferred=True,
+        actor="user:collector",
+    )
+    session.commit()
+
+
+def test_an_email_threat_is_refused_and_nothing_reaches_smtp(
+    session: Session, seeded: Seeded, smtp: SmtpSink
+) -> None:
+    with clock.frozen(NOW):
+        _email_on_file(session)
+        with pytest.raises(RuleRefused) as refused:
+            _queue(
+                session,
+                seeded.work_orders[0],
+                "email",
+                "collector_note",
+                note="Pay today or we will post your name and tell your family.",
+            )
+        session.rollback()
+        assert _relay(session)["sent"] == 0
+    assert "content.prohibited" in refused.value.message
+    assert _count(session) == 0
+    assert smtp.received == []
+
+
+def test_an_email_queued_at_night_is_held_then_goes_through_smtp_in_the_morning(
+    session: Session, seeded: Seeded, smtp: SmtpSink
+) -> None:
+    with clock.frozen(NIGHT):
+        _email_on_file(session)
+        message = _queue(session, seeded.work_orders[0], "email", "payment_reminder")
+        assert (message.status, message.held_rule) == ("held", "time_window")
+        assert message.last_error is not None
+        assert "allowed from 2026-11-21T00:00:00+00:00" in message.last_error
+        assert _relay(session)["sent"] == 0
+    assert smtp.received == []
+    with clock.frozen(NEXT_MORNING):
+        assert _relay(session)["sent"] == 1
+    ((rcpt, mail),) = smtp.received
+    assert rcpt == ["zhang1@example.cn"]
+    session.refresh(message)
+    assert (message.status, message.held_rule, message.next_allowed_at) == ("sent", None, None)
