@@ -81,6 +81,17 @@ def claim_pending(
     return session.scalars(query).all()
 
 
+def pending_on(session: Session, *, cardholder_id: int, channel: str) -> Sequence[OutboxMessage]:
+    """The debtor's messages on ``channel`` not yet handed over."""
+    return session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.cardholder_id == cardholder_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.status.in_(PENDING),
+        )
+    ).all()
+
+
 def debtor_channels(session: Session, cardholder_id: int) -> Sequence[DebtorChannel]:
     return session.scalars(
         select(DebtorChannel)

@@ -337,10 +337,9 @@ def opt_out(
     row.opted_out_at = row.updated_at = clock.now()
     row.opted_out_via = via
     session.flush()
-    for message in repository.messages(session, cardholder_id=cardholder_id, limit=10_000):
-        if message.channel == channel and message.status in states.PENDING:
-            message.status = states.move(message.status, "cancelled")
-            message.last_error = f"cancelled: the customer opted out of {channel} ({via})"
+    for message in repository.pending_on(session, cardholder_id=cardholder_id, channel=channel):
+        message.status = states.move(message.status, "cancelled")
+        message.last_error = f"cancelled: the customer opted out of {channel} ({via})"
     audit.record(
         session,
         actor=actor,
