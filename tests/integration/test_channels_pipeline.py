@@ -336,3 +336,15 @@ def test_an_email_queued_at_night_is_held_then_goes_through_smtp_in_the_morning(
     assert rcpt == ["zhang1@example.cn"]
     session.refresh(message)
     assert (message.status, message.held_rule, message.next_allowed_at) == ("sent", None, None)
+
+
+def test_a_threat_at_night_is_refused_not_held_for_the_morning(
+    session: Session, seeded: Seeded
+) -> None:
+    # Both the hour and the content block it; the hour passes, the threat does not.
+    with clock.frozen(NIGHT), pytest.raises(RuleRefused) as refused:
+        _queue(session, seeded.work_orders[0], "sms", "collector_note", note="再不还钱就告诉你单位")
+    session.rollback()
+    assert "content.prohibited" in refused.value.message
+    assert "time_window" in refused.value.message
+    assert _count(session) == 0

@@ -17,6 +17,7 @@ from arrears.channels import transports
 from arrears.channels.models import OutboxMessage
 from arrears.channels.service import Gate, RelayRun, Verdict
 from arrears.compliance import service as compliance_service
+from arrears.compliance.engine import decide
 from arrears.compliance.schemas import Person, PhoneIn, Proposed
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, courtesy, letters, scripts
@@ -133,26 +134,35 @@ def check_message(
         flags=sorted({*flags, *opted}),
     )
     content = "\n".join(t for t in (message.subject, message.body) if t)
-    decision, check = compliance_service.check(
-        session=session,
-        profile=contact_service.profile(),
-        person=person,
-        proposed=Proposed(
-            at=at,
+    profile = contact_service.profile()
+
+    def proposed(when: datetime) -> Proposed:
+        return Proposed(
+            at=when,
             channel=message.channel,
             collector=message.collector_ref,
             person=person.id,
             number=number,
             content=content,
             fields=dict(message.fields or {}),
-        ),
-        actor=actor,
+        )
+
+    decision, check = compliance_service.check(
+        session=session, profile=profile, person=person, proposed=proposed(at), actor=actor
     )
+    later = decision.next_allowed_at if not check.permitted else None
+    # The engine's next allowed time counts the rules time lifts (the hour, a cap); a content
+    # block, a hold or an opt-out found with them never passes: asked at that time, still no.
+    if (
+        later is not None
+        and not decide(profile=profile, person=person, proposed=proposed(later)).allowed
+    ):
+        later = None
     return Verdict(
         allowed=check.permitted,
         rules=list(decision.rules),
         reason=decision.reason,
-        next_allowed_at=decision.next_allowed_at if not check.permitted else None,
+        next_allowed_at=later,
         check_id=check.id,
         profile=decision.profile,
     )
