@@ -348,3 +348,40 @@ def test_a_threat_at_night_is_refused_not_held_for_the_morning(
     assert "content.prohibited" in refused.value.message
     assert "time_window" in refused.value.message
     assert _count(session) == 0
+
+
+def test_under_reg_f_every_sms_carries_its_opt_out_and_one_without_is_blocked(
+    session: Session, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arrears.contacts import outbox_service
+
+    monkeypatch.setenv("ARREARS_JURISDICTION", "us-reg-f")
+    get_settings.cache_clear()
+    holder = session.scalars(sa.select(Cardholder).where(Cardholder.external_ref == "C0001")).one()
+    holder.language = "en"
+    session.commit()
+    try:
+        with clock.frozen(NOW):
+            message = _queue(session, seeded.work_orders[0], "sms", "payment_reminder")
+            assert message.status == "queued"
+            assert message.compliance["profile"] == "us-reg-f"
+            assert message.fields == {"opt_out": "Reply STOP to opt out."}
+            bare = OutboxMessage(
+                dedupe_key="probe",
+                kind="collector",
+                work_order_id=seeded.work_orders[0],
+                cardholder_id=holder.id,
+                channel="sms",
+                address=message.address,
+                template="payment_reminder",
+                locale="en",
+                body="Please pay.",
+                fields={},
+                collector_ref="bank",
+            )
+            verdict = outbox_service.check_message(session, bare, NOW, actor="t")
+        assert not verdict.allowed
+        assert "content.required_field" in verdict.rules
+        assert verdict.next_allowed_at is None  # never: it is not a matter of time
+    finally:
+        get_settings.cache_clear()
