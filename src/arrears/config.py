@@ -128,6 +128,17 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _gateway_configured(self) -> Settings:
+        # A relay that finds out at 10:00 that the gateway has no address sends nothing all day.
+        if self.sms_transport == "gateway" and not (
+            self.sms_gateway_url and self.sms_gateway_secret
+        ):
+            raise ValueError(
+                "sms_transport=gateway needs ARREARS_SMS_GATEWAY_URL and ARREARS_SMS_GATEWAY_SECRET"
+            )
+        return self
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:

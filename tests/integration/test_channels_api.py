@@ -321,3 +321,19 @@ def test_the_case_page_queues_a_message_and_shows_a_refusal_with_its_rule(
     assert 'id="action-error"' in threat.text
     assert "content.prohibited" in threat.text
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_gateway_without_its_url_is_one_clear_line_not_a_traceback(
+    cli: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARREARS_SMS_TRANSPORT", "gateway")
+    monkeypatch.delenv("ARREARS_SMS_GATEWAY_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = cli("messages", "send")  # type: ignore[operator]
+    finally:
+        monkeypatch.delenv("ARREARS_SMS_TRANSPORT")
+        get_settings.cache_clear()
+    assert result.exit_code != 0
+    assert "bad settings: sms_transport=gateway needs ARREARS_SMS_GATEWAY_URL" in result.stderr
+    assert "Traceback" not in result.stderr
