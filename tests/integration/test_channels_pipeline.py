@@ -385,3 +385,38 @@ def test_under_reg_f_every_sms_carries_its_opt_out_and_one_without_is_blocked(
         assert verdict.next_allowed_at is None  # never: it is not a matter of time
     finally:
         get_settings.cache_clear()
+
+
+def test_without_a_channel_the_debtors_preferred_one_is_used_until_he_opts_out(
+    session: Session, seeded: Seeded
+) -> None:
+    case = seeded.work_orders[0]
+    with clock.frozen(NOW):
+        _email_on_file(session)  # preferred
+        first = messages.queue_message(
+            session=session,
+            work_order_id=case,
+            channel=None,
+            template="payment_reminder",
+            note=None,
+            actor="user:collector",
+        )
+        session.commit()
+        assert (first.channel, first.address) == ("email", "zhang1@example.cn")
+        channel_service.opt_out(
+            session=session,
+            cardholder_id=first.cardholder_id,
+            channel="email",
+            via="link",
+            actor="t",
+        )
+        second = messages.queue_message(
+            session=session,
+            work_order_id=case,
+            channel=None,
+            template="payment_reminder",
+            note=None,
+            actor="user:collector",
+        )
+        session.commit()
+    assert second.channel == "sms"

@@ -18,7 +18,9 @@ class MessageIn(_Body):
     """A collector's message on a case. The server picks the address, the language (the
     debtor's), the time and the sender; the caller names only what to say."""
 
-    channel: MessageChannel
+    channel: MessageChannel | None = Field(
+        default=None, description="default: the debtor's preferred channel, else sms"
+    )
     template: str = Field(min_length=1, max_length=64)
     note: str | None = Field(
         default=None, max_length=1000, description="the collector's words (collector_note)"

@@ -361,6 +361,14 @@ def opted_out(*, session: Session, cardholder_id: int) -> list[str]:
     ]
 
 
+def preferred_channel(*, session: Session, cardholder_id: int) -> str | None:
+    """The channel the debtor prefers and has not opted out of, if he named one."""
+    for row in repository.debtor_channels(session, cardholder_id):
+        if row.preferred and row.opted_out_at is None:
+            return row.channel
+    return None
+
+
 def address_on_file(*, session: Session, cardholder_id: int, channel: str) -> str | None:
     row = repository.debtor_channel(session, cardholder_id, channel)
     return row.address if row is not None else None

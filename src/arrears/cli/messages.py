@@ -25,7 +25,9 @@ def _line(m: dict[str, object]) -> str:
 @app.command()
 def queue(
     work_order_id: int = typer.Option(..., "--case", help="The case the message is about."),
-    channel: str = typer.Option(..., "--channel", help="sms or email"),
+    channel: str | None = typer.Option(
+        None, "--channel", help="sms or email (default: the debtor's preferred, else sms)"
+    ),
     template: str = typer.Option(..., "--template", help="payment_reminder, collector_note..."),
     note: str | None = typer.Option(None, "--note", help="your words (collector_note)"),
     user: identity.AsUser = None,

@@ -46,7 +46,7 @@ def queue_message(
     *,
     session: Session,
     work_order_id: int,
-    channel: str,
+    channel: str | None,
     template: str,
     note: str | None,
     actor: str,
@@ -56,14 +56,17 @@ def queue_message(
     """Render, check and queue one message on the case. Unknown template, no address on file:
     ``BadInput``; compliance refusing it for good (a threat, a hold, an opt-out):
     ``RuleRefused``; blocked only for now (the hour): queued as held. Nothing is queued on an
-    error."""
-    templates.check_name(template, channel)
-    if template in templates.NOTE_TEMPLATES and not (note or "").strip():
-        raise BadInput(f"template {template} needs the collector's words (note)")
+    error. Without ``channel``, the debtor's preferred one (else SMS)."""
     wo = case_service.get(session=session, work_order_id=work_order_id)
     holder = portfolio_repository.cardholder(session, wo.cardholder_id)
     if holder is None:
         raise NotFound(f"case {wo.id} has no customer")
+    channel = channel or (
+        channel_service.preferred_channel(session=session, cardholder_id=holder.id) or "sms"
+    )
+    templates.check_name(template, channel)
+    if template in templates.NOTE_TEMPLATES and not (note or "").strip():
+        raise BadInput(f"template {template} needs the collector's words (note)")
     address = _address(session, cardholder_id=holder.id, channel=channel, case_id=wo.id)
     # The debtor's language, not the collector's.
     locale = holder.language if holder.language in LOCALES else get_settings().locale
