@@ -30,6 +30,8 @@ PURE = (
     "contacts/compliance_question.py",
     "contacts/courtesy.py",
     "contacts/letters/notice.py",
+    "channels/states.py",
+    "channels/transports.py",
     "compliance/engine.py",
     "promises/reconcile.py",
     "promises/plans.py",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,39 @@ class Settings(BaseSettings):
         default=Path("./var/outbox"),
         description="Folder the SMS gateway collects sent messages from (one JSON line each).",
     )
+    # Outbound channels (docs/channels.md).
+    smtp_host: str = Field(default="localhost", description="SMTP server e-mails are handed to.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = Field(default="", description="SMTP login; empty: no AUTH.")
+    smtp_password: str = ""
+    smtp_from: str = Field(
+        default="collections@bank.example", description="The From address of every e-mail."
+    )
+    smtp_starttls: bool = Field(default=False, description="Upgrade with STARTTLS after EHLO.")
+    smtp_ssl: bool = Field(default=False, description="Connect with TLS from the start (465).")
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    smtp_unsubscribe_mailbox: str = Field(
+        default="",
+        description="Mailbox named in List-Unsubscribe (mailto:); empty: the link only.",
+    )
+    sms_transport: Literal["spool", "gateway"] = Field(
+        default="spool", description="Where SMS go: the spool folder or the HTTP gateway."
+    )
+    sms_gateway_url: str = Field(default="", description="The HTTP SMS gateway's send URL.")
+    sms_gateway_secret: str = Field(
+        default="",
+        description="Shared secret: signs each POST to the gateway (HMAC-SHA256) and checks "
+        "the signature of its delivery receipts.",
+    )
+    sms_gateway_timeout: float = Field(default=10.0, gt=0)
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Where customers reach this server (opt-out links, receipt callbacks).",
+    )
+    link_secret: str = Field(
+        default="",
+        description="Signs the opt-out links in e-mails; empty: no link, the mailbox only.",
+    )
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (the app sits behind a TLS proxy)."
     )
@@ -91,6 +125,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "cycle_stale_after_seconds must be at least three heartbeats "
                 f"(3 x {self.cycle_heartbeat_seconds:g} s)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _gateway_configured(self) -> Settings:
+        # A relay that finds out at 10:00 that the gateway has no address sends nothing all day.
+        if self.sms_transport == "gateway" and not (
+            self.sms_gateway_url and self.sms_gateway_secret
+        ):
+            raise ValueError(
+                "sms_transport=gateway needs ARREARS_SMS_GATEWAY_URL and ARREARS_SMS_GATEWAY_SECRET"
             )
         return self
 

@@ -2,8 +2,9 @@
 
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
+from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
 from arrears.compliance.models import ComplianceCheck
-from arrears.contacts.models import ContactAttempt, OutboxMessage
+from arrears.contacts.models import ContactAttempt
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.kit.idempotency import IdempotencyKey
@@ -34,6 +35,8 @@ __all__ = [
     "CustomerProfile",
     "FollowUp",
     "OutboxMessage",
+    "DebtorChannel",
+    "MessageReceipt",
     "PlanInstalment",
     "Promise",
     "RepaymentPlan",

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from arrears.cases import service as case_service
 from arrears.cases.models import FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
-from arrears.contacts import outbox, outbox_service
-from arrears.contacts.models import ContactAttempt, OutboxMessage
+from arrears.channels import transports as outbox
+from arrears.channels.models import OutboxMessage
+from arrears.contacts import outbox_service
+from arrears.contacts.models import ContactAttempt
 from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
@@ -865,7 +867,8 @@ def test_the_outbox_relay_sends_once_through_the_spool(engine: Engine, tmp_path:
     spool = outbox.SpoolTransport(tmp_path / "spool")
     ten = datetime(2026, 2, 16, 2, tzinfo=UTC)  # 10:00 in Shanghai
     assert _relay(engine, ten, spool).as_dict() == {
-        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
+        "sent": 1, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0,
+        "refused": 0}  # fmt: skip
     assert _relay(engine, ten, spool).sent == 0  # sent is sent
     (line,) = (tmp_path / "spool" / "sms-20260216.jsonl").read_text("utf-8").splitlines()
     handed = json.loads(line)
@@ -886,7 +889,9 @@ def test_compliance_holds_a_late_message_and_its_day_passing_cancels_it(engine: 
     assert _relay(engine, night, gateway).held == 1
     with Session(engine) as s:
         message = s.scalars(sa.select(OutboxMessage)).one()
-        assert message.status == "queued"
+        assert message.status == "held"
+        assert message.held_rule is not None
+        assert message.next_allowed_at is not None
         assert message.last_error is not None
         assert message.last_error.startswith("held:")
         assert "allowed from" in message.last_error
@@ -905,11 +910,12 @@ def test_a_refusing_gateway_is_retried_then_the_message_fails(engine: Engine) ->
     assert _relay(engine, ten, gateway).retrying == 1
     assert _relay(engine, ten, gateway).failed == 1
     assert _relay(engine, ten, gateway).as_dict() == {
-        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}  # fmt: skip
+        "sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0,
+        "refused": 0}  # fmt: skip
     with Session(engine) as s:
         message = s.scalars(sa.select(OutboxMessage)).one()
         assert (message.status, message.attempts) == ("failed", 3)
-        assert message.last_error == "gateway: 503 from the gateway"
+        assert message.last_error == "flaky: 503 from the gateway"
 
 
 def test_two_relays_never_take_the_same_message(engine: Engine, db_url: str) -> None:
@@ -928,6 +934,14 @@ def test_two_relays_never_take_the_same_message(engine: Engine, db_url: str) -> 
     first = SecondRelayMidSend()
     assert _relay(engine, ten, first).sent == 1
     assert seen_by_second == [
-        {"sent": 0, "held": 0, "expired": 0, "retrying": 0, "failed": 0, "recovered": 0}
+        {
+            "sent": 0,
+            "held": 0,
+            "expired": 0,
+            "retrying": 0,
+            "failed": 0,
+            "recovered": 0,
+            "refused": 0,
+        }
     ]
     assert len(first.taken) == 1

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.models import User
 from arrears.auth.service import issue_api_token
+from arrears.channels.models import OutboxMessage
 from arrears.cli import contacts as contacts_cli
 from arrears.config import Settings
-from arrears.contacts.models import OutboxMessage
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.portfolio.models import Cardholder, Phone

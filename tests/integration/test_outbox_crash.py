@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from arrears.channels.models import OutboxMessage
 from arrears.contacts import outbox_service
-from arrears.contacts.models import OutboxMessage
 from arrears.kit.clock import clock
 from arrears.kit.faults import CRASH_AT
 from tests.integration.test_cases_workflow import SPRING_EVE, seed

@@ -55,6 +55,7 @@ MASKERS: dict[str, Callable[[str], str]] = {
     "home_address": mask_address,
     "work_address": mask_address,
     "address_used": mask_contact_address,
+    "sent_to": mask_contact_address,
 }
 PII_KEYS = frozenset(MASKERS)
 

@@ -147,8 +147,9 @@ def send_outbox(
     Without --as (or ARREARS_USER) it acts as `system`, as the relay's scheduler does."""
     from pathlib import Path
 
+    from arrears.channels import transports as outbox
     from arrears.config import get_settings
-    from arrears.contacts import outbox, outbox_service
+    from arrears.contacts import outbox_service
     from arrears.kit.db import unit_of_work
 
     folder = Path(spool) if spool else get_settings().outbox_spool

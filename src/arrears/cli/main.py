@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "compliance": ("compliance", "The compliance engine: check, profiles, overrides, report."),
     "cases": ("cases", "Work orders: state, contacts, promises, plans."),
     "letters": ("letters", "Printed letters as PDF: one case, or the day's batch."),
+    "messages": ("messages", "Messages to debtors (SMS, e-mail): queue, send, list, opt-outs."),
     "users": ("users", "Users: who a command or a sign-in acts as (--as USERNAME)."),
     "staff": ("staff", "Staff: officers, specialists, leads."),
     "agencies": ("agencies", "Outside agencies: contracts, placements, recall."),
@@ -127,6 +128,14 @@ def _check_policies() -> None:
 def _explain(exc: Exception) -> str:
     """One line for an unexpected failure, with the likely fix where there is one."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    errors = getattr(exc, "errors", None)
+    if text.endswith("validation error for Settings") and callable(errors):
+        # A bad ARREARS_* setting: say which and why, not pydantic's header line.
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        return f"bad setting {where}: {first.get('msg', 'invalid')}".replace(
+            "bad setting settings: Value error, ", "bad settings: "
+        )
     if "no such table" in text or ("relation" in text and "does not exist" in text):
         return f"the store has no schema yet ({text}): run `arrears db upgrade` first"
     if "could not connect" in text or "Connection refused" in text:

@@ -1,8 +1,8 @@
-"""The contact log and the transactional outbox."""
+"""The contact log (the outbox of messages lives in ``arrears.channels``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,6 @@ from arrears.kit.db import Base, BigId, UTCDateTime, one_of
 from arrears.vocabulary import CHANNELS
 
 ATTEMPT_STATUSES = ("made", "blocked")
-OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
 
 
 class ContactAttempt(Base):
@@ -83,37 +81,4 @@ class ContactAttempt(Base):
             name="blocked_has_no_outcome",
         ),
         CheckConstraint("duration_seconds IS NULL OR duration_seconds >= 0", name="duration"),
-    )
-
-
-class OutboxMessage(Base):
-    """A message queued in the same transaction as the change that caused it."""
-
-    __tablename__ = "outbox_message"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    dedupe_key: Mapped[str] = mapped_column(String(160), nullable=False, unique=True)
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    work_order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("work_order.id", ondelete="SET NULL"), index=True
-    )
-    cardholder_id: Mapped[int] = mapped_column(ForeignKey("cardholder.id"), nullable=False)
-    channel: Mapped[str] = mapped_column(String(8), nullable=False)
-    address: Mapped[str] = mapped_column(String(255), nullable=False)
-    template: Mapped[str] = mapped_column(String(64), nullable=False)
-    locale: Mapped[str] = mapped_column(String(8), nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-    send_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="queued")
-    compliance: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The relay's bookkeeping: hand-overs tried, why it is held or failed, the gateway's reference.
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
-    last_error: Mapped[str | None] = mapped_column(Text)
-    provider_ref: Mapped[str | None] = mapped_column(String(128))
-
-    __table_args__ = (
-        CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
-        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
     )

@@ -1,12 +1,11 @@
-"""The courtesy outbox: greetings queued in the same transaction as the decision to send them
-(each through the compliance engine), and the relay that hands them to the SMS gateway, checked
-by compliance again at the moment of sending. Keyword-only; flush, never commit.
+"""Compliance for outbound messages (the gate the channels relay asks, at queue time and at
+send time) and the courtesy greetings queued through it. Keyword-only; flush, never commit.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -14,15 +13,19 @@ from sqlalchemy.orm import Session
 
 from arrears.cases import repository as case_repository
 from arrears.cases.models import WorkOrder
+from arrears.channels import repository as channel_repository
+from arrears.channels import service as channel_service
+from arrears.channels import transports
+from arrears.channels.models import OutboxMessage
+from arrears.channels.service import Gate, RelayRun, Verdict
 from arrears.compliance import service as compliance_service
-from arrears.compliance.models import ComplianceCheck
-from arrears.compliance.schemas import Decision, Person, PhoneIn, Proposed
+from arrears.compliance.engine import decide
+from arrears.compliance.schemas import Person, PhoneIn, Proposed
 from arrears.config import get_settings
-from arrears.contacts import compliance_question, courtesy, letters, outbox, repository, scripts
+from arrears.contacts import compliance_question, courtesy, letters, scripts
 from arrears.contacts import service as contact_service
-from arrears.contacts.models import OutboxMessage
-from arrears.kit import audit, faults
-from arrears.kit.clock import center_today, clock
+from arrears.kit import audit
+from arrears.kit.clock import center_today
 from arrears.kit.errors import BadInput
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import Cardholder
@@ -98,7 +101,7 @@ def queue_courtesy_greetings(
         locale = holder.language if holder.language in scripts.LOCALES else settings.locale
         for greeting in due:
             key = f"courtesy:{greeting.occasion}:{on.isoformat()}:{holder.id}"
-            if repository.outbox_key_taken(session, key):
+            if channel_repository.key_taken(session, key):
                 continue
             body = scripts.render(
                 greeting.template,
@@ -113,15 +116,6 @@ def queue_courtesy_greetings(
                 )
                 continue
             send_at = datetime.combine(on, time(10), ZoneInfo(settings.time_zone))
-            decision, check = _check_bank_sms(
-                session, holder=holder, wo=wo, number=number, body=body, at=send_at, actor=actor
-            )
-            if not check.permitted:
-                skip(
-                    "compliance_blocked",
-                    f"{greeting.occasion}: blocked by compliance: {decision.reason}",
-                )
-                continue
             message = OutboxMessage(
                 dedupe_key=key,
                 kind="courtesy",
@@ -132,13 +126,23 @@ def queue_courtesy_greetings(
                 template=greeting.template,
                 locale=locale,
                 body=body,
+                fields={},
+                collector_ref="bank",
                 send_on=on,
-                status="queued",
-                compliance={"allowed": True, "check_id": check.id, "profile": decision.profile},
-                created_at=clock.now(),
+                valid_until=on,
             )
-            session.add(message)
-            run.queued.append(message)
+            verdict = check_message(session, message, send_at, actor=actor, wo=wo)
+            if not verdict.allowed:
+                skip(
+                    "compliance_blocked",
+                    f"{greeting.occasion}: blocked by compliance: {verdict.reason}",
+                )
+                continue
+            run.queued.append(
+                channel_service.queue(
+                    session=session, message=message, verdict=verdict, actor=actor
+                )
+            )
     session.flush()
     if run.queued or run.skipped:
         audit.record(
@@ -158,132 +162,97 @@ def queue_courtesy_greetings(
     return run
 
 
-def _check_bank_sms(
+def check_message(
     session: Session,
-    *,
-    holder: Cardholder,
-    wo: WorkOrder | None,
-    number: str,
-    body: str,
+    message: OutboxMessage,
     at: datetime,
+    *,
     actor: str,
-) -> tuple[Decision, ComplianceCheck]:
-    """The compliance decision (recorded) for an SMS the bank itself sends the cardholder."""
+    wo: WorkOrder | None = None,
+) -> Verdict:
+    """Compliance's decision (recorded) on ``message`` going out at ``at``: its full text as the
+    content, its fields, the debtor's flags, his case's hold and his opt-outs."""
+    holder = portfolio_repository.cardholder(session, message.cardholder_id)
+    assert holder is not None  # a foreign key
+    if wo is None and message.work_order_id is not None:
+        wo = case_repository.work_order(session, message.work_order_id)
+    flags = (
+        compliance_question.case_flags(holder, status=wo.status, hold_reason=wo.hold_reason)
+        if wo is not None
+        else compliance_question.engine_flags(holder.flags or [])
+    )
+    opted = [
+        f"opt_out:{c}" for c in channel_service.opted_out(session=session, cardholder_id=holder.id)
+    ]
+    number = message.address if message.channel == "sms" else None
     person = Person(
         id=f"cardholder:{holder.id}",
-        phones=[PhoneIn(number=number)],
-        flags=(
-            compliance_question.case_flags(holder, status=wo.status, hold_reason=wo.hold_reason)
-            if wo is not None
-            else compliance_question.engine_flags(holder.flags or [])
-        ),
+        phones=[PhoneIn(number=number)] if number else [],
+        time_zones=list(holder.time_zones) or None,
+        flags=sorted({*flags, *opted}),
     )
-    return compliance_service.check(
-        session=session,
-        profile=contact_service.profile(),
-        person=person,
-        proposed=Proposed(
-            at=at, channel="sms", collector="bank", person=person.id, number=number, content=body
-        ),
-        actor=actor,
+    content = "\n".join(t for t in (message.subject, message.body) if t)
+    profile = contact_service.profile()
+
+    def proposed(when: datetime) -> Proposed:
+        return Proposed(
+            at=when,
+            channel=message.channel,
+            collector=message.collector_ref,
+            person=person.id,
+            number=number,
+            content=content,
+            fields=dict(message.fields or {}),
+        )
+
+    decision, check = compliance_service.check(
+        session=session, profile=profile, person=person, proposed=proposed(at), actor=actor
+    )
+    later = decision.next_allowed_at if not check.permitted else None
+    # The engine's next allowed time counts the rules time lifts (the hour, a cap); a content
+    # block, a hold or an opt-out found with them never passes: asked at that time, still no.
+    if (
+        later is not None
+        and not decide(profile=profile, person=person, proposed=proposed(later)).allowed
+    ):
+        later = None
+    return Verdict(
+        allowed=check.permitted,
+        rules=list(decision.rules),
+        reason=decision.reason,
+        next_allowed_at=later,
+        check_id=check.id,
+        profile=decision.profile,
     )
 
 
-@dataclass
-class OutboxRun:
-    """What one pass of the relay did."""
+def gate(actor: str) -> Gate:
+    """``check_message`` as the relay's gate, the checks recorded as ``actor``'s."""
 
-    sent: int = 0
-    held: int = 0  # compliance says not now: stays queued, the reason in last_error
-    expired: int = 0  # its day has passed: cancelled
-    retrying: int = 0  # the gateway refused; tried again on the next pass
-    failed: int = 0  # refused MAX_ATTEMPTS times
-    # of ``sent``: found already with the gateway (a pass died after the hand-over, before its
-    # commit), recorded as sent without handing them again
-    recovered: int = 0
+    def ask(session: Session, message: OutboxMessage, at: datetime) -> Verdict:
+        return check_message(session, message, at, actor=actor)
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+    return ask
+
+
+# What one pass of the relay did (the name the courtesy relay's callers know).
+OutboxRun = RelayRun
 
 
 def send_outbox(
-    *, session: Session, transport: outbox.Transport, actor: str, limit: int = 500
-) -> OutboxRun:
-    """Hand the queued messages due today to ``transport``, each checked by compliance again
-    at the moment of sending (queued for 10:00, the relay may run at 22:30).
-
-    On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``: two relays never take
-    the same message. The caller commits; a crash before the commit leaves the messages
-    queued, and the next pass asks the transport whether it already holds each one (by its
-    dedupe key) before handing it over, so nothing is handed twice.
-    """
-    now = clock.now()
-    today = now.astimezone(ZoneInfo(get_settings().time_zone)).date()
-    run = OutboxRun()
-    for message in repository.claim_outbox(session, due_on=today, limit=limit):
-        # Handed over by a pass that died before its commit: a fact, whatever the hour or the
-        # day is now. Record it as sent; never hand it again.
-        already = transport.handed(outbox.Outgoing.of(message))
-        if already is not None:
-            message.provider_ref = already
-            message.status = "sent"
-            message.sent_at = now
-            message.last_error = None
-            run.sent += 1
-            run.recovered += 1
-            continue
-        if message.send_on < today:
-            message.status = "cancelled"
-            message.last_error = f"expired: meant for {message.send_on}, not sent that day"
-            run.expired += 1
-            continue
-        holder = portfolio_repository.cardholder(session, message.cardholder_id)
-        wo = (
-            case_repository.work_order(session, message.work_order_id)
-            if message.work_order_id is not None
-            else None
-        )
-        assert holder is not None  # a foreign key
-        decision, check = _check_bank_sms(
-            session,
-            holder=holder,
-            wo=wo,
-            number=message.address,
-            body=message.body,
-            at=now,
-            actor=actor,
-        )
-        if not check.permitted:
-            when = f"; allowed from {decision.next_allowed_at}" if decision.next_allowed_at else ""
-            message.last_error = f"held: {decision.reason}{when}"[:2000]
-            run.held += 1
-            continue
-        outgoing = outbox.Outgoing.of(message)
-        message.attempts += 1
-        try:
-            message.provider_ref = transport.send(outgoing)
-            faults.crash_point("outbox_after_hand_over")
-        except outbox.TransportError as exc:
-            message.last_error = f"gateway: {exc}"[:2000]
-            if message.attempts >= outbox.MAX_ATTEMPTS:
-                message.status = "failed"
-                run.failed += 1
-            else:
-                run.retrying += 1
-            continue
-        message.status = "sent"
-        message.sent_at = now
-        message.last_error = None
-        run.sent += 1
-    session.flush()
-    if any(run.as_dict().values()):
-        audit.record(
-            session,
-            actor=actor,
-            action="outbox.send",
-            entity="outbox_message",
-            entity_id=today.isoformat(),
-            after={**run.as_dict(), "transport": transport.name},
-        )
-        session.flush()
-    return run
+    *,
+    session: Session,
+    transport: transports.Transport,
+    actor: str,
+    limit: int = 500,
+    channel: str = "sms",
+) -> RelayRun:
+    """One relay pass over the messages of ``channel`` (the SMS greetings) through
+    ``transport``; see ``channels.service.relay``."""
+    return channel_service.relay(
+        session=session,
+        transports_by_channel={channel: transport},
+        gate=gate(actor),
+        actor=actor,
+        limit=limit,
+    )

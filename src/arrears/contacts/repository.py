@@ -1,15 +1,15 @@
-"""Every query on the contact log and the outbox."""
+"""Every query on the contact log."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from arrears.contacts.models import ContactAttempt, OutboxMessage
+from arrears.contacts.models import ContactAttempt
 from arrears.portfolio.models import Cardholder
 
 
@@ -83,24 +83,3 @@ def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime
         )
         .order_by(ContactAttempt.at, ContactAttempt.id)
     ).all()
-
-
-def outbox_key_taken(session: Session, dedupe_key: str) -> bool:
-    return (
-        session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-        is not None
-    )
-
-
-def claim_outbox(session: Session, *, due_on: date, limit: int) -> Sequence[OutboxMessage]:
-    """Queued messages due on or before ``due_on``, oldest first, locked for this transaction
-    (another relay skips them) where the database can lock rows."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "queued", OutboxMessage.send_on <= due_on)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).all()

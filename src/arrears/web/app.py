@@ -140,13 +140,14 @@ def create_app(
     from arrears.auth import api as auth_api
     from arrears.compliance import api as compliance_api
     from arrears.web import admin_pages, case_actions, compliance_pages, dashboard, pages
-    from arrears.web.api import cases, contacts, promises, workbench
+    from arrears.web.api import cases, contacts, messages, promises, workbench
 
     api_routers = [
         auth_api.router,
         workbench.router,
         cases.router,
         contacts.router,
+        messages.router,
         promises.router,
         compliance_api.router,
     ]

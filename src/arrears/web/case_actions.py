@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.channels import templates as message_templates
 from arrears.compliance.reasons import localized, message_in
 from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
@@ -31,7 +32,7 @@ from arrears.vocabulary import CHANNELS
 from arrears.web import flash
 from arrears.web.context import current_locale
 from arrears.web.templating import render
-from arrears.workbench import contact, reassign, three_stops
+from arrears.workbench import contact, messages, reassign, three_stops
 from arrears.workbench.schemas import CaseView
 from arrears.workbench.script import case_script
 from arrears.workforce.scoping import visible_case_of, visible_work_order, work_order_filter
@@ -116,6 +117,7 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
     """The case page's action panels: what the forms need, from the domains' services."""
     extras: dict[str, Any] = {
         "channels": CHANNELS,
+        "message_templates": message_templates.known(),
         "parties": PARTIES,
         "outcomes": OUTCOMES,
         "purposes": CONTACT_PERSON_PURPOSES,
@@ -257,6 +259,35 @@ def contact_log(
         session.rollback()
         return _back(work_order_id, error=message_in(exc, current_locale.get()))
     return _back(work_order_id, attempt=attempt.id)
+
+
+@router.post("/cases/{work_order_id}/message")
+def queue_message(
+    work_order_id: int,
+    session: DbSession,
+    channel: Annotated[str, Form()],
+    template: Annotated[str, Form()],
+    note: Annotated[str | None, Form()] = None,
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    """Queue a message to the debtor (in his language, checked by compliance): queued or held
+    shows on the timeline; a refusal comes back as the error banner with its rule."""
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="message",
+        action=lambda: messages.queue_message(
+            session=session,
+            work_order_id=work_order_id,
+            channel=channel,
+            template=template,
+            note=note,
+            actor=principal.actor,
+            collector_ref=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+            collector_name=principal.display_name,
+        ),
+    )
 
 
 @router.post("/cases/{work_order_id}/stop")

@@ -44,6 +44,9 @@ LOCALES = ("en", "zh-CN")
 _NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 # Public files, the same for everyone: cacheable even when a signed-in browser fetches them.
 PUBLIC_PREFIXES = ("/static/", "/assets/")
+# Called by machines and mail clients, never a browser session: each request carries its own
+# HMAC signature (the SMS gateway's receipts, an e-mail's one-click opt-out), checked instead.
+SIGNED_PATHS = frozenset({"/api/v1/channels/receipts", "/api/v1/channels/opt-out"})
 
 # Every response: scripts and styles only from this origin (no inline code: the templates keep
 # theirs in /static), never framed, no MIME sniffing, no full URLs leaked to other sites.
@@ -232,7 +235,7 @@ def _finish(db: Session) -> None:
 async def csrf_protect(request: Request) -> None:
     """App-wide dependency: unsafe methods without a bearer token must echo the CSRF token
     bound to the browser's session (or, before sign-in, to its pre-session nonce)."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.url.path in SIGNED_PATHS:
         return
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal) and principal.via == "token":

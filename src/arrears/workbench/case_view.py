@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,9 @@ from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
 from arrears.cases.states import allowed_from
+from arrears.channels import repository as channel_repository
 from arrears.compliance.reasons import localized, render
+from arrears.config import get_settings
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
 from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
@@ -247,6 +250,22 @@ def _timeline(
         TimelineEntry(at=_at(p.paid_on), kind="payment", summary=f"{p.amount:f} ({p.channel})")
         for p in payments
     )
+    for message in channel_repository.messages(session, work_order_id=work_order_id):
+        state = message.status
+        if state == "held" and message.next_allowed_at is not None:
+            # The center's wall clock, as the timeline's own times are shown.
+            until = message.next_allowed_at.astimezone(ZoneInfo(get_settings().time_zone))
+            state += f" ({message.held_rule}, until {until:%Y-%m-%d %H:%M})"
+        elif state in ("failed", "bounced", "cancelled") and message.last_error:
+            state += f" ({message.last_error[:120]})"
+        entries.append(
+            TimelineEntry(
+                at=message.created_at,
+                kind="message",
+                summary=f"{message.channel} · {message.template} ({message.locale}) · {state}",
+                actor=message.queued_by,
+            )
+        )
     entries.sort(key=lambda t: t.at, reverse=True)
     return entries[:200]
 

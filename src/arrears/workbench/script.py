@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
+from arrears.cases.models import WorkOrder
 from arrears.compliance.content import check_fields
 from arrears.config import get_settings
 from arrears.contacts import letters, scripts
@@ -19,6 +20,7 @@ from arrears.delinquency.fees import charge_terms
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound
 from arrears.portfolio import repository as portfolio_repository
+from arrears.portfolio.models import Cardholder
 from arrears.promises import service as promise_service
 from arrears.workforce import staff_service
 
@@ -51,6 +53,41 @@ def case_script(
     )
     if not collector_name:
         raise BadInput(f"case {wo.id} has no collector: say who speaks (--as USERNAME, or sign in)")
+    context = case_context(
+        session=session, work_order=wo, holder=holder, locale=locale, collector_name=collector_name
+    )
+    items = context["items"]
+    text = contact_service.checked_script(name=name, locale=locale, context=context)
+    result: dict[str, Any] = {
+        "name": name,
+        "locale": locale,
+        "level": wo.level,
+        "text": text,
+        "plan_options": context["plan_options"],
+        "items": items,
+    }
+    if name in scripts.LETTERS:
+        fields = letters.letter_fields(context)
+        missing = check_fields("letter", fields, profile=contact_service.profile())
+        if missing:
+            raise BadInput(
+                "the letter lacks required fields: " + ", ".join(f.phrase for f in missing)
+            )
+        result["fields"] = fields
+    return result
+
+
+def case_context(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    holder: Cardholder,
+    locale: str,
+    collector_name: str = "",
+) -> dict[str, Any]:
+    """The case's real figures a script, a message or a letter is rendered with (in ``locale``):
+    the breakdown as of today, the plan options, the latest promise, the bank's letterhead."""
+    wo = work_order
     head = letters.letterhead(locale)
     parts = case_service.breakdowns(session=session, work_order_id=wo.id)
     lang = "zh-CN" if locale == "zh-CN" else "en"
@@ -129,21 +166,4 @@ def case_script(
         "promise_amount": latest.amount if latest else "",
         "promise_paid": latest.paid if latest else "",
     }
-    text = contact_service.checked_script(name=name, locale=locale, context=context)
-    result: dict[str, Any] = {
-        "name": name,
-        "locale": locale,
-        "level": wo.level,
-        "text": text,
-        "plan_options": context["plan_options"],
-        "items": items,
-    }
-    if name in scripts.LETTERS:
-        fields = letters.letter_fields(context)
-        missing = check_fields("letter", fields, profile=contact_service.profile())
-        if missing:
-            raise BadInput(
-                "the letter lacks required fields: " + ", ".join(f.phrase for f in missing)
-            )
-        result["fields"] = fields
-    return result
+    return context

@@ -1,39 +1,57 @@
-"""Where the outbox relay hands messages over: the transport port and the spool adapter.
+"""Where the relay hands messages over: the transport port, the spool, and signing.
 
-A bank's SMS gateway sits on its intranet; the shipped transport appends one JSON line per
-message to a dated spool file the gateway collects (the usual file drop). Another gateway is one
-class with ``name``, ``send`` and ``handed``: ``send`` returns the gateway's reference or raises
-``TransportError``; ``handed`` says whether the gateway already holds a message (by its dedupe
-key) and returns its reference, so a relay restarted after a crash between the hand-over and its
-commit records the message as sent instead of handing it again (docs/workflow.md, the gateway
-contract).
+A transport is one class with ``name``, ``send`` and ``handed``. ``send`` returns the
+transport's reference, raises ``TransportError`` (try again on a later pass) or ``Refused``
+(never again: the recipient's side refused it for good, the message is bounced or failed).
+``handed`` says whether the transport already holds a message (by its dedupe key) and returns
+its reference, so a relay restarted after a crash between the hand-over and its commit records
+the message as sent instead of handing it again; a transport that cannot be asked returns None
+and relies on the far side deduplicating by the key (docs/channels.md, the transport contract).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from arrears.kit.clock import clock
 
 if TYPE_CHECKING:
-    from arrears.contacts.models import OutboxMessage
+    from arrears.channels.models import OutboxMessage
 
-# A message the gateway refused this many times is marked failed (no more retries).
+# A message the transport refused this many times is marked failed (no more retries).
 MAX_ATTEMPTS = 3
 
 
 class TransportError(Exception):
-    """The gateway did not take the message; the relay retries on its next pass."""
+    """The transport did not take the message; the relay retries on its next pass."""
+
+
+class Refused(TransportError):
+    """The transport refused the message for good: ``bounced`` (no such mailbox or number) or
+    ``failed`` (the transport will never take it). The relay does not retry it."""
+
+    def __init__(self, message: str, *, status: Literal["bounced", "failed"] = "failed") -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What the gateway needs, and the key that makes a repeat harmless on its side."""
+    """What a transport needs, and the key that makes a repeat harmless on its side.
+
+    ``body`` is the full text (an SMS, an e-mail's text part, a letter's text); ``html`` an
+    e-mail's HTML part; ``subject`` an e-mail's subject; ``unsubscribe`` the one-click opt-out
+    link an electronic message carries; ``fields`` the named fields (a letter's amount, seal,
+    legal basis...) a letter transport lays out.
+    """
 
     id: int
     dedupe_key: str
@@ -41,9 +59,13 @@ class Outgoing:
     to: str
     locale: str
     body: str
+    subject: str | None = None
+    html: str | None = None
+    unsubscribe: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, message: OutboxMessage) -> Outgoing:
+    def of(cls, message: OutboxMessage, *, unsubscribe: str | None = None) -> Outgoing:
         return cls(
             id=message.id,
             dedupe_key=message.dedupe_key,
@@ -51,6 +73,10 @@ class Outgoing:
             to=message.address,
             locale=message.locale,
             body=message.body,
+            subject=message.subject,
+            html=message.html,
+            unsubscribe=unsubscribe,
+            fields=dict(message.fields or {}),
         )
 
 
@@ -60,9 +86,13 @@ class Transport(Protocol):
     def send(self, message: Outgoing) -> str: ...
 
     def handed(self, message: Outgoing) -> str | None:
-        """The gateway's reference if it already took this message (same dedupe key), else
+        """The transport's reference if it already took this message (same dedupe key), else
         None. Asked before every hand-over."""
         ...
+
+
+# The transport of each channel the relay serves (a channel without one waits).
+Transports = Mapping[str, Transport]
 
 
 class SpoolTransport:
@@ -123,3 +153,20 @@ class SpoolTransport:
             raise TransportError(f"cannot write the spool {path}: {exc.strerror or exc}") from exc
         self._keys_in(path).add(message.dedupe_key)
         return f"{path.name}#{message.dedupe_key}"
+
+
+SIGNATURE_HEADER = "X-Arrears-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256 of body>``: what the gateway and its receipts carry."""
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def signed_by(secret: str, body: bytes, signature: str | None) -> bool:
+    """Whether ``signature`` is ``body``'s signature under ``secret`` (constant time); an empty
+    secret signs nothing."""
+    if not secret or not signature:
+        return False
+    return hmac.compare_digest(sign(secret, body), signature.strip())

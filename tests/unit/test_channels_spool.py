@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from arrears.contacts.outbox import Outgoing, SpoolTransport
+from arrears.channels.transports import Outgoing, SpoolTransport
 from arrears.kit.clock import clock
 
 TEN = datetime(2026, 2, 16, 2, tzinfo=UTC)

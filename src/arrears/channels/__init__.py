@@ -1,0 +1,1 @@
+"""Outbound messages on every channel: the message store, its states, the transports."""

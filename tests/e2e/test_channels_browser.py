@@ -1,0 +1,97 @@
+"""A collector's message from the case page in a real browser (Playwright driving Debian's
+Chromium): before the hours it is held with its rule and shows so on the timeline; a threat is
+refused with its rule and never queued. Screenshots under artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from arrears.config import Settings
+from arrears.kit.clock import clock
+from arrears.kit.db import make_engine
+from arrears.web.app import create_app
+from tests.e2e.test_web_browser import (
+    CHROMIUM,
+    EARLY,
+    _free_port,
+    _shot,
+    _sign_in,
+    browser,  # noqa: F401 - the module's browser fixture, reused
+)
+from tests.web_seed import NOW, Seeded, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
+
+
+@pytest.fixture(scope="module")
+def server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Seeded]]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium missing: `make browser` installs Debian's package")
+    path = tmp_path_factory.mktemp("channels-browser") / "arrears.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with clock.frozen(NOW), Session(engine) as session:
+        seeded = seed(session)
+        session.commit()
+    engine.dispose()
+    clock.freeze(EARLY)
+    app = create_app(Settings(database_url=url, locale="en"))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", seeded
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        clock.unfreeze()
+        app.state.engine.dispose()
+
+
+def test_a_message_before_the_hours_is_held_and_a_threat_is_refused(
+    server: tuple[str, Seeded],
+    browser: object,  # noqa: F811
+) -> None:
+    base, seeded = server
+    case = seeded.work_orders[0]
+    clock.freeze(EARLY)  # 07:50 in Shanghai: no SMS before 08:00
+    page = _sign_in(browser, base, "collector")
+    page.goto(f"{base}/cases/{case}")  # type: ignore[attr-defined]
+    page.select_option("#message-channel", "sms")  # type: ignore[attr-defined]
+    page.select_option("#message-template", "payment_reminder")  # type: ignore[attr-defined]
+    page.click("#queue-message")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert page.locator("#action-done").count() == 1  # type: ignore[attr-defined]
+    timeline = page.locator("#timeline").inner_text()  # type: ignore[attr-defined]
+    assert "sms · payment_reminder (zh-CN) · held (time_window, until 2026-11-20 08:00)" in (
+        timeline
+    )
+    _shot(page, "channels_1_held_on_timeline")
+
+    page.select_option("#message-template", "collector_note")  # type: ignore[attr-defined]
+    page.fill("#message-note", "再不还钱就告诉你单位")  # type: ignore[attr-defined]
+    page.click("#queue-message")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    error = page.locator("#action-error").inner_text()  # type: ignore[attr-defined]
+    assert "content.third_party_threat" in error
+    assert page.locator("#timeline").inner_text().count("· sms ·") == 0  # type: ignore[attr-defined]
+    assert page.locator("#timeline").inner_text().count("payment_reminder") == 1  # type: ignore[attr-defined]
+    _shot(page, "channels_2_threat_refused")
+    page.context.close()  # type: ignore[attr-defined]
