@@ -8,23 +8,31 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arrears.auth.policy import Principal
-from arrears.kit.money import fmt
+from arrears.kit.clock import center_today
+from arrears.kit.money import fmt, to_decimal
 from arrears.web import flash
+from arrears.web.context import current_locale
 from arrears.web.i18n import gettext_, ngettext_, pick
 from arrears.web.responses import masked_for_viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _money(value: Decimal | None, currency: str = "") -> str:
-    if value is None:
+def _money(value: Decimal | str | None, currency: str = "") -> str:
+    """An amount as the viewer reads it: grouped, at the currency's precision (Babel)."""
+    if value is None or value == "":
         return ""
-    text = f"{Decimal(fmt(value, currency or 'CNY')):,}"
+    rounded = Decimal(fmt(to_decimal(value), currency or "CNY"))
+    places = max(0, -int(rounded.as_tuple().exponent))
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    babel_locale = current_locale.get().replace("-", "_")
+    text = format_decimal(rounded, format=pattern, locale=babel_locale)
     return f"{text} {currency}".strip()
 
 
@@ -72,6 +80,7 @@ def render(
         csrf_token=getattr(request.state, "csrf_token", ""),
         locale=getattr(request.state, "locale", settings.locale),
         time_zone=settings.time_zone,
+        today=center_today().isoformat(),  # date inputs offer no day before the center's today
         nav=_nav(principal if isinstance(principal, Principal) else None, request),
         assets=request.app.state.assets,
         flash=flash.read(request),

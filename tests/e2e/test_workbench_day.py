@@ -1,0 +1,228 @@
+"""The workbench through a working day (issue 18), in Chromium: a collector, a senior specialist,
+a team lead, a compliance officer and an admin, each hitting what used to trip them. Screenshots
+go to artifacts/ (``day_*.png``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from arrears.config import Settings
+from arrears.kit.clock import clock
+from arrears.kit.db import make_engine
+from arrears.web.app import create_app
+from arrears.workforce.models import Assignment
+from tests.e2e.test_web_browser import (  # noqa: F401 - the browser fixture is shared
+    ARTIFACTS,
+    CHROMIUM,
+    _free_port,
+    _sign_in,
+    browser,
+)
+from tests.web_seed import ID_NUMBER, NOW, PHONE, Seeded, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
+
+# 10:05 in Shanghai on the seed's day: calls are lawful.
+MORNING = datetime(2026, 11, 20, 2, 5, tzinfo=UTC)
+# 07:50 in Shanghai: before the calling hours, so a call is blocked.
+EARLY = datetime(2026, 11, 19, 23, 50, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def day(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Seeded]]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium missing: `make browser` installs Debian's package")
+    path = tmp_path_factory.mktemp("day") / "arrears.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with clock.frozen(NOW), Session(engine) as session:
+        seeded = seed(session, customers=3)
+        # Case 3 is the collector's too: the one "Next case" goes to after case 1.
+        session.add(
+            Assignment(
+                work_order_id=seeded.work_orders[2],
+                staff_id=seeded.staff["collector"],
+                level="junior",
+                reason="test",
+                as_of=NOW.date(),
+                assigned_at=NOW,
+            )
+        )
+        session.commit()
+    engine.dispose()
+    clock.freeze(MORNING)
+    app = create_app(Settings(database_url=url, locale="en"))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", seeded
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        clock.unfreeze()
+        app.state.engine.dispose()
+
+
+def shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"day_{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def settle(page: object) -> None:
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+
+
+def log_contact(page: object, *, channel: str, outcome: str, notes: str = "") -> None:
+    page.select_option("#contact-channel", channel)  # type: ignore[attr-defined]
+    page.select_option("#contact-party", "debtor")  # type: ignore[attr-defined]
+    settle(page)
+    page.select_option("#contact-outcome", outcome)  # type: ignore[attr-defined]
+    if notes:
+        page.fill("#contact-form textarea[name=notes]", notes)  # type: ignore[attr-defined]
+    page.click("#log-contact")  # type: ignore[attr-defined]
+    settle(page)
+
+
+def test_collector_day(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+    base, seeded = day
+    case_1, _, case_3 = seeded.work_orders
+    clock.freeze(MORNING)
+    page = _sign_in(browser, base, "collector")
+
+    # The queue's figure says what it is, formatted; "Next case" is a link, not a button in one.
+    header = page.locator("#queue thead").inner_text()  # type: ignore[attr-defined]
+    assert "Past due at last cycle" in header
+    assert "1,900.00 CNY" in page.locator("#queue").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("a button, button a").count() == 0  # type: ignore[attr-defined]
+
+    # A caller gives a phone, an ID number, an account or a case number: each finds the case.
+    for given in (PHONE, ID_NUMBER, "A0001", f"#{case_1}"):
+        page.fill("#queue-search", given)  # type: ignore[attr-defined]
+        page.click("#queue-filters button[type=submit]")  # type: ignore[attr-defined]
+        settle(page)
+        rows = page.locator("#queue tbody tr").inner_text()  # type: ignore[attr-defined]
+        assert "张1" in rows, given
+        assert "张3" not in rows, given
+        # The page never shows the raw personal data it was searched by, beyond the search box.
+        assert ID_NUMBER not in page.locator("#queue").inner_text()  # type: ignore[attr-defined]
+    # A fragment of an ID number finds nothing: no fishing for personal data.
+    page.fill("#queue-search", ID_NUMBER[:8])  # type: ignore[attr-defined]
+    page.click("#queue-filters button[type=submit]")  # type: ignore[attr-defined]
+    settle(page)
+    assert "张1" not in page.locator("#queue tbody").inner_text()  # type: ignore[attr-defined]
+    shot(page, "collector_1_search")
+
+    page.goto(f"{base}/cases/{case_1}")  # type: ignore[attr-defined]
+    # Two figures, two names: today's total owed, and the cycle's past due it differs from.
+    owed = page.locator("#breakdown h2").inner_text()  # type: ignore[attr-defined]
+    assert "What is owed today" in owed
+    assert re.search(r"\d{1,3}(,\d{3})*\.\d{2} CNY", owed), owed
+    assert "Past due at last cycle" in page.locator("#owed-explained").inner_text()  # type: ignore[attr-defined]
+    assert re.fullmatch(
+        r"\d{1,3}(,\d{3})*\.\d{2} CNY",
+        page.locator("#plan-total").inner_text().strip(),  # type: ignore[attr-defined]
+    )
+    # The script is in the debtor's language (zh-CN), though the collector reads English.
+    script = page.locator("#script-panel")  # type: ignore[attr-defined]
+    script.wait_for(timeout=10_000)
+    assert re.search(r"[\u4e00-\u9fff]{4}", script.inner_text())
+
+    # A call with notes: the notes are on the page afterwards.
+    log_contact(page, channel="call", outcome="no_answer", notes="rang out, try after lunch")
+    assert "Call logged" in page.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
+    assert "rang out, try after lunch" in page.locator("#contact-history").inner_text()  # type: ignore[attr-defined]
+    # An SMS says so.
+    log_contact(page, channel="sms", outcome="no_answer")
+    assert "SMS logged" in page.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
+
+    # No conversation today: no stop.
+    page.click("#stop-1")  # type: ignore[attr-defined]
+    settle(page)
+    assert "in a conversation" in page.locator("#action-error").inner_text()  # type: ignore[attr-defined]
+    # The debtor picks up and is abusive: the three stops, said in his language.
+    log_contact(page, channel="call", outcome="abusive", notes="shouting")
+    for n in (1, 2, 3):
+        page.click(f"#stop-{n}")  # type: ignore[attr-defined]
+        settle(page)
+        assert page.locator("#action-done").count() == 1, n  # type: ignore[attr-defined]
+    stops = page.locator("#three-stops li").all_inner_texts()  # type: ignore[attr-defined]
+    assert len(stops) == 3
+    assert all(re.search(r"[\u4e00-\u9fff]{4}", s) for s in stops), stops
+    shot(page, "collector_2_stops")
+
+    # Stop 3 handed the debtor to a senior: "Next case" goes elsewhere.
+    page.click("#next-case")  # type: ignore[attr-defined]
+    settle(page)
+    assert page.url.endswith(f"/cases/{case_3}"), page.url  # type: ignore[attr-defined]
+
+    # Call-back and next action, on the page.
+    tomorrow = (MORNING.date() + timedelta(days=1)).isoformat()
+    page.fill("#call-back-on", tomorrow)  # type: ignore[attr-defined]
+    page.fill("#call-back-note", "after payday")  # type: ignore[attr-defined]
+    page.click("#schedule-call-back")  # type: ignore[attr-defined]
+    settle(page)
+    follow_ups = page.locator("#follow-ups").inner_text()  # type: ignore[attr-defined]
+    assert tomorrow in follow_ups
+    assert "after payday" in follow_ups
+    later = (MORNING.date() + timedelta(days=3)).isoformat()
+    page.fill("#next-action-on", later)  # type: ignore[attr-defined]
+    page.click("#set-next-action")  # type: ignore[attr-defined]
+    settle(page)
+    assert later in page.locator("#case-header").inner_text()  # type: ignore[attr-defined]
+
+    # An instalment plan: its schedule is on the page, amounts formatted.
+    page.fill("#plan-count", "3")  # type: ignore[attr-defined]
+    page.fill("#plan-first", (MORNING.date() + timedelta(days=7)).isoformat())  # type: ignore[attr-defined]
+    page.click("#propose-plan")  # type: ignore[attr-defined]
+    settle(page)
+    instalments = page.locator("#plan .instalment").all_inner_texts()  # type: ignore[attr-defined]
+    assert len(instalments) == 3, instalments
+    assert all(re.search(r"\d{1,3}(,\d{3})*\.\d{2}", i) for i in instalments)
+    shot(page, "collector_3_plan_schedule")
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_an_override_unblocks_the_collector(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+    base, seeded = day
+    case_3 = seeded.work_orders[2]
+    clock.freeze(EARLY)  # 07:50: too early to call
+    collector = _sign_in(browser, base, "collector")
+    collector.goto(f"{base}/cases/{case_3}")  # type: ignore[attr-defined]
+    log_contact(collector, channel="call", outcome="no_answer")
+    assert "Not made" in collector.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
+
+    officer = _sign_in(browser, base, "compliance_officer")
+    officer.goto(f"{base}/compliance?show=open")  # type: ignore[attr-defined]
+    row = officer.locator("#blocked tbody tr").first  # type: ignore[attr-defined]
+    row.locator("input[name=reason]").fill("customer asked for an early call")
+    row.locator("button").click()
+    settle(officer)
+    assert officer.locator("#overridden").count() == 1  # type: ignore[attr-defined]
+    officer.context.close()  # type: ignore[attr-defined]
+
+    # The same call now goes ahead, under the officer's override (live check and log).
+    collector.reload()  # type: ignore[attr-defined]
+    collector.locator("#precheck-slot #precheck[data-allowed=true]").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    log_contact(collector, channel="call", outcome="right_party_contact")
+    assert "Call logged" in collector.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
+    shot(collector, "collector_4_overridden")
+    collector.context.close()  # type: ignore[attr-defined]
