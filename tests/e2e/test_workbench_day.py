@@ -20,7 +20,7 @@ from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
-from arrears.workforce.models import Assignment
+from arrears.workforce.models import Assignment, Staff
 from tests.e2e.test_web_browser import (  # noqa: F401 - the browser fixture is shared
     ARTIFACTS,
     CHROMIUM,
@@ -50,6 +50,8 @@ def day(
     engine = make_engine(url)
     with clock.frozen(NOW), Session(engine) as session:
         seeded = seed(session, customers=3)
+        # As in the demo roster: the collector has no mentor (mentors go to staff in probation).
+        session.get(Staff, seeded.staff["collector"]).mentor_id = None  # type: ignore[union-attr]
         # Case 3 is the collector's too: the one "Next case" goes to after case 1.
         session.add(
             Assignment(
@@ -225,4 +227,48 @@ def test_an_override_unblocks_the_collector(day: tuple[str, Seeded], browser: ob
     log_contact(collector, channel="call", outcome="right_party_contact")
     assert "Call logged" in collector.locator("#last-attempt").inner_text()  # type: ignore[attr-defined]
     shot(collector, "collector_4_overridden")
+    # The debtor promises: taken on the promise form (the call was logged "right party").
+    collector.fill("#promise-amount", "500")  # type: ignore[attr-defined]
+    collector.fill("#promise-due", (EARLY.date() + timedelta(days=5)).isoformat())  # type: ignore[attr-defined]
+    collector.check("#promise-supersede")  # type: ignore[attr-defined] # the plan proposed earlier
+    collector.click("#take-promise")  # type: ignore[attr-defined]
+    settle(collector)
+    assert collector.locator("#action-error").count() == 0, collector.locator(
+        "#action-error"
+    ).inner_text()  # type: ignore[attr-defined]
+    assert collector.locator("#action-done").count() == 1  # type: ignore[attr-defined]
     collector.context.close()  # type: ignore[attr-defined]
+
+
+def test_senior_sees_the_escalation_and_the_lead_s_dashboard_adds_up(
+    day: tuple[str, Seeded],
+    browser: object,  # noqa: F811
+) -> None:
+    base, seeded = day
+    clock.freeze(MORNING + timedelta(minutes=30))
+    senior = _sign_in(browser, base, "senior_specialist")
+    senior.goto(f"{base}/queue?view=escalated")  # type: ignore[attr-defined]
+    escalated = senior.locator("#queue tbody").inner_text()  # type: ignore[attr-defined]
+    assert "张1" in escalated, escalated  # stop 3 on case 1, by a collector he does not mentor
+    senior.click(f"#queue a[href='/cases/{seeded.work_orders[0]}']")  # type: ignore[attr-defined]
+    settle(senior)
+    assert senior.locator("#three-stops li").count() == 3  # type: ignore[attr-defined]
+    shot(senior, "senior_escalated")
+    senior.context.close()  # type: ignore[attr-defined]
+
+    officer = _sign_in(browser, base, "compliance_officer")
+    officer.goto(f"{base}/compliance?show=overridden")  # type: ignore[attr-defined]
+    overridden_on_compliance = officer.locator("#blocked tbody tr[data-check]").count()  # type: ignore[attr-defined]
+    officer.context.close()  # type: ignore[attr-defined]
+    assert overridden_on_compliance >= 1
+
+    lead = _sign_in(browser, base, "team_lead")
+    lead.goto(f"{base}/dashboard")  # type: ignore[attr-defined]
+    row = lead.locator("#kpis tr.kpi-row", has_text="user:collector")  # type: ignore[attr-defined]
+    cells = row.locator("td").all_inner_texts()
+    # collector, attempts, RPC rate, promise rate, kept rate, recovered, blocked, overridden
+    assert cells[3] not in ("0%", "—"), cells  # one promise after two conversations: 50 %
+    assert cells[3] == "50%", cells
+    assert int(cells[7]) == overridden_on_compliance, cells
+    shot(lead, "lead_dashboard")
+    lead.context.close()  # type: ignore[attr-defined]
