@@ -102,11 +102,11 @@ def collector_kpis(
         counts.setdefault(r.collector, dict(zero))
         money[r.collector] = money.get(r.collector, ZERO) + r.amount
 
-    for c in counts.values():
+    for tally in counts.values():
         # A promise is taken on the promise form or logged as a call's outcome, usually both:
         # the larger of the two counts, so neither a call logged "right party" before the
         # promise form nor a promise outcome with no form leaves the rate at zero.
-        c["promises"] = max(c["promises"], c.pop("taken"))
+        tally["promises"] = max(tally["promises"], tally.pop("taken"))
     zero.pop("taken")
     total = {k: sum(c[k] for c in counts.values()) for k in zero}
     rows = [(who, counts[who], money.get(who, ZERO)) for who in sorted(counts)]
