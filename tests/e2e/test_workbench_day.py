@@ -17,6 +17,7 @@ import uvicorn
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
+from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("we
 
 # 10:05 in Shanghai on the seed's day: calls are lawful.
 MORNING = datetime(2026, 11, 20, 2, 5, tzinfo=UTC)
+AUDIT_FILLER = 230
 # 07:50 in Shanghai: before the calling hours, so a call is blocked.
 EARLY = datetime(2026, 11, 19, 23, 50, tzinfo=UTC)
 
@@ -62,6 +64,14 @@ def day(
                 as_of=NOW.date(),
                 assigned_at=NOW,
             )
+        )
+        # A busy audit trail: more events than one page shows.
+        audit.record_many(
+            session,
+            [
+                {"actor": "user:admin", "action": "test.filler", "entity": "x", "entity_id": str(i)}
+                for i in range(AUDIT_FILLER)
+            ],
         )
         session.commit()
     engine.dispose()
@@ -272,3 +282,75 @@ def test_senior_sees_the_escalation_and_the_lead_s_dashboard_adds_up(
     assert int(cells[7]) == overridden_on_compliance, cells
     shot(lead, "lead_dashboard")
     lead.context.close()  # type: ignore[attr-defined]
+
+
+def test_compliance_officer_lists_cases_read_only_and_pages_and_exports_the_audit(
+    day: tuple[str, Seeded],
+    browser: object,  # noqa: F811
+) -> None:
+    base, seeded = day
+    clock.freeze(MORNING + timedelta(minutes=40))
+    page = _sign_in(browser, base, "compliance_officer")
+    page.click("nav a[href='/cases']")  # type: ignore[attr-defined]
+    settle(page)
+    listed = page.locator("#queue tbody").inner_text()  # type: ignore[attr-defined]
+    assert "张1" in listed
+    assert "张2" in listed  # every case: the officer's scope is all
+    assert page.locator("#next-case").count() == 0  # type: ignore[attr-defined] # reads, never works
+    page.fill("#queue-search", PHONE)  # type: ignore[attr-defined]
+    page.click("#queue-filters button[type=submit]")  # type: ignore[attr-defined]
+    settle(page)
+    rows = page.locator("#queue tbody tr")  # type: ignore[attr-defined]
+    assert rows.count() == 1
+    rows.locator("a").first.click()
+    settle(page)
+    assert page.url.endswith(f"/cases/{seeded.work_orders[0]}")  # type: ignore[attr-defined]
+    assert PHONE not in page.content()  # type: ignore[attr-defined] # masked as for every role
+    assert page.locator("#contact-form").count() == 0  # type: ignore[attr-defined]
+    shot(page, "officer_case_read_only")
+
+    page.goto(f"{base}/compliance/audit")  # type: ignore[attr-defined]
+    total = int(page.locator("#audit-total").inner_text())  # type: ignore[attr-defined]
+    assert total > AUDIT_FILLER
+    assert page.locator("#audit tr.audit-row").count() == 200  # type: ignore[attr-defined]
+    page.click("#audit-next")  # type: ignore[attr-defined]
+    settle(page)
+    assert page.locator("#audit tr.audit-row").count() == total - 200  # type: ignore[attr-defined]
+    shot(page, "officer_audit_page_2")
+    with page.expect_download() as waiting:  # type: ignore[attr-defined]
+        page.click("#audit-export")  # type: ignore[attr-defined]
+    exported = Path(waiting.value.path()).read_text(encoding="utf-8").splitlines()
+    assert exported[0].startswith("id,at,actor,action")
+    assert len(exported) - 1 == total
+    assert not any(PHONE in line for line in exported)
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_admin_links_a_new_user_to_staff_and_confirms_a_deactivation(
+    day: tuple[str, Seeded],
+    browser: object,  # noqa: F811
+) -> None:
+    base, _ = day
+    clock.freeze(MORNING + timedelta(minutes=50))
+    page = _sign_in(browser, base, "admin")
+    page.goto(f"{base}/admin/users")  # type: ignore[attr-defined]
+    form = page.locator("#create-user")  # type: ignore[attr-defined]
+    form.locator("input[name=username]").fill("newbie")
+    form.locator("select[name=role]").select_option("collector")
+    form.locator("#create-staff").fill("S-collector")
+    form.locator("button[type=submit]").click()
+    settle(page)
+    newbie = page.locator("tr[data-user=newbie]")  # type: ignore[attr-defined]
+    assert newbie.locator(".linked-staff").inner_text() == "S-collector"
+
+    # Deactivating asks first; the user stays active until confirmed.
+    newbie.locator("button[value=deactivate]").click()
+    settle(page)
+    assert page.locator("#confirm-deactivate").count() == 1  # type: ignore[attr-defined]
+    assert "newbie" in page.locator("#confirm-deactivate-text").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("tr[data-user=newbie] button[value=deactivate]").count() == 1  # type: ignore[attr-defined]
+    shot(page, "admin_confirm_deactivate")
+    page.click("#confirm-deactivate-yes")  # type: ignore[attr-defined]
+    settle(page)
+    assert page.locator("tr[data-user=newbie] button[value=activate]").count() == 1  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]

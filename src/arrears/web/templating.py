@@ -95,6 +95,7 @@ def render(
 # (permission, path, label) — the nav shows what the role may open, nothing more.
 NAV: tuple[tuple[str, str, str], ...] = (
     ("queue.read", "/queue", "My queue"),
+    ("case.read", "/cases", "Cases"),  # for roles without a queue (see _nav)
     ("case.escalated.read", "/queue?view=escalated", "Escalated"),
     ("settlement.approve", "/approvals", "Approvals"),
     ("dashboard.read", "/dashboard", "Dashboard"),
@@ -114,5 +115,8 @@ def _nav(principal: Principal | None, request: Request) -> list[dict[str, str]]:
     return [
         {"path": path, "label": gettext_(label)}
         for permission, path, label in NAV
-        if principal.can(permission) and path.split("?", 1)[0] in pages
+        if principal.can(permission)
+        and path.split("?", 1)[0] in pages
+        # A role with a queue searches it; the case list is for those who only read cases.
+        and not (path == "/cases" and principal.can("queue.read"))
     ]
