@@ -22,6 +22,7 @@ from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
 from arrears.workforce.models import Assignment, Staff
+from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
 from tests.e2e.test_web_browser import (  # noqa: F401 - the browser fixture is shared
     ARTIFACTS,
     CHROMIUM,
@@ -29,7 +30,7 @@ from tests.e2e.test_web_browser import (  # noqa: F401 - the browser fixture is 
     _sign_in,
     browser,
 )
-from tests.web_seed import ID_NUMBER, NOW, PHONE, Seeded, seed
+from tests.web_seed import ID_NUMBER, NOW, PASSWORD, PHONE, Seeded, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
 
@@ -354,3 +355,116 @@ def test_admin_links_a_new_user_to_staff_and_confirms_a_deactivation(
     settle(page)
     assert page.locator("tr[data-user=newbie] button[value=activate]").count() == 1  # type: ignore[attr-defined]
     page.context.close()  # type: ignore[attr-defined]
+
+
+# Every page of the journeys, per role (the senior and lead see case 1, escalated by stop 3).
+JOURNEY_PAGES = {
+    "collector": ["/queue", "/cases/{case_1}", "/cases/{case_3}", "/tokens"],
+    "senior_specialist": ["/queue?view=escalated", "/cases/{case_1}"],
+    "team_lead": ["/queue", "/cases/{case_3}", "/dashboard", "/approvals"],
+    "compliance_officer": [
+        "/cases",
+        "/cases/{case_1}",
+        "/compliance",
+        "/compliance/audit",
+        "/compliance/profiles",
+    ],
+    "admin": ["/admin/users", "/admin/staff", "/admin/runs"],
+}
+
+
+def test_every_page_passes_axe_and_the_chinese_pages_read_chinese(
+    day: tuple[str, Seeded],
+    browser: object,  # noqa: F811
+) -> None:
+    base, seeded = day
+    clock.freeze(MORNING + timedelta(hours=1))
+    ids = {"case_1": seeded.work_orders[0], "case_3": seeded.work_orders[2]}
+    # The seed's user and staff names are data shown as they are (they happen to be role names).
+    allow = {"English", "arrears", *seeded.users, *(f"user:{u}" for u in seeded.users)}
+    allow |= {f"S-{role}" for role in seeded.staff}
+    problems: dict[str, object] = {}
+    for role, paths in JOURNEY_PAGES.items():
+        context = browser.new_context(  # type: ignore[attr-defined]
+            locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=True
+        )
+        page = context.new_page()
+        page.goto(f"{base}/sign-in")
+        page.fill("input[name=username]", role)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#sign-in")
+        settle(page)
+        for language in ("en", "zh-CN"):
+            if language == "zh-CN":
+                page.click("#switch-locale")
+                settle(page)
+            for path in paths:
+                url = path.format(**ids)
+                page.goto(f"{base}{url}")
+                settle(page)
+                bad = serious_violations(page)
+                if bad:
+                    problems[f"axe {language} {role} {url}"] = bad
+                if language == "zh-CN":
+                    left = untranslated(readable_text(page), allow=allow)
+                    if left:
+                        problems[f"zh {role} {url}"] = left
+                    shot(page, f"zh_{role}_{url.strip('/').replace('/', '_').replace('?', '_')}")
+        page.click("#switch-locale")  # back to English for this user
+        settle(page)
+        context.close()
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_the_collector_s_pages_fit_a_390_px_phone(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+    base, seeded = day
+    clock.freeze(MORNING + timedelta(hours=1))
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=username]", "collector")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in")
+    settle(page)
+    for path in ("/queue", f"/cases/{seeded.work_orders[0]}", f"/cases/{seeded.work_orders[2]}"):
+        page.goto(f"{base}{path}")
+        settle(page)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+        shot(page, f"phone_{path.strip('/').replace('/', '_')}")
+    # The main actions are reachable on the phone.
+    page.goto(f"{base}/cases/{seeded.work_orders[2]}")
+    assert page.locator("#log-contact").is_visible()
+    assert page.locator("#next-case").is_visible()
+    context.close()
+
+
+def test_date_fields_read_year_month_day_in_chinese(
+    day: tuple[str, Seeded],
+    browser: object,  # noqa: F811
+) -> None:
+    """An English Chromium shows its native date field as mm/dd/yyyy whatever the page's
+    language; in Chinese the page asks for 年-月-日 and takes it."""
+    base, seeded = day
+    clock.freeze(MORNING + timedelta(hours=2))
+    page = _sign_in(browser, base, "collector")
+    page.click("#switch-locale")  # type: ignore[attr-defined]
+    settle(page)
+    try:
+        page.goto(f"{base}/cases/{seeded.work_orders[2]}")  # type: ignore[attr-defined]
+        settle(page)
+        due = page.locator("#call-back-on")  # type: ignore[attr-defined]
+        assert due.get_attribute("type") == "text"
+        assert due.get_attribute("placeholder") == "年-月-日"
+        day_after = (MORNING.date() + timedelta(days=2)).isoformat()
+        due.fill(day_after)
+        page.click("#schedule-call-back")  # type: ignore[attr-defined]
+        settle(page)
+        assert day_after in page.locator("#follow-ups").inner_text()  # type: ignore[attr-defined]
+        shot(page, "zh_date_fields")
+    finally:
+        page.click("#switch-locale")  # type: ignore[attr-defined] # back to English
+        settle(page)
+        page.context.close()  # type: ignore[attr-defined]

@@ -56,6 +56,9 @@ def _build() -> Environment:
     env.globals["pick"] = pick
     env.filters["money"] = _money
     env.filters["local"] = _local
+    # Text the system wrote in English (a follow-up's note): the catalog's words if it has
+    # them, else as stored (what a person typed); no %-formatting, unlike ``_()``.
+    env.filters["catalog"] = gettext_
     return env
 
 
