@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent
 def _npm_assets() -> dict[str, tuple[str, str]]:
     # The one list the app serves from, read from its file (no import of the package itself).
     spec = importlib.util.spec_from_file_location("_assets", ROOT / "src/arrears/web/assets.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return dict(module.NPM_ASSETS)

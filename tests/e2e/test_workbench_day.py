@@ -357,11 +357,30 @@ def test_admin_links_a_new_user_to_staff_and_confirms_a_deactivation(
     page.context.close()  # type: ignore[attr-defined]
 
 
+def test_the_lead_sees_the_team_today(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+    base, seeded = day
+    clock.freeze(MORNING + timedelta(minutes=55))
+    lead = _sign_in(browser, base, "team_lead")
+    lead.click("nav a[href='/team']")  # type: ignore[attr-defined]
+    settle(lead)
+    row = lead.locator("#team tr[data-staff=S-collector]")  # type: ignore[attr-defined]
+    # On the case of the latest contact by the clock (case 1 at 10:05; case 3's were at 07:50);
+    # 4 contacts made today, 1 blocked (07:50), 1 promise.
+    assert row.locator(".on-case").inner_text() == f"#{seeded.work_orders[0]}"
+    assert int(row.locator(".calls").inner_text()) == 4
+    assert int(row.locator(".blocks").inner_text()) == 1
+    assert int(row.locator(".promises").inner_text()) == 1
+    assert int(row.locator(".waiting").inner_text()) >= 0
+    assert lead.locator("#team tr[data-staff=S-team_lead]").count() == 1  # type: ignore[attr-defined]
+    shot(lead, "lead_team_today")
+    lead.context.close()  # type: ignore[attr-defined]
+
+
 # Every page of the journeys, per role (the senior and lead see case 1, escalated by stop 3).
 JOURNEY_PAGES = {
     "collector": ["/queue", "/cases/{case_1}", "/cases/{case_3}", "/tokens"],
     "senior_specialist": ["/queue?view=escalated", "/cases/{case_1}"],
-    "team_lead": ["/queue", "/cases/{case_3}", "/dashboard", "/approvals"],
+    "team_lead": ["/queue", "/cases/{case_3}", "/dashboard", "/team", "/approvals"],
     "compliance_officer": [
         "/cases",
         "/cases/{case_1}",

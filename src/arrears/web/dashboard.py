@@ -24,9 +24,11 @@ from arrears.analytics.report import ReportData, report_charts
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.models import User
 from arrears.auth.policy import Principal
+from arrears.kit.clock import center_today
 from arrears.kit.errors import ArrearsError
 from arrears.web.i18n import gettext_
 from arrears.web.templating import render
+from arrears.workbench import team_view
 from arrears.workforce.models import Staff
 
 log = logging.getLogger(__name__)
@@ -134,5 +136,22 @@ def dashboard(
             ],
             "kpis": kpis,
             "notes": [gettext_(n) for n in (warehouse_note, kpi_note) if n],
+        },
+    )
+
+
+@router.get("/team")
+def team_today(
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("dashboard.read")),
+) -> Response:
+    """The supervisor's real-time view of the team (``workbench.team_view``)."""
+    return render(
+        request,
+        "team.html",
+        {
+            "rows": team_view.team_view(session=session, principal=principal),
+            "today": center_today().isoformat(),
         },
     )

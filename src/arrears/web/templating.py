@@ -102,6 +102,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("case.escalated.read", "/queue?view=escalated", "Escalated"),
     ("settlement.approve", "/approvals", "Approvals"),
     ("dashboard.read", "/dashboard", "Dashboard"),
+    ("dashboard.read", "/team", "Team today"),
     ("compliance.read", "/compliance", "Compliance"),
     ("audit.read", "/compliance/audit", "Audit"),
     ("users.manage", "/admin/users", "Users"),
