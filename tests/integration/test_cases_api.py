@@ -223,6 +223,12 @@ def test_script_and_three_stops_over_http(
     script = client.get(f"/api/v1/cases/{wo_id}/script?locale=zh-CN", headers=h)
     assert script.status_code == 200, script.text
     assert "合计应还" in script.json()["text"]
+    spoken = client.post(
+        f"/api/v1/cases/{wo_id}/contacts",
+        headers=h,
+        json={"channel": "call", "outcome": "abusive"},
+    )
+    assert spoken.json()["status"] == "made", spoken.text
     for stop in (1, 2, 3):
         r = client.post(f"/api/v1/cases/{wo_id}/stops", headers=h, json={"stop": stop})
         assert r.status_code == 201, r.text

@@ -461,9 +461,33 @@ def test_stop_two_without_stop_one_is_refused_and_nothing_written(session: Sessi
     assert count(session, AuditEvent) == 0
 
 
+def test_a_stop_with_no_conversation_logged_today_is_refused(session: Session) -> None:
+    wo_id = seed(session)
+    log_attempt(
+        session=session,
+        work_order_id=wo_id,
+        actor="u:lee",
+        channel="call",
+        party="debtor",
+        outcome="no_answer",
+    )
+    with pytest.raises(RuleRefused, match="said to the debtor in a conversation"):
+        three_stops.give_stop(session=session, work_order_id=wo_id, stop=1, actor="u:lee")
+    session.rollback()
+    assert count(session, ThreeStop) == 0
+
+
 def test_three_stops_in_order_escalate_and_flag_the_customer(session: Session) -> None:
     wo_id = seed(session)
     case_service.transition(session=session, work_order_id=wo_id, to="in_progress", actor="a")
+    abusive = log_attempt(
+        session=session,
+        work_order_id=wo_id,
+        actor="u:lee",
+        channel="call",
+        party="debtor",
+        outcome="abusive",
+    )
     for stop in (1, 2, 3):
         record = three_stops.give_stop(
             session=session, work_order_id=wo_id, stop=stop, actor="u:lee"
@@ -476,6 +500,9 @@ def test_three_stops_in_order_escalate_and_flag_the_customer(session: Session) -
     assert wo.problem_customer is True
     assert wo.extra["escalated_to"] == "senior_specialist"
     assert "平等" in session.scalars(sa.select(ThreeStop.wording).where(ThreeStop.stop == 2)).one()
+    # Each stop is linked to the conversation it was said in.
+    linked = set(session.scalars(sa.select(ThreeStop.contact_attempt_id)))
+    assert linked == {abusive.id}
     tasks = session.scalars(sa.select(FollowUp.kind)).all()
     assert tasks == ["escalation"]
     with pytest.raises(RuleRefused, match="all three stops"):

@@ -119,6 +119,18 @@ def test_three_stops_in_order(ctx: tuple[TestClient, Seeded]) -> None:
         f"/cases/{case_id}/stop", data={"stop": "2", "csrf_token": csrf(client)}
     )
     assert 'id="action-error"' in out_of_order.text
+    unspoken = client.post(f"/cases/{case_id}/stop", data={"stop": "1", "csrf_token": csrf(client)})
+    assert "said to the debtor in a conversation" in unspoken.text
+    clock.freeze(NOW)  # a lawful calling hour: the abusive call is made
+    client.post(
+        f"/cases/{case_id}/contact",
+        data={
+            "channel": "call",
+            "party": "debtor",
+            "outcome": "abusive",
+            "csrf_token": csrf(client),
+        },
+    )
     first = client.post(f"/cases/{case_id}/stop", data={"stop": "1", "csrf_token": csrf(client)})
     assert 'id="action-done"' in first.text
     assert 'id="stop-2" disabled' not in first.text

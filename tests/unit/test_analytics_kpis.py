@@ -58,7 +58,15 @@ def test_kpis_match_an_independent_count(attempts, promises, checks, recoveries)
             continue
         row = rows[who]
         rpc = sum(1 for x in a if x.right_party)
-        ptp = sum(1 for x in a if x.promise)
+
+        def taken(w: str) -> int:
+            # Recorded promises or promise outcomes, whichever is more, per collector.
+            return max(
+                sum(1 for x in attempts if x.collector == w and x.promise),
+                sum(1 for x in promises if x.collector == w),
+            )
+
+        ptp = sum(taken(w) for w in COLLECTORS) if who == "(all)" else taken(who)
         kept = sum(1 for x in p if x.status == "kept")
         judged = sum(1 for x in p if x.status in ("kept", "broken", "partially_kept"))
         assert row["attempts"] == len(a)

@@ -2,7 +2,8 @@
 
 Definitions (the usual collections ones):
 - ``rpc_rate`` = right-party contacts / attempts;
-- ``promise_rate`` = promises taken / right-party contacts;
+- ``promise_rate`` = promises taken (recorded promises, or calls with a promise outcome if
+  more) / right-party contacts;
 - ``promise_kept_rate`` = kept / (kept + broken + partially kept) (pending ones are not judged);
 - ``recovered`` = money received against the collector's promises;
 - ``compliance_blocks`` / ``overrides`` = attempts the compliance engine blocked / that an officer
@@ -67,6 +68,7 @@ def collector_kpis(
         "attempts": 0,
         "right_party": 0,
         "promises": 0,
+        "taken": 0,
         "kept": 0,
         "broken": 0,
         "blocks": 0,
@@ -85,7 +87,7 @@ def collector_kpis(
         if a.promise:
             bump(a.collector, "promises", a.count)
     for p in promises:
-        counts.setdefault(p.collector, dict(zero))
+        bump(p.collector, "taken", p.count)
         if p.status == "kept":
             bump(p.collector, "kept", p.count)
         elif p.status in NOT_KEPT:
@@ -100,6 +102,12 @@ def collector_kpis(
         counts.setdefault(r.collector, dict(zero))
         money[r.collector] = money.get(r.collector, ZERO) + r.amount
 
+    for tally in counts.values():
+        # A promise is taken on the promise form or logged as a call's outcome, usually both:
+        # the larger of the two counts, so neither a call logged "right party" before the
+        # promise form nor a promise outcome with no form leaves the rate at zero.
+        tally["promises"] = max(tally["promises"], tally.pop("taken"))
+    zero.pop("taken")
     total = {k: sum(c[k] for c in counts.values()) for k in zero}
     rows = [(who, counts[who], money.get(who, ZERO)) for who in sorted(counts)]
     if rows:

@@ -297,10 +297,12 @@ def kpi_rows(
         .group_by(a.collector)
     ).all()
     c = ComplianceCheck
+    # By who attempted (the check's actor, as attempts and promises are keyed), not by the
+    # check's collector reference ("bank" / "agency:N"), which no collector row ever matched.
     overridden = session.execute(
-        sa.select(c.collector, sa.func.count())
+        sa.select(c.actor, sa.func.count())
         .where(c.overridden_by.is_not(None), *window(c.at, is_date=False))
-        .group_by(c.collector)
+        .group_by(c.actor)
     ).all()
     p = Promise
     promised = session.execute(

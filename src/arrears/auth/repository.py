@@ -83,3 +83,15 @@ def failures_from_address(session: Session, *, ip: str, since: datetime) -> int:
         )
         or 0
     )
+
+
+def usernames_by_staff(session: Session, staff_ids: Sequence[int]) -> dict[int, str]:
+    """The active user linked to each staff row (the audit trail names them ``user:NAME``)."""
+    if not staff_ids:
+        return {}
+    rows = session.execute(
+        select(User.staff_id, User.username).where(
+            User.staff_id.in_(staff_ids), User.active.is_(True)
+        )
+    ).all()
+    return {int(staff_id): name for staff_id, name in rows if staff_id is not None}

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
 from arrears.kit.audit import AuditEvent
-from arrears.portfolio.models import CardAccount, Cardholder
+from arrears.portfolio.models import CardAccount, Cardholder, Phone
 from arrears.vocabulary import OPEN_STATUSES
 
 # Cases a collector can pick up next: not closed, not parked with an agency or on hold.
@@ -144,11 +144,31 @@ def _queue_where(scope: ColumnElement[bool], flt: QueueFilter) -> list[ColumnEle
     if flt.status:
         where.append(WorkOrder.status == flt.status)
     if flt.search:
-        like = f"%{flt.search.strip()}%"
-        where.append(or_(Cardholder.name.like(like), WorkOrder.customer_ref.like(like)))
+        where.append(_search(flt.search.strip()))
     if flt.view == "escalated":
         where.append(or_(WorkOrder.status == "escalated", WorkOrder.problem_customer.is_(True)))
     return where
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """What a caller may give: part of a name or customer number; or exactly a case number
+    (``#12`` or ``12``), an account number, a phone or an ID number (exact, so personal data
+    cannot be fished for by its fragments)."""
+    like = f"%{text}%"
+    exact = text.replace(" ", "").replace("-", "")
+    found: list[ColumnElement[bool]] = [
+        Cardholder.name.like(like),
+        WorkOrder.customer_ref.like(like),
+        Cardholder.id_number == exact.upper(),
+        exists().where(
+            WorkOrderAccount.work_order_id == WorkOrder.id, WorkOrderAccount.account_ref == exact
+        ),
+        exists().where(Phone.cardholder_id == WorkOrder.cardholder_id, Phone.number == exact),
+    ]
+    number = exact.removeprefix("#")
+    if number.isdigit() and len(number) < 19:  # within BIGINT
+        found.append(WorkOrder.id == int(number))
+    return or_(*found)
 
 
 # Highest priority first, then the deepest delinquency and the largest amount.

@@ -31,6 +31,16 @@ def check_stop(*, given: Sequence[int], stop: int) -> None:
         )
 
 
+def check_in_conversation(*, stop: int, conversation: bool) -> None:
+    """A stop is said to the debtor, in a conversation: refused (``RuleRefused``) when no
+    conversation with him is logged on the case today."""
+    if not conversation:
+        raise RuleRefused(
+            f"stop {stop} is said to the debtor in a conversation: log today's conversation "
+            "with him (the call's outcome) first"
+        )
+
+
 def next_stop(given: Sequence[int]) -> int | None:
     """The next stop due, or ``None`` after stop 3."""
     done = set(given)

@@ -61,3 +61,22 @@ def blocked_checks(
     ).all()
     # Rules are a JSON list: filtered here, portable across SQLite and PostgreSQL.
     return [r for r in rows if not rule or rule in (r.rules or [])][:limit]
+
+
+def standing_override(
+    session: Session, *, person_ref: str, channel: str, since: datetime, before_id: int
+) -> ComplianceCheck | None:
+    """The latest officer's override since ``since`` of a block on this person and channel."""
+    return session.scalar(
+        select(ComplianceCheck)
+        .where(
+            ComplianceCheck.person_ref == person_ref,
+            ComplianceCheck.channel == channel,
+            ComplianceCheck.allowed.is_(False),
+            ComplianceCheck.overridden_at >= since,
+            ComplianceCheck.id < before_id,
+            ComplianceCheck.override_reason.is_not(None),
+        )
+        .order_by(ComplianceCheck.overridden_at.desc(), ComplianceCheck.id.desc())
+        .limit(1)
+    )

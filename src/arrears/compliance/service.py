@@ -77,7 +77,32 @@ def check(
         override(
             session=session, check_id=record.id, actor=actor, role=role, reason=override_reason
         )
+    elif not decision.allowed:
+        _carry_standing_override(session=session, record=record)
     return decision, record
+
+
+def _carry_standing_override(*, session: Session, record: ComplianceCheck) -> None:
+    """An officer's override lets the collector act: the same block (no rule the officer did
+    not see) on the same person and channel goes ahead under it for the rest of the center's
+    day, recorded as overridden by that officer and naming the override it stands on."""
+    from arrears.config import get_settings
+
+    zone = ZoneInfo(get_settings().time_zone)
+    start = datetime.combine(clock.now().astimezone(zone).date(), time(0), zone).astimezone(UTC)
+    grant = repository.standing_override(
+        session,
+        person_ref=record.person_ref,
+        channel=record.channel,
+        since=start,
+        before_id=record.id,
+    )
+    if grant is None or not set(record.rules or []) <= set(grant.rules or []):
+        return
+    record.overridden_by = grant.overridden_by
+    record.override_reason = f"under override of check {grant.id}: {grant.override_reason}"
+    record.overridden_at = clock.now()
+    session.flush()
 
 
 def override(

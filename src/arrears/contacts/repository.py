@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from arrears.contacts.models import ContactAttempt
@@ -83,3 +83,35 @@ def made_attempts_since(session: Session, *, cardholder_id: int, since: datetime
         )
         .order_by(ContactAttempt.at, ContactAttempt.id)
     ).all()
+
+
+def attempts_by_actor_since(
+    session: Session, *, actors: Sequence[str], since: datetime
+) -> dict[str, dict[str, int]]:
+    """Per actor: attempts made and blocked since ``since`` (the supervisor's team view)."""
+    if not actors:
+        return {}
+    rows = session.execute(
+        select(ContactAttempt.collector, ContactAttempt.status, func.count())
+        .where(ContactAttempt.collector.in_(actors), ContactAttempt.at >= since)
+        .group_by(ContactAttempt.collector, ContactAttempt.status)
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    for actor, status, n in rows:
+        counts.setdefault(actor, {})[status] = int(n)
+    return counts
+
+
+def latest_case_by_actor_since(
+    session: Session, *, actors: Sequence[str], since: datetime
+) -> dict[str, int]:
+    """Per actor: the case of their latest contact attempt since ``since`` (who is on which
+    case)."""
+    if not actors:
+        return {}
+    rows = session.execute(
+        select(ContactAttempt.collector, ContactAttempt.work_order_id)
+        .where(ContactAttempt.collector.in_(actors), ContactAttempt.at >= since)
+        .order_by(ContactAttempt.at, ContactAttempt.id)
+    ).all()
+    return {actor: int(work_order_id) for actor, work_order_id in rows}  # the latest wins

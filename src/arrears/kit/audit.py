@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, String, Table, Text, select
+from sqlalchemy import JSON, String, Table, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from arrears.kit import bulk
@@ -67,6 +67,31 @@ def record_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(session, cast(Table, AuditEvent.__table__), rows)
 
 
+def _filtered(
+    *,
+    actor: str | None,
+    action: str | None,
+    entity: str | None,
+    entity_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[Any]:
+    where: list[Any] = []
+    if actor:
+        where.append(AuditEvent.actor == actor)
+    if action:
+        where.append(AuditEvent.action.like(f"{action}%"))
+    if entity:
+        where.append(AuditEvent.entity == entity)
+    if entity_id:
+        where.append(AuditEvent.entity_id == entity_id)
+    if since:
+        where.append(AuditEvent.at >= since)
+    if until:
+        where.append(AuditEvent.at < until)
+    return where
+
+
 def search(
     session: Session,
     *,
@@ -77,20 +102,33 @@ def search(
     since: datetime | None,
     until: datetime | None,
     limit: int,
+    offset: int = 0,
 ) -> Sequence[AuditEvent]:
-    query = select(AuditEvent)
-    if actor:
-        query = query.where(AuditEvent.actor == actor)
-    if action:
-        query = query.where(AuditEvent.action.like(f"{action}%"))
-    if entity:
-        query = query.where(AuditEvent.entity == entity)
-    if entity_id:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if since:
-        query = query.where(AuditEvent.at >= since)
-    if until:
-        query = query.where(AuditEvent.at < until)
+    """Events matching the filters, newest first, one page (``limit`` from ``offset``)."""
+    where = _filtered(
+        actor=actor, action=action, entity=entity, entity_id=entity_id, since=since, until=until
+    )
     return session.scalars(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+        select(AuditEvent)
+        .where(*where)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
+
+
+def count(
+    session: Session,
+    *,
+    actor: str | None,
+    action: str | None,
+    entity: str | None,
+    entity_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> int:
+    """How many events match the filters (the audit page's total)."""
+    where = _filtered(
+        actor=actor, action=action, entity=entity, entity_id=entity_id, since=since, until=until
+    )
+    return int(session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from arrears.cases.models import WorkOrder
@@ -73,3 +74,18 @@ def lock_work_order(session: Session, work_order_id: int) -> None:
             .values(id=WorkOrder.id)
             .execution_options(synchronize_session=False)
         )
+
+
+def promises_taken_since(
+    session: Session, *, actors: Sequence[str], since: datetime
+) -> dict[str, int]:
+    """Per actor: promises taken since ``since`` (the supervisor's team view; by the time taken,
+    so "today" is the center's day, not the UTC date a promise is dated by)."""
+    if not actors:
+        return {}
+    rows = session.execute(
+        select(Promise.taken_by, func.count())
+        .where(Promise.taken_by.in_(actors), Promise.created_at >= since)
+        .group_by(Promise.taken_by)
+    ).all()
+    return {actor: int(n) for actor, n in rows}

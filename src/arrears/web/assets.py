@@ -12,6 +12,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+# An installed package's own copy of the npm assets (setup.py copies them in at build time).
+VENDOR = Path(__file__).resolve().parent / "vendor"
 
 
 def _node_modules() -> Path:
@@ -72,8 +74,11 @@ def discover() -> dict[str, Path]:
     found: dict[str, Path] = {}
     for name, (package, inner) in NPM_ASSETS.items():
         path = _node_modules() / package / inner
+        shipped = VENDOR / name  # copied into the package when it was built (setup.py)
         if path.exists():
             found[name] = path
+        elif shipped.exists():
+            found[name] = shipped
         else:
             log.warning("%s not installed (run `make assets`): %s missing", package, path)
     plotly_js = _plotly_bundle()

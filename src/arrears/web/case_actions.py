@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arrears.auth.dependencies import DbSession, require, require_any
 from arrears.auth.policy import Principal
+from arrears.cases import service as case_service
 from arrears.channels import templates as message_templates
 from arrears.compliance.reasons import localized, message_in
 from arrears.config import get_settings
@@ -150,7 +151,8 @@ def script_panel(
         script = case_script(
             session=session,
             work_order_id=work_order_id,
-            locale=principal.locale,
+            # The debtor's language (his own, if we have scripts in it), not the viewer's.
+            locale=None,
             collector_name=principal.display_name,
         )
     except ArrearsError as exc:  # a script that can't be rendered must not hide the case
@@ -161,6 +163,7 @@ def script_panel(
 def _attempt_view(attempt: Any) -> dict[str, Any]:
     return {
         "id": attempt.id,
+        "channel": attempt.channel,
         "status": attempt.status,
         "allowed": attempt.compliance_allowed,
         "rules": list(attempt.compliance_rules or []),
@@ -307,7 +310,7 @@ def give_stop(
             work_order_id=work_order_id,
             stop=stop,
             actor=principal.actor,
-            locale=principal.locale,
+            locale=None,  # said to the debtor: in his language, whatever the page's
         ),
     )
 
@@ -401,6 +404,64 @@ def propose_plan(
             supersede=supersede,
         ),
     )
+
+
+@router.post("/cases/{work_order_id}/call-back")
+def schedule_call_back(
+    work_order_id: int,
+    session: DbSession,
+    due_on: Annotated[date, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    """A call-back (a follow-up task); the case's next action moves to it if sooner."""
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="call_back",
+        action=lambda: case_service.schedule_follow_up(
+            session=session,
+            work_order_id=work_order_id,
+            due_on=due_on,
+            kind="call_back",
+            note=note.strip() or None,
+            actor=principal.actor,
+        ),
+    )
+
+
+@router.post("/cases/{work_order_id}/next-action")
+def set_next_action(
+    work_order_id: int,
+    session: DbSession,
+    on: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+    principal: Principal = Depends(require("case.work")),
+) -> Response:
+    """When the case is next due (empty: due now); a past date is refused by the service."""
+    return _act(
+        session=session,
+        principal=principal,
+        work_order_id=work_order_id,
+        done="next_action",
+        action=lambda: case_service.set_next_action(
+            session=session,
+            work_order_id=work_order_id,
+            on=_date_or_none(on),
+            actor=principal.actor,
+            expected_version=version,
+        ),
+    )
+
+
+def _date_or_none(value: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadInput(f"on: not a date: {value!r}") from exc
 
 
 # --- team lead: reassignment ------------------------------------------------------------------

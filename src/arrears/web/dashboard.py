@@ -5,6 +5,7 @@ renders."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,11 @@ from arrears.analytics.report import ReportData, report_charts
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.models import User
 from arrears.auth.policy import Principal
+from arrears.kit.clock import center_today
 from arrears.kit.errors import ArrearsError
+from arrears.web.i18n import gettext_
 from arrears.web.templating import render
+from arrears.workbench import team_view
 from arrears.workforce.models import Staff
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,22 @@ def _kpis(session: Session, principal: Principal) -> tuple[list[dict[str, Any]],
     )
 
 
+def _in_viewers_language(figure_json: str) -> str:
+    """The figure's own words (title, axis titles, legend names) through the catalog: the
+    analytics charts are written in English, the page is read in the viewer's language."""
+    figure = json.loads(figure_json)
+    layout = figure.get("layout", {})
+    for key in [k for k in layout if k == "title" or k.startswith(("xaxis", "yaxis"))]:
+        holder = layout[key] if key != "title" else layout
+        title = holder.get("title") if key != "title" else layout.get("title")
+        if isinstance(title, dict) and isinstance(title.get("text"), str):
+            title["text"] = gettext_(title["text"])
+    for trace in figure.get("data", []):
+        if isinstance(trace.get("name"), str):
+            trace["name"] = gettext_(trace["name"])
+    return json.dumps(figure)
+
+
 @router.get("/dashboard")
 def dashboard(
     request: Request,
@@ -103,14 +123,35 @@ def dashboard(
             # Figures as JSON data, drawn by /static/charts.js: the CSP admits no inline script.
             "charts": [
                 {
-                    "title": c.title,
+                    # Through the catalog here, not in the template: Jinja's gettext would
+                    # read the "%" in "95% interval" as a placeholder.
+                    "title": gettext_(c.title),
                     "key": c.key,
-                    "figure": c.figure.to_json() if c.figure is not None else None,
-                    "note": c.note,
+                    "figure": _in_viewers_language(c.figure.to_json())
+                    if c.figure is not None
+                    else None,
+                    "note": gettext_(c.note) if c.note else c.note,
                 }
                 for c in charts
             ],
             "kpis": kpis,
-            "notes": [n for n in (warehouse_note, kpi_note) if n],
+            "notes": [gettext_(n) for n in (warehouse_note, kpi_note) if n],
+        },
+    )
+
+
+@router.get("/team")
+def team_today(
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("dashboard.read")),
+) -> Response:
+    """The supervisor's real-time view of the team (``workbench.team_view``)."""
+    return render(
+        request,
+        "team.html",
+        {
+            "rows": team_view.team_view(session=session, principal=principal),
+            "today": center_today().isoformat(),
         },
     )

@@ -27,6 +27,7 @@ from arrears.web.case_actions import attempts_for_banner, case_extras
 from arrears.web.security import LOCALE_COOKIE, LOCALES, SESSION_COOKIE
 from arrears.web.templating import render
 from arrears.workbench import case_view, queue
+from arrears.workforce import repository as workforce_repository
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,6 +137,34 @@ def queue_page(
     view: str | None = None,
     offset: int = 0,
 ) -> Response:
+    return _case_list(request, session, principal, bucket, level, search, view, offset)
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require("case.read")),
+    bucket: str | None = None,
+    level: str | None = None,
+    search: str | None = None,
+    offset: int = 0,
+) -> Response:
+    """The open cases a role that reads but does not work cases may see (a compliance
+    officer: all), searchable like the queue; no next case, masked like every page."""
+    return _case_list(request, session, principal, bucket, level, search, None, offset)
+
+
+def _case_list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    bucket: str | None,
+    level: str | None,
+    search: str | None,
+    view: str | None,
+    offset: int,
+) -> Response:
     flt = QueueFilter(
         bucket=bucket or None,
         level=level or None,
@@ -154,6 +183,8 @@ def queue_page(
             "view": flt.view or "",
             "buckets": BUCKET_NAMES,
             "levels": LEVELS,
+            "list_path": request.url.path,
+            "works": principal.can("queue.read"),
         },
     )
 
@@ -227,22 +258,42 @@ def _users_page(
     *,
     created: dict[str, str] | None = None,
     error: str | None = None,
+    confirm: dict[str, object] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The users admin page, with a one-time password or an error when an action set one."""
+    """The users admin page, with a one-time password, an error, or a question to confirm
+    (deactivation) when an action set one."""
+    staff = workforce_repository.list_staff(session, status="active")
+    codes = {m.id: m.code for m in staff}
     return render(
         request,
         "admin_users.html",
         {
             "users": [
-                UserOut.model_validate(u).model_dump() for u in auth_repo.list_users(session)
+                {
+                    **UserOut.model_validate(u).model_dump(),
+                    "staff_code": codes.get(u.staff_id) if u.staff_id else None,
+                }
+                for u in auth_repo.list_users(session)
             ],
+            "staff": [{"code": m.code, "name": m.name, "grade": m.grade} for m in staff],
             "roles": ROLES,
             "created": created,
             "error": error,
+            "confirm": confirm,
         },
         status_code=status_code,
     )
+
+
+def _staff_id(session: Session, code: str) -> int | None:
+    """The staff row a user is linked to, by its code (empty: none)."""
+    if not code.strip():
+        return None
+    member = workforce_repository.staff_by_code(session, code.strip())
+    if member is None:
+        raise ValueError(f"staff_code: no staff member {code.strip()!r}")
+    return member.id
 
 
 @router.get("/admin/users")
@@ -260,6 +311,7 @@ def users_create(
     role: Annotated[str, Form()],
     display_name: Annotated[str, Form()] = "",
     agency_id: Annotated[str, Form()] = "",
+    staff_code: Annotated[str, Form()] = "",
     principal: Principal = Depends(require("users.manage")),
 ) -> Response:
     created: dict[str, str] | None = None
@@ -270,6 +322,7 @@ def users_create(
             display_name=display_name,
             role=role,
             agency_id=int(agency_id) if agency_id.strip() else None,
+            staff_id=_staff_id(session, staff_code),
         )
         user, password = auth_service.create_user(session=session, data=data, actor=principal.actor)
         created = {"username": user.username, "password": password}
@@ -291,10 +344,16 @@ def users_update(
     action: Annotated[str, Form()],
     role: Annotated[str, Form()] = "",
     agency_id: Annotated[str, Form()] = "",
+    staff_code: Annotated[str | None, Form()] = None,
+    confirmed: Annotated[str, Form()] = "",
     principal: Principal = Depends(require("users.manage")),
 ) -> Response:
     created: dict[str, str] | None = None
     error: str | None = None
+    if action == "deactivate" and confirmed != "yes":
+        # One click must not lock a colleague out: ask first (works without JavaScript).
+        user = auth_service.get_user(session=session, user_id=user_id)
+        return _users_page(request, session, confirm={"id": user.id, "username": user.username})
     try:
         if action == "reset":
             password = auth_service.reset_password(
@@ -307,6 +366,8 @@ def users_update(
             if action == "role":
                 changes["role"] = role
                 changes["agency_id"] = int(agency_id) if agency_id.strip() else None
+                if staff_code is not None:  # a form without the field leaves the link
+                    changes["staff_id"] = _staff_id(session, staff_code)
             else:
                 changes["active"] = action == "activate"
             auth_service.update_user(

@@ -14,6 +14,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arrears.auth.policy import Principal
 from arrears.kit import wording
+from arrears.kit.clock import center_today
+from arrears.kit.money import to_decimal
 from arrears.web import flash
 from arrears.web.context import current_locale
 from arrears.web.i18n import gettext_, ngettext_, pick
@@ -22,11 +24,11 @@ from arrears.web.responses import masked_for_viewer
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _money(value: Decimal | None, currency: str = "") -> str:
+def _money(value: Decimal | str | None, currency: str = "") -> str:
     """The one amount format (Babel, ``kit.wording``): grouped, the currency's decimals."""
-    if value is None:
+    if value is None or value == "":
         return ""
-    text = wording.amount(value, currency or "CNY", current_locale.get())
+    text = wording.amount(to_decimal(value), currency or "CNY", current_locale.get())
     return f"{text} {currency}".strip()
 
 
@@ -50,6 +52,9 @@ def _build() -> Environment:
     env.globals["pick"] = pick
     env.filters["money"] = _money
     env.filters["local"] = _local
+    # Text the system wrote in English (a follow-up's note): the catalog's words if it has
+    # them, else as stored (what a person typed); no %-formatting, unlike ``_()``.
+    env.filters["catalog"] = gettext_
     return env
 
 
@@ -74,6 +79,7 @@ def render(
         csrf_token=getattr(request.state, "csrf_token", ""),
         locale=getattr(request.state, "locale", settings.locale),
         time_zone=settings.time_zone,
+        today=center_today().isoformat(),  # date inputs offer no day before the center's today
         nav=_nav(principal if isinstance(principal, Principal) else None, request),
         assets=request.app.state.assets,
         flash=flash.read(request),
@@ -88,9 +94,11 @@ def render(
 # (permission, path, label) — the nav shows what the role may open, nothing more.
 NAV: tuple[tuple[str, str, str], ...] = (
     ("queue.read", "/queue", "My queue"),
+    ("case.read", "/cases", "Cases"),  # for roles without a queue (see _nav)
     ("case.escalated.read", "/queue?view=escalated", "Escalated"),
     ("settlement.approve", "/approvals", "Approvals"),
     ("dashboard.read", "/dashboard", "Dashboard"),
+    ("dashboard.read", "/team", "Team today"),
     ("compliance.read", "/compliance", "Compliance"),
     ("audit.read", "/compliance/audit", "Audit"),
     ("users.manage", "/admin/users", "Users"),
@@ -107,5 +115,8 @@ def _nav(principal: Principal | None, request: Request) -> list[dict[str, str]]:
     return [
         {"path": path, "label": gettext_(label)}
         for permission, path, label in NAV
-        if principal.can(permission) and path.split("?", 1)[0] in pages
+        if principal.can(permission)
+        and path.split("?", 1)[0] in pages
+        # A role with a queue searches it; the case list is for those who only read cases.
+        and not (path == "/cases" and principal.can("queue.read"))
     ]

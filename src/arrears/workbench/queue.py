@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from arrears.auth.policy import Principal
@@ -61,11 +62,20 @@ def next_case(
     """The case to work next within the caller's scope: the one rule
     (``cases.service.next_case``) that the page's "next case", ``GET /workbench/next`` and
     ``POST /cases/next`` all use."""
-    return case_service.next_case(session=session, base=scoped_work_orders(principal), queue=queue)
+    return case_service.next_case(session=session, base=_workable_by(principal), queue=queue)
 
 
 def take_next(*, session: Session, principal: Principal, queue: str | None = None) -> WorkOrder:
     """``next_case``, moved to in_progress (NotFound when nothing is due)."""
     return case_service.take_next(
-        session=session, actor=principal.actor, base=scoped_work_orders(principal), queue=queue
+        session=session, actor=principal.actor, base=_workable_by(principal), queue=queue
     )
+
+
+def _workable_by(principal: Principal) -> Select[WorkOrder]:
+    """The caller's cases they may take next: an escalated case (stop 3 given) is a senior
+    specialist's, so a collector is not sent back to that debtor."""
+    base = scoped_work_orders(principal)
+    if principal.can("case.escalated.read"):
+        return base
+    return base.where(WorkOrder.status != "escalated")

@@ -472,3 +472,33 @@ def busiest_agency(session: Session) -> int | None:
         .order_by(live.desc(), Agency.id)
         .limit(1)
     )
+
+
+def team_members(session: Session, *, team_id: int | None) -> list[Staff]:
+    """Active staff of a team (every team's for ``None``), by code."""
+    query = select(Staff).where(Staff.status == "active").order_by(Staff.code)
+    if team_id is not None:
+        query = query.where(Staff.team_id == team_id)
+    return list(session.scalars(query))
+
+
+def cases_waiting_by_staff(
+    session: Session, *, staff_ids: Sequence[int], workable: Sequence[str], today: date
+) -> dict[int, int]:
+    """Per staff member: live cases waiting (workable, not being worked, due today or earlier
+    or undated)."""
+    if not staff_ids:
+        return {}
+    waiting = session.execute(
+        select(Assignment.staff_id, func.count())
+        .join(WorkOrder, WorkOrder.id == Assignment.work_order_id)
+        .where(
+            Assignment.staff_id.in_(staff_ids),
+            Assignment.ended_at.is_(None),
+            WorkOrder.status.in_(workable),
+            WorkOrder.status != "in_progress",
+            (WorkOrder.next_action_on.is_(None)) | (WorkOrder.next_action_on <= today),
+        )
+        .group_by(Assignment.staff_id)
+    ).all()
+    return {int(k): int(v) for k, v in waiting if k is not None}

@@ -49,11 +49,18 @@ def work_order_filter(principal: Principal) -> ColumnElement[bool]:
     own = exists().where(_live(), Assignment.staff_id == principal.staff_id)
     if scope == "assigned":
         return own
-    if scope == "mentees":
-        mentees = select(Staff.id).where(Staff.mentor_id == principal.staff_id)
-        return or_(own, exists().where(_live(), Assignment.staff_id.in_(mentees)))
     my_team = select(Staff.team_id).where(Staff.id == principal.staff_id).scalar_subquery()
     teammates = select(Staff.id).where(Staff.team_id == my_team)
+    if scope == "mentees":
+        mentees = select(Staff.id).where(Staff.mentor_id == principal.staff_id)
+        # Stop 3 escalates a case "to a senior specialist": any senior of the collector's
+        # team takes it, not only the collector's mentor (who may have none).
+        escalated_in_team = (WorkOrder.status == "escalated") & exists().where(
+            _live(), Assignment.staff_id.in_(teammates)
+        )
+        return or_(
+            own, exists().where(_live(), Assignment.staff_id.in_(mentees)), escalated_in_team
+        )
     return or_(own, exists().where(_live(), Assignment.staff_id.in_(teammates)))
 
 

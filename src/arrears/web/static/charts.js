@@ -4,6 +4,6 @@ document.addEventListener("DOMContentLoaded", function () {
   if (typeof Plotly === "undefined") { return; }
   document.querySelectorAll(".plot[data-figure]").forEach(function (el) {
     var figure = JSON.parse(el.dataset.figure);
-    Plotly.newPlot(el, figure.data, figure.layout || {}, { displaylogo: false, responsive: true });
+    Plotly.newPlot(el, figure.data, figure.layout || {}, { displaylogo: false, displayModeBar: false, responsive: true });
   });
 });
