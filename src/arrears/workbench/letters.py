@@ -20,6 +20,7 @@ from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
 from arrears.compliance.profile import load_profile
+from arrears.compliance.reasons import dumped
 from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
 from arrears.contacts import letters
@@ -169,7 +170,9 @@ def render_case(
     if not checked.decision.allowed:
         raise RuleRefused(
             f"compliance refuses the letter for case {wo.id} "
-            f"({', '.join(checked.decision.rules)}): {checked.decision.reason}"
+            f"({', '.join(checked.decision.rules)}): {checked.decision.reason}",
+            # rule ids and parameters: a reader's page or API answer says it in their language
+            detail=dumped(checked.decision.reasons),
         )
     document, _ = pdf.render_pdf(checked.html)
     transport.write_whole(out, document)
