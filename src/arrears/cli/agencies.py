@@ -68,6 +68,13 @@ def contract(
     recall_on_end: bool = typer.Option(True, "--recall-on-end/--no-recall-on-end"),
     recall_after_days: int | None = typer.Option(None, "--recall-after-days"),
     max_placements: int | None = typer.Option(None, "--max-placements"),
+    tiers: str | None = typer.Option(
+        None,
+        "--tiers",
+        help="Marginal commission tiers UP_TO:PCT, comma-separated, the last open: "
+        "50000:15,:18 (the first PCT is --commission).",
+    ),
+    cap: str | None = typer.Option(None, "--cap", help="Monthly commission cap per contract."),
     user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
@@ -76,10 +83,20 @@ def contract(
     from arrears.kit.errors import BadInput
     from arrears.workforce import agency_service, schemas
 
-    try:
-        pct = Decimal(commission)
-    except ArithmeticError:
-        raise BadInput(f"--commission: not a number: {commission!r}") from None
+    pct = _number(commission, "--commission")
+    tier_list = None
+    if tiers is not None:
+        tier_list = []
+        for part in w.split(tiers):
+            up_to, sep, rate = part.partition(":")
+            if not sep:
+                raise BadInput(f"--tiers: {part!r} is not UP_TO:PCT")
+            tier_list.append(
+                {
+                    "up_to": _number(up_to, "--tiers") if up_to else None,
+                    "rate": _number(rate, "--tiers") / 100,
+                }
+            )
     data = w.build(
         schemas.AgencyContractCreate,
         agency=agency,
@@ -93,11 +110,22 @@ def contract(
         recall_on_contract_end=recall_on_end,
         recall_after_days=recall_after_days,
         max_placements=max_placements,
+        commission_tiers=tier_list,
+        commission_cap=_number(cap, "--cap") if cap is not None else None,
     )
     with unit_of_work() as session:
         by = identity.require(session, user, "agencies.manage").actor
         out = agency_service.add_contract(session=session, data=data, actor=by)
     w.emit(out, as_json, CONTRACT_COLUMNS)
+
+
+def _number(value: str, option: str) -> Decimal:
+    from arrears.kit.errors import BadInput
+
+    try:
+        return Decimal(value)
+    except ArithmeticError:
+        raise BadInput(f"{option}: not a number: {value!r}") from None
 
 
 @app.command("end-contract")

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, Conflict, NotFound
-from arrears.workforce import allocation as al
+from arrears.workforce import commission, schemas
 from arrears.workforce import repository as repo
-from arrears.workforce import schemas
+from arrears.workforce.compensation import Tier
 from arrears.workforce.models import Agency, AgencyContract
 
 ACTOR = "system"
@@ -73,7 +73,29 @@ def _contract_out(contract: AgencyContract, agency: Agency) -> schemas.AgencyCon
         recall_on_contract_end=contract.recall_on_contract_end,
         recall_after_days=contract.recall_after_days,
         max_placements=contract.max_placements,
+        commission_tiers=list(terms(contract).tiers) if contract.commission_tiers else None,
+        commission_cap=contract.commission_cap,
     )
+
+
+def _scope(contract: AgencyContract) -> commission.Scope:
+    return commission.Scope(
+        contract.code,
+        frozenset(contract.buckets),
+        frozenset(contract.levels),
+        contract.start_date,
+        contract.end_date,
+    )
+
+
+def terms(contract: AgencyContract) -> commission.Terms:
+    """The contract's commission terms (one tier at ``commission_pct`` when it has no tiers)."""
+    tiers = (
+        tuple(Tier.model_validate(t) for t in contract.commission_tiers)
+        if contract.commission_tiers
+        else (Tier(up_to=None, rate=contract.commission_pct / 100),)
+    )
+    return commission.Terms(code=contract.code, tiers=tiers, cap=contract.commission_cap)
 
 
 def add_contract(
@@ -84,11 +106,21 @@ def add_contract(
         raise NotFound(f"no agency {data.agency!r}")
     if repo.contract_by_code(session, data.code) is not None:
         raise Conflict(f"contract {data.code!r} already exists")
-    if data.end_date is not None and data.end_date < data.start_date:
-        raise BadInput("end_date: before start_date")
-    unknown = [lv for lv in data.levels if lv not in al.CASE_LEVELS]
-    if unknown:
-        raise BadInput(f"levels: unknown {unknown}; expected {list(al.CASE_LEVELS)}")
+    clash = commission.overlapping(
+        commission.Scope(
+            data.code,
+            frozenset(data.buckets),
+            frozenset(data.levels),
+            data.start_date,
+            data.end_date,
+        ),
+        [_scope(c) for c, _ in repo.list_contracts(session) if c.agency_id == agency.id],
+    )
+    if clash:
+        raise BadInput(
+            f"contract {data.code!r} overlaps {', '.join(clash)} of agency {agency.code!r} "
+            "(a shared bucket and level on a shared day)"
+        )
     contract = AgencyContract(
         agency_id=agency.id,
         code=data.code,
@@ -101,6 +133,12 @@ def add_contract(
         recall_on_contract_end=data.recall_on_contract_end,
         recall_after_days=data.recall_after_days,
         max_placements=data.max_placements,
+        commission_tiers=(
+            [t.model_dump(mode="json") for t in data.commission_tiers]
+            if data.commission_tiers
+            else None
+        ),
+        commission_cap=data.commission_cap,
         created_at=clock.now(),
     )
     session.add(contract)
