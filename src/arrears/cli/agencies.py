@@ -156,3 +156,52 @@ def contracts(as_json: bool = w.JSON) -> None:
     with unit_of_work() as session:
         rows = agency_service.list_contracts(session=session)
     w.emit(rows, as_json, CONTRACT_COLUMNS)
+
+
+@app.command()
+def statement(
+    agency: str = typer.Argument(..., help="Agency code."),
+    month: str = typer.Option(..., "--month", help="YYYY-MM; the month must be over."),
+    as_json: bool = w.JSON,
+) -> None:
+    """The agency's commission for a month, line by line (payments while placed, tiers, cap,
+    clawback of reversed payments)."""
+    from arrears.cli.output import print_json
+    from arrears.kit.db import unit_of_work
+    from arrears.kit.errors import BadInput
+    from arrears.workforce import agency_service
+    from arrears.workforce.metrics import parse_month
+
+    try:
+        first = parse_month(month)
+    except ValueError as exc:
+        raise BadInput(f"--month: {exc}") from None
+    with unit_of_work() as session:
+        out = agency_service.commission_statement(session=session, agency=agency, month=first)
+    if as_json:
+        print_json(out)
+        return
+    w.statement_table(
+        f"{out.agency} · {out.period} · commission ({out.currency})", out.lines, out.total
+    )
+
+
+@app.command("reverse-payment")
+def reverse_payment(
+    account: str = typer.Argument(..., help="Card account reference."),
+    reference: str = typer.Argument(..., help="The payment's reference."),
+    reason: str = typer.Option(..., "--reason"),
+    user: identity.AsUser = None,
+) -> None:
+    """Record that a payment was taken back today; its commission is clawed back this month."""
+    from arrears.cli.output import console
+    from arrears.kit.db import unit_of_work
+    from arrears.workforce import agency_service
+
+    with unit_of_work() as session:
+        by = identity.require(session, user, "agencies.manage").actor
+        row = agency_service.reverse_payment(
+            session=session, account=account, reference=reference, reason=reason, actor=by
+        )
+        day = row.reversed_on
+    console.print(f"payment {reference} on {account} reversed on {day}")

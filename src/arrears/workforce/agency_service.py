@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from arrears.kit import audit
-from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, Conflict, NotFound
+from arrears.kit.clock import center_today, clock
+from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import commission, schemas
 from arrears.workforce import repository as repo
 from arrears.workforce.compensation import Tier
-from arrears.workforce.models import Agency, AgencyContract
+from arrears.workforce.metrics import holder_on
+from arrears.workforce.models import Agency, AgencyContract, PaymentReversal
 
 ACTOR = "system"
 
@@ -182,3 +183,74 @@ def end_contract(
 
 def list_contracts(*, session: Session) -> list[schemas.AgencyContract]:
     return [_contract_out(c, a) for c, a in repo.list_contracts(session)]
+
+
+def commission_statement(
+    *, session: Session, agency: str, month: date
+) -> commission.CommissionStatement:
+    """The agency's commission for a closed month, line by line: every payment made while it
+    held the case (per contract, tiers, cap), and clawback of payments reversed in the month."""
+    found = repo.agency_by_code(session, agency)
+    if found is None:
+        raise NotFound(f"no agency {agency!r}")
+    today = center_today()  # the server's clock: a month is paid once it is over
+    if not commission.month_closed(month, today):
+        raise BadInput(f"month {month:%Y-%m} is not closed yet (today is {today})")
+    first, last = commission.month_bounds(month)
+    contracts = {c.id: c for c in repo.contracts_of(session, found.id)}
+    rows = repo.agency_payments(session, found.id, first, last)
+    intervals = repo.holder_intervals(session, sorted({r.work_order_id for r in rows}))
+    recoveries = []
+    used: set[int] = set()
+    for r in rows:
+        agency_id, contract_id = holder_on(intervals[r.work_order_id], r.paid_on) or (None, None)
+        if agency_id != found.id or contract_id not in contracts or r.id in used:
+            continue  # paid while someone else held the case (or two orders share an account)
+        used.add(r.id)
+        recoveries.append(
+            commission.Recovery(
+                contract=contracts[contract_id].code,
+                reference=r.reference,
+                account=r.account,
+                paid_on=r.paid_on,
+                amount=r.amount,
+                reversed_on=r.reversed_on,
+            )
+        )
+    return commission.statement(
+        agency=found.code,
+        month=first,
+        terms=[terms(c) for c in contracts.values()],
+        recoveries=recoveries,
+    )
+
+
+def reverse_payment(
+    *, session: Session, account: str, reference: str, reason: str, actor: str = ACTOR
+) -> PaymentReversal:
+    """Record that the card system took a payment back today; commission paid on it is clawed
+    back on the statement of this month."""
+    payment = repo.payment_by_reference(session, account, reference)
+    if payment is None:
+        raise NotFound(f"no payment {reference!r} on account {account!r}")
+    if repo.reversal_of(session, payment.id) is not None:
+        raise RuleRefused(f"payment {reference!r} on account {account!r} is already reversed")
+    if not reason.strip():
+        raise BadInput("--reason: required")
+    row = PaymentReversal(
+        payment_id=payment.id,
+        reversed_on=center_today(),
+        reason=reason.strip(),
+        recorded_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="payment.reverse",
+        entity="payment",
+        entity_id=payment.id,
+        after={"reversed_on": row.reversed_on.isoformat(), "reason": row.reason},
+    )
+    return row
