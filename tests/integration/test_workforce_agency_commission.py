@@ -133,3 +133,21 @@ def test_statement_adds_up_and_clawback_follows_a_reversal(placed: Session, cli:
         assert D(json.loads(again_nov.stdout)["total"]) == nov.total
     # The refused second reversal wrote nothing.
     assert session.scalar(sa.select(sa.func.count()).select_from(PaymentReversal)) == 1
+
+
+def test_agency_performance_in_the_report_and_the_dashboard(placed: Session) -> None:
+    """The placed cases against the in-house M5 case; the M2 cases of the roster are not
+    comparable. Only money paid while the group held the case counts."""
+    from arrears.analytics import service
+    from arrears.analytics.report import ReportData, render_html
+
+    out = service.agency_performance(session=placed)
+    rows = {r["group"]: r for r in out["groups"]}
+    assert set(rows) == {"AG1", "in-house"}
+    assert rows["AG1"]["cases"] == 2
+    assert rows["AG1"]["recovered"] == D("7100.10")  # not the payment before placement
+    assert rows["in-house"]["cases"] == 1
+    assert rows["in-house"]["recovered"] == D("777.00")
+    page = render_html(ReportData(agencies=out), generated_at=at(date(2026, 12, 15)))
+    assert 'id="agencies" data-has-data="true"' in page
+    assert "<td>7100.10</td>" in page
