@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import typer
 
@@ -75,6 +76,10 @@ def contract(
         "50000:15,:18 (the first PCT is --commission).",
     ),
     cap: str | None = typer.Option(None, "--cap", help="Monthly commission cap per contract."),
+    fields: str | None = typer.Option(
+        None, "--fields", help="Fields of the daily exchange files (comma list)."
+    ),
+    masked: str | None = typer.Option(None, "--masked", help="Exchange fields sent masked."),
     user: identity.AsUser = None,
     as_json: bool = w.JSON,
 ) -> None:
@@ -112,6 +117,8 @@ def contract(
         max_placements=max_placements,
         commission_tiers=tier_list,
         commission_cap=_number(cap, "--cap") if cap is not None else None,
+        exchange_fields=w.split(fields) if fields is not None else None,
+        masked_fields=w.split(masked),
     )
     with unit_of_work() as session:
         by = identity.require(session, user, "agencies.manage").actor
@@ -205,3 +212,42 @@ def reverse_payment(
         )
         day = row.reversed_on
     console.print(f"payment {reference} on {account} reversed on {day}")
+
+
+@app.command()
+def export(
+    agency: str = typer.Argument(..., help="Agency code."),
+    day: str = typer.Option(..., "--day", help="YYYY-MM-DD: the day's placements and recalls."),
+    out: Path = typer.Option(..., "--out", file_okay=False, help="Directory for the files."),
+    as_json: bool = w.JSON,
+) -> None:
+    """The day's placement and recall files for the agency, with manifest.csv (SHA-256)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workbench import agency_exchange
+
+    with unit_of_work() as session:
+        rows = agency_exchange.export_day(
+            session=session, agency=agency, day=w.required_day(day, "--day"), out=out
+        )
+    w.emit([{"file": k, "rows": v} for k, v in rows.items()], as_json, ("file", "rows"))
+
+
+@app.command("import-activity")
+def import_activity(
+    agency: str = typer.Argument(..., help="Agency code."),
+    directory: Path = typer.Argument(
+        ..., file_okay=False, help="activity.csv, payments.csv, manifest.csv"
+    ),
+    user: identity.AsUser = None,
+    as_json: bool = w.JSON,
+) -> None:
+    """The agency's contacts (through compliance) and payments; all or nothing."""
+    from arrears.kit.db import unit_of_work
+    from arrears.workbench import agency_exchange
+
+    with unit_of_work() as session:
+        by = identity.require(session, user, "agencies.manage").actor
+        out = agency_exchange.import_activity(
+            session=session, agency=agency, directory=directory, actor=by
+        )
+    w.emit(out, as_json, tuple(out))

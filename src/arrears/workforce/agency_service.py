@@ -13,6 +13,7 @@ from arrears.kit.errors import BadInput, Conflict, NotFound, RuleRefused
 from arrears.workforce import commission, schemas
 from arrears.workforce import repository as repo
 from arrears.workforce.compensation import Tier
+from arrears.workforce.exchange import DEFAULT_FIELDS
 from arrears.workforce.metrics import holder_on
 from arrears.workforce.models import Agency, AgencyContract, PaymentReversal
 
@@ -76,6 +77,8 @@ def _contract_out(contract: AgencyContract, agency: Agency) -> schemas.AgencyCon
         max_placements=contract.max_placements,
         commission_tiers=list(terms(contract).tiers) if contract.commission_tiers else None,
         commission_cap=contract.commission_cap,
+        exchange_fields=list(contract.exchange_fields or DEFAULT_FIELDS),
+        masked_fields=list(contract.masked_fields or []),
     )
 
 
@@ -140,6 +143,8 @@ def add_contract(
             else None
         ),
         commission_cap=data.commission_cap,
+        exchange_fields=data.exchange_fields,
+        masked_fields=data.masked_fields or None,
         created_at=clock.now(),
     )
     session.add(contract)

@@ -72,6 +72,9 @@ class AgencyContract(Base):
     # Marginal tiers [{"up_to": "50000.00" | null, "rate": "0.15"}]; null: one tier at the pct.
     commission_tiers: Mapped[list[dict[str, str | None]] | None] = mapped_column(JSON)
     commission_cap: Mapped[Decimal | None] = mapped_column(Money)
+    # What the daily exchange files show the agency (null: exchange.DEFAULT_FIELDS), masked how.
+    exchange_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    masked_fields: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (

@@ -12,6 +12,7 @@ from arrears.kit.schema_types import Body
 from arrears.vocabulary import BUCKETS, LEVELS
 from arrears.workforce.allocation import STAFF_LEVELS, Grade
 from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement, Tier, check_tiers
+from arrears.workforce.exchange import DEFAULT_FIELDS, check_fields
 from arrears.workforce.promotion import CriterionResult, TrackResult
 
 __all__ = [
@@ -142,6 +143,10 @@ class AgencyContractCreate(_In):
         None, min_length=1, description="Marginal tiers (rate 0-1); the first is commission_pct."
     )
     commission_cap: Decimal | None = Field(None, gt=0, description="Monthly cap per contract.")
+    exchange_fields: list[str] | None = Field(
+        None, description="Fields of the daily exchange files (default: exchange.DEFAULT_FIELDS)."
+    )
+    masked_fields: list[str] = Field(default_factory=list)
 
     @field_validator("buckets")
     @classmethod
@@ -157,6 +162,7 @@ class AgencyContractCreate(_In):
     def _consistent(self) -> AgencyContractCreate:
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("end_date: before start_date")
+        check_fields(self.exchange_fields or DEFAULT_FIELDS, self.masked_fields)
         if self.commission_tiers is not None:
             check_tiers(self.commission_tiers)
             if self.commission_tiers[0].rate * 100 != self.commission_pct:
@@ -187,6 +193,8 @@ class AgencyContract(BaseModel):
     max_placements: int | None
     commission_tiers: list[Tier] | None = None
     commission_cap: Decimal | None = None
+    exchange_fields: list[str] = Field(default_factory=list)
+    masked_fields: list[str] = Field(default_factory=list)
 
 
 class AllocationSummary(BaseModel):
