@@ -27,6 +27,7 @@ PURE = (
     "analytics/agencies.py",
     "cases/states.py",
     "cases/three_stops.py",
+    "legal/stages.py",
     "contacts/step_by_step.py",
     "contacts/compliance_question.py",
     "contacts/courtesy.py",

@@ -7,6 +7,7 @@ from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.kit.idempotency import IdempotencyKey
+from arrears.legal.models import LegalCase, LegalCost, LegalDocument
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -22,6 +23,7 @@ from arrears.workforce.models import (
     Agency,
     AgencyContract,
     Assignment,
+    PaymentReversal,
     Staff,
     StaffMetricMonth,
     Team,
@@ -62,4 +64,8 @@ __all__ = [
     "StaffMetricMonth",
     "Team",
     "TrainingCompletion",
+    "PaymentReversal",
+    "LegalCase",
+    "LegalCost",
+    "LegalDocument",
 ]
