@@ -116,3 +116,18 @@ def test_agency_contract_and_statement_routes(api: Api, session: Session) -> Non
     r = client.get("/api/v1/agencies/AGX/statement?month=2020-01", headers=admin)
     assert r.status_code == 200, r.text
     assert r.json()["total"] == "0.00"
+
+
+def test_the_legal_queue_page(api: Api, session: Session) -> None:  # noqa: F811
+    client, tokens, wo_id = api
+    lead = _as(tokens, "team_lead")
+    assert (
+        client.post("/api/v1/legal/cases", headers=lead, json={"work_order_id": wo_id}).status_code
+        == 201
+    )
+    page = client.get("/legal", headers=lead)
+    assert page.status_code == 200
+    assert 'class="legal-row"' in page.text
+    assert "pre_litigation_review" in page.text
+    assert 'data-nav="/legal"' in page.text  # the lead's nav lists it
+    assert client.get("/legal", headers=_as(tokens, "collector")).status_code == 403

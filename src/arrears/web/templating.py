@@ -88,6 +88,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("queue.read", "/queue", "My queue"),
     ("case.escalated.read", "/queue?view=escalated", "Escalated"),
     ("settlement.approve", "/approvals", "Approvals"),
+    ("legal.work", "/legal", "Legal"),
     ("dashboard.read", "/dashboard", "Dashboard"),
     ("compliance.read", "/compliance", "Compliance"),
     ("audit.read", "/compliance/audit", "Audit"),
