@@ -131,6 +131,12 @@ def test_round_trip(placed: Session, cli: Any, tmp_path: Path) -> None:
         sa.select(ContactAttempt.collector_ref, ContactAttempt.status, ContactAttempt.late_entry)
     ).all()
     assert sorted(attempts) == [("AG1", "blocked", True), ("AG1", "made", True)]
+    # The same delivery again is refused (its contacts would be logged twice): nothing written.
+    before = counts(session)
+    again = cli("agencies", "import-activity", "AG1", str(tmp_path / "in"), "--as", "ops")
+    assert again.exit_code == 1
+    assert "already imported" in again.stderr
+    assert counts(session) == before
     # Reconciliation: the agency's payment is in November's commission.
     with clock.frozen(datetime(2026, 12, 2, 2, 0, tzinfo=UTC)):
         statement = agency_service.commission_statement(

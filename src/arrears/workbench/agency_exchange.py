@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.contacts.schemas import ContactIn
 from arrears.kit import audit
+from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import center_today
-from arrears.kit.errors import BadInput, NotFound
+from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio.models import CardAccount, Cardholder, Payment, Phone
 from arrears.workbench import contact
 from arrears.workforce import exchange
@@ -119,6 +120,15 @@ def import_activity(
     manifest's checksums, every row, and every account placed with this agency."""
     found = _agency(session, agency)
     files = exchange.read_delivery(directory, (exchange.ACTIVITY, exchange.PAYMENTS))
+    fingerprint = exchange.sha256(files[exchange.ACTIVITY] + files[exchange.PAYMENTS])
+    done = session.scalars(
+        sa.select(AuditEvent.after).where(
+            AuditEvent.action == "agency.activity_import", AuditEvent.entity_id == str(found.id)
+        )
+    )
+    if any((a or {}).get("sha256") == fingerprint for a in done):
+        # Contacts are events: the same file twice would log every contact twice.
+        raise RuleRefused(f"{directory}: this delivery of {found.code} was already imported")
     contacts = exchange.parse(exchange.ACTIVITY, files[exchange.ACTIVITY], exchange.ActivityRow)
     payments = exchange.parse(exchange.PAYMENTS, files[exchange.PAYMENTS], exchange.PaymentRow)
     refs = sorted({r.account_ref for r in contacts + payments})
@@ -188,6 +198,6 @@ def import_activity(
         action="agency.activity_import",
         entity="agency",
         entity_id=found.id,
-        after={**written, "sha256": exchange.sha256(files[exchange.ACTIVITY])},
+        after={**written, "sha256": fingerprint},
     )
     return written
