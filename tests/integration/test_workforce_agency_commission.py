@@ -151,3 +151,62 @@ def test_agency_performance_in_the_report_and_the_dashboard(placed: Session) -> 
     page = render_html(ReportData(agencies=out), generated_at=at(date(2026, 12, 15)))
     assert 'id="agencies" data-has-data="true"' in page
     assert "<td>7100.10</td>" in page
+
+
+def test_a_generated_book_two_agencies_statements_and_comparison(world: Session) -> None:  # noqa: F811
+    """60 placed cases split between two agencies (a placement cap), seeded random payments
+    before and after placement: each statement is the agency's recovery while placed x its
+    rate to the cent, and the comparison counts the same money."""
+    import random
+
+    session = world
+    rng = random.Random(17)
+    wos = make_work_orders(session, ["outsource"] * 60, bucket="M6")
+    for code, pct, cap in (("AGA", "12.5", 30), ("AGB", "17", None)):
+        agency_service.add_agency(session=session, data=schemas.AgencyCreate(code=code, name=code))
+        agency_service.add_contract(
+            session=session,
+            data=schemas.AgencyContractCreate(
+                agency=code,
+                code=f"{code}-1",
+                buckets=["M6"],
+                levels=["outsource"],
+                commission_pct=D(pct),
+                start_date=date(2026, 1, 1),
+                max_placements=cap,
+            ),
+        )
+    session.commit()
+    allocation_service.allocate(session=session, as_of=AS_OF)
+    session.commit()
+    from tests.integration.test_workforce_store import live
+
+    agency_codes = {a.id: a.code for a in agency_service.list_agencies(session=session)}
+    holder = {wo: agency_codes[row.agency_id] for wo, row in live(session).items() if wo in wos}
+    assert sorted(set(holder.values())) == ["AGA", "AGB"]
+    expected = {"AGA": D("0.00"), "AGB": D("0.00")}
+    for i, wo_id in enumerate(wos):
+        acc = account_for(session, wo_id, f"GEN{i}")
+        for j in range(rng.randint(0, 3)):
+            day = date(2026, 11, rng.randint(25, 30))
+            amount = D(rng.randint(1, 500_000)) / 100
+            pay(session, acc, day, f"{amount}", f"G{i}-{j}")
+            if day >= AS_OF:
+                expected[holder[wo_id]] += amount
+    session.commit()
+    rates = {"AGA": D("0.125"), "AGB": D("0.17")}
+    for code in ("AGA", "AGB"):
+        s = agency_service.commission_statement(
+            session=session, agency=code, month=date(2026, 11, 1)
+        )
+        assert s.recovered == expected[code]
+        assert s.total == round_money(expected[code] * rates[code])
+    from arrears.analytics import service
+
+    out = service.agency_performance(session=session)
+    rows = {r["group"]: r for r in out["groups"]}
+    assert {code: rows[code]["recovered"] for code in expected} == expected
+    assert rows["AGA"]["cases"] == 30
+    (comparison,) = out["champion_challenger"]["comparisons"]
+    assert {comparison["champion"], comparison["challenger"]} == {"AGA", "AGB"}
+    assert 0 <= comparison["p_value"] <= 1
