@@ -8,6 +8,7 @@ from arrears.contacts.models import ContactAttempt
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.kit.idempotency import IdempotencyKey
+from arrears.legal.models import LegalCase, LegalCost, LegalDocument
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -23,6 +24,7 @@ from arrears.workforce.models import (
     Agency,
     AgencyContract,
     Assignment,
+    PaymentReversal,
     Staff,
     StaffMetricMonth,
     Team,
@@ -65,4 +67,8 @@ __all__ = [
     "StaffMetricMonth",
     "Team",
     "TrainingCompletion",
+    "PaymentReversal",
+    "LegalCase",
+    "LegalCost",
+    "LegalDocument",
 ]

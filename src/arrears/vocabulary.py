@@ -55,7 +55,8 @@ WORK_ORDER_STATUSES: tuple[str, ...] = (
 # Every status but ``closed`` is a live case: the cycle keeps at most one live case per customer.
 OPEN_STATUSES: tuple[str, ...] = tuple(s for s in WORK_ORDER_STATUSES if s != "closed")
 CLOSE_REASONS: tuple[str, ...] = ("cured", "paid", "settled", "written_off", "recalled")
-HOLD_REASONS: tuple[str, ...] = ("dispute", "bankruptcy", "deceased", "hardship")
+# litigation: a legal case was filed; the court and counsel speak to the customer (legal/stages.py).
+HOLD_REASONS: tuple[str, ...] = ("dispute", "bankruptcy", "deceased", "hardship", "litigation")
 
 # Staff: dispatch officers, senior specialists on the establishment, leads, managers.
 Grade = Literal["collection_officer", "senior_collection_specialist", "team_lead", "manager"]

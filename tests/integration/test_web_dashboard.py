@@ -60,3 +60,16 @@ def test_admin_sees_staff_agencies_runs_and_imports_others_are_refused(
             200 if can(role, "staff.manage") else 403
         ), role
         assert client.get("/admin/runs").status_code == (200 if can(role, "cycle.read") else 403)
+
+
+def test_dashboard_compares_the_agency_with_in_house_work(
+    ctx: tuple[TestClient, Seeded],  # noqa: F811
+) -> None:
+    """Case 2 of the seed is placed with AG1: the agency's row and its chart are on the page."""
+    client, _ = ctx
+    sign_in(client, "team_lead")
+    page = client.get("/dashboard").text
+    assert 'id="chart-card-agencies"' in page
+    row = re.search(r'class="agency-row"><td>AG1</td><td class="num">(\d+)</td>', page)
+    assert row is not None
+    assert row.group(1) == "1"

@@ -307,6 +307,7 @@ def test_pages_carry_no_inline_script_or_style(client: TestClient, seeded: Seede
         f"/cases/{seeded.work_orders[0]}",
         "/approvals",
         "/dashboard",
+        "/legal",
         "/tokens",
     ):
         page = client.get(path)

@@ -217,7 +217,7 @@ def test_placement_and_recall_on_contract_end(world: Session) -> None:
             buckets=["M5"],
             levels=["outsource"],
             commission_pct=D("15.00"),
-            start_date=date(2026, 12, 1),
+            start_date=date(2026, 12, 11),  # the day after: no overlap,
         ),
     )
     session.commit()

@@ -139,6 +139,27 @@ def kpi_chart(kpis: Sequence[Mapping[str, Any]]) -> Chart:
     return Chart("kpis", title, _layout(fig, barmode="group"))
 
 
+def agency_chart(agencies: Mapping[str, Any]) -> Chart:
+    """Per agency and in-house on comparable cases: contact, promise and recovery rates."""
+    title = "Agencies and in-house work on comparable cases"
+    rows = agencies.get("groups") or []
+    if not rows:
+        return Chart("agencies", title, None, "No case has been placed with an agency yet.")
+    names = [r["group"] for r in rows]
+    fig = go.Figure(
+        [
+            go.Bar(name=label, x=names, y=[r[key] or 0 for r in rows])
+            for key, label in (
+                ("contact_rate", "contacted"),
+                ("promise_rate", "promised"),
+                ("recovery_rate", "recovery rate (of balance)"),
+            )
+        ]
+    )
+    fig.update_yaxes(tickformat=".0%")
+    return Chart("agencies", title, _layout(fig, barmode="group"))
+
+
 def champion_chart(results: Mapping[str, Any]) -> Chart:
     """Pay rate per arm with its 95% Wilson interval."""
     title = "Champion / challenger: pay rate per arm (95% interval)"

@@ -23,6 +23,7 @@ class ReportData:
     kpis: Sequence[Mapping[str, Any]] = ()
     arms: Mapping[str, Any] = field(default_factory=dict)
     model: Mapping[str, Any] | None = None
+    agencies: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -33,6 +34,7 @@ class ReportData:
             "kpis": list(self.kpis),
             "champion_challenger": dict(self.arms),
             "model": dict(self.model) if self.model else None,
+            "agencies": dict(self.agencies),
         }
 
 
@@ -44,6 +46,7 @@ def report_charts(data: ReportData) -> list[Chart]:
         charts.recovery_chart(data.recovery),
         charts.kpi_chart(data.kpis),
         charts.champion_chart(data.arms),
+        charts.agency_chart(data.agencies),
         charts.lift_chart(data.model),
         charts.calibration_chart(data.model),
     ]
@@ -121,6 +124,40 @@ def _extras(chart: Chart, data: ReportData) -> str:
                 for c in data.arms["comparisons"]
             ],
         )
+    if chart.key == "agencies" and data.agencies.get("groups"):
+        keys = [
+            "group",
+            "cases",
+            "contacted",
+            "promised",
+            "recovered",
+            "recovery_rate",
+            "complaints",
+            "compliance_blocks",
+        ]
+        out = _table(keys, [[row[k] for k in keys] for row in data.agencies["groups"]])
+        comparisons = data.agencies["champion_challenger"].get("comparisons") or []
+        if comparisons:
+            out += _table(
+                [
+                    "challenger agency",
+                    "champion agency",
+                    "pay-rate difference",
+                    "p-value",
+                    "verdict",
+                ],
+                [
+                    [
+                        c["challenger"],
+                        c["champion"],
+                        c["pay_rate_difference"],
+                        c["p_value"],
+                        c["verdict"],
+                    ]
+                    for c in comparisons
+                ],
+            )
+        return out
     if chart.key == "lift" and data.model:
         m = data.model
         return _table(

@@ -331,3 +331,64 @@ def _start(day: date, plus_days: int = 0) -> Any:
     from datetime import UTC, datetime, timedelta
 
     return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus_days)
+
+
+def agency_rows(session: Session) -> tuple[list[Any], list[Any], dict[str, int]]:
+    """Cases (group = the first agency that held it, else in-house), the events on them while
+    their group held them, and complaints per group (``analytics.agencies`` compares them)."""
+    from arrears.analytics.agencies import IN_HOUSE, CaseRow, EventRow
+    from arrears.cases.models import WorkOrder
+    from arrears.contacts.models import ContactAttempt
+    from arrears.promises.models import Promise
+    from arrears.workforce import repository as workforce_repo
+    from arrears.workforce.metrics import holder_on
+    from arrears.workforce.models import Agency, Assignment, Staff, StaffMetricMonth
+
+    codes = dict(session.execute(sa.select(Agency.id, Agency.code)).tuples().all())
+    # Descending: the dict keeps the last row seen, the case's first placement.
+    first_agency = {
+        wo_id: int(agency_id or 0)  # never 0: agency_id IS NOT NULL
+        for wo_id, agency_id in session.execute(
+            sa.select(Assignment.work_order_id, Assignment.agency_id)
+            .where(Assignment.agency_id.is_not(None))
+            .order_by(Assignment.work_order_id.desc(), Assignment.id.desc())
+        )
+    }
+    orders = session.execute(sa.select(WorkOrder.id, WorkOrder.bucket, WorkOrder.balance)).all()
+    cases = [
+        CaseRow(
+            wo_id,
+            codes[first_agency[wo_id]] if wo_id in first_agency else IN_HOUSE,
+            bucket,
+            balance,
+        )
+        for wo_id, bucket, balance in orders
+    ]
+    agency_of = {c.work_order_id: first_agency.get(c.work_order_id) for c in cases}
+    intervals = workforce_repo.holder_intervals(session, [c.work_order_id for c in cases])
+
+    def held(wo_id: int, on: date) -> bool:
+        holder = holder_on(intervals.get(wo_id, ()), on)
+        return holder is not None and holder[0] == agency_of[wo_id]
+
+    events: list[EventRow] = []
+    for wo_id, at, status in session.execute(
+        sa.select(ContactAttempt.work_order_id, ContactAttempt.at, ContactAttempt.status)
+    ):
+        if held(wo_id, at.date()):
+            events.append(EventRow(wo_id, "contacted" if status == "made" else "blocked"))
+    for wo_id, made_on in session.execute(sa.select(Promise.work_order_id, Promise.made_on)):
+        if held(wo_id, made_on):
+            events.append(EventRow(wo_id, "promised"))
+    for p in workforce_repo.payments_on_work_orders(session, date(1900, 1, 1), date(9999, 1, 1)):
+        if held(p.work_order_id, p.paid_on):
+            events.append(EventRow(p.work_order_id, "paid", Decimal(p.amount)))
+    complaints: dict[str, int] = {}
+    for agency_id, count in session.execute(
+        sa.select(Staff.agency_id, sa.func.coalesce(sa.func.sum(StaffMetricMonth.complaints), 0))
+        .join(StaffMetricMonth, StaffMetricMonth.staff_id == Staff.id)
+        .group_by(Staff.agency_id)
+    ):
+        group = codes[agency_id] if agency_id is not None else IN_HOUSE
+        complaints[group] = complaints.get(group, 0) + int(count)
+    return cases, events, complaints

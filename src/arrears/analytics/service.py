@@ -11,8 +11,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from arrears.analytics import repository
+from arrears.analytics.agencies import performance
 from arrears.analytics.champion import arm_results
 from arrears.analytics.features import build_features, labels
 from arrears.analytics.model import TrainedModel, evaluate, save_model, score_accounts, train
@@ -117,3 +119,9 @@ def evaluate_model(*, con: duckdb.DuckDBPyConnection, trained: TrainedModel) -> 
     """Re-score the saved model's holdout accounts from the data and report the metrics."""
     features, y, _ = training_set(con=con, as_of=trained.as_of)
     return evaluate(features, y, trained)
+
+
+def agency_performance(*, session: Session) -> dict[str, Any]:
+    """Agencies against each other and in-house work on comparable cases (read-only)."""
+    cases, events, complaints = repository.agency_rows(session)
+    return performance(cases, events, complaints)

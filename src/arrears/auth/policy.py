@@ -54,6 +54,7 @@ PERMISSIONS: tuple[str, ...] = (
     "users.manage",
     "staff.manage",
     "agencies.manage",
+    "legal.work",  # legal cases: open, move stages, costs, documents, the legal queue
     "cycle.read",
     "cycle.run",
     "cycle.abandon",  # mark a running cycle run failed at once (its process is gone)
@@ -67,7 +68,7 @@ POLICY: dict[str, frozenset[str]] = {
     "collector": frozenset(_WORKER | {"settlement.propose"}),
     "agency_user": frozenset(_WORKER),
     "senior_specialist": frozenset(
-        _WORKER | {"settlement.propose", "case.escalated.read", "pii.unmask"}
+        _WORKER | {"settlement.propose", "case.escalated.read", "pii.unmask", "legal.work"}
     ),
     "team_lead": frozenset(
         _WORKER
@@ -77,6 +78,7 @@ POLICY: dict[str, frozenset[str]] = {
             "plan.approve",
             "case.escalated.read",
             "case.reassign",
+            "legal.work",
             "dashboard.read",
             "analytics.read",
             "pii.unmask",

@@ -62,3 +62,15 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def statement_table(title: str, lines: Sequence[Any], total: Any) -> None:
+    """A pay or commission statement: every line, then the total (the sum of the lines)."""
+    table = output.table(title=title)
+    table.add_column("line")
+    table.add_column("amount", justify="right")
+    table.add_column("how")
+    for line in lines:
+        table.add_row(line.label, "" if line.amount is None else f"{line.amount:,.2f}", line.note)
+    table.add_row("[bold]total[/bold]", f"[bold]{total:,.2f}[/bold]", "")
+    console.print(table)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import typer
 
 from arrears.cli import _workforce as w
-from arrears.cli import output
-from arrears.cli.output import console, print_json
+from arrears.cli.output import print_json
 
 app = typer.Typer(
     help="Compensation: staff pay statements from the bonus plans.", no_args_is_help=True
@@ -43,13 +42,6 @@ def statement(
     if as_json:
         print_json(out)
         return
-    table = output.table(
-        title=f"{out.staff_name} · {out.period} · plan {out.plan} ({out.currency})"
+    w.statement_table(
+        f"{out.staff_name} · {out.period} · plan {out.plan} ({out.currency})", out.lines, out.total
     )
-    table.add_column("line")
-    table.add_column("amount", justify="right")
-    table.add_column("how")
-    for line in out.lines:
-        table.add_row(line.label, "" if line.amount is None else f"{line.amount:,.2f}", line.note)
-    table.add_row("[bold]total[/bold]", f"[bold]{out.total:,.2f}[/bold]", "")
-    console.print(table)

@@ -30,6 +30,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "staff": ("staff", "Staff: officers, specialists, leads."),
     "agencies": ("agencies", "Outside agencies: contracts, placements, recall."),
     "allocate": ("allocate", "Allocate work orders to staff and agencies."),
+    "legal": ("legal", "Legal actions: stages, costs, documents, the legal queue."),
     "training": ("training", "Training: courses, completions, gates, mentors."),
     "compensation": ("compensation", "Compensation: staff pay statements from the bonus plans."),
     "promotion": ("promotion", "Promotion: eligibility explained."),

@@ -101,6 +101,11 @@ def _kpis(since: date | None, until: date | None) -> list[dict[str, Any]]:
     return collector_kpis(attempts=attempts, promises=promises, compliance=checks, recoveries=money)
 
 
+def _agencies() -> dict[str, Any]:
+    with UnitOfWork() as uow:
+        return service.agency_performance(session=uow.session)
+
+
 @app.command()
 def kpis(
     json_out: JsonOpt = False,
@@ -208,6 +213,7 @@ def portfolio(
         data.kpis = _optional("collector KPIs", lambda: _kpis(None, None)) or []
         bar.advance(task)
         data.arms = service.champion_challenger(con=con)
+        data.agencies = _optional("agencies", _agencies) or {}
         bar.advance(task)
         data.model = _optional(
             "model", lambda: service.evaluate_model(con=con, trained=load_model())

@@ -140,6 +140,9 @@ class FeeSchedule(BaseModel):
     # An account whose amount past due is at or below this is not worked (no case), though it
     # still ages and is priced. 0: any amount past due is worked.
     small_balance: Amount = Decimal("0")
+    # Legal costs the customer bears (a court's award) go onto the balance as their own line
+    # only where the card agreement and the law allow it; off by default.
+    legal_costs_to_balance: bool = False
 
     def interest_days(self, dpd: int, since: int | None = None) -> int:
         """The days past due that bear interest: none after the stop, and (with ``since``, the

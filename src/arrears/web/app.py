@@ -139,8 +139,15 @@ def create_app(
 
     from arrears.auth import api as auth_api
     from arrears.compliance import api as compliance_api
-    from arrears.web import admin_pages, case_actions, compliance_pages, dashboard, pages
-    from arrears.web.api import cases, contacts, messages, promises, workbench
+    from arrears.web import (
+        admin_pages,
+        case_actions,
+        compliance_pages,
+        dashboard,
+        legal_pages,
+        pages,
+    )
+    from arrears.web.api import cases, contacts, legal, messages, promises, workbench
 
     api_routers = [
         auth_api.router,
@@ -149,6 +156,7 @@ def create_app(
         contacts.router,
         messages.router,
         promises.router,
+        legal.router,
         compliance_api.router,
     ]
     for router in api_routers:
@@ -158,6 +166,7 @@ def create_app(
         case_actions.router,
         compliance_pages.router,
         dashboard.router,
+        legal_pages.router,
         admin_pages.router,
     ]
     for router in page_routers:

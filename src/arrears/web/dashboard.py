@@ -104,6 +104,14 @@ def _in_viewers_language(figure_json: str) -> str:
     return json.dumps(figure)
 
 
+def _agencies(session: Session) -> tuple[dict[str, Any], str]:
+    try:
+        return analytics_service.agency_performance(session=session), ""
+    except (ArrearsError, SQLAlchemyError) as exc:
+        session.rollback()
+        return {}, exc.message if isinstance(exc, ArrearsError) else type(exc).__name__
+
+
 @router.get("/dashboard")
 def dashboard(
     request: Request,
@@ -113,8 +121,11 @@ def dashboard(
     settings = request.app.state.settings
     rolls, recovery, warehouse_note = _warehouse_parts(Path(settings.warehouse))
     kpis, kpi_note = _kpis(session, principal)
-    data = ReportData(rolls=rolls, recovery=recovery, kpis=kpis, source="warehouse")
-    wanted = {"bucket-mix", "roll-heatmap", "recovery", "kpis", "arms"}
+    agencies, agency_note = _agencies(session)
+    data = ReportData(
+        rolls=rolls, recovery=recovery, kpis=kpis, agencies=agencies, source="warehouse"
+    )
+    wanted = {"bucket-mix", "roll-heatmap", "recovery", "kpis", "arms", "agencies"}
     charts = [c for c in report_charts(data) if c.key in wanted]
     return render(
         request,
@@ -135,7 +146,8 @@ def dashboard(
                 for c in charts
             ],
             "kpis": kpis,
-            "notes": [gettext_(n) for n in (warehouse_note, kpi_note) if n],
+            "agencies": agencies.get("groups", []),
+            "notes": [gettext_(n) for n in (warehouse_note, kpi_note, agency_note) if n],
         },
     )
 

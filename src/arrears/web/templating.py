@@ -97,6 +97,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("case.read", "/cases", "Cases"),  # for roles without a queue (see _nav)
     ("case.escalated.read", "/queue?view=escalated", "Escalated"),
     ("settlement.approve", "/approvals", "Approvals"),
+    ("legal.work", "/legal", "Legal"),
     ("dashboard.read", "/dashboard", "Dashboard"),
     ("dashboard.read", "/team", "Team today"),
     ("compliance.read", "/compliance", "Compliance"),

@@ -36,6 +36,16 @@ class Tier(_Strict):
     rate: Decimal = Field(ge=0, le=1)
 
 
+def check_tiers(tiers: Sequence[Tier]) -> None:
+    """Only the last tier may be open-ended and the bounds must increase (ValueError if not)."""
+    bounds = [t.up_to for t in tiers]
+    if any(b is None for b in bounds[:-1]):
+        raise ValueError("tiers: only the last tier may be open-ended (up_to: null)")
+    finite = [b for b in bounds if b is not None]
+    if finite != sorted(finite) or len(set(finite)) != len(finite):
+        raise ValueError("tiers: up_to must increase")
+
+
 class QaStep(_Strict):
     """QA score at or above ``min_score`` multiplies the pay by ``multiplier``."""
 
@@ -76,12 +86,7 @@ class Performance(_Strict):
 
     @model_validator(mode="after")
     def _tiers_ascend(self) -> Performance:
-        bounds = [t.up_to for t in self.tiers]
-        if any(b is None for b in bounds[:-1]):
-            raise ValueError("tiers: only the last tier may be open-ended (up_to: null)")
-        finite = [b for b in bounds if b is not None]
-        if finite != sorted(finite) or len(set(finite)) != len(finite):
-            raise ValueError("tiers: up_to must increase")
+        check_tiers(self.tiers)
         return self
 
 
@@ -205,18 +210,26 @@ def _quality_lines(
     return lines, result
 
 
-def performance_pay(plan: PayPlan, recovered: Decimal) -> tuple[list[PayLine], Decimal]:
-    """Marginal tiers on the month's recovery, then the cap."""
-    cur = plan.currency
+def tiered(
+    tiers: Sequence[Tier],
+    amount: Decimal,
+    *,
+    cap: Decimal | None,
+    currency: str,
+    what: str,
+) -> tuple[list[PayLine], Decimal]:
+    """Marginal tiers on ``amount``, each line rounded to the cent, then the cap (staff pay and
+    agency commission share it)."""
+    cur = currency
     lines: list[PayLine] = []
     total = ZERO
     lower = ZERO
-    for tier in plan.performance.tiers:
+    for tier in tiers:
         upper = tier.up_to
-        portion = (min(recovered, upper) if upper is not None else recovered) - lower
+        portion = (min(amount, upper) if upper is not None else amount) - lower
         if portion <= 0:
             break
-        amount = round_money(portion * tier.rate, cur)
+        earned = round_money(portion * tier.rate, cur)
         bound = (
             f"{fmt(lower, cur)}-{fmt(upper, cur)}"
             if upper is not None
@@ -224,22 +237,32 @@ def performance_pay(plan: PayPlan, recovered: Decimal) -> tuple[list[PayLine], D
         )
         lines.append(
             PayLine(
-                label=f"performance tier {bound}",
-                amount=amount,
+                label=f"{what} tier {bound}",
+                amount=earned,
                 note=f"{fmt(portion, cur)} x {tier.rate * 100:f}%",
             )
         )
-        total += amount
+        total += earned
         if upper is None:
             break
         lower = upper
-    cap = plan.performance.monthly_cap
     if cap is not None and total > cap:
         lines.append(
-            PayLine(label="performance cap", amount=cap - total, note=f"capped at {fmt(cap, cur)}")
+            PayLine(label=f"{what} cap", amount=cap - total, note=f"capped at {fmt(cap, cur)}")
         )
         total = cap
     return lines, total
+
+
+def performance_pay(plan: PayPlan, recovered: Decimal) -> tuple[list[PayLine], Decimal]:
+    """Marginal tiers on the month's recovery, then the cap."""
+    return tiered(
+        plan.performance.tiers,
+        recovered,
+        cap=plan.performance.monthly_cap,
+        currency=plan.currency,
+        what="performance",
+    )
 
 
 def month_statement(

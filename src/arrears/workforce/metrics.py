@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,3 +34,18 @@ def parse_month(text: str) -> date:
         return date(int(year), int(month), 1)
     except ValueError:
         raise ValueError(f"not a month (YYYY-MM): {text!r}") from None
+
+
+Holder = TypeVar("Holder")
+
+
+def holder_on(intervals: Iterable[tuple[date, date | None, Holder]], on: date) -> Holder | None:
+    """Who held a work order on ``on``, from its assignments (start, end day, holder) in the
+    order they were made. The day an assignment ends still counts for its holder unless a later
+    one starts that day: the payment that cures (and closes) a case counts for its collector or
+    agency."""
+    found = None
+    for start, ended, who in intervals:
+        if start <= on and (ended is None or on <= ended):
+            found = who  # the latest assignment that covers the day wins
+    return found

@@ -69,6 +69,12 @@ class AgencyContract(Base):
     recall_on_contract_end: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     recall_after_days: Mapped[int | None] = mapped_column(Integer)
     max_placements: Mapped[int | None] = mapped_column(Integer)
+    # Marginal tiers [{"up_to": "50000.00" | null, "rate": "0.15"}]; null: one tier at the pct.
+    commission_tiers: Mapped[list[dict[str, str | None]] | None] = mapped_column(JSON)
+    commission_cap: Mapped[Decimal | None] = mapped_column(Money)
+    # What the daily exchange files show the agency (null: exchange.DEFAULT_FIELDS), masked how.
+    exchange_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    masked_fields: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
@@ -78,6 +84,21 @@ class AgencyContract(Base):
             "recall_after_days IS NULL OR recall_after_days > 0", name="recall_after_days"
         ),
     )
+
+
+class PaymentReversal(Base):
+    """A payment the card system took back (returned, charged back): commission paid on it is
+    clawed back on the agency's statement of the month it was reversed in."""
+
+    __tablename__ = "payment_reversal"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payment.id", ondelete="CASCADE"), unique=True, nullable=False
+    )
+    reversed_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class Staff(Versioned, Base):

@@ -22,7 +22,7 @@ from arrears.kit.textfile import not_utf8
 from arrears.workforce import repository as repo
 from arrears.workforce import schemas
 from arrears.workforce.compensation import Payee, month_statement, year_statement
-from arrears.workforce.metrics import MonthMetrics
+from arrears.workforce.metrics import MonthMetrics, holder_on
 from arrears.workforce.models import Staff, StaffMetricMonth
 from arrears.workforce.policies import pay_plan, promotion_policy
 from arrears.workforce.promotion import Candidate, TrackResult, window
@@ -129,13 +129,7 @@ def derive_metrics(*, session: Session, month: date, actor: str = ACTOR) -> int:
         holders[row.work_order_id].append((row.as_of, ended, row.staff_id))
 
     def holder(work_order_id: int, on: date) -> int | None:
-        found = None
-        for start, ended, staff_id in holders.get(work_order_id, ()):
-            # The day an assignment ends still counts for its holder unless a later one starts
-            # that day: the payment that cures (and closes) a case counts for its collector.
-            if start <= on and (ended is None or on <= ended):
-                found = staff_id  # the latest assignment that covers the day wins
-        return found
+        return holder_on(holders.get(work_order_id, ()), on)
 
     totals: dict[int, Counter[str]] = defaultdict(Counter)
     recovered: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))

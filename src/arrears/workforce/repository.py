@@ -17,6 +17,7 @@ from arrears.workforce.models import (
     Agency,
     AgencyContract,
     Assignment,
+    PaymentReversal,
     Staff,
     StaffMetricMonth,
     Team,
@@ -502,3 +503,89 @@ def cases_waiting_by_staff(
         .group_by(Assignment.staff_id)
     ).all()
     return {int(k): int(v) for k, v in waiting if k is not None}
+
+
+# --- agency commission -----------------------------------------------------------------------
+
+
+def agency_payments(session: Session, agency_id: int, first: date, last: date) -> list[Row[Any]]:
+    """Payments made or reversed from ``first`` to ``last`` on the accounts of work orders the
+    agency has held, with their reversal (if any); the caller decides who held the case."""
+    from arrears.cases.models import WorkOrderAccount
+    from arrears.portfolio.models import CardAccount, Payment
+
+    held = select(Assignment.work_order_id).where(Assignment.agency_id == agency_id)
+    return list(
+        session.execute(
+            select(
+                WorkOrderAccount.work_order_id,
+                Payment.id,
+                Payment.reference,
+                Payment.paid_on,
+                Payment.amount,
+                CardAccount.external_ref.label("account"),
+                PaymentReversal.reversed_on,
+            )
+            .join(Payment, Payment.account_id == WorkOrderAccount.account_id)
+            .join(CardAccount, CardAccount.id == Payment.account_id)
+            .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+            .where(
+                WorkOrderAccount.work_order_id.in_(held),
+                or_(
+                    Payment.paid_on.between(first, last),
+                    PaymentReversal.reversed_on.between(first, last),
+                ),
+            )
+            .order_by(Payment.paid_on, Payment.id)
+        )
+    )
+
+
+def holder_intervals(
+    session: Session, work_order_ids: Sequence[int]
+) -> dict[int, list[tuple[date, date | None, tuple[int | None, int | None]]]]:
+    """Every assignment of these work orders in the order made: (start, end day, (agency id,
+    contract id)); collectors' assignments have agency id None."""
+    out: dict[int, list[tuple[date, date | None, tuple[int | None, int | None]]]] = defaultdict(
+        list
+    )
+    for chunk in chunks(work_order_ids):
+        rows = session.execute(
+            select(
+                Assignment.work_order_id,
+                Assignment.as_of,
+                Assignment.ended_at,
+                Assignment.agency_id,
+                Assignment.contract_id,
+            )
+            .where(Assignment.work_order_id.in_(list(chunk)))
+            .order_by(Assignment.work_order_id, Assignment.id)
+        )
+        for r in rows:
+            ended = r.ended_at.date() if r.ended_at is not None else None
+            out[r.work_order_id].append((r.as_of, ended, (r.agency_id, r.contract_id)))
+    return out
+
+
+def contracts_of(session: Session, agency_id: int) -> list[AgencyContract]:
+    return list(
+        session.scalars(
+            select(AgencyContract)
+            .where(AgencyContract.agency_id == agency_id)
+            .order_by(AgencyContract.id)
+        )
+    )
+
+
+def payment_by_reference(session: Session, account_ref: str, reference: str) -> Any:
+    from arrears.portfolio.models import CardAccount, Payment
+
+    return session.scalar(
+        select(Payment)
+        .join(CardAccount, CardAccount.id == Payment.account_id)
+        .where(CardAccount.external_ref == account_ref, Payment.reference == reference)
+    )
+
+
+def reversal_of(session: Session, payment_id: int) -> PaymentReversal | None:
+    return session.scalar(select(PaymentReversal).where(PaymentReversal.payment_id == payment_id))

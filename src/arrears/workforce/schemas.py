@@ -6,12 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from arrears.kit.schema_types import Body
 from arrears.kit.wording import language_tag
+from arrears.vocabulary import BUCKETS, LEVELS
 from arrears.workforce.allocation import STAFF_LEVELS, Grade
-from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement
+from arrears.workforce.compensation import EmploymentType, PayLine, PayStatement, Tier, check_tiers
+from arrears.workforce.exchange import DEFAULT_FIELDS, check_fields
 from arrears.workforce.promotion import CriterionResult, TrackResult
 
 __all__ = [
@@ -153,6 +155,43 @@ class AgencyContractCreate(_In):
     recall_on_contract_end: bool = True
     recall_after_days: int | None = Field(None, gt=0)
     max_placements: int | None = Field(None, ge=0)
+    commission_tiers: list[Tier] | None = Field(
+        None, min_length=1, description="Marginal tiers (rate 0-1); the first is commission_pct."
+    )
+    commission_cap: Decimal | None = Field(None, gt=0, description="Monthly cap per contract.")
+    exchange_fields: list[str] | None = Field(
+        None, description="Fields of the daily exchange files (default: exchange.DEFAULT_FIELDS)."
+    )
+    masked_fields: list[str] = Field(default_factory=list)
+
+    @field_validator("buckets")
+    @classmethod
+    def _known_buckets(cls, value: list[str]) -> list[str]:
+        return _known(value, BUCKETS, "buckets")
+
+    @field_validator("levels")
+    @classmethod
+    def _known_case_levels(cls, value: list[str]) -> list[str]:
+        return _known(value, LEVELS, "levels")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AgencyContractCreate:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date: before start_date")
+        check_fields(self.exchange_fields or DEFAULT_FIELDS, self.masked_fields)
+        if self.commission_tiers is not None:
+            check_tiers(self.commission_tiers)
+            if self.commission_tiers[0].rate * 100 != self.commission_pct:
+                raise ValueError("commission_tiers: the first tier's rate is commission_pct")
+        return self
+
+
+def _known(value: list[str], words: tuple[str, ...], what: str) -> list[str]:
+    """Words from the vocabulary only (a contract for bucket "M9" would never place a case)."""
+    unknown = [v for v in value if v not in words]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; expected {list(words)}")
+    return sorted(set(value), key=words.index)
 
 
 class AgencyContract(BaseModel):
@@ -168,6 +207,10 @@ class AgencyContract(BaseModel):
     recall_on_contract_end: bool
     recall_after_days: int | None
     max_placements: int | None
+    commission_tiers: list[Tier] | None = None
+    commission_cap: Decimal | None = None
+    exchange_fields: list[str] = Field(default_factory=list)
+    masked_fields: list[str] = Field(default_factory=list)
 
 
 class AllocationSummary(BaseModel):
