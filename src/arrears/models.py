@@ -2,6 +2,7 @@
 
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
+from arrears.chargeoff.models import ChargedOffAccount, Recovery, WriteOff
 from arrears.compliance.models import ComplianceCheck
 from arrears.contacts.models import ContactAttempt, OutboxMessage
 from arrears.engine.models import CycleRun
@@ -29,6 +30,9 @@ from arrears.workforce.models import (
 )
 
 __all__ = [
+    "ChargedOffAccount",
+    "Recovery",
+    "WriteOff",
     "IdempotencyKey",
     "ContactAttempt",
     "CustomerProfile",
