@@ -24,6 +24,7 @@ PURE = (
     "delinquency/buckets.py",
     "delinquency/fees.py",
     "delinquency/breakdown.py",
+    "delinquency/chargeoff.py",
     "cases/states.py",
     "cases/three_stops.py",
     "contacts/step_by_step.py",
