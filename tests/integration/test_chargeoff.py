@@ -5,6 +5,7 @@ off the active book; recoveries after write-off reported apart; bad input change
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from arrears.chargeoff import service as chargeoff_service
 from arrears.chargeoff.models import ChargedOffAccount, Recovery, WriteOff
 from arrears.chargeoff.sale import write_sale_file
 from arrears.config import get_settings
+from arrears.delinquency.fees import load_fee_schedule
 from arrears.engine import service
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
@@ -99,6 +101,33 @@ def book(env: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Path:
     return env
 
 
+def add_users(engine: Engine, roles: tuple[str, ...]) -> dict[str, str]:
+    """One user per role, named after it; returns an API token each."""
+    from arrears.auth.models import User
+    from arrears.auth.service import issue_api_token
+
+    tokens: dict[str, str] = {}
+    now = datetime.now(UTC)
+    with Session(engine) as s, s.begin():
+        for role in roles:
+            user = User(
+                username=role,
+                display_name=role,
+                password_hash="x",
+                role=role,
+                locale="en",
+                active=True,
+                created_at=now,
+                password_changed_at=now,
+            )
+            s.add(user)
+            s.flush()
+            _, tokens[role] = issue_api_token(
+                session=s, user_id=user.id, name="t", days=None, actor="test"
+            )
+    return tokens
+
+
 def run(engine: Engine, as_of: date = AS_OF) -> service.CycleResult:
     return service.run_cycle(as_of=as_of, settings=get_settings(), store=engine)
 
@@ -133,6 +162,12 @@ def test_the_cycle_charges_off_on_the_policys_day(book: Path, engine: Engine) ->
     b1 = off["B1"]
     assert b1.total == b1.principal + b1.interest + b1.fees
     assert b1.principal == Decimal("1000.00")
+    # Accrual stopped at the charge-off (the profile's stop): B2 at 210 dpd bears 180 days of
+    # the penalty APR, 300,000 x 29.99% x 180 / 365 = 44,368.77, not 210 days' worth.
+    assert off["B2"].interest == Decimal("44368.77")
+    assert off["B2"].interest == load_fee_schedule("us-card").interest_for(
+        Decimal("300000.00"), 210, "USD"
+    )
     assert b1.interest > 0
     assert b1.fees > 0
     for customer in ("C1", "C2"):
@@ -257,3 +292,119 @@ def test_bad_write_offs_are_one_clear_error_and_write_nothing(
         ) == 0  # fmt: skip
     with pytest.raises(NotFound), Session(engine) as s, s.begin():
         write_off.decide(session=s, write_off_id=424242, approve=True, actor="x", role="team_lead")
+
+
+def test_write_off_over_http_the_store_owns_the_amount(
+    book: Path, engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from arrears.auth import policy
+    from arrears.config import Settings
+    from arrears.web.app import create_app
+
+    run(engine)
+    roles = ("team_lead", "head_of_collections", "collector")
+    for role in roles:  # scoping by team is the web suite's; here every case is visible
+        monkeypatch.setitem(policy.CASE_SCOPE, role, "all")
+    tokens = add_users(engine, roles)
+    c1, c3 = case_of(engine, "C1").id, case_of(engine, "C3").id
+    app = create_app(Settings(database_url=db_url, fee_schedule="us-card"))
+
+    def h(role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[role]}"}
+
+    try:
+        with TestClient(app) as client:
+            before = counts(engine)
+            forged = client.post(
+                "/api/v1/write-offs",
+                headers=h("team_lead"),
+                json={"work_order_id": c1, "reason": "gone", "amount": "1.00"},
+            )
+            assert forged.status_code == 422  # an amount is the store's, never the caller's
+            not_review = client.post(
+                "/api/v1/write-offs",
+                headers=h("team_lead"),
+                json={"work_order_id": c3, "reason": "x"},
+            )
+            assert not_review.status_code == 409, not_review.text
+            assert counts(engine) == before
+            made = client.post(
+                "/api/v1/write-offs",
+                headers=h("team_lead"),
+                json={"work_order_id": c1, "reason": "x"},
+            )
+            assert made.status_code == 201, made.text
+            assert Decimal(made.json()["amount"]) == charged(engine)["B1"].total
+            wid = made.json()["id"]
+            own = client.post(
+                f"/api/v1/write-offs/{wid}/decision", headers=h("team_lead"), json={"approve": True}
+            )
+            assert own.status_code == 403, own.text
+            collector = client.post(
+                f"/api/v1/write-offs/{wid}/decision", headers=h("collector"), json={"approve": True}
+            )
+            assert collector.status_code == 403
+            missing = client.post(
+                "/api/v1/write-offs/424242/decision",
+                headers=h("head_of_collections"),
+                json={"approve": True},
+            )
+            assert missing.status_code == 404
+            ok = client.post(
+                f"/api/v1/write-offs/{wid}/decision",
+                headers=h("head_of_collections"),
+                json={"approve": True},
+            )
+            assert ok.status_code == 200, ok.text
+            assert ok.json()["status"] == "approved"
+            assert ok.json()["checker"] == "user:head_of_collections"  # the server's identity
+            book_ = client.get("/api/v1/write-offs/book", headers=h("head_of_collections"))
+            assert book_.json()["after_write_off"]["accounts"] == 1
+    finally:
+        app.state.engine.dispose()
+
+
+def test_cli_write_off_and_its_bad_input(
+    book: Path, engine: Engine, cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from arrears.auth import policy
+
+    run(engine)
+    add_users(engine, ("team_lead", "head_of_collections"))
+    for role in ("team_lead", "head_of_collections"):
+        monkeypatch.setitem(policy.CASE_SCOPE, role, "all")
+    c1, c3 = case_of(engine, "C1").id, case_of(engine, "C3").id
+    before = counts(engine)
+    for args in (
+        ("writeoff", "propose", str(c3), "--reason", "x", "--as", "team_lead"),
+        ("writeoff", "propose", "999999", "--reason", "x", "--as", "team_lead"),
+        ("writeoff", "approve", "424242", "--as", "head_of_collections"),
+        ("writeoff", "sale-file", "--buyer", "acme", "--out", str(tmp_path), "--as",
+         "head_of_collections"),  # nothing written off yet
+    ):  # fmt: skip
+        bad = cli(*args)
+        assert bad.exit_code != 0, args
+        # A refusal (1) or bad input (2), said in one line: never a traceback.
+        assert bad.exit_code in (1, 2), bad.stderr
+        assert bad.stderr.startswith("error:"), bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert counts(engine) == before
+    made = cli("writeoff", "propose", str(c1), "--reason", "gone", "--as", "team_lead", "--json")
+    assert made.exit_code == 0, made.stderr
+    wid = json.loads(made.stdout)["id"]
+    own = cli("writeoff", "approve", str(wid), "--as", "team_lead")
+    assert own.exit_code != 0
+    assert "maker" in own.stderr
+    ok = cli("writeoff", "approve", str(wid), "--as", "head_of_collections", "--json")
+    assert ok.exit_code == 0, ok.stderr
+    assert json.loads(ok.stdout)["status"] == "approved"
+    sale = cli("writeoff", "sale-file", "--buyer", "acme", "--out", str(tmp_path), "--as",
+               "head_of_collections", "--json")  # fmt: skip
+    assert sale.exit_code == 0, sale.stderr
+    manifest = json.loads(Path(json.loads(sale.stdout)["manifest"]).read_text("utf-8"))
+    assert manifest["rows"] == 1
+    assert manifest["totals"]["USD"]["written_off"] == str(charged(engine)["B1"].total)
+    shown = cli("writeoff", "book", "--as", "head_of_collections", "--json")
+    assert json.loads(shown.stdout)["after_write_off"]["accounts"] == 1

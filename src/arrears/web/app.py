@@ -140,7 +140,7 @@ def create_app(
     from arrears.auth import api as auth_api
     from arrears.compliance import api as compliance_api
     from arrears.web import admin_pages, case_actions, compliance_pages, dashboard, pages
-    from arrears.web.api import cases, contacts, promises, workbench
+    from arrears.web.api import cases, contacts, promises, workbench, write_offs
 
     api_routers = [
         auth_api.router,
@@ -148,6 +148,7 @@ def create_app(
         cases.router,
         contacts.router,
         promises.router,
+        write_offs.router,
         compliance_api.router,
     ]
     for router in api_routers:
