@@ -242,11 +242,15 @@ def test_write_off_by_maker_and_checker_then_recoveries_apart(
     assert after["recovery_rate"] == round(float(Decimal("250.00") / amount), 4)
     assert after["net_recovered"] == Decimal("250.00")  # no commission or legal costs yet
     run(engine, AS_OF + timedelta(days=1))
-    with Session(engine) as s:
+    with Session(engine) as s, s.begin():
         assert s.scalar(sa.select(sa.func.count()).select_from(Recovery)) == 1
+        # A name that a spreadsheet would run as a formula is written as text.
+        s.execute(sa.update(Cardholder).where(Cardholder.external_ref == "C1").values(name="=1+2"))
+    with Session(engine) as s:
         made_file = write_sale_file(session=s, folder=tmp_path, buyer="acme", now=clock.now())
     text = (tmp_path / made_file["file"]).read_text("utf-8")
     assert made_file["rows"] == 1
+    assert "'=1+2" in text
     assert "110101198506011234" not in text
     assert "B1" in text
     assert (

@@ -173,7 +173,7 @@ def _write_off_section(book: Mapping[str, Any] | None) -> str:
     if not book:
         return (
             '<section id="write-off" data-has-data="false"><h2>Charge-off and recoveries after '
-            'write-off</h2><div class="no-data">No charged-off account.</div></section>'
+            "write-off</h2><p>No charged-off account yet.</p></section>"
         )
     after = book["after_write_off"]
     keys = ["accounts", "written_off", "recovered", "agency_commission", "legal_costs",
