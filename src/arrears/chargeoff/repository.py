@@ -15,6 +15,8 @@ from arrears.kit import bulk
 from arrears.kit.db import UTCDateTime
 from arrears.portfolio.models import CardAccount, Cardholder
 
+CHUNK = 10_000  # refs per IN list (SQLite allows 32,766 parameters)
+
 # What the cycle hands over for the day's charge-offs (one row per account).
 CHARGE_OFF_COLUMNS = (
     "account_ref",
@@ -55,14 +57,19 @@ def insert_charge_offs(
     fresh = [dict(r) for r in rows if r["account_ref"] not in known]
     if not fresh:
         return []
-    ids = dict(
-        session.execute(
-            select(CardAccount.external_ref, CardAccount.id).where(
-                CardAccount.external_ref.in_(bindparam("refs", expanding=True))
-            ),
-            {"refs": [r["account_ref"] for r in fresh]},
-        ).all()
-    )
+    ids: dict[str, int] = {}
+    refs = [r["account_ref"] for r in fresh]
+    for start in range(0, len(refs), CHUNK):  # the first run on a book may charge off many
+        ids.update(
+            session.execute(
+                select(CardAccount.external_ref, CardAccount.id).where(
+                    CardAccount.external_ref.in_(bindparam("refs", expanding=True))
+                ),
+                {"refs": refs[start : start + CHUNK]},
+            )
+            .tuples()
+            .all()
+        )
     for r in fresh:
         r.update(
             account_id=ids.get(r["account_ref"]),
@@ -73,10 +80,10 @@ def insert_charge_offs(
         )
     bulk.insert_rows(session, cast(Table, ChargedOffAccount.__table__), fresh)
     account_ids = [i for i in (r["account_id"] for r in fresh) if i is not None]
-    if account_ids:
+    for start in range(0, len(account_ids), CHUNK):
         session.execute(
             update(CardAccount)
-            .where(bulk.id_in(session, CardAccount.id, account_ids))
+            .where(bulk.id_in(session, CardAccount.id, account_ids[start : start + CHUNK]))
             .values(status="charged_off")
         )
     return fresh
