@@ -105,12 +105,16 @@ def customer_cases(
     (then account) order: the sync opens work orders in this order, so it decides the case ids,
     and DuckDB's threads return an unordered read in a different order from run to run.
     """
+    # A registered Arrow table: DuckDB anti-joins it by hash, whatever its size.
+    con.register(
+        "written_off_accounts", pa.table({"account_id": pa.array(list(written_off), pa.string())})
+    )
     cases = con.execute(
         f"""
         WITH d AS (
             SELECT *, {_rank_sql("level")} AS level_rank FROM decisions
             WHERE as_of = $as_of AND level IS NOT NULL
-              AND NOT list_contains(CAST($off AS VARCHAR[]), account_id)
+              AND account_id NOT IN (SELECT account_id FROM written_off_accounts)
         ), lead AS (
             SELECT *, row_number() OVER (PARTITION BY customer_id
                 ORDER BY level_rank DESC, dpd DESC, amount_due DESC, account_id) AS rn
@@ -131,7 +135,7 @@ def customer_cases(
         FROM lead l JOIN total t USING (customer_id) WHERE l.rn = 1
         ORDER BY l.customer_id
         """,
-        {"as_of": as_of, "off": list(written_off)},
+        {"as_of": as_of},
     ).fetch_arrow_table()
     accounts = con.execute(
         """
@@ -139,11 +143,12 @@ def customer_cases(
                fees, interest
         FROM decisions
         WHERE as_of = $as_of AND level IS NOT NULL
-          AND NOT list_contains(CAST($off AS VARCHAR[]), account_id)
+          AND account_id NOT IN (SELECT account_id FROM written_off_accounts)
         ORDER BY customer_id, account_id
         """,
-        {"as_of": as_of, "off": list(written_off)},
+        {"as_of": as_of},
     ).fetch_arrow_table()
+    con.unregister("written_off_accounts")
     return cases.select(list(CASE_COLUMNS)), accounts.select(list(ACCOUNT_COLUMNS))
 
 
