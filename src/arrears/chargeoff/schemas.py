@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from arrears.kit.schema_types import Body
+from arrears.kit.schema_types import Body, Id
 
 
 class WriteOffCreate(Body):
-    work_order_id: int
+    work_order_id: Id
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -21,7 +21,7 @@ class WriteOffDecision(Body):
 
 class WriteOffOut(BaseModel):
     id: int
-    work_order_id: int
+    work_order_id: Id
     amount: Decimal
     currency: str | None
     status: str
