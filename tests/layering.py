@@ -25,6 +25,7 @@ PURE = (
     "delinquency/fees.py",
     "delinquency/breakdown.py",
     "analytics/agencies.py",
+    "delinquency/chargeoff.py",
     "cases/states.py",
     "cases/three_stops.py",
     "legal/stages.py",

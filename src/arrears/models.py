@@ -3,6 +3,7 @@
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
 from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
+from arrears.chargeoff.models import ChargedOffAccount, Recovery, WriteOff
 from arrears.compliance.models import ComplianceCheck
 from arrears.contacts.models import ContactAttempt
 from arrears.engine.models import CycleRun
@@ -32,6 +33,9 @@ from arrears.workforce.models import (
 )
 
 __all__ = [
+    "ChargedOffAccount",
+    "Recovery",
+    "WriteOff",
     "IdempotencyKey",
     "ContactAttempt",
     "CustomerProfile",

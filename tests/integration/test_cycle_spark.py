@@ -75,7 +75,8 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
         base
         | {
             "accrual": {
-                "stop": {**base["accrual"]["stop"], "after_dpd": 45},
+                # A charge-off stop: the routing to write-off review is compared across engines.
+                "stop": {**base["accrual"]["stop"], "kind": "charge_off", "after_dpd": 45},
                 "cap_ratio": "0.03",
             },
             "small_balance": "150.00",
@@ -115,3 +116,7 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
     cap = [(r["balance"] * Decimal("0.03")).quantize(Decimal("0.01")) for r in later]
     assert all(r["interest"] + r["fees"] <= c for r, c in zip(later, cap, strict=True))
     assert sum(1 for r in later if r["dpd"] > 45) > 6000
+    charged = [r for r in later if r["dpd"] >= 45 and r["level"] is not None]
+    assert charged
+    assert all((r["level"], r["queue"], r["rule"]) == ("write_off_review", "write_off_review",
+               "charge-off") for r in charged)  # fmt: skip

@@ -53,3 +53,26 @@ def recovery_curves(
             }
         )
     return curves
+
+
+def after_write_off(
+    *,
+    written_off: Decimal,
+    accounts: int,
+    recovered: Decimal,
+    agency_commission: Decimal = ZERO,
+    legal_costs: Decimal = ZERO,
+) -> dict[str, Any]:
+    """Recoveries on written-off accounts, reported apart from cures: the gross amount, the
+    recovery rate, and the net recovery after agency commission and legal costs."""
+    net = recovered - agency_commission - legal_costs
+    return {
+        "accounts": accounts,
+        "written_off": written_off,
+        "recovered": recovered,
+        "agency_commission": agency_commission,
+        "legal_costs": legal_costs,
+        "net_recovered": net,
+        "recovery_rate": round(float(recovered / written_off), 4) if written_off else None,
+        "net_recovery_rate": round(float(net / written_off), 4) if written_off else None,
+    }

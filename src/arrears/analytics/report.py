@@ -24,6 +24,8 @@ class ReportData:
     arms: Mapping[str, Any] = field(default_factory=dict)
     model: Mapping[str, Any] | None = None
     agencies: Mapping[str, Any] = field(default_factory=dict)
+    # The charged-off book and the recoveries after write-off (chargeoff.service.write_off_report).
+    write_off: Mapping[str, Any] | None = None
     source: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -35,6 +37,7 @@ class ReportData:
             "champion_challenger": dict(self.arms),
             "model": dict(self.model) if self.model else None,
             "agencies": dict(self.agencies),
+            "write_off": dict(self.write_off) if self.write_off else None,
         }
 
 
@@ -195,5 +198,32 @@ def render_html(data: ReportData, *, generated_at: datetime) -> str:
         f"<style>{_STYLE}</style><script>{get_plotlyjs()}</script></head><body>"
         "<h1>Portfolio report</h1>"
         f'<p class="meta">Source: {html.escape(data.source)} · generated '
-        f"{generated_at:%Y-%m-%d %H:%M} UTC</p>" + "".join(sections) + "</body></html>"
+        f"{generated_at:%Y-%m-%d %H:%M} UTC</p>"
+        + "".join(sections)
+        + _write_off_section(data.write_off)
+        + "</body></html>"
+    )
+
+
+def _write_off_section(book: Mapping[str, Any] | None) -> str:
+    """Recoveries after write-off, apart from cures: they are not the active book's."""
+    if not book:
+        return (
+            '<section id="write-off" data-has-data="false"><h2>Charge-off and recoveries after '
+            "write-off</h2><p>No charged-off account yet.</p></section>"
+        )
+    after = book["after_write_off"]
+    keys = ["accounts", "written_off", "recovered", "agency_commission", "legal_costs",
+            "net_recovered", "recovery_rate", "net_recovery_rate"]  # fmt: skip
+    charged = book["charged_off"]
+    waiting = book["awaiting_write_off"]
+    return (
+        '<section id="write-off" data-has-data="true"><h2>Charge-off and recoveries after '
+        "write-off</h2>"
+        + _table(
+            ["charged off", "balance", "awaiting write-off", "balance"],
+            [[charged["accounts"], charged["balance"], waiting["accounts"], waiting["balance"]]],
+        )
+        + _table(keys, [[after[k] for k in keys]])
+        + "</section>"
     )

@@ -24,6 +24,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "cycle": ("cycle", "The daily cycle: age, price, segment, score, decide, sync."),
     "compliance": ("compliance", "The compliance engine: check, profiles, overrides, report."),
     "cases": ("cases", "Work orders: state, contacts, promises, plans."),
+    "writeoff": ("writeoff", "Charge-off and write-off: maker-checker, recoveries, debt sale."),
     "letters": ("letters", "Printed letters as PDF: one case, or the day's batch."),
     "messages": ("messages", "Messages to debtors (SMS, e-mail): queue, send, list, opt-outs."),
     "users": ("users", "Users: who a command or a sign-in acts as (--as USERNAME)."),

@@ -194,6 +194,15 @@ def _optional(label: str, compute: Any) -> Any:
         return None
 
 
+def _write_off() -> dict[str, Any] | None:
+    from arrears.chargeoff import service as chargeoff_service
+    from arrears.kit.db import unit_of_work
+
+    with unit_of_work() as session:
+        book = chargeoff_service.write_off_report(session)
+    return book if book["charged_off"]["accounts"] else None
+
+
 @app.command()
 def portfolio(
     out: Annotated[
@@ -218,6 +227,7 @@ def portfolio(
         data.model = _optional(
             "model", lambda: service.evaluate_model(con=con, trained=load_model())
         )
+        data.write_off = _optional("charge-off and write-off", _write_off)
         bar.advance(task)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(data, generated_at=clock.now()), encoding="utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,7 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from arrears.chargeoff import repository as chargeoff_repository
+from arrears.chargeoff import service as chargeoff_service
 from arrears.config import Settings
+from arrears.delinquency.chargeoff import charge_off_dpd
 from arrears.delinquency.fees import FeeSchedule, load_fee_schedule
 from arrears.engine import repository, stages
 from arrears.engine.backends import check_engine, open_backend
@@ -89,19 +92,29 @@ def _rank_sql(col: str) -> str:
     return f"CASE {col} {whens} ELSE -1 END"
 
 
-def customer_cases(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[pa.Table, pa.Table]:
+def customer_cases(
+    con: duckdb.DuckDBPyConnection, as_of: date, written_off: Sequence[str] = ()
+) -> tuple[pa.Table, pa.Table]:
     """Delinquent decisions rolled up to one row per customer (the work order) and its accounts.
+
+    Accounts in ``written_off`` are left out: they are off the book and no longer worked (a
+    payment on one is a recovery, not a cure).
 
     The lead account (highest level, then dpd, then amount due) gives the case its bucket, level
     and queue; amounts are summed over the customer's delinquent accounts. Both come in customer
     (then account) order: the sync opens work orders in this order, so it decides the case ids,
     and DuckDB's threads return an unordered read in a different order from run to run.
     """
+    # A registered Arrow table: DuckDB anti-joins it by hash, whatever its size.
+    con.register(
+        "written_off_accounts", pa.table({"account_id": pa.array(list(written_off), pa.string())})
+    )
     cases = con.execute(
         f"""
         WITH d AS (
             SELECT *, {_rank_sql("level")} AS level_rank FROM decisions
             WHERE as_of = $as_of AND level IS NOT NULL
+              AND account_id NOT IN (SELECT account_id FROM written_off_accounts)
         ), lead AS (
             SELECT *, row_number() OVER (PARTITION BY customer_id
                 ORDER BY level_rank DESC, dpd DESC, amount_due DESC, account_id) AS rn
@@ -128,12 +141,34 @@ def customer_cases(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[pa.Tabl
         """
         SELECT customer_id AS customer_ref, account_id AS account_ref, bucket, dpd, amount_due,
                fees, interest
-        FROM decisions WHERE as_of = $as_of AND level IS NOT NULL
+        FROM decisions
+        WHERE as_of = $as_of AND level IS NOT NULL
+          AND account_id NOT IN (SELECT account_id FROM written_off_accounts)
         ORDER BY customer_id, account_id
         """,
         {"as_of": as_of},
     ).fetch_arrow_table()
+    con.unregister("written_off_accounts")
     return cases.select(list(CASE_COLUMNS)), accounts.select(list(ACCOUNT_COLUMNS))
+
+
+def charge_offs(
+    con: duckdb.DuckDBPyConnection, as_of: date, schedule: FeeSchedule
+) -> pa.Table | None:
+    """The accounts the profile charges off (dpd at or past its day count), with the day they
+    reached it and their balance split; None when the profile does not charge off."""
+    after = charge_off_dpd(schedule)
+    if after is None:
+        return None
+    return con.execute(
+        """
+        SELECT account_id AS account_ref, customer_id AS customer_ref, currency, dpd,
+               CAST($as_of - (dpd - $after) AS DATE) AS charged_off_on,
+               balance AS principal, interest, fees
+        FROM decisions WHERE as_of = $as_of AND dpd >= $after ORDER BY account_id
+        """,
+        {"as_of": as_of, "after": after},
+    ).fetch_arrow_table()
 
 
 def _counts(
@@ -415,6 +450,7 @@ def finish_cycle(
             with _timed(durations, "snapshot", on_stage, heartbeat):
                 with UnitOfWork(store) as uow:
                     live = repository.live_cases(uow.session)
+                    written_off = chargeoff_repository.written_off_refs(uow.session)
                 # The model scores once, vectorised, in Python; the plan joins the result.
                 scores = (
                     model_scores(settings.warehouse, as_of=as_of, trained=trained)
@@ -454,7 +490,8 @@ def finish_cycle(
                     levels = _counts(con, "level", as_of, "AND level IS NOT NULL")
                     arms = _counts(con, "arm", as_of)
                     target = write_parquet(con, as_of, out) if out is not None else None
-                    cases, case_accounts = customer_cases(con, as_of)
+                    cases, case_accounts = customer_cases(con, as_of, written_off)
+                    charged = charge_offs(con, as_of, schedule)
                 finally:
                     con.close()
 
@@ -472,6 +509,15 @@ def finish_cycle(
                     strategy_hash=loaded.sha256,
                     now=clock.now(),
                 )
+                # Same transaction as the cases: a charge-off and its review queue go together.
+                charged_off = (
+                    chargeoff_service.record_charge_offs(
+                        uow.session, charged, run_id=run_id, actor=ACTOR, now=clock.now()
+                    )
+                    if charged is not None
+                    else 0
+                )
+                recovered = chargeoff_service.post_recoveries(uow.session, now=clock.now())
                 # Conditional on the record still running: a run abandoned meanwhile (its
                 # replacement may be running) rolls its sync back instead of ending "succeeded".
                 ended = repository.end_run(
@@ -486,6 +532,8 @@ def finish_cycle(
                         "arms": arms,
                         "cases": counts.as_dict(),
                         "promises": promises,
+                        "charged_off": charged_off,
+                        "recoveries": recovered,
                     },
                     durations=dict(durations, sync=0.0),
                 )

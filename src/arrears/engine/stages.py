@@ -12,6 +12,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from arrears.delinquency.buckets import DEFAULT_BUCKETS, BucketScheme
+from arrears.delinquency.chargeoff import REVIEW_LEVEL, REVIEW_QUEUE, charge_off_dpd
 from arrears.delinquency.fees import FeeSchedule
 from arrears.engine.columnar import Snapshot, age_and_price, date_value
 from arrears.strategy import compile as strategy_compile
@@ -142,7 +143,7 @@ def decisions(
     """
     aged = age_and_price(snap, as_of=as_of, schedule=schedule, buckets=buckets)
     feats = features(snap, aged, live, as_of=as_of, model_scores=model_scores)
-    decided = strategy_compile.apply(feats, strategy)
+    decided = route_charged_off(strategy_compile.apply(feats, strategy), schedule)
     return decided.select(
         as_of=date_value(as_of),
         account_id=decided.account_id,
@@ -167,4 +168,18 @@ def decisions(
         queue=decided.queue,
         priority=decided.priority,
         strategy_hash=ibis.literal(strategy_hash),
+    )
+
+
+def route_charged_off(decided: ir.Table, schedule: FeeSchedule) -> ir.Table:
+    """Send a worked account the profile charges off (``dpd >= after_dpd``) to write-off review,
+    whatever the strategy said: the charge-off is accounting policy, not a treatment choice."""
+    after = charge_off_dpd(schedule)
+    if after is None:
+        return decided
+    off = decided.level.notnull() & (decided.dpd >= after)
+    return decided.mutate(
+        level=off.ifelse(ibis.literal(REVIEW_LEVEL), decided.level),
+        queue=off.ifelse(ibis.literal(REVIEW_QUEUE), decided.queue),
+        rule=off.ifelse(ibis.literal("charge-off"), decided.rule),
     )

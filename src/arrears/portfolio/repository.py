@@ -40,8 +40,14 @@ def count_accounts(session: Session) -> int:
 
 
 def stream_account_currencies(session: Session) -> Iterator[Row[int, str]]:
-    """Every account's (id, currency), in id order (the spine of a bulk merge)."""
-    return _stream(session, select(CardAccount.id, CardAccount.currency).order_by(CardAccount.id))
+    """Every account on the active book (charged-off ones are on the charged-off book instead):
+    (id, currency), in id order (the spine of a bulk merge)."""
+    return _stream(
+        session,
+        select(CardAccount.id, CardAccount.currency)
+        .where(CardAccount.status != "charged_off")
+        .order_by(CardAccount.id),
+    )
 
 
 def stream_statements(

@@ -147,7 +147,7 @@ def create_app(
         legal_pages,
         pages,
     )
-    from arrears.web.api import cases, contacts, legal, messages, promises, workbench
+    from arrears.web.api import cases, contacts, legal, messages, promises, workbench, write_offs
 
     api_routers = [
         auth_api.router,
@@ -157,6 +157,7 @@ def create_app(
         messages.router,
         promises.router,
         legal.router,
+        write_offs.router,
         compliance_api.router,
     ]
     for router in api_routers:

@@ -1,0 +1,1 @@
+"""Charge-off, write-off, recoveries after write-off, debt sale (docs/delinquency.md)."""
