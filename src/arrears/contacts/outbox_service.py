@@ -112,8 +112,10 @@ def _check_bank_sms(
     body: str,
     at: datetime,
     actor: str,
+    stage: str = "engine",
 ) -> tuple[Decision, ComplianceCheck]:
-    """The compliance decision (recorded) for an SMS the bank itself sends the cardholder."""
+    """The compliance decision (recorded) for an SMS the bank itself sends the cardholder;
+    ``stage`` is ``relay`` when the outbox relay asks again at the moment of sending."""
     person = Person(
         id=f"cardholder:{holder.id}",
         phones=[PhoneIn(number=number)],
@@ -131,6 +133,7 @@ def _check_bank_sms(
             at=at, channel="sms", collector="bank", person=person.id, number=number, content=body
         ),
         actor=actor,
+        stage=stage,
     )
 
 
@@ -197,6 +200,7 @@ def send_outbox(
             body=message.body,
             at=now,
             actor=actor,
+            stage="relay",
         )
         if not check.permitted:
             when = f"; allowed from {decision.next_allowed_at}" if decision.next_allowed_at else ""
