@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from arrears.cases.models import WorkOrder
 from arrears.compliance import service as compliance_service
 from arrears.compliance.models import ComplianceCheck
+from arrears.compliance.reasons import message_in
 from arrears.contacts import outbox_service
 from arrears.contacts.models import ContactAttempt
 from arrears.contacts.schemas import ContactIn
@@ -102,7 +103,7 @@ def refused(engine: Engine) -> dict[str, int]:
             sa.select(ContactAttempt.status).where(ContactAttempt.id.in_(ids.values()))
         ).all()
         assert statuses == ["blocked"] * 4
-    assert _relay(engine, RELAY_NIGHT, FlakyGateway()).held == len(queued) == 2
+    assert _relay(engine, RELAY_NIGHT, FlakyGateway()).held == len(queued.queued) == 2
     return ids
 
 
@@ -193,6 +194,38 @@ def test_a_workflow_refusal_cannot_be_overridden(engine: Engine, refused: dict[s
             compliance_service.override(
                 session=s, check_id=check.id, actor="o", role="compliance_officer", reason="r"
             )
+
+
+def test_the_drill_down_reads_every_stage_in_the_readers_language(
+    cli: Any, engine: Engine, refused: dict[str, int]
+) -> None:
+    """The workflow gate's refusal keeps its rule id and parameters (not only English text), so
+    the drill-down, the CLI's --locale and the override refusal read in Chinese too."""
+    with Session(engine) as s:
+        (en,) = compliance_service.blocked(session=s, stage="workflow")
+        (zh,) = compliance_service.blocked(session=s, stage="workflow", locale="zh-CN")
+        stored = s.get(ComplianceCheck, zh.id)
+        assert stored is not None
+        assert stored.reasons is not None
+        assert [r["rule"] for r in stored.reasons] == ["workflow.step_by_step"]
+        relayed = compliance_service.blocked(session=s, stage="relay", locale="zh-CN")
+        with pytest.raises(RuleRefused) as refusal:
+            compliance_service.override(
+                session=s, check_id=zh.id, actor="o", role="compliance_officer", reason="r"
+            )
+    assert en.reason.startswith("the debtor has had 0 of the 3 attempts")
+    assert zh.reason.startswith("自2026-09-26起已对本人联系0次")
+    assert len(relayed) == 2
+    assert all("time_window" in c.rules for c in relayed)
+    assert all(not c.reason.isascii() for c in relayed)
+    assert "流程拦截" in message_in(refusal.value, "zh-CN")
+    listed = cli("compliance", "report", "--checks", "--stage", "workflow", "--locale", "zh-CN",
+                 "--json")  # fmt: skip
+    assert listed.exit_code == 0, listed.stderr
+    assert [c["reason"] for c in json.loads(listed.stdout)] == [zh.reason]
+    bad = cli("compliance", "report", "--checks", "--locale", "klingon")
+    assert bad.exit_code == 2
+    assert "--locale must be one of" in bad.stderr
 
 
 def test_days_are_the_centers_even_for_a_contact_before_dawn_in_utc(

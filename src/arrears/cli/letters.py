@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from arrears.cli import identity
+from arrears.cli import identity, output
 from arrears.cli.output import console, print_json, progress
 
 app = typer.Typer(
@@ -97,9 +96,12 @@ def batch(
         f"{len(result.printed)} letters ({result.kind}, {result.as_of}) → {out / letters.MANIFEST}"
     )
     if result.refused:
-        table = Table(title=f"refused by compliance: {len(result.refused)} ({letters.REFUSED})")
-        for column in ("case_id", "rules", "reason"):
-            table.add_column(column)
+        table = output.table(
+            "case_id",
+            "rules",
+            "reason",
+            title=f"refused by compliance: {len(result.refused)} ({letters.REFUSED})",
+        )
         for row in result.refused[:50]:
             table.add_row(str(row["case_id"]), str(row["rules"]), str(row["reason"]))
         console.print(table)
