@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from arrears.analytics import repository, service
-from arrears.analytics.champion import arm_results
+from arrears.analytics.champion import experiment_results
 from arrears.analytics.kpis import AttemptRow, PromiseRow, RecoveryRow, collector_kpis
 from arrears.analytics.model import evaluate, train
 from arrears.analytics.profile import load_model_profile
@@ -46,9 +46,13 @@ def _full_report(uci_csv: Path) -> ReportData:
         recoveries=[RecoveryRow("amy", Decimal("12000.00"))],
     )
     outcomes: list[dict[str, Any]] = [
-        {"arm": "champion", "amount": Decimal(100 if i % 3 == 0 else 0)} for i in range(300)
-    ] + [{"arm": "sms_first", "amount": Decimal(100 if i % 2 == 0 else 0)} for i in range(300)]
-    data.arms = arm_results(outcomes)
+        {"test": "t1", "arm": "champion", "amount": Decimal(100 if i % 3 == 0 else 0)}
+        for i in range(300)
+    ] + [
+        {"test": "t1", "arm": "sms_first", "amount": Decimal(100 if i % 2 == 0 else 0)}
+        for i in range(300)
+    ]
+    data.arms = experiment_results(outcomes)
     return data
 
 

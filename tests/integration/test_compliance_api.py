@@ -134,12 +134,25 @@ def test_override_and_report(
     assert rows == [
         {
             "day": "2026-04-07",
-            "collector": "bank",
+            "actor": "user:collector",
+            "stage": "engine",
             "rule": "hold.cease",
             "blocked": 1,
             "overridden": 1,
+            "checks": [record.id],
         }
     ]
+    (drill,) = client.get(
+        "/api/v1/compliance/blocked",
+        params={"id": rows[0]["checks"]},
+        headers=h["compliance_officer"],
+    ).json()
+    assert drill["id"] == record.id
+    assert drill["overridden_by"] == "user:compliance_officer"
+    assert drill["contact_at_center"]["zone"] == "Asia/Shanghai"  # the center's, not UTC
+    assert drill["next_allowed_at"] is None  # a cease hold has no next time
+    refused = client.get("/api/v1/compliance/blocked", headers=h["collector"])
+    assert refused.status_code == 403
     bad = client.get("/api/v1/compliance/report?tz=Mars/Base", headers=h["compliance_officer"])
     assert bad.status_code == 422
     assert "tz" in bad.text

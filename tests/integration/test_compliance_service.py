@@ -20,15 +20,24 @@ DAY1 = datetime(2026, 4, 7, 14, 0, tzinfo=UTC)
 DAY2 = datetime(2026, 4, 8, 14, 0, tzinfo=UTC)
 
 
-def _blocked(session: Session, *, collector: str = "bank", at: datetime = DAY1) -> ComplianceCheck:
-    """A cease hold plus a late hour: blocked by two rules."""
+def _blocked(
+    session: Session,
+    *,
+    collector: str = "bank",
+    at: datetime = DAY1,
+    contact: datetime | None = None,
+    actor: str = "collector-7",
+) -> ComplianceCheck:
+    """A cease hold plus a late hour: blocked by two rules. ``at`` is when the check runs,
+    ``contact`` when the contact is made (default 22:00 in New York on 7 April: 02:00 UTC on
+    the 8th)."""
     with clock.frozen(at):
         decision, record = service.check(
             session=session,
             profile=US,
             person=person(flags=["cease"]),
-            proposed=proposal(ny(7, 22), collector=collector),
-            actor="collector-7",
+            proposed=proposal(contact or ny(7, 22), collector=collector),
+            actor=actor,
         )
     assert not decision.allowed
     return record
@@ -149,11 +158,12 @@ def test_check_with_override_in_one_step(session: Session) -> None:
         )
 
 
-def test_report_counts_blocked_and_overridden_by_day_collector_and_rule(session: Session) -> None:
+def test_report_counts_by_contact_day_actor_stage_and_rule(session: Session) -> None:
     first = _blocked(session, at=DAY1)
     _blocked(session, at=DAY1)
-    _blocked(session, collector="agency-1", at=DAY1)
-    _blocked(session, at=DAY2)
+    _blocked(session, collector="agency-1", actor="agency:AG9", at=DAY1)
+    # Checked on the 8th (14:00 UTC) for a contact made on the 8th in New York (02:00 UTC 9th).
+    late = _blocked(session, at=DAY2, contact=ny(8, 22))
     with clock.frozen(DAY1):
         service.check(
             session=session, profile=US, person=person(), proposed=proposal(ny(7, 10)), actor="c"
@@ -163,37 +173,40 @@ def test_report_counts_blocked_and_overridden_by_day_collector_and_rule(session:
         )
     session.commit()
     rows = {
-        (r.day, r.collector, r.rule): (r.blocked, r.overridden)
-        for r in service.report(session=session)
+        (r.day, r.actor, r.stage, r.rule): (r.blocked, r.overridden, len(r.checks))
+        for r in service.report(session=session, time_zone="UTC")
     }
     assert rows == {
-        ("2026-04-07", "bank", "hold.cease"): (2, 1),
-        ("2026-04-07", "bank", "time_window"): (2, 1),
-        ("2026-04-07", "agency-1", "hold.cease"): (1, 0),
-        ("2026-04-07", "agency-1", "time_window"): (1, 0),
-        ("2026-04-08", "bank", "hold.cease"): (1, 0),
-        ("2026-04-08", "bank", "time_window"): (1, 0),
+        ("2026-04-08", "collector-7", "engine", "hold.cease"): (2, 1, 2),
+        ("2026-04-08", "collector-7", "engine", "time_window"): (2, 1, 2),
+        ("2026-04-08", "agency:AG9", "engine", "hold.cease"): (1, 0, 1),
+        ("2026-04-08", "agency:AG9", "engine", "time_window"): (1, 0, 1),
+        ("2026-04-09", "collector-7", "engine", "hold.cease"): (1, 0, 1),
+        ("2026-04-09", "collector-7", "engine", "time_window"): (1, 0, 1),
     }
-    only_8th = service.report(
-        session=session, start=date(2026, 4, 8), end=date(2026, 4, 8), time_zone="UTC"
+    only_9th = service.report(
+        session=session, start=date(2026, 4, 9), end=date(2026, 4, 9), time_zone="UTC"
     )
-    assert {(r.day, r.rule, r.blocked) for r in only_8th} == {
-        ("2026-04-08", "hold.cease", 1),
-        ("2026-04-08", "time_window", 1),
+    assert {(r.day, r.rule, r.blocked, tuple(r.checks)) for r in only_9th} == {
+        ("2026-04-09", "hold.cease", 1, (late.id,)),
+        ("2026-04-09", "time_window", 1, (late.id,)),
     }
-    assert service.report(session=session, end=date(2026, 4, 6), time_zone="UTC") == []
-    # 14:00 UTC on 7 April is 22:00 in Beijing, but 17:00 UTC is already 8 April there.
-    _blocked(session, at=datetime(2026, 4, 7, 17, 0, tzinfo=UTC))
+    assert service.report(session=session, end=date(2026, 4, 7), time_zone="UTC") == []
+    # 17:00 UTC on 7 April (13:00 in New York: the cease hold alone) is already 01:00 on the
+    # 8th in Beijing.
+    _blocked(session, at=DAY2, contact=datetime(2026, 4, 7, 17, 0, tzinfo=UTC))
     session.commit()
     beijing = service.report(
         session=session, time_zone="Asia/Shanghai", start=date(2026, 4, 8), end=date(2026, 4, 8)
     )
-    assert {(r.day, r.rule, r.blocked) for r in beijing} == {
-        ("2026-04-08", "hold.cease", 2),
-        ("2026-04-08", "time_window", 2),
+    assert {(r.day, r.actor, r.rule, r.blocked) for r in beijing} == {
+        ("2026-04-08", "collector-7", "hold.cease", 3),
+        ("2026-04-08", "collector-7", "time_window", 2),
+        ("2026-04-08", "agency:AG9", "hold.cease", 1),
+        ("2026-04-08", "agency:AG9", "time_window", 1),
     }
-    beijing_days = {r.day for r in service.report(session=session, time_zone="Asia/Shanghai")}
-    assert beijing_days == {"2026-04-07", "2026-04-08"}
+    utc_days = {r.day for r in service.report(session=session, time_zone="UTC")}
+    assert utc_days == {"2026-04-07", "2026-04-08", "2026-04-09"}
 
 
 def test_report_and_override_through_the_cli(session: Session, cli: object) -> None:
@@ -232,9 +245,9 @@ def test_report_and_override_through_the_cli(session: Session, cli: object) -> N
         "report",
         "--json",
         "--from",
-        "2026-04-07",
+        "2026-04-08",
         "--to",
-        "2026-04-07",
+        "2026-04-08",
         "--tz",
         "UTC",
     )

@@ -64,7 +64,7 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
     # A challenger arm, so the md5-based assignment is compared across engines too.
     text = text.replace(
         "rules:\n  - name: deceased",
-        "experiment:\n  test: spark-parity\n  arms:\n"
+        "experiment:\n  test: spark-parity\n  population: book\n  arms:\n"
         "    - {name: champion, percent: 90}\n    - {name: challenger, percent: 10}\n\n"
         "rules:\n  - name: deceased",
     )

@@ -87,3 +87,30 @@ def test_other_roles_are_refused_the_compliance_pages(
         )
         if not can(role, "compliance.override"):
             assert override.status_code == 403, role
+
+
+def test_the_summary_names_the_staff_code_and_drills_down_to_its_checks(
+    ctx: tuple[TestClient, Seeded],  # noqa: F811
+) -> None:
+    """Before: the summary said ``bank``, linked nowhere, and next-allowed times were UTC."""
+    client, seeded = ctx
+    sign_in(client, "collector")
+    client.post(  # at night: blocked by the time window
+        f"/cases/{seeded.work_orders[0]}/contact",
+        data={"channel": "call", "party": "debtor", "outcome": "busy", "csrf_token": csrf(client)},
+    )
+    sign_in(client, "compliance_officer")
+    page = client.get("/compliance")
+    (row,) = re.findall(r'<tr class="summary-row">(.*?)</tr>', page.text, re.S)
+    assert "<td>S-collector</td>" in row
+    assert "bank" not in row
+    link = re.search(r'<a href="([^"]+)">1</a>', row)
+    assert link is not None
+    drill = client.get(link.group(1).replace("&amp;", "&"))
+    assert drill.status_code == 200
+    assert len(re.findall(r"data-check=", drill.text)) == 1
+    assert 'class="center-time"' in drill.text
+    assert 'class="debtor-time"' in drill.text
+    assert "Asia/Shanghai" in drill.text
+    other = client.get("/compliance", params={"actor": "agency:AG1"})
+    assert "data-check=" not in other.text

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import duckdb
 from fastapi.testclient import TestClient
 
 from arrears.auth.policy import ROLES, can
+from tests.integration.test_analytics_arms import _book
 from tests.integration.test_web_api import csrf, sign_in
 from tests.integration.test_web_case_actions import ctx  # noqa: F401 - fixture
 from tests.web_seed import Seeded
@@ -73,3 +76,30 @@ def test_dashboard_compares_the_agency_with_in_house_work(
     row = re.search(r'class="agency-row"><td>AG1</td><td class="num">(\d+)</td>', page)
     assert row is not None
     assert row.group(1) == "1"
+
+
+def test_the_dashboard_shows_each_test_on_the_accounts_it_targets(
+    ctx: tuple[TestClient, Seeded],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Before: the dashboard computed no experiment at all (the arms chart said "no results")."""
+    client, _ = ctx
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    for name, table in _book().items():
+        con.register("t", table)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM t")
+        con.unregister("t")
+    con.close()
+    sign_in(client, "team_lead")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'id="experiments"' in page.text
+    rows = re.findall(r'class="arm-row"><td>([^<]*)</td><td>[^<]*</td>(.*?)</tr>', page.text, re.S)
+    cells = {arm: re.findall(r'<td class="num">([^<]*)</td>', rest) for arm, rest in rows}
+    # targeted, of the book, paid, pay rate: 50 of 100 per arm targeted (the hand-checked book)
+    assert cells["champion"][:4] == ["50", "100", "15", "30.0%"]
+    assert cells["challenger"][:4] == ["50", "100", "25", "50.0%"]
+    (comparison,) = re.findall(r'class="comparison-row">(.*?)</tr>', page.text, re.S)
+    assert "+20.0 pt" in comparison
+    assert "challenger better" in comparison
+    assert 'id="chart-card-arms"' in page.text

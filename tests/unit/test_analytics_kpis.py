@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arrears.analytics.champion import arm_results, verdict
+from arrears.analytics.champion import experiment_results, measure_test, verdict
 from arrears.analytics.kpis import (
     AttemptRow,
     ComplianceRow,
@@ -121,15 +121,15 @@ def _outcomes(arm: str, n: int, payers: int, amount: str = "100.00") -> list[dic
 
 
 def test_verdicts() -> None:
-    clear = arm_results(_outcomes("champion", 400, 120) + _outcomes("softer_sms", 400, 180))
+    clear = measure_test("t", _outcomes("champion", 400, 120) + _outcomes("softer_sms", 400, 180))
     assert clear["champion"] == "champion"
     (cmp,) = clear["comparisons"]
     assert cmp["challenger"] == "softer_sms"
     assert cmp["verdict"] == "challenger better"
     assert cmp["pay_rate_difference"] == 0.15
-    worse = arm_results(_outcomes("champion", 400, 180) + _outcomes("b", 400, 120))
+    worse = measure_test("t", _outcomes("champion", 400, 180) + _outcomes("b", 400, 120))
     assert worse["comparisons"][0]["verdict"] == "champion better"
-    small = arm_results(_outcomes("champion", 20, 6) + _outcomes("b", 20, 8))
+    small = measure_test("t", _outcomes("champion", 20, 6) + _outcomes("b", 20, 8))
     assert small["comparisons"][0]["verdict"] == "not yet significant"
     arms = {a["arm"]: a for a in clear["arms"]}
     assert arms["softer_sms"]["pay_rate"] == 0.45
@@ -141,4 +141,4 @@ def test_verdicts() -> None:
 
 
 def test_no_arms_no_results() -> None:
-    assert arm_results([]) == {"champion": None, "arms": [], "comparisons": []}
+    assert experiment_results([])["tests"] == []

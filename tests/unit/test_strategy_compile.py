@@ -154,7 +154,8 @@ def python_arm(account_id: str, test: str, arms: list[tuple[str, int]]) -> str:
 def test_arms_are_stable_and_split_as_declared(share: int) -> None:
     text = DEFAULT.replace(
         "rules:\n  - name: deceased",
-        f"experiment:\n  test: t1\n  arms:\n    - {{name: champion, percent: {100 - share}}}\n"
+        f"experiment:\n  test: t1\n  population: book\n  arms:\n"
+        f"    - {{name: champion, percent: {100 - share}}}\n"
         f"    - {{name: challenger, percent: {share}}}\n\nrules:\n  - name: deceased",
     )
     rows = [{"account_id": f"ACC{i:05d}", "dpd": 5, "bucket": "M1"} for i in range(4000)]
@@ -163,6 +164,39 @@ def test_arms_are_stable_and_split_as_declared(share: int) -> None:
     assert all(got[r["account_id"]]["arm"] == python_arm(r["account_id"], "t1", arms) for r in rows)
     challenger = sum(1 for r in got.values() if r["arm"] == "challenger") / len(rows)
     assert abs(challenger - share / 100) < 0.03
+
+
+M1_TEST = DEFAULT.replace(
+    "rules:\n  - name: deceased",
+    "experiment:\n  test: m1-call-first\n  arms:\n"
+    "    - {name: champion, percent: 80}\n    - {name: call_first, percent: 20}\n\n"
+    "rules:\n  - name: call-first\n    when: {bucket: [M1], arm: [call_first]}\n"
+    "    level: junior\n    treatments: [call]\n    queue: early_call\n    priority: 60\n"
+    "  - name: deceased",
+)
+
+
+def test_the_test_population_is_who_the_arm_rules_would_take_in_every_arm() -> None:
+    """Before: no record of who the test targets; every decided account was compared."""
+    rows = [{"account_id": f"M1-{i}", "dpd": 12, "bucket": "M1"} for i in range(200)]
+    rows += [{"account_id": f"M2-{i}", "dpd": 40, "bucket": "M2"} for i in range(50)]
+    rows += [{"account_id": f"M1-paid-{i}", "dpd": 12, "bucket": "M1", "collectible": False}
+             for i in range(20)]  # fmt: skip
+    rows += [{"account_id": f"M0-{i}"} for i in range(50)]
+    got = decide(rows, M1_TEST)
+    assert {r["test"] for r in got.values()} == {"m1-call-first"}
+    targeted = {a for a, r in got.items() if r["in_test"]}
+    assert targeted == {f"M1-{i}" for i in range(200)}  # worked M1 accounts, both arms
+    arms = {got[a]["arm"] for a in targeted}
+    assert arms == {"champion", "call_first"}
+    assert all(got[a]["rule"] == "call-first" for a in targeted if got[a]["arm"] == "call_first")
+    book = decide(
+        rows, M1_TEST.replace("  test: m1-call-first\n", "  test: t\n  population: book\n")
+    )
+    assert all(r["in_test"] for r in book.values())
+    plain = decide(rows)
+    assert not any(r["in_test"] for r in plain.values())
+    assert {r["test"] for r in plain.values()} == {None}
 
 
 def test_the_shipped_strategy_compiles_without_evaluating_rows_in_python() -> None:

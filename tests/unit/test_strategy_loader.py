@@ -91,6 +91,16 @@ def test_arm_percentages_must_add_up() -> None:
     assert "experiment.arms: arm percentages add up to 90, not 100" in _errors(text)
 
 
+def test_a_targeted_test_needs_a_rule_that_names_an_arm() -> None:
+    text = DEFAULT.replace(
+        "rules:\n  - name: deceased",
+        "experiment:\n  test: t\n  arms:\n    - {name: champion, percent: 90}\n"
+        "    - {name: b, percent: 10}\n\nrules:\n  - name: deceased",
+    )
+    assert "experiment.population: no rule names an arm" in _errors(text)
+    parse(text.replace("  test: t\n", "  test: t\n  population: book\n"))
+
+
 def test_load_by_path_and_unknown_name(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(DEFAULT.replace("name: default", "name: mine", 1), encoding="utf-8")

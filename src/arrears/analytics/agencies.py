@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from arrears.analytics.champion import arm_results
+from arrears.analytics.champion import measure_test
 
 IN_HOUSE = "in-house"
 ZERO = Decimal("0")
@@ -100,12 +100,14 @@ def performance(
         )
     agencies = [r for r in table if r["group"] != IN_HOUSE]
     champion = min(agencies, key=lambda r: (-r["cases"], r["group"]))["group"] if agencies else None
-    arms = arm_results(
-        (
-            {"arm": c.group, "amount": paid.get(c.work_order_id, ZERO)}
-            for c in rows
-            if c.group != IN_HOUSE
-        ),
-        champion=champion,
+    outcomes = [
+        {"arm": c.group, "amount": paid.get(c.work_order_id, ZERO)}
+        for c in rows
+        if c.group != IN_HOUSE
+    ]
+    arms: dict[str, Any] = (
+        measure_test("agencies", outcomes, champion=champion)
+        if outcomes
+        else {"champion": None, "arms": [], "comparisons": []}
     )
     return {"groups": table, "champion_challenger": arms}

@@ -161,26 +161,28 @@ def agency_chart(agencies: Mapping[str, Any]) -> Chart:
 
 
 def champion_chart(results: Mapping[str, Any]) -> Chart:
-    """Pay rate per arm with its 95% Wilson interval."""
-    title = "Champion / challenger: pay rate per arm (95% interval)"
-    arms = results.get("arms") or []
+    """Pay rate per test and arm, on the population the test targets, with its 95% interval."""
+    title = "Champion / challenger: pay rate of the targeted accounts per arm (95% interval)"
+    arms = [(t["test"], a) for t in results.get("tests") or [] for a in t["arms"]]
     if not arms:
         return Chart("arms", title, None, "No experiment results yet: the cycle has run no arms.")
-    rates = [a["pay_rate"] or 0 for a in arms]
+    rates = [a["pay_rate"] or 0 for _, a in arms]
     fig = go.Figure(
         go.Bar(
-            x=[f"{a['arm']} ({a['role']})" for a in arms],
+            x=[f"{test}: {a['arm']} ({a['role']}, {a['accounts']:,})" for test, a in arms],
             y=rates,
             error_y={
                 "type": "data",
                 "symmetric": False,
-                "array": [a["pay_rate_ci"][1] - r for a, r in zip(arms, rates, strict=True)],
-                "arrayminus": [r - a["pay_rate_ci"][0] for a, r in zip(arms, rates, strict=True)],
+                "array": [a["pay_rate_ci"][1] - r for (_, a), r in zip(arms, rates, strict=True)],
+                "arrayminus": [
+                    r - a["pay_rate_ci"][0] for (_, a), r in zip(arms, rates, strict=True)
+                ],
             },
-            marker_color=["#1565c0" if a["role"] == "champion" else "#ef6c00" for a in arms],
+            marker_color=["#1565c0" if a["role"] == "champion" else "#ef6c00" for _, a in arms],
         )
     )
-    fig.update_yaxes(tickformat=".0%", title="accounts paying within the horizon")
+    fig.update_yaxes(tickformat=".0%", title="targeted accounts paying within the horizon")
     return Chart("arms", title, _layout(fig))
 
 

@@ -113,20 +113,8 @@ def _extras(chart: Chart, data: ReportData) -> str:
             "compliance_overrides",
         ]
         return _table(keys, [[row[k] for k in keys] for row in data.kpis])
-    if chart.key == "arms" and data.arms.get("comparisons"):
-        return _table(
-            ["challenger", "champion", "pay-rate difference", "p-value", "verdict"],
-            [
-                [
-                    c["challenger"],
-                    c["champion"],
-                    c["pay_rate_difference"],
-                    c["p_value"],
-                    c["verdict"],
-                ]
-                for c in data.arms["comparisons"]
-            ],
-        )
+    if chart.key == "arms" and data.arms.get("tests"):
+        return arms_tables(data.arms)
     if chart.key == "agencies" and data.agencies.get("groups"):
         keys = [
             "group",
@@ -182,6 +170,61 @@ def _extras(chart: Chart, data: ReportData) -> str:
             ],
         )
     return ""
+
+
+def arms_tables(results: Mapping[str, Any]) -> str:
+    """Per test: each arm's targeted accounts and pay rate, then each challenger's difference,
+    its interval, the verdict and the power the test had (the report and the dashboard)."""
+    effect = results.get("minimum_effect")
+    parts = []
+    for t in results.get("tests") or []:
+        parts.append(f"<h3>test {html.escape(t['test'])}</h3>")
+        parts.append(
+            _table(
+                ["arm", "role", "targeted", "of the book", "paid", "pay rate", "95% interval"],
+                [
+                    [
+                        a["arm"],
+                        a["role"],
+                        a["accounts"],
+                        a["book_accounts"],
+                        a["payers"],
+                        a["pay_rate"],
+                        "{:.4f} – {:.4f}".format(*a["pay_rate_ci"]),
+                    ]
+                    for a in t["arms"]
+                ],
+            )
+        )
+        if t["comparisons"]:
+            parts.append(
+                _table(
+                    [
+                        "challenger",
+                        "champion",
+                        "difference",
+                        "95% interval",
+                        "p-value",
+                        "verdict",
+                        f"power (+{effect})",
+                        "detectable at 80%",
+                    ],
+                    [
+                        [
+                            c["challenger"],
+                            c["champion"],
+                            c["pay_rate_difference"],
+                            "{:.4f} – {:.4f}".format(*c["pay_rate_difference_ci"]),
+                            c["p_value"],
+                            c["verdict"],
+                            c["power"],
+                            c["minimum_detectable_effect"],
+                        ]
+                        for c in t["comparisons"]
+                    ],
+                )
+            )
+    return "".join(parts)
 
 
 def render_html(data: ReportData, *, generated_at: datetime) -> str:

@@ -207,18 +207,27 @@ def recovery_rows(
     )
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def arm_outcomes(con: duckdb.DuckDBPyConnection, *, horizon_days: int = 30) -> list[dict[str, Any]]:
-    """Per account in an experiment: its arm, first decision date and what it paid within the
-    horizon after it. Empty when the cycle has not written ``decisions`` yet."""
-    if not {"decisions", "payments"} <= tables(con):
+    """Per account in a test's measured population (``decisions.in_test``, as the strategy
+    said when the cycle decided): the test, its arm, the first day it was in the population and
+    what it paid within the horizon after that day. Empty until the cycle writes decisions."""
+    if not {"decisions", "payments"} <= tables(con) or "in_test" not in _columns(con, "decisions"):
         return []
     rows = con.execute(
         f"""
         WITH first AS (
-            SELECT account_id::VARCHAR AS account_id, arm, min(as_of::DATE) AS as_of
-            FROM decisions WHERE arm IS NOT NULL AND arm <> '' GROUP BY ALL
+            SELECT test, account_id::VARCHAR AS account_id, arm, min(as_of::DATE) AS as_of
+            FROM decisions WHERE in_test AND test IS NOT NULL AND arm IS NOT NULL
+            GROUP BY ALL
         )
-        SELECT f.account_id, f.arm, f.as_of, coalesce(sum(p.amount::DECIMAL(18, 2)), 0)
+        SELECT f.test, f.account_id, f.arm, f.as_of, coalesce(sum(p.amount::DECIMAL(18, 2)), 0)
         FROM first f LEFT JOIN payments p
           ON p.account_id::VARCHAR = f.account_id AND p.paid_on::DATE > f.as_of
          AND p.paid_on::DATE <= f.as_of + INTERVAL {int(horizon_days)} DAY
@@ -226,8 +235,27 @@ def arm_outcomes(con: duckdb.DuckDBPyConnection, *, horizon_days: int = 30) -> l
         """
     ).fetchall()
     return [
-        {"account_id": r[0], "arm": str(r[1]), "as_of": r[2], "amount": Decimal(r[3])} for r in rows
+        {
+            "test": str(r[0]),
+            "account_id": r[1],
+            "arm": str(r[2]),
+            "as_of": r[3],
+            "amount": Decimal(r[4]),
+        }
+        for r in rows
     ]
+
+
+def arm_book_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    """Accounts decided per (test, arm), in the measured population or not: the book the
+    targeted count is a part of."""
+    if "decisions" not in tables(con) or "in_test" not in _columns(con, "decisions"):
+        return {}
+    rows = con.execute(
+        "SELECT test, arm, count(DISTINCT account_id) FROM decisions "
+        "WHERE test IS NOT NULL AND arm IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
 
 
 def model_frames(

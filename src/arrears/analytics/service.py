@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from arrears.analytics import repository
 from arrears.analytics.agencies import performance
-from arrears.analytics.champion import arm_results
+from arrears.analytics.champion import MINIMUM_EFFECT, experiment_results
 from arrears.analytics.features import build_features, labels
 from arrears.analytics.model import TrainedModel, evaluate, save_model, score_accounts, train
 from arrears.analytics.profile import load_model_profile
@@ -37,30 +37,45 @@ def recovery(*, con: duckdb.DuckDBPyConnection, horizon: int = 12) -> list[dict[
     return recovery_curves(cohorts, payments, status)
 
 
-def strategy_champion() -> str | None:
-    """The champion arm of the configured strategy (its experiment's first arm), if any."""
+def strategy_champions() -> dict[str, str]:
+    """The configured strategy's test and its champion (its experiment's first arm), if any."""
     from arrears.config import get_settings
     from arrears.strategy.loader import load_strategy
 
     try:
         experiment = load_strategy(get_settings().strategy).strategy.experiment
     except BadInput:
-        return None
-    return experiment.arms[0].name if experiment is not None else None
+        return {}
+    return {experiment.test: experiment.arms[0].name} if experiment is not None else {}
 
 
 def champion_challenger(
-    *, con: duckdb.DuckDBPyConnection, horizon_days: int = 30, champion: str | None = None
+    *,
+    con: duckdb.DuckDBPyConnection,
+    horizon_days: int = 30,
+    champion: str | None = None,
+    minimum_effect: float = MINIMUM_EFFECT,
 ) -> dict[str, Any]:
-    """Per-arm results of the cycle's experiments (empty until the cycle writes decisions).
+    """Per test and arm, on the population the test targets (empty until the cycle writes
+    decisions).
 
-    The champion is ``champion``, else the configured strategy's first arm, else an arm named
-    ``champion``/``control``.
+    The champion of a test is ``champion`` when that arm is in it, else the configured
+    strategy's first arm for its test, else an arm named ``champion``/``control``.
     """
+    if not 0 < minimum_effect < 1:
+        raise BadInput(
+            f"the minimum effect is a pay-rate difference between 0 and 1: {minimum_effect}"
+        )
     outcomes = repository.arm_outcomes(con, horizon_days=horizon_days)
-    if champion is None and outcomes:
-        champion = strategy_champion()
-    result = arm_results(outcomes, champion=champion)
+    champions = strategy_champions() if outcomes else {}
+    if champion is not None:
+        champions = {str(r["test"]): champion for r in outcomes if r["arm"] == champion}
+    result = experiment_results(
+        outcomes,
+        champions=champions,
+        book=repository.arm_book_counts(con),
+        minimum_effect=minimum_effect,
+    )
     result["horizon_days"] = horizon_days
     return result
 

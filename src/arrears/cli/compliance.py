@@ -20,7 +20,7 @@ from arrears.compliance.profile import (
     profile_names,
 )
 from arrears.compliance.reasons import in_locale
-from arrears.compliance.schemas import Scenario
+from arrears.compliance.schemas import LocalTime, Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.dates import parse_day
 from arrears.kit.errors import ArrearsError, BadInput
@@ -143,17 +143,33 @@ def override(
 _day = parse_day
 
 
+def _shown(local: LocalTime | None) -> str:
+    return "–" if local is None else f"{local.at[:16].replace('T', ' ')} {local.zone}"
+
+
 @app.command()
 def report(
-    from_: str | None = typer.Option(None, "--from", help="First day, YYYY-MM-DD."),
-    to: str | None = typer.Option(None, "--to", help="Last day, inclusive."),
+    from_: str | None = typer.Option(None, "--from", help="First contact day, YYYY-MM-DD."),
+    to: str | None = typer.Option(None, "--to", help="Last contact day, inclusive."),
     time_zone: str | None = typer.Option(
         None, "--tz", help="Zone the days are counted in (default ARREARS_TIME_ZONE)."
     ),
+    checks: bool = typer.Option(
+        False, "--checks", help="List the refused actions behind the rows (the drill-down)."
+    ),
+    actor: str | None = typer.Option(None, "--actor", help="Only this actor (with --checks)."),
+    stage: str | None = typer.Option(
+        None, "--stage", help="Only engine, workflow or relay (with --checks)."
+    ),
+    rule: str | None = typer.Option(None, "--rule", help="Only this rule (with --checks)."),
+    locale: str | None = LOCALE,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Blocked and overridden actions by day, collector and rule."""
+    """Refused and overridden actions by contact day, actor (staff code or agency), stage and
+    rule; ``--checks`` lists each refused action with its next-allowed time in the center's and
+    the debtor's zones."""
     from arrears.compliance import service
+    from arrears.compliance.models import STAGES
     from arrears.kit.db import unit_of_work
 
     start, end = _day(from_, "--from"), _day(to, "--to")
@@ -161,14 +177,59 @@ def report(
         raise BadInput("--to is before --from")
     if time_zone is not None and not known_zone(time_zone):
         raise BadInput(f"--tz: unknown time zone {time_zone!r}")
+    if stage is not None and stage not in STAGES:
+        raise BadInput(f"--stage must be one of: {', '.join(STAGES)} (got {stage!r})")
+    if not checks and (actor or stage or rule):
+        raise BadInput("--actor, --stage and --rule choose checks: add --checks")
+    lang = reader_locale(locale)
     with unit_of_work() as session:
-        rows = service.report(session=session, start=start, end=end, time_zone=time_zone)
+        if checks:
+            listed = service.blocked(
+                session=session,
+                start=start,
+                end=end,
+                time_zone=time_zone,
+                actor=actor,
+                stage=stage,
+                rule=rule,
+                locale=lang,
+            )
+        else:
+            rows = service.report(session=session, start=start, end=end, time_zone=time_zone)
+    if checks:
+        if as_json:
+            print_json([c.model_dump(mode="json") for c in listed])
+            return
+        # One block per check: its reason and times stay whole at any width.
+        for c in listed:
+            console.print(
+                f"[bold]check {c.id}[/bold] · {_shown(c.contact_at_center)} · {c.actor} "
+                f"({c.collector}) · {c.stage} · {c.channel}",
+                highlight=False,
+            )
+            console.print(f"  rules: {', '.join(c.rules)}", highlight=False, markup=False)
+            console.print(f"  reason: {c.reason}", highlight=False, markup=False)
+            if c.next_allowed_center is not None:
+                console.print(
+                    f"  allowed again: {_shown(c.next_allowed_center)} (center)", highlight=False
+                )
+                for t in c.next_allowed_debtor:
+                    console.print(f"                 {_shown(t)} (debtor)", highlight=False)
+            if c.overridden_by:
+                console.print(
+                    f"  overridden by {c.overridden_by}: {c.override_reason}",
+                    highlight=False,
+                    markup=False,
+                )
+        if not listed:
+            console.print("no refused actions match")
+        return
     if as_json:
         print_json([r.model_dump() for r in rows])
         return
-    table = output.table("day", "collector", "rule", "blocked", "overridden")
+    table = output.table("day", "actor", "stage", "rule", "blocked", "overridden")
     for r in rows:
-        table.add_row(r.day, r.collector, r.rule, str(r.blocked), str(r.overridden))
+        table.add_row(r.day, r.actor, r.stage, r.rule, str(r.blocked), str(r.overridden))
     console.print(table)
     if not rows:
         console.print("no blocked actions in this period")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import typer
 
 from arrears.analytics import repository, service
+from arrears.analytics.champion import MINIMUM_EFFECT
 from arrears.analytics.kpis import collector_kpis
 from arrears.analytics.model import load_model
 from arrears.analytics.report import ReportData, render_html
@@ -147,41 +148,60 @@ def kpis(
 
 
 @app.command()
-def arms(
+def champion(
     json_out: JsonOpt = False,
     uci: UciOpt = None,
     horizon_days: Annotated[int, typer.Option(help="Days after the first decision.", min=1)] = 30,
     champion: Annotated[
         str | None, typer.Option(help="The champion arm (default: the strategy's first arm).")
     ] = None,
+    min_effect: Annotated[
+        float,
+        typer.Option(help="Pay-rate rise the power is computed for (0.05: 5 points)."),
+    ] = MINIMUM_EFFECT,
 ) -> None:
-    """Champion/challenger results per arm with 95% intervals and a plain verdict."""
+    """Champion/challenger per test, on the accounts it targets: rates, difference, interval,
+    verdict, power."""
     with repository.source(uci) as con:
-        result = service.champion_challenger(con=con, horizon_days=horizon_days, champion=champion)
+        result = service.champion_challenger(
+            con=con, horizon_days=horizon_days, champion=champion, minimum_effect=min_effect
+        )
     if json_out:
         print_json(result)
         return
-    if not result["arms"]:
+    if not result["tests"]:
         console.print("No experiment results yet: the cycle has written no decisions with arms.")
         return
-    table = output.table(title=f"Champion / challenger (paid within {horizon_days} days)")
-    for col in ("arm", "role", "accounts", "pay rate", "95% interval", "recovered / account"):
-        table.add_column(col)
-    for a in result["arms"]:
-        low, high = a["pay_rate_ci"]
-        table.add_row(
-            a["arm"],
-            a["role"],
-            f"{a['accounts']:,}",
-            _pct(a["pay_rate"]),
-            f"{_pct(low)} – {_pct(high)}",
-            f"{a['recovered_per_account']:,.2f}",
+    for t in result["tests"]:
+        table = output.table(
+            title=f"Test {t['test']}: targeted accounts paid within {horizon_days} days"
         )
-    console.print(table)
-    for c in result["comparisons"]:
-        console.print(
-            f"{c['challenger']} vs {c['champion']}: [bold]{c['verdict']}[/bold] (p={c['p_value']})"
-        )
+        for col in ("arm", "role", "targeted", "of book", "pay rate", "95% interval"):
+            table.add_column(col)
+        for a in t["arms"]:
+            low, high = a["pay_rate_ci"]
+            book = a["book_accounts"]
+            table.add_row(
+                a["arm"],
+                a["role"],
+                f"{a['accounts']:,}",
+                "–" if book is None else f"{book:,}",
+                _pct(a["pay_rate"]),
+                f"{_pct(low)} – {_pct(high)}",
+            )
+        console.print(table)
+        for c in t["comparisons"]:
+            low, high = c["pay_rate_difference_ci"]
+            console.print(
+                f"{c['challenger']} vs {c['champion']}: [bold]{c['verdict']}[/bold] "
+                f"({100 * c['pay_rate_difference']:+.1f} pt, 95% {100 * low:+.1f} to "
+                f"{100 * high:+.1f}; p={c['p_value']}; power {_pct(c['power'])} for "
+                f"+{100 * result['minimum_effect']:.0f} pt)"
+            )
+
+
+# The command's earlier name, kept for scripts that call it.
+app.command("arms", hidden=True)(champion)
 
 
 def _optional(label: str, compute: Any) -> Any:

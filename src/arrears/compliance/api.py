@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -13,7 +14,7 @@ from arrears.compliance import service
 from arrears.compliance.engine import decide_scenario
 from arrears.compliance.profile import Profile, load_profile, profile_names
 from arrears.compliance.reasons import in_locale
-from arrears.compliance.schemas import Decision, ReportRow, Scenario
+from arrears.compliance.schemas import BlockedCheck, Decision, ReportRow, Scenario
 from arrears.compliance.zones import known_zone
 from arrears.kit.errors import BadInput, NotFound
 from arrears.kit.schema_types import Body, Id
@@ -93,9 +94,41 @@ def report(
     tz: str | None = Query(default=None, description="zone the days are counted in"),
     principal: Principal = Depends(require("compliance.read")),
 ) -> list[ReportRow]:
-    """Blocked and overridden actions by day, collector and rule."""
-    if from_ and to and to < from_:
+    """Refused and overridden actions by contact day, actor, stage and rule."""
+    _period_ok(from_, to, tz)
+    return service.report(session=session, start=from_, end=to, time_zone=tz)
+
+
+def _period_ok(start: date | None, end: date | None, tz: str | None) -> None:
+    if start and end and end < start:
         raise BadInput("to is before from")
     if tz is not None and not known_zone(tz):
         raise BadInput(f"tz: unknown time zone {tz!r}")
-    return service.report(session=session, start=from_, end=to, time_zone=tz)
+
+
+@router.get("/blocked")
+def blocked(
+    session: DbSession,
+    from_: date | None = Query(default=None, alias="from"),
+    to: date | None = Query(default=None),
+    tz: str | None = Query(default=None, description="zone the days are counted in"),
+    actor: str | None = None,
+    stage: Literal["engine", "workflow", "relay"] | None = None,
+    rule: str | None = None,
+    ids: list[int] | None = Query(default=None, alias="id", description="a report row's checks"),
+    principal: Principal = Depends(require("compliance.read")),
+) -> list[BlockedCheck]:
+    """The refused actions behind the report (its drill-down), with next-allowed times in the
+    center's zone and in each zone the debtor may be in; reasons in the Accept-Language."""
+    _period_ok(from_, to, tz)
+    return service.blocked(
+        session=session,
+        start=from_,
+        end=to,
+        time_zone=tz,
+        actor=actor,
+        stage=stage,
+        rule=rule,
+        ids=ids,
+        locale=principal.locale,
+    )

@@ -130,6 +130,17 @@ class _Context:
         return self.proposed.collector or ""
 
 
+def person_zones(*, profile: Profile, person: Person, proposed: Proposed) -> tuple[str, ...]:
+    """The zones the person may be in: the ones given, else what the numbers and the address
+    say, else the profile's fallback."""
+    return possible_zones(
+        given=person.time_zones,
+        numbers=[p.number for p in person.phones] + ([proposed.number] if proposed.number else []),
+        address=(person.address.country, person.address.region) if person.address else None,
+        fallback=profile.fallback_time_zones,
+    )
+
+
 def decide(
     *,
     profile: Profile,
@@ -155,12 +166,7 @@ def decide(
     # From the cardholder behind a third-party contact only the holds carry over.
     inherited = [f for f in (debtor.flags if debtor else ()) if f in DEBTOR_FLAGS]
     flags = frozenset(person.flags) | frozenset(inherited)
-    zones = possible_zones(
-        given=person.time_zones,
-        numbers=[p.number for p in person.phones] + ([proposed.number] if proposed.number else []),
-        address=(person.address.country, person.address.region) if person.address else None,
-        fallback=profile.fallback_time_zones,
-    )
+    zones = person_zones(profile=profile, person=person, proposed=proposed)
     ctx = _Context(
         profile=profile,
         person=person,

@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arrears.kit.db import Base, BigId, UTCDateTime, Versioned
+from arrears.kit.db import Base, BigId, UTCDateTime, Versioned, one_of
+
+# Who refused: the engine asked by the contact flow, a workflow gate after it (step by step,
+# contact-person purpose, late entry), or the engine asked again by the outbox relay.
+STAGES = ("engine", "workflow", "relay")
 
 
 class ComplianceCheck(Versioned, Base):
-    """One decision: what was proposed, what the engine said, and who overrode it and why."""
+    """One decision: what was proposed, what the engine (or a workflow gate) said, and who
+    overrode it and why. Every refused action has one, whichever stage refused it."""
 
     __tablename__ = "compliance_check"
 
@@ -34,6 +39,17 @@ class ComplianceCheck(Versioned, Base):
     overridden_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    stage: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="engine", server_default="engine"
+    )
+    # The real actor: the staff member's code, the agency's code, or the job (``system``);
+    # ``collector`` is whom the rules count against (the bank or an agency).
+    acted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The zones the debtor may be in, as the engine found them: next-allowed times are shown in
+    # them and in the center's zone.
+    debtor_zones: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (CheckConstraint(one_of("stage", STAGES), name="stage"),)
 
     @property
     def permitted(self) -> bool:

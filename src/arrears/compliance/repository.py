@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arrears.compliance.models import ComplianceCheck
@@ -23,44 +23,73 @@ def get(session: Session, check_id: int) -> ComplianceCheck | None:
 
 def blocked_between(
     session: Session, *, start: datetime | None, end: datetime | None
-) -> Sequence[tuple[datetime, str, list[str], str | None]]:
-    """Blocked decisions (overridden or not) with only the columns the report groups by."""
+) -> Sequence[tuple[int, datetime, str, str, list[str], str | None]]:
+    """Refused actions (overridden or not) whose contact time (``action_at``) falls in the
+    period, with only the columns the report groups by: id, contact time, real actor (the
+    audit name for checks recorded before it was kept), stage, rules, overrider."""
     query = select(
-        ComplianceCheck.at,
-        ComplianceCheck.collector,
+        ComplianceCheck.id,
+        ComplianceCheck.action_at,
+        func.coalesce(ComplianceCheck.acted_by, ComplianceCheck.actor),
+        ComplianceCheck.stage,
         ComplianceCheck.rules,
         ComplianceCheck.overridden_by,
     ).where(ComplianceCheck.allowed.is_(False))
     if start is not None:
-        query = query.where(ComplianceCheck.at >= start)
+        query = query.where(ComplianceCheck.action_at >= start)
     if end is not None:
-        query = query.where(ComplianceCheck.at < end)
-    return session.execute(query.order_by(ComplianceCheck.at)).tuples().all()
+        query = query.where(ComplianceCheck.action_at < end)
+    return (
+        session.execute(query.order_by(ComplianceCheck.action_at, ComplianceCheck.id))
+        .tuples()
+        .all()
+    )
 
 
 def blocked_checks(
     session: Session,
     *,
-    rule: str | None,
-    collector: str | None,
-    overridden: bool | None,
-    limit: int,
+    rule: str | None = None,
+    actor: str | None = None,
+    stage: str | None = None,
+    overridden: bool | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    ids: Sequence[int] | None = None,
+    limit: int = 200,
 ) -> Sequence[ComplianceCheck]:
-    """Blocked compliance decisions, newest first, with the officer's filters."""
+    """Refused actions, newest contact first, with the officer's filters (the drill-down)."""
     query = select(ComplianceCheck).where(ComplianceCheck.allowed.is_(False))
-    if collector:
-        query = query.where(ComplianceCheck.collector == collector)
+    if actor:
+        query = query.where(func.coalesce(ComplianceCheck.acted_by, ComplianceCheck.actor) == actor)
+    if stage:
+        query = query.where(ComplianceCheck.stage == stage)
+    if start is not None:
+        query = query.where(ComplianceCheck.action_at >= start)
+    if end is not None:
+        query = query.where(ComplianceCheck.action_at < end)
+    if ids is not None:
+        query = query.where(ComplianceCheck.id.in_(list(ids)))
     if overridden is not None:
         query = query.where(
             ComplianceCheck.overridden_by.is_not(None)
             if overridden
             else ComplianceCheck.overridden_by.is_(None)
         )
-    rows = session.scalars(
-        query.order_by(ComplianceCheck.at.desc(), ComplianceCheck.id.desc()).limit(limit * 4)
-    ).all()
-    # Rules are a JSON list: filtered here, portable across SQLite and PostgreSQL.
-    return [r for r in rows if not rule or rule in (r.rules or [])][:limit]
+    query = query.order_by(ComplianceCheck.action_at.desc(), ComplianceCheck.id.desc())
+    if not rule:
+        return session.scalars(query.limit(limit)).all()
+    # Rules are a JSON list: filtered here, portable across SQLite and PostgreSQL; read in pages
+    # so a rare rule is found however many other blocks come first.
+    found: list[ComplianceCheck] = []
+    offset = 0
+    while len(found) < limit:
+        page = session.scalars(query.offset(offset).limit(limit * 4)).all()
+        found += [r for r in page if rule in (r.rules or [])]
+        if len(page) < limit * 4:
+            break
+        offset += len(page)
+    return found[:limit]
 
 
 def standing_override(

@@ -282,8 +282,41 @@ class Decision(BaseModel):
 
 
 class ReportRow(BaseModel):
+    """Blocked actions of one contact day (in the center's zone), actor, stage and rule."""
+
     day: str
-    collector: str
+    actor: str = Field(description="staff code, agency:CODE, or the job (system)")
+    stage: str = Field(description="engine, workflow (a gate after it) or relay (the outbox)")
     rule: str
     blocked: int
     overridden: int
+    checks: list[int] = Field(description="the compliance checks counted: drill down by id")
+
+
+class LocalTime(BaseModel):
+    """One instant in one zone."""
+
+    zone: str
+    at: str = Field(description="local ISO time with its offset")
+
+
+class BlockedCheck(BaseModel):
+    """One refused action as the report's drill-down shows it; times in the center's zone and
+    in each zone the debtor may be in, never in UTC only."""
+
+    id: int
+    contact_at: UtcOut
+    contact_at_center: LocalTime
+    day: str
+    actor: str
+    collector: str
+    stage: str
+    channel: str
+    person: str
+    rules: list[str]
+    reason: str
+    next_allowed_at: UtcOut | None = None
+    next_allowed_center: LocalTime | None = None
+    next_allowed_debtor: list[LocalTime] = Field(default_factory=list)
+    overridden_by: str | None = None
+    override_reason: str | None = None

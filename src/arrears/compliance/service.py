@@ -1,4 +1,5 @@
-"""Compliance operations: decide and record, override, report. Flushes, never commits."""
+"""Compliance operations: decide and record, record a workflow refusal, override, report and
+its drill-down. Flushes, never commits."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from arrears.compliance import repository
-from arrears.compliance.engine import HistoryIndex, decide
+from arrears.compliance.engine import HistoryIndex, decide, person_zones
 from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.profile import Profile
-from arrears.compliance.reasons import Reason, dumped, refusal
+from arrears.compliance.reasons import Reason, dumped, localized, refusal
 from arrears.compliance.schemas import (
     Attempt,
+    BlockedCheck,
     Consent,
     Debtor,
     Decision,
+    LocalTime,
     Person,
     Proposed,
     ReportRow,
@@ -42,9 +45,13 @@ def check(
     actor: str,
     role: str | None = None,
     override_reason: str | None = None,
+    acted_by: str | None = None,
+    stage: str = "engine",
 ) -> tuple[Decision, ComplianceCheck]:
     """Decide ``proposed``, record the decision, and apply an override if one is asked for.
 
+    ``acted_by`` is the real actor the report names (a staff code, ``agency:CODE``; default
+    ``actor``); ``stage`` who asked (``engine`` for the contact flow, ``relay`` for the outbox).
     Callers must act only when ``record.permitted`` is true.
     """
     decision = decide(
@@ -71,6 +78,9 @@ def check(
             reason=decision.reason,
             reasons=dumped(decision.reasons) or None,
             next_allowed_at=decision.next_allowed_at,
+            stage=stage,
+            acted_by=acted_by or actor,
+            debtor_zones=list(person_zones(profile=profile, person=person, proposed=proposed)),
         ),
     )
     if override_reason is not None and not decision.allowed:
@@ -105,6 +115,40 @@ def _carry_standing_override(*, session: Session, record: ComplianceCheck) -> No
     session.flush()
 
 
+def record_block(
+    *,
+    session: Session,
+    asked: ComplianceCheck,
+    rules: Sequence[str],
+    reason: str,
+    reasons: Sequence[Reason] = (),
+    next_allowed_at: datetime | None,
+) -> ComplianceCheck:
+    """Record a refusal by a workflow gate after the engine allowed (``asked``: the engine's
+    check of the same action), so every refused action has a check, whatever stage refused."""
+    return repository.add(
+        session,
+        ComplianceCheck(
+            at=clock.now(),
+            action_at=asked.action_at,
+            profile=asked.profile,
+            collector=asked.collector,
+            actor=asked.actor,
+            acted_by=asked.acted_by,
+            person_ref=asked.person_ref,
+            channel=asked.channel,
+            proposed=asked.proposed,
+            allowed=False,
+            rules=list(rules),
+            reason=reason,
+            reasons=dumped(reasons) or None,
+            next_allowed_at=next_allowed_at,
+            stage="workflow",
+            debtor_zones=asked.debtor_zones,
+        ),
+    )
+
+
 def override(
     *, session: Session, check_id: int, actor: str, role: str | None, reason: str
 ) -> ComplianceCheck:
@@ -120,6 +164,14 @@ def override(
         raise refusal(RuleRefused, Reason(rule="override.nothing", params={"check": check_id}))
     if record.overridden_by is not None:
         raise refusal(Conflict, Reason(rule="override.done", params={"check": check_id}))
+    if record.stage == "workflow":
+        raise refusal(
+            RuleRefused,
+            Reason(
+                rule="override.workflow",
+                params={"check": check_id, "rules": list(record.rules or [])},
+            ),
+        )
     before = {"overridden_by": None, "rules": list(record.rules)}
     record.overridden_by = actor
     record.override_reason = reason.strip()
@@ -139,6 +191,21 @@ def override(
     return record
 
 
+def _period(
+    start: date | None, end: date | None, tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """Inclusive local days as a half-open UTC range."""
+    start_at = datetime.combine(start, time(0), tz).astimezone(UTC) if start else None
+    end_at = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC) if end else None
+    return start_at, end_at
+
+
+def _center_zone(time_zone: str | None) -> ZoneInfo:
+    from arrears.config import get_settings
+
+    return ZoneInfo(time_zone or get_settings().time_zone)
+
+
 def report(
     *,
     session: Session,
@@ -146,29 +213,99 @@ def report(
     end: date | None = None,
     time_zone: str | None = None,
 ) -> list[ReportRow]:
-    """Blocked and overridden actions by day, collector and rule; ``end`` is inclusive.
+    """Refused and overridden actions by contact day, real actor, stage and rule; ``end`` is
+    inclusive. Each row lists the checks it counts (the drill-down).
 
-    Days are local to ``time_zone`` (default: the deployment's ``ARREARS_TIME_ZONE``), so a
+    Days are the contact's (``action_at``, not when the check ran: a late entry counts on the
+    day it was made), local to ``time_zone`` (default: the center's ``ARREARS_TIME_ZONE``), so a
     Beijing bank's report does not split its evening across two UTC dates.
     """
-    from arrears.config import get_settings
-
-    tz = ZoneInfo(time_zone or get_settings().time_zone)
-    start_at = datetime.combine(start, time(0), tz).astimezone(UTC) if start else None
-    end_at = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC) if end else None
-    blocked: Counter[tuple[str, str, str]] = Counter()
-    overridden: Counter[tuple[str, str, str]] = Counter()
-    for at, collector, rules, overridden_by in repository.blocked_between(
+    tz = _center_zone(time_zone)
+    start_at, end_at = _period(start, end, tz)
+    checks: dict[tuple[str, str, str, str], list[int]] = {}
+    overridden: Counter[tuple[str, str, str, str]] = Counter()
+    for check_id, action_at, actor, stage, rules, overridden_by in repository.blocked_between(
         session, start=start_at, end=end_at
     ):
-        aware = at if at.tzinfo else at.replace(tzinfo=UTC)
-        day = aware.astimezone(tz).date().isoformat()
+        day = _aware(action_at).astimezone(tz).date().isoformat()
         for rule in rules or ["(none)"]:
-            key = (day, collector, rule)
-            blocked[key] += 1
+            key = (day, actor, stage, rule)
+            checks.setdefault(key, []).append(check_id)
             if overridden_by is not None:
                 overridden[key] += 1
     return [
-        ReportRow(day=d, collector=c, rule=r, blocked=n, overridden=overridden[(d, c, r)])
-        for (d, c, r), n in sorted(blocked.items())
+        ReportRow(
+            day=d,
+            actor=a,
+            stage=st,
+            rule=r,
+            blocked=len(ids),
+            overridden=overridden[(d, a, st, r)],
+            checks=ids,
+        )
+        for (d, a, st, r), ids in sorted(checks.items())
     ]
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _local(at: datetime, zone: str) -> LocalTime:
+    return LocalTime(zone=zone, at=_aware(at).astimezone(ZoneInfo(zone)).isoformat())
+
+
+def blocked_view(record: ComplianceCheck, *, center: str, locale: str = "en") -> BlockedCheck:
+    """A refused action for the drill-down, its times in the center's and the debtor's zones,
+    its reason in ``locale``."""
+    nxt = record.next_allowed_at
+    return BlockedCheck(
+        id=record.id,
+        contact_at=_aware(record.action_at),
+        contact_at_center=_local(record.action_at, center),
+        day=_aware(record.action_at).astimezone(ZoneInfo(center)).date().isoformat(),
+        actor=record.acted_by or record.actor,
+        collector=record.collector,
+        stage=record.stage,
+        channel=record.channel,
+        person=record.person_ref,
+        rules=list(record.rules or []),
+        reason=localized(record.reasons, record.reason, locale),
+        next_allowed_at=_aware(nxt) if nxt else None,
+        next_allowed_center=_local(nxt, center) if nxt else None,
+        next_allowed_debtor=[_local(nxt, z) for z in record.debtor_zones or []] if nxt else [],
+        overridden_by=record.overridden_by,
+        override_reason=record.override_reason,
+    )
+
+
+def blocked(
+    *,
+    session: Session,
+    start: date | None = None,
+    end: date | None = None,
+    time_zone: str | None = None,
+    actor: str | None = None,
+    stage: str | None = None,
+    rule: str | None = None,
+    overridden: bool | None = None,
+    ids: Sequence[int] | None = None,
+    limit: int = 200,
+    locale: str = "en",
+) -> list[BlockedCheck]:
+    """The refused actions behind the report's rows (same days, same actor names), their
+    reasons in ``locale``."""
+    tz = _center_zone(time_zone)
+    start_at, end_at = _period(start, end, tz)
+    rows = repository.blocked_checks(
+        session,
+        rule=rule,
+        actor=actor,
+        stage=stage,
+        overridden=overridden,
+        start=start_at,
+        end=end_at,
+        ids=ids,
+        limit=limit,
+    )
+    return [blocked_view(r, center=str(tz.key), locale=locale) for r in rows]

@@ -169,9 +169,13 @@ def check_message(
     *,
     actor: str,
     wo: WorkOrder | None = None,
+    acted_by: str | None = None,
+    stage: str = "engine",
 ) -> Verdict:
     """Compliance's decision (recorded) on ``message`` going out at ``at``: its full text as the
-    content, its fields, the debtor's flags, his case's hold and his opt-outs."""
+    content, its fields, the debtor's flags, his case's hold and his opt-outs. ``acted_by`` is
+    the real actor the compliance report names (default ``actor``); ``stage`` is ``relay`` when
+    the relay asks again at the moment of sending."""
     holder = portfolio_repository.cardholder(session, message.cardholder_id)
     assert holder is not None  # a foreign key
     if wo is None and message.work_order_id is not None:
@@ -206,7 +210,13 @@ def check_message(
         )
 
     decision, check = compliance_service.check(
-        session=session, profile=profile, person=person, proposed=proposed(at), actor=actor
+        session=session,
+        profile=profile,
+        person=person,
+        proposed=proposed(at),
+        actor=actor,
+        acted_by=acted_by,
+        stage=stage,
     )
     later = decision.next_allowed_at if not check.permitted else None
     # The engine's next allowed time counts the rules time lifts (the hour, a cap); a content
@@ -227,10 +237,11 @@ def check_message(
 
 
 def gate(actor: str) -> Gate:
-    """``check_message`` as the relay's gate, the checks recorded as ``actor``'s."""
+    """``check_message`` as the relay's gate, the checks recorded as ``actor``'s, stage
+    ``relay`` (the compliance report tells them from the queue-time checks)."""
 
     def ask(session: Session, message: OutboxMessage, at: datetime) -> Verdict:
-        return check_message(session, message, at, actor=actor)
+        return check_message(session, message, at, actor=actor, stage="relay")
 
     return ask
 

@@ -107,6 +107,7 @@ def ask_compliance(
     role: str | None,
     override_reason: str | None,
     late_outcome: str | None = None,
+    acted_by: str | None = None,
 ) -> tuple[Decision, ComplianceCheck, list[tuple[Attempt, list[str]]]]:
     """The engine's decision on a proposed contact, recorded (overridable by its officer).
 
@@ -139,6 +140,7 @@ def ask_compliance(
         actor=actor,
         role=role,
         override_reason=override_reason,
+        acted_by=acted_by,
     )
     breaches: list[tuple[Attempt, list[str]]] = []
     if late_outcome is not None:

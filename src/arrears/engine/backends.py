@@ -55,6 +55,10 @@ class Backend(Protocol):
 
 def ensure_decisions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS decisions ({DECISIONS_DDL})")
+    # A warehouse written before experiments recorded their population gains the columns
+    # (older rows: NULL, in no measured population).
+    con.execute("ALTER TABLE decisions ADD COLUMN IF NOT EXISTS test VARCHAR")
+    con.execute("ALTER TABLE decisions ADD COLUMN IF NOT EXISTS in_test BOOLEAN")
 
 
 def _check_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:

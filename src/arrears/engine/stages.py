@@ -51,6 +51,8 @@ DECISION_COLUMNS = (
     "score",
     "score_band",
     "arm",
+    "test",
+    "in_test",
     "rule",
     "level",
     "treatments",
@@ -64,7 +66,8 @@ as_of DATE NOT NULL, account_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
 currency VARCHAR, dpd INTEGER NOT NULL, bucket VARCHAR NOT NULL,
 amount_due DECIMAL(18,2) NOT NULL, balance DECIMAL(18,2) NOT NULL, fees DECIMAL(18,2) NOT NULL,
 interest DECIMAL(18,2) NOT NULL, total_due DECIMAL(18,2) NOT NULL, credit_limit DECIMAL(18,2),
-segment VARCHAR, tier INTEGER, score INTEGER, score_band VARCHAR, arm VARCHAR, rule VARCHAR,
+segment VARCHAR, tier INTEGER, score INTEGER, score_band VARCHAR, arm VARCHAR, test VARCHAR,
+in_test BOOLEAN, rule VARCHAR,
 level VARCHAR, treatments VARCHAR, queue VARCHAR, priority INTEGER, strategy_hash VARCHAR
 """
 
@@ -162,6 +165,8 @@ def decisions(
         score=decided.score,
         score_band=decided.score_band,
         arm=decided.arm,
+        test=decided.test,
+        in_test=decided.in_test,
         rule=decided.rule,
         level=decided.level,
         treatments=decided.treatments,

@@ -1,9 +1,10 @@
 """Compile a validated strategy to Ibis expressions: CASE chains, never a Python loop over rows.
 
 Input: one row per account with the columns listed in ``FEATURES`` (built by the engine).
-Output: the same rows with segment, tier, score, score band, arm, rule, level, treatments,
-queue and priority. Accounts that are not ``collectible`` (not past due, or past due by no more
-than the fee profile's small balance) get no level, queue or treatments: no case.
+Output: the same rows with segment, tier, score, score band, arm, the experiment's test and
+whether the account is in its measured population, rule, level, treatments, queue and priority.
+Accounts that are not ``collectible`` (not past due, or past due by no more than the fee
+profile's small balance) get no level, queue or treatments: no case.
 """
 
 from __future__ import annotations
@@ -193,6 +194,21 @@ def arm(t: ir.Table, s: Strategy) -> ir.StringValue:
     return ibis.cases(*whens, else_=s.experiment.arms[-1].name)
 
 
+def in_test(t: ir.Table, s: Strategy) -> ir.BooleanValue:
+    """Whether the account is in the experiment's measured population this day.
+
+    ``targeted``: a worked account that one of the rules naming an arm would take in that arm,
+    the arm condition left out, so every arm holds the same kind of account (the champion's
+    M1 accounts against the challenger's). ``book``: every account.
+    """
+    if s.experiment is None:
+        return ibis.literal(False)
+    if s.experiment.population == "book":
+        return ibis.literal(True)
+    taken = _any([_rule_cond(t, r.when.model_copy(update={"arm": None})) for r in s.test_rules])
+    return t.collectible & taken
+
+
 def _rule_cond(t: ir.Table, w: RuleWhen) -> ir.BooleanValue:
     conds: list[ir.BooleanValue] = []
     for field in ("bucket", "segment", "tier", "score_band", "arm"):
@@ -225,8 +241,11 @@ def level_rank(level: ir.StringValue) -> ir.IntegerValue:
 
 
 def decide(t: ir.Table, s: Strategy) -> ir.Table:
-    """Add ``arm``, ``rule``, ``level``, ``treatments`` (';'-joined), ``queue``, ``priority``."""
+    """Add ``arm``, ``test``, ``in_test``, ``rule``, ``level``, ``treatments`` (';'-joined),
+    ``queue``, ``priority``."""
     t = t.mutate(arm=arm(t, s))
+    test = ibis.literal(s.experiment.test) if s.experiment else ibis.null("string")
+    t = t.mutate(test=test, in_test=in_test(t, s))
     rules = s.rules
     idx = ibis.cases(
         *((_rule_cond(t, r.when), i) for i, r in enumerate(rules[:-1])),

@@ -159,9 +159,15 @@ class Arm(_Strict):
 
 
 class Experiment(_Strict):
-    """Champion/challenger: the first arm is the champion; percentages add up to 100."""
+    """Champion/challenger: the first arm is the champion; percentages add up to 100.
+
+    ``population`` says who the test is measured on: ``targeted`` (the accounts a rule naming an
+    arm would take, whatever their arm: the same population in every arm) or ``book`` (every
+    account of the book).
+    """
 
     test: str = Field(min_length=1, max_length=64)
+    population: Literal["targeted", "book"] = "targeted"
     arms: tuple[Arm, ...] = Field(min_length=1)
 
 
@@ -183,6 +189,11 @@ class Strategy(_Strict):
     @property
     def arm_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.experiment.arms) if self.experiment else ("champion",)
+
+    @property
+    def test_rules(self) -> tuple[Rule, ...]:
+        """The rules that treat an arm differently: who they would take is the test's population."""
+        return tuple(r for r in self.rules if r.when.arm is not None)
 
 
 Loc = tuple[str | int, ...]
@@ -269,6 +280,14 @@ def semantic_errors(s: Strategy, bucket_names: tuple[str, ...]) -> list[tuple[Lo
         if total != 100:
             errors.append((("experiment", "arms"), f"arm percentages add up to {total}, not 100"))
         errors += _unique([a.name for a in s.experiment.arms], ("experiment", "arms"), "arm")
+        if s.experiment.population == "targeted" and not s.test_rules:
+            errors.append(
+                (
+                    ("experiment", "population"),
+                    "no rule names an arm, so the test targets nobody: add `arm` to a rule's "
+                    "`when`, or set `population: book` to measure it over the whole book",
+                )
+            )
     return errors
 
 

@@ -15,10 +15,10 @@ from fastapi.responses import Response
 
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.policy import Principal
-from arrears.compliance import repository as compliance_repository
 from arrears.compliance import service as compliance_service
+from arrears.compliance.models import STAGES
 from arrears.compliance.profile import load_profile, profile_names
-from arrears.compliance.reasons import localized, message_in
+from arrears.compliance.reasons import message_in
 from arrears.kit import audit, csvsafe
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, NotFound
@@ -44,13 +44,26 @@ def blocked_actions(
     request: Request,
     session: DbSession,
     rule: str | None = None,
-    collector: str | None = None,
+    actor: str | None = None,
+    stage: str | None = None,
+    day: str | None = None,
     show: str = "all",
     principal: Principal = Depends(require("compliance.read")),
 ) -> Response:
+    """Refused actions (the drill-down of the summary below them: a row's link filters by its
+    day, actor, stage and rule), with next-allowed times in the center's and debtor's zones."""
     overridden = {"overridden": True, "open": False}.get(show)
-    checks = compliance_repository.blocked_checks(
-        session, rule=rule or None, collector=collector or None, overridden=overridden, limit=PAGE
+    on = _day(day)
+    checks = compliance_service.blocked(
+        session=session,
+        start=on,
+        end=on,
+        rule=rule or None,
+        actor=actor or None,
+        stage=stage if stage in STAGES else None,
+        overridden=overridden,
+        limit=PAGE,
+        locale=principal.locale,
     )
     today = clock.today()
     summary = compliance_service.report(session=session, start=today - timedelta(days=6), end=today)
@@ -58,23 +71,25 @@ def blocked_actions(
         request,
         "compliance.html",
         {
-            "checks": [
-                {
-                    "id": c.id,
-                    "at": c.at,
-                    "collector": c.collector,
-                    "actor": c.actor,
-                    "channel": c.channel,
-                    "rules": list(c.rules or []),
-                    "reason": localized(c.reasons, c.reason, principal.locale),
-                    "next_allowed_at": c.next_allowed_at,
-                    "overridden_by": c.overridden_by,
-                    "override_reason": c.override_reason,
+            "checks": [c.model_dump() for c in checks],
+            "summary": [
+                row.model_dump()
+                | {
+                    "drill": "/compliance?"
+                    + urlencode(
+                        {"day": row.day, "actor": row.actor, "stage": row.stage, "rule": row.rule}
+                    )
                 }
-                for c in checks
+                for row in summary
             ],
-            "summary": [row.model_dump() for row in summary],
-            "filters": {"rule": rule or "", "collector": collector or "", "show": show},
+            "stages": STAGES,
+            "filters": {
+                "rule": rule or "",
+                "actor": actor or "",
+                "stage": stage or "",
+                "day": day or "",
+                "show": show,
+            },
             "can_override": principal.can("compliance.override"),
             "error": flash.read(request).get("error"),
             "done": flash.read(request).get("done"),

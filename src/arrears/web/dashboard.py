@@ -1,7 +1,7 @@
-"""The team lead's dashboard: bucket mix, roll rates, recovery (from the warehouse) and the
-collectors' KPIs (contact and RPC rates, promise-kept rate, recovered amounts), drawn with the
-analytics domain's own charts. A part that cannot be computed yet says so; the page still
-renders."""
+"""The team lead's dashboard: bucket mix, roll rates, recovery, the experiments measured on the
+accounts each test targets (from the warehouse) and the collectors' KPIs (contact and RPC rates,
+promise-kept rate, recovered amounts), drawn with the analytics domain's own charts. A part
+that cannot be computed yet says so; the page still renders."""
 
 from __future__ import annotations
 
@@ -35,26 +35,40 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 # The warehouse figures change once a day: keep them per (file, mtime) in this process.
-_warehouse_cache: dict[tuple[str, float], tuple[dict[str, Any], list[Any]]] = {}
+WarehouseParts = tuple[dict[str, Any], list[Any], dict[str, Any]]
+_warehouse_cache: dict[tuple[str, float], tuple[WarehouseParts, str]] = {}
 
 
-def _warehouse_parts(path: Path) -> tuple[dict[str, Any], list[Any], str]:
+def _warehouse_parts(path: Path) -> tuple[WarehouseParts, str]:
+    """Rolls and recovery, and the experiments (on each test's targeted accounts), each computed
+    on its own so one that cannot be yet leaves the other; with why a part is empty."""
     try:
         key = (str(path), path.stat().st_mtime)
     except OSError:
-        return {}, [], f"no warehouse at {path} yet: run an import and the cycle"
-    if key not in _warehouse_cache:
-        try:
-            with analytics_repository.warehouse(path) as con:
+        return ({}, [], {}), f"no warehouse at {path} yet: run an import and the cycle"
+    if key in _warehouse_cache:
+        return _warehouse_cache[key]
+    notes: list[str] = []
+    rolls: dict[str, Any] = {}
+    recovery: list[Any] = []
+    arms: dict[str, Any] = {}
+    try:
+        with analytics_repository.warehouse(path) as con:
+            try:
                 rolls = analytics_service.rolls(con=con)
                 recovery = analytics_service.recovery(con=con)
-        except (ArrearsError, duckdb.Error) as exc:
-            message = exc.message if isinstance(exc, ArrearsError) else str(exc).splitlines()[0]
-            return {}, [], message
-        _warehouse_cache.clear()
-        _warehouse_cache[key] = (rolls, recovery)
-    rolls, recovery = _warehouse_cache[key]
-    return rolls, recovery, ""
+            except (ArrearsError, duckdb.Error) as exc:
+                notes.append(_why(exc))
+            arms = analytics_service.champion_challenger(con=con)
+    except (ArrearsError, duckdb.Error) as exc:
+        notes.append(_why(exc))
+    _warehouse_cache.clear()
+    _warehouse_cache[key] = ((rolls, recovery, arms), "; ".join(notes))
+    return _warehouse_cache[key]
+
+
+def _why(exc: Exception) -> str:
+    return exc.message if isinstance(exc, ArrearsError) else str(exc).splitlines()[0]
 
 
 def _team_actors(session: Session, principal: Principal) -> set[str] | None:
@@ -119,11 +133,16 @@ def dashboard(
     principal: Principal = Depends(require("dashboard.read")),
 ) -> Response:
     settings = request.app.state.settings
-    rolls, recovery, warehouse_note = _warehouse_parts(Path(settings.warehouse))
+    (rolls, recovery, arms), warehouse_note = _warehouse_parts(Path(settings.warehouse))
     kpis, kpi_note = _kpis(session, principal)
     agencies, agency_note = _agencies(session)
     data = ReportData(
-        rolls=rolls, recovery=recovery, kpis=kpis, agencies=agencies, source="warehouse"
+        rolls=rolls,
+        recovery=recovery,
+        kpis=kpis,
+        arms=arms,
+        agencies=agencies,
+        source="warehouse",
     )
     wanted = {"bucket-mix", "roll-heatmap", "recovery", "kpis", "arms", "agencies"}
     charts = [c for c in report_charts(data) if c.key in wanted]
@@ -147,6 +166,8 @@ def dashboard(
             ],
             "kpis": kpis,
             "agencies": agencies.get("groups", []),
+            "experiments": arms.get("tests", []),
+            "minimum_effect": arms.get("minimum_effect"),
             "notes": [gettext_(n) for n in (warehouse_note, kpi_note, agency_note) if n],
         },
     )

@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from arrears.auth import repository as auth_repository
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
+from arrears.compliance import service as compliance_service
+from arrears.compliance.models import ComplianceCheck
 from arrears.compliance.reasons import Reason, dumped, render
 from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
@@ -29,6 +32,7 @@ from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import ContactPerson
 from arrears.vocabulary import CHANNELS
 from arrears.workbench import letters
+from arrears.workforce import repository as workforce_repository
 
 
 def _check_words(body: ContactIn) -> None:
@@ -72,6 +76,25 @@ def _contact_person(session: Session, cardholder_id: int, body: ContactIn) -> Co
     if body.purpose is not None and body.party == "debtor":
         raise BadInput("purpose is only for contact persons and third parties")
     return None
+
+
+def real_actor(session: Session, *, actor: str, collector: str) -> str:
+    """Who acted, as the compliance report names them: ``agency:CODE`` for an agency's
+    collector, the staff code of a bank user linked to a staff member, else the audit name."""
+    if collector.startswith("agency:"):
+        ref = collector.removeprefix("agency:")
+        agency = workforce_repository.agency_by_id(session, int(ref)) if ref.isdigit() else None
+        return f"agency:{agency.code}" if agency else collector
+    if actor.startswith("user:"):
+        user = auth_repository.user_by_username(session, actor.removeprefix("user:"))
+        staff = (
+            workforce_repository.staff_by_id(session, user.staff_id)
+            if user is not None and user.staff_id is not None
+            else None
+        )
+        if staff is not None:
+            return staff.code
+    return actor
 
 
 def log_attempt(
@@ -121,6 +144,7 @@ def log_attempt(
             address_used = phones[0].number if phones else None
     debts = [a.account_ref for a in case_repository.accounts_of(session, wo.id)]
 
+    check: ComplianceCheck | None = None
     if body.direction == "inbound":
         # The customer called us: nothing to decide, but the conversation still counts.
         decision = Decision(
@@ -152,6 +176,7 @@ def log_attempt(
             role=role,
             override_reason=body.override_reason,
             late_outcome=body.outcome if late else None,
+            acted_by=real_actor(session, actor=actor, collector=collector),
         )
         check_id = check.id
         permitted = check.permitted
@@ -190,6 +215,18 @@ def log_attempt(
             why = [refusal.why] if refusal.why else []
             if refusal.next_allowed_at is not None:
                 next_allowed = refusal.next_allowed_at
+    if check is not None and check.permitted and not permitted:
+        # Refused after the engine allowed (late entry, step by step, the purpose asked): a
+        # check of its own, so the compliance report counts every refused contact.
+        block = compliance_service.record_block(
+            session=session,
+            asked=check,
+            rules=[r for r in rules if r not in check.rules] or rules,
+            reason=reason,
+            reasons=why,
+            next_allowed_at=next_allowed,
+        )
+        detail["workflow_check_id"] = block.id
 
     attempt = contact_service.record_attempt(
         session=session,

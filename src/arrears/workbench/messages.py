@@ -23,6 +23,7 @@ from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotAuthenticated, NotFound
 from arrears.portfolio import repository as portfolio_repository
 from arrears.vocabulary import LOCALES
+from arrears.workbench.contact import real_actor
 from arrears.workbench.script import case_context
 
 
@@ -97,7 +98,14 @@ def queue_message(
         collector_ref=collector_ref,
         send_on=channel_service.local_today(),
     )
-    verdict = outbox_service.check_message(session, message, clock.now(), actor=actor, wo=wo)
+    verdict = outbox_service.check_message(
+        session,
+        message,
+        clock.now(),
+        actor=actor,
+        wo=wo,
+        acted_by=real_actor(session, actor=actor, collector=collector_ref),
+    )
     return channel_service.queue(session=session, message=message, verdict=verdict, actor=actor)
 
 
