@@ -212,7 +212,8 @@ def test_settlement_maker_checker_over_http(
     )
     assert ok.status_code == 200, ok.text
     assert ok.json()["status"] == "active"
-    assert ok.json()["instalments"][0]["amount"] == "4810.14"  # 90 % of the 5,344.60 owed
+    # 90 % of the 5,291.00 owed (the itemization-date figure; it was 5,344.60)
+    assert ok.json()["instalments"][0]["amount"] == "4761.90"
 
 
 def test_script_and_three_stops_over_http(

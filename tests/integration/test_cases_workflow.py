@@ -609,11 +609,11 @@ def test_a_broken_promise_counts_and_creates_a_follow_up(session: Session) -> No
 def test_a_plan_that_does_not_sum_is_refused_and_nothing_is_written(session: Session) -> None:
     wo_id = seed(session)
     with pytest.raises(BadInput, match="must match to the cent"):
-        plan_service.propose_plan(  # the case owes 5,344.60 today
+        plan_service.propose_plan(  # the case owes 5,291.00 today
             session=session,
             work_order_id=wo_id,
             first_due_on=date(2026, 3, 10),
-            amounts=["1800.00", "1800.00", "1744.59"],
+            amounts=["1800.00", "1800.00", "1690.99"],
             actor="u:lee",
         )
     session.rollback()
@@ -629,8 +629,11 @@ def test_a_small_plan_is_active_at_once_and_tracked(session: Session) -> None:
         first_due_on=date(2026, 3, 10),
         actor="u:lee",
     )
-    assert (plan.status, plan.total) == ("active", D("5344.60"))  # what the case owes today
-    _pay(session, wo_id, date(2026, 3, 9), "1781.54", "I1")
+    # What the case owes today (2026-03-02): the 02-05 balance 5,200.00 + 25 days of interest
+    # after it (65.00) + February's breach fee (26.00). It was 5,344.60: 36 days of interest
+    # counted back from 01-25 and January's fee, both inside the 02-05 balance.
+    assert (plan.status, plan.total) == ("active", D("5291.00"))
+    _pay(session, wo_id, date(2026, 3, 9), "1763.67", "I1")
     session.commit()
     with clock.frozen(datetime(2026, 5, 20, 2, tzinfo=UTC)):
         promise_nightly.reconcile_case(session=session, work_order_id=wo_id, actor="sys")
@@ -650,7 +653,7 @@ def test_a_settlement_needs_a_checker_whose_role_covers_it(session: Session) -> 
         due_on=date(2026, 3, 20),
         actor="u:ann",
     )
-    assert (offer.status, offer.total) == ("proposed", D("4275.68"))  # 80 % of 5,344.60
+    assert (offer.status, offer.total) == ("proposed", D("4232.80"))  # 80 % of 5,291.00
     with pytest.raises(NotPermitted, match="collector cannot approve"):
         plan_service.decide_plan(
             session=session, plan_id=offer.id, approve=True, actor="u:bob", role="collector"

@@ -42,6 +42,14 @@ def _warehouse(uci_csv: Path, path: Path) -> Path:
         con.register("incoming", tables[name])
         con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
         con.unregister("incoming")
+    # Payments on the nights priced (UCI pays on the 15th): the start-of-day position the
+    # charges come from then differs from the end-of-day one the aging reports.
+    for day, mod, rest in ((AS_OF, 7, 3), (LATER, 11, 5)):
+        con.execute(
+            "INSERT INTO payments SELECT account_id, ?, 100.00, 'other', 'T-' || account_id "
+            f"FROM accounts WHERE CAST(account_id AS INTEGER) % {mod} = {rest}",
+            [day],
+        )
     con.close()
     return path
 
@@ -120,3 +128,7 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
     assert charged
     assert all((r["level"], r["queue"], r["rule"]) == ("write_off_review", "write_off_review",
                "charge-off") for r in charged)  # fmt: skip
+    # UCI client 1 on the itemization-date model (tests/unit/test_delinquency_itemization.py).
+    (one,) = [r for r in duck.slice(0, 30_000).to_pylist() if r["account_id"] == "1"]
+    assert (one["interest"], one["fees"], one["total_due"]) == (
+        Decimal("50.87"), Decimal("19.56"), Decimal("3983.43"))  # fmt: skip

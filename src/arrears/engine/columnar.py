@@ -347,13 +347,17 @@ def age_and_price(
 
     st = st.join(ctx, st.account_id == ctx.account_id).select(
         st, ctx.uncovered, ctx.window_paid, ctx.uncovered_s, ctx.window_paid_s,
-        ctx.paid_after, ctx.paid_after_s,
+        ctx.paid_after, ctx.paid_after_s, differs=ctx.paid_after != ctx.paid_after_s,
     )  # fmt: skip
     end = _past_due(st, asof, "paid_after", "window_paid", "uncovered")
     past = end.group_by("account_id").aggregate(
         amount_past_due=end.unpaid.sum(), oldest_due=end.due_date.min()
     )
-    start = _past_due(st, asof, "paid_after_s", "window_paid_s", "uncovered_s")
+    # Only accounts paid on as_of (after their report) start the day elsewhere: the rest reuse
+    # the end-of-day rows, so the second aging costs what the day's payers cost.
+    start = _past_due(
+        st.filter(st.differs), asof, "paid_after_s", "window_paid_s", "uncovered_s"
+    ).union(end.filter(~end.differs))
     # Fees since the itemization date: statements that fell due after it (one due on or
     # before it is inside the closing balance already).
     if schedule.accrual.stop is None:
