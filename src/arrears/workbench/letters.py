@@ -232,8 +232,8 @@ def batch(
                 )
         if on_progress is not None:
             on_progress(n, len(cases))
-    transport.write_csv(out / MANIFEST, transport.MANIFEST_COLUMNS, result.printed)
-    transport.write_csv(out / REFUSED, ("case_id", "rules", "reason"), result.refused)
+    transport.write_rows(out / MANIFEST, transport.MANIFEST_COLUMNS, result.printed)
+    transport.write_rows(out / REFUSED, ("case_id", "rules", "reason"), result.refused)
     return result
 
 

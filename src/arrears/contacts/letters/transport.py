@@ -54,7 +54,7 @@ def write_whole(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, object]]) -> None:
+def write_rows(path: Path, columns: tuple[str, ...], rows: list[dict[str, object]]) -> None:
     """A CSV for people (formula prefixes neutralised), replaced whole."""
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
