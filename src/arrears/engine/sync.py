@@ -155,7 +155,7 @@ def _load(session: Session, table: pa.Table, name: str, columns: tuple[str, ...]
         ):
             for batch in table.select(list(columns)).to_batches(max_chunksize=BATCH):
                 sink = io.BytesIO()
-                pacsv.write_rows(pa.Table.from_batches([batch]), sink, options)
+                pacsv.write_csv(pa.Table.from_batches([batch]), sink, options)
                 copy.write(sink.getvalue())
         return
     placeholders = ", ".join("?" for _ in columns)
