@@ -75,9 +75,11 @@ def _assert_agree(engine: Engine, as_of: date, *, pages: int) -> dict[str, int]:
                 total = sum((p.breakdown.total_due for p in ledger.breakdowns), Decimal(0))
                 page = build_case_view(session=session, work_order=wo)
                 assert page.total_due == total
-                script = case_script(session=session, work_order_id=wo.id, locale="en")
+                script = case_script(
+                    session=session, work_order_id=wo.id, locale="en", collector_name="Lee"
+                )
                 assert sum((Decimal(i["amount"]) for i in script["items"]), Decimal(0)) == total
-                assert f"{total:f}" in script["text"]
+                assert f"{total:,.2f}" in script["text"]  # amounts read grouped (Babel)
     return seen
 
 
