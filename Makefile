@@ -7,7 +7,8 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test lint bench browser letters assets clean format
 
-$(STAMP): pyproject.toml
+# The package build copies the npm assets into the package (setup.py), so they come first.
+$(STAMP): pyproject.toml setup.py | node_modules/.package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,spark]'
