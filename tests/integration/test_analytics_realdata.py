@@ -160,7 +160,7 @@ def test_evaluate_rescores_the_saved_model(trained: dict[str, Any]) -> None:
 
 def test_portfolio_report_is_one_offline_file(trained: dict[str, Any], workdir: Path) -> None:
     out = workdir / "report.html"
-    code, _, err = arrears("report", "portfolio", "--out", str(out))
+    code, _, err = arrears("report", "portfolio", "--out", str(out), "--locale", "en")
     assert code == 0, err
     text = out.read_text(encoding="utf-8")
     from plotly.offline import get_plotlyjs

@@ -1,17 +1,24 @@
-"""The portfolio report: one self-contained HTML file (plotly.js inlined, no CDN, no network)."""
+"""The portfolio report: one self-contained HTML file (plotly.js inlined, no CDN, no network),
+in the reader's language: every heading, sentence, table header, chart title and note is a
+message id of the workbench's Babel catalog, looked up through the ``words`` the caller passes
+(the CLI: ``cli.output.words``), and numbers and dates are written in the reader's locale."""
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from plotly.offline import get_plotlyjs
 
 from arrears.analytics import charts
-from arrears.analytics.charts import Chart
+from arrears.analytics.charts import PLOTLY_WORDS, Chart, Words, same
 
 
 @dataclass
@@ -41,19 +48,54 @@ class ReportData:
         }
 
 
-def report_charts(data: ReportData) -> list[Chart]:
+def report_charts(data: ReportData, *, words: Words = same, locale: str = "en") -> list[Chart]:
     """The report's charts in reading order (the dashboard embeds the same list)."""
     return [
-        charts.bucket_mix_chart(data.rolls.get("bucket_mix", [])),
-        charts.roll_heatmap(data.rolls),
-        charts.recovery_chart(data.recovery),
-        charts.kpi_chart(data.kpis),
-        charts.champion_chart(data.arms),
-        charts.agency_chart(data.agencies),
-        charts.lift_chart(data.model),
-        charts.calibration_chart(data.model),
+        charts.bucket_mix_chart(data.rolls.get("bucket_mix", []), words=words, locale=locale),
+        charts.roll_heatmap(data.rolls, words=words),
+        charts.recovery_chart(data.recovery, words=words, locale=locale),
+        charts.kpi_chart(data.kpis, words=words),
+        charts.champion_chart(data.arms, words=words),
+        charts.agency_chart(data.agencies, words=words),
+        charts.lift_chart(data.model, words=words),
+        charts.calibration_chart(data.model, words=words),
     ]
 
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the report: their catalog's lookup and their locale (numbers, dates)."""
+
+    words: Words = same
+    locale: str = "en"
+
+    @property
+    def _babel(self) -> str:
+        return self.locale.replace("-", "_")
+
+    def cell(self, value: Any) -> str:
+        """A cell as the reader writes it: amounts grouped at two decimals, counts grouped,
+        rates at four decimals; text as it is (it is data: codes, names)."""
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, Decimal):
+            return format_decimal(value, format="#,##0.00", locale=self._babel)
+        if isinstance(value, int):
+            return format_decimal(value, format="#,##0", locale=self._babel)
+        if isinstance(value, float):
+            return f"{value:.4f}"
+        return str(value)
+
+    def when(self, at: datetime) -> str:
+        """``November 29, 2026 23:05 UTC`` / ``2026年11月29日 23:05 UTC``."""
+        at = at.astimezone(UTC)
+        day = format_date(at.date(), format="long", locale=self._babel)
+        return f"{day} {format_time(at, 'HH:mm', tzinfo=UTC, locale=self._babel)} UTC"
+
+
+ENGLISH = Reader()
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;
@@ -68,23 +110,43 @@ td:first-child,th:first-child{text-align:left}
 """
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    reader: Reader = ENGLISH,
+    *,
+    words_in: Sequence[int] = (),
+) -> str:
+    """Headers through the catalog, cells in the reader's number format; the columns in
+    ``words_in`` hold words (an arm's role, a verdict) and are translated too, the rest is
+    data (codes, names)."""
+    head = "".join(f"<th>{html.escape(reader.words(h))}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(_cell(v, i in words_in, reader))}</td>" for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
+def _cell(value: Any, is_word: bool, reader: Reader) -> str:
+    if is_word and isinstance(value, str):
+        return reader.words(value)
+    return reader.cell(value)
 
 
-def _extras(chart: Chart, data: ReportData) -> str:
+# The words among the data: the KPI table's total row and the in-house group.
+_WORD_VALUES = frozenset({"(all)", "in-house"})
+
+
+def _word_or_data(value: Any, reader: Reader) -> Any:
+    return reader.words(value) if value in _WORD_VALUES else value
+
+
+def _extras(chart: Chart, data: ReportData, reader: Reader = ENGLISH) -> str:
     if chart.key == "roll-heatmap" and data.rolls.get("transitions"):
         r = data.rolls
         rows = [
@@ -98,35 +160,45 @@ def _extras(chart: Chart, data: ReportData) -> str:
             for b in r["buckets"]
         ]
         return _table(
-            ["bucket", "roll forward", "roll forward (balance)", "cure", "cure (balance)"], rows
+            ["bucket", "roll forward", "roll forward (balance)", "cure", "cure (balance)"],
+            rows,
+            reader,
         )
     if chart.key == "kpis" and data.kpis:
-        keys = [
-            "collector",
-            "attempts",
-            "rpc_rate",
-            "promises",
-            "promise_rate",
-            "promise_kept_rate",
-            "recovered",
-            "compliance_blocks",
-            "compliance_overrides",
-        ]
-        return _table(keys, [[row[k] for k in keys] for row in data.kpis])
+        columns = {
+            "collector": "collector",
+            "attempts": "attempts",
+            "rpc_rate": "RPC rate",
+            "promises": "promises",
+            "promise_rate": "promise rate",
+            "promise_kept_rate": "promise-kept rate",
+            "recovered": "recovered",
+            "compliance_blocks": "compliance blocks",
+            "compliance_overrides": "compliance overrides",
+        }
+        return _table(
+            list(columns.values()),
+            [[_word_or_data(row[k], reader) for k in columns] for row in data.kpis],
+            reader,
+        )
     if chart.key == "arms" and data.arms.get("tests"):
-        return arms_tables(data.arms)
+        return arms_tables(data.arms, reader)
     if chart.key == "agencies" and data.agencies.get("groups"):
-        keys = [
-            "group",
-            "cases",
-            "contacted",
-            "promised",
-            "recovered",
-            "recovery_rate",
-            "complaints",
-            "compliance_blocks",
-        ]
-        out = _table(keys, [[row[k] for k in keys] for row in data.agencies["groups"]])
+        keys = {
+            "group": "group",
+            "cases": "cases",
+            "contacted": "contacted",
+            "promised": "promised",
+            "recovered": "recovered",
+            "recovery_rate": "recovery rate",
+            "complaints": "complaints",
+            "compliance_blocks": "compliance blocks",
+        }
+        out = _table(
+            list(keys.values()),
+            [[_word_or_data(row[k], reader) for k in keys] for row in data.agencies["groups"]],
+            reader,
+        )
         comparisons = data.agencies["champion_challenger"].get("comparisons") or []
         if comparisons:
             out += _table(
@@ -147,6 +219,8 @@ def _extras(chart: Chart, data: ReportData) -> str:
                     ]
                     for c in comparisons
                 ],
+                reader,
+                words_in=(4,),
             )
         return out
     if chart.key == "lift" and data.model:
@@ -168,17 +242,18 @@ def _extras(chart: Chart, data: ReportData) -> str:
                     m["top_decile_gain"],
                 ]
             ],
+            reader,
         )
     return ""
 
 
-def arms_tables(results: Mapping[str, Any]) -> str:
+def arms_tables(results: Mapping[str, Any], reader: Reader = ENGLISH) -> str:
     """Per test: each arm's targeted accounts and pay rate, then each challenger's difference,
     its interval, the verdict and the power the test had (the report and the dashboard)."""
     effect = results.get("minimum_effect")
     parts = []
     for t in results.get("tests") or []:
-        parts.append(f"<h3>test {html.escape(t['test'])}</h3>")
+        parts.append(f"<h3>{html.escape(reader.words('test'))} {html.escape(t['test'])}</h3>")
         parts.append(
             _table(
                 ["arm", "role", "targeted", "of the book", "paid", "pay rate", "95% interval"],
@@ -194,6 +269,8 @@ def arms_tables(results: Mapping[str, Any]) -> str:
                     ]
                     for a in t["arms"]
                 ],
+                reader,
+                words_in=(1,),
             )
         )
         if t["comparisons"]:
@@ -206,7 +283,8 @@ def arms_tables(results: Mapping[str, Any]) -> str:
                         "95% interval",
                         "p-value",
                         "verdict",
-                        f"power (+{effect})",
+                        # The catalog holds the words; the effect is filled in after.
+                        reader.words("power (+{effect})").format(effect=effect),
                         "detectable at 80%",
                     ],
                     [
@@ -222,51 +300,92 @@ def arms_tables(results: Mapping[str, Any]) -> str:
                         ]
                         for c in t["comparisons"]
                     ],
+                    reader,
+                    words_in=(5,),
                 )
             )
     return "".join(parts)
 
 
-def render_html(data: ReportData, *, generated_at: datetime) -> str:
-    """The whole page as one string; open it offline in any browser."""
+def render_html(
+    data: ReportData, *, generated_at: datetime, locale: str = "en", words: Words = same
+) -> str:
+    """The whole page as one string; open it offline in any browser. ``words`` looks a message
+    id up in the reader's catalog (``cli.output.words(locale)``); English needs none."""
+    reader = Reader(words=words, locale=locale)
     sections = []
-    for chart in report_charts(data):
+    for chart in report_charts(data, words=words, locale=locale):
         sections.append(
             f'<section id="{chart.key}" data-has-data="{str(chart.figure is not None).lower()}">'
-            f"<h2>{html.escape(chart.title)}</h2>{chart.html()}{_extras(chart, data)}</section>"
+            f"<h2>{html.escape(chart.title)}</h2>{chart.html(locale=locale)}"
+            f"{_extras(chart, data, reader)}</section>"
         )
+    # The source is the word "warehouse" or a file's path (data, shown as code).
+    if data.source == "warehouse":
+        source = html.escape(words("warehouse"))
+    else:
+        source = f"<code>{html.escape(data.source)}</code>"
+    meta = (
+        html.escape(words("Source: {source} · generated {at}"))
+        .replace("{source}", source)
+        .replace("{at}", html.escape(reader.when(generated_at)))
+    )
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<title>arrears: portfolio report</title>"
-        f"<style>{_STYLE}</style><script>{get_plotlyjs()}</script></head><body>"
-        "<h1>Portfolio report</h1>"
-        f'<p class="meta">Source: {html.escape(data.source)} · generated '
-        f"{generated_at:%Y-%m-%d %H:%M} UTC</p>"
+        f'<!DOCTYPE html><html lang="{html.escape(locale)}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(words('arrears: portfolio report'))}</title>"
+        f"<style>{_STYLE}</style><script>{get_plotlyjs()}</script>"
+        f"{_plotly_locale(locale, words)}</head><body><main>"
+        f"<h1>{html.escape(words('Portfolio report'))}</h1>"
+        f'<p class="meta">{meta}</p>'
         + "".join(sections)
-        + _write_off_section(data.write_off)
-        + "</body></html>"
+        + _write_off_section(data.write_off, reader)
+        + "</main></body></html>"
     )
 
 
-def _write_off_section(book: Mapping[str, Any] | None) -> str:
+def _plotly_locale(locale: str, words: Words) -> str:
+    """Plotly's own tool tips in the reader's language: a locale registered before the charts
+    (they name it in their config); English is Plotly's own."""
+    if locale == "en":
+        return ""
+    module = {
+        "moduleType": "locale",
+        "name": locale,
+        "dictionary": {w: words(w) for w in PLOTLY_WORDS},
+    }
+    # json.dumps escapes nothing HTML would read as the script's end but "</": guard it.
+    payload = json.dumps(module, ensure_ascii=False).replace("</", "<\\/")
+    return f"<script>Plotly.register({payload});</script>"
+
+
+def _write_off_section(book: Mapping[str, Any] | None, reader: Reader = ENGLISH) -> str:
     """Recoveries after write-off, apart from cures: they are not the active book's."""
+    title = html.escape(reader.words("Charge-off and recoveries after write-off"))
     if not book:
         return (
-            '<section id="write-off" data-has-data="false"><h2>Charge-off and recoveries after '
-            "write-off</h2><p>No charged-off account yet.</p></section>"
+            f'<section id="write-off" data-has-data="false"><h2>{title}</h2>'
+            f"<p>{html.escape(reader.words('No charged-off account yet.'))}</p></section>"
         )
     after = book["after_write_off"]
-    keys = ["accounts", "written_off", "recovered", "agency_commission", "legal_costs",
-            "net_recovered", "recovery_rate", "net_recovery_rate"]  # fmt: skip
+    keys = {
+        "accounts": "accounts",
+        "written_off": "written off",
+        "recovered": "recovered",
+        "agency_commission": "agency commission",
+        "legal_costs": "legal costs",
+        "net_recovered": "net recovered",
+        "recovery_rate": "recovery rate",
+        "net_recovery_rate": "net recovery rate",
+    }
     charged = book["charged_off"]
     waiting = book["awaiting_write_off"]
     return (
-        '<section id="write-off" data-has-data="true"><h2>Charge-off and recoveries after '
-        "write-off</h2>"
+        f'<section id="write-off" data-has-data="true"><h2>{title}</h2>'
         + _table(
             ["charged off", "balance", "awaiting write-off", "balance"],
             [[charged["accounts"], charged["balance"], waiting["accounts"], waiting["balance"]]],
+            reader,
         )
-        + _table(keys, [[after[k] for k in keys]])
+        + _table(list(keys.values()), [[after[k] for k in keys]], reader)
         + "</section>"
     )

@@ -230,8 +230,11 @@ def portfolio(
     ],
     json_out: JsonOpt = False,
     uci: UciOpt = None,
+    locale: str | None = output.LOCALE,
 ) -> None:
-    """One self-contained, offline HTML report: buckets, rolls, recovery, KPIs, arms, model."""
+    """One self-contained, offline HTML report: buckets, rolls, recovery, KPIs, arms, model,
+    in English or Chinese (``--locale``, default ARREARS_LOCALE, the bank's)."""
+    lang = output.resolve_locale(locale)  # a bad locale: one line, before any work
     with progress(quiet=json_out) as bar, repository.source(uci) as con:
         task = bar.add_task("building the report", total=5)
         data = ReportData(source=str(uci) if uci else "warehouse")
@@ -250,8 +253,9 @@ def portfolio(
         data.write_off = _optional("charge-off and write-off", _write_off)
         bar.advance(task)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(data, generated_at=clock.now()), encoding="utf-8")
+    page = render_html(data, generated_at=clock.now(), locale=lang, words=output.words(lang))
+    out.write_text(page, encoding="utf-8")
     if json_out:
-        print_json({"out": str(out), **data.as_json()})
+        print_json({"out": str(out), "locale": lang, **data.as_json()})
         return
     console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

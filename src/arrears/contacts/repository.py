@@ -102,6 +102,26 @@ def attempts_by_actor_since(
     return counts
 
 
+def calls_made_by_actor_since(
+    session: Session, *, actors: Sequence[str], since: datetime
+) -> dict[str, int]:
+    """Per actor: telephone calls made since ``since`` (the team view's "calls today", apart from
+    SMS, e-mail, letters and visits)."""
+    if not actors:
+        return {}
+    rows = session.execute(
+        select(ContactAttempt.collector, func.count())
+        .where(
+            ContactAttempt.collector.in_(actors),
+            ContactAttempt.at >= since,
+            ContactAttempt.channel == "call",
+            ContactAttempt.status == "made",
+        )
+        .group_by(ContactAttempt.collector)
+    ).all()
+    return {actor: int(n) for actor, n in rows}
+
+
 def latest_case_by_actor_since(
     session: Session, *, actors: Sequence[str], since: datetime
 ) -> dict[str, int]:

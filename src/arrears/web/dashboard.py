@@ -26,6 +26,7 @@ from arrears.auth.models import User
 from arrears.auth.policy import Principal
 from arrears.kit.clock import center_today
 from arrears.kit.errors import ArrearsError
+from arrears.web.context import current_locale
 from arrears.web.i18n import gettext_
 from arrears.web.templating import render
 from arrears.workbench import team_view
@@ -145,7 +146,13 @@ def dashboard(
         source="warehouse",
     )
     wanted = {"bucket-mix", "roll-heatmap", "recovery", "kpis", "arms", "agencies"}
-    charts = [c for c in report_charts(data) if c.key in wanted]
+    # The charts' own words and months in the viewer's language, from the builders (a cohort's
+    # legend, "entered 2026-08 (n)", is no message id once formatted).
+    charts = [
+        c
+        for c in report_charts(data, words=gettext_, locale=current_locale.get())
+        if c.key in wanted
+    ]
     return render(
         request,
         "dashboard.html",

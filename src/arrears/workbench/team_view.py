@@ -1,6 +1,7 @@
 """The supervisor's real-time view of the team: who is on which case (their latest contact
-today), contacts and promises today, blocks today, and cases waiting, per member (a team lead:
-their team; a role that sees every case: everyone). Reads only; "today" is the center's day."""
+today), calls, all contacts and promises today, blocks today, and cases waiting, per member (a
+team lead: their team; a role that sees every case: everyone). Reads only; "today" is the
+center's day."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def team_view(*, session: Session, principal: Principal) -> list[dict[str, Any]]
     zone = ZoneInfo(get_settings().time_zone)
     since = datetime.combine(today, time(0), zone)
     attempts = contact_repository.attempts_by_actor_since(session, actors=actors, since=since)
+    calls = contact_repository.calls_made_by_actor_since(session, actors=actors, since=since)
     promises = promise_repository.promises_taken_since(session, actors=actors, since=since)
     on_case = contact_repository.latest_case_by_actor_since(session, actors=actors, since=since)
     waiting = workforce_repository.cases_waiting_by_staff(
@@ -56,7 +58,9 @@ def team_view(*, session: Session, principal: Principal) -> list[dict[str, Any]]
                 "grade": member.grade,
                 "user": users.get(member.id),
                 "case_id": case,
+                # Contacts made on any channel; the telephone calls among them apart.
                 "calls": done.get("made", 0),
+                "phone_calls": calls.get(actor, 0) if actor else 0,
                 "blocks": done.get("blocked", 0),
                 "promises": promises.get(actor, 0) if actor else 0,
                 "waiting": waiting.get(member.id, 0),

@@ -22,3 +22,34 @@ document.addEventListener("DOMContentLoaded", function () {
     el.autocomplete = "off";
   });
 });
+
+// Keyboard shortcuts for the frequent actions (docs/web.md): the element marked
+// data-shortcut="n" is clicked (a link, a button) or brought into view and focused (a field:
+// the outcome of the contact form, the promise's amount) when its key is pressed on its own.
+// Never with a modifier (Ctrl+L, Ctrl+P stay the browser's), never while typing in a field or
+// composing with an input method (Chinese pinyin), so a note or an amount can hold any letter.
+(function () {
+  var TYPING = /^(TEXTAREA|SELECT)$/;
+  var NOT_TYPING = /^(checkbox|radio|button|submit|reset|file|range|color|image)$/;
+  function typing(el) {
+    if (!el || !el.tagName) { return false; }
+    if (el.isContentEditable || TYPING.test(el.tagName)) { return true; }
+    return el.tagName === "INPUT" && !NOT_TYPING.test(el.type);
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.repeat || event.isComposing) { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) { return; }
+    if (typing(event.target) || typing(document.activeElement)) { return; }
+    var key = event.key;
+    if (!/^[a-z]$/.test(key)) { return; }
+    var target = document.querySelector('[data-shortcut="' + key + '"]');
+    if (!target) { return; }
+    event.preventDefault();
+    if (typing(target)) {
+      target.scrollIntoView({ block: "center" });
+      target.focus();
+    } else {
+      target.click();
+    }
+  });
+})();
