@@ -143,3 +143,15 @@ def list_events(
     return session.scalars(
         query.order_by(PaymentEvent.received_at.desc(), PaymentEvent.id.desc()).limit(limit)
     ).all()
+
+
+def account_refs(session: Session, account_ids: Sequence[int]) -> dict[int, str]:
+    """The card system's account numbers of ``account_ids``, in one query."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(CardAccount.id, CardAccount.external_ref).where(
+            CardAccount.id.in_(sorted(set(account_ids)))
+        )
+    )
+    return {row.id: row.external_ref for row in rows}
