@@ -11,8 +11,11 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal as D
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
+from arrears.channels.transports import signed_by
 from arrears.config import Settings, get_settings
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.payments import service
 from arrears.payments.models import PaymentEvent, PaymentIntent
-from arrears.payments.provider import SandboxProvider, provider_for
+from arrears.payments.provider import ProviderUnavailable, SandboxProvider, provider_for
 from arrears.portfolio.models import CardAccount, Payment
 from arrears.promises import nightly
 from arrears.promises import service as promise_service
@@ -591,3 +595,119 @@ def test_operations_list_stuck_pending_payments(
     assert bad.exit_code == 2
     assert "--status" in bad.stderr
     assert re.search(r"payments \(1\)", cli("payments", "list").stdout)
+
+
+# --- the day a payment counts on ---------------------------------------------------------------
+
+
+def test_a_payment_after_16_utc_reduces_what_is_owed_at_once(
+    client: TestClient, provider: SandboxProvider, session: Session, seeded: Seeded
+) -> None:
+    """01:00 in Shanghai is still the clock's (UTC) day the breakdown is counted on: the
+    payment is dated that day, so the case page and the next checkout see it at once."""
+    evening = NOW.replace(hour=17)
+    account = session.get(CardAccount, seeded.accounts[0])
+    assert account is not None
+    with clock.frozen(evening):
+        owed_before = service.room_to_pay(session, account=account, now=evening)[0]
+        intent = start(session, seeded, "700.00")
+        deliver(client, provider, intent, "succeeded", "evt-late")
+        session.expire_all()
+        owed_after, held, room = service.room_to_pay(session, account=account, now=evening)
+    assert payments_of(session, intent)[0].paid_on == evening.date()
+    assert owed_after == owed_before - D("700.00")
+    assert (held, room) == (0, owed_after)
+
+
+# --- the generic provider, on a real HTTP server -----------------------------------------------
+
+
+@dataclass
+class FakeProvider:
+    """A provider's intent API on 127.0.0.1: checks our signature, answers an intent (or
+    ``status``)."""
+
+    secret: str
+    status: int = 200
+    received: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+
+
+@contextmanager
+def provider_server(fake: FakeProvider) -> Iterator[FakeProvider]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            stamp = self.headers["X-Payments-Timestamp"]
+            if not signed_by(
+                fake.secret, stamp.encode() + b"." + body, self.headers["X-Payments-Signature"]
+            ):
+                self.send_response(401)
+                self.end_headers()
+                return
+            sent = json.loads(body)
+            fake.received.append(
+                {**sent, "path": self.path, "key": self.headers["Idempotency-Key"]}
+            )
+            answer = {"id": "pi_" + sent["merchant_ref"], "redirect_url": "https://pay.example/c"}
+            self.send_response(fake.status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps(answer).encode())
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_generic_provider_is_asked_for_the_intent_with_a_signed_request(
+    session: Session, seeded: Seeded
+) -> None:
+    with provider_server(FakeProvider(secret=SECRET)) as fake, clock.frozen(NOW):
+        s = settings_for(
+            "unused",
+            payments_provider="generic",
+            payments_base_url=f"http://127.0.0.1:{fake.port}/v1",
+        )
+        checkout = service.start_payment(
+            session,
+            cardholder_id=seeded.cardholders[0],
+            account_id=seeded.accounts[0],
+            amount="88.80",
+            return_url=RETURN,
+            settings=s,
+        )
+        session.commit()
+        [sent] = fake.received
+        assert sent["path"] == "/v1/intents"
+        assert (sent["merchant_ref"], sent["key"]) == (checkout.intent_public_id,) * 2
+        assert (sent["amount"], sent["currency"]) == ("88.80", "CNY")
+        assert sent["return_url"] == f"http://localhost:8000{RETURN}"
+        assert checkout.redirect_url == checkout.qr_payload == "https://pay.example/c"
+        intent = session.scalars(sa.select(PaymentIntent)).one()
+        assert (intent.provider, intent.provider_ref) == ("generic", "pi_" + intent.public_id)
+
+        # The provider refusing (or a wrong secret): one clear error, nothing written.
+        for refusing in (FakeProvider(secret=SECRET, status=500), FakeProvider(secret="other")):
+            with provider_server(refusing) as down:
+                url = f"http://127.0.0.1:{down.port}"
+                with pytest.raises(ProviderUnavailable, match="refused the payment"):
+                    service.start_payment(
+                        session,
+                        cardholder_id=seeded.cardholders[0],
+                        account_id=seeded.accounts[0],
+                        amount="10.00",
+                        return_url=RETURN,
+                        settings=s.model_copy(update={"payments_base_url": url}),
+                    )
+                session.rollback()
+        assert count(session, PaymentIntent) == 1

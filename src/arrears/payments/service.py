@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -341,10 +340,12 @@ def _mismatch(intent: PaymentIntent, event: WebhookEvent) -> str | None:
 
 
 def _paid_on(event: WebhookEvent, intent: PaymentIntent, now: datetime) -> date:
-    """The center's day the money was taken: the provider's time, never before the intent
-    nor after now."""
-    at = min(max(event.occurred_at, intent.created_at), now)
-    return at.astimezone(ZoneInfo(get_settings().time_zone)).date()
+    """The day the money was taken: the provider's time, never before the intent nor after
+    now, as the clock's (UTC) day. That is the day the owed breakdown and a promise's "made
+    on" are counted in (``clock.today()``): dated by the center's zone, a payment made after
+    16:00 UTC would fall after the breakdown's as-of day and not yet reduce what is owed, and
+    the same amount could be paid again."""
+    return min(max(event.occurred_at, intent.created_at), now).date()
 
 
 def _post(session: Session, *, intent: PaymentIntent, paid_on: date, now: datetime) -> Payment:
