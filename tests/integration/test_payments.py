@@ -156,6 +156,19 @@ def test_the_amount_is_checked_against_what_the_account_owes(
     assert account is not None
     with clock.frozen(NOW):
         owed, held, room = service.room_to_pay(session, account=account, now=NOW)
+        offered = service.payment_room(
+            session, cardholder_id=seeded.cardholders[0], account_id=seeded.accounts[0]
+        )
+        assert (offered.owed, offered.held, offered.room, offered.currency) == (
+            owed,
+            held,
+            room,
+            "CNY",
+        )
+        with pytest.raises(NotFound):
+            service.payment_room(
+                session, cardholder_id=seeded.cardholders[1], account_id=seeded.accounts[0]
+            )
         assert owed > D("10000.00")
         assert held == 0
         assert room == owed

@@ -169,6 +169,27 @@ def room_to_pay(
     return owed, held, max(owed - held, ZERO)
 
 
+@dataclass(frozen=True)
+class Room:
+    """What the customer may pay on an account now: ``room`` = ``owed`` - ``held``."""
+
+    account_id: int
+    currency: str
+    owed: Decimal
+    held: Decimal
+    room: Decimal
+
+
+def payment_room(
+    session: Session, *, cardholder_id: int, account_id: int, clock: Clock | None = None
+) -> Room:
+    """The bounds the portal's Pay form offers (404 for another customer's account); the
+    same figures ``start_payment`` checks against."""
+    account = _account_of(session, cardholder_id=cardholder_id, account_id=account_id)
+    owed, held, room = room_to_pay(session, account=account, now=(clock or default_clock).now())
+    return Room(account.id, account.currency, owed, held, room)
+
+
 def start_payment(
     session: Session,
     *,
@@ -555,10 +576,12 @@ def sandbox_intent(session: Session, *, provider: HmacProvider, provider_ref: st
 __all__ = [
     "Checkout",
     "IntentStatus",
+    "Room",
     "WebhookResult",
     "intent_status",
     "intents_of",
     "owed_on_account",
+    "payment_room",
     "receive_webhook",
     "reconcile_account",
     "room_to_pay",
