@@ -225,6 +225,11 @@ def test_starting_again_cancels_the_checkout_never_paid(session: Session, seeded
         sa.select(AuditEvent).where(AuditEvent.action == "payment_intent.start")
     ).all()
     assert [e.actor for e in starts] == [f"customer:{seeded.cardholders[0]}"] * 2
+    cancelled = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "payment_intent.transition")
+    ).one()
+    assert cancelled.actor == f"customer:{seeded.cardholders[0]}"
+    assert (cancelled.before["status"], cancelled.after["status"]) == ("created", "cancelled")  # type: ignore[index]
     # An expired checkout holds nothing: the whole amount is free again after the window.
     later = NOW + timedelta(minutes=31)
     with clock.frozen(later):

@@ -133,7 +133,7 @@ def owed_on_account(session: Session, *, account: CardAccount) -> Decimal:
 
 
 def _expire(
-    session: Session, intent: PaymentIntent, *, to: str, reason: str, now: datetime
+    session: Session, intent: PaymentIntent, *, to: str, reason: str, now: datetime, actor: str
 ) -> None:
     step = move(intent.status, to)
     if not step.changed:
@@ -142,7 +142,7 @@ def _expire(
     intent.status, intent.updated_at, intent.settled_at = step.after, now, now
     audit.record(
         session,
-        actor=SYSTEM_ACTOR,
+        actor=actor,
         action="payment_intent.transition",
         entity=ENTITY,
         entity_id=intent.id,
@@ -220,7 +220,9 @@ def start_payment(
         if earlier.status == "created" and earlier.cardholder_id == cardholder_id:
             reason = "expired" if earlier.expires_at <= now else "cancelled"
             why = "not paid in time" if reason == "expired" else "the customer started again"
-            _expire(session, earlier, to=reason, reason=why, now=now)
+            # Restarting is the customer's act; an expiry is the system's.
+            by = actor if reason == "cancelled" else SYSTEM_ACTOR
+            _expire(session, earlier, to=reason, reason=why, now=now, actor=by)
     session.flush()
     owed, held, room = room_to_pay(session, account=account, now=now)
     if owed <= ZERO:
