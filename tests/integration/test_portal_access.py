@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
 from arrears.portal.models import PortalLink, PortalSession
-from arrears.portal.web import PORTAL_COOKIE
+from arrears.web.portal import PORTAL_COOKIE
 from tests.portal_fixtures import PORTAL_NOW, PortalStore, csrf_of, verify
 
 WRONG_BIRTH = date(1970, 1, 1)

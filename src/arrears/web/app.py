@@ -135,7 +135,7 @@ def create_app(
     app.state.trusted_proxies = settings.trusted_proxy_networks
     app.state.security_policy = security_policy
     # The customer portal (/portal): its middleware must run inside AuthMiddleware, so first.
-    from arrears.portal import web as portal_web
+    from arrears.web import portal as portal_web
 
     portal_web.install(app)
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)

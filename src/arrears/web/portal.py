@@ -1,7 +1,9 @@
 """The portal's web side: its router (mounted at ``/portal``), the ``current_customer``
-dependency, the portal's own renderer and the small middleware that binds CSRF tokens to the
-portal session. ``install(app)`` wires it all; the app factory calls it before adding its own
-auth middleware (so this one runs inside it, after the request state is set).
+dependency, the portal's own renderer (templates in ``arrears/portal/templates``) and the small
+middleware that binds CSRF tokens to the portal session. ``install(app)`` wires it all; the app
+factory calls it before adding its own auth middleware (so this one runs inside it, after the
+request state is set). The portal's rules and data live in ``arrears.portal`` (a domain, below
+``web``: it never imports it).
 
 The portal session has its own cookie (``arrears_portal``, path ``/portal``), never the
 workbench's. CSRF uses the workbench's HMAC scheme: before verification the token is bound to
@@ -21,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import arrears.portal as portal_package
 from arrears.auth.dependencies import DbSession
 from arrears.auth.sessions import csrf_token, token_digest
 from arrears.contacts.letters import letterhead
@@ -37,7 +40,7 @@ PREFIX = "/portal"
 PORTAL_COOKIE = "arrears_portal"
 LOCALE_COOKIE = "arrears_portal_locale"
 CSRF_FIELD = "csrf_token"
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(portal_package.__file__).parent / "templates"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
