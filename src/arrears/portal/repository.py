@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder
+from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.portal.models import PortalAttempt, PortalLink, PortalSession
 from arrears.portfolio.models import Cardholder
 from arrears.vocabulary import OPEN_STATUSES
@@ -90,3 +90,14 @@ def work_orders(session: Session, cardholder_id: int) -> Sequence[WorkOrder]:
         .where(WorkOrder.cardholder_id == cardholder_id)
         .order_by(WorkOrder.id.desc())
     ).all()
+
+
+def open_case_of_account(session: Session, account_ref: str) -> WorkOrder | None:
+    """The open case covering card account ``account_ref`` (the latest, if several)."""
+    return session.scalar(
+        select(WorkOrder)
+        .join(WorkOrderAccount, WorkOrderAccount.work_order_id == WorkOrder.id)
+        .where(WorkOrderAccount.account_ref == account_ref, WorkOrder.status.in_(OPEN_STATUSES))
+        .order_by(WorkOrder.id.desc())
+        .limit(1)
+    )
