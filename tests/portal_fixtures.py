@@ -353,7 +353,8 @@ def portal_server(
         first = make_portal_customer(s, 1, language="zh-CN")
         second = make_portal_customer(s, 2, language="en")
         s.commit()
-    app = create_portal_app(url, locale="en")
+    # Online payments through the sandbox checkout (no money moves, nothing leaves the machine).
+    app = create_portal_app(url, locale="en", payments_provider="sandbox")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])

@@ -1,6 +1,6 @@
 """The customer portal in a real browser (Playwright driving Debian's Chromium) at a 390x844
-phone viewport, in English and Chinese: link -> verify -> the owed breakdown and the history;
-five wrong birth dates lock the link; expired, reused and third-party links show no data.
+phone viewport, in English and Chinese: link -> verify -> the owed breakdown, the history, Pay
+(sandbox checkout); five wrong birth dates lock the link; expired, reused and third-party links show no data.
 axe-core runs on every page (0 serious or critical), and no English is left on a Chinese page.
 Screenshots under artifacts/portal_*.png."""
 
@@ -78,6 +78,20 @@ def test_link_verify_see_the_breakdown_and_history(
     page.click("nav.tabs a[href='/portal/history']")
     page.wait_for_url("**/portal/history")
     _check(page, f"{locale}_3_history", locale, customer)
+
+    # Pay part of what is owed through the sandbox checkout, and come back to the result.
+    page.click("nav.tabs a[href='/portal/pay']")
+    page.wait_for_url("**/portal/pay")
+    _check(page, f"{locale}_5_pay", locale, customer)
+    page.fill("#amount-1", "100.00")
+    with page.expect_navigation():
+        page.click("#pay-1-go")
+    assert "/payments/sandbox/" in page.url
+    with page.expect_navigation():
+        page.click("#sandbox-pay")
+    assert "/portal/payments/done" in page.url
+    assert page.locator("#payment-status").get_attribute("data-status") == "succeeded"
+    _check(page, f"{locale}_6_paid", locale, customer)
 
     # Switch language and back: the page follows.
     other = "zh-CN" if locale == "en" else "en"
