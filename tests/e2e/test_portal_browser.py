@@ -1,8 +1,8 @@
 """The customer portal in a real browser (Playwright driving Debian's Chromium) at a 390x844
 phone viewport, in English and Chinese: link -> verify -> the owed breakdown, the history, Pay
 (sandbox checkout); five wrong birth dates lock the link; expired, reused and third-party
-links show no data. axe-core runs on every page (0 serious or critical), and no English is left on a Chinese page.
-Screenshots under artifacts/portal_*.png."""
+links show no data. axe-core runs on every page (0 serious or critical), and no English is
+left on a Chinese page. Screenshots under artifacts/portal_*.png."""
 
 from __future__ import annotations
 
