@@ -138,6 +138,9 @@ def test_csrf_is_required(portal_store: PortalStore, portal_client: TestClient) 
     }
     refused = portal_client.post(f"/portal/l/{token}", data=data, follow_redirects=False)
     assert refused.status_code == 403
+    # The portal's own page, not the workbench's.
+    assert 'id="form-refused"' in refused.text
+    assert "workbench" not in refused.text.lower()
     forged = portal_client.post(
         f"/portal/l/{token}", data={**data, "csrf_token": "x" * 43}, follow_redirects=False
     )
