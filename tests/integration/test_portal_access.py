@@ -55,6 +55,8 @@ def test_link_verify_shows_the_breakdown_and_audits_as_the_customer(
         assert "style=" not in page.text
         assert "<style" not in page.text
     assert "content-security-policy" in home.headers
+    assert home.headers["x-frame-options"] == "DENY"
+    assert home.headers["x-content-type-options"] == "nosniff"
     actors = set(session.scalars(select(AuditEvent.actor)).all())
     assert portal_store.first.actor in actors
     actions = set(
@@ -254,7 +256,7 @@ def test_sessions_end_idle_and_absolute(
 
 
 def test_sign_out_ends_the_session_and_switching_language_sticks(
-    portal_store: PortalStore, portal_client: TestClient
+    portal_store: PortalStore, portal_client: TestClient, session: Session
 ) -> None:
     assert verify(portal_client, portal_store.link(), portal_store.first).status_code == 303
     home = portal_client.get("/portal/")
@@ -267,6 +269,10 @@ def test_sign_out_ends_the_session_and_switching_language_sticks(
     )
     assert switched.headers["location"] == "/portal/history"
     assert 'lang="en"' in portal_client.get("/portal/").text
+    switched_by = session.scalars(
+        select(AuditEvent.actor).where(AuditEvent.action == "portal.locale")
+    ).all()
+    assert switched_by == [portal_store.first.actor]
     # Never redirected off the portal.
     away = portal_client.post(
         "/portal/locale",
