@@ -11,6 +11,7 @@ from arrears.kit.audit import AuditEvent
 from arrears.kit.idempotency import IdempotencyKey
 from arrears.legal.models import LegalCase, LegalCost, LegalDocument
 from arrears.payments.models import PaymentEvent, PaymentIntent
+from arrears.portal.models import PortalAttempt, PortalLink, PortalSession
 from arrears.portfolio.models import (
     CardAccount,
     Cardholder,
@@ -78,4 +79,7 @@ __all__ = [
     "LegalDocument",
     "PaymentEvent",
     "PaymentIntent",
+    "PortalAttempt",
+    "PortalLink",
+    "PortalSession",
 ]
