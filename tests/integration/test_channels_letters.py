@@ -229,3 +229,34 @@ def test_bad_input_unknown_kind_or_no_address_is_one_error_and_queues_nothing(
     assert "no letter kind named 'fr-x'" in refused("--case", str(case), "--template", "fr-x")
     assert "no postal address" in refused("--case", str(homeless), "--template", "cn-card")
     assert _count(session) == 0
+
+
+def test_the_batch_lists_refused_letters_in_the_readers_language(
+    cli: Any, session: Session, tmp_path: Path
+) -> None:
+    homeless = seed(session, ref="C2", address="  ")
+    disputed = seed(session, ref="C3", flags=("dispute",), status="on_hold")
+    out = tmp_path / "print"
+    result = cli(
+        "letters", "batch", "--as-of", "2026-03-02", "--out", str(out), "--locale", "zh-CN"
+    )
+    assert result.exit_code == 0, result.stderr
+    with (out / "refused.csv").open(encoding="utf-8") as fh:
+        refused = {int(r["case_id"]): (r["rules"], r["reason"]) for r in csv.DictReader(fh)}
+    assert refused == {
+        homeless: ("letter.address_missing", "客户没有邮寄地址"),
+        disputed: ("hold.dispute", "该债务有争议：核实完成前暂停催收"),
+    }
+    english = cli("letters", "batch", "--as-of", "2026-03-02", "--out", str(out), "--locale", "en")
+    assert english.exit_code == 0, english.stderr
+    with (out / "refused.csv").open(encoding="utf-8") as fh:
+        reasons = sorted(r["reason"] for r in csv.DictReader(fh))
+    assert reasons == [
+        "no postal address",
+        "the debt is disputed: collection waits for verification",
+    ]
+    bad = cli(
+        "letters", "batch", "--as-of", "2026-03-02", "--out", str(tmp_path / "x"), "--locale", "fr"
+    )
+    assert bad.exit_code == 2
+    assert not (tmp_path / "x").exists()
