@@ -212,7 +212,7 @@ def test_a_threat_through_the_api_is_409_with_the_rule_and_queues_nothing(
 def test_the_cli_queues_lists_and_sends_with_roles(
     cli: object, seeded: Seeded, session: Session, tmp_path: Path
 ) -> None:
-    run = cli  # type: ignore[assignment]
+    run = cli
     case = str(seeded.work_orders[0])
     with clock.frozen(NOW):
         queued = run(
