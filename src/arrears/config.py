@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="Folder the SMS gateway collects sent messages from (one JSON line each).",
     )
     # Outbound channels (docs/channels.md).
+    letter_folder: Path = Field(
+        default=Path("./var/letters"),
+        description="Folder the print house collects queued letters from (one PDF each, "
+        "manifest.csv).",
+    )
     smtp_host: str = Field(default="localhost", description="SMTP server e-mails are handed to.")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_user: str = Field(default="", description="SMTP login; empty: no AUTH.")

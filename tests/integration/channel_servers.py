@@ -5,6 +5,7 @@ signature and answers with a reference."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,18 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from arrears.channels.transports import SIGNATURE_HEADER, signed_by
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# An English sentence or phrase: three or more Latin words in a row (tests/e2e/pagecheck.py).
+ENGLISH = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,'-]+[A-Za-z][a-z]+){2,}\b")
+
+
+def assert_reads_chinese(text: str) -> None:
+    """A refusal or state as a Chinese reader gets it: Chinese words, no English sentence (rule
+    ids and the debtor's own data may appear as they are)."""
+    assert HAN.search(text), text
+    english = ENGLISH.search(text)
+    assert english is None, f"English left: {english.group(0)!r} in {text!r}"
 
 
 @dataclass

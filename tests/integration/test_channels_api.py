@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,12 +15,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from arrears.auth.service import issue_api_token
 from arrears.channels.models import MessageReceipt, OutboxMessage
 from arrears.channels.transports import SIGNATURE_HEADER, sign
 from arrears.config import Settings, get_settings
 from arrears.kit.clock import clock
+from arrears.portfolio.models import Cardholder
 from arrears.web.app import create_app
-from tests.integration.channel_servers import Gateway, gateway_server
+from tests.integration.channel_servers import Gateway, assert_reads_chinese, gateway_server
 from tests.integration.test_web_api import csrf, sign_in
 from tests.web_seed import NOW, Seeded, seed
 
@@ -209,7 +212,7 @@ def test_a_threat_through_the_api_is_409_with_the_rule_and_queues_nothing(
 def test_the_cli_queues_lists_and_sends_with_roles(
     cli: object, seeded: Seeded, session: Session, tmp_path: Path
 ) -> None:
-    run = cli  # type: ignore[assignment]
+    run = cli
     case = str(seeded.work_orders[0])
     with clock.frozen(NOW):
         queued = run(
@@ -337,3 +340,127 @@ def test_a_gateway_without_its_url_is_one_clear_line_not_a_traceback(
     assert result.exit_code != 0
     assert "bad settings: sms_transport=gateway needs ARREARS_SMS_GATEWAY_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _token(session: Session, seeded: Seeded, role: str = "collector") -> dict[str, str]:
+    _, token = issue_api_token(
+        session=session, user_id=seeded.users[role], name="t", days=None, actor="test"
+    )
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_refusals_and_states_read_in_the_language_the_client_asks_for(
+    client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    case = seeded.work_orders[0]
+    h = _token(session, seeded)  # the collector's own setting is English
+    url = f"/api/v1/cases/{case}/messages"
+    threat = {"channel": "sms", "template": "collector_note", "note": "再不还钱就告诉你单位"}
+    zh = client.post(url, json=threat, headers={**h, "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert zh.status_code == 409, zh.text
+    body = zh.json()
+    assert body["message"].startswith("合规检查拒绝发送此短信（content.third_party_threat）")
+    assert_reads_chinese(body["message"])
+    assert body["detail"]["rules"] == ["content.third_party_threat"]  # the rule id kept
+    en = client.post(url, json=threat, headers=h).json()
+    assert en["message"].startswith("compliance refuses this sms (content.third_party_threat)")
+    # A letter to a case: queued; its state read in Chinese.
+    letter = client.post(
+        url,
+        json={"channel": "letter", "template": "cn-card"},
+        headers={**h, "Accept-Language": "zh-CN"},
+    )
+    assert letter.status_code == 201, letter.text
+    assert (letter.json()["channel"], letter.json()["state"]) == ("letter", "已排队")
+    listed = client.get(url, headers={**h, "Accept-Language": "zh-CN"}).json()
+    assert [m["state"] for m in listed] == ["已排队"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_api_bad_letter_input_and_an_opted_out_number_queue_nothing(
+    client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    case = seeded.work_orders[0]
+    h = _token(session, seeded)
+    url = f"/api/v1/cases/{case}/messages"
+    unknown = client.post(url, json={"channel": "letter", "template": "fr-x"}, headers=h)
+    assert unknown.status_code == 422, unknown.text
+    assert "no letter kind named 'fr-x'" in unknown.json()["message"]
+    holder = session.scalars(sa.select(Cardholder).where(Cardholder.external_ref == "C0001")).one()
+    holder.address = None
+    session.commit()
+    homeless = client.post(url, json={"channel": "letter", "template": "cn-card"}, headers=h)
+    assert homeless.status_code == 422, homeless.text
+    assert "no postal address on file" in homeless.json()["message"]
+    opted = client.post(
+        f"/api/v1/cases/{case}/channels/opt-out", json={"channel": "sms"}, headers=h
+    )
+    assert opted.status_code == 200, opted.text
+    refused = client.post(
+        url,
+        json={"channel": "sms", "template": "payment_reminder"},
+        headers={**h, "Accept-Language": "zh-CN"},
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["message"] == (
+        "合规检查拒绝发送此短信（opt_out.sms）：该客户已要求不通过短信联系"
+    )
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_cli_says_refusals_in_the_readers_language_and_refuses_an_opted_out_number(
+    cli: Any, seeded: Seeded, session: Session
+) -> None:
+    run = cli
+    case = str(seeded.work_orders[0])
+    queue = ("messages", "queue", "--case", case, "--as", "collector")
+    with clock.frozen(NOW):
+        threat = run(
+            *queue, "--channel", "sms", "--template", "collector_note",
+            "--note", "再不还钱就告诉你单位", "--locale", "zh-CN",
+        )  # fmt: skip
+        assert threat.exit_code == 1, threat.stderr
+        assert "合规检查拒绝发送此短信（content.third_party_threat）" in threat.stderr
+        assert_reads_chinese(threat.stderr.removeprefix("error:"))
+        bad = run(*queue, "--template", "payment_reminder", "--locale", "fr")
+        assert bad.exit_code == 2
+        assert "--locale must be one of" in bad.stderr
+        opted = run("messages", "opt-out", "--case", case, "--channel", "sms", "--as", "collector")
+        assert opted.exit_code == 0, opted.stderr
+        again = run(*queue, "--channel", "sms", "--template", "payment_reminder")
+        assert again.exit_code == 1
+        assert "opt_out.sms" in again.stderr
+        assert len(again.stderr.strip().splitlines()) == 1, again.stderr
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_case_page_in_chinese_says_the_refusal_and_the_state_in_chinese(
+    client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    from arrears.auth.models import User
+
+    user = session.get(User, seeded.users["collector"])
+    assert user is not None
+    user.locale = "zh-CN"
+    session.commit()
+    case = seeded.work_orders[0]
+    sign_in(client, "collector")
+    sent = client.post(
+        f"/cases/{case}/message",
+        data={"channel": "sms", "template": "payment_reminder", "csrf_token": csrf(client)},
+    )
+    assert sent.status_code == 200
+    assert "短信 · payment_reminder (zh-CN) · 已排队" in sent.text
+    threat = client.post(
+        f"/cases/{case}/message",
+        data={
+            "channel": "sms",
+            "template": "collector_note",
+            "note": "再不还钱就告诉你单位",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert 'id="action-error"' in threat.text
+    assert "合规检查拒绝发送此短信（content.third_party_threat）" in threat.text
+    assert "compliance refuses" not in threat.text

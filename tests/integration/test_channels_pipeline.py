@@ -16,12 +16,19 @@ from sqlalchemy.orm import Session
 from arrears.channels import service as channel_service
 from arrears.channels import setup
 from arrears.channels.models import OutboxMessage
+from arrears.compliance.reasons import message_in
 from arrears.config import get_settings
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, RuleRefused
 from arrears.portfolio.models import Cardholder
 from arrears.workbench import messages
-from tests.integration.channel_servers import Gateway, SmtpSink, gateway_server, smtp_server
+from tests.integration.channel_servers import (
+    Gateway,
+    SmtpSink,
+    assert_reads_chinese,
+    gateway_server,
+    smtp_server,
+)
 from tests.web_seed import NOW, Seeded, seed
 
 SECRET = "gateway-shared-secret"
@@ -420,3 +427,100 @@ def test_without_a_channel_the_debtors_preferred_one_is_used_until_he_opts_out(
         )
         session.commit()
     assert second.channel == "sms"
+
+
+# --- the reason in the reader's language (the acceptance: each channel, zh-CN) ------------------
+
+
+def test_an_sms_threat_on_the_gateway_is_refused_in_chinese_and_nothing_reaches_it(
+    session: Session, seeded: Seeded, gateway: Gateway
+) -> None:
+    with clock.frozen(NOW), pytest.raises(RuleRefused) as refused:
+        _queue(session, seeded.work_orders[0], "sms", "collector_note", note="再不还钱就告诉你单位")
+    session.rollback()
+    zh = message_in(refused.value, "zh-CN")
+    assert zh.startswith("合规检查拒绝发送此短信（content.third_party_threat）：")
+    assert "威胁告知或上门找雇主、家人或联系人" in zh
+    assert_reads_chinese(zh)
+    with clock.frozen(NOW):
+        assert _relay(session)["sent"] == 0
+    assert gateway.received == []
+    assert _count(session) == 0
+
+
+def test_an_sms_relayed_at_night_is_held_and_says_so_in_chinese_on_the_spool(
+    session: Session, seeded: Seeded, tmp_path: Path
+) -> None:
+    with clock.frozen(NOW):
+        message = _queue(session, seeded.work_orders[0], "sms", "payment_reminder")
+    with clock.frozen(NIGHT):
+        assert _relay(session, spool=tmp_path)["held"] == 1
+    assert not (tmp_path / "sms-20261120.jsonl").exists()
+    session.refresh(message)
+    zh = messages.state_text(message, "zh-CN")
+    assert zh == "暂缓发送（time_window，2026-11-21 08:00后可发送）"
+    assert_reads_chinese(zh)
+    assert messages.state_text(message, "en") == "held (time_window, until 2026-11-21 08:00)"
+
+
+def test_an_sms_to_a_number_that_opted_out_is_refused_in_chinese(
+    session: Session, seeded: Seeded
+) -> None:
+    holder_id = session.scalar(sa.select(Cardholder.id).where(Cardholder.external_ref == "C0001"))
+    assert holder_id is not None
+    with clock.frozen(NOW):
+        channel_service.opt_out(
+            session=session, cardholder_id=holder_id, channel="sms", via="reply", actor="t"
+        )
+        session.commit()
+        with pytest.raises(RuleRefused) as refused:
+            _queue(session, seeded.work_orders[0], "sms", "payment_reminder")
+        session.rollback()
+    zh = message_in(refused.value, "zh-CN")
+    assert zh == "合规检查拒绝发送此短信（opt_out.sms）：该客户已要求不通过短信联系"
+    assert _count(session) == 0
+
+
+def test_an_email_threat_is_refused_in_chinese_and_nothing_reaches_smtp(
+    session: Session, seeded: Seeded, smtp: SmtpSink
+) -> None:
+    with clock.frozen(NOW):
+        _email_on_file(session)
+        with pytest.raises(RuleRefused) as refused:
+            _queue(
+                session,
+                seeded.work_orders[0],
+                "email",
+                "collector_note",
+                note="再不还钱，我们就把你的名字发到网上，让你全家都知道。",
+            )
+        session.rollback()
+        assert _relay(session)["sent"] == 0
+    zh = message_in(refused.value, "zh-CN")
+    assert zh.startswith("合规检查拒绝发送此电子邮件（")
+    assert "威胁公开曝光或羞辱" in zh
+    assert_reads_chinese(zh)
+    assert smtp.received == []
+    assert _count(session) == 0
+
+
+def test_an_email_queued_at_night_is_held_and_the_timeline_says_so_in_chinese(
+    session: Session, seeded: Seeded, smtp: SmtpSink
+) -> None:
+    from arrears.cases.models import WorkOrder
+    from arrears.workbench.case_view import build_case_view
+
+    with clock.frozen(NIGHT):
+        _email_on_file(session)
+        message = _queue(session, seeded.work_orders[0], "email", "payment_reminder")
+        assert _relay(session)["sent"] == 0
+        wo = session.get(WorkOrder, seeded.work_orders[0])
+        assert wo is not None
+        view = build_case_view(session=session, work_order=wo, locale="zh-CN")
+    assert smtp.received == []
+    assert message.status == "held"
+    (entry,) = [t for t in view.timeline if t.kind == "message"]
+    assert entry.summary == (
+        "电子邮件 · payment_reminder (zh-CN) · 暂缓发送（time_window，2026-11-21 08:00后可发送）"
+    )
+    assert_reads_chinese(entry.summary)

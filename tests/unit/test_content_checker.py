@@ -44,6 +44,40 @@ def test_the_corpus_is_large_balanced_and_bilingual() -> None:
 
 
 @pytest.mark.parametrize("profile_name", profile_names())
+def test_the_first_held_out_set_now_development_data_stays_caught(profile_name: str) -> None:
+    # content_heldout.yaml was used to generalise the rules (compositional patterns), so it is
+    # development data now: a regression guard, not a measure. content_heldout_v2.yaml is the
+    # measure (bench/content_checker.py) and no test asserts on it, so nobody tunes to it.
+    profile = load_profile(profile_name)
+    texts = corpus("content_heldout.yaml")
+    assert [t for lab, _, t in texts if lab == "lawful" and check_content(t, profile=profile)] == []
+    abusive = [t for lab, _, t in texts if lab != "lawful"]
+    missed = [t for t in abusive if not check_content(t, profile=profile)]
+    assert 1 - len(missed) / len(abusive) >= 0.95, missed
+
+
+@pytest.mark.parametrize(
+    ("text", "blocked"),
+    [
+        # a negation scopes to its own clause: the threat after the comma still counts
+        ("我们不会放过你，明天就去你单位找你领导。", True),
+        ("我行催收人员不会到您的工作单位。", False),
+        # the reader's choice, not the collector's threat
+        ("如您希望由家属代为沟通，请提供书面授权。", False),
+        # a civil matter explained is not a threat of arrest
+        ("欠信用卡属于民事债务，不涉及刑事责任。", False),
+        ("Police deal with crimes; a missed card payment is a civil debt.", False),
+        # threat verb x target, composed: words the corpus never pairs
+        ("We'll be ringing your brother-in-law's office about your arrears.", True),
+        ("Your colleagues will get an email from us today.", True),
+        ("你老婆还不知道吧？我们今天就告诉她。", True),
+    ],
+)
+def test_compositional_patterns_and_clause_scoped_negation(text: str, blocked: bool) -> None:
+    assert bool(check_content(text, profile=load_profile("cn-card"))) is blocked, text
+
+
+@pytest.mark.parametrize("profile_name", profile_names())
 def test_no_lawful_text_is_blocked_and_abuse_is_caught(profile_name: str) -> None:
     profile = load_profile(profile_name)
     blocked_lawful = [

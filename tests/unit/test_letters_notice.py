@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from arrears.channels.transports import Refused, TransportError
 from arrears.compliance.content import check_content, check_fields
 from arrears.compliance.profile import load_profile
 from arrears.contacts.letters import letterhead, notice, pdf
@@ -164,5 +165,18 @@ def test_the_print_folder_transport_writes_the_pdf_once_with_its_manifest_line(
     with (tmp_path / "print" / "manifest.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["file"], r["recipient"], r["pages"]) for r in rows] == [(name, "Pat Doe", "1")]
-    with pytest.raises(ValueError, match="no HTML"):
+    with pytest.raises(Refused, match="no HTML"):
         folder.send(Queued("x", "a", "en", None, {}))
+
+
+def test_a_print_folder_that_cannot_be_written_is_the_pipelines_transport_error(
+    tmp_path: Path,
+) -> None:
+    letter = _letter("cn-card", "en")
+    message = Queued("letter:8", letter.address, "en", pdf.render_html(letter), {})
+    (tmp_path / "file").write_text("not a folder")
+    folder = PrintFolder(tmp_path / "file" / "print")
+    with pytest.raises(TransportError, match="cannot write the letter to") as failed:
+        folder.send(message)
+    assert not isinstance(failed.value, Refused)  # retried by the relay, not failed for good
+    assert folder.handed(message) is None

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MessageChannel = Literal["sms", "email"]
+# A message may also be a printed letter (its template is the letter's kind).
+QueueChannel = Literal["sms", "email", "letter"]
 
 
 class _Body(BaseModel):
@@ -18,10 +20,14 @@ class MessageIn(_Body):
     """A collector's message on a case. The server picks the address, the language (the
     debtor's), the time and the sender; the caller names only what to say."""
 
-    channel: MessageChannel | None = Field(
+    channel: QueueChannel | None = Field(
         default=None, description="default: the debtor's preferred channel, else sms"
     )
-    template: str = Field(min_length=1, max_length=64)
+    template: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the template; for a letter its kind (cn-card, us-reg-f, uk-conc)",
+    )
     note: str | None = Field(
         default=None, max_length=1000, description="the collector's words (collector_note)"
     )
@@ -42,6 +48,9 @@ class MessageOut(BaseModel):
     held_rule: str | None
     next_allowed_at: datetime | None
     reason: str | None
+    state: str | None = Field(
+        default=None, description="the state and its reason in the reader's language"
+    )
     send_on: date
     created_at: datetime
     sent_at: datetime | None

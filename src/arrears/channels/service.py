@@ -33,6 +33,9 @@ class Verdict:
     next_allowed_at: datetime | None = None
     check_id: int | None = None
     profile: str = ""
+    # The rules' reasons as ids and parameters ({"rule", "params"}): said in each reader's
+    # language when read (compliance/reasons.yaml), ``reason`` is the English of them.
+    reasons: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def temporal(self) -> bool:
@@ -46,7 +49,33 @@ class Verdict:
             "reason": self.reason,
             "check_id": self.check_id,
             "profile": self.profile,
+            "reasons": self.reasons,
         }
+
+
+def why(rule: str, **params: object) -> dict[str, object]:
+    """A reason as the pipeline stores it (a rule id of compliance/reasons.yaml and its values),
+    so every reader reads it in their own language."""
+    return {"rule": rule, "params": params}
+
+
+def _state_reason(message: OutboxMessage, reason: dict[str, object]) -> None:
+    """What put the message in its current end state, kept for the timeline, CLI and API."""
+    message.compliance = {**(message.compliance or {}), "why": reason}
+
+
+def refusal(channel: str, verdict: Verdict) -> RuleRefused:
+    """Compliance refuses a message for good: the English sentence, and in ``detail`` the rule id
+    and values of the same sentence (``message.refused``) with the rules' own reasons, so the
+    API (Accept-Language), the CLI (--locale) and the page say it in the reader's language."""
+    return RuleRefused(
+        f"compliance refuses this {channel} ({', '.join(verdict.rules)}): {verdict.reason}",
+        detail={
+            **verdict.record(),
+            "rule": "message.refused",
+            "params": {"channel": channel, "rules": verdict.rules, "reasons": verdict.reasons},
+        },
+    )
 
 
 # Asks compliance about a message at an instant (and records the check).
@@ -70,11 +99,7 @@ def queue(
     queue time: allowed -> queued; blocked for now -> held with the rule and the next allowed
     time; blocked for good (content, a hold, an opt-out) -> ``RuleRefused``, nothing queued."""
     if not verdict.allowed and not verdict.temporal:
-        raise RuleRefused(
-            f"compliance refuses this {message.channel} ({', '.join(verdict.rules)}): "
-            f"{verdict.reason}",
-            detail=verdict.record(),
-        )
+        raise refusal(message.channel, verdict)
     if repository.key_taken(session, message.dedupe_key):
         raise RuleRefused(f"message {message.dedupe_key} is already queued")
     message.status = "queued"
@@ -124,6 +149,13 @@ def _sent(message: OutboxMessage, ref: str, now: datetime) -> None:
     message.next_allowed_at = None
 
 
+def _failed(message: OutboxMessage, transport: str, error: str) -> None:
+    _state_reason(
+        message,
+        why("message.failed", status=message.status, transport=transport, error=error[:500]),
+    )
+
+
 def relay(
     *,
     session: Session,
@@ -161,6 +193,7 @@ def relay(
         if message.valid_until is not None and message.valid_until < today:
             message.status = states.move(message.status, "cancelled")
             message.last_error = f"expired: meant for {message.valid_until}, not sent that day"
+            _state_reason(message, why("message.expired", day=message.valid_until.isoformat()))
             run.expired += 1
             continue
         verdict = gate(session, message, now)
@@ -173,6 +206,7 @@ def relay(
             message.status = states.move(message.status, "cancelled")
             message.last_error = f"refused: {verdict.reason}"[:2000]
             message.held_rule = verdict.rules[0] if verdict.rules else None
+            _state_reason(message, why("message.cancelled", reasons=verdict.reasons))
             run.refused += 1
             continue
         message.attempts += 1
@@ -182,12 +216,14 @@ def relay(
         except transports.Refused as exc:
             message.status = states.move(message.status, exc.status)
             message.last_error = f"{transport.name}: {exc}"[:2000]
+            _failed(message, transport.name, str(exc))
             run.failed += 1
             continue
         except transports.TransportError as exc:
             message.last_error = f"{transport.name}: {exc}"[:2000]
             if message.attempts >= transports.MAX_ATTEMPTS:
                 message.status = states.move(message.status, "failed")
+                _failed(message, transport.name, str(exc))
                 run.failed += 1
             else:
                 run.retrying += 1
@@ -243,6 +279,10 @@ def record_receipt(
         message.delivered_at = now
     else:
         message.last_error = f"{status}: {detail or 'no detail'}"[:2000]
+        _state_reason(
+            message,
+            why("message.failed", status=status, transport="receipt", error=detail or "-"),
+        )
     session.add(
         MessageReceipt(
             receipt_id=receipt_id,
@@ -273,6 +313,7 @@ def cancel(*, session: Session, message_id: int, actor: str, reason: str) -> Out
     before = message.status
     message.status = states.move(message.status, "cancelled")
     message.last_error = f"cancelled: {reason}"[:2000]
+    _state_reason(message, why("message.withdrawn", reason=reason[:500]))
     audit.record(
         session,
         actor=actor,
@@ -340,6 +381,7 @@ def opt_out(
     for message in repository.pending_on(session, cardholder_id=cardholder_id, channel=channel):
         message.status = states.move(message.status, "cancelled")
         message.last_error = f"cancelled: the customer opted out of {channel} ({via})"
+        _state_reason(message, why("message.opted_out", channel=channel, via=via))
     audit.record(
         session,
         actor=actor,

@@ -30,15 +30,22 @@ def render(
     as_json: bool = JSON,
 ) -> None:
     """One case's letter as of today, checked by compliance first; nothing written if refused."""
+    from arrears.compliance.reasons import message_in
+    from arrears.config import get_settings
     from arrears.kit.db import unit_of_work
+    from arrears.kit.errors import ArrearsError
     from arrears.workbench import letters
 
-    with unit_of_work() as session:
-        if user:
-            identity.on_case(session, user, "case.work", case)
-        checked = letters.render_case(
-            session=session, work_order_id=case, kind=kind, locale=locale, out=out
-        )
+    reader: str = get_settings().locale  # --locale: the letter's language; refusals: the reader's
+    try:
+        with unit_of_work() as session:
+            if user:
+                reader = identity.on_case(session, user, "case.work", case).locale
+            checked = letters.render_case(
+                session=session, work_order_id=case, kind=kind, locale=locale, out=out
+            )
+    except ArrearsError as exc:
+        raise type(exc)(message_in(exc, reader), detail=exc.detail) from None
     letter = checked.letter
     payload = {
         "file": str(out),
@@ -62,24 +69,41 @@ def batch(
         str | None, typer.Option("--kind", help=KIND_HELP + " (default: the profile's)")
     ] = None,
     user: identity.AsUser = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            "--locale",
+            help="en or zh-CN: the language refused.csv's reasons are written in (default: "
+            "yours, else ARREARS_LOCALE); each letter is in its debtor's language",
+        ),
+    ] = None,
     as_json: bool = JSON,
 ) -> None:
     """One PDF per letter due (cases whose treatments include a letter), manifest.csv for the
     print house; the letters compliance refuses are listed with their rule (refused.csv)."""
+    from arrears.cli._cases import reader_locale
     from arrears.kit.dates import require_day
     from arrears.kit.db import unit_of_work
     from arrears.workbench import letters
 
     day = require_day(as_of, "--as-of")
+    lang = reader_locale(locale)  # bad input before anything is written
     with unit_of_work() as session, progress(quiet=as_json) as bar:
-        identity.optional(session, user, "case.work")
+        me = identity.optional(session, user, "case.work")
+        if me is not None:
+            lang = reader_locale(locale, me.locale)
         task = bar.add_task("letters", total=None)
 
         def on_progress(n: int, total: int) -> None:
             bar.update(task, completed=n, total=total)
 
         result = letters.batch(
-            session=session, as_of=day, out=out, kind=kind, on_progress=on_progress
+            session=session,
+            as_of=day,
+            out=out,
+            kind=kind,
+            on_progress=on_progress,
+            locale=lang,
         )
     if as_json:
         print_json(

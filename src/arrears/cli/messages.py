@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -14,37 +16,59 @@ app = typer.Typer()
 
 
 def _line(m: dict[str, object]) -> str:
-    held = f" by {m['held_rule']} until {m['next_allowed_at']}" if m["status"] == "held" else ""
-    why = f" — {m['reason']}" if m.get("reason") and m["status"] != "held" else ""
+    # ``state``: the state with its rule and reason, in the reader's language (--locale).
     return (
         f"message {m['id']}: {m['channel']} {m['template']} ({m['locale']}) to {m['sent_to']} "
-        f"[bold]{m['status']}[/bold]{held}{why}"
+        f"[bold]{m['state']}[/bold]"
     )
+
+
+@contextmanager
+def _reader(locale: Callable[[], str]) -> Iterator[None]:
+    """A refusal (compliance, bad input) said in the reader's language (``locale()`` when it
+    is raised: the user's own once known), its rule ids kept."""
+    from arrears.compliance.reasons import message_in
+    from arrears.kit.errors import ArrearsError
+
+    try:
+        yield
+    except ArrearsError as exc:
+        raise type(exc)(message_in(exc, locale()), detail=exc.detail) from None
 
 
 @app.command()
 def queue(
     work_order_id: int = typer.Option(..., "--case", help="The case the message is about."),
     channel: str | None = typer.Option(
-        None, "--channel", help="sms or email (default: the debtor's preferred, else sms)"
+        None,
+        "--channel",
+        help="sms, email or letter (default: the debtor's preferred, else sms)",
     ),
-    template: str = typer.Option(..., "--template", help="payment_reminder, collector_note..."),
+    template: str = typer.Option(
+        ...,
+        "--template",
+        help="payment_reminder, collector_note...; for a letter its kind (cn-card, us-reg-f, "
+        "uk-conc)",
+    ),
     note: str | None = typer.Option(None, "--note", help="your words (collector_note)"),
     user: identity.AsUser = None,
+    locale: str | None = opts.LOCALE,
     as_json: bool = opts.JSON,
 ) -> None:
     """Render a template with the case's data in the debtor's language, ask compliance, queue.
 
     Exit 0 when queued or held (compliance: not now), 1 when compliance refuses it, 2 on bad
-    input (unknown template, no address on file); nothing is queued on an error."""
+    input (unknown template or letter kind, no address on file); nothing is queued on an error.
+    A refusal reads in --locale (default: your own language)."""
     from arrears.auth.masking import mask_payload
-    from arrears.channels import service
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
     from arrears.workbench import messages
 
-    with unit_of_work() as session:
+    lang = opts.reader_locale(locale)  # bad input before anything is read or written
+    with _reader(lambda: lang), unit_of_work() as session:
         me = identity.on_case(session, user, "case.work", work_order_id)
+        lang = opts.reader_locale(locale, me.locale)
         message = messages.queue_message(
             session=session,
             work_order_id=work_order_id,
@@ -55,7 +79,7 @@ def queue(
             collector_ref=f"agency:{me.agency_id}" if me.agency_id else "bank",
             collector_name=me.display_name,
         )
-        payload = jsonable(service.message_dict(message))
+        payload = jsonable(messages.message_out(message, lang))
         if me.masked:
             payload = mask_payload(payload)
     opts.show(payload, as_json, lambda: _line(payload))
@@ -65,19 +89,24 @@ def queue(
 def list_messages(
     work_order_id: int = typer.Option(..., "--case"),
     user: identity.AsUser = None,
+    locale: str | None = opts.LOCALE,
     as_json: bool = opts.JSON,
 ) -> None:
-    """The case's messages, newest first, with their state."""
+    """The case's messages, newest first, with their state (and its reason in --locale)."""
     from arrears.auth.masking import mask_payload
-    from arrears.channels import repository, service
+    from arrears.channels import repository
     from arrears.kit.db import unit_of_work
     from arrears.kit.serialize import jsonable
+    from arrears.workbench import messages
 
+    if locale is not None:
+        opts.reader_locale(locale)
     with unit_of_work() as session:
         me = identity.on_case(session, user, "case.read", work_order_id)
+        lang = opts.reader_locale(locale, me.locale)
         payload = jsonable(
             [
-                service.message_dict(m)
+                messages.message_out(m, lang)
                 for m in repository.messages(session, work_order_id=work_order_id)
             ]
         )
@@ -97,15 +126,18 @@ def send(
     spool: str | None = typer.Option(
         None, help="Folder the SMS spool is written to (default ARREARS_OUTBOX_SPOOL)."
     ),
+    letters: str | None = typer.Option(
+        None, help="Folder letters are printed to (default ARREARS_LETTER_FOLDER)."
+    ),
     limit: int = typer.Option(500, min=1, help="Messages per pass."),
     user: identity.AsUser = None,
     as_json: bool = opts.JSON,
 ) -> None:
     """One relay pass: every pending message due now, checked by compliance again, to its
-    channel's transport (SMS: spool or gateway; e-mail: SMTP).
+    channel's transport (SMS: spool or gateway; e-mail: SMTP; letter: a PDF in the print
+    folder).
 
     Without --as (or ARREARS_USER) it acts as `system`, as the relay's scheduler does."""
-    from arrears.channels import setup
     from arrears.kit.db import unit_of_work
     from arrears.workbench import messages
 
@@ -114,7 +146,10 @@ def send(
         run = messages.relay(
             session=session,
             actor=by,
-            transports=setup.transports(spool=Path(spool) if spool else None),
+            transports=messages.all_transports(
+                spool=Path(spool) if spool else None,
+                letters_to=Path(letters) if letters else None,
+            ),
             limit=limit,
         )
         payload = run.as_dict()
@@ -137,6 +172,7 @@ def cancel(
     from arrears.kit.db import unit_of_work
     from arrears.kit.errors import NotFound
     from arrears.kit.serialize import jsonable
+    from arrears.workbench import messages
 
     with unit_of_work() as session:
         found = repository.message(session, message_id)
@@ -146,7 +182,7 @@ def cancel(
         message = service.cancel(
             session=session, message_id=message_id, actor=me.actor, reason=reason
         )
-        payload = jsonable(service.message_dict(message))
+        payload = jsonable(messages.message_out(message, me.locale))
     opts.show(payload, as_json, lambda: _line(payload))
 
 

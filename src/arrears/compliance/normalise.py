@@ -30,6 +30,7 @@ def normalise(text: str, variants: Mapping[str, str] | None = None) -> str:
         table: dict[str, str | int | None] = dict(variants)
         text = text.translate(str.maketrans(table))
     text = _INVISIBLE.sub("", text)
+    # Runs of spaces first, so "j  a  i  l" is letter-spaced like "j a i l".
+    text = _SPACES.sub(" ", text)
     text = _HAN_FILLER.sub("", text)
-    text = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m.group(0)), text)
-    return _SPACES.sub(" ", text)
+    return _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m.group(0)), text)

@@ -119,12 +119,24 @@ def render(reason: Reason, locale: str = "en") -> str:
     template = cat.template(reason, locale)
     if template is None:
         return reason.rule
-    values = {k: cat.value(k, v, locale) for k, v in reason.params.items()}
+    values = {
+        # A refusal that wraps the rules' own reasons (a message refused): said in ``locale`` too.
+        k: explain(v, locale) if _nested(v) else cat.value(k, v, locale)
+        for k, v in reason.params.items()
+    }
     try:
         return template.format_map(values)
     except (KeyError, IndexError, ValueError):
         # A stored reason from an older wording: say which rule, never fail the page.
         return reason.rule
+
+
+def _nested(value: Any) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(isinstance(v, Mapping) and isinstance(v.get("rule"), str) for v in value)
+    )
 
 
 def explain(reasons: Iterable[Reason | Mapping[str, Any]], locale: str = "en") -> str:

@@ -20,6 +20,7 @@ from arrears.channels.models import OutboxMessage
 from arrears.channels.service import Gate, RelayRun, Verdict
 from arrears.compliance import service as compliance_service
 from arrears.compliance.engine import decide
+from arrears.compliance.reasons import dumped
 from arrears.compliance.schemas import Person, PhoneIn, Proposed
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, courtesy, letters, scripts
@@ -233,6 +234,7 @@ def check_message(
         next_allowed_at=later,
         check_id=check.id,
         profile=decision.profile,
+        reasons=dumped(decision.reasons),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -21,8 +20,7 @@ from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.cases.schemas import BreakdownItemOut, FollowUpOut, ProfileOut, ThreeStopsOut
 from arrears.cases.states import allowed_from
 from arrears.channels import repository as channel_repository
-from arrears.compliance.reasons import localized, render
-from arrears.config import get_settings
+from arrears.compliance.reasons import catalogue, localized, render
 from arrears.contacts import repository as contact_repository
 from arrears.contacts import service as contact_service
 from arrears.contacts.schemas import ContactAttemptOut, UnlockOut
@@ -32,6 +30,7 @@ from arrears.portfolio.models import CardAccount, Payment
 from arrears.promises import repository as promise_repository
 from arrears.promises import service as promise_service
 from arrears.promises.schemas import PlanOut, PromiseOut
+from arrears.workbench import messages
 from arrears.workbench.schemas import (
     AccountOut,
     CaseView,
@@ -251,18 +250,14 @@ def _timeline(
         for p in payments
     )
     for message in channel_repository.messages(session, work_order_id=work_order_id):
-        state = message.status
-        if state == "held" and message.next_allowed_at is not None:
-            # The center's wall clock, as the timeline's own times are shown.
-            until = message.next_allowed_at.astimezone(ZoneInfo(get_settings().time_zone))
-            state += f" ({message.held_rule}, until {until:%Y-%m-%d %H:%M})"
-        elif state in ("failed", "bounced", "cancelled") and message.last_error:
-            state += f" ({message.last_error[:120]})"
+        # The state and its reason in the reader's language (compliance/reasons.yaml).
+        state = messages.state_text(message, locale)
+        channel = catalogue().value("channel", message.channel, locale)
         entries.append(
             TimelineEntry(
                 at=message.created_at,
                 kind="message",
-                summary=f"{message.channel} · {message.template} ({message.locale}) · {state}",
+                summary=f"{channel} · {message.template} ({message.locale}) · {state}",
                 actor=message.queued_by,
             )
         )

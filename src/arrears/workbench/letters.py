@@ -20,7 +20,7 @@ from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
 from arrears.compliance.profile import load_profile
-from arrears.compliance.reasons import dumped
+from arrears.compliance.reasons import Reason, dumped, explain, render
 from arrears.compliance.schemas import Decision
 from arrears.config import get_settings
 from arrears.contacts import letters
@@ -168,15 +168,21 @@ def render_case(
         session=session, wo=wo, holder=holder, kind=kind, locale=locale, as_of=center_today()
     )
     if not checked.decision.allowed:
-        raise RuleRefused(
-            f"compliance refuses the letter for case {wo.id} "
-            f"({', '.join(checked.decision.rules)}): {checked.decision.reason}",
-            # rule ids and parameters: a reader's page or API answer says it in their language
-            detail=dumped(checked.decision.reasons),
-        )
+        raise refusal(wo.id, checked.decision)
     document, _ = pdf.render_pdf(checked.html)
     transport.write_whole(out, document)
     return checked
+
+
+def refusal(case_id: int, decision: Decision) -> RuleRefused:
+    """Compliance refuses a case's letter: the English sentence, and in ``detail`` its rule id
+    and values (``letter.refused`` wrapping the rules' own reasons), said in each reader's
+    language where it is read."""
+    reason = Reason(
+        rule="letter.refused",
+        params={"case": case_id, "rules": decision.rules, "reasons": dumped(decision.reasons)},
+    )
+    return RuleRefused(render(reason), detail=reason.model_dump(mode="json"))
 
 
 @dataclass
@@ -195,10 +201,12 @@ def batch(
     out: Path,
     kind: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    locale: str = "en",
 ) -> BatchResult:
     """Every live case whose treatments include a letter: one PDF per letter compliance
     allows, ``manifest.csv`` listing them for the print house, ``refused.csv`` the rest with
-    the rule. Rerunning for the same day rewrites the same files."""
+    the rule and its reason in ``locale`` (the reader's: the one who runs the batch).
+    Rerunning for the same day rewrites the same files."""
     not_after_today(as_of, "--as-of")
     kind = notice.check_kind(kind) if kind else default_kind()
     if out.exists() and not out.is_dir():
@@ -214,7 +222,11 @@ def batch(
         holder = portfolio_repository.cardholder(session, wo.cardholder_id)
         if holder is None or not (holder.address or "").strip():
             result.refused.append(
-                {"case_id": wo.id, "rules": ADDRESS_RULE, "reason": "no postal address"}
+                {
+                    "case_id": wo.id,
+                    "rules": ADDRESS_RULE,
+                    "reason": render(Reason(rule=ADDRESS_RULE), locale),
+                }
             )
         else:
             checked = check_letter(
@@ -227,7 +239,8 @@ def batch(
                     {
                         "case_id": wo.id,
                         "rules": " ".join(checked.decision.rules),
-                        "reason": checked.decision.reason,
+                        "reason": explain(checked.decision.reasons, locale)
+                        or checked.decision.reason,
                     }
                 )
         if on_progress is not None:

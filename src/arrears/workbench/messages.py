@@ -8,24 +8,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from arrears.cases import service as case_service
+from arrears.cases.models import WorkOrder
 from arrears.channels import repository as channel_repository
 from arrears.channels import service as channel_service
 from arrears.channels import setup, templates
 from arrears.channels.models import OutboxMessage
 from arrears.channels.service import RelayRun
-from arrears.channels.transports import Transports
+from arrears.channels.transports import Transport, Transports
+from arrears.compliance.reasons import Reason, catalogue, explain, render
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, outbox_service
-from arrears.kit.clock import clock
+from arrears.contacts.letters import notice, pdf
+from arrears.contacts.letters.transport import PrintFolder
+from arrears.kit.clock import center_today, clock
 from arrears.kit.errors import BadInput, NotAuthenticated, NotFound
 from arrears.portfolio import repository as portfolio_repository
+from arrears.portfolio.models import Cardholder
 from arrears.vocabulary import LOCALES
+from arrears.workbench import letters
 from arrears.workbench.contact import real_actor
 from arrears.workbench.script import case_context
+
+# On the letter channel the template is the letter's kind (docs/letters.md): cn-card is the
+# formal notice, us-reg-f the validation notice, uk-conc the arrears notice.
+LETTER = "letter"
 
 
 def _address(session: Session, *, cardholder_id: int, channel: str, case_id: int) -> str:
@@ -68,6 +80,11 @@ def queue_message(
     channel = channel or (
         channel_service.preferred_channel(session=session, cardholder_id=holder.id) or "sms"
     )
+    if channel == LETTER:
+        return _queue_letter(
+            session=session, wo=wo, holder=holder, kind=template, actor=actor,
+            collector_ref=collector_ref,
+        )  # fmt: skip
     templates.check_name(template, channel)
     if template in templates.NOTE_TEMPLATES and not (note or "").strip():
         raise BadInput(f"template {template} needs the collector's words (note)")
@@ -113,13 +130,76 @@ def queue_message(
     return channel_service.queue(session=session, message=message, verdict=verdict, actor=actor)
 
 
+def _queue_letter(
+    *,
+    session: Session,
+    wo: WorkOrder,
+    holder: Cardholder,
+    kind: str,
+    actor: str,
+    collector_ref: str,
+) -> OutboxMessage:
+    """The case's printed letter of ``kind`` as of today, in the debtor's language, queued for
+    the print folder: its text and fields from the store (never the caller), its HTML the page
+    the transport prints. An unknown kind or no postal address: ``BadInput``."""
+    if kind not in notice.KINDS:
+        raise BadInput(f"no letter kind named {kind!r}; known: {', '.join(notice.KINDS)}")
+    address = (holder.address or "").strip()
+    if not address:
+        raise BadInput(f"case {wo.id}: the customer has no postal address on file")
+    letter, page = letters.compose(
+        session=session, wo=wo, holder=holder, kind=kind, locale=None, as_of=center_today()
+    )
+    fields = pdf.letter_fields(letter)
+    # For the print house's manifest (the transport reads them; compliance ignores them).
+    fields.update(case_id=str(wo.id), kind=kind)
+    message = OutboxMessage(
+        dedupe_key=f"letter:{wo.id}:{kind}:{uuid.uuid4().hex[:16]}",
+        kind="collector",
+        work_order_id=wo.id,
+        cardholder_id=holder.id,
+        channel=LETTER,
+        address=address,
+        template=kind,
+        locale=letter.locale,
+        subject=None,
+        body=pdf.plain_text(page),
+        html=page,
+        fields=fields,
+        collector_ref=collector_ref,
+        send_on=channel_service.local_today(),
+    )
+    verdict = outbox_service.check_message(
+        session,
+        message,
+        clock.now(),
+        actor=actor,
+        wo=wo,
+        acted_by=real_actor(session, actor=actor, collector=collector_ref),
+    )
+    return channel_service.queue(session=session, message=message, verdict=verdict, actor=actor)
+
+
+def all_transports(
+    *, spool: Path | None = None, letters_to: Path | None = None
+) -> dict[str, Transport]:
+    """Every channel's transport from the settings: SMS and e-mail (``channels.setup``) and the
+    letters' print folder (``ARREARS_LETTER_FOLDER``). Assembled here, above both domains: the
+    channels package imports no domain (tests/layering.py), the letter transport lives with the
+    letters."""
+    return {
+        **setup.transports(spool=spool),
+        LETTER: PrintFolder(letters_to or get_settings().letter_folder),
+    }
+
+
 def relay(
     *, session: Session, actor: str, transports: Transports | None = None, limit: int = 500
 ) -> RelayRun:
     """One relay pass over every channel with a transport (the settings' by default)."""
     return channel_service.relay(
         session=session,
-        transports_by_channel=transports if transports is not None else setup.transports(),
+        transports_by_channel=transports if transports is not None else all_transports(),
         gate=outbox_service.gate(actor),
         actor=actor,
         unsubscribe=lambda m: setup.opt_out_link(m.dedupe_key) if m.channel == "email" else None,
@@ -143,3 +223,34 @@ def opt_out_by_link(*, session: Session, dedupe_key: str, signature: str) -> Out
         actor=f"customer:{message.cardholder_id}",
     )
     return message
+
+
+def state_text(message: OutboxMessage, locale: str) -> str:
+    """The message's state as the reader reads it (the case timeline, the CLI, the API): the
+    state word, and for a held, cancelled, failed or bounced one the rule and reason, from the
+    per-rule templates (compliance/reasons.yaml) in ``locale``."""
+    compliance = message.compliance or {}
+    if message.status == "held" and message.next_allowed_at is not None:
+        # The center's wall clock, as the timeline's own times are shown.
+        until = message.next_allowed_at.astimezone(ZoneInfo(get_settings().time_zone))
+        return render(
+            Reason(
+                rule="message.held",
+                params={"rules": [message.held_rule or ""], "until": f"{until:%Y-%m-%d %H:%M}"},
+            ),
+            locale,
+        )
+    stored = compliance.get("why")
+    if message.status in ("cancelled", "failed", "bounced"):
+        if isinstance(stored, dict) and "rule" in stored:
+            return explain([stored], locale)
+        if message.last_error:  # a row from before reasons were stored: its English words
+            return f"{message.status} ({message.last_error[:120]})"
+    return catalogue().value("status", message.status, locale)
+
+
+def message_out(message: OutboxMessage, locale: str) -> dict[str, object]:
+    """A message as the API and the CLI show it, its state and reason in ``locale``."""
+    out = channel_service.message_dict(message)
+    out["state"] = state_text(message, locale)
+    return out

@@ -1,17 +1,20 @@
 """The outbound pipeline's ``letter`` transport (docs/channels.md, the transport contract): a
 queued letter's HTML becomes a PDF in the print-house folder, named by the message's dedupe key,
-with its line in that folder's ``manifest.csv``. Typed by the fields it reads, so it plugs into
-the relay's ``transports_by_channel["letter"]`` without this package importing the pipeline.
+with its line in that folder's ``manifest.csv``. Typed by the fields it reads (a ``Protocol``);
+it raises the pipeline's own errors, so a write that fails (the folder missing or not a folder,
+a full disk, no permission) is a ``TransportError`` the relay retries, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 from pathlib import Path
 from typing import Protocol
 
+from arrears.channels.transports import Refused, TransportError
 from arrears.contacts.letters import pdf
 from arrears.kit import csvsafe
 
@@ -87,31 +90,47 @@ class PrintFolder:
         return _UNSAFE.sub("_", message.dedupe_key) + ".pdf"
 
     def send(self, message: LetterMessage) -> str:
-        """Writes the PDF and its manifest line; the file name is the reference."""
+        """Writes the PDF and its manifest line; the file name is the reference. A letter
+        without HTML will never print (``Refused``: failed); a write error is retried
+        (``TransportError``)."""
         if not message.html:
-            raise ValueError(f"letter {message.dedupe_key}: no HTML to print")
-        self.folder.mkdir(parents=True, exist_ok=True)
+            raise Refused(f"letter {message.dedupe_key}: no HTML to print", status="failed")
         document, pages = pdf.render_pdf(message.html)
         name = self._file(message)
-        write_whole(self.folder / name, document)
         fields = message.fields
-        append_manifest(
-            self.folder,
-            {
-                "file": name,
-                "reference": message.dedupe_key,
-                "locale": message.locale,
-                "recipient": fields.get("name", ""),
-                "address": message.to,
-                "total_due": fields.get("amount", ""),
-                "pages": pages,
-                "sha256": hashlib.sha256(document).hexdigest(),
-            },
-        )
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_whole(self.folder / name, document)
+            append_manifest(
+                self.folder,
+                {
+                    "file": name,
+                    "reference": message.dedupe_key,
+                    "case_id": fields.get("case_id", ""),
+                    "kind": fields.get("kind", ""),
+                    "locale": message.locale,
+                    "recipient": fields.get("name", ""),
+                    "address": message.to,
+                    "total_due": fields.get("amount", ""),
+                    "pages": pages,
+                    "sha256": hashlib.sha256(document).hexdigest(),
+                },
+            )
+        except OSError as exc:
+            # No PDF without its manifest line: the next pass writes both (``handed`` reads
+            # the PDF as printed).
+            with contextlib.suppress(OSError):
+                (self.folder / name).unlink(missing_ok=True)
+            raise TransportError(
+                f"cannot write the letter to {self.folder}: {exc.strerror or exc}"
+            ) from exc
         return name
 
     def handed(self, message: LetterMessage) -> str | None:
         """The file name if this message's PDF is already in the folder (a relay restarted
         after the hand-over and before its commit does not print it twice)."""
         name = self._file(message)
-        return name if (self.folder / name).exists() else None
+        try:
+            return name if (self.folder / name).is_file() else None
+        except OSError:
+            return None

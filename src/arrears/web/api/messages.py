@@ -60,7 +60,7 @@ def queue_message(
         collector_name=principal.display_name,
     )
     response.headers["Location"] = f"/api/v1/cases/{work_order_id}/messages"
-    return jsonable(channel_service.message_dict(message))
+    return jsonable(messages.message_out(message, principal.locale))
 
 
 @router.get("/cases/{work_order_id}/messages", response_model=list[MessageOut])
@@ -69,7 +69,7 @@ def list_messages(
 ) -> list[dict[str, Any]]:
     visible_work_order(session=session, principal=principal, work_order_id=work_order_id)
     found = channel_repository.messages(session, work_order_id=work_order_id)
-    return jsonable([channel_service.message_dict(m) for m in found])
+    return jsonable([messages.message_out(m, principal.locale) for m in found])
 
 
 @router.post("/messages/{message_id}/cancel", response_model=MessageOut)
@@ -84,7 +84,7 @@ def cancel_message(
     message = channel_service.cancel(
         session=session, message_id=message_id, actor=principal.actor, reason="withdrawn"
     )
-    return jsonable(channel_service.message_dict(message))
+    return jsonable(messages.message_out(message, principal.locale))
 
 
 @router.post("/messages/send", response_model=RelayOut)
