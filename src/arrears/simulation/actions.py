@@ -118,45 +118,44 @@ def uci_book(*, csv_path: Path, out: Path, as_of: date, accounts: int | None) ->
 # --- workforce -------------------------------------------------------------------------------
 
 
-def add_agency(
-    *,
-    session: Session,
-    code: str,
-    name: str,
-    buckets: list[str],
-    levels: list[str],
-    commission_pct: float,
-    start: date,
-    end: date | None,
-    recall_after_days: int | None,
-    actor: str,
-    tiers: list[dict[str, Any]] | None = None,
-    cap: Decimal | None = None,
-    exchange_fields: list[str] | None = None,
-    masked_fields: list[str] | None = None,
-) -> None:
+def contract_of(plan: Any, *, start: date, end: date | None) -> Any:
+    """The product's contract schema for the simulated agency's plan (``roster.AgencyPlan``):
+    buckets and levels from the vocabulary, tiers, fields; a bad one is ``BadInput``."""
+    from pydantic import ValidationError
+
+    from arrears.kit.errors import BadInput
+    from arrears.workforce import schemas
+
+    try:
+        return schemas.AgencyContractCreate(
+            agency=plan.code,
+            code=f"{plan.code}-C1",
+            buckets=plan.buckets,
+            levels=plan.levels,
+            commission_pct=Decimal(str(plan.commission_pct)),
+            start_date=start,
+            end_date=end,
+            recall_after_days=plan.recall_after_days,
+            commission_tiers=[{"up_to": t.up_to, "rate": t.pct / 100} for t in plan.tiers] or None,
+            commission_cap=plan.cap,
+            exchange_fields=plan.exchange_fields,
+            masked_fields=plan.masked_fields,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "contract"
+        message = first["msg"].removeprefix("Value error, ")
+        raise BadInput(f"agency {plan.code}: {where}: {message}") from None
+
+
+def add_agency(*, session: Session, plan: Any, start: date, end: date | None, actor: str) -> None:
     from arrears.workforce import agency_service, schemas
 
     agency_service.add_agency(
-        session=session, data=schemas.AgencyCreate(code=code, name=name), actor=actor
+        session=session, data=schemas.AgencyCreate(code=plan.code, name=plan.name), actor=actor
     )
     agency_service.add_contract(
-        session=session,
-        data=schemas.AgencyContractCreate(
-            agency=code,
-            code=f"{code}-C1",
-            buckets=buckets,
-            levels=levels,
-            commission_pct=Decimal(str(commission_pct)),
-            start_date=start,
-            end_date=end,
-            recall_after_days=recall_after_days,
-            commission_tiers=tiers or None,
-            commission_cap=cap,
-            exchange_fields=exchange_fields,
-            masked_fields=masked_fields or [],
-        ),
-        actor=actor,
+        session=session, data=contract_of(plan, start=start, end=end), actor=actor
     )
 
 

@@ -83,6 +83,9 @@ def validate(options: Options) -> bm.Behaviour:
         raise BadInput(f"--out {options.out}: not an empty folder (nothing was written)")
     behaviour = bm.load_behaviour(options.behaviour)
     actions.check_strategy(options.strategy, get_settings())
+    plan = options.agency or (options.roster.agency if options.roster is not None else None)
+    if plan is not None:  # the product's contract rules, before anything is written
+        actions.contract_of(plan, start=options.start, end=None)
     if options.roster is not None:
         roster = options.roster
         if options.agency is not None:
@@ -259,19 +262,10 @@ class _Department(CardSystem, Workday):
             if agency is not None:
                 actions.add_agency(
                     session=uow.session,
-                    code=agency.code,
-                    name=agency.name,
-                    buckets=agency.buckets,
-                    levels=agency.levels,
-                    commission_pct=agency.commission_pct,
+                    plan=agency,
                     start=start - timedelta(days=365),
                     end=start + timedelta(days=365 + self.o.days),
-                    recall_after_days=agency.recall_after_days,
                     actor=ACTOR,
-                    tiers=[{"up_to": t.up_to, "rate": t.pct / 100} for t in agency.tiers],
-                    cap=agency.cap,
-                    exchange_fields=agency.exchange_fields,
-                    masked_fields=agency.masked_fields,
                 )
                 actions.add_staff(
                     session=uow.session,
