@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from arrears.simulation import report
 from arrears.simulation.roster import AgencyPlan, AgencyTier
 from arrears.simulation.run import Options, SimulationResult, simulate
 from arrears.workforce import exchange
@@ -88,7 +89,11 @@ def test_the_statement_adds_up_to_the_cent_and_the_files_round_trip(
     sqlite_run: SimulationResult,
 ) -> None:
     agency = _agrees(sqlite_run)
-    # The comparison of the analytics report: the agency against in-house work.
+    # The comparison of the analytics report: the agency against in-house work, also in the
+    # run's report.html with the month's statement against the agency's book.
+    page = report.render_html(sqlite_run)
+    assert '<section id="agency">' in page
+    assert "<td>2026-01</td>" in page
     groups = {g["group"] for g in agency["comparison"]}
     assert "AG01" in groups
     assert len(groups) >= 2
