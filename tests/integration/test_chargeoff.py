@@ -413,3 +413,103 @@ def test_cli_write_off_and_its_bad_input(
     assert manifest["totals"]["USD"]["written_off"] == str(charged(engine)["B1"].total)
     shown = cli("writeoff", "book", "--as", "head_of_collections", "--json")
     assert json.loads(shown.stdout)["after_write_off"]["accounts"] == 1
+
+
+def test_recoveries_after_write_off_are_net_of_commission_and_legal_costs(
+    book: Path, engine: Engine
+) -> None:
+    """The net figures come from the agency's real statement and the legal costs, to the cent:
+    a statement's tiered commission is shared by its payments pro rata; a reversed recovery is
+    taken off the gross and clawed back; only the bank's legal costs since the write-off count."""
+    from arrears.legal import service as legal_service
+    from arrears.workforce import agency_service, schemas
+    from arrears.workforce import repository as workforce_repo
+    from arrears.workforce.models import Assignment
+
+    def on(day: date) -> Any:
+        return clock.frozen(datetime(day.year, day.month, day.day, 4, tzinfo=UTC))
+
+    d = Decimal
+    with on(date(2026, 3, 5)):
+        run(engine)
+        c1, c3 = case_of(engine, "C1").id, case_of(engine, "C3").id
+        with Session(engine) as s, s.begin():
+            lc = legal_service.open_case(session=s, work_order_id=c1, actor="senior1")
+            legal_id = lc.id
+            # Before the write-off: a cost of the active book, not of the recovery.
+            legal_service.add_cost(session=s, legal_case_id=legal_id, kind="court_fee",
+                                   amount=d("80.00"), borne_by="bank", actor="senior1")  # fmt: skip
+    with on(date(2026, 3, 10)), Session(engine) as s, s.begin():
+        made = chargeoff_service.propose(
+            session=s, work_order_id=c1, actor="lead1", role="team_lead", reason="uncollectible"
+        )
+        s.flush()
+        write_off.decide(session=s, write_off_id=made.id, approve=True, actor="head1",
+                         role="head_of_collections")  # fmt: skip
+        agency_service.add_agency(session=s, data=schemas.AgencyCreate(code="AGR", name="R"))
+        contract = agency_service.add_contract(
+            session=s,
+            data=schemas.AgencyContractCreate(
+                agency="AGR", code="AGR-1", buckets=["M7+"], levels=["outsource"],
+                commission_pct=d("20"), start_date=date(2026, 1, 1),
+                commission_tiers=[{"up_to": d("1000"), "rate": d("0.20")},
+                                  {"up_to": None, "rate": d("0.25")}],
+            ),
+        )  # fmt: skip
+        agency = workforce_repo.agency_by_code(s, "AGR")
+        assert agency is not None
+        (placed_under,) = workforce_repo.contracts_of(s, agency.id)
+        # The written-off debt (and C3's live case) are placed with the agency for recovery.
+        for wo in (c1, c3):
+            s.add(Assignment(work_order_id=wo, agency_id=agency.id, contract_id=placed_under.id,
+                             level="outsource", reason="placed_with_agency",
+                             as_of=date(2026, 3, 10), assigned_at=clock.now()))  # fmt: skip
+        assert contract.code == "AGR-1"
+        account = {
+            ref: s.scalars(sa.select(CardAccount.id).where(CardAccount.external_ref == ref)).one()
+            for ref in ("B1", "B3")
+        }
+        for ref, day, amount, reference in (
+            ("B1", date(2026, 3, 12), "1000.00", "R1"),
+            ("B1", date(2026, 3, 20), "500.00", "R2"),
+            ("B3", date(2026, 3, 15), "500.00", "L1"),  # not a recovery: a live case's payment
+        ):
+            s.add(Payment(account_id=account[ref], paid_on=day, amount=d(amount),
+                          channel="agency", reference=reference))  # fmt: skip
+    with on(date(2026, 3, 11)), Session(engine) as s, s.begin():
+        legal_service.add_cost(session=s, legal_case_id=legal_id, kind="lawyer_fee",
+                               amount=d("120.50"), borne_by="bank", actor="senior1")  # fmt: skip
+        legal_service.add_cost(session=s, legal_case_id=legal_id, kind="court_fee",
+                               amount=d("50.00"), borne_by="customer", actor="senior1")  # fmt: skip
+    with on(date(2026, 3, 25)):
+        run(engine, date(2026, 3, 25))  # the cycle posts the recoveries
+        with Session(engine) as s:
+            assert s.scalar(sa.select(sa.func.count()).select_from(Recovery)) == 2
+            march_open = chargeoff_service.write_off_report(s)["after_write_off"]
+    # March is not closed: no statement yet, no commission; the legal cost counts already.
+    assert march_open["recovered"] == d("1500.00")
+    assert march_open["agency_commission"] == d("0")
+    assert march_open["legal_costs"] == d("120.50")
+    assert march_open["net_recovered"] == d("1379.50")
+    with on(date(2026, 4, 2)), Session(engine) as s:
+        march = agency_service.commission_statement(session=s, agency="AGR", month=date(2026, 3, 1))
+        # 2,000.00 recovered while placed: 1,000 x 20% + 1,000 x 25%.
+        assert (march.recovered, march.total) == (d("2000.00"), d("450.00"))
+        after = chargeoff_service.write_off_report(s)["after_write_off"]
+    # The recoveries are 1,500 of the 2,000: 450.00 x 1500 / 2000 = 337.50.
+    assert after["agency_commission"] == d("337.50")
+    assert after["net_recovered"] == d("1500.00") - d("337.50") - d("120.50") == d("1042.00")
+    with on(date(2026, 4, 5)), Session(engine) as s, s.begin():
+        agency_service.reverse_payment(session=s, account="B1", reference="R2", reason="returned")
+    with on(date(2026, 5, 2)), Session(engine) as s:
+        after = chargeoff_service.write_off_report(s)["after_write_off"]
+    # R2 came back in April: off the gross, and April's statement claws back 500 x 20%.
+    assert after["recovered"] == d("1000.00")
+    assert after["agency_commission"] == d("337.50") - d("100.00") == d("237.50")
+    assert after["net_recovered"] == d("1000.00") - d("237.50") - d("120.50") == d("642.00")
+    assert after["net_recovery_rate"] == round(float(d("642.00") / made_amount(engine)), 4)
+
+
+def made_amount(engine: Engine) -> Decimal:
+    with Session(engine) as s:
+        return s.scalars(sa.select(WriteOff.amount)).one()

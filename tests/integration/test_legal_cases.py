@@ -160,3 +160,66 @@ def test_a_legal_case_from_review_to_closing(session: Session, cli: Any, tmp_pat
     assert wo(session, case) == ("in_progress", None)  # the hold is lifted
     assert json.loads(cli("legal", "queue", *LEAD, "--json").stdout) == []
     assert cli("legal", "move", legal_id, "filed", *LEAD).exit_code == 1  # closed is final
+
+
+def _paths(stage: str = "pre_litigation_review", hearings: int = 0) -> list[list[str]]:
+    """Every way through the machine to closed (at most one adjourned hearing)."""
+    from arrears.legal.stages import TRANSITIONS
+
+    if stage == "closed":
+        return [[]]
+    out = []
+    for nxt in sorted(TRANSITIONS[stage]):
+        again = hearings + (nxt == "hearing")
+        if again > 2:
+            continue
+        out += [[nxt, *rest] for rest in _paths(nxt, again)]
+    return out
+
+
+def test_every_path_places_the_stage_s_hold_and_every_illegal_move_changes_nothing(
+    session: Session,
+) -> None:
+    """Exhaustive over the machine: on each path, after each move the work order carries the
+    hold the stage implies (litigation from filing to judgment and enforcement; released on
+    closing), and from each stage every move the machine does not allow is refused with the
+    allowed moves named, the legal case, its work order and the audit trail unchanged."""
+    from datetime import date
+
+    import pytest
+
+    from arrears.kit.audit import AuditEvent
+    from arrears.kit.errors import IllegalTransition
+    from arrears.legal import service, stages
+
+    paths = _paths()
+    assert ["filed", "hearing", "hearing", "judgment", "enforcement", "closed"] in paths
+    cases = make_work_orders(session, ["legal"] * len(paths), bucket="M6")
+    session.commit()
+    for case, path in zip(cases, paths, strict=True):
+        lc = service.open_case(session=session, work_order_id=case, actor="lead")
+        stage = lc.stage
+        for target in path:
+            for wrong in stages.STAGES:
+                if wrong in stages.TRANSITIONS[stage]:
+                    continue
+                before = (lc.stage, lc.version, wo(session, case))
+                audits = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+                with pytest.raises(IllegalTransition, match="it may move to"):
+                    service.move(session=session, legal_case_id=lc.id, to=wrong, actor="lead",
+                                 court="Pudong Court", reference="R1", hearing_on=date(2027, 1, 5),
+                                 outcome="settled")  # fmt: skip
+                assert (lc.stage, lc.version, wo(session, case)) == before
+                assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == audits
+            lc = service.move(session=session, legal_case_id=lc.id, to=target, actor="lead",
+                              court="Pudong Court", reference="R1", hearing_on=date(2027, 1, 5),
+                              outcome="settled")  # fmt: skip
+            session.commit()
+            stage = lc.stage
+            status, hold = wo(session, case)
+            if stage in stages.HELD_STAGES:
+                assert (status, hold) == ("on_hold", "litigation"), (path, stage)
+            else:
+                assert status != "on_hold", (path, stage)
+                assert hold is None, (path, stage)
+        assert stage == "closed"

@@ -170,3 +170,27 @@ def test_a_bad_delivery_is_one_error_and_nothing_written(
     }[fault]
     assert expected in res.stderr
     assert counts(placed) == before
+
+
+def test_a_case_closed_while_placed_is_in_the_day_s_recall_file(
+    placed: Session, tmp_path: Path
+) -> None:
+    """The agency must stop working a case that closed (cured, paid): the day's recall file
+    lists it with the recalls, else the agency goes on calling a closed case."""
+    from arrears.workbench import agency_exchange
+    from arrears.workforce import closing
+    from arrears.workforce.models import Assignment
+
+    session = placed
+    wo_id = session.scalar(
+        sa.select(sa.func.min(Assignment.work_order_id)).where(Assignment.agency_id.is_not(None))
+    )
+    first = session.get(WorkOrder, wo_id)
+    assert first is not None
+    first.status, first.close_reason, first.closed_on = "closed", "paid", NOW.date()
+    session.flush()
+    assert closing.end_assignments_of_closed(session=session, actor="cycle", work_order_ids=[wo_id])
+    agency_exchange.export_day(session=session, agency="AG1", day=NOW.date(), out=tmp_path)
+    name = f"recalls-AG1-{NOW.date().isoformat()}.csv"
+    rows = list(csv.DictReader(io.StringIO((tmp_path / name).read_text("utf-8"))))
+    assert [r["account_ref"] for r in rows] == ["ACC0"]

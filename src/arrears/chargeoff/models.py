@@ -68,8 +68,9 @@ class WriteOff(Versioned, Base):
 class Recovery(Base):
     """A payment received on a written-off account: a recovery, never a cure.
 
-    ``agency_commission`` and ``legal_costs`` are what the recovery cost; they stay 0 until the
-    agency statements and legal actions (issue 17, items 1 and 2) fill them (``net_costs_hook``).
+    ``agency_commission`` and ``legal_costs`` stay 0 here: a payment's commission is its share of
+    a month's tiered statement, known once the month closes, so the write-off report computes
+    both from the agencies' statements and the legal costs (``service.write_off_report``).
     """
 
     __tablename__ = "recovery"

@@ -175,6 +175,52 @@ def book_totals(session: Session) -> dict[str, Any]:
     }
 
 
+def recovery_payments(session: Session) -> list[Any]:
+    """Each recovery's payment: (account ref, payment reference, paid on, reversed on or None,
+    amount)."""
+    from arrears.portfolio.models import Payment
+    from arrears.workforce.models import PaymentReversal
+
+    return list(
+        session.execute(
+            select(
+                CardAccount.external_ref,
+                Payment.reference,
+                Payment.paid_on,
+                PaymentReversal.reversed_on,
+                Recovery.amount,
+            )
+            .select_from(Recovery)
+            .join(Payment, Payment.id == Recovery.payment_id)
+            .join(CardAccount, CardAccount.id == Payment.account_id)
+            .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+            .order_by(Recovery.id)
+        ).all()
+    )
+
+
+def legal_costs_after_write_off(session: Session) -> Decimal:
+    """What the bank paid for legal action on written-off cases from the write-off on: costs
+    borne by the bank on the legal case of a written-off work order, incurred on or after the
+    day of the write-off (each cost once; a customer's costs go on his balance instead)."""
+    from arrears.legal.models import LegalCase, LegalCost
+
+    written = (
+        select(WriteOff.work_order_id, func.min(ChargedOffAccount.written_off_on).label("on"))
+        .join(ChargedOffAccount, ChargedOffAccount.write_off_id == WriteOff.id)
+        .where(WriteOff.status == "approved")
+        .group_by(WriteOff.work_order_id)
+        .subquery()
+    )
+    total = session.scalar(
+        select(func.sum(LegalCost.amount))
+        .join(LegalCase, LegalCase.id == LegalCost.legal_case_id)
+        .join(written, written.c.work_order_id == LegalCase.work_order_id)
+        .where(LegalCost.borne_by == "bank", LegalCost.incurred_on >= written.c.on)
+    )
+    return total or Decimal(0)
+
+
 def sale_rows(session: Session) -> list[Any]:
     """Written-off accounts with their cardholder, for the debt-sale file (account order)."""
     recovered = (

@@ -179,8 +179,23 @@ def decide(
 def write_off_report(session: Session) -> dict[str, Any]:
     """The charged-off book and the recoveries after write-off (analytics.recovery shapes it)."""
     from arrears.analytics.recovery import after_write_off
+    from arrears.workforce import agency_service
 
     totals = repository.book_totals(session)
+    # Net of what the recoveries cost: the agencies' statements' share for these payments
+    # (months closed so far) and the bank's legal costs on written-off cases since write-off.
+    paid = repository.recovery_payments(session)
+    months = {d.replace(day=1) for p in paid for d in (p.paid_on, p.reversed_on) if d is not None}
+    commission = agency_service.commission_on(
+        session=session, payments={(p.external_ref, p.reference) for p in paid}, months=months
+    )
+    legal = repository.legal_costs_after_write_off(session)
+    # A payment the card system took back recovered nothing (its commission is clawed back).
+    today = center_today()
+    taken_back = sum(
+        (p.amount for p in paid if p.reversed_on is not None and p.reversed_on <= today),
+        Decimal(0),
+    )
     by_status = totals["by_status"]
     n_off, written = by_status.get("written_off", (0, Decimal(0)))
     n_charged, charged = by_status.get("charged_off", (0, Decimal(0)))
@@ -190,8 +205,8 @@ def write_off_report(session: Session) -> dict[str, Any]:
         "after_write_off": after_write_off(
             written_off=written,
             accounts=n_off,
-            recovered=totals["recovered"],
-            agency_commission=totals["agency_commission"],
-            legal_costs=totals["legal_costs"],
+            recovered=totals["recovered"] - taken_back,
+            agency_commission=commission,
+            legal_costs=legal,
         ),
     }

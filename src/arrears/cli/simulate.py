@@ -45,13 +45,27 @@ def simulate(
     behaviour: Annotated[
         str, typer.Option("--behaviour", help="Behaviour model: name or YAML file.")
     ] = "behaviour",
+    book: Annotated[
+        Path | None,
+        typer.Option(
+            "--book",
+            help="The UCI CSV: simulate its first --accounts clients instead of a generated book.",
+            dir_okay=False,
+        ),
+    ] = None,
+    agency: Annotated[
+        Path | None,
+        typer.Option(
+            "--agency", help="An agency contract YAML (docs/simulation.md, 'The agency')."
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run the daily loop on a generated book: payments, collectors, cycle, allocation; check the
     ten invariants every day. Exit 1 if any invariant was broken."""
     from arrears.kit.clock import center_today
     from arrears.simulation import report
-    from arrears.simulation.roster import load_roster
+    from arrears.simulation.roster import load_agency, load_roster
     from arrears.simulation.run import Options, validate
     from arrears.simulation.run import simulate as run_simulation
 
@@ -67,6 +81,8 @@ def simulate(
         out=out,
         store=store,
         behaviour=behaviour,
+        book=book,
+        agency=None if agency is None else load_agency(agency),
     )
     validate(options)  # bad input: one line, exit 2, before anything is shown or written
     with progress(quiet=json_out) as bar:

@@ -25,11 +25,16 @@ from arrears.kit.errors import ArrearsError, RuleRefused
 SERVICE_CALLS = (
     ("migrations.runner", "upgrade"),
     ("portfolio.synth", "synth"),
+    ("portfolio.uci", "read_uci (--book: the real UCI book, `import uci`'s reader)"),
     ("portfolio.importing", "run_import (the import path: store, then warehouse)"),
     ("workforce.policies", "allocation_rules, training_policy"),
     ("delinquency.fees", "load_fee_schedule"),
     ("strategy.loader", "load_strategy (input check)"),
-    ("workforce.agency_service", "add_agency, add_contract"),
+    ("workforce.agency_service", "add_agency, add_contract, commission_statement"),
+    ("workforce.agency_service", "reverse_payment"),
+    ("workbench.agency_exchange", "export_day, import_activity"),
+    ("workforce.exchange", "read_delivery, parse, manifest (the agency's side of the files)"),
+    ("analytics.service", "agency_performance"),
     ("workforce.staff_service", "add_staff, leave"),
     ("workforce.training_service", "record_completion"),
     ("workforce.allocation_service", "allocate"),
@@ -84,40 +89,73 @@ def import_folder(*, folder: Path, warehouse: Path) -> dict[str, int]:
     return dict(outcome.loaded)
 
 
+def uci_book(*, csv_path: Path, out: Path, as_of: date, accounts: int | None) -> dict[str, int]:
+    """The real UCI book as of ``as_of`` (``import uci``'s reader), its first ``accounts``
+    clients (None: all 30,000), written as an extract folder for the import path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from arrears.portfolio import uci
+
+    tables = uci.read_uci(csv_path, as_of=as_of)
+    tables.pop("uci_outcomes")
+    keep = None
+    if accounts is not None:
+        ids = tables["accounts"].column("account_id").to_pylist()
+        keep = pa.array(sorted(ids, key=lambda r: int(r))[:accounts])
+    out.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for name, table in tables.items():
+        if keep is not None:
+            key = "account_id" if "account_id" in table.column_names else "customer_id"
+            table = table.filter(pc.is_in(table.column(key), value_set=keep))
+        pq.write_table(table, out / f"{name}.parquet")
+        rows[name] = table.num_rows
+    return rows
+
+
 # --- workforce -------------------------------------------------------------------------------
 
 
-def add_agency(
-    *,
-    session: Session,
-    code: str,
-    name: str,
-    buckets: list[str],
-    levels: list[str],
-    commission_pct: float,
-    start: date,
-    end: date | None,
-    recall_after_days: int | None,
-    actor: str,
-) -> None:
+def contract_of(plan: Any, *, start: date, end: date | None) -> Any:
+    """The product's contract schema for the simulated agency's plan (``roster.AgencyPlan``):
+    buckets and levels from the vocabulary, tiers, fields; a bad one is ``BadInput``."""
+    from pydantic import ValidationError
+
+    from arrears.kit.errors import BadInput
+    from arrears.workforce import schemas
+
+    try:
+        return schemas.AgencyContractCreate(
+            agency=plan.code,
+            code=f"{plan.code}-C1",
+            buckets=plan.buckets,
+            levels=plan.levels,
+            commission_pct=Decimal(str(plan.commission_pct)),
+            start_date=start,
+            end_date=end,
+            recall_after_days=plan.recall_after_days,
+            commission_tiers=[{"up_to": t.up_to, "rate": t.pct / 100} for t in plan.tiers] or None,
+            commission_cap=plan.cap,
+            exchange_fields=plan.exchange_fields,
+            masked_fields=plan.masked_fields,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "contract"
+        message = first["msg"].removeprefix("Value error, ")
+        raise BadInput(f"agency {plan.code}: {where}: {message}") from None
+
+
+def add_agency(*, session: Session, plan: Any, start: date, end: date | None, actor: str) -> None:
     from arrears.workforce import agency_service, schemas
 
     agency_service.add_agency(
-        session=session, data=schemas.AgencyCreate(code=code, name=name), actor=actor
+        session=session, data=schemas.AgencyCreate(code=plan.code, name=plan.name), actor=actor
     )
     agency_service.add_contract(
-        session=session,
-        data=schemas.AgencyContractCreate(
-            agency=code,
-            code=f"{code}-C1",
-            buckets=buckets,
-            levels=levels,
-            commission_pct=Decimal(str(commission_pct)),
-            start_date=start,
-            end_date=end,
-            recall_after_days=recall_after_days,
-        ),
-        actor=actor,
+        session=session, data=contract_of(plan, start=start, end=end), actor=actor
     )
 
 
@@ -199,6 +237,50 @@ def leave(*, session: Session, code: str, on: date, actor: str) -> None:
     from arrears.workforce import staff_service
 
     staff_service.leave(session=session, code=code, on=on, actor=actor)
+
+
+def export_exchange(*, session: Session, agency: str, day: date, out: Path) -> dict[str, int]:
+    """``arrears agencies export AGENCY --day DAY --out DIR``: the day's placement and recall
+    files with their manifest."""
+    from arrears.workbench import agency_exchange
+
+    return agency_exchange.export_day(session=session, agency=agency, day=day, out=out)
+
+
+def import_agency_activity(
+    *, session: Session, agency: str, directory: Path, actor: str
+) -> dict[str, int]:
+    """``arrears agencies import-activity``: contacts through compliance, payments into the
+    store for the promise stage; the whole delivery or nothing."""
+    from arrears.workbench import agency_exchange
+
+    return agency_exchange.import_activity(
+        session=session, agency=agency, directory=directory, actor=actor
+    )
+
+
+def reverse_payment(*, session: Session, account: str, reference: str, actor: str) -> None:
+    from arrears.workforce import agency_service
+
+    agency_service.reverse_payment(
+        session=session,
+        account=account,
+        reference=reference,
+        reason="returned by the payer's bank",
+        actor=actor,
+    )
+
+
+def commission_statement(*, session: Session, agency: str, month: date) -> Any:
+    from arrears.workforce import agency_service
+
+    return agency_service.commission_statement(session=session, agency=agency, month=month)
+
+
+def agency_performance(*, session: Session) -> dict[str, Any]:
+    from arrears.analytics import service
+
+    return service.agency_performance(session=session)
 
 
 def allocate(*, session: Session, as_of: date, actor: str) -> Any:

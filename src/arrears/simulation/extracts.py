@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from arrears.config import Settings
 from arrears.simulation import actions
 from arrears.simulation import behaviour as bm
+from arrears.simulation.agency import AgencyDesk, Paid
 from arrears.simulation.payments import (
     Account,
     PaymentBook,
@@ -39,6 +40,7 @@ class CardSystem:
     figures: dict[str, tuple[str, int, int, int]]
     settings: Settings
     work: Path
+    desk: AgencyDesk | None
 
     def rng(self, day_index: int, stream: int) -> np.random.Generator:
         raise NotImplementedError
@@ -116,11 +118,24 @@ class CardSystem:
             paid[item.account] += item.cents
         payments = []
         channels = ("mobile_app", "online", "bank_transfer", "autodebit", "counter")
+        desk = self.desk
         for index in sorted(paid):
             if paid[index] <= 0:
                 continue
             account = self.accounts[index]
             account.paid_since += paid[index]
+            if desk is not None:
+                # An account the agency works pays through the agency: its file brings it in
+                # tonight, not the card system's extract.
+                by_agency = desk.works(account.ref, day)
+                prefix = desk.plan.code if by_agency else "SIM"
+                desk.record(
+                    Paid(account.ref, day, paid[index], f"{prefix}-{day:%Y%m%d}-{index:07d}"),
+                    by_agency=by_agency,
+                    rng=rng,
+                )
+                if by_agency:
+                    continue
             payments.append(
                 {
                     "account_id": account.ref,
@@ -131,7 +146,7 @@ class CardSystem:
                 }
             )
         if not statements and not payments:
-            return 0, 0
+            return sum(paid.values()), 0
         from arrears.portfolio.layout import arrow_schema
 
         folder = self.work / "extracts" / day.isoformat()

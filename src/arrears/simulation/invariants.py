@@ -1,4 +1,6 @@
-"""The ten rules of the product the simulator checks every simulated day (issue 13, section 2).
+"""The rules of the product the simulator checks every simulated day: the ten of issue 13,
+section 2, and the agency's two of issue 17 (its commission statement to the cent, its exchange
+files round-trip).
 
 Each check is its own function: given the store (a session) and the day's facts, it returns
 the violations it finds, each with a key (what is wrong: a case, a person, a plan) and a small
@@ -64,6 +66,10 @@ class DayFacts:
     )
     future_probes: Mapping[str, str | None] = field(default_factory=dict)
     policy: Mapping[str, Any] = field(default_factory=dict)
+    # The month statements cut today: the product's against the simulator's own (issue 17).
+    commission: list[dict[str, Any]] = field(default_factory=list)
+    # Today's exchange with the agency that did not round-trip (refused or not reconciled).
+    exchange: list[dict[str, Any]] = field(default_factory=list)
 
     def value(self, name: str, default: Any) -> Any:
         """The product's policy value (None where the policy says "none"), else ``default``."""
@@ -554,6 +560,23 @@ def nothing_in_the_future(session: Session, facts: DayFacts) -> list[Violation]:
     return found
 
 
+def commission_to_the_cent(session: Session, facts: DayFacts) -> list[Violation]:
+    """11. Each closed month's commission statement prints what the agency's own book of
+    payments while placed gives under the contract (tiers, cap, clawback), to the cent."""
+    found = []
+    for c in facts.commission:
+        printed = (Decimal(c["statement_total"]), Decimal(c["statement_recovered"]))
+        if printed != (Decimal(c["expected_total"]), Decimal(c["expected_recovered"])):
+            found.append(Violation(f"{c['agency']} {c['month']}", dict(c)))
+    return found
+
+
+def exchange_round_trip(session: Session, facts: DayFacts) -> list[Violation]:
+    """12. The day's files with the agency round-trip: the placement and recall files pass their
+    manifest, the agency's delivery is taken whole, and every payment in it is in the store."""
+    return [Violation(f"{e['what']} {e['day']}", dict(e)) for e in facts.exchange]
+
+
 CHECKS: dict[str, Check] = {
     "closed_case_unassigned": closed_case_unassigned,
     "no_case_without_arrears": no_case_without_arrears,
@@ -565,6 +588,8 @@ CHECKS: dict[str, Check] = {
     "accrual_stops": accrual_stops,
     "promise_status_truthful": promise_status_truthful,
     "nothing_in_the_future": nothing_in_the_future,
+    "commission_to_the_cent": commission_to_the_cent,
+    "exchange_round_trip": exchange_round_trip,
 }
 
 

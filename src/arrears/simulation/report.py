@@ -173,6 +173,66 @@ def render_html(result: SimulationResult) -> str:
         )
         + "</section>"
     )
+    agency = s.get("agency")
+    if agency:
+        sections.append(
+            f'<section id="agency"><h2>Agency {html.escape(agency["code"])}: commission '
+            "statements against its own book</h2>"
+            + _table(
+                [
+                    "month",
+                    "recovered (statement)",
+                    "commission (statement)",
+                    "recovered (book)",
+                    "commission (book)",
+                    "payments",
+                    "clawed back",
+                    "to the cent",
+                ],
+                [
+                    [
+                        m["month"],
+                        m["statement_recovered"],
+                        m["statement_total"],
+                        m["expected_recovered"],
+                        m["expected_total"],
+                        m["payments"],
+                        m["clawed_back"],
+                        "yes" if m["to_the_cent"] else "NO",
+                    ]
+                    for m in agency["statements"]
+                ],
+            )  # fmt: skip
+            + "<h3>Exchange files</h3>"
+            + _table(["item", "count"], [[k, v] for k, v in agency["files"].items()])
+            + "<h3>Agencies and in-house work on comparable cases</h3>"
+            + _table(
+                [
+                    "group",
+                    "cases",
+                    "contacted",
+                    "promised",
+                    "recovered",
+                    "recovery rate",
+                    "complaints",
+                    "compliance blocks",
+                ],
+                [
+                    [
+                        g.get("group"),
+                        g.get("cases"),
+                        g.get("contacted"),
+                        g.get("promised"),
+                        g.get("recovered"),
+                        g.get("recovery_rate"),
+                        g.get("complaints"),
+                        g.get("compliance_blocks"),
+                    ]
+                    for g in agency["comparison"]
+                ],
+            )  # fmt: skip
+            + "</section>"
+        )
     sections.append(
         "<section><h2>Services the simulator drove</h2>"
         + _table(["domain", "call"], [list(c) for c in actions.SERVICE_CALLS])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,14 @@ class Leaver(_Strict):
     day: int = Field(ge=0)
 
 
+class AgencyTier(_Strict):
+    """A marginal commission tier: ``pct`` on the month's recovery from the previous tier's
+    ``up_to`` to this one's (None: open). The first tier's ``pct`` is ``commission_pct``."""
+
+    up_to: Decimal | None = Field(default=None, gt=0)
+    pct: Decimal = Field(ge=0, le=100)
+
+
 class AgencyPlan(_Strict):
     code: str = "AG01"
     name: str = "Simulated collection agency"
@@ -71,6 +80,16 @@ class AgencyPlan(_Strict):
     levels: list[str] = Field(default_factory=lambda: ["outsource"])
     commission_pct: float = Field(default=18.0, ge=0, le=100)
     recall_after_days: int | None = 90
+    # The rest of the contract (docs/simulation.md, "The agency"): marginal tiers (none: one
+    # rate), a monthly cap, the exchange files' fields and masking; the product validates them.
+    tiers: list[AgencyTier] = Field(default_factory=list)
+    cap: Decimal | None = Field(default=None, gt=0)
+    exchange_fields: list[str] | None = None
+    masked_fields: list[str] = Field(default_factory=list)
+    # How the simulated agency works its placed cases: calls per case per day, and the share of
+    # the payments it collects that the card system takes back (returned transfers) 3-20 days on.
+    call_rate: float = Field(default=0.35, ge=0, le=1)
+    reversal_share: float = Field(default=0.03, ge=0, le=1)
 
 
 class Roster(_Strict):
@@ -116,6 +135,14 @@ def check_levels(roster: Roster, level_grades: dict[str, list[str]]) -> None:
         if not covered:
             who = " or ".join(grades) if grades else "an agency contract"
             raise BadInput(f"--roster: nobody for level {level} (needs {who} cleared for it)")
+
+
+def load_agency(path: Path) -> AgencyPlan:
+    """An agency contract YAML file (the roster's ``agency`` section alone); ``BadInput``."""
+    if not path.is_file():
+        raise BadInput(f"--agency: no file {path}")
+    raw = config_file.read(path, "--agency")
+    return config_file.parse(AgencyPlan, raw, source=f"--agency {path.name}")
 
 
 def load_roster(path: Path) -> Roster:

@@ -33,6 +33,7 @@ from arrears.kit.errors import BadInput
 from arrears.simulation import actions, invariants
 from arrears.simulation import behaviour as bm
 from arrears.simulation import repository as repo
+from arrears.simulation.agency import AgencyDesk
 from arrears.simulation.extracts import CardSystem
 from arrears.simulation.payments import (
     Account,
@@ -40,13 +41,13 @@ from arrears.simulation.payments import (
     cents,
     money,
 )
-from arrears.simulation.roster import Roster, check_levels, default_roster
+from arrears.simulation.roster import AgencyPlan, Roster, check_levels, default_roster
 from arrears.simulation.sandbox import sandbox
 from arrears.simulation.workday import Workday
 
 ACTOR = "simulator"
 BUCKET_RANK = {b: i for i, b in enumerate(("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"))}
-PHASES = ("import", "workday", "cycle", "allocation", "checks", "month_end")
+PHASES = ("import", "agency", "workday", "cycle", "allocation", "checks", "month_end")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Options:
     behaviour: str = "behaviour"
     collectors: bool = True  # False: cycle and allocation only (the benchmark's baseline)
     check: bool = True  # False: no invariant checks (the benchmark's baseline)
+    book: Path | None = None  # the UCI CSV: its first ``accounts`` clients instead of synth
+    agency: AgencyPlan | None = None  # a contract YAML instead of the roster's agency
 
 
 def validate(options: Options) -> bm.Behaviour:
@@ -73,13 +76,21 @@ def validate(options: Options) -> bm.Behaviour:
         raise BadInput(f"--accounts must be at least 1 (got {options.accounts})")
     if options.engine not in ("duckdb", "spark"):
         raise BadInput(f"--engine must be duckdb or spark, not {options.engine!r}")
+    if options.book is not None and not options.book.is_file():
+        raise BadInput(f"--book: no file {options.book}")
     out = options.out
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BadInput(f"--out {options.out}: not an empty folder (nothing was written)")
     behaviour = bm.load_behaviour(options.behaviour)
     actions.check_strategy(options.strategy, get_settings())
+    plan = options.agency or (options.roster.agency if options.roster is not None else None)
+    if plan is not None:  # the product's contract rules, before anything is written
+        actions.contract_of(plan, start=options.start, end=None)
     if options.roster is not None:
-        check_levels(options.roster, actions.allocation_level_grades())
+        roster = options.roster
+        if options.agency is not None:
+            roster = roster.model_copy(update={"agency": options.agency})
+        check_levels(roster, actions.allocation_level_grades())
     return behaviour
 
 
@@ -153,6 +164,17 @@ class _Department(CardSystem, Workday):
         self.roster = options.roster or default_roster(
             accounts=options.accounts, days=options.days, seed=options.seed
         )
+        if options.agency is not None:
+            self.roster = self.roster.model_copy(update={"agency": options.agency})
+        plan = self.roster.agency
+        # The agency works its cases where collectors work (not in the benchmark's baseline).
+        self.desk = (
+            AgencyDesk(plan, work / "exchange" / plan.code)
+            if plan is not None and options.collectors
+            else None
+        )
+        self.commission_today: list[dict[str, Any]] = []
+        self.exchange_today: list[dict[str, Any]] = []
         self.month_ends: list[dict[str, Any]] = []
         self.totals: Counter[str] = Counter()
         self.collected_total = 0
@@ -221,9 +243,14 @@ class _Department(CardSystem, Workday):
         self.freeze(start, self.b.workday.morning_import)
         extract = self.work / "extracts" / "initial"
         with self.timed("setup"):
-            actions.synth_portfolio(
-                accounts=self.o.accounts, seed=self.o.seed, out=extract, as_of=start
-            )
+            if self.o.book is not None:
+                actions.uci_book(
+                    csv_path=self.o.book, out=extract, as_of=start, accounts=self.o.accounts
+                )
+            else:
+                actions.synth_portfolio(
+                    accounts=self.o.accounts, seed=self.o.seed, out=extract, as_of=start
+                )
             self._import(extract)
             self._load_accounts(extract)
             self._hire_roster()
@@ -235,14 +262,9 @@ class _Department(CardSystem, Workday):
             if agency is not None:
                 actions.add_agency(
                     session=uow.session,
-                    code=agency.code,
-                    name=agency.name,
-                    buckets=agency.buckets,
-                    levels=agency.levels,
-                    commission_pct=agency.commission_pct,
+                    plan=agency,
                     start=start - timedelta(days=365),
                     end=start + timedelta(days=365 + self.o.days),
-                    recall_after_days=agency.recall_after_days,
                     actor=ACTOR,
                 )
                 actions.add_staff(
@@ -321,12 +343,21 @@ class _Department(CardSystem, Workday):
         refusals: Counter[str] = Counter()
         errors: Counter[str] = Counter()
         self.freeze(day, self.b.workday.morning_import)
+        self.commission_today = []
+        self.exchange_today = []
+        agency_day: dict[str, Any] = {}
         with self.timed("import"):
             self._roster_events(i, day)
             collected, n_payments = self._morning_extract(i, day) if i > 0 else (0, 0)
+        if self.desk is not None and i > 0:
+            with self.timed("agency"):
+                self._agency_morning(i, day, agency_day, errors)
         if self.o.collectors and i > 0:
             with self.timed("workday"):
                 self._workday(i, day, counts, blocks, refusals, errors)
+        if self.desk is not None and i > 0:
+            with self.timed("agency"):
+                self._agency_delivery(i, day, agency_day)
         self.freeze(day, self.b.workday.nightly_cycle)
         with self.timed("cycle"):
             with UnitOfWork(self.engine) as uow:
@@ -355,6 +386,9 @@ class _Department(CardSystem, Workday):
                 uow.commit()
             with UnitOfWork(self.engine) as uow:
                 after_alloc = repo.case_states(uow.session)
+        if self.desk is not None:
+            with self.timed("agency"):
+                self._agency_files(day, agency_day)
         moves = {
             "cycle": [
                 (k, before[k][0], after_cycle.get(k, (gone.get(k, "closed"),))[0])
@@ -425,7 +459,123 @@ class _Department(CardSystem, Workday):
                 "invariants": found,
             }
         )
+        if self.desk is not None:
+            record["agency"] = agency_day
         return record
+
+    # -- the agency (issue 17) --
+
+    def _agency_morning(
+        self, i: int, day: date, agency_day: dict[str, Any], errors: Counter[str]
+    ) -> None:
+        """The card system takes back the payments due to be reversed today; on the first day
+        of a month, the agency's statement for the month just closed, against its own book."""
+        desk = self.desk
+        assert desk is not None
+        due = desk.due_reversals(day)
+        for p in due:
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    actions.reverse_payment(
+                        session=uow.session, account=p.account, reference=p.reference, actor=ACTOR
+                    )
+                    uow.commit()
+            except Exception as exc:  # a defect: the harness goes on and reports it
+                errors[f"reverse_payment:{type(exc).__name__}"] += 1
+                desk.reversed_on.pop(p.reference, None)
+                self.defects.setdefault(
+                    f"reverse_payment:{type(exc).__name__}",
+                    {"day": day.isoformat(), "payment": p.reference, "error": str(exc)[:200]},
+                )
+        agency_day["reversed"] = len(due)
+        if day.day != 1 or i == 0:
+            return
+        last = day - timedelta(days=1)
+        first = last.replace(day=1)
+        with UnitOfWork(self.engine) as uow:
+            statement = actions.commission_statement(
+                session=uow.session, agency=desk.plan.code, month=first
+            )
+        mine = desk.expected(first, last)
+        printed = sorted(
+            line.note.split("ref ")[-1]
+            for line in statement.lines
+            if ": paid " in line.label and line.note
+        )
+        entry = {
+            "agency": desk.plan.code,
+            "month": mine.month,
+            "statement_recovered": f"{statement.recovered:f}",
+            "statement_total": f"{statement.total:f}",
+            "expected_recovered": f"{mine.recovered:f}",
+            "expected_total": f"{mine.total:f}",
+            "payments": len(mine.earned),
+            "clawed_back": len(mine.clawed),
+            "lines": len(statement.lines),
+            "only_in_statement": sorted(set(printed) - set(mine.earned))[:5],
+            "only_in_agency_book": sorted(set(mine.earned) - set(printed))[:5],
+        }
+        entry["to_the_cent"] = (statement.total, statement.recovered) == (
+            mine.total,
+            mine.recovered,
+        )
+        desk.statements.append(entry)
+        self.commission_today.append(entry)
+        agency_day["statement"] = entry["month"]
+
+    def _agency_delivery(self, i: int, day: date, agency_day: dict[str, Any]) -> None:
+        """The agency's calls and payments of the day, in its file, through the import path."""
+        desk = self.desk
+        assert desk is not None
+        self.freeze(day, "19:00")
+        sent = len(desk.today_payments)
+        folder = desk.delivery(day, calls_from=self.at(day, "09:00"), rng=self.rng(i, 7))
+        if folder is None:
+            return
+        try:
+            with UnitOfWork(self.engine) as uow:
+                got = actions.import_agency_activity(
+                    session=uow.session,
+                    agency=desk.plan.code,
+                    directory=folder,
+                    actor=f"{desk.plan.code}-U1",
+                )
+                uow.commit()
+        except Exception as exc:
+            self.exchange_today.append(
+                {"what": "delivery refused", "day": day.isoformat(), "error": str(exc)[:200]}
+            )
+            return
+        for key, value in got.items():
+            desk.counts[key] += value
+        agency_day.update({f"delivery_{k}": v for k, v in got.items()})
+        if got["payments"] != sent or got["duplicates"]:
+            self.exchange_today.append(
+                {
+                    "what": "payments not reconciled",
+                    "day": day.isoformat(),
+                    "sent": sent,
+                    "imported": got["payments"],
+                    "duplicates": got["duplicates"],
+                }
+            )
+
+    def _agency_files(self, day: date, agency_day: dict[str, Any]) -> None:
+        """Tonight's placement and recall files, exported and read back by the agency."""
+        desk = self.desk
+        assert desk is not None
+        folder = desk.folder / "out" / day.isoformat()
+        try:
+            with UnitOfWork(self.engine) as uow:
+                actions.export_exchange(
+                    session=uow.session, agency=desk.plan.code, day=day, out=folder
+                )
+            agency_day.update(desk.read_exchange(day, folder))
+        except Exception as exc:
+            self.exchange_today.append(
+                {"what": "exchange files", "day": day.isoformat(), "error": str(exc)[:200]}
+            )
+        agency_day["holding"] = len(desk.holding)
 
     # -- morning --
 
@@ -485,6 +635,8 @@ class _Department(CardSystem, Workday):
             accounts_yesterday=self.decided_before,
             future_probes=probes,
             policy=self.policy,
+            commission=self.commission_today,
+            exchange=self.exchange_today,
         )
         found: dict[str, int] = {}
         with UnitOfWork(self.engine) as uow:
@@ -573,6 +725,33 @@ class _Department(CardSystem, Workday):
                 for k, v in sorted(self.defects.items())
             },
             "broken_invariants": sorted(n for n, t in self.tallies.items() if t.violations),
+            "agency": self._agency_summary(),
+        }
+
+    def _agency_summary(self) -> dict[str, Any] | None:
+        desk = self.desk
+        if desk is None:
+            return None
+        with UnitOfWork(self.engine) as uow:
+            comparison = actions.agency_performance(session=uow.session)
+        plan = desk.plan
+        return {
+            "code": plan.code,
+            "contract": {
+                "buckets": plan.buckets,
+                "levels": plan.levels,
+                "commission_pct": plan.commission_pct,
+                "tiers": [
+                    {"up_to": None if t.up_to is None else f"{t.up_to:f}", "pct": f"{t.pct:f}"}
+                    for t in plan.tiers
+                ],
+                "cap": None if plan.cap is None else f"{plan.cap:f}",
+                "recall_after_days": plan.recall_after_days,
+            },
+            "files": dict(sorted(desk.counts.items())),
+            "reversals": len(desk.reversed_on),
+            "statements": desk.statements,
+            "comparison": _plain(comparison.get("groups", [])),
         }
 
 
@@ -585,6 +764,8 @@ def _bucket(dpd: int) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return f"{value:f}"
     return value

@@ -219,7 +219,19 @@ def case_page(
         "error": flash.read(request).get("error"),
         "done": flash.read(request).get("done"),
     }
-    return render(request, "case.html", {"case": view.model_dump(), "x": extras, "banner": banner})
+    legal = None
+    if principal.can("legal.work"):  # seniors and leads open and follow the legal case here
+        from arrears.web.legal_pages import legal_case_of, stage_label
+
+        found = legal_case_of(session, work_order_id)
+        legal = (
+            {"open": True} if found is None else {"id": found.id, "stage": stage_label(found.stage)}
+        )
+    return render(
+        request,
+        "case.html",
+        {"case": view.model_dump(), "x": extras, "banner": banner, "legal": legal},
+    )
 
 
 def _int_param(value: str | None) -> int | None:

@@ -22,7 +22,7 @@ from arrears.kit.clock import center_today
 from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.portfolio.models import CardAccount, Cardholder, Payment, Phone
 from arrears.workbench import contact
-from arrears.workforce import exchange
+from arrears.workforce import closing, exchange
 from arrears.workforce import repository as workforce_repo
 from arrears.workforce.models import Agency, AgencyContract, Assignment
 
@@ -82,7 +82,12 @@ def export_day(*, session: Session, agency: str, day: date, out: Path) -> dict[s
     recalled = (
         session.execute(
             base.where(
-                Assignment.ended_reason.like("recalled%"),
+                # A case closed while placed (cured, paid, settled) is taken back too: without
+                # it in the recall file the agency would keep working a closed case.
+                sa.or_(
+                    Assignment.ended_reason.like("recalled%"),
+                    Assignment.ended_reason == closing.ENDED_REASON,
+                ),
                 Assignment.ended_at >= start,
                 Assignment.ended_at < start + timedelta(days=1),
             )

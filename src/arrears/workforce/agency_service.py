@@ -4,6 +4,7 @@ Keyword-only, flush never commit, return schemas; every change audited."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -190,26 +191,19 @@ def list_contracts(*, session: Session) -> list[schemas.AgencyContract]:
     return [_contract_out(c, a) for c, a in repo.list_contracts(session)]
 
 
-def commission_statement(
-    *, session: Session, agency: str, month: date
-) -> commission.CommissionStatement:
-    """The agency's commission for a closed month, line by line: every payment made while it
-    held the case (per contract, tiers, cap), and clawback of payments reversed in the month."""
-    found = repo.agency_by_code(session, agency)
-    if found is None:
-        raise NotFound(f"no agency {agency!r}")
-    today = center_today()  # the server's clock: a month is paid once it is over
-    if not commission.month_closed(month, today):
-        raise BadInput(f"month {month:%Y-%m} is not closed yet (today is {today})")
-    first, last = commission.month_bounds(month)
-    contracts = {c.id: c for c in repo.contracts_of(session, found.id)}
-    rows = repo.agency_payments(session, found.id, first, last)
+def _month_recoveries(
+    session: Session, agency: Agency, first: date, last: date
+) -> tuple[dict[int, AgencyContract], list[commission.Recovery]]:
+    """The agency's contracts and every payment made (or reversed) from ``first`` to ``last``
+    while it held the case."""
+    contracts = {c.id: c for c in repo.contracts_of(session, agency.id)}
+    rows = repo.agency_payments(session, agency.id, first, last)
     intervals = repo.holder_intervals(session, sorted({r.work_order_id for r in rows}))
     recoveries = []
     used: set[int] = set()
     for r in rows:
         agency_id, contract_id = holder_on(intervals[r.work_order_id], r.paid_on) or (None, None)
-        if agency_id != found.id or contract_id not in contracts or r.id in used:
+        if agency_id != agency.id or contract_id not in contracts or r.id in used:
             continue  # paid while someone else held the case (or two orders share an account)
         used.add(r.id)
         recoveries.append(
@@ -222,12 +216,55 @@ def commission_statement(
                 reversed_on=r.reversed_on,
             )
         )
+    return contracts, recoveries
+
+
+def commission_statement(
+    *, session: Session, agency: str, month: date
+) -> commission.CommissionStatement:
+    """The agency's commission for a closed month, line by line: every payment made while it
+    held the case (per contract, tiers, cap), and clawback of payments reversed in the month."""
+    found = repo.agency_by_code(session, agency)
+    if found is None:
+        raise NotFound(f"no agency {agency!r}")
+    today = center_today()  # the server's clock: a month is paid once it is over
+    if not commission.month_closed(month, today):
+        raise BadInput(f"month {month:%Y-%m} is not closed yet (today is {today})")
+    first, last = commission.month_bounds(month)
+    contracts, recoveries = _month_recoveries(session, found, first, last)
     return commission.statement(
         agency=found.code,
         month=first,
         terms=[terms(c) for c in contracts.values()],
         recoveries=recoveries,
     )
+
+
+def commission_on(
+    *, session: Session, payments: set[tuple[str, str]], months: set[date]
+) -> Decimal:
+    """What the agencies' statements pay for these payments (account, reference) over the
+    closed ``months`` (their first days): each statement's share for them, less their
+    clawbacks (``commission.attributed``). A month not closed yet has no statement: nothing."""
+    today = center_today()
+    total = Decimal(0)
+    if not payments:
+        return total
+    for agency in repo.list_agencies(session):
+        for month in sorted(months):
+            if not commission.month_closed(month, today):
+                continue
+            first, last = commission.month_bounds(month)
+            contracts, recoveries = _month_recoveries(session, agency, first, last)
+            if not recoveries:
+                continue
+            total += commission.attributed(
+                month=first,
+                terms=[terms(c) for c in contracts.values()],
+                recoveries=recoveries,
+                which=payments,
+            )
+    return total
 
 
 def reverse_payment(

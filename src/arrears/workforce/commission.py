@@ -94,6 +94,56 @@ class CommissionStatement(BaseModel):
     total: Decimal
 
 
+def _earned_and_clawed(
+    rows: Iterable[Recovery], first: date, last: date
+) -> tuple[list[Recovery], list[Recovery]]:
+    """The month's commissioned payments (made in it, not reversed by its end) and the earlier
+    ones reversed in it."""
+    ordered = sorted(rows, key=lambda r: (r.paid_on, r.reference))
+    earned = [
+        r
+        for r in ordered
+        if first <= r.paid_on <= last and (r.reversed_on is None or r.reversed_on > last)
+    ]
+    clawed = [
+        r
+        for r in ordered
+        if r.paid_on < first and r.reversed_on is not None and first <= r.reversed_on <= last
+    ]
+    return earned, clawed
+
+
+def attributed(
+    *,
+    month: date,
+    terms: Sequence[Terms],
+    recoveries: Iterable[Recovery],
+    which: set[tuple[str, str]],
+    currency: str = "CNY",
+) -> Decimal:
+    """The part of the month's statement that pays for the payments ``which`` (account,
+    reference): per contract, the commission after tiers and cap times their share of the
+    month's recovery, rounded to the cent, less their own clawback lines. Tiers are paid on the
+    month's total, so a payment's commission is its share of the total (the statement's
+    effective rate), not a rate of its own."""
+    first, last = month_bounds(month)
+    by_contract: dict[str, list[Recovery]] = {t.code: [] for t in terms}
+    for r in recoveries:
+        by_contract.setdefault(r.contract, []).append(r)
+    out = ZERO
+    for t in terms:
+        earned, clawed = _earned_and_clawed(by_contract[t.code], first, last)
+        recovered = sum((r.amount for r in earned), ZERO)
+        mine = sum((r.amount for r in earned if (r.account, r.reference) in which), ZERO)
+        if mine:
+            _lines, paid = tiered(t.tiers, recovered, cap=t.cap, currency=currency, what=t.code)
+            out += round_money(paid * mine / recovered, currency)
+        for r in clawed:
+            if (r.account, r.reference) in which:
+                out -= round_money(r.amount * t.base_rate, currency)
+    return out
+
+
 def statement(
     *,
     agency: str,
@@ -113,17 +163,7 @@ def statement(
     lines: list[PayLine] = []
     recovered_total = ZERO
     for t in terms:
-        rows = sorted(by_contract[t.code], key=lambda r: (r.paid_on, r.reference))
-        earned = [
-            r
-            for r in rows
-            if first <= r.paid_on <= last and (r.reversed_on is None or r.reversed_on > last)
-        ]
-        clawed = [
-            r
-            for r in rows
-            if r.paid_on < first and r.reversed_on is not None and first <= r.reversed_on <= last
-        ]
+        earned, clawed = _earned_and_clawed(by_contract[t.code], first, last)
         if not earned and not clawed:
             continue
         for r in earned:
