@@ -22,13 +22,14 @@ from arrears.config import get_settings
 from arrears.contacts.schemas import ContactIn
 from arrears.kit.audit import AuditEvent
 from arrears.kit.clock import clock
-from arrears.portal import actions, said
-from arrears.portal.actions import Customer
 from arrears.promises import plan_service
 from arrears.promises import service as promise_service
 from arrears.promises.models import Promise, RepaymentPlan
 from arrears.workbench import contact
+from arrears.workbench import portal_actions as actions
+from arrears.workbench import portal_said as said
 from arrears.workbench.case_view import build_case_view
+from arrears.workbench.portal_actions import CustomerRef
 from tests.web_seed import Seeded, seed
 
 # The day after the seed's as-of date, 10:00 in Shanghai.
@@ -49,8 +50,8 @@ def world(session: Session) -> tuple[Session, Seeded]:
     return session, seeded
 
 
-def me(seeded: Seeded, n: int = 0) -> Customer:
-    return Customer(cardholder_id=seeded.cardholders[n], external_ref=f"C{n + 1:04d}")
+def me(seeded: Seeded, n: int = 0) -> CustomerRef:
+    return CustomerRef(cardholder_id=seeded.cardholders[n], external_ref=f"C{n + 1:04d}")
 
 
 def written(session: Session) -> dict[str, int]:

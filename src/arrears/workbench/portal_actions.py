@@ -15,7 +15,8 @@ commit.
 
 Why one module: the eight actions share their guards (the customer's own case, locked; the
 offers computed once; a lost race said in his words; the case marked after), and a reviewer
-checks that every one of them has all four by reading one file. The sentences are in ``said``.
+checks that every one of them has all four by reading one file. The sentences are in
+``portal_said``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -42,7 +43,13 @@ from arrears.kit import audit, wording
 from arrears.kit.clock import clock
 from arrears.kit.errors import ArrearsError, Conflict, RuleRefused
 from arrears.kit.money import ZERO, round_money, to_decimal
-from arrears.portal.said import (
+from arrears.portfolio import repository as portfolio_repository
+from arrears.portfolio.models import Cardholder
+from arrears.promises import arrangements, plan_service
+from arrears.promises import repository as promise_repository
+from arrears.promises import service as promise_service
+from arrears.promises.plans import PlanOption
+from arrears.workbench.portal_said import (
     ALREADY_DISPUTED,
     AMOUNT_ABOVE_OWED,
     AMOUNT_DECIMALS,
@@ -89,12 +96,6 @@ from arrears.portal.said import (
     PolicyRefused,
     Refusal,
 )
-from arrears.portfolio import repository as portfolio_repository
-from arrears.portfolio.models import Cardholder
-from arrears.promises import arrangements, plan_service
-from arrears.promises import repository as promise_repository
-from arrears.promises import service as promise_service
-from arrears.promises.plans import PlanOption
 
 ACTOR_PREFIX = "customer:"
 # The channels a customer may prefer, and those he may opt out of here: letters carry the
@@ -109,9 +110,19 @@ DISPUTE_SOURCE = "portal:dispute"
 HARDSHIP_SOURCE = "portal:hardship"
 
 
+class Customer(Protocol):
+    """The verified customer acting: the portal's session gives one (``PortalCustomer``)."""
+
+    @property
+    def cardholder_id(self) -> int: ...
+
+    @property
+    def actor(self) -> str: ...
+
+
 @dataclass(frozen=True)
-class Customer:
-    """The verified customer acting (the portal's session gives it)."""
+class CustomerRef:
+    """A customer named by his card-system number (tests, the demo)."""
 
     cardholder_id: int
     external_ref: str
