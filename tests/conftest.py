@@ -20,6 +20,11 @@ from sqlalchemy.orm import Session
 from arrears.config import get_settings
 from arrears.kit.db import engine_for, make_engine
 from arrears.migrations import runner
+from tests.portal_fixtures import (  # noqa: F401 - fixtures for every test module
+    portal_app,
+    portal_client,
+    portal_store,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
         default="default",
         description="Security policy (throttling, session and token lifetimes): name or path.",
     )
+    portal_policy: str = Field(
+        default="default",
+        description="Customer portal policy (link lifetimes, verification, throttling).",
+    )
 
     @model_validator(mode="after")
     def _stale_outlasts_heartbeats(self) -> Settings:

@@ -75,6 +75,7 @@ def demo(
     _step("6. staff roster", ["staff", "seed", "--seed", str(seed)], run)
     _step("7. allocate work orders", ["allocate", "--as-of", day.isoformat()], run)
     _demo_users()
+    _demo_portal_link(f"http://{host}:{port}")
     if serve:
         _step("9. the workbench", ["serve", "--host", host, "--port", str(port)], run)
 
@@ -91,3 +92,29 @@ def _demo_users() -> None:
     for username, role, password in users:
         table.add_row(username, role, password)
     console.print(table)
+
+
+def _demo_portal_link(base_url: str) -> None:
+    """One working customer-portal link for a demo customer, with the facts to type (the
+    portfolio is generated: nobody's real birth date)."""
+    from arrears.kit.db import unit_of_work
+    from arrears.portal import service as portal_service
+    from arrears.portal.demo import demo_customer
+
+    console.rule("[bold]8b. customer portal[/bold]  [dim](one single-use link)[/dim]")
+    with unit_of_work() as session:
+        found = demo_customer(session)
+        if found is None:
+            console.print("no open case with a birth date and an ID number on file: no link")
+            return
+        issued = portal_service.issue_link(
+            session, cardholder_id=found.cardholder_id, channel="sms", actor="demo"
+        )
+    url = portal_service.link_url(issued.token, base_url)
+    console.print(f"portal link for customer {found.external_ref} ({found.language}): ", end="")
+    console.print(url, markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"  verify with birth date {found.birth_date.isoformat()} and ID last 4 {found.id_last4}",
+        markup=False,
+        highlight=False,
+    )

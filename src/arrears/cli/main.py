@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "writeoff": ("writeoff", "Charge-off and write-off: maker-checker, recoveries, debt sale."),
     "letters": ("letters", "Printed letters as PDF: one case, or the day's batch."),
     "messages": ("messages", "Messages to debtors (SMS, e-mail): queue, send, list, opt-outs."),
+    "portal": ("portal", "The customer portal: send a customer a single-use link."),
     "users": ("users", "Users: who a command or a sign-in acts as (--as USERNAME)."),
     "staff": ("staff", "Staff: officers, specialists, leads."),
     "agencies": ("agencies", "Outside agencies: contracts, placements, recall."),

@@ -134,6 +134,10 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.trusted_proxies = settings.trusted_proxy_networks
     app.state.security_policy = security_policy
+    # The customer portal (/portal): its middleware must run inside AuthMiddleware, so first.
+    from arrears.web import portal as portal_web
+
+    portal_web.install(app)
     app.add_middleware(AuthMiddleware, secure_cookies=secure_cookies)
     errors.install(app)
 

@@ -7,6 +7,7 @@ Keyword-only; flush, never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
@@ -53,8 +54,10 @@ def queue_message(
     actor: str,
     collector_ref: str = "bank",
     collector_name: str = "",
+    extra_context: Mapping[str, object] | None = None,
 ) -> OutboxMessage:
-    """Render, check and queue one message on the case. Unknown template, no address on file:
+    """Render, check and queue one message on the case (``extra_context``: values a template
+    needs beyond the case's figures, e.g. the portal link). Unknown template, no address on file:
     ``BadInput``; compliance refusing it for good (a threat, a hold, an opt-out):
     ``RuleRefused``; blocked only for now (the hour): queued as held. Nothing is queued on an
     error. Without ``channel``, the debtor's preferred one (else SMS)."""
@@ -81,6 +84,7 @@ def queue_message(
         opt_out=opt_out,
         opt_out_link=setup.opt_out_link(key) if channel == "email" else None,
     )
+    context.update(extra_context or {})
     rendered = templates.render(template, channel=channel, locale=locale, context=context)
     message = OutboxMessage(
         dedupe_key=key,

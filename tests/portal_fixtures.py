@@ -1,0 +1,293 @@
+"""Portal test fixtures, shared with every helper building on the portal (imported by
+tests/conftest.py). A customer with a delinquent case and the facts the portal asks for, links
+of every kind, an app and a client on the test's store, and the link -> verify step for
+TestClient and for Playwright.
+
+    def test_something(portal_store, portal_client):
+        token = portal_store.link()                       # a fresh debtor link (sms)
+        r = verify(portal_client, token, portal_store.first)   # -> 303 to /portal/
+        page = portal_client.get("/portal/")
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from arrears.cases.models import WorkOrder, WorkOrderAccount
+from arrears.config import Settings
+from arrears.kit.clock import clock
+from arrears.portal import service as portal_service
+from arrears.portfolio.models import CardAccount, Cardholder, Payment, Phone, Statement
+
+# 10:00 in Shanghai on the web seed's day: the breakdown is as of 2026-11-20.
+PORTAL_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class PortalCustomerSeed:
+    """One customer as the portal knows them: the facts to type and their case."""
+
+    cardholder_id: int
+    external_ref: str
+    name: str
+    birth_date: date
+    id_number: str
+    work_order_id: int
+    account_id: int
+    account_ref: str
+    language: str
+
+    @property
+    def id_last4(self) -> str:
+        return self.id_number[-4:]
+
+    @property
+    def actor(self) -> str:
+        return portal_service.customer_actor(self.external_ref)
+
+
+def make_portal_customer(
+    session: Session,
+    n: int = 1,
+    *,
+    language: str = "zh-CN",
+    birth_date: date | None = None,
+    id_number: str | None = None,
+    with_case: bool = True,
+) -> PortalCustomerSeed:
+    """A cardholder with a delinquent card account (three statements, one payment: two
+    minimums past due on 2026-11-20) and an open case; flushed, not committed."""
+    now = clock.now()
+    birth = birth_date or date(1985, 3, n % 28 + 1)
+    ident = id_number or f"11010119850301{n:03d}X"
+    holder = Cardholder(
+        external_ref=f"PC{n:04d}",
+        name=f"王{n}号" if language == "zh-CN" else f"Customer {n}",
+        id_number=ident,
+        birth_date=birth,
+        address=f"上海市浦东新区世纪大道{n}号",
+        province="上海",
+        city="上海",
+        identity_category="private_employee",
+        language=language,
+        time_zones=["Asia/Shanghai"],
+        flags=[],
+        created_at=now,
+    )
+    session.add(holder)
+    session.flush()
+    session.add(Phone(cardholder_id=holder.id, number=f"1381111{n:04d}", type="mobile"))
+    account = CardAccount(
+        external_ref=f"PA{n:06d}",
+        cardholder_id=holder.id,
+        product="classic",
+        credit_limit=Decimal("20000.00"),
+        currency="CNY",
+        statement_day=5,
+        due_days=20,
+        min_payment_ratio=Decimal("0.1000"),
+        status="active",
+    )
+    session.add(account)
+    session.flush()
+    for month, balance in ((8, "9000.00"), (9, "9500.00"), (10, "10000.00")):
+        session.add(
+            Statement(
+                account_id=account.id,
+                cycle_date=date(2026, month, 5),
+                due_date=date(2026, month, 25),
+                closing_balance=Decimal(balance) + n,
+                minimum_due=((Decimal(balance) + n) / 10).quantize(Decimal("0.01")),
+            )
+        )
+    session.add(
+        Payment(
+            account_id=account.id,
+            paid_on=date(2026, 8, 20),
+            amount=Decimal("900.00"),
+            channel="online",
+            reference=f"PP{n}-1",
+        )
+    )
+    wo_id = 0
+    if with_case:
+        wo = WorkOrder(
+            cardholder_id=holder.id,
+            customer_ref=holder.external_ref,
+            status="open",
+            bucket="M2",
+            dpd=56,
+            amount_due=Decimal("1900.00"),
+            balance=Decimal("10000.00"),
+            currency="CNY",
+            level="junior",
+            queue="early",
+            priority=50,
+            segment="salaried",
+            opened_on=date(2026, 9, 26),
+            last_cycle_as_of=date(2026, 11, 20),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(wo)
+        session.flush()
+        session.add(
+            WorkOrderAccount(
+                work_order_id=wo.id,
+                account_ref=account.external_ref,
+                account_id=account.id,
+                bucket="M2",
+                dpd=56,
+                amount_due=Decimal("1900.00"),
+            )
+        )
+        session.flush()
+        wo_id = wo.id
+    return PortalCustomerSeed(
+        cardholder_id=holder.id,
+        external_ref=holder.external_ref,
+        name=holder.name,
+        birth_date=birth,
+        id_number=ident,
+        work_order_id=wo_id,
+        account_id=account.id,
+        account_ref=account.external_ref,
+        language=language,
+    )
+
+
+def issue_portal_link(
+    session: Session,
+    cardholder_id: int,
+    *,
+    channel: str = "sms",
+    audience: str = "debtor",
+) -> str:
+    """A fresh link's raw token (flushed, not committed)."""
+    return portal_service.issue_link(
+        session, cardholder_id=cardholder_id, channel=channel, audience=audience, actor="test"
+    ).token
+
+
+@dataclass
+class PortalStore:
+    """Two customers (``first`` zh-CN, ``second`` en) on the test's store, committed; ``link``
+    issues and commits a new link."""
+
+    engine: Engine
+    first: PortalCustomerSeed
+    second: PortalCustomerSeed
+    tokens: list[str] = field(default_factory=list)
+
+    def link(
+        self,
+        customer: PortalCustomerSeed | None = None,
+        *,
+        channel: str = "sms",
+        audience: str = "debtor",
+    ) -> str:
+        who = customer or self.first
+        with Session(self.engine, expire_on_commit=False) as s:
+            token = issue_portal_link(s, who.cardholder_id, channel=channel, audience=audience)
+            s.commit()
+        self.tokens.append(token)
+        return token
+
+
+@pytest.fixture
+def portal_store(engine: Engine) -> Iterator[PortalStore]:
+    """The store with two portal customers; the clock frozen at ``PORTAL_NOW`` throughout."""
+    clock.freeze(PORTAL_NOW)
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            first = make_portal_customer(s, 1, language="zh-CN")
+            second = make_portal_customer(s, 2, language="en")
+            s.commit()
+        yield PortalStore(engine, first, second)
+    finally:
+        clock.unfreeze()
+
+
+@pytest.fixture
+def portal_app(db_url: str, portal_store: PortalStore) -> Iterator[FastAPI]:
+    app = create_portal_app(db_url)
+    try:
+        yield app
+    finally:
+        app.state.engine.dispose()
+
+
+def create_portal_app(db_url: str, **settings: Any) -> FastAPI:
+    from arrears.web.app import create_app
+
+    return create_app(Settings(database_url=db_url, **settings))
+
+
+@pytest.fixture
+def portal_client(portal_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(portal_app) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a portal page carries (its forms' hidden field)."""
+    found = _CSRF.search(html)
+    if found is None:
+        raise AssertionError("no csrf_token field on the page")
+    return found.group(1)
+
+
+def verify(
+    client: TestClient,
+    token: str,
+    customer: PortalCustomerSeed,
+    *,
+    birth_date: date | None = None,
+    id_last4: str | None = None,
+) -> Response:
+    """Open the link and post the facts (the customer's own unless given); not followed."""
+    page = client.get(f"/portal/l/{token}")
+    data = {
+        "csrf_token": csrf_of(page.text),  # every portal page carries one (the language form)
+        "birth_date": (birth_date or customer.birth_date).isoformat(),
+        "id_last4": id_last4 if id_last4 is not None else customer.id_last4,
+    }
+    return client.post(f"/portal/l/{token}", data=data, follow_redirects=False)
+
+
+def signed_in(client: TestClient, store: PortalStore, customer: PortalCustomerSeed) -> None:
+    """Link -> verify for ``customer``; the client then holds a portal session."""
+    response = verify(client, store.link(customer), customer)
+    assert response.status_code == 303, response.text
+
+
+# --- Playwright -----------------------------------------------------------------------------
+
+
+def browser_verify(
+    page: Any,
+    base_url: str,
+    token: str,
+    customer: PortalCustomerSeed,
+    *,
+    birth_date: date | None = None,
+) -> None:
+    """In a Playwright page: open the link, type the facts, submit (waits for the next page)."""
+    page.goto(f"{base_url}/portal/l/{token}")
+    page.fill("#birth_date", (birth_date or customer.birth_date).isoformat())
+    page.fill("#id_last4", customer.id_last4)
+    with page.expect_navigation():
+        page.click("#verify")
