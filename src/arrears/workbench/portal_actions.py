@@ -567,6 +567,15 @@ def opt_out(*, session: Session, customer: Customer, channel: object) -> Done:
     return Done("opt_out", OPT_OUT_DONE, {"channel": CHANNEL_NAMES[chosen]})
 
 
+def opted_out_channels(*, session: Session, customer: Customer) -> list[str]:
+    """The channels the customer opted out of (the contact page shows them)."""
+    return channel_service.opted_out(session=session, cardholder_id=customer.cardholder_id)
+
+
+def preferred_channel(*, session: Session, customer: Customer) -> str | None:
+    return channel_service.preferred_channel(session=session, cardholder_id=customer.cardholder_id)
+
+
 # --- the parts -----------------------------------------------------------------------------------
 
 T = TypeVar("T")

@@ -76,7 +76,7 @@ CHANNEL_NAMES = {
 _NAMED_PARAMS = ("channel",)
 
 
-def _say(msgid: str, params: dict[str, str], translate: Callable[[str], str]) -> str:
+def say(msgid: str, params: dict[str, str], translate: Callable[[str], str]) -> str:
     named = {k: translate(v) if k in _NAMED_PARAMS else v for k, v in params.items()}
     return translate(msgid).format(**named)
 
@@ -91,7 +91,7 @@ class Refusal(ArrearsError):
         self.params = named
 
     def text(self, translate: Callable[[str], str]) -> str:
-        return _say(self.msgid, self.params, translate)
+        return say(self.msgid, self.params, translate)
 
 
 class InputRefused(Refusal, BadInput):
@@ -130,4 +130,4 @@ class Done:
     waiting: bool = False
 
     def text(self, translate: Callable[[str], str]) -> str:
-        return _say(self.msgid, self.params, translate)
+        return say(self.msgid, self.params, translate)
