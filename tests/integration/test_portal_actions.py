@@ -740,3 +740,44 @@ def test_every_sentence_is_in_the_chinese_catalog() -> None:
     ] + list(said.CHANNEL_NAMES.values())
     missing = [s for s in sentences if zh.gettext(s) == s]
     assert missing == []
+
+
+def test_the_self_service_share_counts_what_customers_made(world: tuple[Session, Seeded]) -> None:
+    """The dashboard's KPI on the store: the customer's promise and plan count as self-service,
+    a collector's promise does not."""
+    from arrears.analytics import repository as analytics_repository
+    from arrears.analytics.kpis import self_service_share
+
+    session, seeded = world
+    actions.promise_to_pay(
+        session=session,
+        customer=me(seeded),
+        case_id=seeded.work_orders[0],
+        amount="100",
+        due_on="2026-12-01",
+    )
+    actions.choose_plan(
+        session=session,
+        customer=me(seeded, 1),
+        case_id=seeded.work_orders[1],
+        instalments=3,
+        first_due_on="2026-12-05",
+    )
+    session.commit()
+    # A collector's promise on the second case (replacing the customer's plan).
+    promise_service.take_promise(
+        session=session,
+        work_order_id=seeded.work_orders[1],
+        amount="50",
+        due_on=date(2026, 11, 30),
+        channel="call",
+        actor="user:collector",
+        supersede=True,
+    )
+    session.commit()
+    share = {
+        r["kind"]: r for r in self_service_share(analytics_repository.arrangement_rows(session))
+    }
+    assert (share["promise"]["made"], share["promise"]["self_service"]) == (2, 1)
+    assert (share["plan"]["made"], share["plan"]["self_service"]) == (1, 1)
+    assert share["(all)"]["self_service_share"] == round(2 / 3, 4)
