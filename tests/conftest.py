@@ -22,7 +22,9 @@ from arrears.kit.db import engine_for, make_engine
 from arrears.migrations import runner
 from tests.portal_fixtures import (  # noqa: F401 - fixtures for every test module
     portal_app,
+    portal_browser,
     portal_client,
+    portal_server,
     portal_store,
 )
 

@@ -284,10 +284,125 @@ def browser_verify(
     customer: PortalCustomerSeed,
     *,
     birth_date: date | None = None,
+    goto: bool = True,
+    expect_form: bool = True,
 ) -> None:
-    """In a Playwright page: open the link, type the facts, submit (waits for the next page)."""
-    page.goto(f"{base_url}/portal/l/{token}")
+    """In a Playwright page: open the link (unless ``goto`` is False: already on it), type the
+    facts, submit and wait for the next page. ``expect_form=False``: the link is expected to be
+    refused (no form): only opens it and checks there is none."""
+    if goto:
+        page.goto(f"{base_url}/portal/l/{token}")
+    if not expect_form:
+        assert page.locator("#verify").count() == 0
+        return
     page.fill("#birth_date", (birth_date or customer.birth_date).isoformat())
     page.fill("#id_last4", customer.id_last4)
     with page.expect_navigation():
         page.click("#verify")
+
+
+# --- a served app for browser tests ----------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass
+class PortalServer:
+    """A portal served by uvicorn on a copy of the migrated SQLite template, with the two
+    portal customers; ``link()`` issues a link in the served store."""
+
+    base_url: str
+    engine: Engine
+    first: PortalCustomerSeed
+    second: PortalCustomerSeed
+
+    def link(
+        self,
+        customer: PortalCustomerSeed | None = None,
+        *,
+        channel: str = "sms",
+        audience: str = "debtor",
+    ) -> str:
+        who = customer or self.first
+        with Session(self.engine, expire_on_commit=False) as s:
+            token = issue_portal_link(s, who.cardholder_id, channel=channel, audience=audience)
+            s.commit()
+        return token
+
+
+@pytest.fixture(scope="module")
+def portal_server(
+    sqlite_template: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PortalServer]:
+    """The app served in a thread (the clock frozen at ``PORTAL_NOW`` while the module runs)."""
+    import shutil
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from arrears.kit.db import make_engine
+
+    path = tmp_path_factory.mktemp("portal_browser") / "arrears.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    clock.freeze(PORTAL_NOW)
+    with Session(engine, expire_on_commit=False) as s:
+        first = make_portal_customer(s, 1, language="zh-CN")
+        second = make_portal_customer(s, 2, language="en")
+        s.commit()
+    # Online payments through the sandbox checkout (no money moves, nothing leaves the machine).
+    app = create_portal_app(url, locale="en", payments_provider="sandbox")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the portal test server did not start")
+        time.sleep(0.05)
+    try:
+        yield PortalServer(f"http://127.0.0.1:{port}", engine, first, second)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        clock.unfreeze()
+        app.state.engine.dispose()
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def portal_browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (``/usr/bin/chromium``)."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium missing: `make browser` installs Debian's package")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def phone_page(browser: Any, locale: str = "zh-CN") -> Any:
+    """A fresh 390x844 phone context's page (its own cookies) in ``locale``. CSP is bypassed
+    only so axe-core can be injected (the portal has no inline script; the integration tests
+    check the CSP header and that no page carries inline script or style)."""
+    context = browser.new_context(
+        locale=locale,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        bypass_csp=True,
+    )
+    return context.new_page()

@@ -83,6 +83,43 @@ class Settings(BaseSettings):
         "the signature of its delivery receipts.",
     )
     sms_gateway_timeout: float = Field(default=10.0, gt=0)
+    # Online payments (docs/payments.md).
+    payments_provider: Literal["off", "sandbox", "generic"] = Field(
+        default="off",
+        description="Who takes online payments: nobody (off), the built-in sandbox checkout "
+        "(demo and tests; no money moves), or a generic provider that signs its webhooks "
+        "with HMAC-SHA256.",
+    )
+    payments_base_url: str = Field(
+        default="", description="The generic provider's API base URL (intents are POSTed there)."
+    )
+    payments_secret: str = Field(
+        default="",
+        description="Shared secret with the provider: signs our requests and checks its "
+        "webhooks (HMAC-SHA256 over timestamp + body). Sandbox: empty derives one from "
+        "ARREARS_SECRET_KEY.",
+    )
+    payments_signature_header: str = Field(
+        default="X-Payments-Signature", description="The webhook header carrying the signature."
+    )
+    payments_timestamp_header: str = Field(
+        default="X-Payments-Timestamp",
+        description="The webhook header carrying the signing time (Unix seconds).",
+    )
+    payments_tolerance_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="A webhook signed longer ago (or further ahead) than this is refused: "
+        "a captured request cannot be replayed later.",
+    )
+    payments_timeout: float = Field(default=10.0, gt=0)
+    payments_intent_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long a started payment holds part of what is owed before it expires.",
+    )
     public_url: str = Field(
         default="http://localhost:8000",
         description="Where customers reach this server (opt-out links, receipt callbacks).",
@@ -140,6 +177,18 @@ class Settings(BaseSettings):
         ):
             raise ValueError(
                 "sms_transport=gateway needs ARREARS_SMS_GATEWAY_URL and ARREARS_SMS_GATEWAY_SECRET"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _payments_configured(self) -> Settings:
+        # A portal that offers "Pay" and then cannot reach anyone would take no money all day.
+        if self.payments_provider == "generic" and not (
+            self.payments_base_url and self.payments_secret
+        ):
+            raise ValueError(
+                "payments_provider=generic needs ARREARS_PAYMENTS_BASE_URL and "
+                "ARREARS_PAYMENTS_SECRET"
             )
         return self
 

@@ -10,6 +10,7 @@ from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
 from arrears.kit.idempotency import IdempotencyKey
 from arrears.legal.models import LegalCase, LegalCost, LegalDocument
+from arrears.payments.models import PaymentEvent, PaymentIntent
 from arrears.portal.models import PortalAttempt, PortalLink, PortalSession
 from arrears.portfolio.models import (
     CardAccount,
@@ -77,6 +78,8 @@ __all__ = [
     "LegalCase",
     "LegalCost",
     "LegalDocument",
+    "PaymentEvent",
+    "PaymentIntent",
     "PortalAttempt",
     "PortalLink",
     "PortalSession",

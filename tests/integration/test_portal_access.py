@@ -49,6 +49,11 @@ def test_link_verify_shows_the_breakdown_and_audits_as_the_customer(
     assert 'data-kind="principal"' in home.text
     assert 'data-kind="fee"' in home.text
     assert home.headers["cache-control"] == "no-store"
+    # The CSP admits no inline code: the portal has none (no script at all, no style attribute).
+    for page in (home, portal_client.get("/portal/history")):
+        assert "<script" not in page.text
+        assert "style=" not in page.text
+        assert "<style" not in page.text
     assert "content-security-policy" in home.headers
     actors = set(session.scalars(select(AuditEvent.actor)).all())
     assert portal_store.first.actor in actors

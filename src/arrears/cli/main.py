@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "compliance": ("compliance", "The compliance engine: check, profiles, overrides, report."),
     "cases": ("cases", "Work orders: state, contacts, promises, plans."),
     "writeoff": ("writeoff", "Charge-off and write-off: maker-checker, recoveries, debt sale."),
+    "payments": ("payments", "Online payments: intents, webhook events, mismatches, stuck."),
     "letters": ("letters", "Printed letters as PDF: one case, or the day's batch."),
     "messages": ("messages", "Messages to debtors (SMS, e-mail): queue, send, list, opt-outs."),
     "portal": ("portal", "The customer portal: send a customer a single-use link."),

@@ -16,6 +16,7 @@ class OwedLine(BaseModel):
 
 
 class OwedAccount(BaseModel):
+    account_id: int  # the form's value on the Pay page (the server checks it is the customer's)
     account_ref: str  # masked to its last 4 characters for display
     product: str
     currency: str

@@ -57,6 +57,7 @@ def overview(session: Session, *, cardholder_id: int, locale: str) -> Overview:
             total += owed.total_due
             accounts.append(
                 OwedAccount(
+                    account_id=account.id,
                     account_ref=mask_ref(part.account_ref),
                     product=account.product,
                     currency=owed.currency,

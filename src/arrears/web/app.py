@@ -143,6 +143,7 @@ def create_app(
 
     from arrears.auth import api as auth_api
     from arrears.compliance import api as compliance_api
+    from arrears.payments import api as payments_api
     from arrears.web import (
         admin_pages,
         case_actions,
@@ -150,6 +151,7 @@ def create_app(
         dashboard,
         legal_pages,
         pages,
+        payments_sandbox,
     )
     from arrears.web.api import cases, contacts, legal, messages, promises, workbench, write_offs
 
@@ -163,6 +165,7 @@ def create_app(
         legal.router,
         write_offs.router,
         compliance_api.router,
+        payments_api.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
@@ -173,6 +176,7 @@ def create_app(
         dashboard.router,
         legal_pages.router,
         admin_pages.router,
+        payments_sandbox.router,
     ]
     for router in page_routers:
         app.include_router(router)

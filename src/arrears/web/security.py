@@ -45,8 +45,11 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 # Public files, the same for everyone: cacheable even when a signed-in browser fetches them.
 PUBLIC_PREFIXES = ("/static/", "/assets/")
 # Called by machines and mail clients, never a browser session: each request carries its own
-# HMAC signature (the SMS gateway's receipts, an e-mail's one-click opt-out), checked instead.
-SIGNED_PATHS = frozenset({"/api/v1/channels/receipts", "/api/v1/channels/opt-out"})
+# HMAC signature (the SMS gateway's receipts, an e-mail's one-click opt-out, the payment
+# provider's webhooks), checked instead.
+SIGNED_PATHS = frozenset(
+    {"/api/v1/channels/receipts", "/api/v1/channels/opt-out", "/api/v1/payments/webhook"}
+)
 
 # Every response: scripts and styles only from this origin (no inline code: the templates keep
 # theirs in /static), never framed, no MIME sniffing, no full URLs leaked to other sites.
