@@ -221,6 +221,7 @@ def test_the_collector_sees_the_customers_action_and_the_queue_flag(
     timeline = case.text[case.text.index('id="timeline"') :]
     assert 'class="by-customer"' in timeline
     assert "portal.call_back" in timeline
+    assert "portal.view" not in timeline  # what he did, not every page he opened
     assert actor in timeline
     # The collector calls back: the flag goes (the customer's action is older than the call).
     clock.freeze(PORTAL_NOW + timedelta(minutes=5))

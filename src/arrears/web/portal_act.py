@@ -48,12 +48,15 @@ def _case_id(session: Session, customer: PortalCustomer) -> int | None:
 
 
 def _seen(session: Session, customer: PortalCustomer, page: str, case_id: int | None) -> None:
+    # On the customer, as the portal's other views: the case's timeline shows what he did,
+    # not every page he opened.
     portal_service.record(
         session,
         customer=customer,
         action=f"portal.view.act.{page}",
-        entity="work_order" if case_id else "cardholder",
-        entity_id=case_id or customer.cardholder_id,
+        entity="cardholder",
+        entity_id=customer.cardholder_id,
+        after={"work_order_id": case_id} if case_id else None,
     )
 
 
