@@ -55,6 +55,8 @@ def test_link_verify_shows_the_breakdown_and_audits_as_the_customer(
         assert "style=" not in page.text
         assert "<style" not in page.text
     assert "content-security-policy" in home.headers
+    assert home.headers["x-frame-options"] == "DENY"
+    assert home.headers["x-content-type-options"] == "nosniff"
     actors = set(session.scalars(select(AuditEvent.actor)).all())
     assert portal_store.first.actor in actors
     actions = set(
@@ -138,6 +140,9 @@ def test_csrf_is_required(portal_store: PortalStore, portal_client: TestClient) 
     }
     refused = portal_client.post(f"/portal/l/{token}", data=data, follow_redirects=False)
     assert refused.status_code == 403
+    # The portal's own page, not the workbench's.
+    assert 'id="form-refused"' in refused.text
+    assert "workbench" not in refused.text.lower()
     forged = portal_client.post(
         f"/portal/l/{token}", data={**data, "csrf_token": "x" * 43}, follow_redirects=False
     )
@@ -251,7 +256,7 @@ def test_sessions_end_idle_and_absolute(
 
 
 def test_sign_out_ends_the_session_and_switching_language_sticks(
-    portal_store: PortalStore, portal_client: TestClient
+    portal_store: PortalStore, portal_client: TestClient, session: Session
 ) -> None:
     assert verify(portal_client, portal_store.link(), portal_store.first).status_code == 303
     home = portal_client.get("/portal/")
@@ -264,6 +269,10 @@ def test_sign_out_ends_the_session_and_switching_language_sticks(
     )
     assert switched.headers["location"] == "/portal/history"
     assert 'lang="en"' in portal_client.get("/portal/").text
+    switched_by = session.scalars(
+        select(AuditEvent.actor).where(AuditEvent.action == "portal.locale")
+    ).all()
+    assert switched_by == [portal_store.first.actor]
     # Never redirected off the portal.
     away = portal_client.post(
         "/portal/locale",

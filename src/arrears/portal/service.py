@@ -381,8 +381,18 @@ def set_locale(session: Session, *, customer: PortalCustomer, locale: str) -> No
     if locale not in PORTAL_LOCALES:
         raise BadInput(f"locale: {locale!r} is not one of {', '.join(PORTAL_LOCALES)}")
     live = session.get(PortalSession, customer.session_id)
-    if live is not None:
+    if live is not None and live.locale != locale:
+        before = live.locale
         live.locale = locale
+        record(
+            session,
+            customer=customer,
+            action="portal.locale",
+            entity="portal_session",
+            entity_id=live.id,
+            before={"locale": before},
+            after={"locale": locale},
+        )
         session.flush()
 
 

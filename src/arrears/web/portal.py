@@ -25,10 +25,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import arrears.portal as portal_package
 from arrears.auth.dependencies import DbSession
+from arrears.auth.errors import CsrfRejected
 from arrears.auth.sessions import csrf_token, token_digest
 from arrears.contacts.letters import letterhead
 from arrears.kit.clock import center_today
-from arrears.kit.errors import BadInput, NotAuthenticated
+from arrears.kit.errors import ArrearsError, BadInput, NotAuthenticated
 from arrears.portal import service, views
 from arrears.portal.models import PORTAL_LOCALES
 from arrears.portal.service import PortalCustomer
@@ -144,6 +145,10 @@ def _cookie(scope: Scope, name: str) -> str:
     return morsel.value if morsel is not None else ""
 
 
+def _is_portal(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
 def portal_binding(session_token: str) -> str:
     """What a verified customer's CSRF token is bound to: the portal session (its digest)."""
     return "portal-session:" + token_digest(session_token)
@@ -158,8 +163,7 @@ class PortalMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", ""))
-        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
+        if scope["type"] != "http" or not _is_portal(str(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
@@ -316,9 +320,9 @@ async def switch_locale(request: Request, session: DbSession) -> Response:
     """Switch the language: on the portal session once verified, in a cookie before."""
     form = await _form(request)
     locale = form.get("locale", "")
-    if locale not in PORTAL_LOCALES:
-        raise BadInput(f"locale: {locale!r} is not one of {', '.join(PORTAL_LOCALES)}")
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    if locale not in PORTAL_LOCALES:
+        return response  # only the two buttons post here: anything else changes nothing
     token = request.cookies.get(PORTAL_COOKIE, "")
     customer = service.resolve_session(session, token=token) if _TOKEN.fullmatch(token) else None
     if customer is not None:
@@ -361,6 +365,21 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(portal_act.router)
     app.include_router(portal_pay.router)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+        """A portal form without its token: the portal's own page (no workbench chrome, no
+        data); elsewhere the app's handler for every expected error, as before."""
+        if not _is_portal(str(request.url.path)):
+            fallback = request.app.exception_handlers[ArrearsError]
+            return await fallback(request, exc)
+        return render(
+            request,
+            "expired_form.html",
+            {},
+            locale=visitor_locale(request),
+            status_code=exc.status_code,
+        )
 
     @app.exception_handler(PortalSignedOut)
     async def signed_out(request: Request, exc: PortalSignedOut) -> Response:
