@@ -4,7 +4,7 @@ from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
 from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
 from arrears.chargeoff.models import ChargedOffAccount, Recovery, WriteOff
-from arrears.compliance.models import ComplianceCheck
+from arrears.compliance.models import ComplianceCheck, ContactConsent
 from arrears.contacts.models import ContactAttempt
 from arrears.engine.models import CycleRun
 from arrears.kit.audit import AuditEvent
@@ -50,6 +50,7 @@ __all__ = [
     "RepaymentPlan",
     "ThreeStop",
     "ComplianceCheck",
+    "ContactConsent",
     "ApiToken",
     "SignInAttempt",
     "User",

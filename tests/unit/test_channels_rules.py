@@ -30,6 +30,8 @@ CONTEXT = {
     "collector_name": "Wang",
     "opt_out": "Reply STOP to opt out.",
     "opt_out_link": "https://bank.example/x?m=1&sig=2",
+    "portal_url": "https://bank.example/portal/l/token",
+    "link_expires": "2026-11-23 10:00",
     "promise_amount": "100.00",
     "promise_due_on": "2026-11-25",
 }

@@ -7,7 +7,9 @@ Definitions (the usual collections ones):
 - ``promise_kept_rate`` = kept / (kept + broken + partially kept) (pending ones are not judged);
 - ``recovered`` = money received against the collector's promises;
 - ``compliance_blocks`` / ``overrides`` = attempts the compliance engine blocked / that an officer
-  let through.
+  let through;
+- ``self_service_share`` = promises (plans, settlements) the customer made himself in the
+  self-service portal / all promises (plans, settlements) made.
 """
 
 from __future__ import annotations
@@ -129,3 +131,50 @@ def collector_kpis(
         }
         for who, c, amount in rows
     ]
+
+
+# --- self-service: what customers arranged themselves in the portal ------------------------------
+
+ARRANGEMENT_KINDS = ("promise", "plan", "settlement")
+
+
+@dataclass(frozen=True)
+class ArrangementRow:
+    """Arrangements made (``count`` of them): a promise, a plan or a settlement, and whether
+    the customer made it himself (the portal) or a collector did."""
+
+    kind: str
+    self_service: bool
+    count: int = 1
+
+
+def self_service_share(rows: Iterable[ArrangementRow]) -> list[dict[str, Any]]:
+    """One row per kind (promise, plan, settlement) and a total: made, of them by the customer,
+    and the share (None when none was made)."""
+    made = dict.fromkeys(ARRANGEMENT_KINDS, 0)
+    by_customer = dict.fromkeys(ARRANGEMENT_KINDS, 0)
+    for r in rows:
+        made[r.kind] = made.get(r.kind, 0) + r.count
+        by_customer.setdefault(r.kind, 0)
+        if r.self_service:
+            by_customer[r.kind] += r.count
+    kinds = [*ARRANGEMENT_KINDS, *sorted(set(made) - set(ARRANGEMENT_KINDS))]
+    out = [
+        {
+            "kind": k,
+            "made": made[k],
+            "self_service": by_customer[k],
+            "self_service_share": _rate(by_customer[k], made[k]),
+        }
+        for k in kinds
+    ]
+    all_made, all_self = sum(made.values()), sum(by_customer.values())
+    out.append(
+        {
+            "kind": TOTAL,
+            "made": all_made,
+            "self_service": all_self,
+            "self_service_share": _rate(all_self, all_made),
+        }
+    )
+    return out

@@ -15,7 +15,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from arrears.analytics.kpis import AttemptRow, ComplianceRow, PromiseRow, RecoveryRow
+from arrears.analytics.kpis import (
+    ArrangementRow,
+    AttemptRow,
+    ComplianceRow,
+    PromiseRow,
+    RecoveryRow,
+)
 from arrears.analytics.rolls import BucketCount, TransitionCount
 from arrears.config import get_settings
 from arrears.kit.errors import BadInput, Conflict, NotFound
@@ -353,6 +359,44 @@ def kpi_rows(
     ]
     recoveries = [RecoveryRow(r[0], Decimal(r[3])) for r in promised if Decimal(r[3]) != 0]
     return attempts, promises, compliance, recoveries
+
+
+# The audit actor of a customer acting himself (the self-service portal).
+CUSTOMER_ACTOR = "customer:"
+
+
+def arrangement_rows(
+    session: Session, *, since: date | None = None, until: date | None = None
+) -> list[ArrangementRow]:
+    """Promises, plans and settlements made (``since``/``until``: inclusive UTC dates of the
+    promise's date made, the plan's creation), grouped by kind and by whether the customer made
+    it himself: two grouped queries."""
+    from arrears.promises.models import Promise, RepaymentPlan
+
+    p, r = Promise, RepaymentPlan
+    by_customer_promise = p.taken_by.like(f"{CUSTOMER_ACTOR}%")
+    conds: list[Any] = []
+    if since is not None:
+        conds.append(p.made_on >= since)
+    if until is not None:
+        conds.append(p.made_on <= until)
+    promised = session.execute(
+        sa.select(by_customer_promise, sa.func.count()).where(*conds).group_by(by_customer_promise)
+    ).all()
+    by_customer_plan = r.maker.like(f"{CUSTOMER_ACTOR}%")
+    conds = []
+    if since is not None:
+        conds.append(r.created_at >= _start(since))
+    if until is not None:
+        conds.append(r.created_at < _start(until, 1))
+    planned = session.execute(
+        sa.select(r.kind, by_customer_plan, sa.func.count())
+        .where(*conds)
+        .group_by(r.kind, by_customer_plan)
+    ).all()
+    return [ArrangementRow("promise", bool(mine), int(n)) for mine, n in promised] + [
+        ArrangementRow(str(kind), bool(mine), int(n)) for kind, mine, n in planned
+    ]
 
 
 def _start(day: date, plus_days: int = 0) -> Any:

@@ -91,6 +91,9 @@ class WorkOrder(Versioned, Base):
     broken_promises: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_action_on: Mapped[date | None] = mapped_column(Date)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time the customer acted in the self-service portal (a promise, a plan, a
+    # dispute...): the queue flags the case when this is later than the last contact made.
+    customer_acted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 

@@ -114,6 +114,15 @@ def profile(session: Session, cardholder_id: int) -> CustomerProfile | None:
     )
 
 
+def live_cases_of(session: Session, cardholder_id: int) -> Sequence[WorkOrder]:
+    """The customer's cases not closed (the cycle keeps at most one, the store enforces it)."""
+    return session.scalars(
+        select(WorkOrder)
+        .where(WorkOrder.cardholder_id == cardholder_id, WorkOrder.status != "closed")
+        .order_by(WorkOrder.id)
+    ).all()
+
+
 def live_work_orders(session: Session) -> Sequence[WorkOrder]:
     return session.scalars(
         select(WorkOrder).where(WorkOrder.status != "closed").order_by(WorkOrder.id)

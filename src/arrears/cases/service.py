@@ -427,6 +427,41 @@ def schedule_follow_up(
     return task
 
 
+DISPUTE_CHECK = "dispute raised: verify and answer the customer"
+
+
+def hold_for_dispute(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    actor: str,
+    due_on: date,
+    source: str,
+    note: str = DISPUTE_CHECK,
+) -> FollowUp | None:
+    """A dispute stops collection of the case until it is checked (cn-card art. 69, Reg F
+    1006.38): hold the case and put the check on the list. None when the case cannot be held
+    (closed, or already on hold): nothing changes."""
+    if not move_if_legal(
+        session=session,
+        work_order=work_order,
+        to="on_hold",
+        actor=actor,
+        reason="the customer disputes the debt",
+        hold_reason="dispute",
+    ):
+        return None
+    return schedule_follow_up(
+        session=session,
+        work_order_id=work_order.id,
+        due_on=due_on,
+        kind="review",
+        note=note,
+        actor=actor,
+        source=source,
+    )
+
+
 def complete_follow_up(*, session: Session, follow_up_id: int, actor: str) -> FollowUp:
     task = repository.follow_up(session, follow_up_id)
     if task is None:

@@ -332,11 +332,17 @@ def _consented(ctx: _Context, debts: Sequence[str], at: datetime) -> bool:
             continue
         if not (consent.given_at <= at <= consent.given_at + max_age):
             continue
-        if consent.for_at is not None and abs(at - consent.for_at) > slack:
-            continue
-        used_from = max(
-            consent.given_at, consent.for_at - slack if consent.for_at else consent.given_at
-        )
+        if consent.until is not None:
+            # A window the person chose: inside it, not around it.
+            if not (consent.for_at is not None and consent.for_at <= at <= consent.until):
+                continue
+            used_from = max(consent.given_at, consent.for_at)
+        else:
+            if consent.for_at is not None and abs(at - consent.for_at) > slack:
+                continue
+            used_from = max(
+                consent.given_at, consent.for_at - slack if consent.for_at else consent.given_at
+            )
         if _conversation_between(ctx, consent.debts, used_from, at):
             continue  # the conversation it allowed has happened: the consent has lapsed
         return True
@@ -381,6 +387,15 @@ def _time_window_block(ctx: _Context, at: datetime, consented: bool) -> _Block |
     if until is None:
         params, variant = {"zones": list(zones)}, "never"
     return _Block("time_window", params, temporal=True, until=until, variant=variant)
+
+
+def in_contact_hours(*, profile: Profile, zones: Sequence[str], at: datetime, channel: str) -> bool:
+    """Whether ``at`` is inside the profile's contact hours for ``channel`` in every zone (a
+    channel without hours: always)."""
+    tw = profile.time_window
+    if not tw.enabled or channel not in tw.channels:
+        return True
+    return _in_window(tw_hours=tw.hours_for, zones=zones or ("UTC",), at=at)
 
 
 def _in_window(*, tw_hours: object, zones: Sequence[str], at: datetime) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arrears.compliance.models import ComplianceCheck
+from arrears.compliance.models import ComplianceCheck, ContactConsent
 
 
 def add(session: Session, check: ComplianceCheck) -> ComplianceCheck:
@@ -109,3 +109,19 @@ def standing_override(
         .order_by(ComplianceCheck.overridden_at.desc(), ComplianceCheck.id.desc())
         .limit(1)
     )
+
+
+def consents_of(
+    session: Session, *, cardholder_id: int, ending_after: datetime
+) -> Sequence[ContactConsent]:
+    """The customer's consents not withdrawn whose window ends after ``ending_after``, in the
+    order given."""
+    return session.scalars(
+        select(ContactConsent)
+        .where(
+            ContactConsent.cardholder_id == cardholder_id,
+            ContactConsent.window_end > ending_after,
+            ContactConsent.withdrawn_at.is_(None),
+        )
+        .order_by(ContactConsent.given_at, ContactConsent.id)
+    ).all()

@@ -198,7 +198,16 @@ class Consent(_Strict):
     person: str = Field(min_length=1)
     debts: list[str] = Field(default_factory=list)
     for_at: AwareDatetime | None = None
+    # With ``for_at``: the end of the window the person chose (a call back between ``for_at``
+    # and ``until``); the consent covers that window exactly, without the slack a time has.
+    until: AwareDatetime | None = None
     collector: str | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Consent:
+        if self.until is not None and (self.for_at is None or self.until <= self.for_at):
+            raise ValueError("until: a window needs for_at and must end after it")
+        return self
 
 
 class Scenario(_Strict):

@@ -135,3 +135,19 @@ def latest_case_by_actor_since(
         .order_by(ContactAttempt.at, ContactAttempt.id)
     ).all()
     return {actor: int(work_order_id) for actor, work_order_id in rows}  # the latest wins
+
+
+def last_made_at(session: Session, work_order_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each case's latest contact was made (blocked attempts never happened), one query
+    for a page of cases."""
+    if not work_order_ids:
+        return {}
+    rows = session.execute(
+        select(ContactAttempt.work_order_id, func.max(ContactAttempt.at))
+        .where(
+            ContactAttempt.work_order_id.in_(list(work_order_ids)),
+            ContactAttempt.status == "made",
+        )
+        .group_by(ContactAttempt.work_order_id)
+    ).all()
+    return {int(wo_id): at for wo_id, at in rows if at is not None}

@@ -13,17 +13,29 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
+from arrears.channels import service as channel_service
+from arrears.compliance import repository as compliance_repository
 from arrears.compliance import service as compliance_service
 from arrears.compliance.content import check_content
-from arrears.compliance.engine import decide
-from arrears.compliance.models import ComplianceCheck
+from arrears.compliance.engine import decide, in_contact_hours, person_zones
+from arrears.compliance.models import ComplianceCheck, ContactConsent
 from arrears.compliance.profile import Profile, load_profile
 from arrears.compliance.reasons import localized
-from arrears.compliance.schemas import Attempt, Debtor, Decision, Finding, Person, Proposed
+from arrears.compliance.schemas import (
+    Attempt,
+    Consent,
+    Debtor,
+    Decision,
+    Finding,
+    Person,
+    Proposed,
+)
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, late_entry, repository, scripts
 from arrears.contacts.models import ContactAttempt
@@ -37,7 +49,7 @@ from arrears.contacts.step_by_step import (
 from arrears.contacts.vocabulary import compliance_outcome
 from arrears.kit import audit
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput
+from arrears.kit.errors import BadInput, RuleRefused
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import Cardholder, ContactPerson
 
@@ -136,6 +148,9 @@ def ask_compliance(
         person=person,
         proposed=proposed,
         history=history,
+        consents=_consents(
+            session, holder=holder, person=person, debts=debts, collector=collector, at=at
+        ),
         debtor=debtor,
         actor=actor,
         role=role,
@@ -179,6 +194,17 @@ def _question(
     flags = compliance_question.case_flags(
         holder, status=work_order.status, hold_reason=work_order.hold_reason
     )
+    # The channels the customer opted out of (an SMS "STOP", the portal) bind the collector's
+    # own contacts too, not only the messages the outbox sends.
+    flags = sorted(
+        {
+            *flags,
+            *(
+                f"opt_out:{c}"
+                for c in channel_service.opted_out(session=session, cardholder_id=holder.id)
+            ),
+        }
+    )
     person, proposed, debtor = compliance_question.question(
         holder=holder,
         contact=contact,
@@ -199,6 +225,161 @@ def _question(
     )
     history = compliance_question.history(rows, holder=holder, contacts=contacts, debts=debts)
     return person, proposed, debtor, history
+
+
+def _consents(
+    session: Session,
+    *,
+    holder: Cardholder,
+    person: Person,
+    debts: list[str],
+    collector: str,
+    at: datetime,
+) -> list[Consent]:
+    """The customer's call-back windows as the engine's consents. Given to the bank, they hold
+    for whoever collects the case for it (the asking collector); only the debtor gave them."""
+    if person.id != compliance_question.person_id(holder, None, "debtor"):
+        return []
+    return [
+        Consent(
+            given_at=c.given_at,
+            person=person.id,
+            debts=debts,
+            for_at=c.window_start,
+            until=c.window_end,
+            collector=collector,
+        )
+        for c in compliance_repository.consents_of(
+            session, cardholder_id=holder.id, ending_after=at - timedelta(days=1)
+        )
+        if c.channel == "call"
+    ]
+
+
+# The longest call-back window a customer may ask for, and the step it is checked at.
+MAX_WINDOW = timedelta(hours=12)
+_WINDOW_STEP = timedelta(minutes=15)
+
+
+def call_back_zones(*, holder: Cardholder, session: Session) -> tuple[str, ...]:
+    """The zones the customer may be in, as the engine finds them for a call to him."""
+    phones = portfolio_repository.phones(session, holder.id)
+    person, proposed, _ = compliance_question.question(
+        holder=holder,
+        contact=None,
+        party="debtor",
+        channel="call",
+        at=clock.now(),
+        collector="bank",
+        debts=[],
+        address_used=phones[0].number if phones else None,
+        purpose=None,
+        content=None,
+        fields=None,
+        flags=[],
+    )
+    return person_zones(profile=profile(), person=person, proposed=proposed)
+
+
+def window_problem(
+    *, session: Session, holder: Cardholder, start: datetime, end: datetime
+) -> str | None:
+    """What is wrong with a call-back window, as a word (None: nothing): ``order`` (it ends
+    before it starts, or has no zone), ``too_long`` (over ``MAX_WINDOW``), ``begun`` (it starts
+    in the past), ``too_far`` (it ends after the profile's consent age: a consent older than
+    that no longer counts), ``hours`` (outside the calling hours in a zone the customer may be
+    in, where the profile does not let consent lift them)."""
+    rules = profile()
+    now = clock.now()
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        return "order"
+    if end - start > MAX_WINDOW:
+        return "too_long"
+    if start < now:
+        return "begun"
+    if end > now + timedelta(days=rules.frequency.consent_max_age_days):
+        return "too_far"
+    if not rules.time_window.consent_overrides:
+        zones = call_back_zones(holder=holder, session=session)
+        at = start
+        while True:
+            if not in_contact_hours(profile=rules, zones=zones, at=at, channel="call"):
+                return "hours"
+            if at >= end:
+                return None
+            at = min(at + _WINDOW_STEP, end)
+    return None
+
+
+_WINDOW_PROBLEMS = {
+    "order": "the call-back window must end after it starts, with times that carry their zone",
+    "too_long": f"a call-back window is at most {MAX_WINDOW} long",
+    "begun": "the call-back window has already begun",
+    "too_far": "the call-back window ends after the consent would lapse "
+    "(profile frequency.consent_max_age_days)",
+    "hours": "the call-back window is outside the calling hours at the customer's location",
+}
+
+
+def give_call_back_consent(
+    *,
+    session: Session,
+    work_order: WorkOrder,
+    holder: Cardholder,
+    start: datetime,
+    end: datetime,
+    actor: str,
+    source: str,
+) -> ContactConsent:
+    """The customer asks to be called between ``start`` and ``end``: stored as his consent
+    with that window (the engine reads it for every call to him), and a call-back task on the
+    case for the window's day. A window ``window_problem`` finds wrong is refused."""
+    problem = window_problem(session=session, holder=holder, start=start, end=end)
+    if problem is not None:
+        kind = BadInput if problem in ("order", "too_long", "begun") else RuleRefused
+        raise kind(_WINDOW_PROBLEMS[problem], detail={"problem": problem})
+    now = clock.now()
+    consent = ContactConsent(
+        cardholder_id=holder.id,
+        work_order_id=work_order.id,
+        channel="call",
+        window_start=start,
+        window_end=end,
+        given_at=now,
+        given_by=actor,
+        source=source,
+    )
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="consent.give",
+        entity="contact_consent",
+        entity_id=consent.id,
+        after={
+            "work_order_id": work_order.id,
+            "channel": "call",
+            "window_start": start.isoformat(),
+            "window_end": end.isoformat(),
+            "source": source,
+        },
+    )
+    center = ZoneInfo(get_settings().time_zone)
+    local_start, local_end = start.astimezone(center), end.astimezone(center)
+    case_service.schedule_follow_up(
+        session=session,
+        work_order_id=work_order.id,
+        due_on=max(local_start.date(), clock.today()),
+        kind="call_back",
+        note=(
+            f"the customer asks to be called between {local_start:%Y-%m-%d %H:%M} and "
+            f"{local_end:%Y-%m-%d %H:%M} ({center.key})"
+        ),
+        actor=actor,
+        source=f"contact_consent:{consent.id}",
+    )
+    return consent
 
 
 def letter_decision(

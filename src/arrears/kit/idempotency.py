@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint, select
+from sqlalchemy import JSON, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -88,6 +88,17 @@ def once(
         return run()
     key = _checked_key(key)
     digest = request_hash(scope, payload)
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite opens no transaction before a SAVEPOINT, so the RELEASE below would commit
+        # the key on its own and a refused request would leave it behind (its retry then told
+        # "used for a different request"). A no-op write opens the transaction and takes
+        # SQLite's one write lock now: a duplicate sent meanwhile reads the first one's key.
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.id == -1)
+            .values(key=IdempotencyKey.key)
+            .execution_options(synchronize_session=False)
+        )
     found = _find(session, actor, key)
     if found is not None:
         return _replay(found, digest, scope)

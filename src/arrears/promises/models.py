@@ -24,6 +24,8 @@ from arrears.promises.reconcile import PROMISE_STATES
 from arrears.vocabulary import CHANNELS
 
 PLAN_KINDS = ("plan", "settlement")
+# Where a promise was made: a contact channel, or the customer's own self-service portal.
+PROMISE_CHANNELS: tuple[str, ...] = (*CHANNELS, "portal")
 
 
 class Promise(Versioned, Base):
@@ -53,7 +55,7 @@ class Promise(Versioned, Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("due_on >= made_on", name="due_after_made"),
         CheckConstraint(one_of("status", PROMISE_STATES), name="status"),
-        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("channel", PROMISE_CHANNELS), name="channel"),
     )
 
 

@@ -107,10 +107,25 @@ class OfferRules(BaseModel):
     settlement_discount: Decimal = Field(default=Decimal("0.20"), ge=0, lt=1)
 
 
+class SelfServiceRules(BaseModel):
+    """What a customer may arrange alone in the self-service portal: the same rules as a
+    collector's, inside these tighter bounds (a longer date is a conversation with us)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The latest date a customer may promise, in days from today (a collector may go to 90).
+    promise_max_days: int = Field(default=30, ge=0, le=90)
+    # The latest first instalment of a plan the customer chooses, in days from today.
+    plan_first_due_max_days: int = Field(default=30, ge=0, le=90)
+    # A settlement offer accepted in the portal is paid within this many days.
+    settlement_pay_days: int = Field(default=14, ge=0, le=90)
+
+
 class PromisePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     promise: PromiseRules = PromiseRules()
+    self_service: SelfServiceRules = SelfServiceRules()
     offers: OfferRules = OfferRules()
     plan: PlanRules = PlanRules()
     settlement: SettlementRules = SettlementRules()

@@ -19,13 +19,12 @@ from arrears.kit import audit
 from arrears.kit.clock import clock
 from arrears.kit.errors import BadInput, RuleRefused
 from arrears.promises import arrangements, repository
-from arrears.promises.models import Promise, RepaymentPlan
+from arrears.promises.models import PROMISE_CHANNELS, Promise, RepaymentPlan
 from arrears.promises.plans import (
     PlanOption,
     plan_options,
 )
 from arrears.promises.policy import PromisePolicy, load_promise_policy
-from arrears.vocabulary import CHANNELS
 
 # How far ahead a promise may be dated: further out it is a plan, not a promise.
 MAX_PROMISE_DAYS = 90
@@ -59,8 +58,8 @@ def take_promise(
     linked_attempt(session=session, work_order_id=wo.id, contact_attempt_id=contact_attempt_id)
     value = arrangements.amount(amount, "amount", wo.currency)
     today = clock.today()
-    if channel not in CHANNELS:
-        raise BadInput(f"channel must be one of: {', '.join(CHANNELS)} (got {channel!r})")
+    if channel not in PROMISE_CHANNELS:
+        raise BadInput(f"channel must be one of: {', '.join(PROMISE_CHANNELS)} (got {channel!r})")
     if due_on < today:
         raise BadInput(f"the promise date {due_on} is in the past (today is {today})")
     if due_on > today + timedelta(days=MAX_PROMISE_DAYS):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from arrears.analytics import repository as analytics_repository
 from arrears.analytics import service as analytics_service
-from arrears.analytics.kpis import collector_kpis
+from arrears.analytics.kpis import collector_kpis, self_service_share
 from arrears.analytics.report import ReportData, report_charts
 from arrears.auth.dependencies import DbSession, require
 from arrears.auth.models import User
@@ -103,6 +103,16 @@ def _kpis(session: Session, principal: Principal) -> tuple[list[dict[str, Any]],
     )
 
 
+def _self_service(session: Session) -> tuple[list[dict[str, Any]], str]:
+    """The share of promises, plans and settlements customers made themselves (the portal),
+    over the whole center: a customer is no team's."""
+    try:
+        return self_service_share(analytics_repository.arrangement_rows(session)), ""
+    except (ArrearsError, SQLAlchemyError) as exc:
+        session.rollback()
+        return [], exc.message if isinstance(exc, ArrearsError) else type(exc).__name__
+
+
 def _in_viewers_language(figure_json: str) -> str:
     """The figure's own words (title, axis titles, legend names) through the catalog: the
     analytics charts are written in English, the page is read in the viewer's language."""
@@ -137,6 +147,7 @@ def dashboard(
     (rolls, recovery, arms), warehouse_note = _warehouse_parts(Path(settings.warehouse))
     kpis, kpi_note = _kpis(session, principal)
     agencies, agency_note = _agencies(session)
+    self_service, self_service_note = _self_service(session)
     data = ReportData(
         rolls=rolls,
         recovery=recovery,
@@ -172,10 +183,13 @@ def dashboard(
                 for c in charts
             ],
             "kpis": kpis,
+            "self_service": self_service,
             "agencies": agencies.get("groups", []),
             "experiments": arms.get("tests", []),
             "minimum_effect": arms.get("minimum_effect"),
-            "notes": [gettext_(n) for n in (warehouse_note, kpi_note, agency_note) if n],
+            "notes": [
+                gettext_(n) for n in (warehouse_note, kpi_note, agency_note, self_service_note) if n
+            ],
         },
     )
 

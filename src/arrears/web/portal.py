@@ -359,10 +359,11 @@ def ended(request: Request, signed_out: int = 0) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the portal to ``app``: call before the app adds its auth middleware."""
-    from arrears.web import portal_pay
+    from arrears.web import portal_act, portal_pay
 
     app.add_middleware(PortalMiddleware)
     app.include_router(router)
+    app.include_router(portal_act.router)
     app.include_router(portal_pay.router)
 
     @app.exception_handler(CsrfRejected)

@@ -208,6 +208,7 @@ def _timeline(
             kind=e.action.split(".", 1)[0] if "." in e.action else e.action,
             summary=_describe(e.action, e.before, e.after, e.reason),
             actor=e.actor,
+            by_customer=e.actor.startswith(CUSTOMER_ACTOR),
         )
         for e in case_repository.work_order_audit(session, work_order_id)
     ]
@@ -243,6 +244,7 @@ def _timeline(
                     f"{promise.amount:f} {promise.currency} → {promise.due_on} ({promise.status})"
                 ),
                 actor=promise.taken_by,
+                by_customer=promise.taken_by.startswith(CUSTOMER_ACTOR),
             )
         )
     entries.extend(
@@ -277,6 +279,8 @@ def _describe(action: str, before: object, after: object, reason: str | None) ->
     return "; ".join(str(p) for p in parts)
 
 
+# The audit actor of the customer himself (the self-service portal).
+CUSTOMER_ACTOR = "customer:"
 UNMASKABLE = ("id_number", "address", "phone", "contact_phone")
 
 

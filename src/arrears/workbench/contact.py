@@ -265,24 +265,13 @@ def log_attempt(
         case_service.move_if_legal(
             session=session, work_order=wo, to="in_progress", actor=actor, reason="first contact"
         )
-    # A dispute stops collection of the case until it is checked (cn-card art. 69, Reg F
-    # 1006.38): hold the case and put the check on the list.
-    disputed = permitted and body.outcome == "dispute" and body.party == "debtor"
-    if disputed and case_service.move_if_legal(
-        session=session,
-        work_order=wo,
-        to="on_hold",
-        actor=actor,
-        reason="the customer disputes the debt",
-        hold_reason="dispute",
-    ):
-        case_service.schedule_follow_up(
+    # A dispute stops collection of the case until it is checked: held, the check listed.
+    if permitted and body.outcome == "dispute" and body.party == "debtor":
+        case_service.hold_for_dispute(
             session=session,
-            work_order_id=wo.id,
-            due_on=max(at.date(), clock.today()),
-            kind="review",
-            note="dispute raised: verify and answer the customer",
+            work_order=wo,
             actor=actor,
+            due_on=max(at.date(), clock.today()),
             source=f"contact_attempt:{attempt.id}",
         )
     session.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,7 @@ from arrears.auth.policy import Principal
 from arrears.cases import repository as case_repository
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
+from arrears.contacts import repository as contact_repository
 from arrears.kit.errors import NotPermitted
 from arrears.workbench.schemas import QueuePage, QueueRow
 from arrears.workforce.scoping import scoped_work_orders, work_order_filter
@@ -30,6 +33,7 @@ def queue_page(
     rows, total = case_repository.queue(
         session, scope=work_order_filter(principal), flt=flt, limit=limit, offset=max(0, offset)
     )
+    contacted = contact_repository.last_made_at(session, [wo.id for wo, _ in rows])
     return QueuePage(
         rows=[
             QueueRow(
@@ -47,6 +51,7 @@ def queue_page(
                 segment=wo.segment,
                 next_action_on=wo.next_action_on,
                 broken_promises=wo.broken_promises,
+                customer_acted=customer_acted(wo, contacted.get(wo.id)),
             )
             for wo, name in rows
         ],
@@ -54,6 +59,12 @@ def queue_page(
         offset=offset,
         limit=limit,
     )
+
+
+def customer_acted(wo: WorkOrder, last_contact: datetime | None) -> bool:
+    """The customer acted in the portal after the case's last contact (or none was made)."""
+    acted = wo.customer_acted_at
+    return acted is not None and (last_contact is None or acted > last_contact)
 
 
 def next_case(

@@ -35,6 +35,9 @@ class QueueRow(BaseModel):
     segment: str | None
     next_action_on: date | None
     broken_promises: int
+    # The customer acted in the self-service portal since the case's last contact: look at
+    # the timeline before calling.
+    customer_acted: bool = False
 
 
 class QueuePage(BaseModel):
@@ -96,9 +99,11 @@ class AccountOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: datetime
-    kind: str  # contact, promise, payment, level, status, ...
+    kind: str  # contact, promise, payment, level, status, portal, ...
     summary: str
     actor: str | None = None
+    # Done by the customer himself (the self-service portal), not by the bank.
+    by_customer: bool = False
 
 
 class WorkOrderOut(CaseSummary):
