@@ -44,7 +44,7 @@ demo: $(STAMP) assets letters
 	$(VENV)/bin/arrears demo
 
 test: $(STAMP) browser letters assets
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -19,7 +19,7 @@ from tests.e2e.test_web_browser import (  # noqa: F401 - the shared browser and 
 )
 from tests.web_seed import Seeded
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # 10:05 in Shanghai on the seed's day.
 MORNING = datetime(2026, 11, 20, 2, 5, tzinfo=UTC)

@@ -32,7 +32,7 @@ from tests.e2e.test_web_browser import (
 )
 from tests.web_seed import NOW, Seeded, seed
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RETURN = "/sign-in"  # a page of this server (the portal's own return page is on its branch)
 

@@ -29,7 +29,6 @@ from tests.portal_fixtures import (
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.xdist_group("portal_act_browser"),
 ]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"

@@ -22,7 +22,7 @@ from tests.portal_fixtures import (
     phone_page,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("portal_browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 WRONG_BIRTH = date(1970, 1, 1)

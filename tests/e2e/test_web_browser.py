@@ -25,7 +25,7 @@ from arrears.workforce.models import Assignment
 from tests.web_seed import NOW, PASSWORD, Seeded, seed
 
 # One worker runs the module (one server, one browser); each test stands on its own.
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ from tests.e2e.test_web_browser import browser as browser  # noqa: F401 - fixtur
 from tests.e2e.test_web_browser import server as server  # noqa: F401 - fixture
 from tests.web_seed import Seeded
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web_reasons")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -18,8 +18,8 @@ import pytest
 from arrears.config import get_settings
 from arrears.portfolio.uci import read_uci
 
-# One worker for the whole module under `-n 2 --dist loadgroup`: the fixtures train once.
-pytestmark = [pytest.mark.realdata, pytest.mark.slow, pytest.mark.xdist_group("analytics_realdata")]
+# `make test` runs each file on one worker (`--dist loadfile`): the module fixtures train once.
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 # Oldest to newest: April ... September 2005.
 STATUS = ["PAY_6", "PAY_5", "PAY_4", "PAY_3", "PAY_2", "PAY_0"]
