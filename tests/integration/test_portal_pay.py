@@ -104,3 +104,37 @@ def test_with_payments_off_the_page_says_so(
     assert page.status_code == 200
     assert 'id="pay-off"' in page.text
     assert re.search(r'action="/portal/pay"', page.text) is None
+
+
+def test_a_provider_that_does_not_answer_is_a_plain_page_and_nothing_is_started(
+    db_url: str, portal_store: PortalStore, session: Session
+) -> None:
+    """The generic provider unreachable (nothing listens on the port): the customer reads one
+    sentence in their language, status 502, and no intent or payment is written."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    payments_before = session.scalar(sa.select(sa.func.count()).select_from(Payment))
+    app = create_portal_app(
+        db_url,
+        payments_provider="generic",
+        payments_base_url=f"http://127.0.0.1:{dead}",
+        payments_secret="s" * 32,
+        payments_timeout=2.0,
+    )
+    try:
+        with TestClient(app) as client:
+            first = portal_store.first
+            signed_in(client, portal_store, first)
+            answered = _pay(client, first.account_id, "100.00")
+            assert answered.status_code == 502  # type: ignore[attr-defined]
+            text = answered.text  # type: ignore[attr-defined]
+            assert "Online payment is not available at the moment" in text
+            assert "Traceback" not in text
+    finally:
+        app.state.engine.dispose()
+    intents = session.scalar(sa.text("SELECT count(*) FROM payment_intent"))
+    assert intents == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == payments_before

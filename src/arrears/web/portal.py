@@ -206,6 +206,11 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+# The form is read on the event loop (a dependency); the route itself is sync, so its database
+# work (and a payment provider's HTTP call) runs in the thread pool, never on the loop.
+PortalForm = Annotated[dict[str, str], Depends(_form)]
+
+
 @router.get("/l/{token}")
 def link_page(token: str, request: Request, session: DbSession) -> Response:
     """A link opened: the verification form, or a refusal (used, expired, locked, unknown), or
@@ -222,9 +227,8 @@ def link_page(token: str, request: Request, session: DbSession) -> Response:
 
 
 @router.post("/l/{token}")
-async def verify_link(token: str, request: Request, session: DbSession) -> Response:
+def verify_link(token: str, request: Request, session: DbSession, form: PortalForm) -> Response:
     """The facts typed: a session and the customer's page, or the reason not."""
-    form = await _form(request)
     locale = visitor_locale(request)
     ip = getattr(request.state, "client_ip", "unknown")
     chosen = request.cookies.get(LOCALE_COOKIE)
@@ -316,9 +320,8 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.post("/locale")
-async def switch_locale(request: Request, session: DbSession) -> Response:
+def switch_locale(request: Request, session: DbSession, form: PortalForm) -> Response:
     """Switch the language: on the portal session once verified, in a cookie before."""
-    form = await _form(request)
     locale = form.get("locale", "")
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
     if locale not in PORTAL_LOCALES:

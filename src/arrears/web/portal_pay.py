@@ -14,10 +14,11 @@ from fastapi.responses import RedirectResponse, Response
 from arrears.auth.dependencies import DbSession
 from arrears.kit.errors import BadInput, NotFound, RuleRefused
 from arrears.payments import service as payment_service
+from arrears.payments.provider import ProviderUnavailable
 from arrears.payments.states import STATUS_WORDS
 from arrears.portal import service as portal_service
 from arrears.portal import views
-from arrears.web.portal import PREFIX, CurrentCustomer, render
+from arrears.web.portal import PREFIX, CurrentCustomer, PortalForm, render
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 RETURN_PATH = f"{PREFIX}/payments/done"
@@ -26,6 +27,7 @@ ERRORS: dict[type[Exception], str] = {
     RuleRefused: "This amount cannot be paid online now: at most the total due, less payments "
     "already under way.",
     NotFound: "We cannot find this account.",
+    ProviderUnavailable: "Online payment is not available at the moment. Please try again later.",
 }
 
 
@@ -74,10 +76,9 @@ def _same_site(url: str) -> bool:
 
 
 @router.post("/pay")
-async def start_payment(
-    request: Request, session: DbSession, customer: CurrentCustomer
+def start_payment(
+    request: Request, session: DbSession, customer: CurrentCustomer, form: PortalForm
 ) -> Response:
-    form = await request.form()
     raw_account = form.get("account_id")
     amount = form.get("amount")
     try:
@@ -92,7 +93,7 @@ async def start_payment(
             actor=customer.actor,
             settings=request.app.state.settings,  # the app's provider, not the process's
         )
-    except (BadInput, RuleRefused, NotFound) as exc:
+    except (BadInput, RuleRefused, NotFound, ProviderUnavailable) as exc:
         session.rollback()
         # The service's message names figures for operators; the customer reads one of these,
         # in their language (the catalog's msgids).
