@@ -7,6 +7,7 @@ create one demo user per role → serve.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,11 @@ def demo(
     # The store and warehouse are the configured ones (embedded defaults: ./var/arrears.db and
     # ./var/warehouse.duckdb), so every `arrears ...` command afterwards sees the demo's data.
     workdir.mkdir(parents=True, exist_ok=True)
+    # The demo customer can pay in the portal through the built-in sandbox checkout (no money
+    # moves) unless the operator chose a provider.
+    if "ARREARS_PAYMENTS_PROVIDER" not in os.environ:
+        os.environ["ARREARS_PAYMENTS_PROVIDER"] = "sandbox"
+        get_settings.cache_clear()
     settings = get_settings()
     console.print(f"store: {settings.database_url}   warehouse: {settings.warehouse}")
     day = date.fromisoformat(as_of) if as_of else clock.today()
