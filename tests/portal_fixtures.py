@@ -336,13 +336,9 @@ def portal_server(
 ) -> Iterator[PortalServer]:
     """The app served in a thread (the clock frozen at ``PORTAL_NOW`` while the module runs)."""
     import shutil
-    import socket
-    import threading
-    import time
-
-    import uvicorn
 
     from arrears.kit.db import make_engine
+    from tests.serving import served  # uvicorn only for the modules that serve
 
     path = tmp_path_factory.mktemp("portal_browser") / "arrears.db"
     shutil.copy(sqlite_template, path)
@@ -355,22 +351,10 @@ def portal_server(
         s.commit()
     # Online payments through the sandbox checkout (no money moves, nothing leaves the machine).
     app = create_portal_app(url, locale="en", payments_provider="sandbox")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the portal test server did not start")
-        time.sleep(0.05)
     try:
-        yield PortalServer(f"http://127.0.0.1:{port}", engine, first, second)
+        with served(app) as base:
+            yield PortalServer(base, engine, first, second)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
         engine.dispose()

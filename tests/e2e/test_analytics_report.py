@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,11 +15,10 @@ from arrears.analytics.kpis import AttemptRow, PromiseRow, RecoveryRow, collecto
 from arrears.analytics.model import evaluate, train
 from arrears.analytics.profile import load_model_profile
 from arrears.analytics.report import ReportData, render_html
+from tests.e2e.browsing import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHARTS = ("bucket-mix", "roll-heatmap", "recovery", "kpis", "arms", "lift", "calibration")
 # Sections that speak in words when the book has none of their data (an empty report has all).
 WORDS_ONLY = ("agencies",)
@@ -56,27 +54,6 @@ def _full_report(uci_csv: Path) -> ReportData:
     ]
     data.arms = experiment_results(outcomes)
     return data
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: run `make browser`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:

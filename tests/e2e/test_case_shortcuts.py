@@ -11,12 +11,9 @@ from typing import Any
 import pytest
 
 from arrears.kit.clock import clock
-from tests.e2e.test_web_browser import (  # noqa: F401 - the shared browser and seeded server
-    ARTIFACTS,
-    _sign_in,
-    browser,
-    server,
-)
+from tests.e2e.browsing import ARTIFACTS
+from tests.e2e.test_web_browser import _sign_in
+from tests.e2e.test_web_browser import server as server  # noqa: F401 - the seeded server
 from tests.web_seed import Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MORNING = datetime(2026, 11, 20, 2, 5, tzinfo=UTC)
 
 
-def _case_page(browser: Any, base: str, case: int) -> tuple[Any, list[str]]:  # noqa: F811
+def _case_page(browser: Any, base: str, case: int) -> tuple[Any, list[str]]:
     page: Any = _sign_in(browser, base, "collector")
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
@@ -42,7 +39,7 @@ def _focused(page: Any) -> str:
 
 def test_each_shortcut_does_its_action(
     server: tuple[str, Seeded],  # noqa: F811
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     base, seeded = server
     clock.freeze(MORNING)
@@ -80,7 +77,7 @@ def test_each_shortcut_does_its_action(
 
 def test_no_shortcut_fires_while_typing_in_a_field_or_with_a_modifier(
     server: tuple[str, Seeded],  # noqa: F811
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     base, seeded = server
     clock.freeze(MORNING)

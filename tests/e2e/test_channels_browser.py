@@ -5,27 +5,19 @@ refused with its rule and never queued. Screenshots under artifacts/."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
-from tests.e2e.test_web_browser import (
-    CHROMIUM,
-    EARLY,
-    _free_port,
-    _shot,
-    _sign_in,
-    browser,  # noqa: F401 - the module's browser fixture, reused
-)
+from tests.e2e.browsing import CHROMIUM
+from tests.e2e.test_web_browser import EARLY, _shot, _sign_in
+from tests.serving import served
 from tests.web_seed import NOW, Seeded, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,27 +39,17 @@ def server(
     engine.dispose()
     clock.freeze(EARLY)
     app = create_app(Settings(database_url=url, locale="en"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", seeded
+        with served(app) as base:
+            yield base, seeded
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
 
 
 def test_a_message_before_the_hours_is_held_and_a_threat_is_refused(
     server: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, seeded = server
     case = seeded.work_orders[0]

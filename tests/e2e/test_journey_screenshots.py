@@ -13,12 +13,9 @@ from typing import Any
 import pytest
 
 from arrears.kit.clock import clock
+from tests.e2e.browsing import ARTIFACTS
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
-from tests.e2e.test_web_browser import (  # noqa: F401 - the shared browser and seeded server
-    ARTIFACTS,
-    browser,
-    server,
-)
+from tests.e2e.test_web_browser import server as server  # noqa: F401 - the seeded server
 from tests.web_seed import PASSWORD, Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,7 +38,7 @@ def _name(url: str) -> str:
     return url.strip("/").replace("/", "_").replace("?", "_").replace("=", "-")
 
 
-def _signed_in(browser: Any, base: str, role: str, **options: Any) -> Any:  # noqa: F811
+def _signed_in(browser: Any, base: str, role: str, **options: Any) -> Any:
     context = browser.new_context(**options)
     page = context.new_page()
     page.goto(f"{base}/sign-in")
@@ -59,7 +56,7 @@ def _switch_locale(page: Any) -> None:
 
 def test_every_role_s_pages_in_english_and_chinese(
     server: tuple[str, Seeded],  # noqa: F811
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     base, seeded = server
     clock.freeze(MORNING)
@@ -106,7 +103,7 @@ def test_every_role_s_pages_in_english_and_chinese(
 
 def test_the_collector_s_pages_on_a_390_px_phone_in_chinese(
     server: tuple[str, Seeded],  # noqa: F811
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     base, seeded = server
     clock.freeze(MORNING)

@@ -7,14 +7,11 @@ Screenshots go to artifacts/ (``legal_*.png``)."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
@@ -22,13 +19,9 @@ from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
 from arrears.workforce.models import Assignment
+from tests import serving
+from tests.e2e.browsing import ARTIFACTS, CHROMIUM
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
-from tests.e2e.test_web_browser import (  # noqa: F401 - the browser fixture is shared
-    ARTIFACTS,
-    CHROMIUM,
-    _free_port,
-    browser,
-)
 from tests.web_seed import NOW, PASSWORD, Seeded, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -64,20 +57,10 @@ def served(
     engine.dispose()
     clock.freeze(MORNING)
     app = create_app(Settings(database_url=url, locale="en"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", seeded
+        with serving.served(app) as base:
+            yield base, seeded
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
 
@@ -130,7 +113,7 @@ def held(page: object) -> str:
 
 def test_a_senior_walks_a_legal_case_through_its_stages(
     served: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, seeded = served
     case = seeded.work_orders[2]
@@ -196,7 +179,7 @@ def test_a_senior_walks_a_legal_case_through_its_stages(
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
-def test_the_same_in_chinese(served: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+def test_the_same_in_chinese(served: tuple[str, Seeded], browser: object) -> None:
     base, seeded = served
     case = seeded.work_orders[3]
     problems: dict[str, object] = {}

@@ -6,14 +6,11 @@ or failed. Screenshots under artifacts/."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
@@ -23,13 +20,10 @@ from arrears.payments import service
 from arrears.payments.models import PaymentIntent
 from arrears.portfolio.models import Payment
 from arrears.web.app import create_app
+from tests.e2e.browsing import CHROMIUM
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
-from tests.e2e.test_web_browser import (
-    CHROMIUM,
-    _free_port,
-    _shot,
-    browser,  # noqa: F401 - the module's browser fixture, reused
-)
+from tests.e2e.test_web_browser import _shot
+from tests.serving import served
 from tests.web_seed import NOW, Seeded, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -63,20 +57,10 @@ def server(
     engine.dispose()
     clock.freeze(NOW)
     app = create_app(_settings(url))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", url, seeded
+        with served(app) as base:
+            yield base, url, seeded
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
 
@@ -122,7 +106,7 @@ def _state(url: str, redirect: str) -> tuple[str, int]:
 )
 def test_the_sandbox_checkout_on_a_phone(
     server: tuple[str, str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
     locale: str,
     button: str,
     status: str,

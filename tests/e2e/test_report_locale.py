@@ -19,8 +19,8 @@ from arrears.analytics.kpis import AttemptRow, PromiseRow, RecoveryRow, collecto
 from arrears.analytics.recovery import after_write_off
 from arrears.analytics.report import ReportData, render_html
 from arrears.cli.output import words
+from tests.e2e.browsing import ARTIFACTS
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
-from tests.e2e.test_web_browser import ARTIFACTS, browser  # noqa: F401 - the shared browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -126,7 +126,7 @@ def _full() -> ReportData:
     )
 
 
-def _open(browser: Any, html: str, path: Path) -> Any:  # noqa: F811
+def _open(browser: Any, html: str, path: Path) -> Any:
     path.write_text(html, encoding="utf-8")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
@@ -141,7 +141,7 @@ def _open(browser: Any, html: str, path: Path) -> Any:  # noqa: F811
 
 @pytest.mark.parametrize("book", ["full", "empty"])
 def test_the_chinese_report_reads_chinese_and_passes_axe(
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
     book: str,
 ) -> None:
@@ -179,7 +179,7 @@ def test_the_chinese_report_reads_chinese_and_passes_axe(
 
 
 def test_the_english_report_is_unchanged_in_words_and_grouped_in_numbers(
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     """The same page in English: the message ids are the text; numbers grouped the English way."""

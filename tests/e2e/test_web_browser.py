@@ -4,16 +4,12 @@ under artifacts/: a collector's day, a team lead's approval, agency isolation, C
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
@@ -22,21 +18,15 @@ from arrears.kit.db import make_engine
 from arrears.promises import plan_service
 from arrears.web.app import create_app
 from arrears.workforce.models import Assignment
+from tests.e2e.browsing import ARTIFACTS, CHROMIUM
+from tests.serving import served
 from tests.web_seed import NOW, PASSWORD, Seeded, seed
 
 # One worker runs the module (one server, one browser); each test stands on its own.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 # 07:50 in Shanghai: calls are not allowed before 08:00.
 EARLY = datetime(2026, 11, 19, 23, 50, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -74,42 +64,12 @@ def server(
     engine.dispose()
     clock.freeze(EARLY)
     app = create_app(Settings(database_url=url, locale="en"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", seeded
+        with served(app) as base:
+            yield base, seeded
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _sign_in(browser: object, base: str, username: str, locale: str = "en-US") -> object:

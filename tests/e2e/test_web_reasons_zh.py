@@ -8,7 +8,6 @@ import pytest
 
 from arrears.kit.clock import clock
 from tests.e2e.test_web_browser import EARLY, _shot, _sign_in
-from tests.e2e.test_web_browser import browser as browser  # noqa: F401 - fixture
 from tests.e2e.test_web_browser import server as server  # noqa: F401 - fixture
 from tests.web_seed import Seeded
 
@@ -18,7 +17,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 def test_a_blocked_call_shows_its_reason_in_chinese(
     server: tuple[str, Seeded],  # noqa: F811
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, seeded = server
     clock.freeze(EARLY)  # 07:50 in Shanghai: before the calling hours

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,15 +22,10 @@ from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
+from tests import serving
 from tests.web_seed import NOW, PASSWORD, seed
 
 pytestmark = [pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -49,23 +40,11 @@ def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
     engine.dispose()
     clock.freeze(NOW)
     app = create_app(Settings(database_url=url, locale="en"))
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", url
+        # `arrears serve`'s own options: what the test checks is how the served app behaves.
+        with serving.served(app, **UVICORN_OPTIONS) as base:
+            yield base, url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
@@ -22,14 +19,10 @@ from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.web.app import create_app
 from arrears.workforce.models import Assignment, Staff
+from tests.e2e.browsing import ARTIFACTS, CHROMIUM
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
-from tests.e2e.test_web_browser import (  # noqa: F401 - the browser fixture is shared
-    ARTIFACTS,
-    CHROMIUM,
-    _free_port,
-    _sign_in,
-    browser,
-)
+from tests.e2e.test_web_browser import _sign_in
+from tests.serving import served
 from tests.web_seed import ID_NUMBER, NOW, PASSWORD, PHONE, Seeded, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -78,20 +71,10 @@ def day(
     engine.dispose()
     clock.freeze(MORNING)
     app = create_app(Settings(database_url=url, locale="en"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", seeded
+        with served(app) as base:
+            yield base, seeded
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         clock.unfreeze()
         app.state.engine.dispose()
 
@@ -115,7 +98,7 @@ def log_contact(page: object, *, channel: str, outcome: str, notes: str = "") ->
     settle(page)
 
 
-def test_collector_day(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+def test_collector_day(day: tuple[str, Seeded], browser: object) -> None:
     base, seeded = day
     case_1, _, case_3 = seeded.work_orders
     clock.freeze(MORNING)
@@ -214,7 +197,7 @@ def test_collector_day(day: tuple[str, Seeded], browser: object) -> None:  # noq
     page.context.close()  # type: ignore[attr-defined]
 
 
-def test_an_override_unblocks_the_collector(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+def test_an_override_unblocks_the_collector(day: tuple[str, Seeded], browser: object) -> None:
     base, seeded = day
     case_3 = seeded.work_orders[2]
     clock.freeze(EARLY)  # 07:50: too early to call
@@ -253,7 +236,7 @@ def test_an_override_unblocks_the_collector(day: tuple[str, Seeded], browser: ob
 
 def test_senior_sees_the_escalation_and_the_lead_s_dashboard_adds_up(
     day: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, seeded = day
     clock.freeze(MORNING + timedelta(minutes=30))
@@ -287,7 +270,7 @@ def test_senior_sees_the_escalation_and_the_lead_s_dashboard_adds_up(
 
 def test_compliance_officer_lists_cases_read_only_and_pages_and_exports_the_audit(
     day: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, seeded = day
     clock.freeze(MORNING + timedelta(minutes=40))
@@ -329,7 +312,7 @@ def test_compliance_officer_lists_cases_read_only_and_pages_and_exports_the_audi
 
 def test_admin_links_a_new_user_to_staff_and_confirms_a_deactivation(
     day: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, _ = day
     clock.freeze(MORNING + timedelta(minutes=50))
@@ -357,7 +340,7 @@ def test_admin_links_a_new_user_to_staff_and_confirms_a_deactivation(
     page.context.close()  # type: ignore[attr-defined]
 
 
-def test_the_lead_sees_the_team_today(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+def test_the_lead_sees_the_team_today(day: tuple[str, Seeded], browser: object) -> None:
     base, seeded = day
     clock.freeze(MORNING + timedelta(minutes=55))
     lead = _sign_in(browser, base, "team_lead")
@@ -394,7 +377,7 @@ JOURNEY_PAGES = {
 
 def test_every_page_passes_axe_and_the_chinese_pages_read_chinese(
     day: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     base, seeded = day
     clock.freeze(MORNING + timedelta(hours=1))
@@ -435,7 +418,7 @@ def test_every_page_passes_axe_and_the_chinese_pages_read_chinese(
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
-def test_the_collector_s_pages_fit_a_390_px_phone(day: tuple[str, Seeded], browser: object) -> None:  # noqa: F811
+def test_the_collector_s_pages_fit_a_390_px_phone(day: tuple[str, Seeded], browser: object) -> None:
     base, seeded = day
     clock.freeze(MORNING + timedelta(hours=1))
     context = browser.new_context(  # type: ignore[attr-defined]
@@ -462,7 +445,7 @@ def test_the_collector_s_pages_fit_a_390_px_phone(day: tuple[str, Seeded], brows
 
 def test_date_fields_read_year_month_day_in_chinese(
     day: tuple[str, Seeded],
-    browser: object,  # noqa: F811
+    browser: object,
 ) -> None:
     """An English Chromium shows its native date field as mm/dd/yyyy whatever the page's
     language; in Chinese the page asks for 年-月-日 and takes it."""
