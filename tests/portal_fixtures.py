@@ -25,11 +25,11 @@ from httpx import Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.portal import service as portal_service
-from arrears.portfolio.models import CardAccount, Cardholder, Payment, Phone, Statement
+from arrears.portfolio.models import Cardholder, Phone
+from tests.web_seed import delinquent_account, open_case
 
 # 10:00 in Shanghai on the web seed's day: the breakdown is as of 2026-11-20.
 PORTAL_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -90,72 +90,11 @@ def make_portal_customer(
     session.add(holder)
     session.flush()
     session.add(Phone(cardholder_id=holder.id, number=f"1381111{n:04d}", type="mobile"))
-    account = CardAccount(
-        external_ref=f"PA{n:06d}",
-        cardholder_id=holder.id,
-        product="classic",
-        credit_limit=Decimal("20000.00"),
-        currency="CNY",
-        statement_day=5,
-        due_days=20,
-        min_payment_ratio=Decimal("0.1000"),
-        status="active",
+    # The web seed's account and case, each closing balance n higher.
+    account = delinquent_account(
+        session, holder.id, ref=f"PA{n:06d}", payment_ref=f"PP{n}-1", extra=Decimal(n)
     )
-    session.add(account)
-    session.flush()
-    for month, balance in ((8, "9000.00"), (9, "9500.00"), (10, "10000.00")):
-        session.add(
-            Statement(
-                account_id=account.id,
-                cycle_date=date(2026, month, 5),
-                due_date=date(2026, month, 25),
-                closing_balance=Decimal(balance) + n,
-                minimum_due=((Decimal(balance) + n) / 10).quantize(Decimal("0.01")),
-            )
-        )
-    session.add(
-        Payment(
-            account_id=account.id,
-            paid_on=date(2026, 8, 20),
-            amount=Decimal("900.00"),
-            channel="online",
-            reference=f"PP{n}-1",
-        )
-    )
-    wo_id = 0
-    if with_case:
-        wo = WorkOrder(
-            cardholder_id=holder.id,
-            customer_ref=holder.external_ref,
-            status="open",
-            bucket="M2",
-            dpd=56,
-            amount_due=Decimal("1900.00"),
-            balance=Decimal("10000.00"),
-            currency="CNY",
-            level="junior",
-            queue="early",
-            priority=50,
-            segment="salaried",
-            opened_on=date(2026, 9, 26),
-            last_cycle_as_of=date(2026, 11, 20),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(wo)
-        session.flush()
-        session.add(
-            WorkOrderAccount(
-                work_order_id=wo.id,
-                account_ref=account.external_ref,
-                account_id=account.id,
-                bucket="M2",
-                dpd=56,
-                amount_due=Decimal("1900.00"),
-            )
-        )
-        session.flush()
-        wo_id = wo.id
+    wo_id = open_case(session, holder, account, priority=50, now=now).id if with_case else 0
     return PortalCustomerSeed(
         cardholder_id=holder.id,
         external_ref=holder.external_ref,
@@ -307,27 +246,11 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
-class PortalServer:
+class PortalServer(PortalStore):
     """A portal served by uvicorn on a copy of the migrated SQLite template, with the two
     portal customers; ``link()`` issues a link in the served store."""
 
-    base_url: str
-    engine: Engine
-    first: PortalCustomerSeed
-    second: PortalCustomerSeed
-
-    def link(
-        self,
-        customer: PortalCustomerSeed | None = None,
-        *,
-        channel: str = "sms",
-        audience: str = "debtor",
-    ) -> str:
-        who = customer or self.first
-        with Session(self.engine, expire_on_commit=False) as s:
-            token = issue_portal_link(s, who.cardholder_id, channel=channel, audience=audience)
-            s.commit()
-        return token
+    base_url: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -353,7 +276,7 @@ def portal_server(
     app = create_portal_app(url, locale="en", payments_provider="sandbox")
     try:
         with served(app) as base:
-            yield PortalServer(base, engine, first, second)
+            yield PortalServer(engine, first, second, base_url=base)
     finally:
         clock.unfreeze()
         app.state.engine.dispose()

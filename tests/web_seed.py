@@ -77,9 +77,29 @@ def _customer(session: Session, n: int, seeded: Seeded) -> None:
         relation="spouse",
         phone=CONTACT_PHONE if n == 1 else f"1370000{n:04d}",
     )
+    session.add_all([phone, person])
+    account = delinquent_account(session, holder.id, ref=f"A{n:04d}", payment_ref=f"P{n}-1")
+    wo = open_case(session, holder, account, priority=100 - n, now=NOW)
+    seeded.work_orders.append(wo.id)
+    seeded.accounts.append(account.id)
+    seeded.cardholders.append(holder.id)
+    seeded.phones.append(phone.id)
+    seeded.contact_persons.append(person.id)
+
+
+def delinquent_account(
+    session: Session,
+    cardholder_id: int,
+    *,
+    ref: str,
+    payment_ref: str,
+    extra: Decimal = Decimal(0),
+) -> CardAccount:
+    """A classic card account with three statements (August to October 2026, ``extra`` added to
+    each closing balance) and one payment of 900.00: two minimums past due on AS_OF; flushed."""
     account = CardAccount(
-        external_ref=f"A{n:04d}",
-        cardholder_id=holder.id,
+        external_ref=ref,
+        cardholder_id=cardholder_id,
         product="classic",
         credit_limit=Decimal("20000.00"),
         currency="CNY",
@@ -88,17 +108,17 @@ def _customer(session: Session, n: int, seeded: Seeded) -> None:
         min_payment_ratio=Decimal("0.1000"),
         status="active",
     )
-    session.add_all([phone, person, account])
+    session.add(account)
     session.flush()
-    # Three statements; one small payment: two minimums past due on AS_OF.
     for month, balance in ((8, "9000.00"), (9, "9500.00"), (10, "10000.00")):
+        closing = Decimal(balance) + extra
         session.add(
             Statement(
                 account_id=account.id,
                 cycle_date=date(2026, month, 5),
                 due_date=date(2026, month, 25),
-                closing_balance=Decimal(balance),
-                minimum_due=(Decimal(balance) / 10).quantize(Decimal("0.01")),
+                closing_balance=closing,
+                minimum_due=(closing / 10).quantize(Decimal("0.01")),
             )
         )
     session.add(
@@ -107,9 +127,17 @@ def _customer(session: Session, n: int, seeded: Seeded) -> None:
             paid_on=date(2026, 8, 20),
             amount=Decimal("900.00"),
             channel="online",
-            reference=f"P{n}-1",
+            reference=payment_ref,
         )
     )
+    return account
+
+
+def open_case(
+    session: Session, holder: Cardholder, account: CardAccount, *, priority: int, now: datetime
+) -> WorkOrder:
+    """The open M2 case on ``delinquent_account``'s account (56 days, 1,900.00 past due as of
+    AS_OF) with its account line; flushed."""
     wo = WorkOrder(
         cardholder_id=holder.id,
         customer_ref=holder.external_ref,
@@ -121,12 +149,12 @@ def _customer(session: Session, n: int, seeded: Seeded) -> None:
         currency="CNY",
         level="junior",
         queue="early",
-        priority=100 - n,
+        priority=priority,
         segment="salaried",
         opened_on=date(2026, 9, 26),
         last_cycle_as_of=AS_OF,
-        created_at=NOW,
-        updated_at=NOW,
+        created_at=now,
+        updated_at=now,
     )
     session.add(wo)
     session.flush()
@@ -140,11 +168,8 @@ def _customer(session: Session, n: int, seeded: Seeded) -> None:
             amount_due=Decimal("1900.00"),
         )
     )
-    seeded.work_orders.append(wo.id)
-    seeded.accounts.append(account.id)
-    seeded.cardholders.append(holder.id)
-    seeded.phones.append(phone.id)
-    seeded.contact_persons.append(person.id)
+    session.flush()
+    return wo
 
 
 STAFF_GRADES = {
