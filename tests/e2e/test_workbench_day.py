@@ -227,9 +227,8 @@ def test_an_override_unblocks_the_collector(day: tuple[str, Seeded], browser: ob
     collector.check("#promise-supersede")  # type: ignore[attr-defined] # the plan proposed earlier
     collector.click("#take-promise")  # type: ignore[attr-defined]
     settle(collector)
-    assert collector.locator("#action-error").count() == 0, collector.locator(
-        "#action-error"
-    ).inner_text()  # type: ignore[attr-defined]
+    error = collector.locator("#action-error")  # type: ignore[attr-defined]
+    assert error.count() == 0, error.inner_text()
     assert collector.locator("#action-done").count() == 1  # type: ignore[attr-defined]
     collector.context.close()  # type: ignore[attr-defined]
 
