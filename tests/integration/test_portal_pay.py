@@ -131,7 +131,8 @@ def test_a_provider_that_does_not_answer_is_a_plain_page_and_nothing_is_started(
             answered = _pay(client, first.account_id, "100.00")
             assert answered.status_code == 502  # type: ignore[attr-defined]
             text = answered.text  # type: ignore[attr-defined]
-            assert "Online payment is not available at the moment" in text
+            # The seeded customer reads Chinese: the sentence is in their language.
+            assert "暂时无法在线付款，请稍后再试。" in text
             assert "Traceback" not in text
     finally:
         app.state.engine.dispose()

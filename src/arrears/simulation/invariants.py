@@ -8,6 +8,10 @@ example (case ids, staff codes, dates) a reader can look up. A check reads; it c
 
 A policy value is read from the allocation, training or fee policy where the field exists, and
 otherwise from the ``DEFAULT_*`` constants below.
+
+Why one module: the twelve checks are the simulator's one contract with the product; they share
+the day's facts and the violation type, and whoever asks what the department promises reads
+them as one list.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ contact, promise, plan, settlement and three-stops services; the team lead appro
 for a checker; 21:00 the nightly cycle (promise reconciliation first) and allocation. The ten
 invariants are checked after each day; month ends produce pay statements and the promotion
 report. Deterministic for a seed.
+
+Why one module: ``_Department`` is one simulated day in order (the clock, the store and the facts
+each stage reads and adds to); the card system's and the working day's halves are their own
+modules (``CardSystem``, ``Workday``), and what is left here is the day's sequence, which reads
+best in one place.
 """
 
 from __future__ import annotations
