@@ -43,8 +43,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 demo: $(STAMP) assets letters
 	$(VENV)/bin/arrears demo
 
+# Each test file runs whole on one worker (its module fixtures, e.g. a seeded server, are built
+# once), in collection order: the long browser journeys in tests/e2e start first and the many
+# short unit tests fill the end, instead of one long file starting last and running alone.
 test: $(STAMP) browser letters assets
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
