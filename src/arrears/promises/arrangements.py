@@ -29,15 +29,19 @@ LIVE_PLAN = ("proposed", "approved", "active")
 
 
 def amount(value: object, what: str, currency: str) -> Decimal:
-    """A typed amount: a positive number in the currency's precision, else ``BadInput``."""
+    """A typed amount: a positive number in the currency's precision, else ``BadInput`` whose
+    ``detail`` names the check (``not_number``, ``not_positive``, ``decimals``) so a caller that
+    words it for someone else (the portal's customer) need not repeat the checks."""
     try:
         found = to_decimal(value)
     except ValueError as exc:
-        raise BadInput(f"{what}: {exc}") from exc
+        raise BadInput(f"{what}: {exc}", detail="not_number") from exc
     if found <= ZERO:
-        raise BadInput(f"{what} must be positive (got {found})")
+        raise BadInput(f"{what} must be positive (got {found})", detail="not_positive")
     if round_money(found, currency) != found:
-        raise BadInput(f"{what} has more decimals than {currency} allows (got {found})")
+        raise BadInput(
+            f"{what} has more decimals than {currency} allows (got {found})", detail="decimals"
+        )
     return found
 
 

@@ -41,8 +41,8 @@ from arrears.config import get_settings
 from arrears.contacts import service as contact_service
 from arrears.kit import audit, wording
 from arrears.kit.clock import clock
-from arrears.kit.errors import ArrearsError, Conflict, RuleRefused
-from arrears.kit.money import ZERO, round_money, to_decimal
+from arrears.kit.errors import ArrearsError, BadInput, Conflict, RuleRefused
+from arrears.kit.money import ZERO
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import Cardholder
 from arrears.promises import arrangements, plan_service
@@ -636,15 +636,18 @@ def _window_refusal(problem: str, zone: ZoneInfo) -> Refusal:
 
 
 def _amount(value: object, currency: str) -> Decimal:
+    """``arrangements.amount``'s checks, worded for the customer."""
     try:
-        found = to_decimal(value if value is not None else "")
-    except ValueError as exc:
-        raise InputRefused(AMOUNT_NOT_NUMBER) from exc
-    if found <= ZERO:
-        raise InputRefused(AMOUNT_NOT_POSITIVE)
-    if round_money(found, currency) != found:
-        raise InputRefused(AMOUNT_DECIMALS)
-    return found
+        return arrangements.amount(value if value is not None else "", "the amount", currency)
+    except BadInput as exc:
+        raise InputRefused(_AMOUNT_SAID[str(exc.detail)]) from exc
+
+
+_AMOUNT_SAID = {
+    "not_number": AMOUNT_NOT_NUMBER,
+    "not_positive": AMOUNT_NOT_POSITIVE,
+    "decimals": AMOUNT_DECIMALS,
+}
 
 
 def _day(value: object, *, last: date) -> date:
