@@ -31,6 +31,7 @@ PURE = (
     "legal/stages.py",
     "contacts/step_by_step.py",
     "contacts/compliance_question.py",
+    "portal/preferences.py",
     "contacts/courtesy.py",
     "contacts/letters/notice.py",
     "channels/states.py",

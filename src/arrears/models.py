@@ -2,7 +2,7 @@
 
 from arrears.auth.models import ApiToken, SignInAttempt, User, UserSession
 from arrears.cases.models import CustomerProfile, FollowUp, ThreeStop, WorkOrder, WorkOrderAccount
-from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
+from arrears.channels.models import ChannelOptOut, DebtorChannel, MessageReceipt, OutboxMessage
 from arrears.chargeoff.models import ChargedOffAccount, Recovery, WriteOff
 from arrears.compliance.models import ComplianceCheck, ContactConsent
 from arrears.contacts.models import ContactAttempt
@@ -44,6 +44,7 @@ __all__ = [
     "FollowUp",
     "OutboxMessage",
     "DebtorChannel",
+    "ChannelOptOut",
     "MessageReceipt",
     "PlanInstalment",
     "Promise",

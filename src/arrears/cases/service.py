@@ -483,6 +483,31 @@ def complete_follow_up(*, session: Session, follow_up_id: int, actor: str) -> Fo
     return task
 
 
+def cancel_follow_ups(
+    *, session: Session, work_order_id: int, source: str, actor: str, reason: str
+) -> list[FollowUp]:
+    """Cancel the case's open tasks that ``source`` listed (a call back the customer no longer
+    wants): kept, marked cancelled, audited."""
+    cancelled = []
+    for task in repository.follow_ups(session, work_order_id, status="open"):
+        if task.source != source:
+            continue
+        task.status = "cancelled"
+        audit.record(
+            session,
+            actor=actor,
+            action="follow_up.cancel",
+            entity="follow_up",
+            entity_id=task.id,
+            before={"status": "open"},
+            after={"status": "cancelled"},
+            reason=reason,
+        )
+        cancelled.append(task)
+    session.flush()
+    return cancelled
+
+
 # --- listen, ask, check ------------------------------------------------------------------------
 
 

@@ -103,6 +103,38 @@ class DebtorChannel(Base):
     )
 
 
+class ChannelOptOut(Base):
+    """One opt-out of a channel, from when it began until it ended: the debtor's record of
+    refusing a channel and of taking the refusal back. Never deleted; ending it (the customer
+    opting back in himself) fills ``ended_*``. ``debtor_channel.opted_out_at`` is the open
+    one's start, the state every check reads; this table is its history."""
+
+    __tablename__ = "channel_opt_out"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    cardholder_id: Mapped[int] = mapped_column(
+        ForeignKey("cardholder.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    opted_out_via: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Unknown for the opt-outs recorded before this table (migration d001).
+    opted_out_by: Mapped[str | None] = mapped_column(String(120))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_via: Mapped[str | None] = mapped_column(String(16))
+    ended_by: Mapped[str | None] = mapped_column(String(120))
+
+    __table_args__ = (
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(
+            "(ended_at IS NULL AND ended_via IS NULL AND ended_by IS NULL) OR "
+            "(ended_at IS NOT NULL AND ended_via IS NOT NULL AND ended_by IS NOT NULL)",
+            name="ended_together",
+        ),
+        sa.Index("ix_channel_opt_out_cardholder_channel", "cardholder_id", "channel"),
+    )
+
+
 class MessageReceipt(Base):
     """A delivery receipt (or bounce) as the transport reported it; its id makes a replay a
     no-op."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
+from arrears.channels.models import ChannelOptOut, DebtorChannel, MessageReceipt, OutboxMessage
 from arrears.channels.states import PENDING
 
 # The largest id a BIGINT holds: a larger one names no row, and must not reach the database.
@@ -106,6 +106,45 @@ def debtor_channel(session: Session, cardholder_id: int, channel: str) -> Debtor
             DebtorChannel.cardholder_id == cardholder_id, DebtorChannel.channel == channel
         )
     )
+
+
+def opt_outs(session: Session, cardholder_id: int) -> Sequence[ChannelOptOut]:
+    """Every opt-out of the debtor's, ended or not, oldest first."""
+    return session.scalars(
+        select(ChannelOptOut)
+        .where(ChannelOptOut.cardholder_id == cardholder_id)
+        .order_by(ChannelOptOut.opted_out_at, ChannelOptOut.id)
+    ).all()
+
+
+def clear_opt_out(session: Session, row_id: int, *, at: datetime) -> bool:
+    """Clear the channel's opt-out if it is still set: False when another request did first
+    (a conditional update, so two submits at once end it once)."""
+    done = session.execute(
+        update(DebtorChannel)
+        .where(DebtorChannel.id == row_id, DebtorChannel.opted_out_at.is_not(None))
+        .values(opted_out_at=None, opted_out_via=None, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+def end_opt_outs(
+    session: Session, cardholder_id: int, channel: str, *, at: datetime, via: str, by: str
+) -> int:
+    """End the channel's open opt-out rows (there is one): they stay, with when, how and by
+    whom they ended."""
+    done = session.execute(
+        update(ChannelOptOut)
+        .where(
+            ChannelOptOut.cardholder_id == cardholder_id,
+            ChannelOptOut.channel == channel,
+            ChannelOptOut.ended_at.is_(None),
+        )
+        .values(ended_at=at, ended_via=via, ended_by=by)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(done, "rowcount", 0))
 
 
 def receipt(session: Session, receipt_id: str) -> MessageReceipt | None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from arrears.channels import repository, states, templates, transports
-from arrears.channels.models import DebtorChannel, MessageReceipt, OutboxMessage
+from arrears.channels.models import ChannelOptOut, DebtorChannel, MessageReceipt, OutboxMessage
 from arrears.config import get_settings
 from arrears.kit import audit, faults
 from arrears.kit.clock import clock
@@ -377,6 +377,15 @@ def opt_out(
         return row
     row.opted_out_at = row.updated_at = clock.now()
     row.opted_out_via = via
+    session.add(
+        ChannelOptOut(
+            cardholder_id=cardholder_id,
+            channel=channel,
+            opted_out_at=row.opted_out_at,
+            opted_out_via=via,
+            opted_out_by=actor,
+        )
+    )
     session.flush()
     for message in repository.pending_on(session, cardholder_id=cardholder_id, channel=channel):
         message.status = states.move(message.status, "cancelled")
@@ -392,6 +401,49 @@ def opt_out(
     )
     session.flush()
     return row
+
+
+# Only the customer himself takes an opt-out back (Reg F 1006.6(e) / CONC 7: his own act,
+# with its time and channel), never a collector for him.
+CUSTOMER_ACTOR = "customer:"
+
+
+def opt_in(
+    *, session: Session, cardholder_id: int, channel: str, via: str, actor: str
+) -> DebtorChannel:
+    """The debtor opts back in to ``channel``: its opt-out ends now (its row kept, with when,
+    how and by whom it ended) and messages may go out on it again; the ones cancelled by the
+    opt-out stay cancelled. Only the customer may (``actor`` ``customer:...``). Not opted out,
+    or ended meanwhile by another request: ``RuleRefused`` with ``detail`` ``not_opted_out``,
+    nothing written."""
+    if not actor.startswith(CUSTOMER_ACTOR):
+        raise RuleRefused(
+            "only the customer himself may opt back in to a channel", detail="not_customer"
+        )
+    row = repository.debtor_channel(session, cardholder_id, channel)
+    now = clock.now()
+    if row is None or not repository.clear_opt_out(session, row.id, at=now):
+        raise RuleRefused(f"the customer is not opted out of {channel}", detail="not_opted_out")
+    since = row.opted_out_at
+    before = {"opted_out_at": since.isoformat() if since else None, "via": row.opted_out_via}
+    session.refresh(row)
+    repository.end_opt_outs(session, cardholder_id, channel, at=now, via=via, by=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="channel.opt_in",
+        entity="debtor_channel",
+        entity_id=row.id,
+        before=before,
+        after={"channel": channel, "via": via},
+    )
+    session.flush()
+    return row
+
+
+def opt_out_history(*, session: Session, cardholder_id: int) -> list[ChannelOptOut]:
+    """The debtor's opt-outs, ended or not, oldest first."""
+    return list(repository.opt_outs(session, cardholder_id))
 
 
 def opted_out(*, session: Session, cardholder_id: int) -> list[str]:

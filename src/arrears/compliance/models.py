@@ -82,7 +82,9 @@ class ContactConsent(Base):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     given_by: Mapped[str] = mapped_column(String(120), nullable=False)
     source: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Withdrawn by the customer (the portal): the consent covered the window until then only.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
     __table_args__ = (
         CheckConstraint(one_of("channel", CHANNELS), name="channel"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from arrears.compliance.models import ComplianceCheck, ContactConsent
+from arrears.kit.schema_types import DB_BIGINT_MAX
 
 
 def add(session: Session, check: ComplianceCheck) -> ComplianceCheck:
@@ -112,16 +113,43 @@ def standing_override(
 
 
 def consents_of(
-    session: Session, *, cardholder_id: int, ending_after: datetime
+    session: Session, *, cardholder_id: int, ending_after: datetime, withdrawn: bool = False
 ) -> Sequence[ContactConsent]:
     """The customer's consents not withdrawn whose window ends after ``ending_after``, in the
-    order given."""
+    order given; with ``withdrawn``, also those withdrawn after their window opened (they
+    covered it until then)."""
+    kept = (
+        or_(
+            ContactConsent.withdrawn_at.is_(None),
+            ContactConsent.withdrawn_at > ContactConsent.window_start,
+        )
+        if withdrawn
+        else ContactConsent.withdrawn_at.is_(None)
+    )
     return session.scalars(
         select(ContactConsent)
         .where(
             ContactConsent.cardholder_id == cardholder_id,
             ContactConsent.window_end > ending_after,
-            ContactConsent.withdrawn_at.is_(None),
+            kept,
         )
         .order_by(ContactConsent.given_at, ContactConsent.id)
     ).all()
+
+
+def consent(session: Session, consent_id: int) -> ContactConsent | None:
+    if not 0 < consent_id <= DB_BIGINT_MAX:  # names no row; must not reach the database
+        return None
+    return session.get(ContactConsent, consent_id)
+
+
+def withdraw_consent(session: Session, consent_id: int, *, at: datetime, by: str) -> bool:
+    """Mark the consent withdrawn if it is not yet: False when another request did first (a
+    conditional update, so two submits at once withdraw it once)."""
+    done = session.execute(
+        update(ContactConsent)
+        .where(ContactConsent.id == consent_id, ContactConsent.withdrawn_at.is_(None))
+        .values(withdrawn_at=at, withdrawn_by=by)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))

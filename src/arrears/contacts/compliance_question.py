@@ -165,3 +165,16 @@ def question(
     )
     debtor = None if party == "debtor" else Debtor(id=f"cardholder:{holder.id}", flags=flags)
     return person, proposed, debtor
+
+
+def consent_until(
+    window_start: datetime, window_end: datetime, withdrawn_at: datetime | None
+) -> datetime | None:
+    """The end of what a call-back consent covers: its window, cut where the customer withdrew
+    it (a withdrawal ends it from then, not backwards: a call made earlier in the window was
+    consented). None when it was withdrawn before the window opened: it covers nothing."""
+    if withdrawn_at is None or withdrawn_at >= window_end:
+        return window_end
+    if withdrawn_at <= window_start:
+        return None
+    return withdrawn_at

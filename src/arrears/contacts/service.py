@@ -49,7 +49,7 @@ from arrears.contacts.step_by_step import (
 from arrears.contacts.vocabulary import compliance_outcome
 from arrears.kit import audit
 from arrears.kit.clock import clock
-from arrears.kit.errors import BadInput, RuleRefused
+from arrears.kit.errors import BadInput, Conflict, RuleRefused
 from arrears.portfolio import repository as portfolio_repository
 from arrears.portfolio.models import Cardholder, ContactPerson
 
@@ -240,20 +240,24 @@ def _consents(
     for whoever collects the case for it (the asking collector); only the debtor gave them."""
     if person.id != compliance_question.person_id(holder, None, "debtor"):
         return []
-    return [
-        Consent(
-            given_at=c.given_at,
-            person=person.id,
-            debts=debts,
-            for_at=c.window_start,
-            until=c.window_end,
-            collector=collector,
-        )
-        for c in compliance_repository.consents_of(
-            session, cardholder_id=holder.id, ending_after=at - timedelta(days=1)
-        )
-        if c.channel == "call"
-    ]
+    found = []
+    for c in compliance_repository.consents_of(
+        session, cardholder_id=holder.id, ending_after=at - timedelta(days=1), withdrawn=True
+    ):
+        # A withdrawn window counts until the withdrawal only (a call after it: no consent).
+        until = compliance_question.consent_until(c.window_start, c.window_end, c.withdrawn_at)
+        if c.channel == "call" and until is not None:
+            found.append(
+                Consent(
+                    given_at=c.given_at,
+                    person=person.id,
+                    debts=debts,
+                    for_at=c.window_start,
+                    until=until,
+                    collector=collector,
+                )
+            )
+    return found
 
 
 # The longest call-back window a customer may ask for, and the step it is checked at.
@@ -379,6 +383,39 @@ def give_call_back_consent(
         actor=actor,
         source=f"contact_consent:{consent.id}",
     )
+    return consent
+
+
+def withdraw_call_back_consent(
+    *, session: Session, consent: ContactConsent, actor: str, reason: str
+) -> ContactConsent:
+    """The customer withdraws a call-back window he gave: it ends now (the engine honours it no
+    longer from this instant; a call made in it before stays consented), the row is kept with
+    when and by whom, and the open call-back task it listed is cancelled. Already withdrawn,
+    or withdrawn meanwhile by another request: ``Conflict``, nothing written."""
+    now = clock.now()
+    if not compliance_repository.withdraw_consent(session, consent.id, at=now, by=actor):
+        raise Conflict(f"call-back consent {consent.id} is already withdrawn")
+    session.refresh(consent)
+    audit.record(
+        session,
+        actor=actor,
+        action="consent.withdraw",
+        entity="contact_consent",
+        entity_id=consent.id,
+        before={"withdrawn_at": None},
+        after={"withdrawn_at": now.isoformat(), "withdrawn_by": actor},
+        reason=reason,
+    )
+    if consent.work_order_id is not None:
+        case_service.cancel_follow_ups(
+            session=session,
+            work_order_id=consent.work_order_id,
+            source=f"contact_consent:{consent.id}",
+            actor=actor,
+            reason=reason,
+        )
+    session.flush()
     return consent
 
 

@@ -247,7 +247,7 @@ def promise_to_pay(
             actor=customer.actor,
         )
     )
-    _acted(
+    acted(
         session,
         wo,
         customer,
@@ -292,7 +292,7 @@ def choose_plan(
         )
     )
     waiting = plan.status == "proposed"
-    _acted(
+    acted(
         session,
         wo,
         customer,
@@ -353,7 +353,7 @@ def accept_settlement(
     )
     if plan.total != offer.amount:  # one rule computes both; a difference is a bug, not input
         raise ArrearsError(f"settlement {plan.total} differs from the offer {offer.amount}")
-    _acted(
+    acted(
         session,
         wo,
         customer,
@@ -402,7 +402,7 @@ def raise_dispute(*, session: Session, customer: Customer, case_id: object, text
             actor=customer.actor,
             source=DISPUTE_SOURCE,
         )
-    _acted(session, wo, customer, "dispute", {"held": held, "follow_up_id": task.id})
+    acted(session, wo, customer, "dispute", {"held": held, "follow_up_id": task.id})
     return Done("dispute", DISPUTE_DONE, {}, task.id)
 
 
@@ -442,7 +442,7 @@ def report_hardship(
             actor=customer.actor,
             source=HARDSHIP_SOURCE,
         )
-    _acted(session, wo, customer, "hardship", {"stated_reason": stated, "detail": words or None})
+    acted(session, wo, customer, "hardship", {"stated_reason": stated, "detail": words or None})
     return Done("hardship", HARDSHIP_DONE, {}, profile.id)
 
 
@@ -460,7 +460,7 @@ def ask_call_back(
     (``contacts.service.give_call_back_consent``)."""
     wo = _case(session, customer, case_id, lock=False)
     holder = _holder(session, wo)
-    zone = _zone_of(holder)
+    zone = zone_of(holder)
     try:
         on = day if isinstance(day, date) else date.fromisoformat(str(day))
         begin = start if isinstance(start, time) else time.fromisoformat(str(start))
@@ -489,7 +489,7 @@ def ask_call_back(
                 source="portal",
             )
         )
-        _acted(
+        acted(
             session,
             wo,
             customer,
@@ -534,7 +534,7 @@ def set_preferred_channel(*, session: Session, customer: Customer, channel: obje
             preferred=True,
             actor=customer.actor,
         )
-        _acted_on_all(session, customer, "preferred_channel", {"channel": chosen})
+        acted_on_all(session, customer, "preferred_channel", {"channel": chosen})
     return Done("preferred_channel", PREFERENCE_DONE, {"channel": CHANNEL_NAMES[chosen]})
 
 
@@ -563,7 +563,7 @@ def opt_out(*, session: Session, customer: Customer, channel: object) -> Done:
                 preferred=False,
                 actor=customer.actor,
             )
-        _acted_on_all(session, customer, "opt_out", {"channel": chosen})
+        acted_on_all(session, customer, "opt_out", {"channel": chosen})
     return Done("opt_out", OPT_OUT_DONE, {"channel": CHANNEL_NAMES[chosen]})
 
 
@@ -607,7 +607,7 @@ def _holder(session: Session, wo: WorkOrder) -> Cardholder:
     return holder
 
 
-def _zone_of(holder: Cardholder) -> ZoneInfo:
+def zone_of(holder: Cardholder) -> ZoneInfo:
     zones = list(holder.time_zones or [])
     return ZoneInfo(zones[0] if zones else get_settings().time_zone)
 
@@ -706,7 +706,7 @@ def _through(call: Callable[[], T]) -> T:
         raise InputRefused(NOT_NOW) from exc
 
 
-def _acted(
+def acted(
     session: Session, wo: WorkOrder, customer: Customer, action: str, after: dict[str, Any]
 ) -> None:
     """Mark the case (the queue's flag) and put the action on its timeline, by the customer."""
@@ -726,6 +726,6 @@ def _acted(
     session.flush()
 
 
-def _acted_on_all(session: Session, customer: Customer, action: str, after: dict[str, Any]) -> None:
+def acted_on_all(session: Session, customer: Customer, action: str, after: dict[str, Any]) -> None:
     for wo in case_repository.live_cases_of(session, customer.cardholder_id):
-        _acted(session, wo, customer, action, after)
+        acted(session, wo, customer, action, after)

@@ -42,6 +42,10 @@ WINDOW_TOO_FAR = "Choose a window that ends no later than {last}."
 WINDOW_HOURS = "We can call you only between {start} and {end}."
 CHANNEL_UNKNOWN = "Choose a channel from the list."
 PREFER_OPTED_OUT = "You have opted out of this channel. Choose another one."
+NOT_OPTED_OUT = "You have not stopped {channel}: there is nothing to change."
+WINDOW_NOT_FOUND = "We could not find this call-back time."
+WINDOW_WITHDRAWN = "You have already withdrawn this call-back time."
+WINDOW_ENDED = "This call-back time has already passed."
 CHANGED_MEANWHILE = (
     "Your account was changed while you were filling in the form. Please look at it again."
 )
@@ -65,6 +69,8 @@ HARDSHIP_DONE = "Thank you for telling us. A collector will look at your situati
 CALL_BACK_DONE = "We will call you on {date} between {start} and {end}."
 PREFERENCE_DONE = "We will contact you by {channel} when we can."
 OPT_OUT_DONE = "You will no longer receive {channel} from us."
+OPT_IN_DONE = "You can receive {channel} from us again."
+WITHDRAW_DONE = "We will not call you on {date} between {start} and {end}."
 
 # Channel names as the sentences above use them (msgids too).
 CHANNEL_NAMES = {
