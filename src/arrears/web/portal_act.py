@@ -29,12 +29,22 @@ from arrears.portal.service import PortalCustomer
 from arrears.web.i18n import translations
 from arrears.web.portal import CurrentCustomer, render
 from arrears.workbench import portal_actions as act
+from arrears.workbench import portal_preferences as prefs
 from arrears.workbench import portal_said
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 # The action pages, in the order the "What you can do" page lists them.
-PAGES = ("promise", "plan", "settlement", "dispute", "hardship", "call-back", "contact")
+PAGES = (
+    "promise",
+    "plan",
+    "settlement",
+    "dispute",
+    "hardship",
+    "call-back",
+    "contact",
+    "preferences",
+)
 
 
 def _translate(customer: PortalCustomer) -> Callable[[str], str]:
@@ -90,6 +100,12 @@ def _page(
     if status_code == 200:
         _seen(session, customer, page, case_id)
     name = "act_home.html" if page == "act" else f"act_{page.replace('-', '_')}.html"
+    mine = prefs.preferences(session=session, customer=customer) if page == "preferences" else None
+    # One key per form on the page, fresh at every render.
+    forms = ["form", "preferred", *act.OPT_OUT_CHANNELS]
+    if mine is not None:
+        forms += [f"in-{c.channel}" for c in mine.channels]
+        forms += [f"window-{w.id}" for w in mine.windows]
     return render(
         request,
         name,
@@ -99,8 +115,8 @@ def _page(
             "case_id": case_id,
             "values": values or {},
             "error": error,
-            # One key per form on the page, fresh at every render.
-            "keys": {form: uuid4().hex for form in ("form", "preferred", *act.OPT_OUT_CHANNELS)},
+            "keys": {form: uuid4().hex for form in forms},
+            "prefs": mine,
             "slots": _slots() if page == "call-back" else [],
             "channel_names": portal_said.CHANNEL_NAMES,
             "opted_out": act.opted_out_channels(session=session, customer=customer)
@@ -388,4 +404,50 @@ def opt_out_post(
         key=form_key,
         values={"opt_out": channel},
         run=lambda: act.opt_out(session=session, customer=customer, channel=channel),
+    )
+
+
+@router.get("/preferences")
+def preferences_page(request: Request, session: DbSession, customer: CurrentCustomer) -> Response:
+    """What the customer agreed to, and the buttons to take it back."""
+    return _page(request, session, customer, "preferences")
+
+
+@router.post("/preferences/opt-in")
+def opt_in_post(
+    request: Request,
+    session: DbSession,
+    customer: CurrentCustomer,
+    channel: Field = "",
+    form_key: Field = "",
+) -> Response:
+    return _submit(
+        request,
+        session,
+        customer,
+        "preferences",
+        key=form_key,
+        values={"opt_in": channel},
+        run=lambda: prefs.opt_back_in(session=session, customer=customer, channel=channel),
+    )
+
+
+@router.post("/preferences/withdraw")
+def withdraw_post(
+    request: Request,
+    session: DbSession,
+    customer: CurrentCustomer,
+    consent_id: Field = "",
+    form_key: Field = "",
+) -> Response:
+    return _submit(
+        request,
+        session,
+        customer,
+        "preferences",
+        key=form_key,
+        values={"withdraw": consent_id},
+        run=lambda: prefs.withdraw_call_back(
+            session=session, customer=customer, consent_id=consent_id
+        ),
     )
