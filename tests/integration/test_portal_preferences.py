@@ -18,6 +18,7 @@ from arrears.channels.models import ChannelOptOut, DebtorChannel
 from arrears.compliance.models import ContactConsent
 from arrears.kit.clock import clock
 from arrears.kit.errors import RuleRefused
+from arrears.migrations import runner
 from arrears.workbench import portal_actions as actions
 from arrears.workbench import portal_preferences as prefs
 from arrears.workbench import portal_said as said
@@ -30,7 +31,7 @@ from tests.integration.test_portal_actions import (
     refused,
     written,
 )
-from tests.web_seed import Seeded
+from tests.web_seed import Seeded, seed
 
 # The actions' fixtures: the web seed at the morning of 2026-11-21, and Reg F.
 _morning, world, reg_f = acts._morning, acts.world, acts.reg_f
@@ -232,3 +233,37 @@ def test_a_window_not_his_withdrawn_or_past_is_refused_and_nothing_changes(
             session=session, customer=me(seeded), consent_id=consent.id
         ),
     )
+
+
+def test_the_migration_keeps_the_opt_outs_made_before_it_as_open_rows(
+    db_url: str, engine: sa.engine.Engine
+) -> None:
+    """d001 on a store with an opt-out already on debtor_channel: it becomes an open row
+    (by whom unknown), so the customer can take it back like any other."""
+    runner.downgrade(db_url, "d001-1")
+    assert "channel_opt_out" not in sa.inspect(engine).get_table_names()
+    with Session(engine) as s:
+        seeded = seed(s)
+        s.commit()
+        s.execute(
+            sa.text(
+                "INSERT INTO debtor_channel (cardholder_id, channel, preferred, opted_out_at, "
+                "opted_out_via, updated_at) VALUES (:c, 'sms', false, :at, 'reply', :at)"
+            ),
+            {"c": seeded.cardholders[0], "at": MORNING},
+        )
+        s.commit()
+    runner.upgrade(db_url)
+    with Session(engine) as s:
+        row = s.scalars(sa.select(ChannelOptOut)).one()
+        assert (row.cardholder_id, row.channel, row.opted_out_at, row.opted_out_via) == (
+            seeded.cardholders[0],
+            "sms",
+            MORNING,
+            "reply",
+        )
+        assert (row.opted_out_by, row.ended_at) == (None, None)
+        prefs.opt_back_in(session=s, customer=me(seeded), channel="sms")
+        s.commit()
+        s.refresh(row)
+        assert (row.ended_at, row.ended_by) == (MORNING, "customer:C0001")
