@@ -108,15 +108,6 @@ def debtor_channel(session: Session, cardholder_id: int, channel: str) -> Debtor
     )
 
 
-def opt_outs(session: Session, cardholder_id: int) -> Sequence[ChannelOptOut]:
-    """Every opt-out of the debtor's, ended or not, oldest first."""
-    return session.scalars(
-        select(ChannelOptOut)
-        .where(ChannelOptOut.cardholder_id == cardholder_id)
-        .order_by(ChannelOptOut.opted_out_at, ChannelOptOut.id)
-    ).all()
-
-
 def clear_opt_out(session: Session, row_id: int, *, at: datetime) -> bool:
     """Clear the channel's opt-out if it is still set: False when another request did first
     (a conditional update, so two submits at once end it once)."""

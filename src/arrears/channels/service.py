@@ -441,11 +441,6 @@ def opt_in(
     return row
 
 
-def opt_out_history(*, session: Session, cardholder_id: int) -> list[ChannelOptOut]:
-    """The debtor's opt-outs, ended or not, oldest first."""
-    return list(repository.opt_outs(session, cardholder_id))
-
-
 def opted_out(*, session: Session, cardholder_id: int) -> list[str]:
     """The channels the debtor opted out of."""
     return [
