@@ -24,6 +24,7 @@ from arrears.analytics.kpis import (
 )
 from arrears.analytics.rolls import BucketCount, TransitionCount
 from arrears.config import get_settings
+from arrears.kit import duck
 from arrears.kit.errors import BadInput, Conflict, NotFound
 
 MODEL_TABLES = ("cardholders", "accounts", "statements", "payments", "delinquency")
@@ -43,7 +44,7 @@ def warehouse(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
             f"no warehouse at {path}: run `arrears import uci FILE` (or `import portfolio`) first"
         )
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duck.connect(path, read_only=True)
     except duckdb.Error as exc:  # another process holds it for writing, or not a DuckDB file
         raise Conflict(f"cannot open the warehouse {path}: {exc}") from exc
     try:
@@ -56,7 +57,7 @@ def warehouse(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 def frames_as_tables(frames: Mapping[str, object]) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB where each Arrow table (or frame) is a table of the same name: the
     same queries as on the warehouse, without a file."""
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         for name, frame in frames.items():
             # Copied in, not just registered: joins over a registered Arrow scan are very slow.

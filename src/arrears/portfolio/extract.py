@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from arrears.kit import duck
 from arrears.kit.errors import BadInput
 from arrears.kit.textfile import first_line, not_utf8
 from arrears.portfolio.layout import ORDER, ROW_RULES, SQL_TYPES, TABLES, Column, TableSpec
@@ -112,7 +113,7 @@ def hash_files(files: dict[str, Path]) -> str:
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    con = duck.connect()
     # Big extracts spill to disk rather than failing; keep the spill out of the working folder.
     con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/arrears_duckdb'")
     con.execute("SET preserve_insertion_order = true")

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from arrears.kit import duck
 from arrears.kit.errors import ArrearsError
 from arrears.kit.faults import crash_point
 from arrears.portfolio.extract import KnownRefs, Validated
@@ -43,7 +44,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duck.connect(path, read_only=read_only)
     except duckdb.IOException as exc:
         raise WarehouseBusy(f"warehouse {path} is in use by another process ({exc})") from exc
 
