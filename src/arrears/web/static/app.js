@@ -63,6 +63,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!channel || !template) { return; }
   var preview = document.getElementById("preview-letter");
   var slot = document.getElementById("letter-preview-slot");
+  var note = document.getElementById("message-note-label");
   function show() {
     var chosen = channel.value;
     var first = null;
@@ -77,6 +78,7 @@ document.addEventListener("DOMContentLoaded", function () {
       first.selected = true;
     }
     if (preview) { preview.hidden = chosen !== "letter"; }
+    if (note) { note.hidden = chosen === "letter"; }  // a letter's words are the bank's
     if (slot && chosen !== "letter") { slot.innerHTML = ""; }
   }
   channel.addEventListener("change", show);
