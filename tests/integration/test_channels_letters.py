@@ -117,7 +117,8 @@ def test_a_formal_notice_goes_queue_compliance_pdf_sent_to_the_cent(
     assert wo is not None
     view = build_case_view(session=session, work_order=wo, locale="zh-CN")
     (entry,) = [t for t in view.timeline if t.kind == "message"]
-    assert entry.summary == "信函 · cn-card (zh-CN) · 已发送"
+    # With the letter's own reference, the one printed on it.
+    assert entry.summary == f"信函 · cn-card (zh-CN) · CN-CARD-{case}-20260302 · 已发送"
 
 
 def test_a_letter_whose_wording_threatens_is_refused_in_the_readers_language(
@@ -180,7 +181,7 @@ def test_a_dispute_raised_after_queueing_cancels_the_letter_at_send_time(
     )
     view = build_case_view(session=session, work_order=wo, locale="zh-CN")
     (entry,) = [t for t in view.timeline if t.kind == "message"]
-    assert entry.summary == f"信函 · cn-card (zh-CN) · {zh}"
+    assert entry.summary == f"信函 · cn-card (zh-CN) · CN-CARD-{case}-20260302 · {zh}"
 
 
 def test_a_print_folder_that_cannot_be_written_is_retried_then_failed(

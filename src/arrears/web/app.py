@@ -147,6 +147,7 @@ def create_app(
     from arrears.web import (
         admin_pages,
         case_actions,
+        case_letters,
         compliance_pages,
         dashboard,
         legal_pages,
@@ -172,6 +173,7 @@ def create_app(
     page_routers = [
         pages.router,
         case_actions.router,
+        case_letters.router,
         compliance_pages.router,
         dashboard.router,
         legal_pages.router,

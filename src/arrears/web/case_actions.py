@@ -83,7 +83,7 @@ def _act(
 
 def _form_keys() -> dict[str, str]:
     """One idempotency key per creating form, fresh at every render of the page."""
-    return {form: uuid4().hex for form in ("promise", "plan", "settlement")}
+    return {form: uuid4().hex for form in ("promise", "plan", "settlement", "message")}
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -118,7 +118,11 @@ def case_extras(*, session: Session, principal: Principal, view: CaseView) -> di
     """The case page's action panels: what the forms need, from the domains' services."""
     extras: dict[str, Any] = {
         "channels": CHANNELS,
-        "message_templates": message_templates.known(),
+        # SMS and e-mail templates, and the letter's kinds (its template is its kind).
+        "message_templates": {
+            **message_templates.known(),
+            messages.LETTER: messages.letter_kinds(),
+        },
         "parties": PARTIES,
         "outcomes": OUTCOMES,
         "purposes": CONTACT_PERSON_PURPOSES,
@@ -271,15 +275,19 @@ def queue_message(
     channel: Annotated[str, Form()],
     template: Annotated[str, Form()],
     note: Annotated[str | None, Form()] = None,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
     principal: Principal = Depends(require("case.work")),
 ) -> Response:
-    """Queue a message to the debtor (in his language, checked by compliance): queued or held
-    shows on the timeline; a refusal comes back as the error banner with its rule."""
+    """Queue a message to the debtor (an SMS, an e-mail or a printed letter, in his language,
+    checked by compliance): queued or held shows on the timeline; a refusal comes back as the
+    error banner with its rule. Submitted twice with the page's key, it queues once."""
     return _act(
         session=session,
         principal=principal,
         work_order_id=work_order_id,
         done="message",
+        form_key=idempotency_key,
+        form={"channel": channel, "template": template, "note": note or ""},
         action=lambda: messages.queue_message(
             session=session,
             work_order_id=work_order_id,

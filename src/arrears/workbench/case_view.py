@@ -255,11 +255,14 @@ def _timeline(
         # The state and its reason in the reader's language (compliance/reasons.yaml).
         state = messages.state_text(message, locale)
         channel = catalogue().value("channel", message.channel, locale)
+        # A letter's own reference (printed on it, quoted by the customer who calls about it).
+        reference = (message.fields or {}).get("reference")
+        what = f"{message.template} ({message.locale})" + (f" · {reference}" if reference else "")
         entries.append(
             TimelineEntry(
                 at=message.created_at,
                 kind="message",
-                summary=f"{channel} · {message.template} ({message.locale}) · {state}",
+                summary=f"{channel} · {what} · {state}",
                 actor=message.queued_by,
             )
         )

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from arrears.auth.masking import mask_address
 from arrears.cases import service as case_service
 from arrears.cases.models import WorkOrder
 from arrears.channels import repository as channel_repository
 from arrears.channels import service as channel_service
 from arrears.channels import setup, templates
 from arrears.channels.models import OutboxMessage
-from arrears.channels.service import RelayRun
+from arrears.channels.service import RelayRun, Verdict
 from arrears.channels.transports import Transport, Transports
 from arrears.compliance.reasons import Reason, catalogue, explain, render
 from arrears.config import get_settings
 from arrears.contacts import compliance_question, outbox_service
+from arrears.contacts import service as contact_service
 from arrears.contacts.letters import notice, pdf
 from arrears.contacts.letters.transport import PrintFolder
 from arrears.kit.clock import center_today, clock
@@ -130,7 +133,35 @@ def queue_message(
     return channel_service.queue(session=session, message=message, verdict=verdict, actor=actor)
 
 
-def _queue_letter(
+@dataclass(frozen=True)
+class LetterPreview:
+    """A case's letter as it would be queued now: the letter (its figures as it prints them),
+    the outbox row it would be, and compliance's verdict on it (recorded: a caller that only
+    looks rolls back)."""
+
+    letter: notice.Letter
+    message: OutboxMessage
+    verdict: Verdict
+
+    @property
+    def refused(self) -> bool:
+        """Blocked for good (queueing it would be ``RuleRefused``); a hold for now is not."""
+        return not self.verdict.allowed and not self.verdict.temporal
+
+
+def letter_kinds() -> list[str]:
+    """The letter kinds a collector may pick, the deployment's own first."""
+    own = contact_service.profile().name
+    return sorted(notice.KINDS, key=lambda kind: (kind != own, notice.KINDS.index(kind)))
+
+
+def no_address(case_id: int) -> BadInput:
+    """A case whose customer has no postal address: no letter (said in the reader's words)."""
+    reason = Reason(rule="letter.no_address", params={"case": case_id})
+    return BadInput(render(reason), detail=reason.model_dump(mode="json"))
+
+
+def letter_message(
     *,
     session: Session,
     wo: WorkOrder,
@@ -138,21 +169,23 @@ def _queue_letter(
     kind: str,
     actor: str,
     collector_ref: str,
-) -> OutboxMessage:
-    """The case's printed letter of ``kind`` as of today, in the debtor's language, queued for
-    the print folder: its text and fields from the store (never the caller), its HTML the page
-    the transport prints. An unknown kind or no postal address: ``BadInput``."""
+) -> LetterPreview:
+    """The case's printed letter of ``kind`` as of today, in the debtor's language, as the
+    outbox row for the print folder, with compliance's verdict: its text and fields from the
+    store (never the caller), its HTML the page the transport prints. An unknown kind or no
+    postal address: ``BadInput``. Nothing is added to the session but the compliance check."""
     if kind not in notice.KINDS:
         raise BadInput(f"no letter kind named {kind!r}; known: {', '.join(notice.KINDS)}")
     address = (holder.address or "").strip()
     if not address:
-        raise BadInput(f"case {wo.id}: the customer has no postal address on file")
+        raise no_address(wo.id)
     letter, page = letters.compose(
         session=session, wo=wo, holder=holder, kind=kind, locale=None, as_of=center_today()
     )
     fields = pdf.letter_fields(letter)
-    # For the print house's manifest (the transport reads them; compliance ignores them).
-    fields.update(case_id=str(wo.id), kind=kind)
+    # For the print house's manifest and the case timeline (the transport and the page read
+    # them; compliance ignores them).
+    fields.update(case_id=str(wo.id), kind=kind, reference=letter.reference)
     message = OutboxMessage(
         dedupe_key=f"letter:{wo.id}:{kind}:{uuid.uuid4().hex[:16]}",
         kind="collector",
@@ -177,7 +210,49 @@ def _queue_letter(
         wo=wo,
         acted_by=real_actor(session, actor=actor, collector=collector_ref),
     )
-    return channel_service.queue(session=session, message=message, verdict=verdict, actor=actor)
+    return LetterPreview(letter, message, verdict)
+
+
+def preview_letter(
+    *, session: Session, work_order_id: int, kind: str, actor: str, collector_ref: str = "bank"
+) -> LetterPreview:
+    """What queueing the case's letter of ``kind`` now would queue, and compliance's verdict,
+    through the very path ``queue_message`` takes. It records the compliance check: the caller
+    rolls back (a preview changes nothing)."""
+    wo = case_service.get(session=session, work_order_id=work_order_id)
+    holder = portfolio_repository.cardholder(session, wo.cardholder_id)
+    if holder is None:
+        raise NotFound(f"case {wo.id} has no customer")
+    return letter_message(
+        session=session, wo=wo, holder=holder, kind=kind, actor=actor, collector_ref=collector_ref
+    )
+
+
+def preview_document(preview: LetterPreview) -> tuple[bytes, int]:
+    """The previewed letter as the print folder would print it (the same HTML, through the same
+    renderer), with the address masked as the workbench shows it: a preview shows a collector
+    no more of the customer than the case page does."""
+    masked = replace(preview.letter, address=mask_address(preview.letter.address))
+    return pdf.render_pdf(pdf.render_html(masked))
+
+
+def _queue_letter(
+    *,
+    session: Session,
+    wo: WorkOrder,
+    holder: Cardholder,
+    kind: str,
+    actor: str,
+    collector_ref: str,
+) -> OutboxMessage:
+    """The case's printed letter of ``kind`` (``letter_message``), queued for the print
+    folder."""
+    built = letter_message(
+        session=session, wo=wo, holder=holder, kind=kind, actor=actor, collector_ref=collector_ref
+    )
+    return channel_service.queue(
+        session=session, message=built.message, verdict=built.verdict, actor=actor
+    )
 
 
 def all_transports(

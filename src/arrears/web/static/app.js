@@ -53,3 +53,35 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 })();
+
+// The case page's message form: the template list shows only the chosen channel's templates
+// (a letter's are its kinds), and the letter preview only for a letter. Without this script
+// every template is listed by channel and a mismatched pair is refused with one sentence.
+document.addEventListener("DOMContentLoaded", function () {
+  var channel = document.getElementById("message-channel");
+  var template = document.getElementById("message-template");
+  if (!channel || !template) { return; }
+  var preview = document.getElementById("preview-letter");
+  var slot = document.getElementById("letter-preview-slot");
+  var note = document.getElementById("message-note-label");
+  function show() {
+    var chosen = channel.value;
+    var first = null;
+    template.querySelectorAll("optgroup").forEach(function (group) {
+      var mine = group.getAttribute("data-channel") === chosen;
+      group.hidden = !mine;
+      group.disabled = !mine;
+      if (mine && !first) { first = group.querySelector("option"); }
+    });
+    var current = template.options[template.selectedIndex];
+    if (first && (!current || current.getAttribute("data-channel") !== chosen)) {
+      first.selected = true;
+    }
+    if (preview) { preview.hidden = chosen !== "letter"; }
+    if (note) { note.hidden = chosen === "letter"; }  // a letter's words are the bank's
+    if (slot && chosen !== "letter") { slot.innerHTML = ""; }
+  }
+  channel.addEventListener("change", show);
+  template.addEventListener("change", function () { if (slot) { slot.innerHTML = ""; } });
+  show();
+});
