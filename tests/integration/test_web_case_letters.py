@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -257,3 +258,23 @@ def test_no_address_an_unknown_kind_and_another_team_s_case_queue_nothing(
     assert "letter-preview" not in hidden.text
     assert client.get(f"/cases/{other}/letter-preview.pdf?kind=cn-card").status_code == 404
     assert _count(session) == 0
+
+
+def test_before_eight_in_shanghai_the_page_and_the_letter_price_the_same_day(
+    client: TestClient, seeded: Seeded, session: Session
+) -> None:
+    """At 23:30 UTC it is already 07:30 tomorrow in Shanghai. The letter was dated by the
+    center's day and the case page by the UTC date, so the page showed a day's interest less
+    than the letter printed beside it."""
+    clock.freeze(datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
+    case = seeded.work_orders[0]
+    sign_in(client, "collector")
+    preview = _preview(client, case)
+    assert f'data-reference="CN-CARD-{case}-20261121"' in preview
+    wo = session.get(WorkOrder, case)
+    assert wo is not None
+    view = build_case_view(session=session, work_order=wo, locale="en")
+    totals = dict(re.findall(r'data-account="([^"]+)" data-total="([0-9.]+)"', preview))
+    assert {a.account_ref: a.total_due for a in view.accounts} == {
+        ref: Decimal(total) for ref, total in totals.items()
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -461,10 +461,6 @@ def preferred_channel(*, session: Session, cardholder_id: int) -> str | None:
 def address_on_file(*, session: Session, cardholder_id: int, channel: str) -> str | None:
     row = repository.debtor_channel(session, cardholder_id, channel)
     return row.address if row is not None else None
-
-
-def local_today() -> date:
-    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
 
 
 def record_reply(

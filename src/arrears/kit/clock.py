@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 class Clock:
@@ -17,7 +18,10 @@ class Clock:
         return self._frozen if self._frozen is not None else datetime.now(UTC)
 
     def today(self) -> date:
-        return self.now().date()
+        """The center's day (``ARREARS_TIME_ZONE``), not UTC's: between midnight and 08:00 in
+        Shanghai the UTC date is still yesterday, and a case page priced on it showed one day's
+        interest less than the letter printed at the same moment."""
+        return self.now().astimezone(_center_zone()).date()
 
     def freeze(self, at: datetime) -> None:
         if at.tzinfo is None:
@@ -40,11 +44,13 @@ class Clock:
 clock = Clock()
 
 
+def _center_zone() -> ZoneInfo:
+    from arrears.config import get_settings  # kit stays importable without the settings
+
+    return ZoneInfo(get_settings().time_zone)
+
+
 def center_today() -> date:
-    """Today in the center's time zone (``ARREARS_TIME_ZONE``): the last day anything may be
-    dated, decided or reconciled for. After 16:00 UTC it is already tomorrow in Shanghai."""
-    from zoneinfo import ZoneInfo
-
-    from arrears.config import get_settings
-
-    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
+    """Today in the center's time zone: the last day anything may be dated, decided or
+    reconciled for. After 16:00 UTC it is already tomorrow in Shanghai."""
+    return clock.today()

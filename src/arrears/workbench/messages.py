@@ -120,7 +120,7 @@ def queue_message(
         html=rendered.html,
         fields={"opt_out": opt_out},
         collector_ref=collector_ref,
-        send_on=channel_service.local_today(),
+        send_on=clock.today(),
     )
     verdict = outbox_service.check_message(
         session,
@@ -200,7 +200,7 @@ def letter_message(
         html=page,
         fields=fields,
         collector_ref=collector_ref,
-        send_on=channel_service.local_today(),
+        send_on=clock.today(),
     )
     verdict = outbox_service.check_message(
         session,
