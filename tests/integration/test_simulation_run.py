@@ -122,6 +122,63 @@ def test_every_invariant_holds(sqlite_run: SimulationResult) -> None:
     assert broken == {}
 
 
+def test_collectors_under_pressure_are_blocked_by_rule_and_no_unlawful_contact_is_made(
+    sqlite_run: SimulationResult,
+) -> None:
+    """Pushy collectors re-dial, call early and late: compliance blocks them by rule (cn-card:
+    the daily cap of three dials, the calling hours), and the thirteenth invariant re-derives
+    from the store that every contact made was lawful."""
+    assert len(CHECKS) == 13
+    blocks = sqlite_run.summary["compliance_blocks"]
+    assert blocks.get("daily_cap", 0) > 0, blocks
+    assert blocks.get("time_window", 0) > 0, blocks
+    assert sqlite_run.summary["calls_blocked"] > 0
+    assert sum(d["calls"]["redials"] for d in sqlite_run.days) > 0
+    assert (
+        sum(d["compliance_blocks"].get("daily_cap", 0) for d in sqlite_run.days)
+        == blocks["daily_cap"]
+    )
+    assert sqlite_run.invariants["contacts_lawful"]["held"]
+
+
+def test_the_invariant_catches_contacts_made_with_the_engine_bypassed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contact flow patched to allow everything: the early calls of a pushy collector are
+    made, and ``contacts_lawful`` (which never asks the engine) reports them."""
+    import yaml
+
+    from arrears.compliance.schemas import Decision
+    from arrears.contacts import service as contact_service
+    from arrears.simulation import behaviour as bm
+
+    model = bm.load_behaviour()
+    raw = model.model_dump(mode="json")
+    raw["pressure"].update(pushy_share=1.0, early_day=1.0)
+    behaviour = tmp_path / "pushy.yaml"
+    behaviour.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    asked = contact_service.ask_compliance
+
+    def allow_everything(**kwargs: Any) -> Any:
+        decision, check, breaches = asked(**kwargs)
+        check.allowed = True  # the record says so too: nothing was blocked
+        allowed = Decision(allowed=True, reason="bypassed", profile=decision.profile)
+        return allowed, check, []
+
+    monkeypatch.setattr(contact_service, "ask_compliance", allow_everything)
+    options = Options(days=2, accounts=200, seed=4, start=START, behaviour=str(behaviour))
+    with configured(None):
+        result = simulate(options)
+    assert result.summary["service_errors"] == {}
+    assert result.summary["calls_made"] > 0
+    # Only the workflow's own step-by-step gate (after the engine) still refuses anything.
+    assert set(result.summary["compliance_blocks"]) <= {"workflow.step_by_step"}
+    lawful = result.invariants["contacts_lawful"]
+    assert not lawful["held"]
+    assert {e["rule"] for e in lawful["examples"]} >= {"time_window"}
+    assert all(e["at_local"][11:16] < "08:00" for e in lawful["examples"])
+
+
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         return [
@@ -233,6 +290,7 @@ def test_the_command_writes_json_and_an_offline_report(tmp_path: Path) -> None:
     assert "<script>" in page
     assert 'src="http' not in page  # plotly.js inlined: offline
     assert "Invariants" in page
+    assert "Compliance blocks by rule" in page  # the run's blocked attempts, as a table
     assert json.loads((out / "simulation.json").read_text(encoding="utf-8"))["days"]
     assert (out / "store.db").exists()
     assert (out / "warehouse.duckdb").exists()

@@ -181,3 +181,35 @@ def test_a_statement_is_cut_from_the_last_one_less_payments() -> None:
     assert due == date(2026, 3, 2)
     assert (closing, minimum) == (700_000, 70_000)  # blocked: no new spending
     assert account.paid_since == 0
+
+
+# --- collectors who test the limits -------------------------------------------------------------
+
+
+def test_the_shipped_model_has_pushy_collectors_drawn_by_code_and_seed() -> None:
+    b = bm.load_behaviour()
+    assert 0 < b.pressure.pushy_share < 1
+    assert b.pressure.redials_max >= 3  # enough to reach cn-card's daily cap of three dials
+    codes = [f"O{i:03d}" for i in range(400)]
+    pushy = bm.pushy(b, codes, seed=11)
+    assert pushy == bm.pushy(b, codes, seed=11)  # the same seed: the same collectors
+    assert pushy != bm.pushy(b, codes, seed=12)
+    assert abs(len(pushy) / len(codes) - b.pressure.pushy_share) < 0.08
+    # A hire or a leaver does not change who else is pushy.
+    assert bm.pushy(b, codes[:200], seed=11) == {c for c in pushy if c in codes[:200]}
+
+
+def test_a_behaviour_file_without_pressure_has_no_pushy_collector(tmp_path: Path) -> None:
+    import yaml
+
+    raw = bm.load_behaviour().model_dump(mode="json")
+    raw.pop("pressure")
+    path = tmp_path / "calm.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    calm = bm.load_behaviour(str(path))
+    assert calm.pressure == bm.NO_PRESSURE
+    assert bm.pushy(calm, ["O01", "O02", "S01"], seed=11) == frozenset()
+    raw["pressure"] = {**bm.load_behaviour().pressure.model_dump(), "redial": 1.5}
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(BadInput, match="redial"):
+        bm.load_behaviour(str(path))

@@ -62,7 +62,7 @@ def simulate(
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run the daily loop on a generated book: payments, collectors, cycle, allocation; check the
-    ten invariants every day. Exit 1 if any invariant was broken."""
+    thirteen invariants every day. Exit 1 if any invariant was broken."""
     from arrears.kit.clock import center_today
     from arrears.simulation import report
     from arrears.simulation.roster import load_agency, load_roster

@@ -5,6 +5,9 @@ contact (compliance decides), promise, plan, settlement and three-stops services
 pay statements and promotion report. When a service moves (issue 12 moves contact logging, the
 case script and promise/plan/settlement entry points into workbench flows), only this module
 changes. Functions take the caller's session and flush; the simulator commits at its boundaries.
+
+Why one module: it is the simulator's one door into the product (``SERVICE_CALLS`` lists it);
+split, a moved service would have to be looked for in several places.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ SERVICE_CALLS = (
     ("engine.service", "begin_cycle (future-date probe, rolled back)"),
     ("promises.nightly", "reconcile_all (future-date probe, rolled back)"),
     ("workforce.scoping", "scoped_work_orders"),
-    ("cases.service", "take_next, set_next_action"),
+    ("cases.service", "take_next, get, set_next_action"),
+    ("channels.service", "opt_out, opted_out (a customer who asks not to be called)"),
     ("workbench.three_stops", "give_stop"),
     ("portfolio.repository", "contact_persons"),
     ("cases.repository", "stops_given"),
@@ -402,6 +406,32 @@ def call(
         rules=tuple(attempt.compliance_rules or ()),
         next_allowed=attempt.compliance_next_allowed_at,
     )
+
+
+def case(*, session: Session, work_order_id: int) -> Any | None:
+    """A case the collector calls again by its id (a re-dial, a held case), or None."""
+    from arrears.cases import service as case_service
+    from arrears.kit.errors import NotFound
+
+    try:
+        return case_service.get(session=session, work_order_id=work_order_id)
+    except NotFound:
+        return None
+
+
+def opt_out_of_calls(*, session: Session, cardholder_id: int, actor: str) -> None:
+    """The customer asked on the call not to be called again: the collector records it."""
+    from arrears.channels import service as channel_service
+
+    channel_service.opt_out(
+        session=session, cardholder_id=cardholder_id, channel="call", via="collector", actor=actor
+    )
+
+
+def opted_out_of_calls(*, session: Session, cardholder_id: int) -> bool:
+    from arrears.channels import service as channel_service
+
+    return "call" in channel_service.opted_out(session=session, cardholder_id=cardholder_id)
 
 
 def contact_person_ids(*, session: Session, cardholder_id: int) -> list[int]:

@@ -7,6 +7,7 @@ seed gives the same department twice.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -72,11 +73,47 @@ class Workday(_Strict):
     morning_import: str
 
 
+class Pressure(_Strict):
+    """Collectors who test the limits: the compliance engine, not their restraint, stops them."""
+
+    pushy_share: Share = Field(ge=0, le=1)
+    redial: Share = Field(ge=0, le=1)
+    redials_max: int = Field(ge=0, le=10)
+    redial_after_cases: int = Field(ge=1, le=50)
+    retry_days: int = Field(ge=1)
+    early_day: Share = Field(ge=0, le=1)
+    early_start: str
+    late_day: Share = Field(ge=0, le=1)
+    late_start: str
+    late_cases: int = Field(ge=0, le=50)
+    stop_ask: Share = Field(ge=0, le=1)
+    after_stop: Share = Field(ge=0, le=1)
+    after_dispute: Share = Field(ge=0, le=1)
+
+
+NO_PRESSURE = Pressure(
+    pushy_share=0,
+    redial=0,
+    redials_max=0,
+    redial_after_cases=1,
+    retry_days=1,
+    early_day=0,
+    early_start="09:00",
+    late_day=0,
+    late_start="17:00",
+    late_cases=0,
+    stop_ask=0,
+    after_stop=0,
+    after_dispute=0,
+)
+
+
 class Behaviour(_Strict):
     uci: Uci
     borrow_outcomes: dict[str, str] = Field(default_factory=dict)
     assumptions: Assumptions
     workday: Workday
+    pressure: Pressure = NO_PRESSURE
 
     def outcome_shares(self, bucket: str) -> dict[str, float]:
         """The monthly outcome probabilities of an account in ``bucket`` (UCI, pooled)."""
@@ -181,6 +218,18 @@ def keeps_promise(behaviour: Behaviour, outcome: str, rng: np.random.Generator) 
     if outcome in ("improve", "stay"):
         return "intent"
     return "full" if rng.random() < behaviour.assumptions.promise_lift else "none"
+
+
+def pushy(behaviour: Behaviour, codes: list[str], seed: int) -> frozenset[str]:
+    """The collectors who test the limits: each drawn once per seed by their code, so a hire or
+    a leaver does not change who else is pushy."""
+    share = behaviour.pressure.pushy_share
+    found = set()
+    for code in codes:
+        digest = zlib.crc32(code.encode())  # stable across processes (unlike hash())
+        if np.random.default_rng([abs(seed), digest, 97]).random() < share:
+            found.add(code)
+    return frozenset(found)
 
 
 def stops_needed(behaviour: Behaviour, rng: np.random.Generator) -> int:

@@ -1,6 +1,6 @@
 """The rules of the product the simulator checks every simulated day: the ten of issue 13,
-section 2, and the agency's two of issue 17 (its commission statement to the cent, its exchange
-files round-trip).
+section 2, the agency's two of issue 17 (its commission statement to the cent, its exchange
+files round-trip) and the thirteenth, every made contact lawful (its counting is ``lawful.py``).
 
 Each check is its own function: given the store (a session) and the day's facts, it returns
 the violations it finds, each with a key (what is wrong: a case, a person, a plan) and a small
@@ -9,7 +9,7 @@ example (case ids, staff codes, dates) a reader can look up. A check reads; it c
 A policy value is read from the allocation, training or fee policy where the field exists, and
 otherwise from the ``DEFAULT_*`` constants below.
 
-Why one module: the twelve checks are the simulator's one contract with the product; they share
+Why one module: the thirteen checks are the simulator's one contract with the product; they share
 the day's facts and the violation type, and whoever asks what the department promises reads
 them as one list.
 """
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from arrears.cases.states import TRANSITIONS
-from arrears.simulation import capacity
+from arrears.simulation import capacity, lawful
 from arrears.simulation import repository as repo
 from arrears.vocabulary import LEVELS
 
@@ -57,6 +57,8 @@ class DayFacts:
 
     day: date
     time_zone: str = "Asia/Shanghai"
+    # The compliance profile of a contact whose own stored profile name cannot be loaded.
+    jurisdiction: str | None = None
     allocation_reasons: Mapping[str, int] = field(default_factory=dict)
     unallocatable_examples: list[dict[str, Any]] = field(default_factory=list)
     # phase -> [(case id, status before, status after)] for the cycle and the allocation
@@ -581,6 +583,16 @@ def exchange_round_trip(session: Session, facts: DayFacts) -> list[Violation]:
     return [Violation(f"{e['what']} {e['day']}", dict(e)) for e in facts.exchange]
 
 
+def contacts_lawful(session: Session, facts: DayFacts) -> list[Violation]:
+    """13. Every contact stored as made was allowed when made: calling hours, the profile's
+    frequency rule (Reg F 7 in 7 and the cooldown, or the daily cap), opt-outs and holds,
+    counted again from the store (``lawful.py``), never by asking the compliance engine."""
+    return [
+        Violation(key, example)
+        for key, example in lawful.check(session, facts.day, facts.time_zone, facts.jurisdiction)
+    ]
+
+
 CHECKS: dict[str, Check] = {
     "closed_case_unassigned": closed_case_unassigned,
     "no_case_without_arrears": no_case_without_arrears,
@@ -594,6 +606,7 @@ CHECKS: dict[str, Check] = {
     "nothing_in_the_future": nothing_in_the_future,
     "commission_to_the_cent": commission_to_the_cent,
     "exchange_round_trip": exchange_round_trip,
+    "contacts_lawful": contacts_lawful,
 }
 
 

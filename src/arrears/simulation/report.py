@@ -119,6 +119,29 @@ th{background:#f5f5f5}.held{color:#2e7d32}.broken{color:#c62828;font-weight:600}
 """
 
 
+def _blocks_table(result: SimulationResult) -> str:
+    """The run's blocked attempts by rule: how many, on how many days, the first and last."""
+    rows = []
+    for rule, total in sorted(
+        result.summary.get("compliance_blocks", {}).items(), key=lambda kv: (-kv[1], kv[0])
+    ):
+        days = [d["day"] for d in result.days if d["compliance_blocks"].get(rule)]
+        rows.append([rule, total, len(days), days[0] if days else "", days[-1] if days else ""])
+    s = result.summary
+    calls = (
+        f"<p>{s.get('calls', 0):,} call attempts by the collectors: {s.get('calls_made', 0):,} "
+        f"made, {s.get('calls_blocked', 0):,} blocked by compliance.</p>"
+    )
+    table = (
+        _table(["rule", "blocked attempts", "days", "first", "last"], rows)
+        if rows
+        else '<p class="no-data">No contact was blocked.</p>'
+    )
+    return (
+        f'<section id="sim-blocks-table"><h2>Compliance blocks by rule</h2>{calls}{table}</section>'
+    )
+
+
 def render_html(result: SimulationResult) -> str:
     """One self-contained page (plotly.js inlined): open it offline."""
     s = result.summary
@@ -156,6 +179,7 @@ def render_html(result: SimulationResult) -> str:
         sections.append(
             f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2>{chart.html()}</section>'
         )
+    sections.append(_blocks_table(result))
     sections.append(
         "<section><h2>Month ends</h2>"
         + _table(

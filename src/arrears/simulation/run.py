@@ -4,9 +4,9 @@ Each simulated day, on the project's clock (frozen and advanced here, never set 
 08:00 the card system's extract of the day (new statements, the payments the behaviour model
 drew) comes in through the import path; 09:00 each collector works their queue through the real
 contact, promise, plan, settlement and three-stops services; the team lead approves what waits
-for a checker; 21:00 the nightly cycle (promise reconciliation first) and allocation. The ten
-invariants are checked after each day; month ends produce pay statements and the promotion
-report. Deterministic for a seed.
+for a checker; 21:00 the nightly cycle (promise reconciliation first) and allocation. The
+thirteen invariants are checked after each day; month ends produce pay statements and the
+promotion report. Deterministic for a seed.
 
 Why one module: ``_Department`` is one simulated day in order (the clock, the store and the facts
 each stage reads and adds to); the card system's and the working day's halves are their own
@@ -166,6 +166,8 @@ class _Department(CardSystem, Workday):
         self.decided_today: dict[str, tuple[int, Decimal, Decimal, Decimal]] = {}
         self.decided_before: dict[str, tuple[int, Decimal, Decimal, Decimal]] = {}
         self.no_contact: Counter[int] = Counter()
+        self.seed = options.seed
+        self.pursue: dict[tuple[str, date], list[int]] = {}
         self.roster = options.roster or default_roster(
             accounts=options.accounts, days=options.days, seed=options.seed
         )
@@ -449,7 +451,16 @@ class _Department(CardSystem, Workday):
                 },
                 "calls": {
                     k: counts[k]
-                    for k in ("attempts", "made", "blocked", "right_party", "contact_person")
+                    for k in (
+                        "attempts",
+                        "made",
+                        "blocked",
+                        "right_party",
+                        "contact_person",
+                        "redials",
+                        "stop_asks",
+                        "stops_respected",
+                    )
                 },
                 "stops": counts["stops"],
                 "disputes": counts["disputes"],
@@ -629,6 +640,7 @@ class _Department(CardSystem, Workday):
         facts = invariants.DayFacts(
             day=day,
             time_zone=self.settings.time_zone,
+            jurisdiction=self.settings.jurisdiction,
             allocation_reasons=summary.reasons,
             # Every unassigned case with its reason (not only the first examples).
             unallocatable_examples=[

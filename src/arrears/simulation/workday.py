@@ -38,6 +38,12 @@ class Workday:
     decided_before: dict[str, tuple[int, Decimal, Decimal, Decimal]]
     zone: ZoneInfo
     roster: Roster
+    seed: int
+    # (collector, day) -> cases a pushy collector calls again that day (a disputed customer)
+    pursue: dict[tuple[str, date], list[int]]
+    pushy: frozenset[str] = frozenset()
+    press: np.random.Generator
+    last_call: actions.Call | None = None
 
     def freeze(self, day: date, hhmm: str, minutes: int = 0) -> datetime:
         raise NotImplementedError
@@ -67,24 +73,66 @@ class Workday:
         errors: Counter[str],
     ) -> None:
         rng = self.rng(i, 2)
+        # The pushy collectors' own draws (early, late, re-dial, ...): their own stream.
+        self.press = self.rng(i, 11)
+        p = self.b.pressure
+        w = self.b.workday
         waiting: list[int] = []
-        for code, staff_id in self._collectors(day):
-            for n in range(self.b.workday.cases_per_collector):
+        collectors = self._collectors(day)
+        self.pushy = bm.pushy(self.b, [code for code, _ in collectors], self.seed)
+        for code, staff_id in collectors:
+            pushy = code in self.pushy
+            early = pushy and self.press.random() < p.early_day
+            late = pushy and self.press.random() < p.late_day
+            start = p.early_start if early else w.start
+            last = w.cases_per_collector - (p.late_cases if late else 0)
+            # Cases called again today: (case, due at this slot); held or opted-out ones first.
+            again = [(case, 0) for case in self.pursue.pop((code, day), [])]
+            redials: list[tuple[int, int]] = []
+            dialled: Counter[int] = Counter()
+            for n in range(w.cases_per_collector):
                 # Each call is logged at the clock's now: the simulator moves the clock.
-                self.freeze(day, self.b.workday.start, n * self.b.workday.minutes_per_case)
+                if n >= last:
+                    self.freeze(day, p.late_start, (n - last) * w.minutes_per_case)
+                else:
+                    self.freeze(day, start, n * w.minutes_per_case)
                 actor = f"sim:{code}"
                 with UnitOfWork(self.engine) as uow:
-                    wo = actions.take_next(
-                        session=uow.session, staff_id=staff_id, code=code, actor=actor
-                    )
-                    if wo is None:
-                        break
+                    if again:
+                        wo = actions.case(session=uow.session, work_order_id=again.pop(0)[0])
+                    elif redials and redials[0][1] <= n:
+                        wo = actions.case(session=uow.session, work_order_id=redials.pop(0)[0])
+                        counts["redials"] += 1
+                    else:
+                        wo = actions.take_next(
+                            session=uow.session, staff_id=staff_id, code=code, actor=actor
+                        )
+                        if wo is None and not redials:
+                            break
+                        if wo is None:  # nothing else due: the re-dial comes sooner
+                            wo = actions.case(session=uow.session, work_order_id=redials.pop(0)[0])
+                            counts["redials"] += 1
+                    if wo is None or wo.status == "closed":
+                        continue
                     case_id = wo.id
+                    self.last_call = None
                     try:
                         plan = self._work_case(uow, wo, day, actor, code, rng, counts, blocks)
                         uow.commit()
                         if plan is not None:
                             waiting.append(plan)
+                        dialled[case_id] += 1
+                        call = self.last_call
+                        if (
+                            pushy
+                            and call is not None
+                            and call.made
+                            and not call.right_party
+                            and call.outcome in ("no_answer", "voicemail", "busy")
+                            and dialled[case_id] <= p.redials_max
+                            and self.press.random() < p.redial
+                        ):
+                            redials.append((case_id, n + p.redial_after_cases))
                         continue
                     except ArrearsError as exc:
                         refusals[f"{type(exc).__name__}: {exc.message.split(':')[0][:60]}"] += 1
@@ -123,8 +171,11 @@ class Workday:
         s = uow.session
         a = self.b.assumptions
 
+        p = self.b.pressure
+        pushy = code in self.pushy
+
         def call(outcome: str, contact_person_id: int | None = None) -> actions.Call:
-            return actions.call(
+            self.last_call = actions.call(
                 session=s,
                 work_order_id=wo.id,
                 outcome=outcome,
@@ -132,10 +183,20 @@ class Workday:
                 collector=code,
                 contact_person_id=contact_person_id,
             )
+            return self.last_call
 
+        if actions.opted_out_of_calls(session=s, cardholder_id=wo.cardholder_id) and not (
+            pushy and self.press.random() < p.after_stop
+        ):
+            # The customer asked not to be called: the collector leaves the case a week.
+            counts["stops_respected"] += 1
+            actions.set_next_action(
+                session=s, work_order_id=wo.id, on=day + timedelta(days=7), actor=actor
+            )
+            return None
         index = self.by_customer.get(wo.customer_ref)
         traits = self.traits[index] if index is not None else bm.Traits(False, False, False)
-        retry = a.retry_days_no_contact
+        retry = p.retry_days if pushy else a.retry_days_no_contact
         counts["attempts"] += 1
         if self.no_contact[wo.id] >= a.contact_person_after and rng.random() < 0.5:
             persons = actions.contact_person_ids(session=s, cardholder_id=wo.cardholder_id)
@@ -171,6 +232,8 @@ class Workday:
         if traits.disputer:
             result = call("dispute")
             counts["disputes"] += result.made
+            if result.made and pushy and self.press.random() < p.after_dispute:
+                self.pursue.setdefault((code, day + timedelta(days=1)), []).append(wo.id)
             self._count(result, counts, blocks)
             return None  # the case is on hold; its review is the follow-up
         bucket = wo.bucket
@@ -214,6 +277,9 @@ class Workday:
             return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
         outcome = ("refused", "right_party_contact", "callback_requested")[int(rng.integers(0, 3))]
         result = call(outcome)
+        if result.made and self.press.random() < p.stop_ask:
+            actions.opt_out_of_calls(session=s, cardholder_id=wo.cardholder_id, actor=actor)
+            counts["stop_asks"] += 1
         return self._after_call(s, wo, day, result, retry, actor, counts, blocks)
 
     def _count(self, result: actions.Call, counts: Counter[str], blocks: Counter[str]) -> None:
