@@ -152,6 +152,19 @@ def cli(env: Path) -> object:
     return _run_cli
 
 
+@pytest.fixture(scope="session")
+def spark_local() -> Iterator[object]:
+    """The cycle's local SparkSession (``spark_session("local[2]")``, 2 cores, 4 shuffle
+    partitions), started once per worker and stopped at the end: the Spark tests of several
+    files share its JVM instead of each starting and stopping one (seconds each)."""
+    from arrears.engine.backends import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+    spark_session.cache_clear()
+
+
 # The whole UCI book, imported (and cycled as of 2005-10-01 with the shipped strategy) once per
 # worker and store, then copied into each test that needs it: the import and the cycle are the
 # same commands the tests ran themselves, checked the same way, but no longer repeated in every
