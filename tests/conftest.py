@@ -137,15 +137,143 @@ class CliResult:
     stderr: str
 
 
+def _run_cli(*args: str) -> CliResult:
+    from arrears.cli.main import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = run(list(args))
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli(env: Path) -> object:
     """Run ``arrears ...`` in process against the test's store: ``cli("portfolio", "summary")``."""
-    from arrears.cli.main import run
+    return _run_cli
 
-    def invoke(*args: str) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            code = run(list(args))
-        return CliResult(code, out.getvalue(), err.getvalue())
 
-    return invoke
+@pytest.fixture(scope="session")
+def spark_local() -> Iterator[object]:
+    """The cycle's local SparkSession (``spark_session("local[2]")``, 2 cores, 4 shuffle
+    partitions), started once per worker and stopped at the end: the Spark tests of several
+    files share its JVM instead of each starting and stopping one (seconds each)."""
+    from arrears.engine.backends import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+    spark_session.cache_clear()
+
+
+# The whole UCI book, imported (and cycled as of 2005-10-01 with the shipped strategy) once per
+# worker and store, then copied into each test that needs it: the import and the cycle are the
+# same commands the tests ran themselves, checked the same way, but no longer repeated in every
+# file (under load each import and cycle took 50-100 s per store).
+UCI_AS_OF = "2005-10-01"
+
+
+@dataclass(frozen=True)
+class UciBook:
+    store: str  # a SQLite file, or a PostgreSQL database name
+    warehouse: Path
+    cycle: CliResult | None  # what ``cycle run --as-of 2005-10-01 --json`` printed
+
+
+class UciBooks:
+    """Builds the templates on first use; ``restore`` copies one into a test's store."""
+
+    def __init__(self, root: Path, uci_csv: Path) -> None:
+        self._root, self._csv = root, uci_csv
+        self._books: dict[tuple[str, bool], UciBook] = {}
+        self._pg: list[str] = []
+
+    def _make_store(
+        self, request: pytest.FixtureRequest, backend: str, source: str | None, tag: str
+    ) -> str:
+        """A new store (from the empty migrated template, or ``source``); returns its URL."""
+        if backend == "sqlite":
+            path = self._root / f"{tag}.db"
+            shutil.copy(source or request.getfixturevalue("sqlite_template"), path)
+            return f"sqlite:///{path}"
+        name = f"arrears_uci_{tag}_{_worker()}_{os.getpid()}"
+        template = source or request.getfixturevalue("pg_template")
+        with _pg_admin().connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        self._pg.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def book(self, request: pytest.FixtureRequest, backend: str, *, cycled: bool) -> UciBook:
+        key = (backend, cycled)
+        if key in self._books:
+            return self._books[key]
+        tag = f"{backend}_{'cycled' if cycled else 'imported'}"
+        source = self.book(request, backend, cycled=False) if cycled else None
+        url = self._make_store(request, backend, source.store if source else None, tag)
+        store = url.removeprefix("sqlite:///") if backend == "sqlite" else url.rsplit("/", 1)[1]
+        warehouse = self._root / f"{tag}.duckdb"
+        if source:
+            shutil.copy(source.warehouse, warehouse)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("ARREARS_DATABASE_URL", url)
+            mp.setenv("ARREARS_WAREHOUSE", str(warehouse))
+            get_settings.cache_clear()
+            try:
+                if cycled:
+                    result = _run_cli("cycle", "run", "--as-of", UCI_AS_OF, "--json")
+                else:
+                    result = _run_cli("import", "uci", str(self._csv), "--json")
+                assert result.exit_code == 0, result.stderr
+            finally:
+                get_settings.cache_clear()
+                engine_for(url).dispose()  # no connection left open on the template
+                engine_for.cache_clear()
+        self._books[key] = UciBook(store, warehouse, result if cycled else None)
+        return self._books[key]
+
+    def restore(
+        self, request: pytest.FixtureRequest, db_url: str, warehouse: Path, *, cycled: bool
+    ) -> UciBook:
+        """Replace the test's (fresh, unused) store and warehouse with the book's copies."""
+        backend = "sqlite" if db_url.startswith("sqlite") else "postgres"
+        book = self.book(request, backend, cycled=cycled)
+        engine_for.cache_clear()
+        if backend == "sqlite":
+            shutil.copy(book.store, db_url.removeprefix("sqlite:///"))
+        else:
+            name = db_url.rsplit("/", 1)[1]
+            with _pg_admin().connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{book.store}"'))
+        shutil.copy(book.warehouse, warehouse)
+        return book
+
+    def drop(self) -> None:
+        if self._pg:
+            with _pg_admin().connect() as conn:
+                for name in reversed(self._pg):
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def uci_books(tmp_path_factory: pytest.TempPathFactory, uci_csv: Path) -> Iterator[UciBooks]:
+    books = UciBooks(tmp_path_factory.mktemp("uci-books"), uci_csv)
+    yield books
+    books.drop()
+
+
+@pytest.fixture
+def uci_imported(
+    request: pytest.FixtureRequest, db_url: str, env: Path, uci_books: UciBooks
+) -> UciBook:
+    """The test's store and warehouse hold the UCI book as ``arrears import uci`` left it."""
+    return uci_books.restore(request, db_url, env / "warehouse.duckdb", cycled=False)
+
+
+@pytest.fixture
+def uci_cycled(
+    request: pytest.FixtureRequest, db_url: str, env: Path, uci_books: UciBooks
+) -> UciBook:
+    """... and as ``arrears cycle run --as-of 2005-10-01`` (shipped strategy) then left it;
+    ``.cycle`` is what that run printed."""
+    return uci_books.restore(request, db_url, env / "warehouse.duckdb", cycled=True)

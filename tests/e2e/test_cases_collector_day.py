@@ -1,9 +1,9 @@
 """One collector's day on the real data, over HTTP.
 
-Import UCI, run the cycle, then: take the next case; read the breakdown; attempt a call that
-compliance blocks and see why; make an allowed call; take a promise; pay (a payments extract
-through ``arrears import portfolio``) and reconcile; see the case kept, then cured after the
-next cycle.
+Import UCI, run the cycle (once per worker, tests/conftest.py), then: take the next case; read
+the breakdown; attempt a call that compliance blocks and see why; make an allowed call; take a
+promise; pay (a payments extract through ``arrears import portfolio``) and reconcile; see the
+case kept, then cured after the next cycle.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from arrears.web.app import create_app
 from arrears.workforce import staff_service
 from arrears.workforce.models import Assignment
 from arrears.workforce.schemas import StaffCreate
+from tests.conftest import UciBook
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -39,7 +40,8 @@ NIGHT = datetime(2005, 10, 3, 14, 30, tzinfo=UTC)  # 22:30 in Taipei
 
 
 @pytest.fixture
-def collector_token(engine: Engine) -> str:
+def collector_token(engine: Engine, uci_cycled: UciBook) -> str:
+    """Lee's API token, in the store once the book is in it (the book replaces the store)."""
     with Session(engine) as s, clock.frozen(MORNING):
         user = User(
             username="lee",
@@ -111,16 +113,15 @@ def client(env: Path) -> Iterator[TestClient]:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_one_collector_day_on_the_real_data(
     cli: Any,
-    uci_csv: Path,
+    uci_cycled: UciBook,
     env: Path,
     engine: Engine,
     collector_token: str,
     client: TestClient,
 ) -> None:
-    imported = cli("import", "uci", str(uci_csv), "--json")
-    assert imported.exit_code == 0, imported.stderr
-    cycle = cli("cycle", "run", "--as-of", "2005-10-01", "--json")
-    assert cycle.exit_code == 0, cycle.stderr
+    # The book imported and cycled as of 2005-10-01 (tests/conftest.py, once per store).
+    cycle = uci_cycled.cycle
+    assert cycle is not None
     assert json.loads(cycle.stdout)["cases"]["opened"] == 5124  # past due above TWD 10
     assign_to_collector(engine, "lee")
     h = {"Authorization": f"Bearer {collector_token}"}

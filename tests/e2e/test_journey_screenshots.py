@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from arrears.kit.clock import clock
-from tests.e2e.browsing import ARTIFACTS
+from tests.e2e.browsing import ARTIFACTS, settle
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
 from tests.e2e.test_web_browser import server as server  # noqa: F401 - the seeded server
 from tests.web_seed import PASSWORD, Seeded
@@ -45,13 +45,13 @@ def _signed_in(browser: Any, base: str, role: str, **options: Any) -> Any:
     page.fill("input[name=username]", role)
     page.fill("input[name=password]", PASSWORD)
     page.click("#sign-in")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     return page
 
 
 def _switch_locale(page: Any) -> None:
     page.click("#switch-locale")
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
 
 def test_every_role_s_pages_in_english_and_chinese(
@@ -79,7 +79,7 @@ def test_every_role_s_pages_in_english_and_chinese(
                 for path in paths:
                     url = path.format(**ids)
                     response = page.goto(f"{base}{url}")
-                    page.wait_for_load_state("networkidle")
+                    settle(page)
                     assert response is not None
                     assert response.status == 200, (role, url, response.status)
                     bad = serious_violations(page)
@@ -123,7 +123,7 @@ def test_the_collector_s_pages_on_a_390_px_phone_in_chinese(
         for path in PHONE_PAGES:
             url = path.format(**ids)
             page.goto(f"{base}{url}")
-            page.wait_for_load_state("networkidle")
+            settle(page)
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= 390, (url, width)
             page.screenshot(

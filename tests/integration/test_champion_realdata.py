@@ -18,6 +18,7 @@ import pytest
 
 from arrears.config import get_settings
 from arrears.strategy.loader import SHIPPED
+from tests.conftest import UciBook
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 TEST = "m1-call-first"
@@ -48,12 +49,12 @@ def _arm(account_id: str) -> str:
 
 
 def test_report_champion_on_the_uci_book_counts_the_targeted_m1_accounts(
-    cli: Any, env: Path, uci_csv: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Any, env: Path, uci_imported: UciBook, uci_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before: 30,000 accounts compared (every decided account, 2.x % paying)."""
+    # The book as `arrears import uci` left it (tests/conftest.py, once per store).
     monkeypatch.setenv("ARREARS_STRATEGY", str(_strategy(env)))
     get_settings.cache_clear()
-    assert cli("import", "uci", str(uci_csv), "--json").exit_code == 0
     run = cli("cycle", "run", "--as-of", "2005-10-01", "--json")
     assert run.exit_code == 0, run.stderr
     con = duckdb.connect(str(get_settings().warehouse))

@@ -18,7 +18,7 @@ from arrears.analytics.service import score_warehouse, train_model
 from arrears.config import get_settings
 from arrears.delinquency.fees import load_fee_schedule
 from arrears.engine import service, stages
-from arrears.engine.backends import SNAPSHOT_TABLES, DuckDBBackend, SparkBackend, spark_session
+from arrears.engine.backends import SNAPSHOT_TABLES, DuckDBBackend, SparkBackend
 from arrears.engine.models import CycleRun
 from arrears.kit.errors import NotFound
 from arrears.portfolio.models import Cardholder
@@ -155,7 +155,7 @@ def test_without_a_trained_model_the_cycle_refuses_and_writes_nothing(
 @pytest.mark.spark
 @pytest.mark.slow
 def test_duckdb_and_spark_read_the_same_staged_model_scores(
-    small_uci: Path, tmp_path: Path
+    small_uci: Path, tmp_path: Path, spark_local: object
 ) -> None:
     text = (SHIPPED / "default.yaml").read_text(encoding="utf-8")
     strategy = tmp_path / "model.yaml"
@@ -169,36 +169,33 @@ def test_duckdb_and_spark_read_the_same_staged_model_scores(
     staged = dict(zip(ids, values, strict=True))
     cols = [c for c in stages.DECISION_COLUMNS if c != "as_of"]
     results = {}
-    try:
-        for name in ("duckdb", "spark"):
-            path = tmp_path / f"{name}.duckdb"
-            shutil.copy(small_uci, path)
-            backend: DuckDBBackend | SparkBackend = (
-                DuckDBBackend(path) if name == "duckdb" else SparkBackend(path, master="local[2]")
-            )
-            try:
-                snap = backend.snapshot()
-                live = backend.live_cases(stages.LIVE_CASES.empty_table())
-                ms = backend.model_scores(scores)
-                backend.materialize(
-                    lambda day, s=snap, lt=live, m=ms: stages.decisions(  # type: ignore[misc]
-                        s, lt, as_of=day, strategy=loaded.strategy,
-                        strategy_hash=loaded.sha256, schedule=schedule, model_scores=m,
-                    ),
-                    as_of=AS_OF,
-                )  # fmt: skip
-            finally:
-                backend.close()
-            con = duckdb.connect(str(path), read_only=True)
-            try:
-                results[name] = con.execute(
-                    f"SELECT {', '.join(cols)} FROM decisions ORDER BY account_id"
-                ).fetch_arrow_table()
-            finally:
-                con.close()
-    finally:
-        spark_session("local[2]").stop()
-        spark_session.cache_clear()
+    # The Spark backend runs on the worker's session (spark_local, stopped at the session's end).
+    for name in ("duckdb", "spark"):
+        path = tmp_path / f"{name}.duckdb"
+        shutil.copy(small_uci, path)
+        backend: DuckDBBackend | SparkBackend = (
+            DuckDBBackend(path) if name == "duckdb" else SparkBackend(path, master="local[2]")
+        )
+        try:
+            snap = backend.snapshot()
+            live = backend.live_cases(stages.LIVE_CASES.empty_table())
+            ms = backend.model_scores(scores)
+            backend.materialize(
+                lambda day, s=snap, lt=live, m=ms: stages.decisions(  # type: ignore[misc]
+                    s, lt, as_of=day, strategy=loaded.strategy,
+                    strategy_hash=loaded.sha256, schedule=schedule, model_scores=m,
+                ),
+                as_of=AS_OF,
+            )  # fmt: skip
+        finally:
+            backend.close()
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            results[name] = con.execute(
+                f"SELECT {', '.join(cols)} FROM decisions ORDER BY account_id"
+            ).fetch_arrow_table()
+        finally:
+            con.close()
     duck, spk = results["duckdb"].to_pylist(), results["spark"].to_pylist()
     assert len(duck) == ROWS
     assert duck == spk

@@ -3,7 +3,7 @@ and where interest and fees stop (a profile whose stop, cap and small balance al
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +14,7 @@ import pytest
 
 from arrears.delinquency.fees import FeeSchedule, load_fee_schedule
 from arrears.engine import stages
-from arrears.engine.backends import SNAPSHOT_TABLES, DuckDBBackend, SparkBackend, spark_session
+from arrears.engine.backends import SNAPSHOT_TABLES, DuckDBBackend, SparkBackend
 from arrears.portfolio.uci import read_uci
 from arrears.portfolio.warehouse import ensure_tables
 from arrears.strategy.loader import SHIPPED, parse
@@ -26,12 +26,9 @@ COLUMNS = [c for c in stages.DECISION_COLUMNS if c != "as_of"]
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    """One local SparkSession for the module (2 cores, 4 shuffle partitions)."""
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
-    spark_session.cache_clear()
+def spark(spark_local: object) -> object:
+    """The worker's local SparkSession (tests/conftest.py), the one the backend below uses."""
+    return spark_local
 
 
 def _warehouse(uci_csv: Path, path: Path) -> Path:
@@ -93,8 +90,9 @@ def test_duckdb_and_spark_decide_identically_on_the_real_data(
     runs = ((AS_OF, schedule), (LATER, tight))
     live = stages.LIVE_CASES.empty_table()
     results = {}
+    book = _warehouse(uci_csv, tmp_path / "book.duckdb")  # read once, the same input for both
     for name in ("duckdb", "spark"):
-        path = _warehouse(uci_csv, tmp_path / f"{name}.duckdb")
+        path = Path(shutil.copy(book, tmp_path / f"{name}.duckdb"))
         backend: DuckDBBackend | SparkBackend = (
             DuckDBBackend(path) if name == "duckdb" else SparkBackend(path, master="local[2]")
         )

@@ -17,19 +17,18 @@ from sqlalchemy.engine import Engine
 
 from arrears.cases.models import WorkOrder, WorkOrderAccount
 from arrears.portfolio.models import Cardholder
+from tests.conftest import UCI_AS_OF, UciBook
 from tests.integration.test_letters import pdf_text, squash
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
-AS_OF = "2005-10-01"
+AS_OF = UCI_AS_OF
 SAMPLE = 8
 
 
 def test_batch_on_the_uci_book_matches_account_show(
-    cli: Any, engine: Engine, uci_csv: Path, tmp_path: Path
+    cli: Any, engine: Engine, uci_cycled: UciBook, tmp_path: Path
 ) -> None:
-    assert cli("import", "uci", str(uci_csv), "--json").exit_code == 0
-    cycled = cli("cycle", "run", "--as-of", AS_OF, "--json")
-    assert cycled.exit_code == 0, cycled.stderr
+    # The book imported and cycled as of AS_OF (tests/conftest.py, once per store).
     with engine.begin() as conn:
         letter_cases = [
             (wo_id, holder_id)

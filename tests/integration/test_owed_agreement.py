@@ -23,8 +23,10 @@ from arrears.kit.clock import clock
 from arrears.portfolio import warehouse
 from arrears.workbench.case_view import build_case_view
 from arrears.workbench.script import case_script
+from tests.conftest import UCI_AS_OF as CYCLED_AS_OF
+from tests.conftest import UciBook
 
-UCI_AS_OF = date(2005, 10, 1)
+UCI_AS_OF = date.fromisoformat(CYCLED_AS_OF)
 SYNTH_AS_OF = date(2026, 11, 1)
 
 
@@ -83,11 +85,10 @@ def _assert_agree(engine: Engine, as_of: date, *, pages: int) -> dict[str, int]:
     return seen
 
 
-def test_uci_cycle_and_workbench_agree_to_the_cent(cli: Any, uci_csv: Path, engine: Engine) -> None:
-    assert cli("import", "uci", str(uci_csv), "--json").exit_code == 0
-    res = cli("cycle", "run", "--as-of", str(UCI_AS_OF), "--json")
-    assert res.exit_code == 0, res.stderr
-    assert json.loads(res.stdout)["buckets"]["M1"] == 3688  # aging is not pricing
+def test_uci_cycle_and_workbench_agree_to_the_cent(uci_cycled: UciBook, engine: Engine) -> None:
+    # The book imported and cycled as of UCI_AS_OF (tests/conftest.py, once per store).
+    assert uci_cycled.cycle is not None
+    assert json.loads(uci_cycled.cycle.stdout)["buckets"]["M1"] == 3688  # aging is not pricing
     seen = _assert_agree(engine, UCI_AS_OF, pages=20)
     assert seen["cases"] == 5124
     assert seen["charged"] > 4000

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import UciBook
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -24,9 +25,8 @@ EXPECTED = {
 }
 
 
-def test_uci_import_then_summary_and_account_show(cli: Any, uci_csv: Path) -> None:
-    imported = cli("import", "uci", str(uci_csv), "--json")
-    assert imported.exit_code == 0, imported.stderr
+def test_uci_import_then_summary_and_account_show(cli: Any, uci_imported: UciBook) -> None:
+    # `arrears import uci` of the whole file, once per store (tests/conftest.py).
 
     summary = cli("portfolio", "summary", "--as-of", "2005-10-01", "--json")
     assert summary.exit_code == 0, summary.stderr
