@@ -6,22 +6,17 @@ the queued letter shows on the timeline with its reference. Screenshots under ar
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
-from arrears.config import Settings
 from arrears.kit.clock import clock
-from arrears.kit.db import make_engine
-from arrears.web.app import create_app
-from tests.e2e.browsing import ARTIFACTS, CHROMIUM
+from tests.e2e.browsing import ARTIFACTS
 from tests.e2e.test_web_browser import _shot, _sign_in
-from tests.serving import served
-from tests.web_seed import NOW, Seeded, seed
+from tests.serving import seeded_workbench
+from tests.web_seed import NOW, Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,24 +25,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Seeded]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: `make browser` installs Debian's package")
-    path = tmp_path_factory.mktemp("letters-browser") / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session)
-        session.commit()
-    engine.dispose()
-    clock.freeze(NOW)  # 10:00 in Shanghai: the page's day and the center's are one
-    app = create_app(Settings(database_url=url, locale="en"))
-    try:
-        with served(app) as base:
-            yield base, seeded
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    # At NOW, 10:00 in Shanghai: the page's day and the center's are one.
+    with seeded_workbench(sqlite_template, tmp_path_factory.mktemp("letters-browser"), at=NOW) as (
+        base,
+        _,
+        seeded,
+    ):
+        yield base, seeded
 
 
 def _amount(text: str) -> Decimal:

@@ -4,21 +4,15 @@ refused with its rule and never queued. Screenshots under artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
-from arrears.config import Settings
 from arrears.kit.clock import clock
-from arrears.kit.db import make_engine
-from arrears.web.app import create_app
-from tests.e2e.browsing import CHROMIUM
 from tests.e2e.test_web_browser import EARLY, _shot, _sign_in
-from tests.serving import served
-from tests.web_seed import NOW, Seeded, seed
+from tests.serving import seeded_workbench
+from tests.web_seed import Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,24 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Seeded]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: `make browser` installs Debian's package")
-    path = tmp_path_factory.mktemp("channels-browser") / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session)
-        session.commit()
-    engine.dispose()
-    clock.freeze(EARLY)
-    app = create_app(Settings(database_url=url, locale="en"))
-    try:
-        with served(app) as base:
-            yield base, seeded
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    with seeded_workbench(
+        sqlite_template, tmp_path_factory.mktemp("channels-browser"), at=EARLY
+    ) as (base, _, seeded):
+        yield base, seeded
 
 
 def test_a_message_before_the_hours_is_held_and_a_threat_is_refused(

@@ -6,7 +6,6 @@ Screenshots go to artifacts/ (``legal_*.png``)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,55 +13,44 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from arrears.config import Settings
-from arrears.kit.clock import clock
-from arrears.kit.db import make_engine
-from arrears.web.app import create_app
 from arrears.workforce.models import Assignment
 from tests import serving
-from tests.e2e.browsing import ARTIFACTS, CHROMIUM
+from tests.e2e.browsing import ARTIFACTS
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
-from tests.web_seed import NOW, PASSWORD, Seeded, seed
+from tests.web_seed import NOW, PASSWORD, Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MORNING = datetime(2026, 11, 20, 2, 5, tzinfo=UTC)  # 10:05 in Shanghai
 
 
+def _two_cases_for_the_senior(session: Session, seeded: Seeded) -> None:
+    """Cases 3 and 4 are the senior's: one walked through in English, one in Chinese."""
+    for wo in seeded.work_orders[2:]:
+        session.add(
+            Assignment(
+                work_order_id=wo,
+                staff_id=seeded.staff["senior_specialist"],
+                level="junior",
+                reason="test",
+                as_of=NOW.date(),
+                assigned_at=NOW,
+            )
+        )
+
+
 @pytest.fixture(scope="module")
 def served(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Seeded]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: `make browser` installs Debian's package")
-    path = tmp_path_factory.mktemp("legal") / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session, customers=4)
-        # Cases 3 and 4 are the senior's: one walked through in English, one in Chinese.
-        for wo in seeded.work_orders[2:]:
-            session.add(
-                Assignment(
-                    work_order_id=wo,
-                    staff_id=seeded.staff["senior_specialist"],
-                    level="junior",
-                    reason="test",
-                    as_of=NOW.date(),
-                    assigned_at=NOW,
-                )
-            )
-        session.commit()
-    engine.dispose()
-    clock.freeze(MORNING)
-    app = create_app(Settings(database_url=url, locale="en"))
-    try:
-        with serving.served(app) as base:
-            yield base, seeded
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    with serving.seeded_workbench(
+        sqlite_template,
+        tmp_path_factory.mktemp("legal"),
+        at=MORNING,
+        customers=4,
+        more=_two_cases_for_the_senior,
+    ) as (base, _, seeded):
+        yield base, seeded
 
 
 def sign_in(chromium: object, base: str, locale: str = "en-US") -> object:

@@ -5,7 +5,6 @@ or failed. Screenshots under artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,17 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from arrears.config import Settings
-from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
 from arrears.payments import service
 from arrears.payments.models import PaymentIntent
 from arrears.portfolio.models import Payment
-from arrears.web.app import create_app
-from tests.e2e.browsing import CHROMIUM
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
 from tests.e2e.test_web_browser import _shot
-from tests.serving import served
-from tests.web_seed import NOW, Seeded, seed
+from tests.serving import seeded_workbench
+from tests.web_seed import NOW, Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,24 +41,10 @@ def _settings(url: str) -> Settings:
 def server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str, Seeded]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: `make browser` installs Debian's package")
-    path = tmp_path_factory.mktemp("payments-browser") / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session)
-        session.commit()
-    engine.dispose()
-    clock.freeze(NOW)
-    app = create_app(_settings(url))
-    try:
-        with served(app) as base:
-            yield base, url, seeded
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    with seeded_workbench(
+        sqlite_template, tmp_path_factory.mktemp("payments-browser"), at=NOW, settings=_settings
+    ) as served:
+        yield served
 
 
 def _checkout(url: str, seeded: Seeded, amount: str) -> str:

@@ -3,7 +3,6 @@ under artifacts/: a collector's day, a team lead's approval, agency isolation, C
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,15 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import Session
 
-from arrears.config import Settings
 from arrears.kit.clock import clock
-from arrears.kit.db import make_engine
 from arrears.promises import plan_service
-from arrears.web.app import create_app
 from arrears.workforce.models import Assignment
-from tests.e2e.browsing import ARTIFACTS, CHROMIUM
-from tests.serving import served
-from tests.web_seed import NOW, PASSWORD, Seeded, seed
+from tests.e2e.browsing import ARTIFACTS
+from tests.serving import seeded_workbench
+from tests.web_seed import NOW, PASSWORD, Seeded
 
 # One worker runs the module (one server, one browser); each test stands on its own.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,47 +25,40 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 EARLY = datetime(2026, 11, 19, 23, 50, tzinfo=UTC)
 
 
+def _case_3_awaits_the_lead(session: Session, seeded: Seeded) -> None:
+    """Case 3: the collector's too, with a settlement waiting for the team lead."""
+    session.add(
+        Assignment(
+            work_order_id=seeded.work_orders[2],
+            staff_id=seeded.staff["collector"],
+            level="junior",
+            reason="test",
+            as_of=NOW.date(),
+            assigned_at=NOW,
+        )
+    )
+    session.flush()
+    plan_service.propose_settlement(
+        session=session,
+        work_order_id=seeded.work_orders[2],
+        discount="0.20",
+        due_on=date(2026, 11, 28),
+        actor="user:collector",
+    )
+
+
 @pytest.fixture(scope="module")
 def server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Seeded]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: `make browser` installs Debian's package")
-    path = tmp_path_factory.mktemp("browser") / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session, customers=3)
-        # Case 3: the collector's too, with a settlement waiting for the team lead.
-        session.add(
-            Assignment(
-                work_order_id=seeded.work_orders[2],
-                staff_id=seeded.staff["collector"],
-                level="junior",
-                reason="test",
-                as_of=NOW.date(),
-                assigned_at=NOW,
-            )
-        )
-        session.flush()
-        plan_service.propose_settlement(
-            session=session,
-            work_order_id=seeded.work_orders[2],
-            discount="0.20",
-            due_on=date(2026, 11, 28),
-            actor="user:collector",
-        )
-        session.commit()
-    engine.dispose()
-    clock.freeze(EARLY)
-    app = create_app(Settings(database_url=url, locale="en"))
-    try:
-        with served(app) as base:
-            yield base, seeded
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    with seeded_workbench(
+        sqlite_template,
+        tmp_path_factory.mktemp("browser"),
+        at=EARLY,
+        customers=3,
+        more=_case_3_awaits_the_lead,
+    ) as (base, _, seeded):
+        yield base, seeded
 
 
 def _sign_in(browser: object, base: str, username: str, locale: str = "en-US") -> object:

@@ -5,7 +5,6 @@ proxy-header rewrite trusted any local peer and let each guess look like a new c
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,35 +17,21 @@ from sqlalchemy.orm import Session
 from arrears.auth.models import UserSession
 from arrears.auth.security_policy import load_security_policy
 from arrears.cli.serve import UVICORN_OPTIONS
-from arrears.config import Settings
 from arrears.kit.clock import clock
 from arrears.kit.db import make_engine
-from arrears.web.app import create_app
 from tests import serving
-from tests.web_seed import NOW, PASSWORD, seed
+from tests.web_seed import NOW, PASSWORD
 
 pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
 def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    path = tmp_path / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seed(session, customers=1)
-        session.commit()
-    engine.dispose()
-    clock.freeze(NOW)
-    app = create_app(Settings(database_url=url, locale="en"))
-    try:
-        # `arrears serve`'s own options: what the test checks is how the served app behaves.
-        with serving.served(app, **UVICORN_OPTIONS) as base:
-            yield base, url
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    # `arrears serve`'s own options: what the test checks is how the served app behaves.
+    with serving.seeded_workbench(
+        sqlite_template, tmp_path, at=NOW, customers=1, **UVICORN_OPTIONS
+    ) as (base, url, _):
+        yield base, url
 
 
 def _form_token(client: httpx.Client) -> str:

@@ -5,7 +5,6 @@ go to artifacts/ (``day_*.png``)."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,17 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from arrears.config import Settings
 from arrears.kit import audit
 from arrears.kit.clock import clock
-from arrears.kit.db import make_engine
-from arrears.web.app import create_app
 from arrears.workforce.models import Assignment, Staff
-from tests.e2e.browsing import ARTIFACTS, CHROMIUM
+from tests.e2e.browsing import ARTIFACTS
 from tests.e2e.pagecheck import readable_text, serious_violations, untranslated
 from tests.e2e.test_web_browser import _sign_in
-from tests.serving import served
-from tests.web_seed import ID_NUMBER, NOW, PASSWORD, PHONE, Seeded, seed
+from tests.serving import seeded_workbench
+from tests.web_seed import ID_NUMBER, NOW, PASSWORD, PHONE, Seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,49 +30,42 @@ AUDIT_FILLER = 230
 EARLY = datetime(2026, 11, 19, 23, 50, tzinfo=UTC)
 
 
+def _the_collector_s_day(session: Session, seeded: Seeded) -> None:
+    # As in the demo roster: the collector has no mentor (mentors go to staff in probation).
+    session.get(Staff, seeded.staff["collector"]).mentor_id = None  # type: ignore[union-attr]
+    # Case 3 is the collector's too: the one "Next case" goes to after case 1.
+    session.add(
+        Assignment(
+            work_order_id=seeded.work_orders[2],
+            staff_id=seeded.staff["collector"],
+            level="junior",
+            reason="test",
+            as_of=NOW.date(),
+            assigned_at=NOW,
+        )
+    )
+    # A busy audit trail: more events than one page shows.
+    audit.record_many(
+        session,
+        [
+            {"actor": "user:admin", "action": "test.filler", "entity": "x", "entity_id": str(i)}
+            for i in range(AUDIT_FILLER)
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
 def day(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Seeded]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: `make browser` installs Debian's package")
-    path = tmp_path_factory.mktemp("day") / "arrears.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with clock.frozen(NOW), Session(engine) as session:
-        seeded = seed(session, customers=3)
-        # As in the demo roster: the collector has no mentor (mentors go to staff in probation).
-        session.get(Staff, seeded.staff["collector"]).mentor_id = None  # type: ignore[union-attr]
-        # Case 3 is the collector's too: the one "Next case" goes to after case 1.
-        session.add(
-            Assignment(
-                work_order_id=seeded.work_orders[2],
-                staff_id=seeded.staff["collector"],
-                level="junior",
-                reason="test",
-                as_of=NOW.date(),
-                assigned_at=NOW,
-            )
-        )
-        # A busy audit trail: more events than one page shows.
-        audit.record_many(
-            session,
-            [
-                {"actor": "user:admin", "action": "test.filler", "entity": "x", "entity_id": str(i)}
-                for i in range(AUDIT_FILLER)
-            ],
-        )
-        session.commit()
-    engine.dispose()
-    clock.freeze(MORNING)
-    app = create_app(Settings(database_url=url, locale="en"))
-    try:
-        with served(app) as base:
-            yield base, seeded
-    finally:
-        clock.unfreeze()
-        app.state.engine.dispose()
+    with seeded_workbench(
+        sqlite_template,
+        tmp_path_factory.mktemp("day"),
+        at=MORNING,
+        customers=3,
+        more=_the_collector_s_day,
+    ) as (base, _, seeded):
+        yield base, seeded
 
 
 def shot(page: object, name: str) -> None:
