@@ -621,8 +621,8 @@ def test_operations_list_stuck_pending_payments(
 def test_a_payment_after_16_utc_reduces_what_is_owed_at_once(
     client: TestClient, provider: SandboxProvider, session: Session, seeded: Seeded
 ) -> None:
-    """01:00 in Shanghai is still the clock's (UTC) day the breakdown is counted on: the
-    payment is dated that day, so the case page and the next checkout see it at once."""
+    """17:00 UTC is 01:00 tomorrow in Shanghai, the center's day the breakdown is counted on:
+    the payment is dated that day, so the case page and the next checkout see it at once."""
     evening = NOW.replace(hour=17)
     account = session.get(CardAccount, seeded.accounts[0])
     assert account is not None
@@ -632,7 +632,7 @@ def test_a_payment_after_16_utc_reduces_what_is_owed_at_once(
         deliver(client, provider, intent, "succeeded", "evt-late")
         session.expire_all()
         owed_after, held, room = service.room_to_pay(session, account=account, now=evening)
-    assert payments_of(session, intent)[0].paid_on == evening.date()
+    assert payments_of(session, intent)[0].paid_on == evening.date() + timedelta(days=1)
     assert owed_after == owed_before - D("700.00")
     assert (held, room) == (0, owed_after)
 

@@ -21,7 +21,7 @@ class Clock:
         """The center's day (``ARREARS_TIME_ZONE``), not UTC's: between midnight and 08:00 in
         Shanghai the UTC date is still yesterday, and a case page priced on it showed one day's
         interest less than the letter printed at the same moment."""
-        return self.now().astimezone(_center_zone()).date()
+        return center_day(self.now())
 
     def freeze(self, at: datetime) -> None:
         if at.tzinfo is None:
@@ -48,6 +48,11 @@ def _center_zone() -> ZoneInfo:
     from arrears.config import get_settings  # kit stays importable without the settings
 
     return ZoneInfo(get_settings().time_zone)
+
+
+def center_day(at: datetime) -> date:
+    """The center's day of a moment (``ARREARS_TIME_ZONE``)."""
+    return at.astimezone(_center_zone()).date()
 
 
 def center_today() -> date:

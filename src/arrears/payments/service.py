@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from arrears.cases import service as case_service
 from arrears.config import Settings, get_settings
 from arrears.kit import audit
-from arrears.kit.clock import Clock, center_today
+from arrears.kit.clock import Clock, center_day, center_today
 from arrears.kit.clock import clock as default_clock
 from arrears.kit.errors import ArrearsError, BadInput, NotFound, RuleRefused
 from arrears.kit.money import ZERO, round_money
@@ -364,11 +364,11 @@ def _mismatch(intent: PaymentIntent, event: WebhookEvent) -> str | None:
 
 def _paid_on(event: WebhookEvent, intent: PaymentIntent, now: datetime) -> date:
     """The day the money was taken: the provider's time, never before the intent nor after
-    now, as the clock's (UTC) day. That is the day the owed breakdown and a promise's "made
-    on" are counted in (``clock.today()``): dated by the center's zone, a payment made after
-    16:00 UTC would fall after the breakdown's as-of day and not yet reduce what is owed, and
-    the same amount could be paid again."""
-    return min(max(event.occurred_at, intent.created_at), now).date()
+    now, as the center's day. That is the day the owed breakdown and a promise's "made on" are
+    counted in (``clock.today()``): dated any later, a payment would fall after the
+    breakdown's as-of day and not yet reduce what is owed, and the same amount could be paid
+    again."""
+    return center_day(min(max(event.occurred_at, intent.created_at), now))
 
 
 def _post(session: Session, *, intent: PaymentIntent, paid_on: date, now: datetime) -> Payment:
