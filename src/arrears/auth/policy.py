@@ -199,3 +199,8 @@ class Principal:
     def actor(self) -> str:
         """How the audit trail names this principal."""
         return f"user:{self.username}"
+
+    @property
+    def collector_ref(self) -> str:
+        """Who collects when this principal contacts a customer: its agency, else the bank."""
+        return f"agency:{self.agency_id}" if self.agency_id else "bank"

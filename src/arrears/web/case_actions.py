@@ -212,7 +212,7 @@ def contact_precheck(
             ),
             actor=principal.actor,
             role=principal.role,
-            collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+            collector=principal.collector_ref,
         )
         check: dict[str, Any] = _attempt_view(attempt)
     except ArrearsError as exc:
@@ -260,7 +260,7 @@ def contact_log(
             ),
             actor=principal.actor,
             role=principal.role,
-            collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+            collector=principal.collector_ref,
         )
     except ArrearsError as exc:
         session.rollback()
@@ -295,7 +295,7 @@ def queue_message(
             template=template,
             note=note,
             actor=principal.actor,
-            collector_ref=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+            collector_ref=principal.collector_ref,
             collector_name=principal.display_name,
         ),
     )

@@ -26,10 +26,6 @@ from arrears.workforce.scoping import visible_work_order
 router = APIRouter(include_in_schema=False)
 
 
-def _collector(principal: Principal) -> str:
-    return f"agency:{principal.agency_id}" if principal.agency_id else "bank"
-
-
 def _preview(
     session: Session, principal: Principal, work_order_id: int, kind: str
 ) -> messages.LetterPreview:
@@ -40,7 +36,7 @@ def _preview(
         work_order_id=work_order_id,
         kind=kind,
         actor=principal.actor,
-        collector_ref=_collector(principal),
+        collector_ref=principal.collector_ref,
     )
 
 

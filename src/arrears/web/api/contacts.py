@@ -44,7 +44,7 @@ def log_attempt(
         body=body,
         actor=principal.actor,
         role=principal.role,
-        collector=f"agency:{principal.agency_id}" if principal.agency_id else "bank",
+        collector=principal.collector_ref,
     )
     # Where the new attempt can be read back: the case's contact log (no route per attempt).
     response.headers["Location"] = f"/api/v1/cases/{work_order_id}/contacts"

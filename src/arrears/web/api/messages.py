@@ -33,10 +33,6 @@ from arrears.workforce.scoping import visible_work_order
 router = APIRouter(tags=["messages"])
 
 
-def _collector(principal: Principal) -> str:
-    return f"agency:{principal.agency_id}" if principal.agency_id else "bank"
-
-
 @router.post("/cases/{work_order_id}/messages", status_code=201, response_model=MessageOut)
 def queue_message(
     work_order_id: Id,
@@ -56,7 +52,7 @@ def queue_message(
         template=body.template,
         note=body.note,
         actor=principal.actor,
-        collector_ref=_collector(principal),
+        collector_ref=principal.collector_ref,
         collector_name=principal.display_name,
     )
     response.headers["Location"] = f"/api/v1/cases/{work_order_id}/messages"
